@@ -1,0 +1,86 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load("serve", nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.Dialect() != "sqlite" || !c.Demo || c.LogLevel != slog.LevelInfo {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if len(c.TrustedProxies) != 0 {
+		t.Fatalf("trusted proxies must be none by default, got %v", c.TrustedProxies)
+	}
+}
+
+func TestLoadEnvAndFlags(t *testing.T) {
+	e := env(map[string]string{
+		"WALKTHROUGH_ADDR":            ":9000",
+		"WALKTHROUGH_DATABASE_URL":    "postgres://postgres@127.0.0.1/test",
+		"WALKTHROUGH_LOG_LEVEL":       "debug",
+		"WALKTHROUGH_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1",
+		"WALKTHROUGH_ADMIN_EMAIL":     " Admin@Example.org ",
+		"WALKTHROUGH_ADMIN_PASSWORD":  "correct horse battery",
+	})
+	c, err := Load("serve", []string{"--addr", "127.0.0.1:7000"}, e, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:7000" {
+		t.Errorf("flag must win over env, got %q", c.Addr)
+	}
+	if c.Dialect() != "postgres" || c.Demo {
+		t.Errorf("postgres must not load the demo by default: %+v", c)
+	}
+	if c.AdminEmail != "admin@example.org" {
+		t.Errorf("admin email not normalised: %q", c.AdminEmail)
+	}
+	if c.LogLevel != slog.LevelDebug || len(c.TrustedProxies) != 2 {
+		t.Errorf("unexpected: %+v", c)
+	}
+}
+
+func TestLoadRefusesBadValues(t *testing.T) {
+	e := env(map[string]string{
+		"WALKTHROUGH_DATABASE_URL":    "mysql://x",
+		"WALKTHROUGH_DEMO":            "perhaps",
+		"WALKTHROUGH_LOG_LEVEL":       "loud",
+		"WALKTHROUGH_TRUSTED_PROXIES": "not-an-ip",
+		"WALKTHROUGH_ADMIN_EMAIL":     "a@b.org",
+	})
+	_, err := Load("serve", nil, e, &bytes.Buffer{})
+	if err == nil {
+		t.Fatal("bad settings were accepted")
+	}
+	for _, want := range []string{"WALKTHROUGH_DATABASE_URL", "WALKTHROUGH_DEMO", "WALKTHROUGH_LOG_LEVEL", "WALKTHROUGH_TRUSTED_PROXIES", "WALKTHROUGH_ADMIN_PASSWORD"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+}
+
+func TestHelpNamesEverySetting(t *testing.T) {
+	var out bytes.Buffer
+	_, err := Load("serve", []string{"--help"}, env(nil), &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("want ErrHelp, got %v", err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(out.String(), s.env) || !strings.Contains(out.String(), "-"+s.flag) {
+			t.Errorf("help does not document %s / --%s", s.env, s.flag)
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package domain
+
+import (
+	"strings"
+	"time"
+)
+
+// District is the tenant: every record belongs to exactly one.
+type District struct {
+	ID       string
+	Name     string
+	TimeZone string // IANA name; decides "which day and week was this"
+	Settings DistrictSettings
+}
+
+// DistrictSettings are the knobs a district administrator sets.
+type DistrictSettings struct {
+	// SchoolYearStartMonth and Day give the first day of the school year.
+	SchoolYearStartMonth int `json:"school_year_start_month"`
+	SchoolYearStartDay   int `json:"school_year_start_day"`
+	// MinCellSize is the fewest observations a trend cell needs before roles
+	// that may not see individual teachers are shown it.
+	MinCellSize int `json:"min_cell_size"`
+	// InvitePrincipalToFollowUps invites the school's principal to follow-ups
+	// by default.
+	InvitePrincipalToFollowUps bool `json:"invite_principal_to_follow_ups"`
+}
+
+// DefaultDistrictSettings are the settings a new district starts with.
+func DefaultDistrictSettings() DistrictSettings {
+	return DistrictSettings{SchoolYearStartMonth: 8, SchoolYearStartDay: 15, MinCellSize: 5, InvitePrincipalToFollowUps: true}
+}
+
+// Validate checks the district's fields.
+func (d District) Validate() error {
+	var p Problems
+	if strings.TrimSpace(d.Name) == "" {
+		p.Add("name", "must not be empty")
+	}
+	if _, err := time.LoadLocation(d.TimeZone); err != nil || d.TimeZone == "" {
+		p.Add("time_zone", "must be an IANA time zone such as America/Chicago")
+	}
+	s := d.Settings
+	if s.SchoolYearStartMonth < 1 || s.SchoolYearStartMonth > 12 {
+		p.Add("settings.school_year_start_month", "must be 1 to 12")
+	}
+	if s.SchoolYearStartDay < 1 || s.SchoolYearStartDay > 31 {
+		p.Add("settings.school_year_start_day", "must be 1 to 31")
+	}
+	if s.MinCellSize < 1 || s.MinCellSize > 100 {
+		p.Add("settings.min_cell_size", "must be 1 to 100")
+	}
+	return p.Err("the district is not valid")
+}
+
+// Location returns the district's time zone, UTC if it cannot be loaded.
+func (d District) Location() *time.Location {
+	loc, err := time.LoadLocation(d.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// WeekStart returns the Monday (a date at 00:00 UTC) of the week that t falls
+// in, in the location loc. Rollups and trends key on it.
+func WeekStart(t time.Time, loc *time.Location) time.Time {
+	local := t.In(loc)
+	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
+	offset := (int(day.Weekday()) + 6) % 7 // Monday = 0
+	return day.AddDate(0, 0, -offset)
+}

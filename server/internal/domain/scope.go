@@ -1,0 +1,28 @@
+package domain
+
+// Scope is what a caller may see: one district, and in it either every
+// school or a listed set. The auth package computes it per request from role
+// grants; the store applies it to every query.
+type Scope struct {
+	DistrictID string
+	AllSchools bool
+	SchoolIDs  []string
+}
+
+// DistrictScope is a scope over every school of a district.
+func DistrictScope(districtID string) Scope {
+	return Scope{DistrictID: districtID, AllSchools: true}
+}
+
+// HasSchool reports whether the scope covers schoolID.
+func (s Scope) HasSchool(schoolID string) bool {
+	if s.AllSchools {
+		return true
+	}
+	for _, id := range s.SchoolIDs {
+		if id == schoolID {
+			return true
+		}
+	}
+	return false
+}

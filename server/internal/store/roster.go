@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+)
+
+type schoolRow struct {
+	ID         string
+	DistrictID string
+	ExternalID *string
+	Name       string
+	GradeBand  string
+	Active     bool
+	Rev        int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (schoolRow) TableName() string { return "schools" }
+
+func (r schoolRow) toDomain() domain.School {
+	return domain.School{ID: r.ID, DistrictID: r.DistrictID, ExternalID: deref(r.ExternalID), Name: r.Name,
+		GradeBand: r.GradeBand, Active: r.Active, Rev: r.Rev, UpdatedAt: r.UpdatedAt}
+}
+
+// CreateSchool inserts a school.
+func (tx *Tx) CreateSchool(ctx context.Context, s domain.School) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	row := schoolRow{ID: s.ID, DistrictID: s.DistrictID, ExternalID: nullable(s.ExternalID), Name: s.Name,
+		GradeBand: s.GradeBand, Active: s.Active, Rev: 1, CreatedAt: tx.now, UpdatedAt: tx.now}
+	if err := tx.db.Create(&row).Error; err != nil {
+		return translate(err, "school")
+	}
+	return tx.AppendChange(ctx, Change{DistrictID: s.DistrictID, Entity: "school", RecordID: s.ID, SchoolID: s.ID, Rev: 1})
+}
+
+// inScope narrows a query on a table with a school_id column to the scope.
+func inScope(db *gorm.DB, column string, sc domain.Scope) *gorm.DB {
+	db = db.Where("district_id = ?", sc.DistrictID)
+	if !sc.AllSchools {
+		if len(sc.SchoolIDs) == 0 {
+			return db.Where("1 = 0")
+		}
+		db = db.Where(column+" IN ?", sc.SchoolIDs)
+	}
+	return db
+}
+
+// Schools lists the schools in scope by name.
+func (s *Store) Schools(ctx context.Context, sc domain.Scope) ([]domain.School, error) {
+	var rows []schoolRow
+	if err := inScope(s.db.WithContext(ctx), "id", sc).Order("name, id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "school")
+	}
+	out := make([]domain.School, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, nil
+}
+
+type teacherRow struct {
+	ID         string
+	DistrictID string
+	SchoolID   string
+	ExternalID *string
+	GivenName  string
+	FamilyName string
+	Email      string
+	Grades     string
+	Subjects   string
+	Active     bool
+	Rev        int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (teacherRow) TableName() string { return "teachers" }
+
+func (r teacherRow) toDomain() domain.Teacher {
+	return domain.Teacher{ID: r.ID, DistrictID: r.DistrictID, SchoolID: r.SchoolID, ExternalID: deref(r.ExternalID),
+		GivenName: r.GivenName, FamilyName: r.FamilyName, Email: r.Email, Grades: decodeList(r.Grades),
+		Subjects: decodeList(r.Subjects), Active: r.Active, Rev: r.Rev, UpdatedAt: r.UpdatedAt}
+}
+
+// CreateTeachers inserts roster entries in one statement per batch.
+func (tx *Tx) CreateTeachers(ctx context.Context, ts []domain.Teacher) error {
+	rows := make([]teacherRow, 0, len(ts))
+	changes := make([]Change, 0, len(ts))
+	for _, t := range ts {
+		if err := t.Validate(); err != nil {
+			return err
+		}
+		rows = append(rows, teacherRow{ID: t.ID, DistrictID: t.DistrictID, SchoolID: t.SchoolID, ExternalID: nullable(t.ExternalID),
+			GivenName: t.GivenName, FamilyName: t.FamilyName, Email: t.Email, Grades: encodeList(t.Grades),
+			Subjects: encodeList(t.Subjects), Active: t.Active, Rev: 1, CreatedAt: tx.now, UpdatedAt: tx.now})
+		changes = append(changes, Change{DistrictID: t.DistrictID, Entity: "teacher", RecordID: t.ID, SchoolID: t.SchoolID, Rev: 1})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := tx.db.CreateInBatches(rows, 500).Error; err != nil {
+		return translate(err, "teacher")
+	}
+	return tx.AppendChanges(ctx, changes)
+}
+
+// Teachers lists the teachers of the schools in scope by name.
+func (s *Store) Teachers(ctx context.Context, sc domain.Scope) ([]domain.Teacher, error) {
+	var rows []teacherRow
+	if err := inScope(s.db.WithContext(ctx), "school_id", sc).Order("family_name, given_name, id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "teacher")
+	}
+	out := make([]domain.Teacher, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, nil
+}
+
+type userRow struct {
+	ID            string
+	DistrictID    string
+	ExternalID    *string
+	Email         string
+	Name          string
+	PasswordHash  string
+	Active        bool
+	CalendarToken *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+type roleGrantRow struct {
+	ID         string
+	DistrictID string
+	UserID     string
+	Role       string
+	SchoolID   *string
+	CreatedAt  time.Time
+}
+
+func (roleGrantRow) TableName() string { return "role_grants" }
+
+func (r userRow) toDomain(grants []roleGrantRow) domain.User {
+	u := domain.User{ID: r.ID, DistrictID: r.DistrictID, ExternalID: deref(r.ExternalID), Email: r.Email, Name: r.Name,
+		PasswordHash: r.PasswordHash, Active: r.Active, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	for _, g := range grants {
+		u.Grants = append(u.Grants, domain.RoleGrant{Role: domain.Role(g.Role), SchoolID: deref(g.SchoolID)})
+	}
+	return u
+}
+
+// CreateUser inserts a user and its role grants.
+func (tx *Tx) CreateUser(ctx context.Context, u domain.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	row := userRow{ID: u.ID, DistrictID: u.DistrictID, ExternalID: nullable(u.ExternalID), Email: u.Email, Name: u.Name,
+		PasswordHash: u.PasswordHash, Active: u.Active, CreatedAt: tx.now, UpdatedAt: tx.now}
+	if err := tx.db.Create(&row).Error; err != nil {
+		return translate(err, "user with this email")
+	}
+	for _, g := range u.Grants {
+		if err := tx.GrantRole(ctx, u.DistrictID, u.ID, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GrantRole gives a user a role over the district or a school; granting the
+// same role twice is a no-op.
+func (tx *Tx) GrantRole(ctx context.Context, districtID, userID string, g domain.RoleGrant) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	var n int64
+	q := tx.db.Model(&roleGrantRow{}).Where("user_id = ? AND role = ?", userID, string(g.Role))
+	if g.SchoolID == "" {
+		q = q.Where("school_id IS NULL")
+	} else {
+		q = q.Where("school_id = ?", g.SchoolID)
+	}
+	if err := q.Count(&n).Error; err != nil {
+		return translate(err, "role grant")
+	}
+	if n > 0 {
+		return nil
+	}
+	row := roleGrantRow{ID: domain.NewID(), DistrictID: districtID, UserID: userID, Role: string(g.Role), SchoolID: nullable(g.SchoolID), CreatedAt: tx.now}
+	return translate(tx.db.Create(&row).Error, "role grant")
+}
+
+func (tx *Tx) grants(userIDs ...string) (map[string][]roleGrantRow, error) {
+	var rows []roleGrantRow
+	if err := tx.db.Where("user_id IN ?", userIDs).Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "role grant")
+	}
+	out := map[string][]roleGrantRow{}
+	for _, r := range rows {
+		out[r.UserID] = append(out[r.UserID], r)
+	}
+	return out, nil
+}
+
+func (tx *Tx) userWhere(what string, query string, args ...any) (domain.User, error) {
+	var row userRow
+	if err := tx.db.Where(query, args...).Take(&row).Error; err != nil {
+		return domain.User{}, translate(err, what)
+	}
+	g, err := tx.grants(row.ID)
+	if err != nil {
+		return domain.User{}, err
+	}
+	return row.toDomain(g[row.ID]), nil
+}
+
+// UserByEmail returns the user with this (normalised) email and its grants.
+func (s *Store) UserByEmail(ctx context.Context, email string) (domain.User, error) {
+	return s.read(ctx).userWhere("user", "email = ?", domain.NormalizeEmail(email))
+}
+
+// User returns a user of the district with its grants.
+func (s *Store) User(ctx context.Context, districtID, id string) (domain.User, error) {
+	return s.read(ctx).userWhere("user", "district_id = ? AND id = ?", districtID, id)
+}
+
+// Users lists a district's users with their grants, by name.
+func (s *Store) Users(ctx context.Context, districtID string) ([]domain.User, error) {
+	tx := s.read(ctx)
+	var rows []userRow
+	if err := tx.db.Where("district_id = ?", districtID).Order("name, id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "user")
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	g, err := tx.grants(ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.User, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain(g[r.ID])
+	}
+	return out, nil
+}

@@ -1,0 +1,250 @@
+// Package store is the only package that talks SQL. It opens PostgreSQL or
+// the embedded SQLite file through GORM, runs the embedded goose migrations,
+// and turns rows into domain values and driver errors into domain errors.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/walkthrough-edu/walkthrough/migrations"
+)
+
+// Dialects.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// Store is a handle on one database.
+type Store struct {
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+	now     func() time.Time
+}
+
+// Options open a store.
+type Options struct {
+	// DatabaseURL is postgres://… for PostgreSQL; empty means SQLite at
+	// SQLitePath.
+	DatabaseURL string
+	SQLitePath  string
+	Logger      *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Open connects to the database. It does not migrate; call Migrate.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	gcfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         false,
+	}
+	s := &Store{now: o.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	var dial gorm.Dialector
+	if o.DatabaseURL != "" {
+		s.dialect = Postgres
+		dial = postgres.New(postgres.Config{DSN: o.DatabaseURL})
+	} else {
+		s.dialect = SQLite
+		if o.SQLitePath == "" {
+			return nil, errors.New("store: no database URL and no SQLite path")
+		}
+		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
+			return nil, fmt.Errorf("store: create data directory: %w", err)
+		}
+		dial = sqlite.Open(sqliteDSN(o.SQLitePath))
+	}
+	db, err := gorm.Open(dial, gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", s.dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if s.dialect == SQLite {
+		// One writer at a time is SQLite's rule; a small pool with immediate
+		// transactions and a busy timeout queues writers instead of failing.
+		sqlDB.SetMaxOpenConns(4)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	s.db, s.sqlDB = db, sqlDB
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: reach %s: %w", s.dialect, err)
+	}
+	return s, nil
+}
+
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Dialect is Postgres or SQLite.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }
+
+func (s *Store) migrationsFS() (fs.FS, error) { return migrations.For(s.dialect) }
+
+func (s *Store) provider() (*goose.Provider, error) {
+	fsys, err := s.migrationsFS()
+	if err != nil {
+		return nil, err
+	}
+	d := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		d = goose.DialectPostgres
+	}
+	return goose.NewProvider(d, s.sqlDB, fsys)
+}
+
+// Migrate applies every pending migration.
+func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.provider()
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate up: %w", err)
+	}
+	return nil
+}
+
+// MigrateDown rolls back the most recent migration, or every migration when
+// all is true.
+func (s *Store) MigrateDown(ctx context.Context, all bool) error {
+	p, err := s.provider()
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if all {
+		_, err = p.DownTo(ctx, 0)
+	} else {
+		_, err = p.Down(ctx)
+	}
+	if err != nil && !errors.Is(err, goose.ErrNoNextVersion) {
+		return fmt.Errorf("store: migrate down: %w", err)
+	}
+	return nil
+}
+
+// MigrationState is one migration's version, file and whether it is applied.
+type MigrationState struct {
+	Version   int64
+	Source    string
+	Applied   bool
+	AppliedAt time.Time
+}
+
+// MigrationStatus lists every known migration and whether it is applied.
+func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
+	p, err := s.provider()
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migration status: %w", err)
+	}
+	out := make([]MigrationState, 0, len(st))
+	for _, m := range st {
+		out = append(out, MigrationState{
+			Version: m.Source.Version, Source: filepath.Base(m.Source.Path),
+			Applied: m.State == goose.StateApplied, AppliedAt: m.AppliedAt,
+		})
+	}
+	return out, nil
+}
+
+// AtHead reports whether every migration is applied.
+func (s *Store) AtHead(ctx context.Context) (bool, error) {
+	p, err := s.provider()
+	if err != nil {
+		return false, err
+	}
+	has, err := p.HasPending(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: pending migrations: %w", err)
+	}
+	return !has, nil
+}
+
+// Tx is a transaction; the private helpers of every store file hang off it
+// so that one service call can compose several writes atomically.
+type Tx struct {
+	db      *gorm.DB
+	dialect string
+	now     time.Time
+	cache   txCache
+}
+
+// InTx runs fn in one transaction, committed when fn returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		return fn(&Tx{db: db, dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond)})
+	})
+}
+
+// read returns a Tx over the pool for single reads that need no transaction.
+func (s *Store) read(ctx context.Context) *Tx {
+	return &Tx{db: s.db.WithContext(ctx), dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond)}
+}
+
+// Now is the transaction's clock reading, the same for every row it writes.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// translate turns driver errors into domain errors.
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) {
+		return notFound(what)
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "SQLSTATE 23505"), strings.Contains(msg, "UNIQUE constraint failed"):
+		return conflict("%s already exists", what)
+	case strings.Contains(msg, "SQLSTATE 23503"), strings.Contains(msg, "FOREIGN KEY constraint failed"):
+		return invalidRef(what)
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}

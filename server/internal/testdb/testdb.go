@@ -1,0 +1,130 @@
+// Package testdb opens fresh, migrated stores for tests on both databases.
+// Every PostgreSQL store is a database of its own, dropped when the test
+// ends, so tests never see each other's rows.
+//
+// PostgreSQL is required: a test that cannot reach it fails. The server is
+// found at $WALKTHROUGH_TEST_DATABASE_URL, by default
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+)
+
+// DefaultAdminURL is the PostgreSQL server tests use when
+// WALKTHROUGH_TEST_DATABASE_URL is not set.
+const DefaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// Dialects are the databases every store and API test runs on.
+var Dialects = []string{store.SQLite, store.Postgres}
+
+// Each runs fn as a subtest on a fresh store of each dialect.
+func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	for _, d := range Dialects {
+		t.Run(d, func(t *testing.T) {
+			fn(t, Open(t, d))
+		})
+	}
+}
+
+// Open returns a fresh, migrated store of the dialect, closed and removed
+// when the test ends.
+func Open(tb testing.TB, dialect string) *store.Store {
+	tb.Helper()
+	s := OpenEmpty(tb, dialect)
+	if err := s.Migrate(context.Background()); err != nil {
+		tb.Fatalf("migrate %s: %v", dialect, err)
+	}
+	return s
+}
+
+// OpenEmpty returns a fresh store with no migrations applied.
+func OpenEmpty(tb testing.TB, dialect string) *store.Store {
+	tb.Helper()
+	dbURL, sqlitePath := NewDatabase(tb, dialect)
+	s, err := store.Open(context.Background(), store.Options{DatabaseURL: dbURL, SQLitePath: sqlitePath})
+	if err != nil {
+		tb.Fatalf("open %s: %v", dialect, err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// NewDatabase makes an empty database of the dialect and returns how to
+// reach it: a PostgreSQL URL, or an SQLite file path.
+func NewDatabase(tb testing.TB, dialect string) (databaseURL, sqlitePath string) {
+	tb.Helper()
+	if dialect == store.SQLite {
+		return "", filepath.Join(tb.TempDir(), "walkthrough.db")
+	}
+	return newPostgresDatabase(tb), ""
+}
+
+// AdminURL is the PostgreSQL server tests create their databases on.
+func AdminURL() string {
+	if u := os.Getenv("WALKTHROUGH_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultAdminURL
+}
+
+func newPostgresDatabase(tb testing.TB) string {
+	tb.Helper()
+	admin := AdminURL()
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		tb.Fatalf("PostgreSQL is required for tests (%s): %v", redact(admin), err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		tb.Fatalf("PostgreSQL is required for tests and did not answer at %s: %v", redact(admin), err)
+	}
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		tb.Fatal(err)
+	}
+	name := "wt_test_" + hex.EncodeToString(b[:])
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		tb.Fatalf("create test database: %v", err)
+	}
+	tb.Cleanup(func() {
+		db, err := sql.Open("pgx", admin)
+		if err != nil {
+			tb.Errorf("drop test database: %v", err)
+			return
+		}
+		defer db.Close()
+		if _, err := db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			tb.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		tb.Fatalf("parse %s: %v", redact(admin), err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return p.Redacted()
+}

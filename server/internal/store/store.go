@@ -18,6 +18,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -129,11 +130,16 @@ func (s *Store) provider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := goose.DialectSQLite3
 	if s.dialect == Postgres {
-		d = goose.DialectPostgres
+		// Several replicas and a migration job may start at once: a session
+		// lock lets one of them migrate while the others wait.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		return goose.NewProvider(goose.DialectPostgres, s.sqlDB, fsys, goose.WithSessionLocker(locker))
 	}
-	return goose.NewProvider(d, s.sqlDB, fsys)
+	return goose.NewProvider(goose.DialectSQLite3, s.sqlDB, fsys)
 }
 
 // Migrate applies every pending migration.

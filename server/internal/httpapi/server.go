@@ -1,0 +1,117 @@
+// Package httpapi is the HTTP surface: one table of routes, thin handlers,
+// the error-to-problem mapping and the middleware around them.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+)
+
+// Database is what the operations routes need of the store.
+type Database interface {
+	Ping(ctx context.Context) error
+	AtHead(ctx context.Context) (bool, error)
+}
+
+// Deps are what the HTTP layer is built from.
+type Deps struct {
+	Logger         *slog.Logger
+	Metrics        *Metrics
+	DB             Database
+	Web            http.Handler // the embedded PWA
+	TrustedProxies []string     // none by default
+}
+
+// Server answers HTTP requests.
+type Server struct {
+	log     *slog.Logger
+	metrics *Metrics
+	db      Database
+	web     http.Handler
+}
+
+// Route is one row of the routing table.
+type Route struct {
+	Method string
+	Path   string
+	// Public routes need no access token.
+	Public bool
+	handle gin.HandlerFunc
+}
+
+// Routes is the whole HTTP surface, read top to bottom. The authorization
+// matrix test walks it, so a route cannot be added without a row there.
+func (s *Server) Routes() []Route {
+	return []Route{
+		{Method: http.MethodGet, Path: "/healthz", Public: true, handle: s.healthz},
+		{Method: http.MethodGet, Path: "/readyz", Public: true, handle: s.readyz},
+		{Method: http.MethodGet, Path: "/metrics", Public: true, handle: gin.WrapH(s.metrics.handler())},
+	}
+}
+
+// New builds the router.
+func New(d Deps) (http.Handler, *Server, error) {
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, web: d.Web}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RemoveExtraSlash = true
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, nil, err
+	}
+	r.Use(requestID(), recoverer(s.log), securityHeaders(), accessLog(s.log), instrument(s.metrics))
+	for _, rt := range s.Routes() {
+		r.Handle(rt.Method, rt.Path, rt.handle)
+	}
+	r.NoRoute(s.noRoute)
+	r.NoMethod(func(c *gin.Context) {
+		writeProblem(c, Problem{Type: "about:blank", Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed,
+			Code: "method_not_allowed", Detail: "method " + c.Request.Method + " is not allowed here",
+			Instance: c.Request.URL.Path, RequestID: c.GetString(requestIDKey)})
+	})
+	return r, s, nil
+}
+
+// noRoute answers unknown API paths with a problem and everything else with
+// the PWA.
+func (s *Server) noRoute(c *gin.Context) {
+	p := c.Request.URL.Path
+	if strings.HasPrefix(p, "/api/") || p == "/api" || s.web == nil {
+		fail(c, s.log, domain.Errorf(domain.ENotFound, "no such resource"))
+		return
+	}
+	s.web.ServeHTTP(c.Writer, c.Request)
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz answers 200 only when the database answers and every migration is
+// applied, so a load balancer sends no traffic to a replica that cannot
+// serve it.
+func (s *Server) readyz(c *gin.Context) {
+	ctx := c.Request.Context()
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready: database", "err", err)
+		fail(c, s.log, domain.Errorf(domain.EUnavailable, "the database does not answer"))
+		return
+	}
+	ok, err := s.db.AtHead(ctx)
+	if err != nil || !ok {
+		fail(c, s.log, domain.Errorf(domain.EUnavailable, "the database schema is not at the latest migration"))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}

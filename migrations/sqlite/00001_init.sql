@@ -418,7 +418,17 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_district_at ON audit_log (district_id, at);
 CREATE INDEX audit_log_actor ON audit_log (actor_id, at);
 
+-- Failed sign-ins per account and per client address, so that throttling
+-- holds across replicas. Not tenant data: the key may name no known user.
+CREATE TABLE login_throttle (
+    key            text PRIMARY KEY,
+    window_start   datetime NOT NULL,
+    failures       integer NOT NULL,
+    blocked_until  datetime
+);
+
 -- +goose Down
+DROP TABLE login_throttle;
 DROP TABLE audit_log;
 DROP TABLE rollup_observations;
 DROP TABLE rollups;

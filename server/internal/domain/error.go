@@ -5,6 +5,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. The HTTP layer maps each to a status in one table.
@@ -32,6 +33,8 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// RetryAfter, with ERateLimited, says how long to wait.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -97,4 +100,13 @@ func (p Problems) Err(message string) error {
 		return nil
 	}
 	return Invalid(message, p...)
+}
+
+// ErrorRetryAfter returns how long err says to wait, or zero.
+func ErrorRetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

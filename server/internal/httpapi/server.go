@@ -10,7 +10,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 )
 
 // Database is what the operations routes need of the store.
@@ -24,6 +26,8 @@ type Deps struct {
 	Logger         *slog.Logger
 	Metrics        *Metrics
 	DB             Database
+	Auth           *auth.Service
+	Roster         *roster.Service
 	Web            http.Handler // the embedded PWA
 	TrustedProxies []string     // none by default
 }
@@ -33,6 +37,8 @@ type Server struct {
 	log     *slog.Logger
 	metrics *Metrics
 	db      Database
+	auth    *auth.Service
+	roster  *roster.Service
 	web     http.Handler
 }
 
@@ -52,12 +58,26 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/healthz", Public: true, handle: s.healthz},
 		{Method: http.MethodGet, Path: "/readyz", Public: true, handle: s.readyz},
 		{Method: http.MethodGet, Path: "/metrics", Public: true, handle: gin.WrapH(s.metrics.handler())},
+
+		{Method: http.MethodPost, Path: "/api/v1/auth/login", Public: true, handle: s.login},
+		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", Public: true, handle: s.refresh},
+		{Method: http.MethodPost, Path: "/api/v1/auth/logout", handle: s.logout},
+		{Method: http.MethodGet, Path: "/api/v1/me", handle: s.me},
+
+		{Method: http.MethodGet, Path: "/api/v1/schools", handle: s.listSchools},
+		{Method: http.MethodGet, Path: "/api/v1/teachers", handle: s.listTeachers},
+		{Method: http.MethodGet, Path: "/api/v1/users", handle: s.listUsers},
+		{Method: http.MethodPost, Path: "/api/v1/users", handle: s.createUser},
+		{Method: http.MethodGet, Path: "/api/v1/users/:id", handle: s.getUser},
+		{Method: http.MethodPatch, Path: "/api/v1/users/:id", handle: s.updateUser},
+
+		{Method: http.MethodGet, Path: "/api/v1/audit", handle: s.listAudit},
 	}
 }
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, web: d.Web}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, web: d.Web}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -72,7 +92,11 @@ func New(d Deps) (http.Handler, *Server, error) {
 	}
 	r.Use(requestID(), recoverer(s.log), securityHeaders(), accessLog(s.log), instrument(s.metrics))
 	for _, rt := range s.Routes() {
-		r.Handle(rt.Method, rt.Path, rt.handle)
+		if rt.Public {
+			r.Handle(rt.Method, rt.Path, rt.handle)
+		} else {
+			r.Handle(rt.Method, rt.Path, s.authenticate, rt.handle)
+		}
 	}
 	r.NoRoute(s.noRoute)
 	r.NoMethod(func(c *gin.Context) {

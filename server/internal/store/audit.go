@@ -54,3 +54,52 @@ func (tx *Tx) Audit(ctx context.Context, e AuditEntry) error {
 		Entity: e.Entity, EntityID: e.EntityID, Detail: detail, IP: e.IP, UserAgent: e.UserAgent}
 	return translate(tx.db.Create(&row).Error, "audit entry")
 }
+
+// AuditFilter narrows an audit listing.
+type AuditFilter struct {
+	DistrictID string
+	ActorID    string
+	Action     string // exact, or a prefix ending in "." such as "auth."
+	From, To   *time.Time
+	Before     string // id of the last entry of the previous page
+	Limit      int
+}
+
+// AuditEntries lists audit entries newest first, a page at a time.
+func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	q := s.db.WithContext(ctx).Where("district_id = ?", f.DistrictID)
+	if f.ActorID != "" {
+		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	if f.Action != "" {
+		if len(f.Action) > 1 && f.Action[len(f.Action)-1] == '.' {
+			q = q.Where("action LIKE ?", f.Action+"%")
+		} else {
+			q = q.Where("action = ?", f.Action)
+		}
+	}
+	if f.From != nil {
+		q = q.Where("at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("at < ?", f.To.UTC())
+	}
+	if f.Before != "" {
+		q = q.Where("id < ?", f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	var rows []auditRow
+	if err := q.Order("id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
+		return nil, translate(err, "audit entry")
+	}
+	out := make([]AuditEntry, len(rows))
+	for i, r := range rows {
+		e := AuditEntry{ID: r.ID, DistrictID: r.DistrictID, At: r.At.UTC(), ActorID: deref(r.ActorID), Action: r.Action,
+			Entity: r.Entity, EntityID: r.EntityID, IP: r.IP, UserAgent: r.UserAgent}
+		_ = json.Unmarshal([]byte(r.Detail), &e.Detail)
+		out[i] = e
+	}
+	return out, nil
+}

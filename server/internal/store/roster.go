@@ -259,3 +259,50 @@ func (s *Store) Users(ctx context.Context, districtID string) ([]domain.User, er
 	}
 	return out, nil
 }
+
+// UpdateUser changes a user's name, activity and password hash (when set).
+func (tx *Tx) UpdateUser(ctx context.Context, u domain.User) error {
+	updates := map[string]any{"name": u.Name, "active": u.Active, "updated_at": tx.now}
+	if u.PasswordHash != "" {
+		updates["password_hash"] = u.PasswordHash
+	}
+	res := tx.db.Model(&userRow{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).Updates(updates)
+	if res.Error != nil {
+		return translate(res.Error, "user")
+	}
+	if res.RowsAffected == 0 {
+		return notFound("user")
+	}
+	return nil
+}
+
+// RevokeRole removes a grant; revoking one the user does not hold is a no-op
+// reported as false.
+func (tx *Tx) RevokeRole(ctx context.Context, districtID, userID string, g domain.RoleGrant) (bool, error) {
+	q := tx.db.Where("district_id = ? AND user_id = ? AND role = ?", districtID, userID, string(g.Role))
+	if g.SchoolID == "" {
+		q = q.Where("school_id IS NULL")
+	} else {
+		q = q.Where("school_id = ?", g.SchoolID)
+	}
+	res := q.Delete(&roleGrantRow{})
+	return res.RowsAffected > 0, translate(res.Error, "role grant")
+}
+
+// User returns a user of the district with its grants, inside tx.
+func (tx *Tx) User(ctx context.Context, districtID, id string) (domain.User, error) {
+	return tx.userWhere("user", "district_id = ? AND id = ?", districtID, id)
+}
+
+// SchoolsExist reports which of ids are schools of the district.
+func (tx *Tx) SchoolsExist(ctx context.Context, districtID string, ids []string) (map[string]bool, error) {
+	var found []string
+	if err := tx.db.Model(&schoolRow{}).Where("district_id = ? AND id IN ?", districtID, ids).Pluck("id", &found).Error; err != nil {
+		return nil, translate(err, "school")
+	}
+	out := map[string]bool{}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/walkthrough-edu/walkthrough/pwa"
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/config"
+	"github.com/walkthrough-edu/walkthrough/server/internal/demo"
+	"github.com/walkthrough-edu/walkthrough/server/internal/httpapi"
+	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/web"
+)
+
+// shutdownGrace is how long in-flight requests (a sync batch, say) get to
+// finish after SIGTERM.
+const shutdownGrace = 30 * time.Second
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, err := loadConfig("serve", args, getenv, stdout)
+	if isHelp(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(c, stderr)
+	if c.Dev {
+		gin.SetMode(gin.DebugMode)
+	} else {
+		gin.SetMode(gin.ReleaseMode)
+	}
+
+	s, err := openStore(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	signIns, err := bootstrap(ctx, c, s, log)
+	if err != nil {
+		return err
+	}
+
+	keys, err := auth.LoadOrCreateKeyring(filepath.Join(c.DataDir, "keys"))
+	if err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
+	tokens := auth.NewTokens(keys, "walkthrough", "walkthrough-api", auth.AccessTTL, time.Now)
+	handler, _, err := httpapi.New(httpapi.Deps{
+		Logger:         log,
+		Metrics:        httpapi.NewMetrics(),
+		DB:             s,
+		Auth:           auth.NewService(s, tokens, log, time.Now),
+		Roster:         roster.NewService(s),
+		Web:            web.Handler(pwa.Files()),
+		TrustedProxies: c.TrustedProxies,
+	})
+	if err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	printBanner(stdout, c, s.Dialect(), ln.Addr(), signIns)
+	log.Info("serving", "addr", ln.Addr().String(), "database", s.Dialect(), "version", version)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "grace", shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// bootstrap fills an empty database: the demo district when asked for, and
+// the first district administrator when configured (in the demo district
+// when there is one). It returns the sign-ins to print.
+func bootstrap(ctx context.Context, c config.Config, s *store.Store, log *slog.Logger) ([]demo.SignIn, error) {
+	n, err := s.CountDistricts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		if c.AdminEmail != "" {
+			log.Info("the database is not empty: WALKTHROUGH_ADMIN_EMAIL is used only on an empty database")
+		}
+		return nil, nil
+	}
+	var signIns []demo.SignIn
+	districtID := ""
+	if c.Demo {
+		start := time.Now()
+		res, err := demo.Load(ctx, s, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("demo district: %w", err)
+		}
+		signIns, districtID = res.SignIns, res.DistrictID
+		log.Info("demo district loaded", "observations", res.Observations, "took", time.Since(start).Round(time.Millisecond).String())
+	}
+	if c.AdminEmail != "" {
+		if _, err := auth.CreateFirstAdmin(ctx, s, districtID, c.AdminEmail, c.AdminPassword); err != nil {
+			return nil, fmt.Errorf("first administrator: %w", err)
+		}
+		log.Info("first district administrator created", "email", c.AdminEmail)
+		signIns = append(signIns, demo.SignIn{Role: "district_admin", Email: c.AdminEmail, Password: "(as configured)"})
+	}
+	return signIns, nil
+}
+
+func printBanner(w io.Writer, c config.Config, dialect string, addr net.Addr, signIns []demo.SignIn) {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	fmt.Fprintf(w, "\nWalkthrough %s is running on %s\n", version, dialect)
+	fmt.Fprintf(w, "  Open http://%s\n", net.JoinHostPort(host, port))
+	if len(signIns) > 0 {
+		fmt.Fprintln(w, "\n  Sign in as:")
+		for _, si := range signIns {
+			fmt.Fprintf(w, "    %-16s %-34s %s\n", si.Role, si.Email, si.Password)
+		}
+	}
+	fmt.Fprintln(w, "\n  Stop with Ctrl-C.")
+}

@@ -1,0 +1,199 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+)
+
+// maxJSONBody bounds an ordinary JSON request; sync has a larger limit.
+const maxJSONBody = 1 << 20
+
+// decodeJSON reads the request body strictly into v: the content type must
+// be JSON, the body at most limit bytes, one value with no trailing data, no
+// unknown fields, no key given twice (even in another case, which
+// encoding/json would otherwise quietly merge) and fields of the right type.
+// Every refusal is an EInvalid or ETooLarge naming the field.
+func decodeJSON(c *gin.Context, limit int64, v any) error {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return domain.Invalid("the body must be JSON", domain.FieldError{Field: "Content-Type", Message: "must be application/json"})
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return domain.Errorf(domain.ETooLarge, "the body is larger than %d bytes", limit)
+		}
+		return domain.Invalid("the body could not be read")
+	}
+	if err := checkKeys(body, reflect.TypeOf(v)); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonProblem(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return domain.Invalid("the body holds more than one JSON value", domain.FieldError{Field: "body", Message: "trailing data after the JSON value"})
+	}
+	return nil
+}
+
+func jsonProblem(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return domain.Invalid("a field has the wrong type", domain.FieldError{Field: field, Message: "must be " + jsonKind(typeErr.Type)})
+	case errors.As(err, &syntaxErr):
+		return domain.Invalid("the body is not valid JSON", domain.FieldError{Field: "body", Message: fmt.Sprintf("syntax error at byte %d", syntaxErr.Offset)})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return domain.Invalid("the body has a field this request does not take", domain.FieldError{Field: name, Message: "unknown field"})
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return domain.Invalid("the body is empty or cut short", domain.FieldError{Field: "body", Message: "incomplete JSON"})
+	}
+	return domain.Invalid("the body is not valid JSON", domain.FieldError{Field: "body", Message: "invalid JSON"})
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Float64, reflect.Uint, reflect.Uint8:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	default:
+		return "an object"
+	}
+}
+
+// checkKeys walks the JSON text and refuses an object that names a key
+// twice, comparing without case, at any depth. Field names that exist only
+// in another case than the struct's tag are refused as unknown.
+func checkKeys(body []byte, t reflect.Type) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var walk func(path string, t reflect.Type) error
+	walk = func(path string, t reflect.Type) error {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return jsonProblem(err)
+		}
+		d, ok := tok.(json.Delim)
+		if !ok {
+			return nil
+		}
+		switch d {
+		case '{':
+			seen := map[string]bool{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return jsonProblem(err)
+				}
+				key := kt.(string)
+				field := joinPath(path, key)
+				if seen[strings.ToLower(key)] {
+					return domain.Invalid("the body names a field twice", domain.FieldError{Field: field, Message: "duplicate key"})
+				}
+				seen[strings.ToLower(key)] = true
+				ft, known := fieldType(t, key)
+				if t != nil && t.Kind() == reflect.Struct && !known {
+					return domain.Invalid("the body has a field this request does not take", domain.FieldError{Field: field, Message: "unknown field"})
+				}
+				if err := walk(field, ft); err != nil {
+					return err
+				}
+			}
+			_, err := dec.Token()
+			return err
+		case '[':
+			var et reflect.Type
+			if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+				et = t.Elem()
+			}
+			for i := 0; dec.More(); i++ {
+				if err := walk(fmt.Sprintf("%s[%d]", path, i), et); err != nil {
+					return err
+				}
+			}
+			_, err := dec.Token()
+			return err
+		}
+		return nil
+	}
+	return walk("", t)
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// fieldType finds the struct field whose JSON name is exactly key. For maps
+// and interfaces it answers the element type and known.
+func fieldType(t reflect.Type, key string) (reflect.Type, bool) {
+	if t == nil {
+		return nil, true
+	}
+	switch t.Kind() {
+	case reflect.Map:
+		return t.Elem(), true
+	case reflect.Struct:
+	default:
+		return nil, true
+	}
+	if t == reflect.TypeOf(json.RawMessage{}) {
+		return nil, true
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name := f.Name
+		if tag := f.Tag.Get("json"); tag != "" {
+			if tag == "-" {
+				continue
+			}
+			if n, _, _ := strings.Cut(tag, ","); n != "" {
+				name = n
+			}
+		}
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			if ft, ok := fieldType(f.Type, key); ok {
+				return ft, true
+			}
+			continue
+		}
+		if name == key {
+			return f.Type, true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// TableCounts returns the number of rows of a district in each tenant table
+// that holds visit data, and a checksum of its scores, so that tests and the
+// demo command can compare two loads.
+func (s *Store) TableCounts(ctx context.Context, districtID string) (map[string]int64, error) {
+	out := map[string]int64{}
+	db := s.db.WithContext(ctx)
+	for _, t := range []string{"schools", "teachers", "users", "role_grants", "rubric_versions", "walkthroughs", "walkthrough_members",
+		"observations", "scores", "cycles", "cycle_activities", "follow_ups", "next_steps", "change_log", "rollups", "rollup_observations", "audit_log"} {
+		var n int64
+		if err := db.Table(t).Where("district_id = ?", districtID).Count(&n).Error; err != nil {
+			return nil, translate(err, t)
+		}
+		out[t] = n
+	}
+	var sum struct{ A, B int64 }
+	err := db.Raw(`SELECT COALESCE(SUM(level), 0) AS a, COALESCE(SUM(level * level), 0) AS b FROM scores WHERE district_id = ?`, districtID).Scan(&sum).Error
+	if err != nil {
+		return nil, translate(err, "scores")
+	}
+	out["score_sum"], out["score_sum_squares"] = sum.A, sum.B
+	return out, nil
+}
+
+// CheckRollups recomputes a district's rollups from its raw submitted scores
+// and reports the first difference from the maintained tables, or nil when
+// they are equal.
+func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
+	tx := s.read(ctx)
+	var rows []observationRow
+	if err := tx.db.Where("district_id = ? AND status = 'submitted' AND deleted_at IS NULL", districtID).Find(&rows).Error; err != nil {
+		return translate(err, "observation")
+	}
+	var scores []scoreRow
+	if err := tx.db.Where("district_id = ?", districtID).Find(&scores).Error; err != nil {
+		return translate(err, "score")
+	}
+	byObs := map[string][]scoreRow{}
+	for _, sc := range scores {
+		byObs[sc.ObservationID] = append(byObs[sc.ObservationID], sc)
+	}
+	var want rollupDeltas
+	for _, r := range rows {
+		if err := tx.addContribution(ctx, &want, r.toDomain(byObs[r.ID]), +1); err != nil {
+			return err
+		}
+	}
+	type levelRow struct {
+		SchoolID, RubricID, DimensionKey, IndicatorKey string
+		WeekStart                                      time.Time
+		GradeBand, Subject, Kind                       string
+		Level                                          int
+		N                                              int64
+	}
+	var have []levelRow
+	if err := tx.db.Table("rollups").Where("district_id = ?", districtID).Find(&have).Error; err != nil {
+		return translate(err, "rollup")
+	}
+	got := map[rollupKey]int64{}
+	for _, h := range have {
+		got[rollupKey{districtID, h.SchoolID, h.RubricID, h.DimensionKey, h.IndicatorKey, dateOnly(h.WeekStart.UTC()), h.GradeBand, h.Subject, h.Kind, h.Level}] = h.N
+	}
+	for k, n := range want.levels {
+		if got[k] != n {
+			return fmt.Errorf("rollup %+v: maintained %d, recomputed %d", k, got[k], n)
+		}
+		delete(got, k)
+	}
+	for k, n := range got {
+		if n != 0 {
+			return fmt.Errorf("rollup %+v: maintained %d, recomputed 0", k, n)
+		}
+	}
+	type obsCountRow struct {
+		SchoolID, RubricID       string
+		WeekStart                time.Time
+		GradeBand, Subject, Kind string
+		N                        int64
+	}
+	var haveObs []obsCountRow
+	if err := tx.db.Table("rollup_observations").Where("district_id = ?", districtID).Find(&haveObs).Error; err != nil {
+		return translate(err, "rollup")
+	}
+	gotObs := map[obsKey]int64{}
+	for _, h := range haveObs {
+		gotObs[obsKey{districtID, h.SchoolID, h.RubricID, dateOnly(h.WeekStart.UTC()), h.GradeBand, h.Subject, h.Kind}] = h.N
+	}
+	for k, n := range want.obs {
+		if gotObs[k] != n {
+			return fmt.Errorf("observation rollup %+v: maintained %d, recomputed %d", k, gotObs[k], n)
+		}
+		delete(gotObs, k)
+	}
+	for k, n := range gotObs {
+		if n != 0 {
+			return fmt.Errorf("observation rollup %+v: maintained %d, recomputed 0", k, n)
+		}
+	}
+	return nil
+}

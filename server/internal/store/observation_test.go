@@ -1,0 +1,142 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
+)
+
+// fixture is a district with one school, teacher, observer and a published
+// rubric version.
+type fixture struct {
+	district domain.District
+	school   domain.School
+	teacher  domain.Teacher
+	observer domain.User
+	rubric   domain.RubricVersion
+}
+
+func mustFixture(t *testing.T, s *store.Store) fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := fixture{district: domain.District{ID: domain.NewID(), Name: "Test district", TimeZone: "America/Chicago", Settings: domain.DefaultDistrictSettings()}}
+	f.school = domain.School{ID: domain.NewID(), DistrictID: f.district.ID, Name: "Oak Elementary", GradeBand: "elementary", Active: true}
+	f.teacher = domain.Teacher{ID: domain.NewID(), DistrictID: f.district.ID, SchoolID: f.school.ID, GivenName: "Ana", FamilyName: "Rivera", Grades: []string{"3"}, Active: true}
+	f.observer = domain.User{ID: domain.NewID(), DistrictID: f.district.ID, Email: "coach@example.org", Name: "Coach", Active: true,
+		Grants: []domain.RoleGrant{{Role: domain.RoleCoach, SchoolID: f.school.ID}}}
+	f.rubric = domain.BuiltinFramework()
+	f.rubric.ID, f.rubric.RubricID, f.rubric.DistrictID, f.rubric.Status = domain.NewID(), domain.NewID(), f.district.ID, domain.RubricPublished
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateDistrict(ctx, f.district); err != nil {
+			return err
+		}
+		if err := tx.CreateSchool(ctx, f.school); err != nil {
+			return err
+		}
+		if err := tx.CreateTeachers(ctx, []domain.Teacher{f.teacher}); err != nil {
+			return err
+		}
+		if err := tx.CreateUser(ctx, f.observer); err != nil {
+			return err
+		}
+		return tx.CreateRubricVersion(ctx, f.rubric)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f fixture) observation(status domain.ObservationStatus, levels ...int) domain.Observation {
+	o := domain.Observation{ID: domain.NewID(), DistrictID: f.district.ID, SchoolID: f.school.ID, TeacherID: f.teacher.ID,
+		ObserverID: f.observer.ID, RubricVersionID: f.rubric.ID, Kind: domain.KindClassroom, Grade: "3", Subject: "Mathematics",
+		StartedAt: time.Date(2026, 10, 5, 14, 0, 0, 0, time.UTC), Status: status, Rev: 1}
+	for i, key := range f.rubric.IndicatorKeys() {
+		if i >= len(levels) {
+			break
+		}
+		lv := levels[i]
+		o.Scores = append(o.Scores, domain.Score{IndicatorKey: key, Level: &lv, Evidence: "T: why? S: because"})
+	}
+	return o
+}
+
+func put(t *testing.T, s *store.Store, o domain.Observation) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.InTx(ctx, func(tx *store.Tx) error { return tx.PutObservation(ctx, o) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestObservationRollupsFollowSubmitAmendDelete(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		counts := func() map[string]int64 {
+			c, err := s.TableCounts(ctx, f.district.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CheckRollups(ctx, f.district.ID); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+
+		draft := f.observation(domain.ObservationDraft, 2, 3, 4)
+		put(t, s, draft)
+		if c := counts(); c["rollups"] != 0 || c["scores"] != 3 {
+			t.Fatalf("a draft must not count in rollups: %v", c)
+		}
+
+		sub := draft
+		sub.Status, sub.Rev = domain.ObservationSubmitted, 2
+		put(t, s, sub)
+		if c := counts(); c["rollups"] != 3 || c["rollup_observations"] != 1 || c["score_sum"] != 9 {
+			t.Fatalf("after submit: %v", c)
+		}
+
+		amended := f.observation(domain.ObservationSubmitted, 4, 4)
+		amended.ID, amended.Rev = sub.ID, 3
+		put(t, s, amended)
+		if c := counts(); c["rollups"] != 2 || c["scores"] != 2 || c["score_sum"] != 8 {
+			t.Fatalf("after amend: %v", c)
+		}
+
+		got, err := s.Observation(ctx, f.district.ID, sub.ID)
+		if err != nil || len(got.Scores) != 2 || *got.Scores[0].Level != 4 || got.Rev != 3 {
+			t.Fatalf("amended observation read back wrong: %+v %v", got, err)
+		}
+
+		deleted := amended
+		deleted.Deleted, deleted.Rev = true, 4
+		put(t, s, deleted)
+		if c := counts(); c["rollups"] != 0 || c["rollup_observations"] != 0 || c["observations"] != 1 {
+			t.Fatalf("a tombstone must stay and count nowhere: %v", c)
+		}
+		if c := counts(); c["change_log"] < 6 {
+			t.Fatalf("every write must reach the change log: %v", c)
+		}
+	})
+}
+
+func TestObservationRefusesAnotherSchoolsReferenceOrAMissingTeacher(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		o := f.observation(domain.ObservationSubmitted, 3)
+		o.TeacherID = domain.NewID()
+		err := s.InTx(ctx, func(tx *store.Tx) error { return tx.PutObservation(ctx, o) })
+		if domain.ErrorCode(err) != domain.EInvalid {
+			t.Fatalf("a missing teacher must be refused as invalid, got %v", err)
+		}
+		if c, _ := s.TableCounts(ctx, f.district.ID); c["observations"] != 0 || c["scores"] != 0 || c["rollups"] != 0 {
+			t.Fatalf("a refused write left rows: %v", c)
+		}
+	})
+}

@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"strings"
 	"sync"
@@ -108,6 +111,32 @@ func signingKey(tb testing.TB, k *Keyring) (string, ed25519.PrivateKey, ed25519.
 		tb.Fatalf("no public key for the signing kid %q", kid)
 	}
 	return kid, priv, pub
+}
+
+// tamperOneChar changes one character of a base64url JSON segment so that it
+// still decodes to valid, different JSON: only the signature can catch it.
+func tamperOneChar(tb testing.TB, seg string) string {
+	tb.Helper()
+	orig, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		tb.Fatalf("decode payload: %v", err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for i := len(seg) / 2; i < len(seg)-1; i++ {
+		for _, r := range []byte(alphabet) {
+			if r == seg[i] {
+				continue
+			}
+			b := []byte(seg)
+			b[i] = r
+			dec, err := base64.RawURLEncoding.Strict().DecodeString(string(b))
+			if err == nil && json.Valid(dec) && !bytes.Equal(dec, orig) {
+				return string(b)
+			}
+		}
+	}
+	tb.Fatal("no one-character change keeps the payload valid JSON")
+	return ""
 }
 
 func assertUnauthorized(tb testing.TB, claims AccessClaims, err error) {
@@ -267,14 +296,8 @@ func TestVerifyRefuses(t *testing.T) {
 		}},
 		{"tampered payload", func(t *testing.T, env tokenEnv) string {
 			parts := strings.Split(mustIssue(t, env.tokens, "user-1", "district-1", "session-1"), ".")
-			p := []byte(parts[1])
-			i := len(p) / 2
-			if p[i] == 'A' {
-				p[i] = 'B'
-			} else {
-				p[i] = 'A'
-			}
-			return parts[0] + "." + string(p) + "." + parts[2]
+			parts[1] = tamperOneChar(t, parts[1])
+			return strings.Join(parts, ".")
 		}},
 		{"iat in the future", func(t *testing.T, env tokenEnv) string {
 			kid, priv, _ := signingKey(t, env.keys)

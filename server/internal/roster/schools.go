@@ -25,6 +25,13 @@ func (s *Service) Teachers(ctx context.Context, p auth.Principal, schoolID strin
 		if !domain.ValidID(schoolID) || !sc.HasSchool(schoolID) {
 			return nil, domain.Errorf(domain.ENotFound, "school not found")
 		}
+		ok, err := s.store.SchoolExists(ctx, p.DistrictID(), schoolID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, domain.Errorf(domain.ENotFound, "school not found")
+		}
 		sc = domain.Scope{DistrictID: sc.DistrictID, SchoolIDs: []string{schoolID}}
 	}
 	return s.store.Teachers(ctx, sc)

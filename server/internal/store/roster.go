@@ -306,3 +306,9 @@ func (tx *Tx) SchoolsExist(ctx context.Context, districtID string, ids []string)
 	}
 	return out, nil
 }
+
+// SchoolExists reports whether id is a school of the district.
+func (s *Store) SchoolExists(ctx context.Context, districtID, id string) (bool, error) {
+	found, err := s.read(ctx).SchoolsExist(ctx, districtID, []string{id})
+	return found[id], err
+}

@@ -1,0 +1,249 @@
+package httpapi
+
+import (
+	"net/http"
+	"sort"
+	"testing"
+)
+
+// probe is one request tried as every actor, with the status each must get.
+type probe struct {
+	name         string
+	method, path string
+	body         any
+	want         map[actor]int
+	// check, when set, looks inside a successful answer (a list must not
+	// hold another school's or district's rows).
+	check func(t *testing.T, w *world, a actor, r response)
+	// after runs once the actor's request is done (to sign in again after a
+	// logout, say).
+	after func(w *world, a actor)
+}
+
+// statuses builds a want-map: def for everyone, then the exceptions.
+func statuses(def int, except map[actor]int) map[actor]int {
+	m := map[actor]int{}
+	for _, a := range actors {
+		m[a] = def
+	}
+	for a, s := range except {
+		m[a] = s
+	}
+	return m
+}
+
+// signedIn is def for every signed-in actor, 401 for anonymous.
+func signedIn(def int, except map[actor]int) map[actor]int {
+	m := statuses(def, except)
+	m[anonymous] = http.StatusUnauthorized
+	return m
+}
+
+// adminOnly is ok for both districts' administrators, 403 for the other
+// roles and 401 for anonymous; otherAdminStatus is what district B's
+// administrator gets for district A's record.
+func adminOnly(ok, otherAdminStatus int) map[actor]int {
+	return signedIn(http.StatusForbidden, map[actor]int{admin: ok, otherAdmin: otherAdminStatus})
+}
+
+// matrix has a row for every route of the router: who may call it, on what.
+// A route without a row fails TestAuthorizationMatrix.
+func matrix(w *world) map[string][]probe {
+	ok, created, noContent := http.StatusOK, http.StatusCreated, http.StatusNoContent
+	notFound, invalid := http.StatusNotFound, http.StatusUnprocessableEntity
+	public := statuses(ok, nil)
+	return map[string][]probe{
+		"GET /healthz": {{name: "alive", method: "GET", path: "/healthz", want: public}},
+		"GET /readyz":  {{name: "ready", method: "GET", path: "/readyz", want: public}},
+		"GET /metrics": {{name: "metrics", method: "GET", path: "/metrics", want: public}},
+
+		"POST /api/v1/auth/login": {{name: "own credentials", method: "POST", path: "/api/v1/auth/login",
+			want: statuses(ok, map[actor]int{anonymous: http.StatusUnauthorized}),
+			body: nil, check: nil,
+		}},
+		"POST /api/v1/auth/refresh": {{name: "own refresh token", method: "POST", path: "/api/v1/auth/refresh",
+			want:  statuses(ok, map[actor]int{anonymous: http.StatusUnauthorized}),
+			after: func(w *world, a actor) { w.signIn(a) },
+		}},
+		"POST /api/v1/auth/logout": {{name: "own session", method: "POST", path: "/api/v1/auth/logout",
+			want: signedIn(noContent, nil), after: func(w *world, a actor) { w.signIn(a) },
+		}},
+		"GET /api/v1/me": {{name: "self", method: "GET", path: "/api/v1/me", want: signedIn(ok, nil),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var me meResponse
+				r.decode(t, &me)
+				if me.User.ID != w.users[a].ID || me.District.ID != w.users[a].DistrictID {
+					t.Errorf("%s: /me answered someone else: %+v", a, me)
+				}
+			}}},
+
+		"GET /api/v1/schools": {{name: "list", method: "GET", path: "/api/v1/schools", want: signedIn(ok, nil),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var l listResponse[schoolResponse]
+				r.decode(t, &l)
+				got := ids(l.Items, func(s schoolResponse) string { return s.ID })
+				want := map[string]bool{w.schoolA1: true}
+				switch a {
+				case admin:
+					want[w.schoolA2] = true
+				case otherAdmin:
+					want = map[string]bool{w.schoolB1: true}
+				}
+				if !equalSets(got, want) {
+					t.Errorf("%s sees schools %v, want %v", a, got, want)
+				}
+			}}},
+
+		"GET /api/v1/teachers": {
+			{name: "list", method: "GET", path: "/api/v1/teachers", want: signedIn(ok, nil),
+				check: func(t *testing.T, w *world, a actor, r response) {
+					var l listResponse[teacherResponse]
+					r.decode(t, &l)
+					got := ids(l.Items, func(x teacherResponse) string { return x.ID })
+					want := map[string]bool{w.teacherA1: true}
+					switch a {
+					case admin:
+						want[w.teacherA2] = true
+					case otherAdmin:
+						want = map[string]bool{w.teacherB1: true}
+					case teacher:
+						want = map[string]bool{}
+					}
+					if !equalSets(got, want) {
+						t.Errorf("%s sees teachers %v, want %v", a, got, want)
+					}
+				}},
+			{name: "other school", method: "GET", path: "/api/v1/teachers?school_id=" + w.schoolA2,
+				want: signedIn(notFound, map[actor]int{admin: ok})},
+			{name: "other district", method: "GET", path: "/api/v1/teachers?school_id=" + w.schoolB1,
+				want: signedIn(notFound, map[actor]int{otherAdmin: ok})},
+		},
+
+		"GET /api/v1/users": {{name: "list", method: "GET", path: "/api/v1/users", want: adminOnly(ok, ok),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var l listResponse[userResponse]
+				r.decode(t, &l)
+				for _, u := range l.Items {
+					if (a == otherAdmin) != (u.ID == w.users[otherAdmin].ID) {
+						t.Errorf("%s sees user %s of another district", a, u.Email)
+					}
+				}
+			}}},
+		"POST /api/v1/users": {
+			{name: "own school", method: "POST", path: "/api/v1/users", want: adminOnly(created, invalid),
+				body: func(a actor) any {
+					return map[string]any{"email": "new." + string(a) + "@example.org", "name": "New", "password": password,
+						"grants": []map[string]string{{"role": "coach", "school_id": w.schoolA1}}}
+				}},
+			{name: "other district's school", method: "POST", path: "/api/v1/users", want: adminOnly(invalid, created),
+				body: func(a actor) any {
+					return map[string]any{"email": "newer." + string(a) + "@example.org", "name": "New", "password": password,
+						"grants": []map[string]string{{"role": "coach", "school_id": w.schoolB1}}}
+				}},
+		},
+		"GET /api/v1/users/:id": {
+			{name: "a colleague", method: "GET", path: "/api/v1/users/" + w.users[coach].ID,
+				want: signedIn(notFound, map[actor]int{admin: ok, coach: ok})},
+		},
+		"PATCH /api/v1/users/:id": {
+			{name: "a colleague", method: "PATCH", path: "/api/v1/users/" + w.users[observer].ID, body: map[string]any{"name": "Renamed"},
+				want: adminOnly(ok, notFound)},
+		},
+		"GET /api/v1/audit": {{name: "list", method: "GET", path: "/api/v1/audit", want: adminOnly(ok, ok),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var l listResponse[auditResponse]
+				r.decode(t, &l)
+				if len(l.Items) == 0 {
+					t.Errorf("%s: the audit log is empty after sign-ins", a)
+				}
+				for _, e := range l.Items {
+					if e.ActorID != "" && (a == otherAdmin) != (e.ActorID == w.users[otherAdmin].ID) {
+						t.Errorf("%s sees another district's audit entry %+v", a, e)
+					}
+				}
+			}}},
+	}
+}
+
+func equalSets(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		_, srv, err := New(Deps{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := matrix(w)
+		seen := map[string]bool{}
+		cells := 0
+		for _, rt := range srv.Routes() {
+			key := rt.Method + " " + rt.Path
+			seen[key] = true
+			probes, ok := rows[key]
+			if !ok {
+				t.Errorf("route %s has no row in the authorization matrix", key)
+				continue
+			}
+			for _, p := range probes {
+				for _, a := range actors {
+					want, ok := p.want[a]
+					if !ok {
+						t.Errorf("%s (%s): no expectation for %s", key, p.name, a)
+						continue
+					}
+					body := p.body
+					if f, ok := body.(func(actor) any); ok {
+						body = f(a)
+					}
+					switch key {
+					case "POST /api/v1/auth/login":
+						if a != anonymous {
+							body = map[string]string{"email": w.users[a].Email, "password": password}
+						} else {
+							body = map[string]string{"email": "nobody@example.org", "password": password}
+						}
+					case "POST /api/v1/auth/refresh":
+						body = map[string]string{"refresh_token": "wtr_" + w.refresh[a]}
+						if a != anonymous {
+							body = map[string]string{"refresh_token": w.refresh[a]}
+						}
+					}
+					r := w.do(a, p.method, p.path, body)
+					cells++
+					if r.Code != want {
+						t.Errorf("%s (%s) as %s: %d, want %d: %s", key, p.name, a, r.Code, want, r.Body)
+					} else if p.check != nil && r.Code < 300 {
+						p.check(t, w, a, r)
+					}
+					if r.Code >= 400 && r.Header().Get("Content-Type") != "application/problem+json" {
+						t.Errorf("%s as %s: a refusal that is not a problem document", key, a)
+					}
+					if p.after != nil && a != anonymous {
+						p.after(w, a)
+					}
+				}
+			}
+		}
+		var extra []string
+		for key := range rows {
+			if !seen[key] {
+				extra = append(extra, key)
+			}
+		}
+		sort.Strings(extra)
+		if len(extra) > 0 {
+			t.Errorf("matrix rows for routes that do not exist: %v", extra)
+		}
+		t.Logf("authorization matrix: %d routes, %d actors, %d requests", len(srv.Routes()), len(actors), cells)
+	})
+}

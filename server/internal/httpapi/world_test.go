@@ -1,0 +1,196 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
+)
+
+// actor names a signed-in test user by what it is.
+type actor string
+
+const (
+	anonymous  actor = "anonymous"
+	admin      actor = "district_admin"
+	supervisor actor = "supervisor"
+	principalA actor = "principal"
+	coach      actor = "coach"
+	observer   actor = "observer"
+	teacher    actor = "teacher"
+	otherAdmin actor = "other_district_admin"
+	password         = "a long enough password"
+)
+
+// actors are every caller the matrix tries.
+var actors = []actor{anonymous, admin, supervisor, principalA, coach, observer, teacher, otherAdmin}
+
+// world is two districts: A with schools A1 and A2 and a user per role
+// scoped to A1, and B with school B1 and its own administrator.
+type world struct {
+	t       *testing.T
+	store   *store.Store
+	handler http.Handler
+	tokens  *auth.Tokens
+	clock   *fakeClock
+
+	districtA, districtB string
+	schoolA1, schoolA2   string
+	schoolB1             string
+	teacherA1, teacherA2 string
+	teacherB1            string
+	users                map[actor]domain.User
+	access               map[actor]string
+	refresh              map[actor]string
+}
+
+type fakeClock struct{ now time.Time }
+
+func (c *fakeClock) Now() time.Time { return c.now }
+
+func newWorld(t *testing.T, s *store.Store) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{t: t, store: s, users: map[actor]domain.User{}, access: map[actor]string{}, refresh: map[actor]string{},
+		clock: &fakeClock{now: time.Now()}}
+	w.districtA, w.districtB = domain.NewID(), domain.NewID()
+	w.schoolA1, w.schoolA2, w.schoolB1 = domain.NewID(), domain.NewID(), domain.NewID()
+	w.teacherA1, w.teacherA2, w.teacherB1 = domain.NewID(), domain.NewID(), domain.NewID()
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mkUser := func(a actor, district string, g domain.RoleGrant) domain.User {
+		return domain.User{ID: domain.NewID(), DistrictID: district, Email: string(a) + "@example.org", Name: string(a),
+			PasswordHash: hash, Active: true, Grants: []domain.RoleGrant{g}}
+	}
+	w.users[admin] = mkUser(admin, w.districtA, domain.RoleGrant{Role: domain.RoleDistrictAdmin})
+	w.users[otherAdmin] = mkUser(otherAdmin, w.districtB, domain.RoleGrant{Role: domain.RoleDistrictAdmin})
+	for _, a := range []actor{supervisor, principalA, coach, observer, teacher} {
+		w.users[a] = mkUser(a, w.districtA, domain.RoleGrant{Role: domain.Role(a), SchoolID: w.schoolA1})
+	}
+	err = s.InTx(ctx, func(tx *store.Tx) error {
+		for _, d := range []domain.District{
+			{ID: w.districtA, Name: "District A", TimeZone: "America/Chicago", Settings: domain.DefaultDistrictSettings()},
+			{ID: w.districtB, Name: "District B", TimeZone: "America/New_York", Settings: domain.DefaultDistrictSettings()},
+		} {
+			if err := tx.CreateDistrict(ctx, d); err != nil {
+				return err
+			}
+		}
+		for _, sc := range []domain.School{
+			{ID: w.schoolA1, DistrictID: w.districtA, Name: "A1 Elementary", Active: true},
+			{ID: w.schoolA2, DistrictID: w.districtA, Name: "A2 Middle", Active: true},
+			{ID: w.schoolB1, DistrictID: w.districtB, Name: "B1 High", Active: true},
+		} {
+			if err := tx.CreateSchool(ctx, sc); err != nil {
+				return err
+			}
+		}
+		for _, tc := range []domain.Teacher{
+			{ID: w.teacherA1, DistrictID: w.districtA, SchoolID: w.schoolA1, FamilyName: "Rivera", Active: true},
+			{ID: w.teacherA2, DistrictID: w.districtA, SchoolID: w.schoolA2, FamilyName: "Okafor", Active: true},
+			{ID: w.teacherB1, DistrictID: w.districtB, SchoolID: w.schoolB1, FamilyName: "Lindqvist", Active: true},
+		} {
+			if err := tx.CreateTeachers(ctx, []domain.Teacher{tc}); err != nil {
+				return err
+			}
+		}
+		for _, a := range actors[1:] {
+			if err := tx.CreateUser(ctx, w.users[a]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := auth.NewKeyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.tokens = auth.NewTokens(keys, "walkthrough", "walkthrough-api", auth.AccessTTL, w.clock.Now)
+	h, _, err := New(Deps{DB: s, Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.handler = h
+	for _, a := range actors[1:] {
+		w.signIn(a)
+	}
+	return w
+}
+
+// eachWorld runs fn on a fresh world on each database.
+func eachWorld(t *testing.T, fn func(t *testing.T, w *world)) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) { fn(t, newWorld(t, s)) })
+}
+
+func (w *world) signIn(a actor) {
+	w.t.Helper()
+	res := w.do(anonymous, "POST", "/api/v1/auth/login", map[string]string{"email": w.users[a].Email, "password": password})
+	if res.Code != 200 {
+		w.t.Fatalf("sign in as %s: %d %s", a, res.Code, res.Body)
+	}
+	var sess sessionResponse
+	res.decode(w.t, &sess)
+	w.access[a], w.refresh[a] = sess.AccessToken, sess.RefreshToken
+}
+
+type response struct {
+	*httptest.ResponseRecorder
+}
+
+func (r response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body.Bytes(), v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// do sends a request as the actor, with body encoded as JSON when not nil.
+func (w *world) do(a actor, method, path string, body any) response {
+	w.t.Helper()
+	var r io.Reader
+	if body != nil {
+		if raw, ok := body.([]byte); ok {
+			r = bytes.NewReader(raw)
+		} else {
+			b, err := json.Marshal(body)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			r = bytes.NewReader(b)
+		}
+	}
+	req := httptest.NewRequest(method, path, r)
+	req.RemoteAddr = "192.0.2.10:4321"
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok := w.access[a]; tok != "" && a != anonymous {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	rec := httptest.NewRecorder()
+	w.handler.ServeHTTP(rec, req)
+	return response{rec}
+}
+
+func ids[T any](items []T, id func(T) string) map[string]bool {
+	out := map[string]bool{}
+	for _, it := range items {
+		out[id(it)] = true
+	}
+	return out
+}

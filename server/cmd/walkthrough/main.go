@@ -18,7 +18,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "walkthrough:", err)
 		os.Exit(1)
 	}
@@ -30,12 +30,16 @@ Usage:
   walkthrough serve [flags]              run the server (walkthrough serve --help for every setting)
   walkthrough migrate up|down|status     apply, roll back (one step; "down all" for every step) or list migrations
   walkthrough demo [flags]               load the demo district into an empty database
+  walkthrough user add --email E --name N --role R [--school S]...
+                                         add a user (password from --password or standard input)
+  walkthrough user reset-password --email E
+                                         set a new password and sign the user out everywhere
   walkthrough version                    print the version
 `
 
 // run dispatches to a subcommand. It never exits the process and reads the
 // environment only through getenv.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("a command is needed")
@@ -47,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, rest, getenv, stdout, stderr)
 	case "demo":
 		return demoCmd(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return userCmd(ctx, rest, getenv, stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "walkthrough", version)
 		return nil

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
@@ -148,36 +150,36 @@ func TestMigrateAndVersionCommands(t *testing.T) {
 			getenv := func(k string) string { return env[k] }
 			ctx := context.Background()
 			var out bytes.Buffer
-			if err := run(ctx, []string{"migrate", "status"}, getenv, &out, &out); err != nil {
+			if err := run(ctx, []string{"migrate", "status"}, getenv, nil, &out, &out); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(out.String(), "pending") {
 				t.Fatalf("status on an empty database shows nothing pending:\n%s", out.String())
 			}
 			out.Reset()
-			if err := run(ctx, []string{"migrate", "up"}, getenv, &out, &out); err != nil {
+			if err := run(ctx, []string{"migrate", "up"}, getenv, nil, &out, &out); err != nil {
 				t.Fatal(err)
 			}
 			if strings.Contains(out.String(), "pending") || !strings.Contains(out.String(), "applied") {
 				t.Fatalf("after up:\n%s", out.String())
 			}
 			out.Reset()
-			if err := run(ctx, []string{"migrate", "down", "all"}, getenv, &out, &out); err != nil {
+			if err := run(ctx, []string{"migrate", "down", "all"}, getenv, nil, &out, &out); err != nil {
 				t.Fatal(err)
 			}
 			if strings.Contains(out.String(), "applied") {
 				t.Fatalf("after down all:\n%s", out.String())
 			}
-			if err := run(ctx, []string{"migrate", "sideways"}, getenv, &out, &out); err == nil {
+			if err := run(ctx, []string{"migrate", "sideways"}, getenv, nil, &out, &out); err == nil {
 				t.Fatal("an unknown migrate action was accepted")
 			}
 		})
 	}
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"version"}, func(string) string { return "" }, &out, &out); err != nil || !strings.HasPrefix(out.String(), "walkthrough ") {
+	if err := run(context.Background(), []string{"version"}, func(string) string { return "" }, nil, &out, &out); err != nil || !strings.HasPrefix(out.String(), "walkthrough ") {
 		t.Fatalf("version: %v %q", err, out.String())
 	}
-	if err := run(context.Background(), []string{"serve", "--help"}, func(string) string { return "" }, &out, &out); err != nil {
+	if err := run(context.Background(), []string{"serve", "--help"}, func(string) string { return "" }, nil, &out, &out); err != nil {
 		t.Fatalf("serve --help must succeed: %v", err)
 	}
 	for _, name := range []string{"WALKTHROUGH_ADDR", "WALKTHROUGH_DATA_DIR", "WALKTHROUGH_DATABASE_URL", "WALKTHROUGH_DEMO",
@@ -185,5 +187,64 @@ func TestMigrateAndVersionCommands(t *testing.T) {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("serve --help does not document %s", name)
 		}
+	}
+}
+
+func TestUserCommands(t *testing.T) {
+	ctx := context.Background()
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			dbURL, _ := testdb.NewDatabase(t, dialect)
+			env := map[string]string{"WALKTHROUGH_DATA_DIR": t.TempDir(), "WALKTHROUGH_DATABASE_URL": dbURL}
+			getenv := func(k string) string { return env[k] }
+			var out bytes.Buffer
+			err := run(ctx, []string{"user", "add", "--email", "x@example.org", "--name", "X", "--role", "coach", "--school", "Nowhere"},
+				getenv, strings.NewReader("a long enough password\n"), &out, &out)
+			if err == nil || !strings.Contains(err.Error(), "no district") {
+				t.Fatalf("adding a user to an empty database must say why it cannot: %v", err)
+			}
+			// Give the command's database a district by the first-administrator path.
+			if err := run(ctx, []string{"migrate", "up"}, getenv, nil, &out, &out); err != nil {
+				t.Fatal(err)
+			}
+			st, err := store.Open(ctx, store.Options{DatabaseURL: dbURL, SQLitePath: filepath.Join(env["WALKTHROUGH_DATA_DIR"], "walkthrough.db")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if _, err := auth.CreateFirstAdmin(ctx, st, "", "first@example.org", "a long enough password"); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.InTx(ctx, func(tx *store.Tx) error {
+				ds, err := st.Districts(ctx)
+				if err != nil {
+					return err
+				}
+				return tx.CreateSchool(ctx, domain.School{ID: domain.NewID(), DistrictID: ds[0].ID, Name: "Maple Elementary", Active: true})
+			}); err != nil {
+				t.Fatal(err)
+			}
+			out.Reset()
+			err = run(ctx, []string{"user", "add", "--email", "Coach@Example.org", "--name", "Coach", "--role", "coach", "--school", "maple elementary"},
+				getenv, strings.NewReader("a long enough password\n"), &out, &out)
+			if err != nil {
+				t.Fatalf("user add: %v\n%s", err, out.String())
+			}
+			u, err := st.UserByEmail(ctx, "coach@example.org")
+			if err != nil || len(u.Grants) != 1 || u.Grants[0].Role != domain.RoleCoach || !auth.VerifyPassword(u.PasswordHash, "a long enough password") {
+				t.Fatalf("added user: %+v %v", u, err)
+			}
+			err = run(ctx, []string{"user", "reset-password", "--email", "coach@example.org", "--password", "another long password"}, getenv, nil, &out, &out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ = st.UserByEmail(ctx, "coach@example.org")
+			if !auth.VerifyPassword(u.PasswordHash, "another long password") || auth.VerifyPassword(u.PasswordHash, "a long enough password") {
+				t.Fatal("the password was not reset")
+			}
+			if err := run(ctx, []string{"user", "reset-password", "--email", "nobody@example.org", "--password", "another long password"}, getenv, nil, &out, &out); err == nil {
+				t.Fatal("resetting an unknown user's password succeeded")
+			}
+		})
 	}
 }

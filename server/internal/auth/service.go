@@ -35,6 +35,9 @@ func NewService(s *store.Store, tokens *Tokens, log *slog.Logger, now func() tim
 	if now == nil {
 		now = time.Now
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Service{store: s, tokens: tokens, log: log, now: now, throttle: DefaultThrottle()}
 }
 
@@ -171,7 +174,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, c Client) (S
 			}
 			return errBadRefresh
 		}
-		u, err = s.store.UserRecord(ctx, t.UserID)
+		u, err = tx.UserRecord(ctx, t.UserID)
 		if err != nil || !u.Active {
 			return errBadRefresh
 		}

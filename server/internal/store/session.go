@@ -177,5 +177,10 @@ func (s *Store) ClearThrottle(ctx context.Context, key string) error {
 // UserRecord reads a user of any district by id, for token checks that know
 // only the id; the caller compares the district.
 func (s *Store) UserRecord(ctx context.Context, id string) (domain.User, error) {
-	return s.read(ctx).userWhere("user", "id = ?", id)
+	return s.read(ctx).UserRecord(ctx, id)
+}
+
+// UserRecord reads a user of any district by id inside tx.
+func (tx *Tx) UserRecord(ctx context.Context, id string) (domain.User, error) {
+	return tx.userWhere("user", "id = ?", id)
 }

@@ -1,0 +1,200 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func (w *world) refreshWith(token string) response {
+	w.t.Helper()
+	return w.do(anonymous, "POST", "/api/v1/auth/refresh", map[string]string{"refresh_token": token})
+}
+
+func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		first := w.refresh[coach]
+		r := w.refreshWith(first)
+		if r.Code != 200 {
+			t.Fatalf("refresh: %d %s", r.Code, r.Body)
+		}
+		var next sessionResponse
+		r.decode(t, &next)
+		if next.RefreshToken == first || next.AccessToken == "" {
+			t.Fatal("refresh did not rotate the token")
+		}
+		w.access[coach] = next.AccessToken
+		if r := w.do(coach, "GET", "/api/v1/me", nil); r.Code != 200 {
+			t.Fatalf("the new access token does not work: %d", r.Code)
+		}
+
+		// The spent token comes back: someone copied it. The whole family
+		// ends, the newest token and its access token too.
+		if r := w.refreshWith(first); r.Code != 401 {
+			t.Fatalf("a reused refresh token was accepted: %d", r.Code)
+		}
+		if r := w.refreshWith(next.RefreshToken); r.Code != 401 {
+			t.Fatalf("the newest token of a revoked family still works: %d", r.Code)
+		}
+		if r := w.do(coach, "GET", "/api/v1/me", nil); r.Code != 401 {
+			t.Fatalf("an access token of a revoked family still works: %d", r.Code)
+		}
+		r = w.do(admin, "GET", "/api/v1/audit?action=auth.refresh_reuse", nil)
+		var l listResponse[auditResponse]
+		r.decode(t, &l)
+		if len(l.Items) != 1 || l.Items[0].ActorID != w.users[coach].ID {
+			t.Fatalf("reuse was not audited: %s", r.Body)
+		}
+	})
+}
+
+func TestConcurrentRefreshesYieldOneSuccessor(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		token := w.refresh[observer]
+		const n = 8
+		codes := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req := httptest.NewRequest("POST", "/api/v1/auth/refresh", strings.NewReader(`{"refresh_token":"`+token+`"}`))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				w.handler.ServeHTTP(rec, req)
+				codes[i] = rec.Code
+			}()
+		}
+		wg.Wait()
+		wins := 0
+		for _, c := range codes {
+			switch c {
+			case 200:
+				wins++
+			case 401:
+			default:
+				t.Errorf("unexpected status %d", c)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("%d concurrent refreshes won, want exactly 1 (%v)", wins, codes)
+		}
+	})
+}
+
+func TestLogoutEndsTheSession(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		if r := w.do(principalA, "POST", "/api/v1/auth/logout", nil); r.Code != 204 {
+			t.Fatalf("logout: %d", r.Code)
+		}
+		if r := w.do(principalA, "GET", "/api/v1/me", nil); r.Code != 401 {
+			t.Fatalf("access token works after logout: %d", r.Code)
+		}
+		if r := w.refreshWith(w.refresh[principalA]); r.Code != 401 {
+			t.Fatalf("refresh token works after logout: %d", r.Code)
+		}
+	})
+}
+
+func TestDeactivationAndRevokedGrantsTakeEffectOnTheNextRequest(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		if r := w.do(coach, "GET", "/api/v1/teachers?school_id="+w.schoolA1, nil); r.Code != 200 {
+			t.Fatalf("coach cannot list their school: %d", r.Code)
+		}
+		revoke := map[string]any{"revoke": []map[string]string{{"role": "coach", "school_id": w.schoolA1}}}
+		if r := w.do(admin, "PATCH", "/api/v1/users/"+w.users[coach].ID, revoke); r.Code != 200 {
+			t.Fatalf("revoke: %d %s", r.Code, r.Body)
+		}
+		if r := w.do(coach, "GET", "/api/v1/teachers?school_id="+w.schoolA1, nil); r.Code != 404 {
+			t.Fatalf("a revoked grant still opens the school: %d", r.Code)
+		}
+
+		if r := w.do(admin, "PATCH", "/api/v1/users/"+w.users[observer].ID, map[string]any{"active": false}); r.Code != 200 {
+			t.Fatalf("deactivate: %d %s", r.Code, r.Body)
+		}
+		if r := w.do(observer, "GET", "/api/v1/me", nil); r.Code != 401 {
+			t.Fatalf("a deactivated user's access token still works: %d", r.Code)
+		}
+		if r := w.refreshWith(w.refresh[observer]); r.Code != 401 {
+			t.Fatalf("a deactivated user can refresh: %d", r.Code)
+		}
+		r := w.do(anonymous, "POST", "/api/v1/auth/login", map[string]string{"email": w.users[observer].Email, "password": password})
+		if r.Code != 401 {
+			t.Fatalf("a deactivated user can sign in: %d", r.Code)
+		}
+		if r := w.do(admin, "PATCH", "/api/v1/users/"+w.users[admin].ID, map[string]any{"active": false}); r.Code != 422 {
+			t.Fatalf("an administrator deactivated themself: %d", r.Code)
+		}
+	})
+}
+
+func TestLoginAnswersAlikeForUnknownEmailAndWrongPassword(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		timed := func(email string) (response, time.Duration) {
+			start := time.Now()
+			r := w.do(anonymous, "POST", "/api/v1/auth/login", map[string]string{"email": email, "password": "not the password"})
+			return r, time.Since(start)
+		}
+		unknown, tu := timed("nobody@example.org")
+		wrong, tw := timed(w.users[supervisor].Email)
+		if unknown.Code != 401 || wrong.Code != 401 {
+			t.Fatalf("statuses %d and %d", unknown.Code, wrong.Code)
+		}
+		var a, b Problem
+		unknown.decode(t, &a)
+		wrong.decode(t, &b)
+		if a.Detail != b.Detail || a.Code != b.Code {
+			t.Fatalf("the answers differ: %+v vs %+v", a, b)
+		}
+		// Both run one argon2id hash; neither should be several times the other.
+		if tu > 5*tw || tw > 5*tu {
+			t.Errorf("timings differ too much: unknown %s, wrong %s", tu, tw)
+		}
+	})
+}
+
+func TestThrottleIgnoresForwardedForFromUntrustedPeers(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		attempt := func(i int, email string) int {
+			req := httptest.NewRequest("POST", "/api/v1/auth/login",
+				strings.NewReader(`{"email":"`+email+`","password":"wrong password!"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.RemoteAddr = "198.51.100.7:5000"
+			// A client that is not a trusted proxy names a new address each time.
+			req.Header.Set("X-Forwarded-For", "203.0.113."+itoa(i))
+			rec := httptest.NewRecorder()
+			w.handler.ServeHTTP(rec, req)
+			if rec.Code == http.StatusTooManyRequests && rec.Header().Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+			return rec.Code
+		}
+		var codes []int
+		for i := range 30 {
+			codes = append(codes, attempt(i, "guess"+itoa(i)+"@example.org"))
+		}
+		if codes[len(codes)-1] != http.StatusTooManyRequests {
+			t.Fatalf("30 failures from one address over many accounts were never throttled: %v", codes)
+		}
+		// Per account: a few failures, then a wait.
+		var acc []int
+		for i := range 8 {
+			acc = append(acc, attempt(100+i, w.users[teacher].Email))
+		}
+		if acc[len(acc)-1] != http.StatusTooManyRequests {
+			t.Fatalf("repeated failures on one account were never throttled: %v", acc)
+		}
+		// The block is temporary: once it has passed, the right password works.
+		w.clock.now = w.clock.now.Add(20 * time.Minute)
+		r := w.do(anonymous, "POST", "/api/v1/auth/login", map[string]string{"email": w.users[principalA].Email, "password": password})
+		if r.Code != 200 {
+			t.Fatalf("sign-in from another client refused: %d %s", r.Code, r.Body)
+		}
+	})
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

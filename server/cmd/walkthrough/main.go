@@ -34,6 +34,10 @@ Usage:
                                          add a user (password from --password or standard input)
   walkthrough user reset-password --email E
                                          set a new password and sign the user out everywhere
+  walkthrough rubric import FILE [--publish] [--rubric ID] | export VERSION_ID | list
+                                         rubric versions as JSON documents (docs/rubric-format.md)
+  walkthrough import roster --kind schools|teachers|users|oneroster [--dry-run] FILE
+                                         bring the roster in line with a file (docs/roster-format.md)
   walkthrough version                    print the version
 `
 
@@ -53,6 +57,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return demoCmd(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return userCmd(ctx, rest, getenv, stdin, stdout, stderr)
+	case "rubric":
+		return rubricCmd(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "walkthrough", version)
 		return nil

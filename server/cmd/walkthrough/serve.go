@@ -19,6 +19,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/demo"
 	"github.com/walkthrough-edu/walkthrough/server/internal/httpapi"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/web"
 )
@@ -66,6 +67,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DB:             s,
 		Auth:           auth.NewService(s, tokens, log, time.Now),
 		Roster:         roster.NewService(s),
+		Rubrics:        rubrics.NewService(s),
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
 	})

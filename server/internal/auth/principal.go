@@ -62,3 +62,9 @@ func (p Principal) ScopeWith(roles ...domain.Role) domain.Scope {
 	}
 	return domain.Scope{DistrictID: p.DistrictID(), SchoolIDs: p.SchoolsWith(roles...)}
 }
+
+// SystemPrincipal acts for the command line: a district administrator with
+// no user behind it, recorded in the audit log with no actor.
+func SystemPrincipal(districtID string) Principal {
+	return Principal{User: domain.User{DistrictID: districtID, Active: true, Grants: []domain.RoleGrant{{Role: domain.RoleDistrictAdmin}}}}
+}

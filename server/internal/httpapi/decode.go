@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -25,17 +26,9 @@ const maxJSONBody = 1 << 20
 // encoding/json would otherwise quietly merge) and fields of the right type.
 // Every refusal is an EInvalid or ETooLarge naming the field.
 func decodeJSON(c *gin.Context, limit int64, v any) error {
-	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return domain.Invalid("the body must be JSON", domain.FieldError{Field: "Content-Type", Message: "must be application/json"})
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	body, err := readBody(c, limit, "application/json")
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return domain.Errorf(domain.ETooLarge, "the body is larger than %d bytes", limit)
-		}
-		return domain.Invalid("the body could not be read")
+		return err
 	}
 	if err := checkKeys(body, reflect.TypeOf(v)); err != nil {
 		return err
@@ -49,6 +42,24 @@ func decodeJSON(c *gin.Context, limit int64, v any) error {
 		return domain.Invalid("the body holds more than one JSON value", domain.FieldError{Field: "body", Message: "trailing data after the JSON value"})
 	}
 	return nil
+}
+
+// readBody reads at most limit bytes of a body of one of the media types.
+func readBody(c *gin.Context, limit int64, mediaTypes ...string) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || !slices.Contains(mediaTypes, mt) {
+		return nil, domain.Invalid("the body has the wrong media type",
+			domain.FieldError{Field: "Content-Type", Message: "must be " + strings.Join(mediaTypes, " or ")})
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, domain.Errorf(domain.ETooLarge, "the body is larger than %d bytes", limit)
+		}
+		return nil, domain.Invalid("the body could not be read")
+	}
+	return body, nil
 }
 
 func jsonProblem(err error) error {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sort"
 	"testing"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 )
 
 // probe is one request tried as every actor, with the status each must get.
@@ -11,7 +13,9 @@ type probe struct {
 	name         string
 	method, path string
 	body         any
-	want         map[actor]int
+	// contentType, when set, sends body (bytes) as that media type.
+	contentType string
+	want        map[actor]int
 	// check, when set, looks inside a successful answer (a list must not
 	// hold another school's or district's rows).
 	check func(t *testing.T, w *world, a actor, r response)
@@ -119,6 +123,67 @@ func matrix(w *world) map[string][]probe {
 				want: signedIn(notFound, map[actor]int{otherAdmin: ok})},
 		},
 
+		"POST /api/v1/schools": {{name: "new school", method: "POST", path: "/api/v1/schools",
+			body: map[string]any{"name": "New School", "grade_band": "elementary"}, want: adminOnly(created, created)}},
+		"GET /api/v1/schools/:id": {
+			{name: "own school", method: "GET", path: "/api/v1/schools/" + w.schoolA1, want: signedIn(ok, map[actor]int{otherAdmin: notFound})},
+			{name: "other school", method: "GET", path: "/api/v1/schools/" + w.schoolA2, want: signedIn(notFound, map[actor]int{admin: ok})},
+		},
+		"PATCH /api/v1/schools/:id": {{name: "own school", method: "PATCH", path: "/api/v1/schools/" + w.schoolA1,
+			body: map[string]any{"grade_band": "k-5"}, want: adminOnly(ok, notFound)}},
+		"POST /api/v1/teachers": {{name: "own school", method: "POST", path: "/api/v1/teachers",
+			body: map[string]any{"school_id": w.schoolA1, "given_name": "Nia", "family_name": "Moreau", "grades": []string{"2"}},
+			want: adminOnly(created, invalid)}},
+		"GET /api/v1/teachers/:id": {
+			{name: "own school", method: "GET", path: "/api/v1/teachers/" + w.teacherA1,
+				want: signedIn(ok, map[actor]int{teacher: notFound, otherAdmin: notFound})},
+			{name: "other school", method: "GET", path: "/api/v1/teachers/" + w.teacherA2, want: signedIn(notFound, map[actor]int{admin: ok})},
+		},
+		"PATCH /api/v1/teachers/:id": {{name: "own school", method: "PATCH", path: "/api/v1/teachers/" + w.teacherA1,
+			body: map[string]any{"subjects": []string{"Mathematics"}}, want: adminOnly(ok, notFound)}},
+
+		"GET /api/v1/rubrics": {{name: "list", method: "GET", path: "/api/v1/rubrics", want: signedIn(ok, nil),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var l listResponse[rubricSummary]
+				r.decode(t, &l)
+				for _, rb := range l.Items {
+					for _, v := range rb.Versions {
+						if v.ID == w.rubricB && a != otherAdmin || v.ID == w.rubricA && a == otherAdmin {
+							t.Errorf("%s sees another district's rubric", a)
+						}
+						if v.Status == "draft" && a != admin {
+							t.Errorf("%s sees a draft", a)
+						}
+					}
+				}
+			}}},
+		"POST /api/v1/rubrics":         {{name: "new draft", method: "POST", path: "/api/v1/rubrics", body: rubricDoc(w.t), want: adminOnly(created, created)}},
+		"GET /api/v1/rubrics/template": {{name: "template", method: "GET", path: "/api/v1/rubrics/template", want: signedIn(ok, nil)}},
+		"GET /api/v1/rubrics/:id": {
+			{name: "published", method: "GET", path: "/api/v1/rubrics/" + w.rubricA, want: signedIn(ok, map[actor]int{otherAdmin: notFound})},
+			{name: "draft", method: "GET", path: "/api/v1/rubrics/" + w.draftA, want: signedIn(notFound, map[actor]int{admin: ok})},
+		},
+		"PUT /api/v1/rubrics/:id": {{name: "draft", method: "PUT", path: "/api/v1/rubrics/" + w.draftA, body: rubricDoc(w.t),
+			want: adminOnly(ok, notFound)}},
+		"POST /api/v1/rubrics/:id/publish": {{name: "draft", method: "POST", path: "/api/v1/rubrics/" + w.draftA2 + "/publish",
+			want: adminOnly(ok, notFound)}},
+		"GET /api/v1/rubrics/:id/export": {{name: "published", method: "GET", path: "/api/v1/rubrics/" + w.rubricA + "/export",
+			want: signedIn(ok, map[actor]int{otherAdmin: notFound})}},
+
+		"POST /api/v1/imports/roster": {{name: "dry run", method: "POST", path: "/api/v1/imports/roster?kind=schools&dry_run=true",
+			contentType: "text/csv", body: []byte("external_id,name\nX1,New School\n"), want: adminOnly(ok, ok),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var rep struct {
+					Applied bool `json:"applied"`
+					Schools struct {
+						Created int `json:"created"`
+					} `json:"schools"`
+				}
+				r.decode(t, &rep)
+				if rep.Applied || rep.Schools.Created != 1 {
+					t.Errorf("%s: dry run report %s", a, r.Body)
+				}
+			}}},
 		"GET /api/v1/users": {{name: "list", method: "GET", path: "/api/v1/users", want: adminOnly(ok, ok),
 			check: func(t *testing.T, w *world, a actor, r response) {
 				var l listResponse[userResponse]
@@ -218,7 +283,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 							body = map[string]string{"refresh_token": w.refresh[a]}
 						}
 					}
-					r := w.do(a, p.method, p.path, body)
+					var r response
+					if p.contentType != "" {
+						r = w.doRaw(a, p.method, p.path, p.contentType, body.([]byte))
+					} else {
+						r = w.do(a, p.method, p.path, body)
+					}
 					cells++
 					if r.Code != want {
 						t.Errorf("%s (%s) as %s: %d, want %d: %s", key, p.name, a, r.Code, want, r.Body)
@@ -246,4 +316,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		t.Logf("authorization matrix: %d routes, %d actors, %d requests", len(srv.Routes()), len(actors), cells)
 	})
+}
+
+// rubricDoc is the built-in framework as a rubric document.
+func rubricDoc(t *testing.T) []byte {
+	t.Helper()
+	doc, err := domain.MarshalRubric(domain.BuiltinFramework())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 )
 
 type schoolResponse struct {
@@ -68,4 +69,114 @@ func (s *Server) listTeachers(c *gin.Context) {
 		out.Items[i] = toTeacher(t)
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) getSchool(c *gin.Context) {
+	sc, err := s.roster.School(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toSchool(sc))
+}
+
+type schoolRequest struct {
+	Name       *string `json:"name,omitempty"`
+	GradeBand  *string `json:"grade_band,omitempty"`
+	ExternalID *string `json:"external_id,omitempty"`
+	Active     *bool   `json:"active,omitempty"`
+}
+
+func (s *Server) createSchool(c *gin.Context) {
+	var req schoolRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	sc := domain.School{}
+	if req.Name != nil {
+		sc.Name = *req.Name
+	}
+	if req.GradeBand != nil {
+		sc.GradeBand = *req.GradeBand
+	}
+	if req.ExternalID != nil {
+		sc.ExternalID = *req.ExternalID
+	}
+	sc, err := s.roster.CreateSchool(c.Request.Context(), principal(c), sc, client(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toSchool(sc))
+}
+
+func (s *Server) updateSchool(c *gin.Context) {
+	var req schoolRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	sc, err := s.roster.UpdateSchool(c.Request.Context(), principal(c), c.Param("id"),
+		roster.SchoolChange{Name: req.Name, GradeBand: req.GradeBand, ExternalID: req.ExternalID, Active: req.Active}, client(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toSchool(sc))
+}
+
+func (s *Server) getTeacher(c *gin.Context) {
+	t, err := s.roster.Teacher(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toTeacher(t))
+}
+
+type teacherRequest struct {
+	SchoolID   *string   `json:"school_id,omitempty"`
+	ExternalID *string   `json:"external_id,omitempty"`
+	GivenName  *string   `json:"given_name,omitempty"`
+	FamilyName *string   `json:"family_name,omitempty"`
+	Email      *string   `json:"email,omitempty"`
+	Grades     *[]string `json:"grades,omitempty"`
+	Subjects   *[]string `json:"subjects,omitempty"`
+	Active     *bool     `json:"active,omitempty"`
+}
+
+func (r teacherRequest) change() roster.TeacherChange {
+	return roster.TeacherChange{SchoolID: r.SchoolID, GivenName: r.GivenName, FamilyName: r.FamilyName, Email: r.Email,
+		ExternalID: r.ExternalID, Grades: r.Grades, Subjects: r.Subjects, Active: r.Active}
+}
+
+func (s *Server) createTeacher(c *gin.Context) {
+	var req teacherRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var t domain.Teacher
+	roster.ApplyTeacherChange(&t, req.change())
+	t, err := s.roster.CreateTeacher(c.Request.Context(), principal(c), t, client(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toTeacher(t))
+}
+
+func (s *Server) updateTeacher(c *gin.Context) {
+	var req teacherRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, err := s.roster.UpdateTeacher(c.Request.Context(), principal(c), c.Param("id"), req.change(), client(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toTeacher(t))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 )
 
 // Database is what the operations routes need of the store.
@@ -28,6 +29,7 @@ type Deps struct {
 	DB             Database
 	Auth           *auth.Service
 	Roster         *roster.Service
+	Rubrics        *rubrics.Service
 	Web            http.Handler // the embedded PWA
 	TrustedProxies []string     // none by default
 }
@@ -39,6 +41,7 @@ type Server struct {
 	db      Database
 	auth    *auth.Service
 	roster  *roster.Service
+	rubrics *rubrics.Service
 	web     http.Handler
 }
 
@@ -65,11 +68,26 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/me", handle: s.me},
 
 		{Method: http.MethodGet, Path: "/api/v1/schools", handle: s.listSchools},
+		{Method: http.MethodPost, Path: "/api/v1/schools", handle: s.createSchool},
+		{Method: http.MethodGet, Path: "/api/v1/schools/:id", handle: s.getSchool},
+		{Method: http.MethodPatch, Path: "/api/v1/schools/:id", handle: s.updateSchool},
 		{Method: http.MethodGet, Path: "/api/v1/teachers", handle: s.listTeachers},
+		{Method: http.MethodPost, Path: "/api/v1/teachers", handle: s.createTeacher},
+		{Method: http.MethodGet, Path: "/api/v1/teachers/:id", handle: s.getTeacher},
+		{Method: http.MethodPatch, Path: "/api/v1/teachers/:id", handle: s.updateTeacher},
+		{Method: http.MethodPost, Path: "/api/v1/imports/roster", handle: s.importRoster},
 		{Method: http.MethodGet, Path: "/api/v1/users", handle: s.listUsers},
 		{Method: http.MethodPost, Path: "/api/v1/users", handle: s.createUser},
 		{Method: http.MethodGet, Path: "/api/v1/users/:id", handle: s.getUser},
 		{Method: http.MethodPatch, Path: "/api/v1/users/:id", handle: s.updateUser},
+
+		{Method: http.MethodGet, Path: "/api/v1/rubrics", handle: s.listRubrics},
+		{Method: http.MethodPost, Path: "/api/v1/rubrics", handle: s.createRubric},
+		{Method: http.MethodGet, Path: "/api/v1/rubrics/template", handle: s.rubricTemplate},
+		{Method: http.MethodGet, Path: "/api/v1/rubrics/:id", handle: s.getRubric},
+		{Method: http.MethodPut, Path: "/api/v1/rubrics/:id", handle: s.updateRubric},
+		{Method: http.MethodPost, Path: "/api/v1/rubrics/:id/publish", handle: s.publishRubric},
+		{Method: http.MethodGet, Path: "/api/v1/rubrics/:id/export", handle: s.exportRubric},
 
 		{Method: http.MethodGet, Path: "/api/v1/audit", handle: s.listAudit},
 	}
@@ -77,7 +95,7 @@ func (s *Server) Routes() []Route {
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, web: d.Web}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, web: d.Web}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
@@ -49,6 +50,8 @@ type world struct {
 	schoolB1             string
 	teacherA1, teacherA2 string
 	teacherB1            string
+	rubricA, rubricB     string // published versions
+	draftA, draftA2      string // drafts of district A
 	users                map[actor]domain.User
 	access               map[actor]string
 	refresh              map[actor]string
@@ -111,6 +114,18 @@ func newWorld(t *testing.T, s *store.Store) *world {
 				return err
 			}
 		}
+		for _, r := range []struct {
+			id, district *string
+			status       domain.RubricStatus
+		}{{&w.rubricA, &w.districtA, domain.RubricPublished}, {&w.rubricB, &w.districtB, domain.RubricPublished},
+			{&w.draftA, &w.districtA, domain.RubricDraft}, {&w.draftA2, &w.districtA, domain.RubricDraft}} {
+			v := domain.BuiltinFramework()
+			v.ID, v.RubricID, v.DistrictID, v.Status = domain.NewID(), domain.NewID(), *r.district, r.status
+			*r.id = v.ID
+			if err := tx.CreateRubricVersion(ctx, v); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -121,7 +136,7 @@ func newWorld(t *testing.T, s *store.Store) *world {
 		t.Fatal(err)
 	}
 	w.tokens = auth.NewTokens(keys, "walkthrough", "walkthrough-api", auth.AccessTTL, w.clock.Now)
-	h, _, err := New(Deps{DB: s, Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s)})
+	h, _, err := New(Deps{DB: s, Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s), Rubrics: rubrics.NewService(s)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +172,20 @@ func (r response) decode(t *testing.T, v any) {
 	if err := json.Unmarshal(r.Body.Bytes(), v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)
 	}
+}
+
+// doRaw sends a request as the actor with a body of the given media type.
+func (w *world) doRaw(a actor, method, path, contentType string, body []byte) response {
+	w.t.Helper()
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	req.RemoteAddr = "192.0.2.10:4321"
+	req.Header.Set("Content-Type", contentType)
+	if tok := w.access[a]; tok != "" && a != anonymous {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	rec := httptest.NewRecorder()
+	w.handler.ServeHTTP(rec, req)
+	return response{rec}
 }
 
 // do sends a request as the actor, with body encoded as JSON when not nil.

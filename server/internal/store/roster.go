@@ -262,7 +262,7 @@ func (s *Store) Users(ctx context.Context, districtID string) ([]domain.User, er
 
 // UpdateUser changes a user's name, activity and password hash (when set).
 func (tx *Tx) UpdateUser(ctx context.Context, u domain.User) error {
-	updates := map[string]any{"name": u.Name, "active": u.Active, "updated_at": tx.now}
+	updates := map[string]any{"name": u.Name, "active": u.Active, "external_id": nullable(u.ExternalID), "updated_at": tx.now}
 	if u.PasswordHash != "" {
 		updates["password_hash"] = u.PasswordHash
 	}
@@ -311,4 +311,130 @@ func (tx *Tx) SchoolsExist(ctx context.Context, districtID string, ids []string)
 func (s *Store) SchoolExists(ctx context.Context, districtID, id string) (bool, error) {
 	found, err := s.read(ctx).SchoolsExist(ctx, districtID, []string{id})
 	return found[id], err
+}
+
+// School returns a school of the district.
+func (tx *Tx) School(ctx context.Context, districtID, id string) (domain.School, error) {
+	var row schoolRow
+	if err := tx.db.Where("district_id = ? AND id = ?", districtID, id).Take(&row).Error; err != nil {
+		return domain.School{}, translate(err, "school")
+	}
+	return row.toDomain(), nil
+}
+
+// School returns a school of the district.
+func (s *Store) School(ctx context.Context, districtID, id string) (domain.School, error) {
+	return s.read(ctx).School(ctx, districtID, id)
+}
+
+// UpdateSchool writes a school's fields and moves its revision on.
+func (tx *Tx) UpdateSchool(ctx context.Context, sc domain.School) error {
+	if err := sc.Validate(); err != nil {
+		return err
+	}
+	res := tx.db.Model(&schoolRow{}).Where("district_id = ? AND id = ?", sc.DistrictID, sc.ID).Updates(map[string]any{
+		"name": sc.Name, "grade_band": sc.GradeBand, "active": sc.Active, "external_id": nullable(sc.ExternalID),
+		"rev": gorm.Expr("rev + 1"), "updated_at": tx.now})
+	if res.Error != nil {
+		return translate(res.Error, "school")
+	}
+	if res.RowsAffected == 0 {
+		return notFound("school")
+	}
+	got, err := tx.School(ctx, sc.DistrictID, sc.ID)
+	if err != nil {
+		return err
+	}
+	return tx.AppendChange(ctx, Change{DistrictID: sc.DistrictID, Entity: "school", RecordID: sc.ID, SchoolID: sc.ID, Rev: got.Rev})
+}
+
+// Teacher returns a teacher of the district.
+func (tx *Tx) Teacher(ctx context.Context, districtID, id string) (domain.Teacher, error) {
+	var row teacherRow
+	if err := tx.db.Where("district_id = ? AND id = ?", districtID, id).Take(&row).Error; err != nil {
+		return domain.Teacher{}, translate(err, "teacher")
+	}
+	return row.toDomain(), nil
+}
+
+// Teacher returns a teacher of the district.
+func (s *Store) Teacher(ctx context.Context, districtID, id string) (domain.Teacher, error) {
+	return s.read(ctx).Teacher(ctx, districtID, id)
+}
+
+// UpdateTeacher writes a teacher's fields and moves the revision on.
+func (tx *Tx) UpdateTeacher(ctx context.Context, t domain.Teacher) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	res := tx.db.Model(&teacherRow{}).Where("district_id = ? AND id = ?", t.DistrictID, t.ID).Updates(map[string]any{
+		"school_id": t.SchoolID, "external_id": nullable(t.ExternalID), "given_name": t.GivenName, "family_name": t.FamilyName,
+		"email": t.Email, "grades": encodeList(t.Grades), "subjects": encodeList(t.Subjects), "active": t.Active,
+		"rev": gorm.Expr("rev + 1"), "updated_at": tx.now})
+	if res.Error != nil {
+		return translate(res.Error, "teacher")
+	}
+	if res.RowsAffected == 0 {
+		return notFound("teacher")
+	}
+	got, err := tx.Teacher(ctx, t.DistrictID, t.ID)
+	if err != nil {
+		return err
+	}
+	return tx.AppendChange(ctx, Change{DistrictID: t.DistrictID, Entity: "teacher", RecordID: t.ID, SchoolID: t.SchoolID, Rev: got.Rev})
+}
+
+// AllSchools lists every school of the district, inactive ones included.
+func (tx *Tx) AllSchools(ctx context.Context, districtID string) ([]domain.School, error) {
+	var rows []schoolRow
+	if err := tx.db.Where("district_id = ?", districtID).Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "school")
+	}
+	out := make([]domain.School, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, nil
+}
+
+// AllTeachers lists every teacher of the district, inactive ones included.
+func (tx *Tx) AllTeachers(ctx context.Context, districtID string) ([]domain.Teacher, error) {
+	var rows []teacherRow
+	if err := tx.db.Where("district_id = ?", districtID).Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "teacher")
+	}
+	out := make([]domain.Teacher, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, nil
+}
+
+// AllUsers lists every user with this district's id or one of the emails
+// (an email belongs to one user across districts).
+func (tx *Tx) AllUsers(ctx context.Context, districtID string, emails []string) ([]domain.User, error) {
+	var rows []userRow
+	q := tx.db.Where("district_id = ?", districtID)
+	if len(emails) > 0 {
+		q = q.Or("email IN ?", emails)
+	}
+	if err := q.Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "user")
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	g, err := tx.grants(ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.User, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain(g[r.ID])
+	}
+	return out, nil
 }

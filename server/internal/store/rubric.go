@@ -170,3 +170,113 @@ func (tx *Tx) RubricVersion(ctx context.Context, districtID, id string) (domain.
 func (s *Store) RubricVersion(ctx context.Context, districtID, id string) (domain.RubricVersion, error) {
 	return s.read(ctx).RubricVersion(ctx, districtID, id)
 }
+
+func (tx *Tx) rubricVersionRow(districtID, id string) (rubricVersionRow, error) {
+	var row rubricVersionRow
+	err := tx.db.Where("district_id = ? AND id = ?", districtID, id).Take(&row).Error
+	return row, translate(err, "rubric version")
+}
+
+// NextRubricVersion is the number the next version of a rubric gets.
+func (tx *Tx) NextRubricVersion(ctx context.Context, districtID, rubricID string) (int, error) {
+	var max *int
+	err := tx.db.Model(&rubricVersionRow{}).Where("district_id = ? AND rubric_id = ?", districtID, rubricID).Select("MAX(version)").Scan(&max).Error
+	if err != nil {
+		return 0, translate(err, "rubric version")
+	}
+	if max == nil {
+		var n int64
+		if err := tx.db.Model(&rubricRow{}).Where("district_id = ? AND id = ?", districtID, rubricID).Count(&n).Error; err != nil {
+			return 0, translate(err, "rubric")
+		}
+		if n == 0 {
+			return 0, notFound("rubric")
+		}
+		return 1, nil
+	}
+	return *max + 1, nil
+}
+
+// ReplaceDraft replaces the content of a draft version; a published version
+// is immutable and answers a conflict.
+func (tx *Tx) ReplaceDraft(ctx context.Context, v domain.RubricVersion) error {
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	row, err := tx.rubricVersionRow(v.DistrictID, v.ID)
+	if err != nil {
+		return err
+	}
+	if row.Status != string(domain.RubricDraft) {
+		return conflict("a published rubric version never changes; make a new version instead")
+	}
+	for _, m := range []any{&descriptorRow{}, &rubricIndicatorRow{}, &rubricDimensionRow{}, &rubricLevelRow{}} {
+		if err := tx.db.Where("rubric_version_id = ?", v.ID).Delete(m).Error; err != nil {
+			return translate(err, "rubric content")
+		}
+	}
+	if err := tx.db.Where("id = ?", v.ID).Delete(&rubricVersionRow{}).Error; err != nil {
+		return translate(err, "rubric version")
+	}
+	v.RubricID, v.Version, v.Status = row.RubricID, row.Version, domain.RubricDraft
+	return tx.CreateRubricVersion(ctx, v)
+}
+
+// PublishRubricVersion makes a draft the published version observers score
+// against. Publishing a published version is a conflict.
+func (tx *Tx) PublishRubricVersion(ctx context.Context, districtID, id string) (domain.RubricVersion, error) {
+	row, err := tx.rubricVersionRow(districtID, id)
+	if err != nil {
+		return domain.RubricVersion{}, err
+	}
+	if row.Status != string(domain.RubricDraft) {
+		return domain.RubricVersion{}, conflict("this rubric version is already published")
+	}
+	res := tx.db.Model(&rubricVersionRow{}).Where("id = ? AND status = ?", id, string(domain.RubricDraft)).
+		Updates(map[string]any{"status": string(domain.RubricPublished), "published_at": tx.now, "updated_at": tx.now, "rev": row.Rev + 1})
+	if res.Error != nil {
+		return domain.RubricVersion{}, translate(res.Error, "rubric version")
+	}
+	if res.RowsAffected == 0 {
+		return domain.RubricVersion{}, conflict("this rubric version was published meanwhile")
+	}
+	if err := tx.AppendChange(ctx, Change{DistrictID: districtID, Entity: "rubric_version", RecordID: id, Rev: row.Rev + 1}); err != nil {
+		return domain.RubricVersion{}, err
+	}
+	return tx.RubricVersion(ctx, districtID, id)
+}
+
+// Rubrics lists a district's rubrics with their versions, drafts only when
+// asked for, newest version first.
+func (s *Store) Rubrics(ctx context.Context, districtID string, withDrafts bool) ([]domain.Rubric, error) {
+	db := s.db.WithContext(ctx)
+	var rubrics []rubricRow
+	if err := db.Where("district_id = ?", districtID).Order("name, id").Find(&rubrics).Error; err != nil {
+		return nil, translate(err, "rubric")
+	}
+	q := db.Where("district_id = ?", districtID)
+	if !withDrafts {
+		q = q.Where("status = ?", string(domain.RubricPublished))
+	}
+	var versions []rubricVersionRow
+	if err := q.Order("version DESC").Find(&versions).Error; err != nil {
+		return nil, translate(err, "rubric version")
+	}
+	out := make([]domain.Rubric, 0, len(rubrics))
+	for _, r := range rubrics {
+		rb := domain.Rubric{ID: r.ID, DistrictID: r.DistrictID, Name: r.Name}
+		for _, v := range versions {
+			if v.RubricID == r.ID {
+				if len(rb.Versions) == 0 {
+					rb.Name = v.Name // the newest version names the rubric
+				}
+				rb.Versions = append(rb.Versions, domain.RubricVersionSummary{ID: v.ID, Version: v.Version,
+					Status: domain.RubricStatus(v.Status), PublishedAt: utcPtr(v.PublishedAt)})
+			}
+		}
+		if len(rb.Versions) > 0 {
+			out = append(out, rb)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+)
+
+// maxRubricBody bounds a rubric document.
+const maxRubricBody = domain.MaxRubricSize
+
+type rubricVersionSummary struct {
+	ID          string     `json:"id"`
+	Version     int        `json:"version"`
+	Status      string     `json:"status"`
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+}
+
+type rubricSummary struct {
+	ID       string                 `json:"id"`
+	Name     string                 `json:"name"`
+	Versions []rubricVersionSummary `json:"versions"`
+}
+
+type rubricVersionResponse struct {
+	ID          string             `json:"id"`
+	RubricID    string             `json:"rubric_id"`
+	Version     int                `json:"version"`
+	Status      string             `json:"status"`
+	PublishedAt *time.Time         `json:"published_at,omitempty"`
+	Name        string             `json:"name"`
+	Description string             `json:"description"`
+	Levels      []domain.Level     `json:"levels"`
+	Dimensions  []domain.Dimension `json:"dimensions"`
+}
+
+func toRubricVersion(v domain.RubricVersion) rubricVersionResponse {
+	return rubricVersionResponse{ID: v.ID, RubricID: v.RubricID, Version: v.Version, Status: string(v.Status), PublishedAt: v.PublishedAt,
+		Name: v.Name, Description: v.Description, Levels: v.Levels, Dimensions: v.Dimensions}
+}
+
+func (s *Server) listRubrics(c *gin.Context) {
+	rs, err := s.rubrics.List(c.Request.Context(), principal(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := listResponse[rubricSummary]{Items: make([]rubricSummary, len(rs))}
+	for i, r := range rs {
+		out.Items[i] = rubricSummary{ID: r.ID, Name: r.Name}
+		for _, v := range r.Versions {
+			out.Items[i].Versions = append(out.Items[i].Versions, rubricVersionSummary{ID: v.ID, Version: v.Version, Status: string(v.Status), PublishedAt: v.PublishedAt})
+		}
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) getRubric(c *gin.Context) {
+	v, err := s.rubrics.Version(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toRubricVersion(v))
+}
+
+// rubricTemplate answers the built-in framework as a rubric document, ready
+// to adapt and post back as a draft.
+func (s *Server) rubricTemplate(c *gin.Context) {
+	doc, err := domain.MarshalRubric(s.rubrics.Template())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/json", doc)
+}
+
+func (s *Server) readRubric(c *gin.Context) (domain.RubricVersion, bool) {
+	body, err := readBody(c, maxRubricBody, "application/json")
+	if err != nil {
+		s.fail(c, err)
+		return domain.RubricVersion{}, false
+	}
+	v, err := domain.ParseRubric(body)
+	if err != nil {
+		s.fail(c, err)
+		return domain.RubricVersion{}, false
+	}
+	return v, true
+}
+
+// createRubric answers POST /rubrics[?rubric_id=…]: the body is a rubric
+// document; it becomes a new draft.
+func (s *Server) createRubric(c *gin.Context) {
+	v, ok := s.readRubric(c)
+	if !ok {
+		return
+	}
+	v, err := s.rubrics.CreateDraft(c.Request.Context(), principal(c), v, c.Query("rubric_id"), client(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toRubricVersion(v))
+}
+
+func (s *Server) updateRubric(c *gin.Context) {
+	v, ok := s.readRubric(c)
+	if !ok {
+		return
+	}
+	v, err := s.rubrics.UpdateDraft(c.Request.Context(), principal(c), c.Param("id"), v, client(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toRubricVersion(v))
+}
+
+func (s *Server) publishRubric(c *gin.Context) {
+	v, err := s.rubrics.Publish(c.Request.Context(), principal(c), c.Param("id"), client(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toRubricVersion(v))
+}
+
+func (s *Server) exportRubric(c *gin.Context) {
+	v, err := s.rubrics.Version(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	doc, err := domain.MarshalRubric(v)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="rubric-v`+strconv.Itoa(v.Version)+`.json"`)
+	c.Data(http.StatusOK, "application/json", doc)
+}

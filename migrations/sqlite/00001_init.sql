@@ -371,6 +371,15 @@ CREATE TABLE change_log (
 CREATE INDEX change_log_district_seq ON change_log (district_id, seq);
 CREATE INDEX change_log_record ON change_log (record_id);
 
+-- The change log is compacted: superseded entries go, and tombstones older
+-- than the longest allowed offline period. A cursor below the horizon can no
+-- longer be served (410) and the device starts again from a snapshot.
+CREATE TABLE change_log_horizon (
+    district_id  text PRIMARY KEY REFERENCES districts (id),
+    seq          bigint NOT NULL,
+    compacted_at datetime NOT NULL
+);
+
 -- Rollups: one row per cell and level, maintained in the transaction that
 -- changes the scores they count. Trends read only these.
 CREATE TABLE rollups (
@@ -432,6 +441,7 @@ DROP TABLE login_throttle;
 DROP TABLE audit_log;
 DROP TABLE rollup_observations;
 DROP TABLE rollups;
+DROP TABLE change_log_horizon;
 DROP TABLE change_log;
 DROP TABLE applied_changes;
 DROP TABLE next_steps;

@@ -21,6 +21,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/web"
 )
 
@@ -61,13 +62,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("signing keys: %w", err)
 	}
 	tokens := auth.NewTokens(keys, "walkthrough", "walkthrough-api", auth.AccessTTL, time.Now)
+	metrics := httpapi.NewMetrics()
 	handler, _, err := httpapi.New(httpapi.Deps{
 		Logger:         log,
-		Metrics:        httpapi.NewMetrics(),
+		Metrics:        metrics,
 		DB:             s,
 		Auth:           auth.NewService(s, tokens, log, time.Now),
 		Roster:         roster.NewService(s),
 		Rubrics:        rubrics.NewService(s),
+		Sync:           sync.NewService(s, log, sync.NewMetrics(metrics.Registry()), time.Now),
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
 	})

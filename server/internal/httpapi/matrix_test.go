@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"sort"
 	"testing"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 )
 
 // probe is one request tried as every actor, with the status each must get.
@@ -182,6 +184,44 @@ func matrix(w *world) map[string][]probe {
 				r.decode(t, &rep)
 				if rep.Applied || rep.Schools.Created != 1 {
 					t.Errorf("%s: dry run report %s", a, r.Body)
+				}
+			}}},
+		"PUT /api/v1/observations/:id": {{name: "own school", method: "PUT", path: "/api/v1/observations/" + w.matrixObservation,
+			body: func(a actor) any {
+				ch := w.obsChange(w.matrixObservation, 0, 2, 3)
+				return map[string]any{"change_id": ch.ChangeID, "device_id": domain.NewID(), "base_rev": 0, "data": json.RawMessage(ch.Data)}
+			},
+			// The administrator makes it; everyone else may not touch another's observation; in district B it does not exist.
+			want: signedIn(http.StatusForbidden, map[actor]int{admin: ok, otherAdmin: invalid})}},
+		"POST /api/v1/sync/push": {{name: "own school", method: "POST", path: "/api/v1/sync/push",
+			body: func(a actor) any {
+				return sync.PushRequest{DeviceID: domain.NewID(), Changes: []sync.Change{w.obsChange(domain.NewID(), 0, 2)}}
+			},
+			want: signedIn(ok, nil),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var res sync.PushResponse
+				r.decode(t, &res)
+				want := "applied"
+				if a == teacher || a == otherAdmin {
+					want = "rejected"
+				}
+				if res.Results[0].Status != want {
+					t.Errorf("%s pushed an observation at school A1: %+v, want %s", a, res.Results[0], want)
+				}
+			}}},
+		"GET /api/v1/sync/pull": {{name: "snapshot", method: "GET", path: "/api/v1/sync/pull", want: signedIn(ok, nil),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var res sync.PullResponse
+				r.decode(t, &res)
+				ofA := map[string]bool{w.schoolA1: true, w.schoolA2: true, w.teacherA1: true, w.teacherA2: true, w.rubricA: true}
+				ofB := map[string]bool{w.schoolB1: true, w.teacherB1: true, w.rubricB: true}
+				for _, rec := range res.Changes {
+					if (a == otherAdmin && ofA[rec.ID]) || (a != otherAdmin && ofB[rec.ID]) {
+						t.Errorf("%s pulled another district's %s %s", a, rec.Entity, rec.ID)
+					}
+					if a != admin && (rec.ID == w.schoolA2 || rec.ID == w.teacherA2) {
+						t.Errorf("%s pulled school A2's %s", a, rec.Entity)
+					}
 				}
 			}}},
 		"GET /api/v1/users": {{name: "list", method: "GET", path: "/api/v1/users", want: adminOnly(ok, ok),

@@ -14,6 +14,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
+	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 )
 
 // Database is what the operations routes need of the store.
@@ -30,6 +31,7 @@ type Deps struct {
 	Auth           *auth.Service
 	Roster         *roster.Service
 	Rubrics        *rubrics.Service
+	Sync           *sync.Service
 	Web            http.Handler // the embedded PWA
 	TrustedProxies []string     // none by default
 }
@@ -42,6 +44,7 @@ type Server struct {
 	auth    *auth.Service
 	roster  *roster.Service
 	rubrics *rubrics.Service
+	sync    *sync.Service
 	web     http.Handler
 }
 
@@ -89,13 +92,17 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/rubrics/:id/publish", handle: s.publishRubric},
 		{Method: http.MethodGet, Path: "/api/v1/rubrics/:id/export", handle: s.exportRubric},
 
+		{Method: http.MethodPut, Path: "/api/v1/observations/:id", handle: s.putObservation},
+		{Method: http.MethodPost, Path: "/api/v1/sync/push", handle: s.push},
+		{Method: http.MethodGet, Path: "/api/v1/sync/pull", handle: s.pull},
+
 		{Method: http.MethodGet, Path: "/api/v1/audit", handle: s.listAudit},
 	}
 }
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, web: d.Web}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, web: d.Web}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

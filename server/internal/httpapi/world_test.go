@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
 
@@ -52,6 +55,7 @@ type world struct {
 	teacherB1            string
 	rubricA, rubricB     string // published versions
 	draftA, draftA2      string // drafts of district A
+	matrixObservation    string // the id the matrix's PUT /observations row uses
 	users                map[actor]domain.User
 	access               map[actor]string
 	refresh              map[actor]string
@@ -69,6 +73,7 @@ func newWorld(t *testing.T, s *store.Store) *world {
 	w.districtA, w.districtB = domain.NewID(), domain.NewID()
 	w.schoolA1, w.schoolA2, w.schoolB1 = domain.NewID(), domain.NewID(), domain.NewID()
 	w.teacherA1, w.teacherA2, w.teacherB1 = domain.NewID(), domain.NewID(), domain.NewID()
+	w.matrixObservation = domain.NewID()
 	hash, err := auth.HashPassword(password)
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +141,9 @@ func newWorld(t *testing.T, s *store.Store) *world {
 		t.Fatal(err)
 	}
 	w.tokens = auth.NewTokens(keys, "walkthrough", "walkthrough-api", auth.AccessTTL, w.clock.Now)
-	h, _, err := New(Deps{DB: s, Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s), Rubrics: rubrics.NewService(s)})
+	metrics := NewMetrics()
+	h, _, err := New(Deps{DB: s, Metrics: metrics, Logger: testLogger(t), Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s),
+		Rubrics: rubrics.NewService(s), Sync: sync.NewService(s, nil, sync.NewMetrics(metrics.Registry()), w.clock.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,4 +229,16 @@ func ids[T any](items []T, id func(T) string) map[string]bool {
 		out[id(it)] = true
 	}
 	return out
+}
+
+// testLogger writes the server's error lines into the test's log.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

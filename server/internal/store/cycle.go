@@ -117,7 +117,7 @@ func (tx *Tx) PutActivity(ctx context.Context, a domain.Activity, schoolID strin
 	if err != nil {
 		return translate(err, "activity")
 	}
-	return tx.AppendChange(ctx, Change{DistrictID: a.DistrictID, Entity: "activity", RecordID: a.ID, SchoolID: schoolID, Rev: a.Rev, Deleted: a.Deleted})
+	return tx.AppendChange(ctx, Change{DistrictID: a.DistrictID, Entity: "cycle_activity", RecordID: a.ID, SchoolID: schoolID, Rev: a.Rev, Deleted: a.Deleted})
 }
 
 type followUpRow struct {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -38,6 +39,12 @@ type Store struct {
 	sqlDB   *sql.DB
 	dialect string
 	now     func() time.Time
+	// writeMu lets one SQLite transaction run at a time. SQLite allows one
+	// writer; a deferred transaction that reads and then writes while
+	// another writes fails at once with SQLITE_BUSY, and the driver ignores
+	// _txlock=immediate when _time_format is set, so the store queues its
+	// own transactions instead. PostgreSQL does not take it.
+	writeMu gosync.Mutex
 }
 
 // Options open a store.
@@ -109,7 +116,6 @@ func sqliteDSN(path string) string {
 	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
-	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
 	return "file:" + path + "?" + q.Encode()
 }
@@ -224,6 +230,10 @@ type Tx struct {
 
 // InTx runs fn in one transaction, committed when fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.dialect == SQLite {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
 	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
 		return fn(&Tx{db: db, dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond)})
 	})

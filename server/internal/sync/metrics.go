@@ -1,0 +1,45 @@
+package sync
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics count pushed changes by status and time pushes.
+type Metrics struct {
+	changes *prometheus.CounterVec
+	push    prometheus.Histogram
+}
+
+// NewMetrics registers the sync collectors on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "walkthrough_sync_changes_total",
+			Help: "Pushed changes by result: applied, duplicate, conflict, gone, rejected, forbidden.",
+		}, []string{"status"}),
+		push: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "walkthrough_sync_push_duration_seconds",
+			Help:    "Time to apply one push, all its changes.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
+	}
+	reg.MustRegister(m.changes, m.push)
+	return m
+}
+
+func (m *Metrics) count(status string) {
+	if m != nil {
+		m.changes.WithLabelValues(status).Inc()
+	}
+}
+
+func (m *Metrics) observePush(d time.Duration) {
+	if m != nil {
+		m.push.Observe(d.Seconds())
+	}
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

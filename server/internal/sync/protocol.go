@@ -1,0 +1,202 @@
+// Package sync is the protocol between devices and the district database:
+// push applies each device-authored change exactly once, pull hands each
+// device what changed that it may see, in commit order.
+package sync
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+)
+
+// Limits of one push.
+const (
+	MaxChanges   = 500
+	MaxPushBytes = 5 << 20
+)
+
+// Entities a device writes.
+const (
+	EntityWalkthrough   = "walkthrough"
+	EntityObservation   = "observation"
+	EntityCycleActivity = "cycle_activity"
+	EntityFollowUp      = "follow_up"
+	EntityNextStep      = "next_step"
+)
+
+// Entities only the server writes; devices receive them through pull.
+const (
+	EntitySchool        = "school"
+	EntityTeacher       = "teacher"
+	EntityRubricVersion = "rubric_version"
+	EntityCycle         = "cycle"
+)
+
+// Operations.
+const (
+	OpUpsert = "upsert"
+	OpDelete = "delete"
+)
+
+// Statuses of a pushed change.
+const (
+	StatusApplied   = "applied"
+	StatusDuplicate = "duplicate" // applied before: the stored result again
+	StatusConflict  = "conflict"  // base_rev is behind: Current holds the server's record
+	StatusGone      = "gone"      // the record was deleted on the server: nothing resurrected
+	StatusRejected  = "rejected"  // the change breaks a rule: Error says which
+	StatusForbidden = "forbidden" // the caller may not change this record
+)
+
+// PushRequest is the body of POST /sync/push.
+type PushRequest struct {
+	DeviceID string   `json:"device_id"`
+	Changes  []Change `json:"changes"`
+}
+
+// Change is one device-authored change.
+type Change struct {
+	ChangeID string          `json:"change_id"`
+	Entity   string          `json:"entity"`
+	Op       string          `json:"op"`
+	ID       string          `json:"id"`
+	BaseRev  int64           `json:"base_rev"`
+	Data     json.RawMessage `json:"data,omitempty"`
+}
+
+// Problem says why a change was refused.
+type Problem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Result answers one change, in the order of the request.
+type Result struct {
+	ChangeID string   `json:"change_id"`
+	Status   string   `json:"status"`
+	Rev      int64    `json:"rev,omitempty"`
+	Current  *Record  `json:"current,omitempty"`
+	Error    *Problem `json:"error,omitempty"`
+}
+
+// PushResponse is the answer of POST /sync/push.
+type PushResponse struct {
+	Results    []Result  `json:"results"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// Record is one record as pull hands it out (and as a conflict shows the
+// server's version).
+type Record struct {
+	Entity  string `json:"entity"`
+	ID      string `json:"id"`
+	Rev     int64  `json:"rev"`
+	Deleted bool   `json:"deleted"`
+	Data    any    `json:"data,omitempty"`
+}
+
+// PullResponse is the answer of GET /sync/pull.
+type PullResponse struct {
+	Changes []Record `json:"changes"`
+	Cursor  string   `json:"cursor"`
+	More    bool     `json:"more"`
+}
+
+// Validate checks the envelope of a push: sizes, ids and names, not data.
+func (r PushRequest) Validate() error {
+	var p domain.Problems
+	if !domain.ValidID(r.DeviceID) {
+		p.Add("device_id", "must be the device's UUID")
+	}
+	if len(r.Changes) > MaxChanges {
+		return domain.Errorf(domain.ETooLarge, "at most %d changes a push", MaxChanges)
+	}
+	return p.Err("the push is not valid")
+}
+
+// envelopeProblem checks one change's envelope.
+func (c Change) envelopeProblem() *Problem {
+	switch {
+	case !domain.ValidID(c.ChangeID):
+		return &Problem{Code: "invalid", Field: "change_id", Message: "must be a UUID"}
+	case !domain.ValidID(c.ID):
+		return &Problem{Code: "invalid", Field: "id", Message: "must be a UUID"}
+	case c.Op != OpUpsert && c.Op != OpDelete:
+		return &Problem{Code: "invalid", Field: "op", Message: "must be upsert or delete"}
+	case c.BaseRev < 0:
+		return &Problem{Code: "invalid", Field: "base_rev", Message: "must not be negative"}
+	case c.Op == OpUpsert && len(bytes.TrimSpace(c.Data)) == 0:
+		return &Problem{Code: "invalid", Field: "data", Message: "an upsert needs data"}
+	}
+	switch c.Entity {
+	case EntityWalkthrough, EntityObservation, EntityCycleActivity, EntityFollowUp, EntityNextStep:
+		return nil
+	}
+	return &Problem{Code: "invalid", Field: "entity", Message: "must be walkthrough, observation, cycle_activity, follow_up or next_step"}
+}
+
+// payloadHash identifies a change's content, so that a reused change id
+// with other content is told apart from a retry. White space in data does
+// not count.
+func (c Change) payloadHash() string {
+	var data bytes.Buffer
+	if err := json.Compact(&data, c.Data); err != nil {
+		data.Reset()
+		data.Write(c.Data)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00", c.Entity, c.Op, strings.ToLower(c.ID), c.BaseRev)
+	h.Write(data.Bytes())
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Date is a calendar day written as YYYY-MM-DD.
+type Date struct{ time.Time }
+
+// MarshalJSON writes the day.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(d.Format(time.DateOnly))
+}
+
+// UnmarshalJSON reads YYYY-MM-DD.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = Date{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return fmt.Errorf("must be a date such as 2026-09-01")
+	}
+	*d = Date{t}
+	return nil
+}
+
+func datePtr(d *Date) *time.Time {
+	if d == nil || d.IsZero() {
+		return nil
+	}
+	t := d.Time
+	return &t
+}
+
+func toDate(t *time.Time) *Date {
+	if t == nil {
+		return nil
+	}
+	return &Date{*t}
+}

@@ -1,0 +1,287 @@
+package sync
+
+import (
+	"context"
+	"encoding/base64"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+)
+
+// Pull page sizes.
+const (
+	DefaultPullLimit = 500
+	MaxPullLimit     = 2000
+)
+
+// readers may see a school's roster.
+var readers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach, domain.RoleObserver}
+
+// EncodeCursor makes an opaque cursor of a change-log position.
+func EncodeCursor(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + strconv.FormatInt(seq, 10)))
+}
+
+// DecodeCursor reads a cursor; the empty cursor is the start (a snapshot).
+func DecodeCursor(c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	bad := domain.Invalid("the cursor is not one this server gave", domain.FieldError{Field: "cursor", Message: "unknown cursor"})
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !strings.HasPrefix(string(raw), "v1:") {
+		return 0, bad
+	}
+	seq, err := strconv.ParseInt(strings.TrimPrefix(string(raw), "v1:"), 10, 64)
+	if err != nil || seq < 0 {
+		return 0, bad
+	}
+	return seq, nil
+}
+
+// Pull answers what changed after the cursor that the caller may see, in
+// commit order: the caller's schools and their teachers, published rubric
+// versions, the walkthroughs, follow-ups, cycles and next steps that are
+// theirs, and their own observations, tombstones included. An empty cursor
+// replays the compacted log: a full snapshot.
+func (s *Service) Pull(ctx context.Context, p auth.Principal, cursor string, limit int) (PullResponse, error) {
+	after, err := DecodeCursor(cursor)
+	if err != nil {
+		return PullResponse{}, err
+	}
+	if limit <= 0 {
+		limit = DefaultPullLimit
+	}
+	if limit > MaxPullLimit {
+		limit = MaxPullLimit
+	}
+	horizon, err := s.store.ChangeHorizon(ctx, p.DistrictID())
+	if err != nil {
+		return PullResponse{}, err
+	}
+	if after > 0 && after < horizon {
+		return PullResponse{}, domain.Errorf(domain.EGone, "this device has been away longer than the server keeps changes: start again from a full snapshot")
+	}
+	changes, err := s.store.ChangesAfter(ctx, p.Scope(), after, limit)
+	if err != nil {
+		return PullResponse{}, err
+	}
+	out := PullResponse{Changes: []Record{}, Cursor: EncodeCursor(after), More: len(changes) == limit}
+	if len(changes) == 0 {
+		return out, nil
+	}
+	out.Cursor = EncodeCursor(changes[len(changes)-1].Seq)
+
+	// The newest entry of each record in the page decides; older ones in the
+	// same page are superseded.
+	last := map[string]int{}
+	for i, c := range changes {
+		last[c.RecordID] = i
+	}
+	ids := map[string][]string{}
+	for i, c := range changes {
+		if last[c.RecordID] == i {
+			ids[c.Entity] = append(ids[c.Entity], c.RecordID)
+		}
+	}
+	records := map[string]Record{}
+	err = s.store.ReadTx(ctx, func(tx *store.Tx) error {
+		return s.load(ctx, tx, p, ids, records)
+	})
+	if err != nil {
+		return PullResponse{}, err
+	}
+	for i, c := range changes {
+		if last[c.RecordID] != i {
+			continue
+		}
+		if r, ok := records[c.RecordID]; ok {
+			out.Changes = append(out.Changes, r)
+		}
+	}
+	return out, nil
+}
+
+// load reads the records of a page and keeps those the caller may see.
+func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids map[string][]string, out map[string]Record) error {
+	d := p.DistrictID()
+	lead := p.ScopeWith(domain.RoleSupervisor, domain.RolePrincipal)
+	put := func(entity, id string, rev int64, deleted bool, data any) {
+		r := Record{Entity: entity, ID: id, Rev: rev, Deleted: deleted}
+		if !deleted {
+			r.Data = data
+		}
+		out[id] = r
+	}
+	if len(ids[EntitySchool]) > 0 {
+		schools, err := tx.SchoolsByID(ctx, d, ids[EntitySchool])
+		if err != nil {
+			return err
+		}
+		for _, sc := range schools {
+			if p.Scope().HasSchool(sc.ID) {
+				put(EntitySchool, sc.ID, sc.Rev, false, SchoolData{Name: sc.Name, ExternalID: sc.ExternalID, GradeBand: sc.GradeBand, Active: sc.Active})
+			}
+		}
+	}
+	if len(ids[EntityTeacher]) > 0 {
+		teachers, err := tx.TeachersByID(ctx, d, ids[EntityTeacher])
+		if err != nil {
+			return err
+		}
+		sc := p.ScopeWith(readers...)
+		for _, t := range teachers {
+			if sc.HasSchool(t.SchoolID) {
+				put(EntityTeacher, t.ID, t.Rev, false, TeacherData{SchoolID: t.SchoolID, GivenName: t.GivenName, FamilyName: t.FamilyName,
+					Grades: orEmpty(t.Grades), Subjects: orEmpty(t.Subjects), Active: t.Active})
+			}
+		}
+	}
+	for _, id := range ids[EntityRubricVersion] {
+		v, err := tx.RubricVersion(ctx, d, id)
+		if domain.ErrorCode(err) == domain.ENotFound {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if v.Status == domain.RubricPublished {
+			put(EntityRubricVersion, v.ID, 1, false, RubricVersionData{RubricID: v.RubricID, Version: v.Version, Name: v.Name,
+				Description: v.Description, PublishedAt: v.PublishedAt, Levels: v.Levels, Dimensions: v.Dimensions})
+		}
+	}
+	if len(ids[EntityWalkthrough]) > 0 {
+		ws, err := tx.Walkthroughs(ctx, d, ids[EntityWalkthrough])
+		if err != nil {
+			return err
+		}
+		for _, w := range ws {
+			if slices.Contains(w.Team, p.User.ID) || lead.HasSchool(w.SchoolID) {
+				put(EntityWalkthrough, w.ID, w.Rev, w.Deleted, walkthroughData(w))
+			}
+		}
+	}
+	if len(ids[EntityObservation]) > 0 {
+		os, err := tx.Observations(ctx, d, ids[EntityObservation])
+		if err != nil {
+			return err
+		}
+		for _, o := range os {
+			if o.ObserverID == p.User.ID {
+				put(EntityObservation, o.ID, o.Rev, o.Deleted, observationData(o))
+			}
+		}
+	}
+	cycleIDs := slices.Clone(ids[EntityCycle])
+	var follows []domain.FollowUp
+	var acts []domain.Activity
+	if len(ids[EntityFollowUp]) > 0 {
+		var err error
+		if follows, err = tx.FollowUps(ctx, d, ids[EntityFollowUp]); err != nil {
+			return err
+		}
+		for _, f := range follows {
+			cycleIDs = append(cycleIDs, f.CycleID)
+		}
+	}
+	if len(ids[EntityCycleActivity]) > 0 {
+		var err error
+		if acts, err = tx.Activities(ctx, d, ids[EntityCycleActivity]); err != nil {
+			return err
+		}
+		for _, a := range acts {
+			cycleIDs = append(cycleIDs, a.CycleID)
+		}
+	}
+	cycles := map[string]domain.Cycle{}
+	if len(cycleIDs) > 0 {
+		cs, err := tx.Cycles(ctx, d, cycleIDs)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			cycles[c.ID] = c
+		}
+	}
+	runs := func(cycleID string) bool {
+		c, ok := cycles[cycleID]
+		return ok && (c.CoachID == p.User.ID || lead.HasSchool(c.SchoolID))
+	}
+	for _, id := range ids[EntityCycle] {
+		if c, ok := cycles[id]; ok && runs(id) {
+			put(EntityCycle, c.ID, c.Rev, c.Deleted, CycleData{SchoolID: c.SchoolID, CoachID: c.CoachID, TeacherIDs: orEmpty(c.TeacherIDs),
+				FocusIndicatorKey: c.FocusIndicatorKey, FocusShift: c.FocusShift, Status: string(c.Status), Outcome: string(c.Outcome),
+				OutcomeEvidence: c.OutcomeEvidence, StartedOn: toDate(c.StartedOn), EndedOn: toDate(c.EndedOn)})
+		}
+	}
+	for _, f := range follows {
+		if runs(f.CycleID) || slices.Contains(f.ObserverIDs, p.User.ID) {
+			put(EntityFollowUp, f.ID, f.Rev, f.Deleted, followUpData(f))
+		}
+	}
+	for _, a := range acts {
+		if runs(a.CycleID) {
+			put(EntityCycleActivity, a.ID, a.Rev, a.Deleted, activityData(a))
+		}
+	}
+	if len(ids[EntityNextStep]) > 0 {
+		ns, err := tx.NextSteps(ctx, d, ids[EntityNextStep])
+		if err != nil {
+			return err
+		}
+		for _, n := range ns {
+			if n.OwnerID == p.User.ID || lead.HasSchool(n.SchoolID) || s.leads(ctx, tx, p, n.WalkthroughID) {
+				put(EntityNextStep, n.ID, n.Rev, n.Deleted, nextStepData(n))
+			}
+		}
+	}
+	return nil
+}
+
+// SchoolData is a school as devices receive it.
+type SchoolData struct {
+	Name       string `json:"name"`
+	ExternalID string `json:"external_id,omitempty"`
+	GradeBand  string `json:"grade_band,omitempty"`
+	Active     bool   `json:"active"`
+}
+
+// TeacherData is a teacher as devices receive it.
+type TeacherData struct {
+	SchoolID   string   `json:"school_id"`
+	GivenName  string   `json:"given_name"`
+	FamilyName string   `json:"family_name"`
+	Grades     []string `json:"grades"`
+	Subjects   []string `json:"subjects"`
+	Active     bool     `json:"active"`
+}
+
+// RubricVersionData is a published rubric version as devices receive it.
+type RubricVersionData struct {
+	RubricID    string             `json:"rubric_id"`
+	Version     int                `json:"version"`
+	Name        string             `json:"name"`
+	Description string             `json:"description,omitempty"`
+	PublishedAt *time.Time         `json:"published_at,omitempty"`
+	Levels      []domain.Level     `json:"levels"`
+	Dimensions  []domain.Dimension `json:"dimensions"`
+}
+
+// CycleData is a cycle of support as devices receive it.
+type CycleData struct {
+	SchoolID          string   `json:"school_id"`
+	CoachID           string   `json:"coach_id"`
+	TeacherIDs        []string `json:"teacher_ids"`
+	FocusIndicatorKey string   `json:"focus_indicator_key"`
+	FocusShift        string   `json:"focus_shift,omitempty"`
+	Status            string   `json:"status"`
+	Outcome           string   `json:"outcome,omitempty"`
+	OutcomeEvidence   string   `json:"outcome_evidence,omitempty"`
+	StartedOn         *Date    `json:"started_on,omitempty"`
+	EndedOn           *Date    `json:"ended_on,omitempty"`
+}

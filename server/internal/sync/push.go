@@ -1,0 +1,200 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+)
+
+// Service applies pushed changes and answers pulls.
+type Service struct {
+	store   *store.Store
+	log     *slog.Logger
+	metrics *Metrics
+	now     func() time.Time
+}
+
+// NewService builds the sync service; metrics may be nil.
+func NewService(s *store.Store, log *slog.Logger, m *Metrics, now func() time.Time) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: s, log: log, metrics: m, now: now}
+}
+
+// outcome ends a change's transaction without applying it: the transaction
+// rolls back and the result is answered.
+type outcome struct{ r Result }
+
+func (o *outcome) Error() string { return o.r.Status }
+
+func refuse(status, code, field, format string, args ...any) error {
+	msg := format
+	if len(args) > 0 {
+		msg = sprintf(format, args...)
+	}
+	return &outcome{Result{Status: status, Error: &Problem{Code: code, Field: field, Message: msg}}}
+}
+
+func rejected(field, format string, args ...any) error {
+	return refuse(StatusRejected, "invalid", field, format, args...)
+}
+
+func forbidden(format string, args ...any) error {
+	return refuse(StatusForbidden, "forbidden", "", format, args...)
+}
+
+// Push applies every change of the request, each in its own transaction, and
+// answers one result per change in order. One bad change never blocks the
+// others; a retried push is always safe.
+func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (PushResponse, error) {
+	start := time.Now()
+	if err := req.Validate(); err != nil {
+		return PushResponse{}, err
+	}
+	out := PushResponse{Results: make([]Result, len(req.Changes))}
+	for i, c := range req.Changes {
+		r, err := s.apply(ctx, p, req.DeviceID, c)
+		if err != nil {
+			return PushResponse{}, err
+		}
+		r.ChangeID = c.ChangeID
+		out.Results[i] = r
+		s.metrics.count(r.Status)
+	}
+	out.ServerTime = s.now().UTC()
+	s.metrics.observePush(time.Since(start))
+	return out, nil
+}
+
+// apply applies one change exactly once. Only failures of the machinery
+// (the database down, say) are errors; everything about the change itself
+// is a result.
+func (s *Service) apply(ctx context.Context, p auth.Principal, deviceID string, c Change) (Result, error) {
+	if prob := c.envelopeProblem(); prob != nil {
+		return Result{Status: StatusRejected, Error: prob}, nil
+	}
+	c.ID = strings.ToLower(c.ID)
+	hash := c.payloadHash()
+	var res Result
+	for attempt := 0; ; attempt++ {
+		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+			// Changes to one record, and retries of one change, go one at a time.
+			if err := tx.LockRecord(ctx, c.ID); err != nil {
+				return err
+			}
+			prev, err := tx.AppliedChange(ctx, c.ChangeID)
+			switch {
+			case err == nil:
+				if prev.PayloadHash != hash || prev.DistrictID != p.DistrictID() {
+					return refuse(StatusRejected, "change_id_reused", "change_id", "this change id was used before for a different change")
+				}
+				if err := json.Unmarshal([]byte(prev.Result), &res); err != nil {
+					return err
+				}
+				res.Status = StatusDuplicate
+				return nil
+			case domain.ErrorCode(err) != domain.ENotFound:
+				return err
+			}
+			rev, err := s.applyEntity(ctx, tx, p, deviceID, c)
+			if err != nil {
+				return err
+			}
+			res = Result{Status: StatusApplied, Rev: rev}
+			stored, _ := json.Marshal(res)
+			return tx.RecordAppliedChange(ctx, store.AppliedChange{ChangeID: c.ChangeID, DistrictID: p.DistrictID(), DeviceID: deviceID,
+				UserID: p.User.ID, Entity: c.Entity, RecordID: c.ID, PayloadHash: hash, Result: string(stored)})
+		})
+		var o *outcome
+		switch {
+		case err == nil:
+			return res, nil
+		case errors.As(err, &o):
+			return o.r, nil
+		case domain.ErrorCode(err) == domain.EConflict && attempt < 2:
+			// A concurrent twin committed first; the next attempt sees it.
+			continue
+		case domain.ErrorCode(err) == domain.EInvalid || domain.ErrorCode(err) == domain.EConflict:
+			return Result{Status: StatusRejected, Error: problemOf(err)}, nil
+		default:
+			s.log.ErrorContext(ctx, "sync: applying a change failed", "change_id", c.ChangeID, "entity", c.Entity, "err", err)
+			return Result{}, err
+		}
+	}
+}
+
+func problemOf(err error) *Problem {
+	pr := &Problem{Code: domain.ErrorCode(err), Message: domain.ErrorMessage(err)}
+	if f := domain.ErrorFields(err); len(f) > 0 {
+		pr.Field, pr.Message = "data."+f[0].Field, f[0].Message
+	}
+	return pr
+}
+
+// applyEntity checks the change against the current record and the rules,
+// writes it, and returns the record's new revision.
+func (s *Service) applyEntity(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
+	switch c.Entity {
+	case EntityObservation:
+		return s.applyObservation(ctx, tx, p, deviceID, c)
+	case EntityWalkthrough:
+		return s.applyWalkthrough(ctx, tx, p, deviceID, c)
+	case EntityNextStep:
+		return s.applyNextStep(ctx, tx, p, deviceID, c)
+	case EntityCycleActivity:
+		return s.applyActivity(ctx, tx, p, deviceID, c)
+	case EntityFollowUp:
+		return s.applyFollowUp(ctx, tx, p, deviceID, c)
+	}
+	return 0, rejected("entity", "unknown entity")
+}
+
+// checkRev compares the change's base revision with the current record's:
+// a create must name base_rev 0, an edit the revision it was made on.
+func checkRev(c Change, exists, deleted bool, rev int64, current func() *Record) error {
+	switch {
+	case !exists && c.Op == OpDelete:
+		return refuse(StatusGone, "not_found", "id", "there is no such record to delete")
+	case !exists && c.BaseRev != 0:
+		return refuse(StatusGone, "not_found", "id", "the record this change edits does not exist on the server")
+	case exists && deleted:
+		return &outcome{Result{Status: StatusGone, Current: current(), Error: &Problem{Code: "deleted",
+			Message: "the record was deleted on the server; the change was not applied"}}}
+	case exists && c.BaseRev != rev:
+		return &outcome{Result{Status: StatusConflict, Current: current(), Error: &Problem{Code: "stale",
+			Message: "the record changed on the server since this device saw it"}}}
+	}
+	return nil
+}
+
+// decodeData reads a change's data strictly into v.
+func decodeData(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return rejected("data."+typeErr.Field, "has the wrong type")
+		}
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return rejected("data."+name, "is not a field of this entity")
+		}
+		return rejected("data", "is not valid: %v", err)
+	}
+	if dec.More() {
+		return rejected("data", "holds more than one JSON value")
+	}
+	return nil
+}

@@ -14,7 +14,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/walkthrough-edu/walkthrough/pwa"
+	"github.com/walkthrough-edu/walkthrough/server/internal/attachments"
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/blob"
 	"github.com/walkthrough-edu/walkthrough/server/internal/config"
 	"github.com/walkthrough-edu/walkthrough/server/internal/demo"
 	"github.com/walkthrough-edu/walkthrough/server/internal/httpapi"
@@ -62,6 +64,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("signing keys: %w", err)
 	}
 	tokens := auth.NewTokens(keys, "walkthrough", "walkthrough-api", auth.AccessTTL, time.Now)
+	blobs, err := blob.NewDir(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("attachments: %w", err)
+	}
 	metrics := httpapi.NewMetrics()
 	handler, _, err := httpapi.New(httpapi.Deps{
 		Logger:         log,
@@ -71,6 +77,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Roster:         roster.NewService(s),
 		Rubrics:        rubrics.NewService(s),
 		Sync:           sync.NewService(s, log, sync.NewMetrics(metrics.Registry()), time.Now),
+		Attachments:    attachments.NewService(s, blobs, attachments.DefaultMaxBytes),
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
 	})

@@ -15,8 +15,10 @@ type probe struct {
 	name         string
 	method, path string
 	body         any
-	// contentType, when set, sends body (bytes) as that media type.
+	// contentType, when set, sends body (bytes) as that media type, with
+	// headers (name, value, …).
 	contentType string
+	headers     []string
 	want        map[actor]int
 	// check, when set, looks inside a successful answer (a list must not
 	// hold another school's or district's rows).
@@ -224,6 +226,10 @@ func matrix(w *world) map[string][]probe {
 					}
 				}
 			}}},
+		"PUT /api/v1/attachments/:id": {{name: "the coach's photo", method: "PUT", path: "/api/v1/attachments/" + w.attachment,
+			contentType: "image/png", body: pngBytes(w.t), headers: []string{"X-Content-SHA256", sha256Hex(pngBytes(w.t))},
+			// Only the observer (and an administrator) may upload; the administrator comes first, so the coach's upload is a repeat.
+			want: signedIn(notFound, map[actor]int{admin: created, coach: ok})}},
 		"GET /api/v1/users": {{name: "list", method: "GET", path: "/api/v1/users", want: adminOnly(ok, ok),
 			check: func(t *testing.T, w *world, a actor, r response) {
 				var l listResponse[userResponse]
@@ -325,7 +331,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					}
 					var r response
 					if p.contentType != "" {
-						r = w.doRaw(a, p.method, p.path, p.contentType, body.([]byte))
+						r = w.doRaw(a, p.method, p.path, p.contentType, body.([]byte), p.headers...)
 					} else {
 						r = w.do(a, p.method, p.path, body)
 					}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/attachments"
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
@@ -32,20 +33,22 @@ type Deps struct {
 	Roster         *roster.Service
 	Rubrics        *rubrics.Service
 	Sync           *sync.Service
+	Attachments    *attachments.Service
 	Web            http.Handler // the embedded PWA
 	TrustedProxies []string     // none by default
 }
 
 // Server answers HTTP requests.
 type Server struct {
-	log     *slog.Logger
-	metrics *Metrics
-	db      Database
-	auth    *auth.Service
-	roster  *roster.Service
-	rubrics *rubrics.Service
-	sync    *sync.Service
-	web     http.Handler
+	log         *slog.Logger
+	metrics     *Metrics
+	db          Database
+	auth        *auth.Service
+	roster      *roster.Service
+	rubrics     *rubrics.Service
+	sync        *sync.Service
+	attachments *attachments.Service
+	web         http.Handler
 }
 
 // Route is one row of the routing table.
@@ -95,6 +98,7 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodPut, Path: "/api/v1/observations/:id", handle: s.putObservation},
 		{Method: http.MethodPost, Path: "/api/v1/sync/push", handle: s.push},
 		{Method: http.MethodGet, Path: "/api/v1/sync/pull", handle: s.pull},
+		{Method: http.MethodPut, Path: "/api/v1/attachments/:id", handle: s.putAttachment},
 
 		{Method: http.MethodGet, Path: "/api/v1/audit", handle: s.listAudit},
 	}
@@ -102,7 +106,7 @@ func (s *Server) Routes() []Route {
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, web: d.Web}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, web: d.Web}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -3,7 +3,11 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/attachments"
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/blob"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
@@ -56,6 +62,8 @@ type world struct {
 	rubricA, rubricB     string // published versions
 	draftA, draftA2      string // drafts of district A
 	matrixObservation    string // the id the matrix's PUT /observations row uses
+	attachment           string // listed by the coach's observation obsA1
+	obsA1                string // a submitted observation by the coach at A1
 	users                map[actor]domain.User
 	access               map[actor]string
 	refresh              map[actor]string
@@ -73,7 +81,7 @@ func newWorld(t *testing.T, s *store.Store) *world {
 	w.districtA, w.districtB = domain.NewID(), domain.NewID()
 	w.schoolA1, w.schoolA2, w.schoolB1 = domain.NewID(), domain.NewID(), domain.NewID()
 	w.teacherA1, w.teacherA2, w.teacherB1 = domain.NewID(), domain.NewID(), domain.NewID()
-	w.matrixObservation = domain.NewID()
+	w.matrixObservation, w.attachment, w.obsA1 = domain.NewID(), domain.NewID(), domain.NewID()
 	hash, err := auth.HashPassword(password)
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +139,14 @@ func newWorld(t *testing.T, s *store.Store) *world {
 				return err
 			}
 		}
-		return nil
+		level := 3
+		obs := domain.Observation{ID: w.obsA1, DistrictID: w.districtA, SchoolID: w.schoolA1, TeacherID: w.teacherA1,
+			ObserverID: w.users[coach].ID, RubricVersionID: w.rubricA, Kind: domain.KindClassroom, Status: domain.ObservationSubmitted,
+			StartedAt: w.clock.now.Add(-2 * time.Hour), Rev: 1, Scores: []domain.Score{{IndicatorKey: "respectful_relationships", Level: &level}}}
+		if err := tx.PutObservation(ctx, obs); err != nil {
+			return err
+		}
+		return tx.SetObservationAttachments(ctx, w.districtA, w.obsA1, []string{w.attachment})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -141,9 +156,14 @@ func newWorld(t *testing.T, s *store.Store) *world {
 		t.Fatal(err)
 	}
 	w.tokens = auth.NewTokens(keys, "walkthrough", "walkthrough-api", auth.AccessTTL, w.clock.Now)
+	blobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	metrics := NewMetrics()
 	h, _, err := New(Deps{DB: s, Metrics: metrics, Logger: testLogger(t), Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s),
-		Rubrics: rubrics.NewService(s), Sync: sync.NewService(s, nil, sync.NewMetrics(metrics.Registry()), w.clock.Now)})
+		Rubrics: rubrics.NewService(s), Sync: sync.NewService(s, nil, sync.NewMetrics(metrics.Registry()), w.clock.Now),
+		Attachments: attachments.NewService(s, blobs, 1<<20)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,10 +201,14 @@ func (r response) decode(t *testing.T, v any) {
 	}
 }
 
-// doRaw sends a request as the actor with a body of the given media type.
-func (w *world) doRaw(a actor, method, path, contentType string, body []byte) response {
+// doRaw sends a request as the actor with a body of the given media type
+// and any extra headers.
+func (w *world) doRaw(a actor, method, path, contentType string, body []byte, headers ...string) response {
 	w.t.Helper()
 	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	req.RemoteAddr = "192.0.2.10:4321"
 	req.Header.Set("Content-Type", contentType)
 	if tok := w.access[a]; tok != "" && a != anonymous {
@@ -241,4 +265,20 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// pngBytes is a small valid PNG.
+func pngBytes(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -60,10 +60,14 @@ func orEmptyScores(s []domain.Score) []domain.Score {
 }
 
 func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	cur, err := tx.Observation(ctx, p.DistrictID(), c.ID)
-	exists := err == nil
-	if err != nil && domain.ErrorCode(err) != domain.ENotFound {
+	found, err := tx.Observations(ctx, p.DistrictID(), []string{c.ID})
+	if err != nil {
 		return 0, err
+	}
+	exists := len(found) == 1
+	var cur domain.Observation
+	if exists {
+		cur = found[0]
 	}
 	if exists && cur.ObserverID != p.User.ID && !(c.Op == OpDelete && p.IsAdmin()) {
 		return 0, forbidden("only the observer who made an observation may change it")
@@ -75,9 +79,6 @@ func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Pri
 	}
 	if c.Op == OpDelete {
 		cur.Deleted, cur.Rev, cur.DeviceID = true, cur.Rev+1, deviceID
-		if err := tx.SetObservationAttachments(ctx, p.DistrictID(), cur.ID, cur.AttachmentIDs); err != nil {
-			return 0, err
-		}
 		return cur.Rev, tx.PutObservation(ctx, cur)
 	}
 	var d ObservationData

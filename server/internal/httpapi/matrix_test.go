@@ -230,6 +230,34 @@ func matrix(w *world) map[string][]probe {
 			contentType: "image/png", body: pngBytes(w.t), headers: []string{"X-Content-SHA256", sha256Hex(pngBytes(w.t))},
 			// Only the observer (and an administrator) may upload; the administrator comes first, so the coach's upload is a repeat.
 			want: signedIn(notFound, map[actor]int{admin: created, coach: ok})}},
+		"GET /api/v1/walkthroughs": {{name: "list", method: "GET", path: "/api/v1/walkthroughs", want: signedIn(ok, nil),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var l listResponse[walkthroughResponse]
+				r.decode(t, &l)
+				sees := len(l.Items) == 1 && l.Items[0].ID == w.walkA1
+				if want := a != teacher && a != otherAdmin; sees != want {
+					t.Errorf("%s sees the A1 walkthrough: %v, want %v (%s)", a, sees, want, r.Body)
+				}
+			}}},
+		"GET /api/v1/walkthroughs/:id": {{name: "A1 walkthrough", method: "GET", path: "/api/v1/walkthroughs/" + w.walkA1,
+			want: signedIn(ok, map[actor]int{teacher: notFound, otherAdmin: notFound})}},
+		"GET /api/v1/observations": {{name: "list", method: "GET", path: "/api/v1/observations", want: signedIn(ok, nil),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var l listResponse[observationResponse]
+				r.decode(t, &l)
+				sees := false
+				for _, o := range l.Items {
+					sees = sees || o.ID == w.obsA1
+					if o.SchoolID != w.schoolA1 && a != admin && a != otherAdmin {
+						t.Errorf("%s sees an observation at another school", a)
+					}
+				}
+				if want := a == admin || a == supervisor || a == principalA || a == coach; sees != want {
+					t.Errorf("%s sees the coach's observation: %v, want %v", a, sees, want)
+				}
+			}}},
+		"GET /api/v1/observations/:id": {{name: "the coach's", method: "GET", path: "/api/v1/observations/" + w.obsA1,
+			want: signedIn(notFound, map[actor]int{admin: ok, supervisor: ok, principalA: ok, coach: ok})}},
 		"GET /api/v1/users": {{name: "list", method: "GET", path: "/api/v1/users", want: adminOnly(ok, ok),
 			check: func(t *testing.T, w *world, a actor, r response) {
 				var l listResponse[userResponse]

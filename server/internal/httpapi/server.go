@@ -16,6 +16,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
+	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 )
 
 // Database is what the operations routes need of the store.
@@ -34,6 +35,7 @@ type Deps struct {
 	Rubrics        *rubrics.Service
 	Sync           *sync.Service
 	Attachments    *attachments.Service
+	Visits         *visits.Service
 	Web            http.Handler // the embedded PWA
 	TrustedProxies []string     // none by default
 }
@@ -48,6 +50,7 @@ type Server struct {
 	rubrics     *rubrics.Service
 	sync        *sync.Service
 	attachments *attachments.Service
+	visits      *visits.Service
 	web         http.Handler
 }
 
@@ -95,6 +98,10 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/rubrics/:id/publish", handle: s.publishRubric},
 		{Method: http.MethodGet, Path: "/api/v1/rubrics/:id/export", handle: s.exportRubric},
 
+		{Method: http.MethodGet, Path: "/api/v1/walkthroughs", handle: s.listWalkthroughs},
+		{Method: http.MethodGet, Path: "/api/v1/walkthroughs/:id", handle: s.getWalkthrough},
+		{Method: http.MethodGet, Path: "/api/v1/observations", handle: s.listObservations},
+		{Method: http.MethodGet, Path: "/api/v1/observations/:id", handle: s.getObservation},
 		{Method: http.MethodPut, Path: "/api/v1/observations/:id", handle: s.putObservation},
 		{Method: http.MethodPost, Path: "/api/v1/sync/push", handle: s.push},
 		{Method: http.MethodGet, Path: "/api/v1/sync/pull", handle: s.pull},
@@ -106,7 +113,7 @@ func (s *Server) Routes() []Route {
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, web: d.Web}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, web: d.Web}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
+	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 )
 
 // actor names a signed-in test user by what it is.
@@ -64,6 +65,7 @@ type world struct {
 	matrixObservation    string // the id the matrix's PUT /observations row uses
 	attachment           string // listed by the coach's observation obsA1
 	obsA1                string // a submitted observation by the coach at A1
+	walkA1               string // a walkthrough at A1 led by the principal with the observer on the team
 	users                map[actor]domain.User
 	access               map[actor]string
 	refresh              map[actor]string
@@ -81,7 +83,7 @@ func newWorld(t *testing.T, s *store.Store) *world {
 	w.districtA, w.districtB = domain.NewID(), domain.NewID()
 	w.schoolA1, w.schoolA2, w.schoolB1 = domain.NewID(), domain.NewID(), domain.NewID()
 	w.teacherA1, w.teacherA2, w.teacherB1 = domain.NewID(), domain.NewID(), domain.NewID()
-	w.matrixObservation, w.attachment, w.obsA1 = domain.NewID(), domain.NewID(), domain.NewID()
+	w.matrixObservation, w.attachment, w.obsA1, w.walkA1 = domain.NewID(), domain.NewID(), domain.NewID(), domain.NewID()
 	hash, err := auth.HashPassword(password)
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +148,11 @@ func newWorld(t *testing.T, s *store.Store) *world {
 		if err := tx.PutObservation(ctx, obs); err != nil {
 			return err
 		}
-		return tx.SetObservationAttachments(ctx, w.districtA, w.obsA1, []string{w.attachment})
+		if err := tx.SetObservationAttachments(ctx, w.districtA, w.obsA1, []string{w.attachment}); err != nil {
+			return err
+		}
+		return tx.PutWalkthrough(ctx, domain.Walkthrough{ID: w.walkA1, DistrictID: w.districtA, SchoolID: w.schoolA1, RubricVersionID: w.rubricA,
+			Kind: domain.KindLeadership, Date: w.clock.now, LeadID: w.users[principalA].ID, Team: []string{w.users[observer].ID}, Rev: 1})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +169,7 @@ func newWorld(t *testing.T, s *store.Store) *world {
 	metrics := NewMetrics()
 	h, _, err := New(Deps{DB: s, Metrics: metrics, Logger: testLogger(t), Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s),
 		Rubrics: rubrics.NewService(s), Sync: sync.NewService(s, nil, sync.NewMetrics(metrics.Registry()), w.clock.Now),
-		Attachments: attachments.NewService(s, blobs, 1<<20)})
+		Attachments: attachments.NewService(s, blobs, 1<<20), Visits: visits.NewService(s)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -200,3 +200,9 @@ func toDate(t *time.Time) *Date {
 	}
 	return &Date{*t}
 }
+
+// ObservationDataOf is an observation as the API shows it.
+func ObservationDataOf(o domain.Observation) ObservationData { return observationData(o) }
+
+// WalkthroughDataOf is a walkthrough as the API shows it.
+func WalkthroughDataOf(w domain.Walkthrough) WalkthroughData { return walkthroughData(w) }

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+)
+
+// ObservationFilter narrows an observation listing. Visible is who may be
+// listed: observations at the scope's schools, plus the caller's own.
+type ObservationFilter struct {
+	Visible       domain.Scope
+	ObserverID    string // the caller: their own observations are always visible
+	SchoolID      string
+	TeacherID     string
+	WalkthroughID string
+	Status        string
+	From, To      *time.Time
+	Before        string // id of the last item of the previous page
+	Limit         int
+}
+
+// ObservationsPage lists observations newest first, tombstones left out.
+func (s *Store) ObservationsPage(ctx context.Context, f ObservationFilter) ([]domain.Observation, error) {
+	q := s.db.WithContext(ctx).Model(&observationRow{}).Where("district_id = ? AND deleted_at IS NULL", f.Visible.DistrictID)
+	switch {
+	case f.Visible.AllSchools:
+	case len(f.Visible.SchoolIDs) > 0:
+		q = q.Where("(school_id IN ? OR observer_id = ?)", f.Visible.SchoolIDs, f.ObserverID)
+	default:
+		q = q.Where("observer_id = ?", f.ObserverID)
+	}
+	for col, v := range map[string]string{"school_id": f.SchoolID, "teacher_id": f.TeacherID, "walkthrough_id": f.WalkthroughID, "status": f.Status} {
+		if v != "" {
+			q = q.Where(col+" = ?", v)
+		}
+	}
+	if f.From != nil {
+		q = q.Where("started_at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("started_at < ?", f.To.UTC())
+	}
+	if f.Before != "" {
+		q = q.Where("id < ?", f.Before)
+	}
+	var ids []string
+	if err := q.Order("id DESC").Limit(f.Limit).Pluck("id", &ids).Error; err != nil {
+		return nil, translate(err, "observation")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	obs, err := s.read(ctx).Observations(ctx, f.Visible.DistrictID, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]domain.Observation{}
+	for _, o := range obs {
+		byID[o.ID] = o
+	}
+	out := make([]domain.Observation, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, byID[id])
+	}
+	return out, nil
+}
+
+// WalkthroughFilter narrows a walkthrough listing: those at the scope's
+// schools plus those the member is on.
+type WalkthroughFilter struct {
+	Visible  domain.Scope
+	MemberID string
+	SchoolID string
+	Kind     string
+	Before   string
+	Limit    int
+}
+
+// WalkthroughsPage lists walkthroughs newest first, tombstones left out.
+func (s *Store) WalkthroughsPage(ctx context.Context, f WalkthroughFilter) ([]domain.Walkthrough, error) {
+	q := s.db.WithContext(ctx).Model(&walkthroughRow{}).Where("district_id = ? AND deleted_at IS NULL", f.Visible.DistrictID)
+	member := s.db.Model(&walkthroughMemberRow{}).Select("walkthrough_id").Where("user_id = ?", f.MemberID)
+	switch {
+	case f.Visible.AllSchools:
+	case len(f.Visible.SchoolIDs) > 0:
+		q = q.Where("(school_id IN ? OR id IN (?))", f.Visible.SchoolIDs, member)
+	default:
+		q = q.Where("id IN (?)", member)
+	}
+	if f.SchoolID != "" {
+		q = q.Where("school_id = ?", f.SchoolID)
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.Before != "" {
+		q = q.Where("id < ?", f.Before)
+	}
+	var ids []string
+	if err := q.Order("id DESC").Limit(f.Limit).Pluck("id", &ids).Error; err != nil {
+		return nil, translate(err, "walkthrough")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ws, err := s.read(ctx).Walkthroughs(ctx, f.Visible.DistrictID, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]domain.Walkthrough{}
+	for _, w := range ws {
+		byID[w.ID] = w
+	}
+	out := make([]domain.Walkthrough, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, byID[id])
+	}
+	return out, nil
+}

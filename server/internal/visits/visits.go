@@ -1,0 +1,115 @@
+// Package visits answers what walkthroughs and observations a caller may
+// read: school leaders and coaches see their schools' visits, everyone sees
+// their own.
+package visits
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+)
+
+// viewers may read every visit at the schools of these grants; observers
+// and teachers read only what is theirs.
+var viewers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
+
+// Service reads visits on behalf of a caller.
+type Service struct {
+	store *store.Store
+}
+
+// NewService builds the visits service.
+func NewService(s *store.Store) *Service { return &Service{store: s} }
+
+// ObservationQuery is what a caller asks for.
+type ObservationQuery struct {
+	SchoolID, TeacherID, WalkthroughID, Status string
+	From, To                                   *time.Time
+	Cursor                                     string
+	Limit                                      int
+}
+
+// Observations lists the observations the caller may read, newest first.
+func (s *Service) Observations(ctx context.Context, p auth.Principal, q ObservationQuery) ([]domain.Observation, error) {
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 100
+	}
+	return s.store.ObservationsPage(ctx, store.ObservationFilter{Visible: p.ScopeWith(viewers...), ObserverID: p.User.ID,
+		SchoolID: q.SchoolID, TeacherID: q.TeacherID, WalkthroughID: q.WalkthroughID, Status: q.Status, From: q.From, To: q.To,
+		Before: q.Cursor, Limit: q.Limit})
+}
+
+var errNoObservation = domain.Errorf(domain.ENotFound, "observation not found")
+
+// Observation returns one observation the caller may read.
+func (s *Service) Observation(ctx context.Context, p auth.Principal, id string) (domain.Observation, error) {
+	if !domain.ValidID(id) {
+		return domain.Observation{}, errNoObservation
+	}
+	var o domain.Observation
+	err := s.store.ReadTx(ctx, func(tx *store.Tx) error {
+		os, err := tx.Observations(ctx, p.DistrictID(), []string{id})
+		if err != nil {
+			return err
+		}
+		if len(os) == 0 || os[0].Deleted {
+			return errNoObservation
+		}
+		o = os[0]
+		return nil
+	})
+	if err != nil {
+		return o, err
+	}
+	if o.ObserverID != p.User.ID && !p.ScopeWith(viewers...).HasSchool(o.SchoolID) {
+		return domain.Observation{}, errNoObservation
+	}
+	return o, nil
+}
+
+// WalkthroughQuery is what a caller asks for.
+type WalkthroughQuery struct {
+	SchoolID, Kind, Cursor string
+	Limit                  int
+}
+
+// Walkthroughs lists the walkthroughs the caller may read, newest first.
+func (s *Service) Walkthroughs(ctx context.Context, p auth.Principal, q WalkthroughQuery) ([]domain.Walkthrough, error) {
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 100
+	}
+	return s.store.WalkthroughsPage(ctx, store.WalkthroughFilter{Visible: p.ScopeWith(viewers...), MemberID: p.User.ID,
+		SchoolID: q.SchoolID, Kind: q.Kind, Before: q.Cursor, Limit: q.Limit})
+}
+
+var errNoWalkthrough = domain.Errorf(domain.ENotFound, "walkthrough not found")
+
+// Walkthrough returns one walkthrough the caller is on or may read.
+func (s *Service) Walkthrough(ctx context.Context, p auth.Principal, id string) (domain.Walkthrough, error) {
+	if !domain.ValidID(id) {
+		return domain.Walkthrough{}, errNoWalkthrough
+	}
+	var w domain.Walkthrough
+	err := s.store.ReadTx(ctx, func(tx *store.Tx) error {
+		ws, err := tx.Walkthroughs(ctx, p.DistrictID(), []string{id})
+		if err != nil {
+			return err
+		}
+		if len(ws) == 0 || ws[0].Deleted {
+			return errNoWalkthrough
+		}
+		w = ws[0]
+		return nil
+	})
+	if err != nil {
+		return w, err
+	}
+	if !slices.Contains(w.Team, p.User.ID) && !p.ScopeWith(viewers...).HasSchool(w.SchoolID) {
+		return domain.Walkthrough{}, errNoWalkthrough
+	}
+	return w, nil
+}

@@ -388,15 +388,15 @@ CREATE TABLE rollups (
     rubric_id      text NOT NULL REFERENCES rubrics (id),
     dimension_key  text NOT NULL,
     indicator_key  text NOT NULL,
-    week_start     date NOT NULL,
+    period_start     date NOT NULL,
     grade_band     text NOT NULL,
     subject        text NOT NULL,
     kind           text NOT NULL,
     level          smallint NOT NULL,
     n              bigint NOT NULL,
-    PRIMARY KEY (district_id, rubric_id, week_start, school_id, dimension_key, indicator_key, grade_band, subject, kind, level)
+    PRIMARY KEY (district_id, rubric_id, period_start, school_id, dimension_key, indicator_key, grade_band, subject, kind, level)
 );
-CREATE INDEX rollups_school_week ON rollups (school_id, week_start);
+CREATE INDEX rollups_school_week ON rollups (school_id, period_start);
 
 -- Observation counts per cell, so that a dimension's "how many visits" is
 -- exact and not a sum over indicators.
@@ -404,12 +404,12 @@ CREATE TABLE rollup_observations (
     district_id  text NOT NULL REFERENCES districts (id),
     school_id    text NOT NULL REFERENCES schools (id),
     rubric_id    text NOT NULL REFERENCES rubrics (id),
-    week_start   date NOT NULL,
+    period_start   date NOT NULL,
     grade_band   text NOT NULL,
     subject      text NOT NULL,
     kind         text NOT NULL,
     n            bigint NOT NULL,
-    PRIMARY KEY (district_id, rubric_id, week_start, school_id, grade_band, subject, kind)
+    PRIMARY KEY (district_id, rubric_id, period_start, school_id, grade_band, subject, kind)
 );
 
 CREATE TABLE audit_log (

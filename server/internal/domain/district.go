@@ -70,3 +70,22 @@ func WeekStart(t time.Time, loc *time.Location) time.Time {
 	offset := (int(day.Weekday()) + 6) % 7 // Monday = 0
 	return day.AddDate(0, 0, -offset)
 }
+
+// PeriodStart is the rollup period t falls in: the part of its week (from
+// Monday) that lies in its month, named by its first day (a date at 00:00
+// UTC). A week that spans two months is two periods, so that both weekly
+// and monthly trends add up periods exactly.
+func PeriodStart(t time.Time, loc *time.Location) time.Time {
+	week := WeekStart(t, loc)
+	local := t.In(loc)
+	month := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if week.Before(month) {
+		return month
+	}
+	return week
+}
+
+// MonthStart is the first day of the month of a period (or any date).
+func MonthStart(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+}

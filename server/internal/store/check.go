@@ -54,7 +54,7 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 	}
 	type levelRow struct {
 		SchoolID, RubricID, DimensionKey, IndicatorKey string
-		WeekStart                                      time.Time
+		PeriodStart                                    time.Time
 		GradeBand, Subject, Kind                       string
 		Level                                          int
 		N                                              int64
@@ -65,7 +65,7 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 	}
 	got := map[rollupKey]int64{}
 	for _, h := range have {
-		got[rollupKey{districtID, h.SchoolID, h.RubricID, h.DimensionKey, h.IndicatorKey, dateOnly(h.WeekStart.UTC()), h.GradeBand, h.Subject, h.Kind, h.Level}] = h.N
+		got[rollupKey{districtID, h.SchoolID, h.RubricID, h.DimensionKey, h.IndicatorKey, dateOnly(h.PeriodStart.UTC()), h.GradeBand, h.Subject, h.Kind, h.Level}] = h.N
 	}
 	for k, n := range want.levels {
 		if got[k] != n {
@@ -80,7 +80,7 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 	}
 	type obsCountRow struct {
 		SchoolID, RubricID       string
-		WeekStart                time.Time
+		PeriodStart                time.Time
 		GradeBand, Subject, Kind string
 		N                        int64
 	}
@@ -90,7 +90,7 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 	}
 	gotObs := map[obsKey]int64{}
 	for _, h := range haveObs {
-		gotObs[obsKey{districtID, h.SchoolID, h.RubricID, dateOnly(h.WeekStart.UTC()), h.GradeBand, h.Subject, h.Kind}] = h.N
+		gotObs[obsKey{districtID, h.SchoolID, h.RubricID, dateOnly(h.PeriodStart.UTC()), h.GradeBand, h.Subject, h.Kind}] = h.N
 	}
 	for k, n := range want.obs {
 		if gotObs[k] != n {

@@ -195,7 +195,7 @@ func (tx *Tx) location(ctx context.Context, districtID string) (*time.Location, 
 // rollupKey is one rollup cell and level.
 type rollupKey struct {
 	districtID, schoolID, rubricID, dimensionKey, indicatorKey string
-	week                                                       time.Time
+	period                                                     time.Time
 	gradeBand, subject, kind                                   string
 	level                                                      int
 }
@@ -203,7 +203,7 @@ type rollupKey struct {
 // obsKey is one observation-count cell.
 type obsKey struct {
 	districtID, schoolID, rubricID string
-	week                           time.Time
+	period                         time.Time
 	gradeBand, subject, kind       string
 }
 
@@ -229,14 +229,14 @@ func (tx *Tx) addContribution(ctx context.Context, d *rollupDeltas, o domain.Obs
 	if d.levels == nil {
 		d.levels, d.obs = map[rollupKey]int64{}, map[obsKey]int64{}
 	}
-	week := domain.WeekStart(o.StartedAt, loc)
+	period := domain.PeriodStart(o.StartedAt, loc)
 	band := domain.GradeBand(o.Grade)
-	d.obs[obsKey{o.DistrictID, o.SchoolID, sh.rubricID, week, band, o.Subject, string(o.Kind)}] += sign
+	d.obs[obsKey{o.DistrictID, o.SchoolID, sh.rubricID, period, band, o.Subject, string(o.Kind)}] += sign
 	for _, s := range o.Scores {
 		if s.Level == nil {
 			continue
 		}
-		k := rollupKey{o.DistrictID, o.SchoolID, sh.rubricID, sh.dimension[s.IndicatorKey], s.IndicatorKey, week, band, o.Subject, string(o.Kind), *s.Level}
+		k := rollupKey{o.DistrictID, o.SchoolID, sh.rubricID, sh.dimension[s.IndicatorKey], s.IndicatorKey, period, band, o.Subject, string(o.Kind), *s.Level}
 		d.levels[k] += sign
 	}
 	return nil
@@ -254,18 +254,18 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 	}
 	sort.Slice(lk, func(i, j int) bool { return lessRollup(lk[i], lk[j]) })
 	for _, k := range lk {
-		err := tx.db.Exec(`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, week_start, grade_band, subject, kind, level, n)
+		err := tx.db.Exec(`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, period_start, grade_band, subject, kind, level, n)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (district_id, rubric_id, week_start, school_id, dimension_key, indicator_key, grade_band, subject, kind, level)
+			ON CONFLICT (district_id, rubric_id, period_start, school_id, dimension_key, indicator_key, grade_band, subject, kind, level)
 			DO UPDATE SET n = rollups.n + excluded.n`,
-			k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.week, k.gradeBand, k.subject, k.kind, k.level, d.levels[k]).Error
+			k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.period, k.gradeBand, k.subject, k.kind, k.level, d.levels[k]).Error
 		if err != nil {
 			return translate(err, "rollup")
 		}
 		if d.levels[k] < 0 {
-			err := tx.db.Exec(`DELETE FROM rollups WHERE district_id = ? AND rubric_id = ? AND week_start = ? AND school_id = ?
+			err := tx.db.Exec(`DELETE FROM rollups WHERE district_id = ? AND rubric_id = ? AND period_start = ? AND school_id = ?
 				AND dimension_key = ? AND indicator_key = ? AND grade_band = ? AND subject = ? AND kind = ? AND level = ? AND n = 0`,
-				k.districtID, k.rubricID, k.week, k.schoolID, k.dimensionKey, k.indicatorKey, k.gradeBand, k.subject, k.kind, k.level).Error
+				k.districtID, k.rubricID, k.period, k.schoolID, k.dimensionKey, k.indicatorKey, k.gradeBand, k.subject, k.kind, k.level).Error
 			if err != nil {
 				return translate(err, "rollup")
 			}
@@ -279,18 +279,18 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 	}
 	sort.Slice(ok, func(i, j int) bool { return lessObs(ok[i], ok[j]) })
 	for _, k := range ok {
-		err := tx.db.Exec(`INSERT INTO rollup_observations (district_id, school_id, rubric_id, week_start, grade_band, subject, kind, n)
+		err := tx.db.Exec(`INSERT INTO rollup_observations (district_id, school_id, rubric_id, period_start, grade_band, subject, kind, n)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (district_id, rubric_id, week_start, school_id, grade_band, subject, kind)
+			ON CONFLICT (district_id, rubric_id, period_start, school_id, grade_band, subject, kind)
 			DO UPDATE SET n = rollup_observations.n + excluded.n`,
-			k.districtID, k.schoolID, k.rubricID, k.week, k.gradeBand, k.subject, k.kind, d.obs[k]).Error
+			k.districtID, k.schoolID, k.rubricID, k.period, k.gradeBand, k.subject, k.kind, d.obs[k]).Error
 		if err != nil {
 			return translate(err, "rollup")
 		}
 		if d.obs[k] < 0 {
-			err := tx.db.Exec(`DELETE FROM rollup_observations WHERE district_id = ? AND rubric_id = ? AND week_start = ? AND school_id = ?
+			err := tx.db.Exec(`DELETE FROM rollup_observations WHERE district_id = ? AND rubric_id = ? AND period_start = ? AND school_id = ?
 				AND grade_band = ? AND subject = ? AND kind = ? AND n = 0`,
-				k.districtID, k.rubricID, k.week, k.schoolID, k.gradeBand, k.subject, k.kind).Error
+				k.districtID, k.rubricID, k.period, k.schoolID, k.gradeBand, k.subject, k.kind).Error
 			if err != nil {
 				return translate(err, "rollup")
 			}
@@ -300,8 +300,8 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 }
 
 func lessRollup(a, b rollupKey) bool {
-	if !a.week.Equal(b.week) {
-		return a.week.Before(b.week)
+	if !a.period.Equal(b.period) {
+		return a.period.Before(b.period)
 	}
 	for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.schoolID, b.schoolID}, {a.dimensionKey, b.dimensionKey},
 		{a.indicatorKey, b.indicatorKey}, {a.gradeBand, b.gradeBand}, {a.subject, b.subject}, {a.kind, b.kind}} {
@@ -313,8 +313,8 @@ func lessRollup(a, b rollupKey) bool {
 }
 
 func lessObs(a, b obsKey) bool {
-	if !a.week.Equal(b.week) {
-		return a.week.Before(b.week)
+	if !a.period.Equal(b.period) {
+		return a.period.Before(b.period)
 	}
 	for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.schoolID, b.schoolID}, {a.gradeBand, b.gradeBand}, {a.subject, b.subject}, {a.kind, b.kind}} {
 		if p[0] != p[1] {

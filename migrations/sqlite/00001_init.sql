@@ -389,6 +389,8 @@ CREATE TABLE rollups (
     dimension_key  text NOT NULL,
     indicator_key  text NOT NULL,
     period_start     date NOT NULL,
+    week_start      date NOT NULL,
+    month_start     date NOT NULL,
     grade_band     text NOT NULL,
     subject        text NOT NULL,
     kind           text NOT NULL,
@@ -397,6 +399,8 @@ CREATE TABLE rollups (
     PRIMARY KEY (district_id, rubric_id, period_start, school_id, dimension_key, indicator_key, grade_band, subject, kind, level)
 );
 CREATE INDEX rollups_school_week ON rollups (school_id, period_start);
+CREATE INDEX rollups_week ON rollups (district_id, rubric_id, week_start);
+CREATE INDEX rollups_month ON rollups (district_id, rubric_id, month_start);
 
 -- Observation counts per cell, so that a dimension's "how many visits" is
 -- exact and not a sum over indicators.
@@ -405,6 +409,8 @@ CREATE TABLE rollup_observations (
     school_id    text NOT NULL REFERENCES schools (id),
     rubric_id    text NOT NULL REFERENCES rubrics (id),
     period_start   date NOT NULL,
+    week_start      date NOT NULL,
+    month_start     date NOT NULL,
     grade_band   text NOT NULL,
     subject      text NOT NULL,
     kind         text NOT NULL,

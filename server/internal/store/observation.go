@@ -254,11 +254,12 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 	}
 	sort.Slice(lk, func(i, j int) bool { return lessRollup(lk[i], lk[j]) })
 	for _, k := range lk {
-		err := tx.db.Exec(`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, period_start, grade_band, subject, kind, level, n)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		err := tx.db.Exec(`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start, grade_band, subject, kind, level, n)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (district_id, rubric_id, period_start, school_id, dimension_key, indicator_key, grade_band, subject, kind, level)
 			DO UPDATE SET n = rollups.n + excluded.n`,
-			k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.period, k.gradeBand, k.subject, k.kind, k.level, d.levels[k]).Error
+			k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.period, weekOf(k.period), domain.MonthStart(k.period),
+			k.gradeBand, k.subject, k.kind, k.level, d.levels[k]).Error
 		if err != nil {
 			return translate(err, "rollup")
 		}
@@ -279,11 +280,11 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 	}
 	sort.Slice(ok, func(i, j int) bool { return lessObs(ok[i], ok[j]) })
 	for _, k := range ok {
-		err := tx.db.Exec(`INSERT INTO rollup_observations (district_id, school_id, rubric_id, period_start, grade_band, subject, kind, n)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		err := tx.db.Exec(`INSERT INTO rollup_observations (district_id, school_id, rubric_id, period_start, week_start, month_start, grade_band, subject, kind, n)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (district_id, rubric_id, period_start, school_id, grade_band, subject, kind)
 			DO UPDATE SET n = rollup_observations.n + excluded.n`,
-			k.districtID, k.schoolID, k.rubricID, k.period, k.gradeBand, k.subject, k.kind, d.obs[k]).Error
+			k.districtID, k.schoolID, k.rubricID, k.period, weekOf(k.period), domain.MonthStart(k.period), k.gradeBand, k.subject, k.kind, d.obs[k]).Error
 		if err != nil {
 			return translate(err, "rollup")
 		}
@@ -322,4 +323,9 @@ func lessObs(a, b obsKey) bool {
 		}
 	}
 	return false
+}
+
+// weekOf is the Monday of the week a period lies in.
+func weekOf(period time.Time) time.Time {
+	return domain.WeekStart(period, time.UTC)
 }

@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+)
+
+// Rollup columns a trend may be grouped by.
+var trendColumns = map[string]string{
+	"school":     "school_id",
+	"dimension":  "dimension_key",
+	"indicator":  "indicator_key",
+	"grade_band": "grade_band",
+	"subject":    "subject",
+	"kind":       "kind",
+}
+
+// TrendQuery selects rollup cells. Empty filters select everything.
+type TrendQuery struct {
+	DistrictID string
+	RubricID   string
+	From, To   time.Time // dates; To is exclusive
+	SchoolIDs  []string  // nil: every school
+	Dimension  string
+	Indicator  string
+	GradeBand  string
+	Subject    string
+	Kind       string
+	Month      bool     // bucket by month, else by week
+	Group      []string // keys of trendColumns
+}
+
+// TrendRow is one bucket × group × level of the rollups.
+type TrendRow struct {
+	Bucket time.Time
+	Group  []string // values in the order of TrendQuery.Group
+	Level  int
+	N      int64
+}
+
+// TrendObservationRow is one bucket × group of observation counts.
+type TrendObservationRow struct {
+	Bucket time.Time
+	Group  []string
+	N      int64
+}
+
+func (q TrendQuery) where(db *gorm.DB, withIndicator bool) (*gorm.DB, error) {
+	db = db.Where("district_id = ? AND rubric_id = ?", q.DistrictID, q.RubricID)
+	col := "week_start"
+	if q.Month {
+		col = "month_start"
+	}
+	db = db.Where(col+" >= ? AND "+col+" < ?", q.From, q.To)
+	if q.SchoolIDs != nil {
+		if len(q.SchoolIDs) == 0 {
+			return db.Where("1 = 0"), nil
+		}
+		db = db.Where("school_id IN ?", q.SchoolIDs)
+	}
+	for col, v := range map[string]string{"grade_band": q.GradeBand, "subject": q.Subject, "kind": q.Kind} {
+		if v != "" {
+			db = db.Where(col+" = ?", v)
+		}
+	}
+	if withIndicator {
+		if q.Dimension != "" {
+			db = db.Where("dimension_key = ?", q.Dimension)
+		}
+		if q.Indicator != "" {
+			db = db.Where("indicator_key = ?", q.Indicator)
+		}
+	}
+	return db, nil
+}
+
+func (q TrendQuery) columns() (bucket string, group []string, err error) {
+	bucket = "week_start"
+	if q.Month {
+		bucket = "month_start"
+	}
+	for _, g := range q.Group {
+		c, ok := trendColumns[g]
+		if !ok {
+			return "", nil, domain.Invalid("unknown grouping", domain.FieldError{Field: "group", Message: fmt.Sprintf("%q is not one of school, dimension, indicator, grade_band, subject, kind", g)})
+		}
+		group = append(group, c)
+	}
+	return bucket, group, nil
+}
+
+// TrendLevels sums rollups per bucket, group and level.
+func (s *Store) TrendLevels(ctx context.Context, q TrendQuery) ([]TrendRow, error) {
+	bucket, group, err := q.columns()
+	if err != nil {
+		return nil, err
+	}
+	db, _ := q.where(s.db.WithContext(ctx).Table("rollups"), true)
+	sel := bucket + " AS bucket, level, SUM(n) AS n"
+	by := bucket + ", level"
+	for i, c := range group {
+		sel += fmt.Sprintf(", %s AS g%d", c, i)
+		by += ", " + c
+	}
+	rows, err := db.Select(sel).Group(by).Rows()
+	if err != nil {
+		return nil, translate(err, "trend")
+	}
+	defer rows.Close()
+	var out []TrendRow
+	for rows.Next() {
+		r := TrendRow{Group: make([]string, len(group))}
+		dest := []any{&r.Bucket, &r.Level, &r.N}
+		for i := range r.Group {
+			dest = append(dest, &r.Group[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, translate(err, "trend")
+		}
+		r.Bucket = dateOnly(r.Bucket.UTC())
+		out = append(out, r)
+	}
+	return out, translate(rows.Err(), "trend")
+}
+
+// TrendObservations counts observations per bucket and group; the group may
+// not include dimension or indicator (an observation has many).
+func (s *Store) TrendObservations(ctx context.Context, q TrendQuery) ([]TrendObservationRow, error) {
+	bucket, group, err := q.columns()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range group {
+		if c == "dimension_key" || c == "indicator_key" {
+			return nil, domain.Errorf(domain.EInvalid, "observation counts have no dimension or indicator")
+		}
+	}
+	db, _ := q.where(s.db.WithContext(ctx).Table("rollup_observations"), false)
+	sel := bucket + " AS bucket, SUM(n) AS n"
+	by := bucket
+	for i, c := range group {
+		sel += fmt.Sprintf(", %s AS g%d", c, i)
+		by += ", " + c
+	}
+	rows, err := db.Select(sel).Group(by).Rows()
+	if err != nil {
+		return nil, translate(err, "trend")
+	}
+	defer rows.Close()
+	var out []TrendObservationRow
+	for rows.Next() {
+		r := TrendObservationRow{Group: make([]string, len(group))}
+		dest := []any{&r.Bucket, &r.N}
+		for i := range r.Group {
+			dest = append(dest, &r.Group[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, translate(err, "trend")
+		}
+		r.Bucket = dateOnly(r.Bucket.UTC())
+		out = append(out, r)
+	}
+	return out, translate(rows.Err(), "trend")
+}
+
+// LatestPublishedRubric is the district's most recently published rubric.
+func (s *Store) LatestPublishedRubric(ctx context.Context, districtID string) (string, error) {
+	var row rubricVersionRow
+	err := s.db.WithContext(ctx).Where("district_id = ? AND status = ?", districtID, string(domain.RubricPublished)).
+		Order("published_at DESC, id DESC").Take(&row).Error
+	return row.RubricID, translate(err, "published rubric")
+}
+
+// TeacherCoverage is a teacher and when they were last visited.
+type TeacherCoverage struct {
+	Teacher      domain.Teacher
+	LastObserved *time.Time
+}
+
+// Coverage lists the active teachers of the scope's schools not visited (no
+// submitted observation) since the given time, least recently visited first.
+func (s *Store) Coverage(ctx context.Context, sc domain.Scope, since time.Time) ([]TeacherCoverage, error) {
+	last := s.db.Model(&observationRow{}).Select("teacher_id, MAX(started_at) AS last_at").
+		Where("district_id = ? AND status = 'submitted' AND deleted_at IS NULL", sc.DistrictID).Group("teacher_id")
+	q := inScope(s.db.WithContext(ctx).Table("teachers"), "teachers.school_id", sc).
+		Select("teachers.id AS id, l.last_at AS last_at").Joins("LEFT JOIN (?) l ON l.teacher_id = teachers.id", last).
+		Where("teachers.active AND (l.last_at IS NULL OR l.last_at < ?)", since.UTC()).
+		Order("l.last_at IS NOT NULL, l.last_at, teachers.family_name, teachers.id")
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, translate(err, "coverage")
+	}
+	defer rows.Close()
+	var ids []string
+	lastAt := map[string]*time.Time{}
+	for rows.Next() {
+		var id string
+		var at any
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, translate(err, "coverage")
+		}
+		ids = append(ids, id)
+		lastAt[id] = anyTime(at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "coverage")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ts, err := s.read(ctx).TeachersByID(ctx, sc.DistrictID, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]domain.Teacher{}
+	for _, t := range ts {
+		byID[t.ID] = t
+	}
+	out := make([]TeacherCoverage, len(ids))
+	for i, id := range ids {
+		out[i] = TeacherCoverage{Teacher: byID[id], LastObserved: lastAt[id]}
+	}
+	return out, nil
+}
+
+// anyTime reads a time an aggregate returned: PostgreSQL gives a time,
+// SQLite the text it stored.
+func anyTime(v any) *time.Time {
+	switch t := v.(type) {
+	case time.Time:
+		u := t.UTC()
+		return &u
+	case string:
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano} {
+			if p, err := time.Parse(layout, t); err == nil {
+				u := p.UTC()
+				return &u
+			}
+		}
+	case []byte:
+		return anyTime(string(t))
+	}
+	return nil
+}

@@ -1,0 +1,348 @@
+// Package trends answers supervisors' questions from the rollups: means and
+// level distributions over weeks or months, by school, dimension, indicator,
+// grade band, subject and kind, with small cells suppressed for roles that
+// may not see individual teachers.
+package trends
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+)
+
+// readers may ask for trends over their schools.
+var readers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
+
+// teacherViewers see individual teachers at their schools, so small cells
+// are not hidden from them there.
+var teacherViewers = []domain.Role{domain.RolePrincipal, domain.RoleCoach}
+
+// Groupings a trend may use.
+var Groupings = []string{"school", "dimension", "indicator", "grade_band", "subject", "kind"}
+
+// Query is what a caller asks for.
+type Query struct {
+	From, To  time.Time // dates, To exclusive
+	SchoolIDs []string
+	Dimension string
+	Indicator string
+	GradeBand string
+	Subject   string
+	Kind      string
+	Bucket    string // "week" or "month"
+	Group     []string
+	RubricID  string // empty: the district's most recently published rubric
+}
+
+// Cell is one bucket × group of a trend.
+type Cell struct {
+	Bucket time.Time         `json:"bucket"`
+	Group  map[string]string `json:"group"`
+	// Observations is exact where it can be known: it is absent for cells
+	// of a dimension, where one observation scores several indicators.
+	Observations *int64           `json:"observations,omitempty"`
+	Scores       int64            `json:"scores"`
+	Mean         *float64         `json:"mean,omitempty"`
+	Levels       map[string]int64 `json:"levels,omitempty"`
+	Suppressed   bool             `json:"suppressed,omitempty"`
+	// atLeast is a lower bound of the observations behind a dimension's
+	// cell: its most-scored indicator's count.
+	atLeast int64
+}
+
+// Result is a trend and the district's figure beside it.
+type Result struct {
+	RubricID    string   `json:"rubric_id"`
+	Bucket      string   `json:"bucket"`
+	Group       []string `json:"group"`
+	MinCellSize int      `json:"min_cell_size"`
+	Cells       []Cell   `json:"cells"`
+	// District holds the same cells over every school of the district (the
+	// school grouping left out), for comparison.
+	District []Cell `json:"district"`
+}
+
+// Service reads trends for a caller.
+type Service struct {
+	store *store.Store
+}
+
+// NewService builds the trends service.
+func NewService(s *store.Store) *Service { return &Service{store: s} }
+
+// Trend answers q for the caller: only the caller's schools, suppressed
+// where the caller may not see teachers and a cell is smaller than the
+// district's minimum, or would give such a cell away by subtraction.
+func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result, error) {
+	scope := p.ScopeWith(readers...)
+	if !p.IsAdmin() && len(scope.SchoolIDs) == 0 {
+		return Result{}, domain.Errorf(domain.EForbidden, "trends are for district administrators, supervisors, principals and coaches")
+	}
+	if err := q.validate(); err != nil {
+		return Result{}, err
+	}
+	d, err := s.store.District(ctx, p.DistrictID())
+	if err != nil {
+		return Result{}, err
+	}
+	if q.RubricID == "" {
+		if q.RubricID, err = s.store.LatestPublishedRubric(ctx, p.DistrictID()); domain.ErrorCode(err) == domain.ENotFound {
+			return Result{Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, Cells: []Cell{}, District: []Cell{}}, nil
+		} else if err != nil {
+			return Result{}, err
+		}
+	}
+	schools := q.SchoolIDs
+	if !scope.AllSchools {
+		schools = intersect(q.SchoolIDs, scope.SchoolIDs)
+	}
+	sq := store.TrendQuery{DistrictID: p.DistrictID(), RubricID: q.RubricID, From: q.From, To: q.To, SchoolIDs: schools,
+		Dimension: q.Dimension, Indicator: q.Indicator, GradeBand: q.GradeBand, Subject: q.Subject, Kind: q.Kind,
+		Month: q.Bucket == "month", Group: q.Group}
+	cells, err := s.cells(ctx, sq)
+	if err != nil {
+		return Result{}, err
+	}
+	dq := sq
+	dq.SchoolIDs, dq.Group = nil, without(q.Group, "school")
+	district, err := s.cells(ctx, dq)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{RubricID: q.RubricID, Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, Cells: cells, District: district}
+	s.suppress(p, &res, schools)
+	return res, nil
+}
+
+func (q *Query) validate() error {
+	var pr domain.Problems
+	if q.Bucket == "" {
+		q.Bucket = "week"
+	}
+	if q.Bucket != "week" && q.Bucket != "month" {
+		pr.Add("bucket", "must be week or month")
+	}
+	if q.From.IsZero() || q.To.IsZero() || !q.To.After(q.From) {
+		pr.Add("to", "the range needs from and to, to after from")
+	}
+	if q.To.Sub(q.From) > 3*366*24*time.Hour {
+		pr.Add("to", "the range may span at most three years")
+	}
+	seen := map[string]bool{}
+	for _, g := range q.Group {
+		if !contains(Groupings, g) {
+			pr.Add("group", "%q is not one of %s", g, strings.Join(Groupings, ", "))
+		}
+		if seen[g] {
+			pr.Add("group", "%q is named twice", g)
+		}
+		seen[g] = true
+	}
+	for _, id := range append(append([]string{}, q.SchoolIDs...), q.RubricID) {
+		if id != "" && !domain.ValidID(id) {
+			pr.Add("schools", "%q is not an id", id)
+		}
+	}
+	return pr.Err("the trend query is not valid")
+}
+
+// cells computes the cells of a store query.
+func (s *Service) cells(ctx context.Context, q store.TrendQuery) ([]Cell, error) {
+	rows, err := s.store.TrendLevels(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	type acc struct {
+		cell Cell
+		sum  int64
+	}
+	byKey := map[string]*acc{}
+	var order []string
+	for _, r := range rows {
+		k := r.Bucket.Format(time.DateOnly) + "\x00" + strings.Join(r.Group, "\x00")
+		a, ok := byKey[k]
+		if !ok {
+			a = &acc{cell: Cell{Bucket: r.Bucket, Group: groupMap(q.Group, r.Group), Levels: map[string]int64{}}}
+			byKey[k] = a
+			order = append(order, k)
+		}
+		a.cell.Scores += r.N
+		a.sum += int64(r.Level) * r.N
+		a.cell.Levels[strconv.Itoa(r.Level)] += r.N
+	}
+	// Observations: exact for cells without a dimension; for an indicator,
+	// each observation gives it at most one score.
+	perIndicator := q.Indicator != "" || contains(q.Group, "indicator")
+	perDimension := !perIndicator && (q.Dimension != "" || contains(q.Group, "dimension"))
+	if !perIndicator && !perDimension {
+		obs, err := s.store.TrendObservations(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range obs {
+			k := o.Bucket.Format(time.DateOnly) + "\x00" + strings.Join(o.Group, "\x00")
+			if a, ok := byKey[k]; ok {
+				n := o.N
+				a.cell.Observations = &n
+			}
+		}
+	}
+	if perDimension {
+		iq := q
+		iq.Group = append(append([]string{}, q.Group...), "indicator")
+		irows, err := s.store.TrendLevels(ctx, iq)
+		if err != nil {
+			return nil, err
+		}
+		type cellIndicator struct{ cell, indicator string }
+		perInd := map[cellIndicator]int64{}
+		for _, r := range irows {
+			last := len(r.Group) - 1
+			k := cellIndicator{r.Bucket.Format(time.DateOnly) + "\x00" + strings.Join(r.Group[:last], "\x00"), r.Group[last]}
+			perInd[k] += r.N
+		}
+		for k, n := range perInd {
+			if a, ok := byKey[k.cell]; ok && n > a.cell.atLeast {
+				a.cell.atLeast = n
+			}
+		}
+	}
+	sort.Strings(order)
+	out := make([]Cell, 0, len(order))
+	for _, k := range order {
+		a := byKey[k]
+		if perIndicator {
+			n := a.cell.Scores
+			a.cell.Observations = &n
+		}
+		if a.cell.Scores > 0 {
+			m := float64(a.sum) / float64(a.cell.Scores)
+			a.cell.Mean = &m
+		}
+		out = append(out, a.cell)
+	}
+	return out, nil
+}
+
+// size is the number of observations behind a cell, or for a dimension's
+// cell a lower bound (its most-scored indicator's count), so that
+// suppression errs towards hiding.
+func size(c Cell) int64 {
+	if c.Observations != nil {
+		return *c.Observations
+	}
+	return c.atLeast
+}
+
+// suppress hides small cells from callers who may not see individual
+// teachers at the schools behind them, and then one more cell in any family
+// (same bucket and same non-school group) where exactly one was hidden, so
+// that the hidden one cannot be recovered by subtracting from the district
+// figure.
+func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
+	if p.IsAdmin() {
+		return
+	}
+	sees := p.ScopeWith(teacherViewers...)
+	min := int64(r.MinCellSize)
+	hide := func(c *Cell) {
+		c.Suppressed, c.Mean, c.Levels, c.Observations, c.Scores = true, nil, nil, nil, 0
+	}
+	seesAll := func(c Cell) bool {
+		if id, ok := c.Group["school"]; ok {
+			return sees.HasSchool(id)
+		}
+		for _, id := range schools {
+			if !sees.HasSchool(id) {
+				return false
+			}
+		}
+		return schools != nil
+	}
+	families := map[string][]int{}
+	for i := range r.Cells {
+		c := r.Cells[i]
+		if !seesAll(c) && size(c) < min {
+			hide(&r.Cells[i])
+		}
+		families[familyKey(c)] = append(families[familyKey(c)], i)
+	}
+	if contains(r.Group, "school") {
+		for _, idx := range families {
+			hidden, smallest := 0, -1
+			for _, i := range idx {
+				if r.Cells[i].Suppressed {
+					hidden++
+				} else if !seesAll(r.Cells[i]) && (smallest < 0 || size(r.Cells[i]) < size(r.Cells[smallest])) {
+					smallest = i
+				}
+			}
+			if hidden == 1 && smallest >= 0 {
+				hide(&r.Cells[smallest])
+			}
+		}
+	}
+	for i := range r.District {
+		if size(r.District[i]) < min {
+			hide(&r.District[i])
+		}
+	}
+}
+
+func familyKey(c Cell) string {
+	var parts []string
+	for _, g := range Groupings {
+		if g != "school" {
+			parts = append(parts, c.Group[g])
+		}
+	}
+	return c.Bucket.Format(time.DateOnly) + "\x00" + strings.Join(parts, "\x00")
+}
+
+func groupMap(names, values []string) map[string]string {
+	m := make(map[string]string, len(names))
+	for i, n := range names {
+		m[n] = values[i]
+	}
+	return m
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+func without(xs []string, x string) []string {
+	var out []string
+	for _, y := range xs {
+		if y != x {
+			out = append(out, y)
+		}
+	}
+	return out
+}
+
+// intersect keeps the asked schools that are in scope; nothing asked means
+// every school in scope.
+func intersect(asked, scope []string) []string {
+	if len(asked) == 0 {
+		return append([]string{}, scope...)
+	}
+	out := []string{}
+	for _, id := range asked {
+		if contains(scope, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,158 @@
+package trends_test
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/demo"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
+	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
+)
+
+// allObservations reads every live observation of the district.
+func allObservations(t *testing.T, s *store.Store, districtID string) []domain.Observation {
+	t.Helper()
+	var out []domain.Observation
+	before := ""
+	for {
+		page, err := s.ObservationsPage(context.Background(), store.ObservationFilter{Visible: domain.DistrictScope(districtID), Before: before, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page...)
+		if len(page) < 500 {
+			return out
+		}
+		before = page[len(page)-1].ID
+	}
+}
+
+type key struct{ bucket, school, dimension string }
+
+type agg struct {
+	scores, sum int64
+	levels      map[int]int64
+	obs         map[string]bool
+}
+
+func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
+	ctx := context.Background()
+	today := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		res, err := demo.Load(ctx, s, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := s.District(ctx, res.DistrictID)
+		admin := auth.SystemPrincipal(res.DistrictID)
+		rubricID, err := s.LatestPublishedRubric(ctx, res.DistrictID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, to := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+		for _, bucket := range []string{"week", "month"} {
+			got, err := trends.NewService(s).Trend(ctx, admin, trends.Query{From: from, To: to, Bucket: bucket, Group: []string{"school", "dimension"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.RubricID != rubricID || len(got.Cells) == 0 {
+				t.Fatalf("trend: %+v", got)
+			}
+			want := map[key]*agg{}
+			for _, o := range allObservations(t, s, res.DistrictID) {
+				if o.Status != domain.ObservationSubmitted {
+					continue
+				}
+				v, err := s.RubricVersion(ctx, res.DistrictID, o.RubricVersionID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := domain.WeekStart(o.StartedAt, d.Location())
+				if bucket == "month" {
+					local := o.StartedAt.In(d.Location())
+					b = time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, time.UTC)
+				}
+				for _, sc := range o.Scores {
+					if sc.Level == nil {
+						continue
+					}
+					_, dim, _ := v.Indicator(sc.IndicatorKey)
+					k := key{b.Format(time.DateOnly), o.SchoolID, dim}
+					a := want[k]
+					if a == nil {
+						a = &agg{levels: map[int]int64{}, obs: map[string]bool{}}
+						want[k] = a
+					}
+					a.scores++
+					a.sum += int64(*sc.Level)
+					a.levels[*sc.Level]++
+					a.obs[o.ID] = true
+				}
+			}
+			if len(got.Cells) != len(want) {
+				t.Fatalf("%s: %d cells, recomputation has %d", bucket, len(got.Cells), len(want))
+			}
+			for _, c := range got.Cells {
+				a := want[key{c.Bucket.Format(time.DateOnly), c.Group["school"], c.Group["dimension"]}]
+				if a == nil {
+					t.Fatalf("%s: cell %v not in the recomputation", bucket, c.Group)
+				}
+				if c.Scores != a.scores || c.Mean == nil || math.Abs(*c.Mean-float64(a.sum)/float64(a.scores)) > 1e-9 {
+					t.Fatalf("%s cell %v: scores %d mean %v, want %d and %v", bucket, c.Group, c.Scores, *c.Mean, a.scores, float64(a.sum)/float64(a.scores))
+				}
+				for l, n := range a.levels {
+					if c.Levels[strconv.Itoa(l)] != n {
+						t.Fatalf("%s cell %v level %d: %d, want %d", bucket, c.Group, l, c.Levels[strconv.Itoa(l)], n)
+					}
+				}
+			}
+		}
+		// Without a dimension, observation counts are exact.
+		got, err := trends.NewService(s).Trend(ctx, admin, trends.Query{From: from, To: to, Bucket: "month", Group: []string{"school"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		perSchoolMonth := map[[2]string]int64{}
+		for _, o := range allObservations(t, s, res.DistrictID) {
+			if o.Status == domain.ObservationSubmitted {
+				local := o.StartedAt.In(d.Location())
+				perSchoolMonth[[2]string{time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), o.SchoolID}]++
+			}
+		}
+		for _, c := range got.Cells {
+			if c.Observations == nil || *c.Observations != perSchoolMonth[[2]string{c.Bucket.Format(time.DateOnly), c.Group["school"]}] {
+				t.Fatalf("observation count of %v %s: %v", c.Group, c.Bucket, c.Observations)
+			}
+		}
+	})
+}
+
+func TestCoverageListsTeachersNotVisitedSince(t *testing.T) {
+	ctx := context.Background()
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		w := newSmallWorld(t, s)
+		svc := trends.NewService(s)
+		// Every teacher was visited on 5 October: none is missing since 1 October, all since 1 November.
+		got, err := svc.Coverage(ctx, w.coach, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), "")
+		if err != nil || len(got) != 0 {
+			t.Fatalf("since October: %+v %v", got, err)
+		}
+		got, err = svc.Coverage(ctx, w.coach, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "")
+		if err != nil || len(got) != 3 || got[0].LastObserved == nil {
+			t.Fatalf("since November: %+v %v", got, err)
+		}
+		got, err = svc.Coverage(ctx, w.principal, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "")
+		if err != nil || len(got) != 1 || got[0].Teacher.SchoolID != w.s1 {
+			t.Fatalf("the principal's coverage: %+v %v", got, err)
+		}
+		if _, err := svc.Coverage(ctx, w.principal, time.Now(), w.s2); domain.ErrorCode(err) != domain.ENotFound {
+			t.Fatalf("another school's coverage: %v", err)
+		}
+	})
+}

@@ -80,7 +80,7 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 	}
 	type obsCountRow struct {
 		SchoolID, RubricID       string
-		PeriodStart                time.Time
+		PeriodStart              time.Time
 		GradeBand, Subject, Kind string
 		N                        int64
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
+	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 	"github.com/walkthrough-edu/walkthrough/server/internal/web"
 )
@@ -80,6 +81,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Sync:           sync.NewService(s, log, sync.NewMetrics(metrics.Registry()), time.Now),
 		Attachments:    attachments.NewService(s, blobs, attachments.DefaultMaxBytes),
 		Visits:         visits.NewService(s),
+		Trends:         trends.NewService(s),
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
 	})

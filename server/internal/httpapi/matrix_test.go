@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
+	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 )
 
 // probe is one request tried as every actor, with the status each must get.
@@ -58,7 +60,7 @@ func adminOnly(ok, otherAdminStatus int) map[actor]int {
 // A route without a row fails TestAuthorizationMatrix.
 func matrix(w *world) map[string][]probe {
 	ok, created, noContent := http.StatusOK, http.StatusCreated, http.StatusNoContent
-	notFound, invalid := http.StatusNotFound, http.StatusUnprocessableEntity
+	notFound, invalid, forbidden := http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusForbidden
 	public := statuses(ok, nil)
 	return map[string][]probe{
 		"GET /healthz": {{name: "alive", method: "GET", path: "/healthz", want: public}},
@@ -258,6 +260,38 @@ func matrix(w *world) map[string][]probe {
 			}}},
 		"GET /api/v1/observations/:id": {{name: "the coach's", method: "GET", path: "/api/v1/observations/" + w.obsA1,
 			want: signedIn(notFound, map[actor]int{admin: ok, supervisor: ok, principalA: ok, coach: ok})}},
+		"GET /api/v1/trends": {{name: "year by week", method: "GET", path: "/api/v1/trends?from=2026-01-01&to=2027-01-01&group=school,dimension",
+			want: signedIn(ok, map[actor]int{observer: forbidden, teacher: forbidden}),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var res trends.Result
+				r.decode(t, &res)
+				for _, c := range res.Cells {
+					if c.Group["school"] != w.schoolA1 && a != admin && a != otherAdmin || a == otherAdmin && c.Group["school"] != w.schoolB1 {
+						t.Errorf("%s sees trends of school %s", a, c.Group["school"])
+					}
+				}
+			}}},
+		"GET /api/v1/trends.csv": {{name: "year by week", method: "GET", path: "/api/v1/trends.csv?from=2026-01-01&to=2027-01-01&group=school",
+			want: signedIn(ok, map[actor]int{observer: forbidden, teacher: forbidden}),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				if a != admin && strings.Contains(r.Body.String(), w.schoolA2) || a == otherAdmin && strings.Contains(r.Body.String(), w.schoolA1) {
+					t.Errorf("%s's CSV names a school outside their scope", a)
+				}
+			}}},
+		"GET /api/v1/coverage": {
+			{name: "own schools", method: "GET", path: "/api/v1/coverage?since=2027-01-01", want: signedIn(ok, map[actor]int{observer: forbidden, teacher: forbidden}),
+				check: func(t *testing.T, w *world, a actor, r response) {
+					var l listResponse[coverageItem]
+					r.decode(t, &l)
+					for _, it := range l.Items {
+						if it.Teacher.SchoolID != w.schoolA1 && a != admin && a != otherAdmin {
+							t.Errorf("%s sees coverage of school %s", a, it.Teacher.SchoolID)
+						}
+					}
+				}},
+			{name: "other school", method: "GET", path: "/api/v1/coverage?since=2027-01-01&school_id=" + w.schoolA2,
+				want: signedIn(notFound, map[actor]int{admin: ok, observer: forbidden, teacher: forbidden})},
+		},
 		"GET /api/v1/users": {{name: "list", method: "GET", path: "/api/v1/users", want: adminOnly(ok, ok),
 			check: func(t *testing.T, w *world, a actor, r response) {
 				var l listResponse[userResponse]

@@ -16,6 +16,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
+	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 )
 
@@ -36,6 +37,7 @@ type Deps struct {
 	Sync           *sync.Service
 	Attachments    *attachments.Service
 	Visits         *visits.Service
+	Trends         *trends.Service
 	Web            http.Handler // the embedded PWA
 	TrustedProxies []string     // none by default
 }
@@ -51,6 +53,7 @@ type Server struct {
 	sync        *sync.Service
 	attachments *attachments.Service
 	visits      *visits.Service
+	trends      *trends.Service
 	web         http.Handler
 }
 
@@ -107,13 +110,17 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/sync/pull", handle: s.pull},
 		{Method: http.MethodPut, Path: "/api/v1/attachments/:id", handle: s.putAttachment},
 
+		{Method: http.MethodGet, Path: "/api/v1/trends", handle: s.getTrends},
+		{Method: http.MethodGet, Path: "/api/v1/trends.csv", handle: s.getTrendsCSV},
+		{Method: http.MethodGet, Path: "/api/v1/coverage", handle: s.getCoverage},
+
 		{Method: http.MethodGet, Path: "/api/v1/audit", handle: s.listAudit},
 	}
 }
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, web: d.Web}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, web: d.Web}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

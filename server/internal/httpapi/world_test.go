@@ -25,6 +25,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
+	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 )
 
@@ -169,7 +170,7 @@ func newWorld(t *testing.T, s *store.Store) *world {
 	metrics := NewMetrics()
 	h, _, err := New(Deps{DB: s, Metrics: metrics, Logger: testLogger(t), Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s),
 		Rubrics: rubrics.NewService(s), Sync: sync.NewService(s, nil, sync.NewMetrics(metrics.Registry()), w.clock.Now),
-		Attachments: attachments.NewService(s, blobs, 1<<20), Visits: visits.NewService(s)})
+		Attachments: attachments.NewService(s, blobs, 1<<20), Visits: visits.NewService(s), Trends: trends.NewService(s)})
 	if err != nil {
 		t.Fatal(err)
 	}

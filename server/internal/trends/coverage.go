@@ -21,6 +21,12 @@ func (s *Service) Coverage(ctx context.Context, p auth.Principal, since time.Tim
 		if !domain.ValidID(schoolID) || !sc.HasSchool(schoolID) {
 			return nil, domain.Errorf(domain.ENotFound, "school not found")
 		}
+		if ok, err := s.store.SchoolExists(ctx, p.DistrictID(), schoolID); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			return nil, domain.Errorf(domain.ENotFound, "school not found")
+		}
 		sc = domain.Scope{DistrictID: p.DistrictID(), SchoolIDs: []string{schoolID}}
 	}
 	return s.store.Coverage(ctx, sc, since)

@@ -33,14 +33,40 @@ type ObservationQuery struct {
 	Limit                                      int
 }
 
+// teacherViewers see which teacher an observation is about; a supervisor
+// reads the evidence of their schools without the teacher's identity.
+var teacherViewers = []domain.Role{domain.RolePrincipal, domain.RoleCoach}
+
+// redact hides the teacher from callers who may see school-level evidence
+// but not individual teachers.
+func redact(p auth.Principal, o domain.Observation) domain.Observation {
+	if p.IsAdmin() || o.ObserverID == p.User.ID || p.ScopeWith(teacherViewers...).HasSchool(o.SchoolID) {
+		return o
+	}
+	o.TeacherID, o.FollowUpID = "", ""
+	return o
+}
+
 // Observations lists the observations the caller may read, newest first.
+// Filtering by teacher needs the right to see that teacher's school's
+// teachers.
 func (s *Service) Observations(ctx context.Context, p auth.Principal, q ObservationQuery) ([]domain.Observation, error) {
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 100
 	}
-	return s.store.ObservationsPage(ctx, store.ObservationFilter{Visible: p.ScopeWith(viewers...), ObserverID: p.User.ID,
+	if q.TeacherID != "" && !p.IsAdmin() {
+		t, err := s.store.Teacher(ctx, p.DistrictID(), q.TeacherID)
+		if err != nil || !p.ScopeWith(teacherViewers...).HasSchool(t.SchoolID) {
+			return nil, domain.Errorf(domain.ENotFound, "teacher not found")
+		}
+	}
+	os, err := s.store.ObservationsPage(ctx, store.ObservationFilter{Visible: p.ScopeWith(viewers...), ObserverID: p.User.ID,
 		SchoolID: q.SchoolID, TeacherID: q.TeacherID, WalkthroughID: q.WalkthroughID, Status: q.Status, From: q.From, To: q.To,
 		Before: q.Cursor, Limit: q.Limit})
+	for i := range os {
+		os[i] = redact(p, os[i])
+	}
+	return os, err
 }
 
 var errNoObservation = domain.Errorf(domain.ENotFound, "observation not found")
@@ -68,7 +94,7 @@ func (s *Service) Observation(ctx context.Context, p auth.Principal, id string) 
 	if o.ObserverID != p.User.ID && !p.ScopeWith(viewers...).HasSchool(o.SchoolID) {
 		return domain.Observation{}, errNoObservation
 	}
-	return o, nil
+	return redact(p, o), nil
 }
 
 // WalkthroughQuery is what a caller asks for.

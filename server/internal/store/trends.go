@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -32,6 +33,7 @@ type TrendQuery struct {
 	Subject    string
 	Kind       string
 	Month      bool     // bucket by month, else by week
+	Whole      bool     // one bucket for the whole range, named by its first week
 	Group      []string // keys of trendColumns
 }
 
@@ -55,6 +57,9 @@ func (q TrendQuery) where(db *gorm.DB, withIndicator bool) (*gorm.DB, error) {
 	col := "week_start"
 	if q.Month {
 		col = "month_start"
+	}
+	if q.Whole {
+		col = "period_start"
 	}
 	db = db.Where(col+" >= ? AND "+col+" < ?", q.From, q.To)
 	if q.SchoolIDs != nil {
@@ -84,6 +89,9 @@ func (q TrendQuery) columns() (bucket string, group []string, err error) {
 	if q.Month {
 		bucket = "month_start"
 	}
+	if q.Whole {
+		bucket = ""
+	}
 	for _, g := range q.Group {
 		c, ok := trendColumns[g]
 		if !ok {
@@ -101,8 +109,10 @@ func (s *Store) TrendLevels(ctx context.Context, q TrendQuery) ([]TrendRow, erro
 		return nil, err
 	}
 	db, _ := q.where(s.db.WithContext(ctx).Table("rollups"), true)
-	sel := bucket + " AS bucket, level, SUM(n) AS n"
-	by := bucket + ", level"
+	sel, by := bucket+" AS bucket, level, SUM(n) AS n", bucket+", level"
+	if bucket == "" {
+		sel, by = "MIN(week_start) AS bucket, level, SUM(n) AS n", "level"
+	}
 	for i, c := range group {
 		sel += fmt.Sprintf(", %s AS g%d", c, i)
 		by += ", " + c
@@ -115,14 +125,20 @@ func (s *Store) TrendLevels(ctx context.Context, q TrendQuery) ([]TrendRow, erro
 	var out []TrendRow
 	for rows.Next() {
 		r := TrendRow{Group: make([]string, len(group))}
-		dest := []any{&r.Bucket, &r.Level, &r.N}
+		var bucket any
+		dest := []any{&bucket, &r.Level, &r.N}
 		for i := range r.Group {
 			dest = append(dest, &r.Group[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, translate(err, "trend")
 		}
-		r.Bucket = dateOnly(r.Bucket.UTC())
+		if b := anyTime(bucket); b != nil {
+			r.Bucket = dateOnly(*b)
+		}
+		if q.Whole {
+			r.Bucket = dateOnly(q.From)
+		}
 		out = append(out, r)
 	}
 	return out, translate(rows.Err(), "trend")
@@ -141,13 +157,18 @@ func (s *Store) TrendObservations(ctx context.Context, q TrendQuery) ([]TrendObs
 		}
 	}
 	db, _ := q.where(s.db.WithContext(ctx).Table("rollup_observations"), false)
-	sel := bucket + " AS bucket, SUM(n) AS n"
-	by := bucket
+	sel, by := bucket+" AS bucket, SUM(n) AS n", bucket
+	if bucket == "" {
+		sel, by = "MIN(week_start) AS bucket, SUM(n) AS n", ""
+	}
 	for i, c := range group {
 		sel += fmt.Sprintf(", %s AS g%d", c, i)
-		by += ", " + c
+		by = strings.TrimPrefix(by+", "+c, ", ")
 	}
-	rows, err := db.Select(sel).Group(by).Rows()
+	if by != "" {
+		db = db.Group(by)
+	}
+	rows, err := db.Select(sel).Rows()
 	if err != nil {
 		return nil, translate(err, "trend")
 	}
@@ -155,14 +176,20 @@ func (s *Store) TrendObservations(ctx context.Context, q TrendQuery) ([]TrendObs
 	var out []TrendObservationRow
 	for rows.Next() {
 		r := TrendObservationRow{Group: make([]string, len(group))}
-		dest := []any{&r.Bucket, &r.N}
+		var bucket any
+		dest := []any{&bucket, &r.N}
 		for i := range r.Group {
 			dest = append(dest, &r.Group[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, translate(err, "trend")
 		}
-		r.Bucket = dateOnly(r.Bucket.UTC())
+		if b := anyTime(bucket); b != nil {
+			r.Bucket = dateOnly(*b)
+		}
+		if q.Whole {
+			r.Bucket = dateOnly(q.From)
+		}
 		out = append(out, r)
 	}
 	return out, translate(rows.Err(), "trend")

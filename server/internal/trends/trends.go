@@ -35,7 +35,7 @@ type Query struct {
 	GradeBand string
 	Subject   string
 	Kind      string
-	Bucket    string // "week" or "month"
+	Bucket    string // "week", "month" or "range" (one bucket: a heat map)
 	Group     []string
 	RubricID  string // empty: the district's most recently published rubric
 }
@@ -104,7 +104,7 @@ func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result,
 	}
 	sq := store.TrendQuery{DistrictID: p.DistrictID(), RubricID: q.RubricID, From: q.From, To: q.To, SchoolIDs: schools,
 		Dimension: q.Dimension, Indicator: q.Indicator, GradeBand: q.GradeBand, Subject: q.Subject, Kind: q.Kind,
-		Month: q.Bucket == "month", Group: q.Group}
+		Month: q.Bucket == "month", Whole: q.Bucket == "range", Group: q.Group}
 	cells, err := s.cells(ctx, sq)
 	if err != nil {
 		return Result{}, err
@@ -125,8 +125,8 @@ func (q *Query) validate() error {
 	if q.Bucket == "" {
 		q.Bucket = "week"
 	}
-	if q.Bucket != "week" && q.Bucket != "month" {
-		pr.Add("bucket", "must be week or month")
+	if q.Bucket != "week" && q.Bucket != "month" && q.Bucket != "range" {
+		pr.Add("bucket", "must be week, month or range")
 	}
 	if q.From.IsZero() || q.To.IsZero() || !q.To.After(q.From) {
 		pr.Add("to", "the range needs from and to, to after from")

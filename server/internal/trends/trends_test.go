@@ -156,3 +156,29 @@ func TestCoverageListsTeachersNotVisitedSince(t *testing.T) {
 		}
 	})
 }
+
+func TestRangeBucketMakesAHeatMap(t *testing.T) {
+	ctx := context.Background()
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		w := newSmallWorld(t, s)
+		q := trends.Query{From: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+			Bucket: "range", Group: []string{"school", "dimension"}}
+		res, err := trends.NewService(s).Trend(ctx, w.coach, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Cells) != 3 {
+			t.Fatalf("want one cell per school (one dimension scored), got %+v", res.Cells)
+		}
+		total := int64(0)
+		for _, c := range res.Cells {
+			if !c.Bucket.Equal(q.From) || c.Group["dimension"] != "classroom_culture" {
+				t.Fatalf("cell %+v", c)
+			}
+			total += c.Scores
+		}
+		if total != 19 {
+			t.Fatalf("scores in the heat map: %d, want 19", total)
+		}
+	})
+}

@@ -67,6 +67,8 @@ func matrix(w *world) map[string][]probe {
 		"GET /readyz":  {{name: "ready", method: "GET", path: "/readyz", want: public}},
 		"GET /metrics": {{name: "metrics", method: "GET", path: "/metrics", want: public}},
 
+		"GET /api/v1/openapi.json": {{name: "contract", method: "GET", path: "/api/v1/openapi.json", want: public}},
+
 		"POST /api/v1/auth/login": {{name: "own credentials", method: "POST", path: "/api/v1/auth/login",
 			want: statuses(ok, map[actor]int{anonymous: http.StatusUnauthorized}),
 			body: nil, check: nil,

@@ -73,6 +73,7 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/healthz", Public: true, handle: s.healthz},
 		{Method: http.MethodGet, Path: "/readyz", Public: true, handle: s.readyz},
 		{Method: http.MethodGet, Path: "/metrics", Public: true, handle: gin.WrapH(s.metrics.handler())},
+		{Method: http.MethodGet, Path: "/api/v1/openapi.json", Public: true, handle: s.openAPI},
 
 		{Method: http.MethodPost, Path: "/api/v1/auth/login", Public: true, handle: s.login},
 		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", Public: true, handle: s.refresh},

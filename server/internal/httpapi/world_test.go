@@ -223,6 +223,7 @@ func (w *world) doRaw(a actor, method, path, contentType string, body []byte, he
 	}
 	rec := httptest.NewRecorder()
 	w.handler.ServeHTTP(rec, req)
+	w.checkContract(req, rec)
 	return response{rec}
 }
 
@@ -251,6 +252,7 @@ func (w *world) do(a actor, method, path string, body any) response {
 	}
 	rec := httptest.NewRecorder()
 	w.handler.ServeHTTP(rec, req)
+	w.checkContract(req, rec)
 	return response{rec}
 }
 

@@ -62,10 +62,10 @@ type User struct {
 // Field names the column, as the format spells it, or is empty when the
 // problem is the row itself.
 type Problem struct {
-	File    string
-	Line    int
-	Field   string
-	Message string
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 // String renders the problem as "file line N: field: message", leaving out

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -108,7 +109,31 @@ func (s *Store) TrendLevels(ctx context.Context, q TrendQuery) ([]TrendRow, erro
 	if err != nil {
 		return nil, err
 	}
-	db, _ := q.where(s.db.WithContext(ctx).Table("rollups"), true)
+	var out []TrendRow
+	err = s.trendRead(ctx, func(db *gorm.DB) error {
+		rows, err := s.trendLevels(db, q, bucket, group)
+		out = rows
+		return err
+	})
+	return out, err
+}
+
+// trendRead runs a trend query; on PostgreSQL in a read-only transaction
+// with enough memory to aggregate without spilling to disk.
+func (s *Store) trendRead(ctx context.Context, fn func(db *gorm.DB) error) error {
+	if s.dialect != Postgres {
+		return fn(s.db.WithContext(ctx))
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+			return translate(err, "trend")
+		}
+		return fn(tx)
+	}, &sql.TxOptions{ReadOnly: true})
+}
+
+func (s *Store) trendLevels(db *gorm.DB, q TrendQuery, bucket string, group []string) ([]TrendRow, error) {
+	db, _ = q.where(db.Table("rollups"), true)
 	sel, by := bucket+" AS bucket, level, SUM(n) AS n", bucket+", level"
 	if bucket == "" {
 		sel, by = "MIN(week_start) AS bucket, level, SUM(n) AS n", "level"

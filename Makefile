@@ -9,7 +9,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # The PWA's dependencies are installed from the lockfile when it changes.
 PWA_DEPS := pwa/node_modules/.package-lock.json
 
-.PHONY: run build pwa test test-go test-pwa lint migrate bench clean
+.PHONY: run build pwa test test-go test-pwa test-e2e lint migrate bench clean
 
 ## run: build the PWA and the server, start on the embedded database with the demo district
 run: build
@@ -27,8 +27,8 @@ $(PWA_DEPS): pwa/package.json pwa/package-lock.json
 pwa: $(PWA_DEPS)
 	cd pwa && $(NPM) run build
 
-## test: every test: lint, Go on SQLite and PostgreSQL, the PWA's unit tests
-test: lint test-go test-pwa
+## test: every test: lint, Go on SQLite and PostgreSQL, the PWA's unit tests, the end-to-end tests
+test: lint test-go test-pwa test-e2e
 
 test-go:
 	$(GO) test -count=1 -timeout 30m ./...
@@ -36,11 +36,22 @@ test-go:
 test-pwa: $(PWA_DEPS)
 	cd pwa && $(NPM) test
 
+# Chromium for the end-to-end tests; they fail (never skip) when it is missing.
+WALKTHROUGH_TEST_CHROMIUM ?= /usr/bin/chromium
+
+## test-e2e: the PWA in Chromium against the real binary, offline and back
+test-e2e: build
+	cd pwa && WALKTHROUGH_TEST_CHROMIUM=$(WALKTHROUGH_TEST_CHROMIUM) node --test --test-concurrency=1 e2e/
+
 ## lint: gofmt and go vet
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './pwa/node_modules/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+## bench: district-scale figures on PostgreSQL, written to docs/benchmarks.md
+bench:
+	$(GO) run ./server/cmd/bench
 
 ## migrate: apply pending migrations to the configured database
 migrate:

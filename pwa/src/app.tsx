@@ -1,29 +1,79 @@
-import { useMemo, useState } from 'preact/hooks';
-import { logout, type Session } from './api/auth';
-import { ApiClient } from './api/client';
+import { useEffect } from 'preact/hooks';
 import { Header } from './components/Header';
 import { UpdatePrompt } from './components/UpdatePrompt';
-import { Home } from './screens/Home';
+import { navigate, useLocation } from './router';
+import { Observe } from './screens/Observe';
+import { Outbox } from './screens/Outbox';
+import { Review } from './screens/Review';
 import { SignIn } from './screens/SignIn';
+import { Start } from './screens/Start';
+import { Today } from './screens/Today';
+import { engine, useSyncStatus, useWho } from './state';
 
 export function App() {
-  // The session lives in memory for now; keeping it on the device (IndexedDB,
-  // src/db/) comes with the sync engine, which needs the refresh token.
-  const [session, setSession] = useState<Session | null>(null);
-  const client = useMemo(() => new ApiClient({ accessToken: () => session?.access_token }), [session]);
+  const who = useWho();
+  const url = useLocation();
+  const status = useSyncStatus();
+  const signedIn = who?.session !== undefined;
 
-  const signOut = () => {
-    if (session !== null) {
-      // Best effort: the session is forgotten on this device whatever the answer.
-      logout(client, session).catch(() => undefined);
-    }
-    setSession(null);
-  };
+  useEffect(() => {
+    if (signedIn) engine.start(window);
+    return () => engine.stop();
+  }, [signedIn]);
 
+  if (who === undefined) {
+    return (
+      <main class="screen" aria-busy="true">
+        <p>Opening Walkthrough…</p>
+      </main>
+    );
+  }
+  if (!signedIn) {
+    return (
+      <>
+        <Header signedIn={false} />
+        <SignIn lastUser={who.lastUser} again={who.needsSignIn} />
+        <UpdatePrompt />
+      </>
+    );
+  }
+  const parts = url.pathname.split('/').filter(Boolean);
+  let screen;
+  switch (parts[0]) {
+    case 'start':
+      screen = <Start />;
+      break;
+    case 'observe':
+      screen = <Observe id={parts[1] ?? 'new'} params={url.searchParams} />;
+      break;
+    case 'review':
+      screen = <Review id={parts[1] ?? ''} />;
+      break;
+    case 'outbox':
+      screen = <Outbox />;
+      break;
+    case undefined:
+      screen = <Today user={who.session!.user} />;
+      break;
+    default:
+      screen = (
+        <main class="screen">
+          <h1>Not found</h1>
+          <button type="button" onClick={() => navigate('/')}>
+            Back to Today
+          </button>
+        </main>
+      );
+  }
   return (
     <>
-      <Header />
-      {session === null ? <SignIn client={client} onSignedIn={setSession} /> : <Home session={session} onSignOut={signOut} />}
+      <Header signedIn />
+      {status.phase === 'signed_out' && (
+        <p class="error banner" role="alert">
+          {status.message}
+        </p>
+      )}
+      {screen}
       <UpdatePrompt />
     </>
   );

@@ -1,11 +1,34 @@
+import { onLink } from '../router';
+import { ago, engine, useOutboxSummary, useSyncStatus } from '../state';
 import { useOnline } from './useOnline';
 
-export function Header() {
+/** The app bar; when signed in it always shows what waits to sync and "Sync now". */
+export function Header({ signedIn }: { signedIn: boolean }) {
   const online = useOnline();
+  const status = useSyncStatus();
+  const sum = useOutboxSummary();
+  const offline = !online || status.phase === 'offline';
   return (
     <header class="app-header">
-      <span class="app-name">Walkthrough</span>
-      {!online && (
+      <a href="/" class="app-name" onClick={onLink}>
+        Walkthrough
+      </a>
+      {signedIn && (
+        <div class="sync-bar" aria-label="Sync status">
+          <a href="/outbox" onClick={onLink} class="sync-counts" data-testid="sync-counts">
+            <span data-testid="pending-count">{sum?.pending ?? 0} pending</span>
+            {(sum?.rejected ?? 0) > 0 && <span class="badge danger" data-testid="rejected-count">{sum!.rejected} rejected</span>}
+            {(sum?.conflicts ?? 0) > 0 && <span class="badge danger" data-testid="conflict-count">{sum!.conflicts} conflicts</span>}
+          </a>
+          <span class="last-sync" data-testid="last-sync">
+            Synced {ago(sum?.lastSyncAt)}
+          </span>
+          <button type="button" class="on-brand" onClick={() => void engine.syncNow()} disabled={status.phase === 'syncing'} aria-busy={status.phase === 'syncing'}>
+            {status.phase === 'syncing' ? 'Syncing…' : 'Sync now'}
+          </button>
+        </div>
+      )}
+      {offline && (
         <span class="connection" role="status">
           Offline
         </span>

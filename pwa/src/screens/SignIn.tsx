@@ -1,44 +1,35 @@
 import { useState } from 'preact/hooks';
-import { login, type Session } from '../api/auth';
-import { type ApiClient, NetworkError, ProblemError } from '../api/client';
 import { useOnline } from '../components/useOnline';
-
-interface Props {
-  client: ApiClient;
-  onSignedIn: (session: Session) => void;
-}
-
-interface Failure {
-  message: string;
-  fields: { email?: string; password?: string };
-}
+import type { SignedInUser } from '../db/types';
+import { HttpError, RetryLater } from '../sync/engine';
+import { engine, useOutboxSummary } from '../state';
 
 // What to tell the user when sign-in fails, in their words.
-function describe(err: unknown): Failure {
-  if (err instanceof NetworkError) {
-    return { message: 'Could not reach the server. Check the connection and try again.', fields: {} };
+function describe(err: unknown): string {
+  if (err instanceof RetryLater) {
+    return err.network ? 'Could not reach the server. Check the connection and try again.' : 'The server had a problem. Try again in a moment.';
   }
-  if (err instanceof ProblemError) {
-    if (err.status === 404) {
-      return { message: 'Sign-in is not available on this server yet.', fields: {} };
-    }
-    const fields: Failure['fields'] = {};
-    const email = err.fieldError('email');
-    const password = err.fieldError('password');
-    if (email !== undefined) fields.email = email;
-    if (password !== undefined) fields.password = password;
-    const p = err.problem;
-    return { message: p.detail || p.title || `Sign-in failed (HTTP ${p.status}).`, fields };
+  if (err instanceof HttpError) {
+    if (err.status === 404) return 'Sign-in is not available on this server yet.';
+    return err.message || `Sign-in failed (HTTP ${err.status}).`;
   }
-  return { message: 'Sign-in failed because of an error in the app. Reload the page and try again.', fields: {} };
+  return 'Sign-in failed because of an error in the app. Reload the page and try again.';
 }
 
-export function SignIn({ client, onSignedIn }: Props) {
+interface Props {
+  lastUser: SignedInUser | undefined;
+  /** The session ended (refresh refused): the outbox is waiting. */
+  again: boolean;
+}
+
+export function SignIn({ lastUser, again }: Props) {
   const online = useOnline();
-  const [email, setEmail] = useState('');
+  const sum = useOutboxSummary();
+  const [email, setEmail] = useState(lastUser?.email ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<Failure | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const waiting = (sum?.pending ?? 0) + (sum?.rejected ?? 0) + (sum?.conflicts ?? 0);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -46,9 +37,8 @@ export function SignIn({ client, onSignedIn }: Props) {
     setBusy(true);
     setFailure(null);
     try {
-      const session = await login(client, { email: email.trim(), password });
+      await engine.signIn(email.trim(), password);
       setPassword('');
-      onSignedIn(session);
     } catch (err) {
       setFailure(describe(err));
     } finally {
@@ -56,21 +46,24 @@ export function SignIn({ client, onSignedIn }: Props) {
     }
   };
 
-  const emailError = failure?.fields.email;
-  const passwordError = failure?.fields.password;
-
   return (
-    <main class="screen">
-      <h1>Sign in</h1>
+    <main class="screen narrow">
+      <h1>{again ? 'Sign in again' : 'Sign in'}</h1>
       <form class="stack" onSubmit={submit} aria-describedby={failure ? 'signin-error' : undefined}>
-        {!online && (
-          <p class="notice">
-            This device is offline. Signing in needs a connection to the server.
+        {again && (
+          <p class="notice" data-testid="sign-in-again">
+            Your session ended. Sign in again to sync; everything on this device is kept.
           </p>
         )}
+        {waiting > 0 && (
+          <p class="notice" data-testid="outbox-kept">
+            {waiting} {waiting === 1 ? 'change is' : 'changes are'} waiting on this device and will sync after you sign in.
+          </p>
+        )}
+        {!online && <p class="notice">This device is offline. Signing in needs a connection to the server.</p>}
         {failure && (
           <p id="signin-error" class="error" role="alert">
-            {failure.message}
+            {failure}
           </p>
         )}
         <div class="field">
@@ -86,14 +79,7 @@ export function SignIn({ client, onSignedIn }: Props) {
             required
             value={email}
             onInput={(e) => setEmail(e.currentTarget.value)}
-            aria-invalid={emailError !== undefined}
-            aria-describedby={emailError !== undefined ? 'signin-email-error' : undefined}
           />
-          {emailError !== undefined && (
-            <p id="signin-email-error" class="field-error">
-              {emailError}
-            </p>
-          )}
         </div>
         <div class="field">
           <label for="signin-password">Password</label>
@@ -105,14 +91,7 @@ export function SignIn({ client, onSignedIn }: Props) {
             required
             value={password}
             onInput={(e) => setPassword(e.currentTarget.value)}
-            aria-invalid={passwordError !== undefined}
-            aria-describedby={passwordError !== undefined ? 'signin-password-error' : undefined}
           />
-          {passwordError !== undefined && (
-            <p id="signin-password-error" class="field-error">
-              {passwordError}
-            </p>
-          )}
         </div>
         <button type="submit" class="primary" disabled={busy} aria-busy={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

@@ -1,0 +1,205 @@
+// Local writes. Each one puts the record and its outbox entry in ONE Dexie
+// transaction: either both are on the device or neither is.
+import { type OutboxEntry, type ObservationRow, type WalkthroughDB } from './schema';
+import type { ObservationData, WalkthroughData, WritableEntity } from './types';
+import { uuidv7 } from './uuid';
+
+/**
+ * Queues a change for a record inside the caller's transaction. A change that
+ * was never sent is replaced in place (the latest data wins, one change per
+ * record while offline); once a change has been sent its bytes are frozen, so
+ * a new change is queued after it.
+ */
+export async function queueChange(
+  db: WalkthroughDB,
+  entity: WritableEntity,
+  id: string,
+  op: 'upsert' | 'delete',
+  data: unknown,
+  now = Date.now(),
+): Promise<void> {
+  const existing = await db.outbox.where('id').equals(id).toArray();
+  // A change never sent, or one the server refused (rejected, forbidden: it
+  // was not applied), is replaced by the edit.
+  const open = existing
+    .filter((e) => (e.state === 'pending' && e.sent_at === undefined) || e.state === 'rejected' || e.state === 'forbidden')
+    .pop();
+  if (open !== undefined && open.seq !== undefined) {
+    const next: OutboxEntry = { ...open, change_id: uuidv7(now), op, data, state: 'pending', updated_at: now, attempts: 0 };
+    delete next.sent_at;
+    delete next.base_rev;
+    delete next.error;
+    delete next.current;
+    await db.outbox.put(next);
+    return;
+  }
+  const conflicted = existing.find((e) => e.state === 'conflict' && e.sent_at !== undefined);
+  if (conflicted !== undefined && conflicted.seq !== undefined) {
+    // Edits while in conflict change "mine"; the user still chooses.
+    await db.outbox.update(conflicted.seq, { data, updated_at: now });
+    return;
+  }
+  const entry: OutboxEntry = {
+    change_id: uuidv7(now),
+    entity,
+    op,
+    id,
+    data,
+    state: 'pending',
+    created_at: now,
+    updated_at: now,
+    attempts: 0,
+  };
+  await db.outbox.add(entry);
+}
+
+/** Saves an observation (every tap) and queues it, in one transaction. */
+export async function saveObservation(db: WalkthroughDB, id: string, data: ObservationData, now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.observations, db.outbox, async () => {
+    const cur = await db.observations.get(id);
+    const row: ObservationRow = { id, rev: cur?.rev ?? 0, data, updated_at: now };
+    if (cur?.conflict !== undefined) row.conflict = cur.conflict;
+    await db.observations.put(row);
+    await queueChange(db, 'observation', id, 'upsert', data, now);
+  });
+}
+
+/** Changes part of an observation, read and written in one transaction. */
+export async function updateObservation(
+  db: WalkthroughDB,
+  id: string,
+  change: (d: ObservationData) => ObservationData,
+  now = Date.now(),
+): Promise<ObservationData> {
+  return db.transaction('rw', db.observations, db.outbox, async () => {
+    const cur = await db.observations.get(id);
+    if (cur === undefined) throw new Error(`no observation ${id} on this device`);
+    const data = change(structuredClone(cur.data));
+    await db.observations.put({ ...cur, data, updated_at: now });
+    await queueChange(db, 'observation', id, 'upsert', data, now);
+    return data;
+  });
+}
+
+/** Starts a walkthrough on this device and queues it. */
+export async function saveWalkthrough(db: WalkthroughDB, id: string, data: WalkthroughData, now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.walkthroughs, db.outbox, async () => {
+    const cur = await db.walkthroughs.get(id);
+    await db.walkthroughs.put({ id, rev: cur?.rev ?? 0, data, local: true });
+    await queueChange(db, 'walkthrough', id, 'upsert', data, now);
+  });
+}
+
+export async function sha256Hex(blob: Blob): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Keeps a photo of student work with its observation: the blob, the id in
+ * attachment_ids, and the queued change, in one transaction. The sync loop
+ * uploads the bytes once the server has the observation.
+ */
+export async function addAttachment(db: WalkthroughDB, observationId: string, blob: Blob, now = Date.now()): Promise<string> {
+  const sha256 = await sha256Hex(blob);
+  const id = uuidv7(now);
+  await db.transaction('rw', db.observations, db.outbox, db.attachments, async () => {
+    const cur = await db.observations.get(observationId);
+    if (cur === undefined) throw new Error(`no observation ${observationId} on this device`);
+    const data = structuredClone(cur.data);
+    data.attachment_ids = [...(data.attachment_ids ?? []), id];
+    await db.attachments.add({
+      id,
+      observation_id: observationId,
+      blob,
+      content_type: blob.type || 'image/jpeg',
+      sha256,
+      uploaded: false,
+      created_at: now,
+    });
+    await db.observations.put({ ...cur, data, updated_at: now });
+    await queueChange(db, 'observation', observationId, 'upsert', data, now);
+  });
+  return id;
+}
+
+/** Puts a change that was refused back in the queue as a new change. */
+export async function retryEntry(db: WalkthroughDB, seq: number, now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.outbox, async () => {
+    const e = await db.outbox.get(seq);
+    if (e === undefined || e.state === 'pending') return;
+    const next: OutboxEntry = { ...e, change_id: uuidv7(now), state: 'pending', updated_at: now, attempts: 0 };
+    delete next.error;
+    delete next.current;
+    delete next.sent_at;
+    delete next.base_rev;
+    await db.outbox.put(next);
+  });
+}
+
+/**
+ * Resolves a conflict. "mine" pushes the device's version again on top of the
+ * server's rev; "theirs" takes the server's version and drops the local change.
+ */
+export async function resolveConflict(db: WalkthroughDB, seq: number, keep: 'mine' | 'theirs', now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.outbox, db.observations, db.walkthroughs, async () => {
+    const e = await db.outbox.get(seq);
+    if (e === undefined || e.state !== 'conflict' || e.current === undefined) return;
+    const current = e.current;
+    if (keep === 'mine') {
+      const next: OutboxEntry = {
+        ...e,
+        change_id: uuidv7(now),
+        state: 'pending',
+        base_rev: current.rev,
+        updated_at: now,
+        attempts: 0,
+      };
+      delete next.error;
+      delete next.current;
+      delete next.sent_at;
+      await db.outbox.put(next);
+    } else {
+      await db.outbox.delete(seq);
+    }
+    if (e.entity === 'observation') {
+      const row = await db.observations.get(e.id);
+      if (row !== undefined) {
+        const next: ObservationRow = { ...row, rev: current.rev };
+        delete next.conflict;
+        if (keep === 'theirs' && current.data !== undefined) next.data = current.data as ObservationData;
+        await db.observations.put(next);
+      }
+    } else if (e.entity === 'walkthrough') {
+      const row = await db.walkthroughs.get(e.id);
+      if (row !== undefined) {
+        await db.walkthroughs.put(
+          keep === 'theirs' && current.data !== undefined
+            ? { id: row.id, rev: current.rev, data: current.data as WalkthroughData }
+            : { ...row, rev: current.rev },
+        );
+      }
+    }
+  });
+}
+
+/** Everything not yet on the server, as one JSON document the user can keep. */
+export async function exportUnsynced(db: WalkthroughDB, now = Date.now()): Promise<string> {
+  const outbox = await db.outbox.toArray();
+  const ids = new Set(outbox.map((e) => e.id));
+  const observations = (await db.observations.toArray()).filter((o) => ids.has(o.id) || o.rev === 0);
+  const attachments = [];
+  for (const a of (await db.attachments.toArray()).filter((a) => !a.uploaded)) {
+    const bytes = new Uint8Array(await a.blob.arrayBuffer());
+    let bin = '';
+    for (const x of bytes) bin += String.fromCharCode(x);
+    attachments.push({ id: a.id, observation_id: a.observation_id, content_type: a.content_type, sha256: a.sha256, base64: btoa(bin) });
+  }
+  await db.meta.put({ key: 'exported_at', value: now });
+  return JSON.stringify({ exported_at: new Date(now).toISOString(), outbox, observations, attachments }, null, 2);
+}
+
+/** Whether anything on this device has not reached the server. */
+export async function unsyncedCount(db: WalkthroughDB): Promise<number> {
+  return (await db.outbox.count()) + (await db.attachments.filter((a) => !a.uploaded).count());
+}

@@ -1,0 +1,342 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ObservationRow } from '../db/schema';
+import type { Indicator, ObservationData, RubricVersionData, Score } from '../db/types';
+import { uuidv7 } from '../db/uuid';
+import { addAttachment, saveObservation, updateObservation } from '../db/writes';
+import { navigate } from '../router';
+import { currentRubric, db, teacherName, useLive } from '../state';
+
+const grades = ['PK', 'K', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
+
+export function Observe({ id, params }: { id: string; params: URLSearchParams }) {
+  return id === 'new' ? <PickTeacher params={params} /> : <Scoring id={id} />;
+}
+
+/** Step one: whom are we observing? The observation is saved the moment a teacher is picked. */
+function PickTeacher({ params }: { params: URLSearchParams }) {
+  const walkthroughId = params.get('walkthrough') ?? undefined;
+  const followUpId = params.get('follow_up') ?? undefined;
+  const [q, setQ] = useState('');
+  const ctx = useLive(async () => {
+    const w = walkthroughId ? await db.walkthroughs.get(walkthroughId) : undefined;
+    const f = followUpId ? await db.followUps.get(followUpId) : undefined;
+    const schoolId = w?.data.school_id ?? f?.data.school_id;
+    const teachers = (await db.teachers.toArray())
+      .filter((t) => t.data.active && (schoolId === undefined || t.data.school_id === schoolId))
+      .filter((t) => f === undefined || t.id === f.data.teacher_id)
+      .sort((a, b) => a.data.family_name.localeCompare(b.data.family_name));
+    return { w, f, teachers, rubric: await currentRubric(), school: schoolId ? await db.schools.get(schoolId) : undefined };
+  }, [walkthroughId, followUpId]);
+
+  if (ctx === undefined) return <main class="screen" aria-busy="true">Loading…</main>;
+  const rubricId = ctx.w?.data.rubric_version_id ?? ctx.rubric?.id;
+  if (rubricId === undefined) {
+    return (
+      <main class="screen">
+        <h1>Observe</h1>
+        <p class="notice">The rubric has not reached this device yet. Connect and sync first.</p>
+      </main>
+    );
+  }
+  const shown = ctx.teachers.filter((t) => `${t.data.given_name} ${t.data.family_name} ${t.data.grades.join(' ')} ${t.data.subjects.join(' ')}`.toLowerCase().includes(q.trim().toLowerCase()));
+
+  const pick = async (teacherId: string) => {
+    const t = ctx.teachers.find((x) => x.id === teacherId)!;
+    const id = uuidv7();
+    const data: ObservationData = {
+      school_id: t.data.school_id,
+      teacher_id: t.id,
+      rubric_version_id: rubricId,
+      kind: ctx.f ? 'follow_up' : (ctx.w?.data.kind ?? 'informal'),
+      started_at: new Date().toISOString(),
+      status: 'draft',
+      scores: [],
+      tags: [],
+    };
+    if (ctx.w) data.walkthrough_id = ctx.w.id;
+    if (ctx.f) data.follow_up_id = ctx.f.id;
+    if (t.data.grades[0]) data.grade = t.data.grades[0];
+    if (t.data.subjects[0]) data.subject = t.data.subjects[0];
+    await saveObservation(db, id, data);
+    navigate(`/observe/${id}`, true);
+  };
+
+  return (
+    <main class="screen">
+      <h1>Pick a teacher</h1>
+      {ctx.school && <p class="muted">{ctx.school.data.name}</p>}
+      <div class="field">
+        <label for="teacher-search">Search teachers</label>
+        <input id="teacher-search" type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} placeholder="Name, grade or subject" autoComplete="off" />
+      </div>
+      {shown.length === 0 ? (
+        <p class="muted">No teacher matches “{q}”.</p>
+      ) : (
+        <ul class="cards" aria-label="Teachers">
+          {shown.map((t) => (
+            <li key={t.id}>
+              <button type="button" class="card pick" onClick={() => void pick(t.id)}>
+                <strong>{teacherName(t)}</strong>
+                <span>
+                  Grade {t.data.grades.join(', ') || '—'} · {t.data.subjects.join(', ') || '—'}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </main>
+  );
+}
+
+function useClock(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+function elapsed(from: string, to: number): string {
+  const s = Math.max(0, Math.floor((to - Date.parse(from)) / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function setScore(d: ObservationData, key: string, change: (s: Score) => Score | undefined): ObservationData {
+  const cur = d.scores.find((s) => s.indicator_key === key) ?? { indicator_key: key, level: null };
+  const next = change(cur);
+  d.scores = d.scores.filter((s) => s.indicator_key !== key);
+  if (next !== undefined) d.scores.push(next);
+  return d;
+}
+
+function Scoring({ id }: { id: string }) {
+  const ctx = useLive(async () => {
+    const o = await db.observations.get(id);
+    if (o === undefined) return null;
+    const rubric = await db.rubricVersions.get(o.data.rubric_version_id);
+    const teacher = await db.teachers.get(o.data.teacher_id);
+    const w = o.data.walkthrough_id ? await db.walkthroughs.get(o.data.walkthrough_id) : undefined;
+    const photos = await db.attachments.where('observation_id').equals(id).toArray();
+    return { o, rubric, teacher, focus: w?.data.focus ?? [], photos };
+  }, [id]);
+  const now = useClock();
+  const [saveError, setSaveError] = useState<string | null>(null);
+
+  if (ctx === undefined) return <main class="screen" aria-busy="true">Loading…</main>;
+  if (ctx === null) {
+    return (
+      <main class="screen">
+        <h1>Observation not found</h1>
+        <p>This observation is not on this device.</p>
+      </main>
+    );
+  }
+  const { o, rubric } = ctx;
+  const save = (change: (d: ObservationData) => ObservationData) => {
+    updateObservation(db, id, change).then(
+      () => setSaveError(null),
+      (err) => setSaveError(`Could not save on this device: ${String(err)}`),
+    );
+  };
+
+  return (
+    <main class="screen wide observe">
+      <div class="title-row">
+        <h1>{teacherName(ctx.teacher)}</h1>
+        <span class="timer" role="timer" aria-label="Visit time">
+          {elapsed(o.data.started_at, o.data.ended_at ? Date.parse(o.data.ended_at) : now)}
+        </span>
+      </div>
+      {o.data.status === 'submitted' && <p class="notice">Submitted. Changes you make now amend it.</p>}
+      {saveError && <p class="error" role="alert">{saveError}</p>}
+      <div class="grid-2">
+        <div class="field">
+          <label for="obs-grade">Grade</label>
+          <select id="obs-grade" value={o.data.grade ?? ''} onChange={(e) => {
+            const v = e.currentTarget.value;
+            save((d) => ({ ...d, grade: v }));
+          }}>
+            <option value="">—</option>
+            {grades.map((g) => (
+              <option key={g} value={g}>
+                {g}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="obs-subject">Subject</label>
+          <input id="obs-subject" key={`${id}-subject`} defaultValue={o.data.subject ?? ''} onInput={(e) => {
+            const v = e.currentTarget.value;
+            save((d) => ({ ...d, subject: v }));
+          }} />
+        </div>
+      </div>
+      {rubric === undefined ? (
+        <p class="error">The rubric version of this observation is not on this device.</p>
+      ) : (
+        <Rubric rubric={rubric.data} o={o} focus={ctx.focus} save={save} />
+      )}
+      <section aria-labelledby="overall-h">
+        <h2 id="overall-h">Overall</h2>
+        <div class="field">
+          <label for="obs-evidence">Overall evidence</label>
+          <textarea id="obs-evidence" key={`${id}-evidence`} rows={4} defaultValue={o.data.evidence ?? ''} onInput={(e) => {
+            const v = e.currentTarget.value;
+            save((d) => ({ ...d, evidence: v }));
+          }} />
+        </div>
+        <div class="field">
+          <label for="obs-tags">Tags (separated by commas)</label>
+          <input
+            id="obs-tags"
+            key={`${id}-tags`}
+            defaultValue={(o.data.tags ?? []).join(', ')}
+            onInput={(e) => {
+              const tags = e.currentTarget.value.split(',').map((t) => t.trim()).filter(Boolean);
+              save((d) => ({ ...d, tags }));
+            }}
+          />
+        </div>
+        <div class="field">
+          <label for="obs-photo">Photo of student work (optional)</label>
+          <input
+            id="obs-photo"
+            type="file"
+            accept="image/*"
+            capture="environment"
+            onChange={(e) => {
+              const f = e.currentTarget.files?.[0];
+              if (f) addAttachment(db, id, f).catch((err) => setSaveError(`Could not keep the photo: ${String(err)}`));
+              e.currentTarget.value = '';
+            }}
+          />
+          {ctx.photos.length > 0 && (
+            <ul class="photos">
+              {ctx.photos.map((p) => (
+                <li key={p.id}>
+                  <Photo blob={p.blob} />
+                  <span class="muted">{p.uploaded ? 'uploaded' : p.error ? `not uploaded: ${p.error}` : 'waiting to upload'}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      </section>
+      <div class="actions sticky">
+        {!o.data.ended_at && (
+          <button type="button" onClick={() => save((d) => ({ ...d, ended_at: new Date().toISOString() }))}>
+            End visit
+          </button>
+        )}
+        <button type="button" class="primary" onClick={() => navigate(`/review/${id}`)}>
+          Review and submit
+        </button>
+      </div>
+    </main>
+  );
+}
+
+function Photo({ blob }: { blob: Blob }) {
+  const [url, setURL] = useState<string>();
+  useEffect(() => {
+    const u = URL.createObjectURL(blob);
+    setURL(u);
+    return () => URL.revokeObjectURL(u);
+  }, [blob]);
+  return url ? <img src={url} alt="Student work" width={96} height={96} /> : null;
+}
+
+interface RubricProps {
+  rubric: RubricVersionData;
+  o: ObservationRow;
+  focus: string[];
+  save: (change: (d: ObservationData) => ObservationData) => void;
+}
+
+function Rubric({ rubric, o, focus, save }: RubricProps) {
+  return (
+    <>
+      {rubric.dimensions.map((dim) => {
+        const indicators = [...dim.indicators].sort((a, b) => Number(focus.includes(b.key)) - Number(focus.includes(a.key)));
+        return (
+          <section key={dim.key} class="dimension" aria-labelledby={`dim-${dim.key}`}>
+            <h2 id={`dim-${dim.key}`}>{dim.name}</h2>
+            {indicators.map((ind) => (
+              <IndicatorRow key={ind.key} ind={ind} rubric={rubric} score={o.data.scores.find((s) => s.indicator_key === ind.key)} focus={focus.includes(ind.key)} obsId={o.id} save={save} />
+            ))}
+          </section>
+        );
+      })}
+    </>
+  );
+}
+
+interface IndicatorProps {
+  ind: Indicator;
+  rubric: RubricVersionData;
+  score: Score | undefined;
+  focus: boolean;
+  obsId: string;
+  save: RubricProps['save'];
+}
+
+function IndicatorRow({ ind, rubric, score, focus, obsId, save }: IndicatorProps) {
+  const labelId = `ind-${ind.key}`;
+  return (
+    <div class={`indicator${focus ? ' focus' : ''}`} data-indicator={ind.key}>
+      <h3 id={labelId}>
+        {ind.name}
+        {focus && <span class="badge">Focus</span>}
+      </h3>
+      <div class="levels" role="radiogroup" aria-labelledby={labelId}>
+        {rubric.levels.map((lv) => {
+          const on = score?.level === lv.value;
+          const text = ind.descriptors.find((d) => d.level === lv.value)?.text;
+          return (
+            <button
+              key={lv.value}
+              type="button"
+              role="radio"
+              aria-checked={on}
+              class={`level${on ? ' on' : ''}`}
+              data-level={lv.value}
+              onClick={() => save((d) => setScore(d, ind.key, (s) => ({ ...s, level: lv.value })))}
+            >
+              <span class="level-label">
+                {lv.value} · {lv.label}
+              </span>
+              {text && <span class="descriptor">{text}</span>}
+            </button>
+          );
+        })}
+        <button
+          type="button"
+          role="radio"
+          aria-checked={score !== undefined && score.level === null}
+          class={`level not-observed${score !== undefined && score.level === null ? ' on' : ''}`}
+          onClick={() => save((d) => setScore(d, ind.key, (s) => ({ ...s, level: null })))}
+        >
+          <span class="level-label">Not observed</span>
+        </button>
+      </div>
+      {score !== undefined && (
+        <div class="field">
+          <label for={`ev-${ind.key}`}>Evidence for {ind.name}</label>
+          <textarea
+            id={`ev-${ind.key}`}
+            key={`${obsId}-${ind.key}`}
+            rows={2}
+            defaultValue={score.evidence ?? ''}
+            onInput={(e) => {
+              const v = e.currentTarget.value;
+              save((d) => setScore(d, ind.key, (s) => (v ? { ...s, evidence: v } : { indicator_key: s.indicator_key, level: s.level })));
+            }}
+          />
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,91 @@
+import { useState } from 'preact/hooks';
+import { updateObservation } from '../db/writes';
+import { navigate } from '../router';
+import { db, teacherName, useLive } from '../state';
+
+export function Review({ id }: { id: string }) {
+  const ctx = useLive(async () => {
+    const o = await db.observations.get(id);
+    if (o === undefined) return null;
+    const entries = await db.outbox.where('id').equals(id).toArray();
+    return { o, rubric: await db.rubricVersions.get(o.data.rubric_version_id), teacher: await db.teachers.get(o.data.teacher_id), entries };
+  }, [id]);
+  const [error, setError] = useState<string | null>(null);
+
+  if (ctx === undefined) return <main class="screen" aria-busy="true">Loading…</main>;
+  if (ctx === null) return <main class="screen"><h1>Observation not found</h1></main>;
+  const { o, rubric } = ctx;
+  const all = rubric?.data.dimensions.flatMap((d) => d.indicators.map((i) => ({ dim: d.name, ...i }))) ?? [];
+  const levelLabel = (v: number | null) => (v === null ? 'Not observed' : `${v} · ${rubric?.data.levels.find((l) => l.value === v)?.label ?? ''}`);
+  const unscored = all.filter((i) => !o.data.scores.some((s) => s.indicator_key === i.key));
+  const submitted = o.data.status === 'submitted';
+  const state = ctx.entries[0]?.state;
+
+  const submit = async () => {
+    try {
+      await updateObservation(db, id, (d) => ({ ...d, status: 'submitted', ended_at: d.ended_at ?? new Date().toISOString() }));
+      navigate('/');
+    } catch (err) {
+      setError(`Could not save on this device: ${String(err)}`);
+    }
+  };
+
+  return (
+    <main class="screen wide">
+      <h1>Review: {teacherName(ctx.teacher)}</h1>
+      <p class="muted">
+        {o.data.grade ? `Grade ${o.data.grade}` : 'No grade'} · {o.data.subject || 'No subject'} · started {new Date(o.data.started_at).toLocaleString()}
+        {o.data.ended_at ? `, ended ${new Date(o.data.ended_at).toLocaleTimeString()}` : ''}
+      </p>
+      <p data-testid="sync-state">
+        {submitted ? 'Submitted' : 'Draft'} ·{' '}
+        {state === undefined ? (o.rev > 0 ? 'on the server' : 'not synced') : state === 'pending' ? 'waiting to sync' : `sync ${state}: ${ctx.entries[0]?.error?.message ?? ''}`}
+      </p>
+      {error && <p class="error" role="alert">{error}</p>}
+      <table class="scores">
+        <caption>Scores</caption>
+        <thead>
+          <tr>
+            <th scope="col">Indicator</th>
+            <th scope="col">Level</th>
+            <th scope="col">Evidence</th>
+          </tr>
+        </thead>
+        <tbody>
+          {o.data.scores.map((s) => {
+            const ind = all.find((i) => i.key === s.indicator_key);
+            return (
+              <tr key={s.indicator_key}>
+                <th scope="row">{ind?.name ?? s.indicator_key}</th>
+                <td>{levelLabel(s.level)}</td>
+                <td>{s.evidence ?? ''}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {unscored.length > 0 && (
+        <p class="notice">
+          {unscored.length} {unscored.length === 1 ? 'indicator is' : 'indicators are'} not scored: {unscored.map((i) => i.name).join(', ')}. They count as not observed.
+        </p>
+      )}
+      {o.data.evidence && (
+        <>
+          <h2>Overall evidence</h2>
+          <p class="prewrap">{o.data.evidence}</p>
+        </>
+      )}
+      {(o.data.tags ?? []).length > 0 && <p>Tags: {o.data.tags!.join(', ')}</p>}
+      <div class="actions">
+        <button type="button" onClick={() => navigate(`/observe/${id}`)}>
+          {submitted ? 'Amend' : 'Back to scoring'}
+        </button>
+        {!submitted && (
+          <button type="button" class="primary" onClick={() => void submit()}>
+            Submit observation
+          </button>
+        )}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,104 @@
+import { useState } from 'preact/hooks';
+import type { WalkthroughKind } from '../db/types';
+import { uuidv7 } from '../db/uuid';
+import { saveWalkthrough } from '../db/writes';
+import { navigate } from '../router';
+import { currentRubric, db, useLive, useWho } from '../state';
+
+const kinds: { value: WalkthroughKind; label: string }[] = [
+  { value: 'classroom', label: 'Team walkthrough' },
+  { value: 'leadership', label: 'Leadership walkthrough' },
+  { value: 'informal', label: 'Informal visit' },
+];
+
+function today(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+export function Start() {
+  const who = useWho();
+  const ref = useLive(async () => ({ schools: await db.schools.toArray(), rubric: await currentRubric() }), []);
+  const [school, setSchool] = useState('');
+  const [kind, setKind] = useState<WalkthroughKind>('classroom');
+  const [focus, setFocus] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const me = who?.session?.user;
+
+  if (ref === undefined) return <main class="screen" aria-busy="true">Loading…</main>;
+  if (ref.rubric === undefined || ref.schools.length === 0) {
+    return (
+      <main class="screen">
+        <h1>Start a walkthrough</h1>
+        <p class="notice">Schools and the rubric have not reached this device yet. Connect and sync first.</p>
+      </main>
+    );
+  }
+  const rubric = ref.rubric;
+  const schoolId = school || ref.schools[0]!.id;
+
+  const start = async (e: Event) => {
+    e.preventDefault();
+    if (me === undefined) return;
+    try {
+      const id = uuidv7();
+      await saveWalkthrough(db, id, { school_id: schoolId, rubric_version_id: rubric.id, kind, date: today(), lead_id: me.id, team: [me.id], focus });
+      navigate(`/observe/new?walkthrough=${id}`, true);
+    } catch (err) {
+      setError(`Could not save on this device: ${String(err)}`);
+    }
+  };
+
+  return (
+    <main class="screen">
+      <h1>Start a walkthrough</h1>
+      <form class="stack" onSubmit={start}>
+        {error && <p class="error" role="alert">{error}</p>}
+        <div class="field">
+          <label for="start-school">School</label>
+          <select id="start-school" value={schoolId} onChange={(e) => setSchool(e.currentTarget.value)}>
+            {ref.schools.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.data.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <fieldset>
+          <legend>Kind</legend>
+          {kinds.map((k) => (
+            <label key={k.value} class="choice">
+              <input type="radio" name="kind" value={k.value} checked={kind === k.value} onChange={() => setKind(k.value)} />
+              {k.label}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>Team</legend>
+          <p class="muted">You lead this walkthrough ({me?.name ?? me?.email}). Team members score on their own devices.</p>
+        </fieldset>
+        <fieldset>
+          <legend>Focus indicators (optional)</legend>
+          {rubric.data.dimensions.map((d) => (
+            <div key={d.key}>
+              <p class="dimension-name">{d.name}</p>
+              {d.indicators.map((i) => (
+                <label key={i.key} class="choice">
+                  <input
+                    type="checkbox"
+                    checked={focus.includes(i.key)}
+                    onChange={(e) => setFocus(e.currentTarget.checked ? [...focus, i.key] : focus.filter((k) => k !== i.key))}
+                  />
+                  {i.name}
+                </label>
+              ))}
+            </div>
+          ))}
+        </fieldset>
+        <button type="submit" class="primary">
+          Start and pick a classroom
+        </button>
+      </form>
+    </main>
+  );
+}

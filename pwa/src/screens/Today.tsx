@@ -1,0 +1,164 @@
+import { useEffect, useState } from 'preact/hooks';
+import { getMeta } from '../db/schema';
+import type { SignedInUser } from '../db/types';
+import { unsyncedCount } from '../db/writes';
+import { navigate, onLink } from '../router';
+import { db, engine, teacherName, useLive } from '../state';
+
+export function Today({ user }: { user: SignedInUser }) {
+  const data = useLive(async () => {
+    const walkthroughs = (await db.walkthroughs.toArray())
+      .filter((w) => w.data.team.includes(user.id) || w.data.lead_id === user.id || w.local)
+      .sort((a, b) => b.data.date.localeCompare(a.data.date) || b.id.localeCompare(a.id))
+      .slice(0, 8);
+    const followUps = (await db.followUps.toArray())
+      .filter((f) => f.data.status === 'scheduled' && f.data.observer_ids.includes(user.id))
+      .sort((a, b) => a.data.starts_at.localeCompare(b.data.starts_at))
+      .slice(0, 8);
+    const mine = (await db.observations.toArray()).sort((a, b) => b.updated_at - a.updated_at);
+    const drafts = mine.filter((o) => o.data.status === 'draft');
+    const recent = mine.filter((o) => o.data.status === 'submitted').slice(0, 5);
+    const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
+    const schools = new Map((await db.schools.toArray()).map((s) => [s.id, s.data.name]));
+    return { walkthroughs, followUps, drafts, recent, teachers, schools, empty: (await db.schools.count()) === 0 };
+  }, [user.id]);
+
+  return (
+    <main class="screen wide">
+      <div class="title-row">
+        <h1>Today</h1>
+        <button type="button" class="primary" onClick={() => navigate('/start')}>
+          Start a walkthrough
+        </button>
+      </div>
+      {data === undefined && <p aria-busy="true">Loading…</p>}
+      {data?.empty && (
+        <p class="notice">Nothing is on this device yet. It arrives with the first sync: connect to the network and press “Sync now”.</p>
+      )}
+      {data !== undefined && (
+        <>
+          <section aria-labelledby="drafts-h">
+            <h2 id="drafts-h">Drafts</h2>
+            {data.drafts.length === 0 ? (
+              <p class="muted">No drafts. Observations you start stay here until you submit them.</p>
+            ) : (
+              <ul class="cards">
+                {data.drafts.map((o) => (
+                  <li key={o.id}>
+                    <a class="card" href={`/observe/${o.id}`} onClick={onLink} data-testid="draft">
+                      <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
+                      <span>
+                        {data.schools.get(o.data.school_id) ?? ''} · {o.data.scores.length} scored · started {new Date(o.data.started_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+                      </span>
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-labelledby="followups-h">
+            <h2 id="followups-h">My follow-ups</h2>
+            {data.followUps.length === 0 ? (
+              <p class="muted">No follow-ups scheduled for you.</p>
+            ) : (
+              <ul class="cards">
+                {data.followUps.map((f) => (
+                  <li key={f.id} class="card row">
+                    <span>
+                      <strong>{teacherName(data.teachers.get(f.data.teacher_id))}</strong>
+                      <span>{new Date(f.data.starts_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}</span>
+                      {f.data.notes && <span class="muted">{f.data.notes}</span>}
+                    </span>
+                    <button type="button" onClick={() => navigate(`/observe/new?follow_up=${f.id}`)}>
+                      Observe
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-labelledby="walkthroughs-h">
+            <h2 id="walkthroughs-h">My walkthroughs</h2>
+            {data.walkthroughs.length === 0 ? (
+              <p class="muted">No walkthroughs yet. Start one above.</p>
+            ) : (
+              <ul class="cards">
+                {data.walkthroughs.map((w) => (
+                  <li key={w.id} class="card row" data-testid="walkthrough">
+                    <span>
+                      <strong>{data.schools.get(w.data.school_id) ?? 'School'}</strong>
+                      <span>
+                        {w.data.date} · {w.data.kind.replace('_', ' ')} {w.local ? '· not synced yet' : ''}
+                      </span>
+                    </span>
+                    <button type="button" onClick={() => navigate(`/observe/new?walkthrough=${w.id}`)}>
+                      Observe a classroom
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          {data.recent.length > 0 && (
+            <section aria-labelledby="recent-h">
+              <h2 id="recent-h">Recently submitted</h2>
+              <ul class="cards">
+                {data.recent.map((o) => (
+                  <li key={o.id}>
+                    <a class="card" href={`/review/${o.id}`} onClick={onLink}>
+                      <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
+                      <span>{new Date(o.data.started_at).toLocaleDateString()}</span>
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </>
+      )}
+      <Account user={user} />
+    </main>
+  );
+}
+
+function Account({ user }: { user: SignedInUser }) {
+  const [persisted, setPersisted] = useState<string>('checking…');
+  const [warning, setWarning] = useState<string | null>(null);
+  useEffect(() => {
+    const s = navigator.storage;
+    if (s?.persist === undefined) {
+      setPersisted('this browser cannot promise to keep data');
+      return;
+    }
+    void s.persist().then((ok) => setPersisted(ok ? 'kept: the browser will not clear it' : 'not promised: the browser may clear it when space runs low; sync often'));
+  }, []);
+
+  const signOut = async () => {
+    const n = await unsyncedCount(db);
+    const exported = (await getMeta<number>(db, 'exported_at')) ?? 0;
+    const newest = Math.max(0, ...(await db.outbox.toArray()).map((e) => e.updated_at));
+    if (n > 0 && exported < newest) {
+      setWarning(`${n} ${n === 1 ? 'change has' : 'changes have'} not reached the server. Sync first, or export them from the Outbox, before signing out.`);
+      return;
+    }
+    await engine.signOut();
+  };
+
+  return (
+    <section aria-labelledby="device-h" class="account">
+      <h2 id="device-h">This device</h2>
+      <p>
+        Signed in as {user.name ? `${user.name} (${user.email})` : user.email}.
+      </p>
+      <p data-testid="persist">Storage on this device: {persisted}.</p>
+      {warning && (
+        <p class="error" role="alert">
+          {warning} <a href="/outbox" onClick={onLink}>Open the Outbox</a>
+        </p>
+      )}
+      <button type="button" onClick={() => void signOut()}>
+        Sign out
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,83 @@
+// The app's one database and one sync engine, and hooks that read IndexedDB
+// live (the screens read from the device, never from the network).
+import { liveQuery } from 'dexie';
+import { useEffect, useState } from 'preact/hooks';
+import { WalkthroughDB, getMeta } from './db/schema';
+import type { RubricVersionData, SignedInUser, StoredSession } from './db/types';
+import { SyncEngine, type SyncStatus } from './sync/engine';
+
+export const db = new WalkthroughDB();
+export const engine = new SyncEngine({ db });
+
+/** A live query; undefined while loading. */
+export function useLive<T>(query: () => T | Promise<T>, deps: unknown[]): T | undefined {
+  const [value, setValue] = useState<T | undefined>(undefined);
+  useEffect(() => {
+    const sub = liveQuery(query).subscribe({ next: (v) => setValue(() => v), error: (e) => console.error(e) });
+    return () => sub.unsubscribe();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return value;
+}
+
+export function useSyncStatus(): SyncStatus {
+  const [s, setS] = useState(engine.status);
+  useEffect(() => engine.subscribe(setS), []);
+  return s;
+}
+
+export interface Who {
+  session: StoredSession | undefined;
+  lastUser: SignedInUser | undefined;
+  needsSignIn: boolean;
+}
+
+export function useWho(): Who | undefined {
+  return useLive(async () => ({
+    session: await getMeta<StoredSession>(db, 'session'),
+    lastUser: await getMeta<SignedInUser>(db, 'last_user'),
+    needsSignIn: (await getMeta<boolean>(db, 'needs_sign_in')) === true,
+  }), []);
+}
+
+export interface OutboxSummary {
+  pending: number;
+  rejected: number;
+  conflicts: number;
+  photos: number;
+  lastSyncAt: number | undefined;
+}
+
+export function useOutboxSummary(): OutboxSummary | undefined {
+  return useLive(async () => {
+    const all = await db.outbox.toArray();
+    return {
+      // Records, not entries: a record edited after a send in doubt has two.
+      pending: new Set(all.filter((e) => e.state === 'pending').map((e) => e.id)).size,
+      rejected: all.filter((e) => e.state === 'rejected' || e.state === 'forbidden' || e.state === 'gone').length,
+      conflicts: all.filter((e) => e.state === 'conflict').length,
+      photos: await db.attachments.filter((a) => !a.uploaded).count(),
+      lastSyncAt: await getMeta<number>(db, 'last_sync_at'),
+    };
+  }, []);
+}
+
+/** The newest published rubric version on the device. */
+export async function currentRubric(): Promise<{ id: string; data: RubricVersionData } | undefined> {
+  const all = await db.rubricVersions.toArray();
+  all.sort((a, b) => (b.data.published_at ?? '').localeCompare(a.data.published_at ?? ''));
+  return all[0];
+}
+
+export function teacherName(t: { data: { given_name: string; family_name: string } } | undefined): string {
+  return t === undefined ? 'Unknown teacher' : `${t.data.given_name} ${t.data.family_name}`;
+}
+
+export function ago(ms: number | undefined, now = Date.now()): string {
+  if (ms === undefined) return 'never';
+  const s = Math.round((now - ms) / 1000);
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return new Date(ms).toLocaleDateString();
+}

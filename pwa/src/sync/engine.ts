@@ -1,0 +1,566 @@
+// The sync engine: pushes the outbox, uploads photos, pulls what changed.
+// Plain TypeScript with no UI imports (STYLE.md, "The PWA"): Vitest drives it
+// against a fake server and fake-indexeddb.
+import { getMeta, refTable, setMeta, type OutboxEntry, type WalkthroughDB } from '../db/schema';
+import type { Change, PushResult, ServerRecord, SignedInUser, StoredSession } from '../db/types';
+import { uuidv7 } from '../db/uuid';
+import { defaultLock, type SyncLock } from './lock';
+
+/** The server's limits of one push (server/internal/sync/protocol.go). */
+export const maxChanges = 500;
+export const maxPushBytes = 5 << 20;
+
+export type Phase = 'idle' | 'syncing' | 'offline' | 'retrying' | 'signed_out' | 'busy_elsewhere';
+
+export interface SyncStatus {
+  phase: Phase;
+  /** What went wrong last, in the user's words. */
+  message?: string;
+  /** Epoch ms of the next automatic attempt. */
+  next_attempt_at?: number;
+  /** Whether the last request reached the server (connectivity judged by real requests). */
+  reachable?: boolean;
+}
+
+export interface SyncReport {
+  pushed: number;
+  pulled: number;
+  uploaded: number;
+}
+
+/** No answer came (offline, reset) or the server failed (5xx): try again later. */
+export class RetryLater extends Error {
+  override readonly name = 'RetryLater';
+  constructor(
+    message: string,
+    readonly network: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The session ended (refresh refused): the user must sign in again. */
+export class SignedOut extends Error {
+  override readonly name = 'SignedOut';
+}
+
+export interface EngineOptions {
+  db: WalkthroughDB;
+  baseURL?: string;
+  fetch?: typeof fetch;
+  lock?: SyncLock;
+  now?: () => number;
+  random?: () => number;
+  /** ms between syncs while changes are pending. */
+  interval?: number;
+  pullLimit?: number;
+  /** For tests: smaller batches than the server allows. */
+  maxBatch?: number;
+  maxBytes?: number;
+}
+
+const enc = new TextEncoder();
+const byteLength = (s: string) => enc.encode(s).length;
+
+export class SyncEngine {
+  readonly db: WalkthroughDB;
+  readonly #base: string;
+  readonly #fetch: typeof fetch;
+  readonly #lock: SyncLock;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #interval: number;
+  readonly #pullLimit: number;
+  readonly #maxBatch: number;
+  readonly #maxBytes: number;
+  #status: SyncStatus = { phase: 'idle' };
+  #listeners = new Set<(s: SyncStatus) => void>();
+  #running: Promise<SyncReport | undefined> | undefined;
+  #again = false;
+  #failures = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stop: (() => void) | undefined;
+
+  constructor(o: EngineOptions) {
+    this.db = o.db;
+    this.#base = o.baseURL ?? '';
+    this.#fetch = o.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#lock = o.lock ?? defaultLock(o.db);
+    this.#now = o.now ?? Date.now;
+    this.#random = o.random ?? Math.random;
+    this.#interval = o.interval ?? 60_000;
+    this.#pullLimit = o.pullLimit ?? 500;
+    this.#maxBatch = Math.min(o.maxBatch ?? maxChanges, maxChanges);
+    this.#maxBytes = Math.min(o.maxBytes ?? maxPushBytes, maxPushBytes);
+  }
+
+  get status(): SyncStatus {
+    return this.#status;
+  }
+
+  subscribe(fn: (s: SyncStatus) => void): () => void {
+    this.#listeners.add(fn);
+    fn(this.#status);
+    return () => this.#listeners.delete(fn);
+  }
+
+  #set(s: SyncStatus) {
+    this.#status = s;
+    for (const fn of this.#listeners) fn(s);
+  }
+
+  // ---- session ----------------------------------------------------------
+
+  async session(): Promise<StoredSession | undefined> {
+    return getMeta<StoredSession>(this.db, 'session');
+  }
+
+  async deviceID(): Promise<string> {
+    const id = await getMeta<string>(this.db, 'device_id');
+    if (id !== undefined) return id;
+    return this.db.transaction('rw', this.db.meta, async () => {
+      const again = await getMeta<string>(this.db, 'device_id');
+      if (again !== undefined) return again;
+      const fresh = uuidv7();
+      await setMeta(this.db, 'device_id', fresh);
+      return fresh;
+    });
+  }
+
+  /** Signs in and keeps the session on the device. The outbox is untouched. */
+  async signIn(email: string, password: string): Promise<SignedInUser> {
+    const res = await this.#send('POST', '/api/v1/auth/login', { email, password, device_id: await this.deviceID() }, false);
+    if (!res.ok) throw new HttpError(res.status, await problemDetail(res));
+    const s = (await res.json()) as SessionAnswer;
+    await this.#keep(s);
+    this.#failures = 0;
+    this.#set({ phase: 'idle', reachable: true });
+    void this.syncNow();
+    return s.user;
+  }
+
+  /** Ends the session; never touches the outbox. */
+  async signOut(): Promise<void> {
+    const s = await this.session();
+    if (s !== undefined) {
+      try {
+        await this.#fetch(this.#base + '/api/v1/auth/logout', {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${s.access_token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ refresh_token: s.refresh_token }),
+        });
+      } catch {
+        // Best effort: the session is forgotten on this device whatever the answer.
+      }
+    }
+    await this.#forget(s?.user);
+  }
+
+  async #keep(s: SessionAnswer) {
+    const stored: StoredSession = {
+      access_token: s.access_token,
+      refresh_token: s.refresh_token,
+      expires_at: this.#now() + s.expires_in * 1000,
+      user: s.user,
+    };
+    await this.db.transaction('rw', this.db.meta, async () => {
+      await setMeta(this.db, 'session', stored);
+      await setMeta(this.db, 'last_user', s.user);
+      await this.db.meta.delete('needs_sign_in');
+    });
+  }
+
+  async #forget(user: SignedInUser | undefined) {
+    await this.db.transaction('rw', this.db.meta, async () => {
+      await this.db.meta.delete('session');
+      if (user !== undefined) await setMeta(this.db, 'last_user', user);
+    });
+  }
+
+  /** Exchanges the refresh token for a new session; SignedOut when the server refuses it. */
+  async #refresh(old: StoredSession): Promise<StoredSession> {
+    // Another tab may have refreshed already: use its session instead of reusing a rotated token.
+    const cur = await this.session();
+    if (cur === undefined) throw new SignedOut('signed out');
+    if (cur.refresh_token !== old.refresh_token) return cur;
+    const res = await this.#send('POST', '/api/v1/auth/refresh', { refresh_token: cur.refresh_token }, false);
+    if (res.status === 401 || res.status === 400 || res.status === 403 || res.status === 422) {
+      await this.db.transaction('rw', this.db.meta, async () => {
+        await this.db.meta.delete('session');
+        await setMeta(this.db, 'last_user', cur.user);
+        await setMeta(this.db, 'needs_sign_in', true);
+      });
+      throw new SignedOut('the session has ended: sign in again');
+    }
+    if (!res.ok) throw new RetryLater(`refresh failed (HTTP ${res.status})`, false);
+    const s = (await res.json()) as SessionAnswer;
+    await this.#keep(s);
+    return (await this.session())!;
+  }
+
+  // ---- transport --------------------------------------------------------
+
+  async #send(method: string, path: string, body: unknown, auth: boolean, token?: string, raw?: RequestInit): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+    const init: RequestInit = { method, headers, credentials: 'same-origin', ...raw };
+    if (raw?.headers !== undefined) Object.assign(headers, raw.headers);
+    init.headers = headers;
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    if (auth && token !== undefined) headers['Authorization'] = `Bearer ${token}`;
+    let res: Response;
+    try {
+      res = await this.#fetch(this.#base + path, init);
+    } catch (err) {
+      throw new RetryLater(`could not reach the server: ${String(err)}`, true);
+    }
+    if (res.status >= 500) throw new RetryLater(`the server failed (HTTP ${res.status})`, false);
+    return res;
+  }
+
+  /** An authenticated request: refreshes once on 401, then gives up as SignedOut. */
+  async #authed(method: string, path: string, body?: unknown, raw?: RequestInit): Promise<Response> {
+    let s = await this.session();
+    if (s === undefined) throw new SignedOut('not signed in');
+    if (s.expires_at - 30_000 < this.#now()) s = await this.#refresh(s);
+    let res = await this.#send(method, path, body, true, s.access_token, raw);
+    if (res.status !== 401) return res;
+    s = await this.#refresh(s);
+    res = await this.#send(method, path, body, true, s.access_token, raw);
+    if (res.status === 401) {
+      await this.db.transaction('rw', this.db.meta, async () => {
+        await this.db.meta.delete('session');
+        await setMeta(this.db, 'needs_sign_in', true);
+      });
+      throw new SignedOut('the server refused the session: sign in again');
+    }
+    return res;
+  }
+
+  // ---- the loop ---------------------------------------------------------
+
+  /** Starts syncing on start, on online, when the page becomes visible, and on a timer. */
+  start(target: { addEventListener: Window['addEventListener']; removeEventListener: Window['removeEventListener'] } = window) {
+    const kick = () => void this.syncNow();
+    const visible = () => {
+      if (typeof document === 'undefined' || document.visibilityState === 'visible') kick();
+    };
+    target.addEventListener('online', kick);
+    target.addEventListener('focus', kick);
+    if (typeof document !== 'undefined') document.addEventListener('visibilitychange', visible);
+    this.#stop = () => {
+      target.removeEventListener('online', kick);
+      target.removeEventListener('focus', kick);
+      if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', visible);
+    };
+    kick();
+  }
+
+  stop() {
+    this.#stop?.();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Syncs now; joins a sync already running (and runs once more after it). */
+  syncNow(): Promise<SyncReport | undefined> {
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return this.#running;
+    }
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#running = this.#runOnce().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        void this.syncNow();
+      }
+    });
+    return this.#running;
+  }
+
+  #schedule(ms: number) {
+    if (this.#stop === undefined) return; // not started: tests drive syncNow themselves
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.syncNow(), ms);
+  }
+
+  /** Back-off after the n-th failure in a row: 2 s doubling to 5 minutes, with jitter. */
+  backoff(n: number): number {
+    const base = Math.min(2000 * 2 ** Math.max(0, n - 1), 300_000);
+    return Math.round(base * (0.5 + this.#random() / 2));
+  }
+
+  async #runOnce(): Promise<SyncReport | undefined> {
+    if ((await this.session()) === undefined) {
+      const needs = await getMeta<boolean>(this.db, 'needs_sign_in');
+      this.#set({ phase: 'signed_out', message: needs ? 'Sign in again to sync. Nothing on this device is lost.' : 'Not signed in.' });
+      return undefined;
+    }
+    this.#set({ ...this.#status, phase: 'syncing' });
+    try {
+      const report = await this.#lock.run((renew) => this.#work(renew));
+      if (report === undefined) {
+        this.#set({ phase: 'busy_elsewhere', message: 'Another tab is syncing.' });
+        this.#schedule(5_000);
+        return undefined;
+      }
+      this.#failures = 0;
+      await setMeta(this.db, 'last_sync_at', this.#now());
+      const pending = await this.db.outbox.where('state').equals('pending').count();
+      const waiting = (await this.db.attachments.filter((a) => !a.uploaded && a.error === undefined).count()) > 0;
+      const s: SyncStatus = { phase: 'idle', reachable: true };
+      if (pending > 0 || waiting) {
+        s.next_attempt_at = this.#now() + this.#interval;
+        this.#schedule(this.#interval);
+      }
+      this.#set(s);
+      return report;
+    } catch (err) {
+      if (err instanceof SignedOut) {
+        this.#set({ phase: 'signed_out', message: 'Sign in again to sync. Nothing on this device is lost.', reachable: true });
+        return undefined;
+      }
+      this.#failures++;
+      const wait = this.backoff(this.#failures);
+      const network = err instanceof RetryLater && err.network;
+      this.#set({
+        phase: network ? 'offline' : 'retrying',
+        message: err instanceof Error ? err.message : String(err),
+        next_attempt_at: this.#now() + wait,
+        reachable: !network,
+      });
+      this.#schedule(wait);
+      if (!(err instanceof RetryLater)) console.error('sync failed', err);
+      return undefined;
+    }
+  }
+
+  async #work(renew: () => Promise<void>): Promise<SyncReport> {
+    const report: SyncReport = { pushed: 0, pulled: 0, uploaded: 0 };
+    for (;;) {
+      const n = await this.#pushOnce();
+      if (n === 0) break;
+      report.pushed += n;
+      await renew();
+    }
+    report.uploaded = await this.#uploadAttachments();
+    report.pulled = await this.#pull(renew);
+    return report;
+  }
+
+  /** Sends one batch; returns how many changes it carried (0: nothing to send). */
+  async #pushOnce(): Promise<number> {
+    const db = this.db;
+    const now = this.#now();
+    // Pick and freeze the batch in one transaction: a change is marked sent
+    // (its base_rev fixed) before it leaves, so it is never edited afterwards.
+    const batch = await db.transaction('rw', db.outbox, db.observations, db.walkthroughs, async () => {
+      const all = await db.outbox.orderBy('seq').toArray();
+      const seen = new Set<string>();
+      const out: Change[] = [];
+      let bytes = 64;
+      for (const e of all) {
+        // Refused changes wait for the user; they hold nothing up.
+        if (e.state === 'rejected' || e.state === 'forbidden' || e.state === 'gone') continue;
+        // One change per record per batch: the next one needs this one's rev.
+        if (seen.has(e.id)) continue;
+        seen.add(e.id);
+        if (e.state !== 'pending') continue;
+        if (out.length >= this.#maxBatch) break;
+        let baseRev = e.base_rev;
+        if (baseRev === undefined) {
+          const row = e.entity === 'observation' ? await db.observations.get(e.id) : e.entity === 'walkthrough' ? await db.walkthroughs.get(e.id) : undefined;
+          baseRev = row?.rev ?? 0;
+        }
+        const c: Change = { change_id: e.change_id, entity: e.entity, op: e.op, id: e.id, base_rev: baseRev };
+        if (e.op === 'upsert') c.data = e.data;
+        const size = byteLength(JSON.stringify(c)) + 1;
+        if (bytes + size > this.#maxBytes) {
+          if (out.length === 0) {
+            await db.outbox.update(e.seq!, { state: 'rejected', error: { code: 'too_large', message: 'this change is larger than the server accepts (5 MiB)' } });
+            continue;
+          }
+          break;
+        }
+        bytes += size;
+        out.push(c);
+        await db.outbox.update(e.seq!, { base_rev: baseRev, sent_at: e.sent_at ?? now, attempts: e.attempts + 1 });
+      }
+      return out;
+    });
+    if (batch.length === 0) return 0;
+
+    const res = await this.#authed('POST', '/api/v1/sync/push', { device_id: await this.deviceID(), changes: batch });
+    if (!res.ok) {
+      const detail = await problemDetail(res);
+      if (res.status === 413 || res.status === 422 || res.status === 400) {
+        // The envelope itself was refused: mark every change with the reason
+        // rather than retry forever; the user can retry from the outbox.
+        await db.transaction('rw', db.outbox, async () => {
+          for (const c of batch) {
+            const e = await db.outbox.where('change_id').equals(c.change_id).first();
+            if (e?.seq !== undefined) await db.outbox.update(e.seq, { state: 'rejected', error: { code: `http_${res.status}`, message: detail } });
+          }
+        });
+        return batch.length;
+      }
+      throw new RetryLater(`push failed (HTTP ${res.status}): ${detail}`, false);
+    }
+    const answer = (await res.json()) as { results: PushResult[] };
+    await this.#applyResults(answer.results ?? []);
+    return batch.length;
+  }
+
+  async #applyResults(results: PushResult[]) {
+    const db = this.db;
+    await db.transaction('rw', db.outbox, db.observations, db.walkthroughs, async () => {
+      for (const r of results) {
+        const e = await db.outbox.where('change_id').equals(r.change_id).first();
+        if (e === undefined || e.seq === undefined) continue;
+        switch (r.status) {
+          case 'applied':
+          case 'duplicate': {
+            await db.outbox.delete(e.seq);
+            await this.#setRev(e, r.rev ?? 0);
+            break;
+          }
+          case 'conflict': {
+            const patch: Partial<OutboxEntry> = { state: 'conflict' };
+            if (r.current !== undefined) patch.current = r.current;
+            patch.error = r.error ?? { code: 'stale', message: 'the record changed on the server' };
+            await db.outbox.update(e.seq, patch);
+            if (e.entity === 'observation' && r.current !== undefined) {
+              await db.observations.update(e.id, { conflict: r.current as ServerRecord<never> });
+            }
+            break;
+          }
+          case 'rejected':
+          case 'forbidden':
+          case 'gone': {
+            const patch: Partial<OutboxEntry> = { state: r.status, error: r.error ?? { code: r.status, message: r.status } };
+            if (r.current !== undefined) patch.current = r.current;
+            await db.outbox.update(e.seq, patch);
+            break;
+          }
+        }
+      }
+    });
+  }
+
+  async #setRev(e: OutboxEntry, rev: number) {
+    if (e.entity === 'observation') {
+      const row = await this.db.observations.get(e.id);
+      if (row !== undefined && rev > row.rev) await this.db.observations.update(e.id, { rev });
+    } else if (e.entity === 'walkthrough') {
+      const row = await this.db.walkthroughs.get(e.id);
+      if (row !== undefined && rev >= row.rev) {
+        const rest = (await this.db.outbox.where('id').equals(e.id).count()) > 0;
+        await this.db.walkthroughs.put({ id: row.id, rev, data: row.data, ...(rest ? { local: true } : {}) });
+      }
+    }
+  }
+
+  /** Uploads photos whose observation the server already has. */
+  async #uploadAttachments(): Promise<number> {
+    const db = this.db;
+    const waiting = await db.attachments.filter((a) => !a.uploaded && a.error === undefined).toArray();
+    let n = 0;
+    for (const a of waiting) {
+      const queued = await db.outbox.where('id').equals(a.observation_id).count();
+      if (queued > 0) continue; // the server must know the observation (and its attachment_ids) first
+      const res = await this.#authed('PUT', `/api/v1/attachments/${a.id}`, undefined, {
+        body: a.blob,
+        headers: { 'Content-Type': a.content_type, 'X-Content-SHA256': a.sha256 },
+      });
+      if (res.ok) {
+        await db.attachments.update(a.id, { uploaded: true });
+        n++;
+      } else {
+        await db.attachments.update(a.id, { error: await problemDetail(res) });
+      }
+    }
+    return n;
+  }
+
+  /** Pulls every page after the stored cursor; on 410 starts again from a snapshot. */
+  async #pull(renew: () => Promise<void>): Promise<number> {
+    const db = this.db;
+    let cursor = (await getMeta<string>(db, 'pull_cursor')) ?? '';
+    let n = 0;
+    for (let page = 0; page < 1000; page++) {
+      const res = await this.#authed('GET', `/api/v1/sync/pull?cursor=${encodeURIComponent(cursor)}&limit=${this.#pullLimit}`);
+      if (res.status === 410) {
+        cursor = '';
+        await setMeta(db, 'pull_cursor', '');
+        continue;
+      }
+      if (!res.ok) throw new RetryLater(`pull failed (HTTP ${res.status}): ${await problemDetail(res)}`, false);
+      const body = (await res.json()) as { changes: ServerRecord[]; cursor: string; more: boolean };
+      await this.#applyPulled(body.changes ?? [], body.cursor);
+      n += body.changes?.length ?? 0;
+      cursor = body.cursor;
+      if (!body.more) break;
+      await renew();
+    }
+    return n;
+  }
+
+  async #applyPulled(changes: ServerRecord[], cursor: string) {
+    const db = this.db;
+    const tables = [db.schools, db.teachers, db.rubricVersions, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.observations, db.outbox, db.meta];
+    await db.transaction('rw', tables, async () => {
+      for (const c of changes) {
+        // A record with local changes waiting keeps the local version: its
+        // change will meet the server's rev (and a conflict) on push.
+        if (c.entity === 'observation' || c.entity === 'walkthrough') {
+          if ((await db.outbox.where('id').equals(c.id).count()) > 0) continue;
+        }
+        if (c.entity === 'observation') {
+          if (c.deleted) await db.observations.delete(c.id);
+          else {
+            const cur = await db.observations.get(c.id);
+            if (cur === undefined || cur.rev <= c.rev) {
+              await db.observations.put({ id: c.id, rev: c.rev, data: c.data as never, updated_at: cur?.updated_at ?? (Date.parse((c.data as { started_at?: string } | undefined)?.started_at ?? '') || 0) });
+            }
+          }
+          continue;
+        }
+        const table = refTable(db, c.entity);
+        if (table === undefined) continue;
+        if (c.deleted) await table.delete(c.id);
+        else await (table as typeof db.schools).put({ id: c.id, rev: c.rev, data: c.data as never });
+      }
+      await setMeta(db, 'pull_cursor', cursor);
+    });
+  }
+}
+
+interface SessionAnswer {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  user: SignedInUser;
+}
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function problemDetail(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { detail?: string; title?: string };
+    return body.detail || body.title || `HTTP ${res.status}`;
+  } catch {
+    return `HTTP ${res.status}`;
+  }
+}

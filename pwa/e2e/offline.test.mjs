@@ -195,6 +195,8 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
     await page.locator('.indicator button.level.on').first().waitFor();
     await page.goto(server.base + '/');
     await page.getByRole('heading', { name: 'Today' }).waitFor();
+    // The header counts from IndexedDB once the page has loaded; wait for it.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=pending-count]')?.textContent?.split(' ')[0]) >= 1, null, { timeout: 10_000 });
     assert.ok((await pending(page)) >= 1);
 
     await server.start();

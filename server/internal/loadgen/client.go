@@ -1,0 +1,224 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
+)
+
+// CheckLocal refuses a base URL that does not point at this machine.
+func CheckLocal(baseURL string) error {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return fmt.Errorf("loadgen: base URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("loadgen: base URL %q: the scheme must be http or https", baseURL)
+	}
+	switch u.Hostname() {
+	case "127.0.0.1", "localhost", "::1":
+		return nil
+	}
+	return fmt.Errorf("loadgen: base URL %q: only 127.0.0.1, localhost or [::1] may be loaded", baseURL)
+}
+
+// Session is a signed-in client of one server.
+type Session struct {
+	client  *http.Client
+	baseURL string
+	token   string
+}
+
+// SignIn signs in with email and password.
+func SignIn(ctx context.Context, client *http.Client, baseURL, email, password string) (*Session, error) {
+	if err := CheckLocal(baseURL); err != nil {
+		return nil, err
+	}
+	if client == nil {
+		client = NewClient(1)
+	}
+	s := &Session{client: client, baseURL: strings.TrimRight(baseURL, "/")}
+	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	var res struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := s.do(ctx, http.MethodPost, "/api/v1/auth/login", body, &res); err != nil {
+		return nil, fmt.Errorf("loadgen: sign in as %s: %w", email, err)
+	}
+	if res.AccessToken == "" {
+		return nil, fmt.Errorf("loadgen: sign in as %s: no access token", email)
+	}
+	s.token = res.AccessToken
+	return s, nil
+}
+
+type pullRecord struct {
+	Entity  string          `json:"entity"`
+	ID      string          `json:"id"`
+	Deleted bool            `json:"deleted"`
+	Data    json.RawMessage `json:"data"`
+}
+
+type pullPage struct {
+	Changes []pullRecord `json:"changes"`
+	Cursor  string       `json:"cursor"`
+	More    bool         `json:"more"`
+}
+
+// Snapshot pulls from the empty cursor to the end and keeps the active
+// schools, their active teachers and the newest published rubric version.
+func (s *Session) Snapshot(ctx context.Context) (Snapshot, error) {
+	schools := map[string]bool{}
+	var order []string
+	var teachers []Teacher
+	var rubric Rubric
+	var newest sync.RubricVersionData
+	cursor := ""
+	for {
+		var page pullPage
+		q := url.Values{"limit": {fmt.Sprint(sync.MaxPullLimit)}, "cursor": {cursor}}
+		if err := s.do(ctx, http.MethodGet, "/api/v1/sync/pull?"+q.Encode(), nil, &page); err != nil {
+			return Snapshot{}, fmt.Errorf("loadgen: pull: %w", err)
+		}
+		for _, r := range page.Changes {
+			if r.Deleted {
+				continue
+			}
+			var err error
+			switch r.Entity {
+			case sync.EntitySchool:
+				var d sync.SchoolData
+				if err = json.Unmarshal(r.Data, &d); err == nil && d.Active && !schools[r.ID] {
+					schools[r.ID] = true
+					order = append(order, r.ID)
+				}
+			case sync.EntityTeacher:
+				var d sync.TeacherData
+				if err = json.Unmarshal(r.Data, &d); err == nil && d.Active {
+					teachers = append(teachers, Teacher{ID: r.ID, SchoolID: d.SchoolID, Grades: d.Grades, Subjects: d.Subjects})
+				}
+			case sync.EntityRubricVersion:
+				var d sync.RubricVersionData
+				if err = json.Unmarshal(r.Data, &d); err == nil && newerRubric(d, newest) {
+					newest = d
+					rubric = Rubric{ID: r.ID}
+					for _, l := range d.Levels {
+						rubric.Levels = append(rubric.Levels, l.Value)
+					}
+					for _, dim := range d.Dimensions {
+						for _, ind := range dim.Indicators {
+							rubric.Indicators = append(rubric.Indicators, ind.Key)
+						}
+					}
+				}
+			}
+			if err != nil {
+				return Snapshot{}, fmt.Errorf("loadgen: pull: %s %s: %w", r.Entity, r.ID, err)
+			}
+		}
+		cursor = page.Cursor
+		if !page.More {
+			break
+		}
+	}
+	snap := Snapshot{Schools: order, Rubric: rubric}
+	for _, t := range teachers {
+		if schools[t.SchoolID] {
+			snap.Teachers = append(snap.Teachers, t)
+		}
+	}
+	return snap, nil
+}
+
+func newerRubric(a, b sync.RubricVersionData) bool {
+	switch {
+	case b.PublishedAt == nil:
+		return true
+	case a.PublishedAt == nil:
+		return false
+	}
+	return a.PublishedAt.After(*b.PublishedAt)
+}
+
+// Push sends one push request once, with no retry, and returns the
+// server's answer.
+func (s *Session) Push(ctx context.Context, req sync.PushRequest) (sync.PushResponse, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return sync.PushResponse{}, err
+	}
+	var res sync.PushResponse
+	err = s.do(ctx, http.MethodPost, "/api/v1/sync/push", body, &res)
+	return res, err
+}
+
+// pushBody sends an encoded push, again after a network error or a 5xx as
+// a device's sync loop does, and answers how many times it retried.
+func (s *Session) pushBody(ctx context.Context, body []byte) (sync.PushResponse, int, error) {
+	backoff := 250 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		var res sync.PushResponse
+		err := s.do(ctx, http.MethodPost, "/api/v1/sync/push", body, &res)
+		var st *statusError
+		retry := err != nil && ctx.Err() == nil && (!errors.As(err, &st) || st.code >= 500 || st.code == http.StatusTooManyRequests)
+		if !retry || attempt == 3 {
+			return res, attempt, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, attempt, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff *= 2
+	}
+}
+
+// statusError is an answer other than 200.
+type statusError struct {
+	code int
+	body string
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.code, e.body) }
+
+func (s *Session) do(ctx context.Context, method, path string, body []byte, out any) error {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.baseURL+path, r)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		if len(raw) > 500 {
+			raw = raw[:500]
+		}
+		return &statusError{code: resp.StatusCode, body: string(raw)}
+	}
+	return json.Unmarshal(raw, out)
+}

@@ -294,6 +294,19 @@ func matrix(w *world) map[string][]probe {
 			{name: "other school", method: "GET", path: "/api/v1/coverage?since=2027-01-01&school_id=" + w.schoolA2,
 				want: signedIn(notFound, map[actor]int{admin: ok, observer: forbidden, teacher: forbidden})},
 		},
+		"GET /api/v1/directory": {{name: "colleagues", method: "GET", path: "/api/v1/directory", want: signedIn(ok, nil),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var l listResponse[colleagueResponse]
+				r.decode(t, &l)
+				for _, c := range l.Items {
+					if (a == otherAdmin) != (c.ID == w.users[otherAdmin].ID) {
+						t.Errorf("%s sees %s of another district", a, c.Name)
+					}
+					if c.ID == w.users[teacher].ID {
+						t.Errorf("%s may invite a teacher-only user", a)
+					}
+				}
+			}}},
 		"GET /api/v1/users": {{name: "list", method: "GET", path: "/api/v1/users", want: adminOnly(ok, ok),
 			check: func(t *testing.T, w *world, a actor, r response) {
 				var l listResponse[userResponse]

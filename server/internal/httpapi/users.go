@@ -112,3 +112,26 @@ func (s *Server) updateUser(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, toUser(u))
 }
+
+type colleagueResponse struct {
+	ID     string      `json:"id"`
+	Name   string      `json:"name"`
+	Grants []grantJSON `json:"grants"`
+}
+
+// directory answers GET /directory: who the caller may invite to a team.
+func (s *Server) directory(c *gin.Context) {
+	cs, err := s.roster.Directory(c.Request.Context(), principal(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := listResponse[colleagueResponse]{Items: make([]colleagueResponse, len(cs))}
+	for i, col := range cs {
+		out.Items[i] = colleagueResponse{ID: col.ID, Name: col.Name, Grants: []grantJSON{}}
+		for _, g := range col.Grants {
+			out.Items[i].Grants = append(out.Items[i].Grants, grantJSON(g))
+		}
+	}
+	c.JSON(http.StatusOK, out)
+}

@@ -223,3 +223,40 @@ func prefixFields(err error, list string, i int) error {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Colleague is a user someone may invite to a walkthrough team.
+type Colleague struct {
+	ID     string
+	Name   string
+	Grants []domain.RoleGrant
+}
+
+// Directory lists the active users a caller may put on a walkthrough team:
+// the district's administrators and everyone with a role at one of the
+// caller's schools, teachers left out. Names and roles only.
+func (s *Service) Directory(ctx context.Context, p auth.Principal) ([]Colleague, error) {
+	users, err := s.store.Users(ctx, p.DistrictID())
+	if err != nil {
+		return nil, err
+	}
+	sc := p.Scope()
+	var out []Colleague
+	for _, u := range users {
+		if !u.Active {
+			continue
+		}
+		var shown []domain.RoleGrant
+		for _, g := range u.Grants {
+			if g.Role == domain.RoleTeacher {
+				continue
+			}
+			if g.Role.DistrictWide() || sc.HasSchool(g.SchoolID) {
+				shown = append(shown, g)
+			}
+		}
+		if len(shown) > 0 {
+			out = append(out, Colleague{ID: u.ID, Name: u.Name, Grants: shown})
+		}
+	}
+	return out, nil
+}

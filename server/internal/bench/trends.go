@@ -1,0 +1,194 @@
+// Package bench measures the server at district scale against what
+// PostgreSQL itself can do, on this machine, in the same run.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
+)
+
+// Figure is one measured line of docs/benchmarks.md.
+type Figure struct {
+	What   string
+	Data   string
+	Figure string
+	Ratio  string
+}
+
+// District is a large synthetic district loaded by COPY.
+type District struct {
+	ID, RubricID, RubricVersionID string
+	Schools                       []string
+	teachers                      map[string][]string
+	observer                      string
+	indicators                    []string
+}
+
+// NewDistrict makes the district's roster and rubric through the store.
+func NewDistrict(ctx context.Context, s *store.Store, schools, teachersPerSchool int) (*District, error) {
+	d := &District{ID: domain.NewID(), teachers: map[string][]string{}, observer: domain.NewID()}
+	v := domain.BuiltinFramework()
+	v.ID, v.RubricID, v.DistrictID, v.Status = domain.NewID(), domain.NewID(), d.ID, domain.RubricPublished
+	d.RubricID, d.RubricVersionID, d.indicators = v.RubricID, v.ID, v.IndicatorKeys()
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateDistrict(ctx, domain.District{ID: d.ID, Name: "Bench district", TimeZone: "America/Chicago", Settings: domain.DefaultDistrictSettings()}); err != nil {
+			return err
+		}
+		var ts []domain.Teacher
+		for i := range schools {
+			sc := domain.School{ID: domain.NewID(), DistrictID: d.ID, Name: fmt.Sprintf("School %03d", i), Active: true}
+			if err := tx.CreateSchool(ctx, sc); err != nil {
+				return err
+			}
+			d.Schools = append(d.Schools, sc.ID)
+			for j := range teachersPerSchool {
+				t := domain.Teacher{ID: domain.NewID(), DistrictID: d.ID, SchoolID: sc.ID, FamilyName: fmt.Sprintf("T%d-%d", i, j), Active: true}
+				ts = append(ts, t)
+				d.teachers[sc.ID] = append(d.teachers[sc.ID], t.ID)
+			}
+		}
+		if err := tx.CreateTeachers(ctx, ts); err != nil {
+			return err
+		}
+		if err := tx.CreateUser(ctx, domain.User{ID: d.observer, DistrictID: d.ID, Email: "bench-" + d.ID[24:] + "@example.org", Name: "Bench", Active: true,
+			Grants: []domain.RoleGrant{{Role: domain.RoleDistrictAdmin}}}); err != nil {
+			return err
+		}
+		return tx.CreateRubricVersion(ctx, v)
+	})
+	return d, err
+}
+
+// LoadByCopy adds observations with a score per indicator over weeks school
+// weeks from start, perWeek per school and week, by COPY, a few weeks per
+// COPY to bound memory; it returns the score rows written and the seconds
+// the score COPYs took.
+func (d *District) LoadByCopy(ctx context.Context, conn *pgx.Conn, start time.Time, weeks, perWeek int, seed uint64) (scores int64, copySeconds float64, err error) {
+	for w := 0; w < weeks; w += 4 {
+		n, secs, err := d.loadWeeks(ctx, conn, start.AddDate(0, 0, 7*w), min(4, weeks-w), perWeek, seed+uint64(w))
+		if err != nil {
+			return scores, copySeconds, err
+		}
+		scores, copySeconds = scores+n, copySeconds+secs
+	}
+	return scores, copySeconds, nil
+}
+
+func (d *District) loadWeeks(ctx context.Context, conn *pgx.Conn, start time.Time, weeks, perWeek int, seed uint64) (scores int64, copySeconds float64, err error) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	kinds := []string{"classroom", "leadership", "follow_up", "informal"}
+	subjects := []string{"Mathematics", "ELA", "Science", "Social Studies"}
+	grades := []string{"K", "2", "4", "6", "8", "10"}
+	var obs, sc [][]any
+	now := time.Now().UTC()
+	for w := range weeks {
+		for si, school := range d.Schools {
+			for k := range perWeek {
+				at := start.AddDate(0, 0, 7*w+k%5).Add(time.Duration(14+k%6) * time.Hour)
+				id := domain.NewID()
+				grade := grades[(si+k)%len(grades)]
+				obs = append(obs, []any{id, d.ID, school, d.teachers[school][k%len(d.teachers[school])], d.observer, d.RubricVersionID,
+					kinds[k%len(kinds)], grade, domain.GradeBand(grade), subjects[(si+k)%len(subjects)], at, "submitted", at, now, now, int64(1)})
+				for _, ind := range d.indicators {
+					sc = append(sc, []any{id, ind, d.ID, d.RubricVersionID, int16(1 + rng.IntN(4))})
+				}
+			}
+		}
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"observations"}, []string{"id", "district_id", "school_id", "teacher_id", "observer_id",
+		"rubric_version_id", "kind", "grade", "grade_band", "subject", "started_at", "status", "received_at", "created_at", "updated_at", "rev"},
+		pgx.CopyFromRows(obs)); err != nil {
+		return 0, 0, fmt.Errorf("copy observations: %w", err)
+	}
+	began := time.Now()
+	n, err := conn.CopyFrom(ctx, pgx.Identifier{"scores"}, []string{"observation_id", "indicator_key", "district_id", "rubric_version_id", "level"},
+		pgx.CopyFromRows(sc))
+	if err != nil {
+		return 0, 0, fmt.Errorf("copy scores: %w", err)
+	}
+	return n, time.Since(began).Seconds(), nil
+}
+
+// BuildRollups recomputes the district's rollups from its raw scores in one
+// statement each (what incremental maintenance would have produced).
+func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
+	const period = `GREATEST(date_trunc('week', o.started_at AT TIME ZONE 'America/Chicago'), date_trunc('month', o.started_at AT TIME ZONE 'America/Chicago'))::date`
+	stmts := []string{
+		`DELETE FROM rollups WHERE district_id = $1`,
+		`DELETE FROM rollup_observations WHERE district_id = $1`,
+		`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start, grade_band, subject, kind, level, n)
+		 SELECT o.district_id, o.school_id, $2::uuid, i.dimension_key, s.indicator_key, ` + period + `,
+		        date_trunc('week', ` + period + `)::date, date_trunc('month', ` + period + `)::date,
+		        o.grade_band, o.subject, o.kind, s.level, count(*)
+		 FROM scores s JOIN observations o ON o.id = s.observation_id
+		 JOIN rubric_indicators i ON i.rubric_version_id = s.rubric_version_id AND i.key = s.indicator_key
+		 WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL AND s.level IS NOT NULL
+		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12`,
+		`INSERT INTO rollup_observations (district_id, school_id, rubric_id, period_start, week_start, month_start, grade_band, subject, kind, n)
+		 SELECT o.district_id, o.school_id, $2::uuid, ` + period + `, date_trunc('week', ` + period + `)::date, date_trunc('month', ` + period + `)::date,
+		        o.grade_band, o.subject, o.kind, count(*)
+		 FROM observations o WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL
+		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
+		`ANALYZE rollups`,
+		`ANALYZE rollup_observations`,
+	}
+	for i, q := range stmts {
+		args := []any{d.ID, d.RubricID}
+		if i < 2 {
+			args = args[:1]
+		}
+		if i >= 4 {
+			args = nil
+		}
+		if _, err := conn.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("rollups: %w", err)
+		}
+	}
+	return nil
+}
+
+// Latency is the median and 95th percentile of repeated calls.
+type Latency struct{ P50, P95 time.Duration }
+
+func measure(runs int, fn func() error) (Latency, error) {
+	var ds []time.Duration
+	for range runs {
+		start := time.Now()
+		if err := fn(); err != nil {
+			return Latency{}, err
+		}
+		ds = append(ds, time.Since(start))
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return Latency{P50: ds[len(ds)/2], P95: ds[(len(ds)*95+99)/100-1]}, nil
+}
+
+// TrendLatencies times the two dashboard queries as a district
+// administrator: a school year by week grouped by school and dimension, and
+// the school × dimension heat map over the same range.
+func (d *District) TrendLatencies(ctx context.Context, s *store.Store, from, to time.Time, runs int) (byWeek, heatMap Latency, cells int, err error) {
+	svc := trends.NewService(s)
+	p := auth.SystemPrincipal(d.ID)
+	q := trends.Query{From: from, To: to, Bucket: "week", Group: []string{"school", "dimension"}}
+	byWeek, err = measure(runs, func() error {
+		r, err := svc.Trend(ctx, p, q)
+		cells = len(r.Cells)
+		return err
+	})
+	if err != nil {
+		return
+	}
+	q.Bucket = "range"
+	heatMap, err = measure(runs, func() error { _, err := svc.Trend(ctx, p, q); return err })
+	return
+}

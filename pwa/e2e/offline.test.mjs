@@ -46,6 +46,10 @@ async function newObservation(page, { start = true } = {}) {
   await page.goto(new URL('/', page.url()).href);
   if (start) {
     await page.getByRole('button', { name: 'Start a walkthrough' }).click();
+    // Colleagues to invite came with the last sync and are on the device.
+    const team = page.getByRole('group', { name: 'Team' }).getByRole('checkbox');
+    await team.first().waitFor({ timeout: 10_000 });
+    await team.first().check();
     await page.getByRole('button', { name: 'Start and pick a classroom' }).click();
   } else {
     await page.getByRole('button', { name: 'Observe a classroom' }).first().click();

@@ -177,3 +177,10 @@ export interface StoredSession {
   expires_at: number;
   user: SignedInUser;
 }
+
+/** A user a walkthrough lead may invite to the team (GET /api/v1/directory). */
+export interface Colleague {
+  id: string;
+  name: string;
+  grants: { role: string; school_id?: string }[];
+}

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import type { WalkthroughKind } from '../db/types';
+import { getMeta } from '../db/schema';
+import type { Colleague, WalkthroughKind } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { saveWalkthrough } from '../db/writes';
 import { navigate } from '../router';
@@ -18,7 +19,15 @@ function today(): string {
 
 export function Start() {
   const who = useWho();
-  const ref = useLive(async () => ({ schools: await db.schools.toArray(), rubric: await currentRubric() }), []);
+  const ref = useLive(
+    async () => ({
+      schools: await db.schools.toArray(),
+      rubric: await currentRubric(),
+      directory: (await getMeta<Colleague[]>(db, 'directory')) ?? [],
+    }),
+    [],
+  );
+  const [team, setTeam] = useState<string[]>([]);
   const [school, setSchool] = useState('');
   const [kind, setKind] = useState<WalkthroughKind>('classroom');
   const [focus, setFocus] = useState<string[]>([]);
@@ -36,13 +45,17 @@ export function Start() {
   }
   const rubric = ref.rubric;
   const schoolId = school || ref.schools[0]!.id;
+  // Colleagues who work at the chosen school (or district-wide), not me.
+  const colleagues = ref.directory.filter(
+    (c) => c.id !== me?.id && c.grants.some((g) => g.role === 'district_admin' || g.school_id === schoolId),
+  );
 
   const start = async (e: Event) => {
     e.preventDefault();
     if (me === undefined) return;
     try {
       const id = uuidv7();
-      await saveWalkthrough(db, id, { school_id: schoolId, rubric_version_id: rubric.id, kind, date: today(), lead_id: me.id, team: [me.id], focus });
+      await saveWalkthrough(db, id, { school_id: schoolId, rubric_version_id: rubric.id, kind, date: today(), lead_id: me.id, team: [me.id, ...team.filter((t) => colleagues.some((c) => c.id === t))], focus });
       navigate(`/observe/new?walkthrough=${id}`, true);
     } catch (err) {
       setError(`Could not save on this device: ${String(err)}`);
@@ -76,6 +89,20 @@ export function Start() {
         <fieldset>
           <legend>Team</legend>
           <p class="muted">You lead this walkthrough ({me?.name ?? me?.email}). Team members score on their own devices.</p>
+          {colleagues.length === 0 ? (
+            <p class="muted">No colleagues at this school have reached this device yet; sync while connected to invite them.</p>
+          ) : (
+            colleagues.map((c) => (
+              <label key={c.id} class="choice">
+                <input
+                  type="checkbox"
+                  checked={team.includes(c.id)}
+                  onChange={(e) => setTeam(e.currentTarget.checked ? [...team, c.id] : team.filter((t) => t !== c.id))}
+                />
+                {c.name} <span class="muted">({[...new Set(c.grants.map((g) => g.role.replace('_', ' ')))].join(', ')})</span>
+              </label>
+            ))
+          )}
         </fieldset>
         <fieldset>
           <legend>Focus indicators (optional)</legend>

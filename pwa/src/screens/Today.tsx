@@ -31,6 +31,7 @@ export function Today({ user }: { user: SignedInUser }) {
           Start a walkthrough
         </button>
       </div>
+      <InstallHint />
       {data === undefined && <p aria-busy="true">Loading…</p>}
       {data?.empty && (
         <p class="notice">Nothing is on this device yet. It arrives with the first sync: connect to the network and press “Sync now”.</p>
@@ -160,5 +161,25 @@ function Account({ user }: { user: SignedInUser }) {
         Sign out
       </button>
     </section>
+  );
+}
+
+/**
+ * On an iPad or iPhone in Safari, installing to the home screen is the safest
+ * place for the app's data (Safari may clear a website's storage after weeks
+ * unused); Safari has no install prompt, so say how.
+ */
+function InstallHint() {
+  const ios = /iPad|iPhone|iPod/.test(navigator.userAgent) || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
+  const standalone = window.matchMedia?.('(display-mode: standalone)').matches || (navigator as { standalone?: boolean }).standalone === true;
+  const [hidden, setHidden] = useState(false);
+  if (!ios || standalone || hidden) return null;
+  return (
+    <p class="notice" role="note">
+      Install Walkthrough on this iPad: tap <strong>Share</strong>, then <strong>Add to Home Screen</strong>. Scores kept by the installed app are safest.{' '}
+      <button type="button" onClick={() => setHidden(true)}>
+        Not now
+      </button>
+    </p>
   );
 }

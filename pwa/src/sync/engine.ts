@@ -2,7 +2,7 @@
 // Plain TypeScript with no UI imports (STYLE.md, "The PWA"): Vitest drives it
 // against a fake server and fake-indexeddb.
 import { getMeta, refTable, setMeta, type OutboxEntry, type WalkthroughDB } from '../db/schema';
-import type { Change, PushResult, ServerRecord, SignedInUser, StoredSession } from '../db/types';
+import type { Change, Colleague, PushResult, ServerRecord, SignedInUser, StoredSession } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { defaultLock, type SyncLock } from './lock';
 
@@ -506,7 +506,20 @@ export class SyncEngine {
       if (!body.more) break;
       await renew();
     }
+    await this.#refreshDirectory();
     return n;
+  }
+
+  /** Keeps on the device the colleagues a lead may invite to a team; best effort. */
+  async #refreshDirectory(): Promise<void> {
+    try {
+      const res = await this.#authed('GET', '/api/v1/directory');
+      if (!res.ok) return;
+      const body = (await res.json()) as { items?: Colleague[] };
+      await setMeta(this.db, 'directory', body.items ?? []);
+    } catch {
+      // The directory is a convenience: the next sync tries again.
+    }
   }
 
   async #applyPulled(changes: ServerRecord[], cursor: string) {

@@ -128,7 +128,7 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
     await page.getByLabel('Tags (separated by commas)').fill('math talk, pairs');
     await page.locator(`.indicator[data-indicator="${first}"]`).scrollIntoViewIfNeeded();
     await shot(page, 'observe.png');
-    assert.equal(await pending(page), 2, 'the walkthrough and the observation wait in the outbox');
+    await waitPending(page, 2, 10_000); // the walkthrough and the observation wait in the outbox
   });
 
   test('2: after a browser restart with the server still down, the draft and the queued change are there', T, async () => {
@@ -137,7 +137,7 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto(server.base + '/');
     await page.getByRole('heading', { name: 'Today' }).waitFor();
-    assert.equal(await pending(page), 2);
+    await waitPending(page, 2, 10_000);
     await page.getByTestId('draft').first().click();
     await page.waitForURL(new RegExp(`/observe/${obsId}$`));
     for (const [key, level] of Object.entries(expected)) {
@@ -151,7 +151,7 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
     await shot(page, 'review.png');
     await page.getByRole('button', { name: 'Submit observation' }).click();
     await page.getByRole('heading', { name: 'Today' }).waitFor();
-    assert.equal(await pending(page), 2, 'submitting offline is one more edit of the same queued change');
+    await waitPending(page, 2, 10_000); // submitting offline is one more edit of the same queued change
   });
 
   test('3: with the server back on the same data, the change syncs exactly once with the right scores', T, async () => {

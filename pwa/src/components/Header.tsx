@@ -16,7 +16,11 @@ export function Header({ signedIn }: { signedIn: boolean }) {
       {signedIn && (
         <div class="sync-bar" aria-label="Sync status">
           <a href="/outbox" onClick={onLink} class="sync-counts" data-testid="sync-counts">
-            <span data-testid="pending-count">{sum?.pending ?? 0} pending</span>
+            {sum === undefined ? (
+              <span aria-busy="true">Counting…</span>
+            ) : (
+              <span data-testid="pending-count">{sum.pending} pending</span>
+            )}
             {(sum?.rejected ?? 0) > 0 && <span class="badge danger" data-testid="rejected-count">{sum!.rejected} rejected</span>}
             {(sum?.conflicts ?? 0) > 0 && <span class="badge danger" data-testid="conflict-count">{sum!.conflicts} conflicts</span>}
           </a>

@@ -45,31 +45,30 @@ func trendQuery(c *gin.Context) (trends.Query, error) {
 	return q, p.Err("the trend query is not valid")
 }
 
-func (s *Server) getTrends(c *gin.Context) {
+// trend reads the query and answers the trend, or the problem and false.
+func (s *Server) trend(c *gin.Context) (trends.Result, bool) {
 	q, err := trendQuery(c)
-	if err != nil {
-		s.fail(c, err)
-		return
+	if err == nil {
+		var res trends.Result
+		if res, err = s.trends.Trend(c.Request.Context(), principal(c), q); err == nil {
+			return res, true
+		}
 	}
-	res, err := s.trends.Trend(c.Request.Context(), principal(c), q)
-	if err != nil {
-		s.fail(c, err)
-		return
+	s.fail(c, err)
+	return trends.Result{}, false
+}
+
+func (s *Server) getTrends(c *gin.Context) {
+	if res, ok := s.trend(c); ok {
+		c.JSON(http.StatusOK, res)
 	}
-	c.JSON(http.StatusOK, res)
 }
 
 // getTrendsCSV answers the same cells as a CSV file: a header row, then one
 // row per cell (the district's rows after the schools'), suppression kept.
 func (s *Server) getTrendsCSV(c *gin.Context) {
-	q, err := trendQuery(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	res, err := s.trends.Trend(c.Request.Context(), principal(c), q)
-	if err != nil {
-		s.fail(c, err)
+	res, ok := s.trend(c)
+	if !ok {
 		return
 	}
 	levelSet := map[int]bool{}

@@ -46,13 +46,6 @@ type TrendRow struct {
 	N      int64
 }
 
-// TrendObservationRow is one bucket × group of observation counts.
-type TrendObservationRow struct {
-	Bucket time.Time
-	Group  []string
-	N      int64
-}
-
 func (q TrendQuery) where(db *gorm.DB, withIndicator bool) (*gorm.DB, error) {
 	db = db.Where("district_id = ? AND rubric_id = ?", q.DistrictID, q.RubricID)
 	col := "week_start"
@@ -134,15 +127,32 @@ func (s *Store) trendRead(ctx context.Context, fn func(db *gorm.DB) error) error
 
 func (s *Store) trendLevels(db *gorm.DB, q TrendQuery, bucket string, group []string) ([]TrendRow, error) {
 	db, _ = q.where(db.Table("rollups"), true)
-	sel, by := bucket+" AS bucket, level, SUM(n) AS n", bucket+", level"
+	return trendRows(db, q, bucket, group, true)
+}
+
+// trendRows sums n per bucket and group (and level, withLevel) and scans the
+// rows. Both dialects answer an aggregate of dates differently (a time or
+// text); anyTime reads either.
+func trendRows(db *gorm.DB, q TrendQuery, bucket string, group []string, withLevel bool) ([]TrendRow, error) {
+	var sel string
+	var by []string
 	if bucket == "" {
-		sel, by = "MIN(week_start) AS bucket, level, SUM(n) AS n", "level"
+		sel = "MIN(week_start) AS bucket"
+	} else {
+		sel, by = bucket+" AS bucket", []string{bucket}
 	}
+	if withLevel {
+		sel, by = sel+", level", append(by, "level")
+	}
+	sel += ", SUM(n) AS n"
 	for i, c := range group {
 		sel += fmt.Sprintf(", %s AS g%d", c, i)
-		by += ", " + c
+		by = append(by, c)
 	}
-	rows, err := db.Select(sel).Group(by).Rows()
+	if len(by) > 0 {
+		db = db.Group(strings.Join(by, ", "))
+	}
+	rows, err := db.Select(sel).Rows()
 	if err != nil {
 		return nil, translate(err, "trend")
 	}
@@ -151,7 +161,11 @@ func (s *Store) trendLevels(db *gorm.DB, q TrendQuery, bucket string, group []st
 	for rows.Next() {
 		r := TrendRow{Group: make([]string, len(group))}
 		var bucket any
-		dest := []any{&bucket, &r.Level, &r.N}
+		dest := []any{&bucket}
+		if withLevel {
+			dest = append(dest, &r.Level)
+		}
+		dest = append(dest, &r.N)
 		for i := range r.Group {
 			dest = append(dest, &r.Group[i])
 		}
@@ -169,9 +183,10 @@ func (s *Store) trendLevels(db *gorm.DB, q TrendQuery, bucket string, group []st
 	return out, translate(rows.Err(), "trend")
 }
 
-// TrendObservations counts observations per bucket and group; the group may
-// not include dimension or indicator (an observation has many).
-func (s *Store) TrendObservations(ctx context.Context, q TrendQuery) ([]TrendObservationRow, error) {
+// TrendObservations counts observations per bucket and group (Level is
+// unused); the group may not include dimension or indicator (an observation
+// has many).
+func (s *Store) TrendObservations(ctx context.Context, q TrendQuery) ([]TrendRow, error) {
 	bucket, group, err := q.columns()
 	if err != nil {
 		return nil, err
@@ -182,42 +197,7 @@ func (s *Store) TrendObservations(ctx context.Context, q TrendQuery) ([]TrendObs
 		}
 	}
 	db, _ := q.where(s.db.WithContext(ctx).Table("rollup_observations"), false)
-	sel, by := bucket+" AS bucket, SUM(n) AS n", bucket
-	if bucket == "" {
-		sel, by = "MIN(week_start) AS bucket, SUM(n) AS n", ""
-	}
-	for i, c := range group {
-		sel += fmt.Sprintf(", %s AS g%d", c, i)
-		by = strings.TrimPrefix(by+", "+c, ", ")
-	}
-	if by != "" {
-		db = db.Group(by)
-	}
-	rows, err := db.Select(sel).Rows()
-	if err != nil {
-		return nil, translate(err, "trend")
-	}
-	defer rows.Close()
-	var out []TrendObservationRow
-	for rows.Next() {
-		r := TrendObservationRow{Group: make([]string, len(group))}
-		var bucket any
-		dest := []any{&bucket, &r.N}
-		for i := range r.Group {
-			dest = append(dest, &r.Group[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, translate(err, "trend")
-		}
-		if b := anyTime(bucket); b != nil {
-			r.Bucket = dateOnly(*b)
-		}
-		if q.Whole {
-			r.Bucket = dateOnly(q.From)
-		}
-		out = append(out, r)
-	}
-	return out, translate(rows.Err(), "trend")
+	return trendRows(db, q, bucket, group, false)
 }
 
 // LatestPublishedRubric is the district's most recently published rubric.

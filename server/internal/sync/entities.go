@@ -13,6 +13,14 @@ import (
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+// one takes the single record a load by id found, if any.
+func one[T any](found []T, err error) (cur T, exists bool, _ error) {
+	if err != nil || len(found) == 0 {
+		return cur, false, err
+	}
+	return found[0], true, nil
+}
+
 // leaders may change any next step or walkthrough of their schools.
 var leaders = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal}
 
@@ -41,14 +49,11 @@ func orEmpty(xs []string) []string {
 }
 
 func (s *Service) applyWalkthrough(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	ws, err := tx.Walkthroughs(ctx, p.DistrictID(), []string{c.ID})
+	cur, exists, err := one(tx.Walkthroughs(ctx, p.DistrictID(), []string{c.ID}))
 	if err != nil {
 		return 0, err
 	}
-	exists := len(ws) == 1
-	var cur domain.Walkthrough
 	if exists {
-		cur = ws[0]
 		if cur.LeadID != p.User.ID && !p.IsAdmin() && !p.ScopeWith(leaders...).HasSchool(cur.SchoolID) {
 			return 0, forbidden("only the walkthrough's lead may change it")
 		}
@@ -129,14 +134,11 @@ func nextStepData(n domain.NextStep) NextStepData {
 }
 
 func (s *Service) applyNextStep(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	ns, err := tx.NextSteps(ctx, p.DistrictID(), []string{c.ID})
+	cur, exists, err := one(tx.NextSteps(ctx, p.DistrictID(), []string{c.ID}))
 	if err != nil {
 		return 0, err
 	}
-	exists := len(ns) == 1
-	var cur domain.NextStep
 	if exists {
-		cur = ns[0]
 		if cur.OwnerID != p.User.ID && !p.ScopeWith(leaders...).HasSchool(cur.SchoolID) && !s.leads(ctx, tx, p, cur.WalkthroughID) {
 			return 0, forbidden("only the owner, the walkthrough's lead or the school's leaders may change a next step")
 		}
@@ -224,14 +226,9 @@ func cycleFor(ctx context.Context, tx *store.Tx, p auth.Principal, cycleID, fiel
 }
 
 func (s *Service) applyActivity(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	as, err := tx.Activities(ctx, p.DistrictID(), []string{c.ID})
+	cur, exists, err := one(tx.Activities(ctx, p.DistrictID(), []string{c.ID}))
 	if err != nil {
 		return 0, err
-	}
-	exists := len(as) == 1
-	var cur domain.Activity
-	if exists {
-		cur = as[0]
 	}
 	if err := checkRev(c, exists, cur.Deleted, cur.Rev, func() *Record {
 		return &Record{Entity: EntityCycleActivity, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: activityData(cur)}
@@ -290,14 +287,9 @@ func followUpData(f domain.FollowUp) FollowUpData {
 }
 
 func (s *Service) applyFollowUp(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	fs, err := tx.FollowUps(ctx, p.DistrictID(), []string{c.ID})
+	cur, exists, err := one(tx.FollowUps(ctx, p.DistrictID(), []string{c.ID}))
 	if err != nil {
 		return 0, err
-	}
-	exists := len(fs) == 1
-	var cur domain.FollowUp
-	if exists {
-		cur = fs[0]
 	}
 	if err := checkRev(c, exists, cur.Deleted, cur.Rev, func() *Record {
 		return &Record{Entity: EntityFollowUp, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: followUpData(cur)}

@@ -60,14 +60,9 @@ func orEmptyScores(s []domain.Score) []domain.Score {
 }
 
 func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	found, err := tx.Observations(ctx, p.DistrictID(), []string{c.ID})
+	cur, exists, err := one(tx.Observations(ctx, p.DistrictID(), []string{c.ID}))
 	if err != nil {
 		return 0, err
-	}
-	exists := len(found) == 1
-	var cur domain.Observation
-	if exists {
-		cur = found[0]
 	}
 	if exists && cur.ObserverID != p.User.ID && !(c.Op == OpDelete && p.IsAdmin()) {
 		return 0, forbidden("only the observer who made an observation may change it")

@@ -225,28 +225,37 @@ func cycleFor(ctx context.Context, tx *store.Tx, p auth.Principal, cycleID, fiel
 	return c, runs, nil
 }
 
+// cycleChange reads a change to a record that lives in a cycle of support
+// (an activity or a follow-up): it checks the revision, decodes the data
+// into data (whose cycle id is at cycleID), keeps the record in its cycle,
+// and returns the cycle and whether the caller runs it.
+func cycleChange(ctx context.Context, tx *store.Tx, p auth.Principal, c Change, exists, deleted bool, rev int64, curCycle string,
+	current func() *Record, data any, cycleID *string) (domain.Cycle, bool, error) {
+	if err := checkRev(c, exists, deleted, rev, current); err != nil {
+		return domain.Cycle{}, false, err
+	}
+	if c.Op == OpUpsert {
+		if err := decodeData(c.Data, data); err != nil {
+			return domain.Cycle{}, false, err
+		}
+	} else {
+		*cycleID = curCycle
+	}
+	if exists && *cycleID != curCycle {
+		return domain.Cycle{}, false, rejected("data.cycle_id", "a record stays in the cycle it was made in")
+	}
+	return cycleFor(ctx, tx, p, *cycleID, "data.cycle_id")
+}
+
 func (s *Service) applyActivity(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
 	cur, exists, err := one(tx.Activities(ctx, p.DistrictID(), []string{c.ID}))
 	if err != nil {
 		return 0, err
 	}
-	if err := checkRev(c, exists, cur.Deleted, cur.Rev, func() *Record {
-		return &Record{Entity: EntityCycleActivity, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: activityData(cur)}
-	}); err != nil {
-		return 0, err
-	}
 	var d ActivityData
-	if c.Op == OpUpsert {
-		if err := decodeData(c.Data, &d); err != nil {
-			return 0, err
-		}
-	} else {
-		d.CycleID = cur.CycleID
-	}
-	if exists && d.CycleID != cur.CycleID {
-		return 0, rejected("data.cycle_id", "an activity stays in its cycle")
-	}
-	cy, runs, err := cycleFor(ctx, tx, p, d.CycleID, "data.cycle_id")
+	cy, runs, err := cycleChange(ctx, tx, p, c, exists, cur.Deleted, cur.Rev, cur.CycleID, func() *Record {
+		return &Record{Entity: EntityCycleActivity, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: activityData(cur)}
+	}, &d, &d.CycleID)
 	if err != nil {
 		return 0, err
 	}
@@ -291,23 +300,10 @@ func (s *Service) applyFollowUp(ctx context.Context, tx *store.Tx, p auth.Princi
 	if err != nil {
 		return 0, err
 	}
-	if err := checkRev(c, exists, cur.Deleted, cur.Rev, func() *Record {
-		return &Record{Entity: EntityFollowUp, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: followUpData(cur)}
-	}); err != nil {
-		return 0, err
-	}
 	var d FollowUpData
-	if c.Op == OpUpsert {
-		if err := decodeData(c.Data, &d); err != nil {
-			return 0, err
-		}
-	} else {
-		d.CycleID = cur.CycleID
-	}
-	if exists && d.CycleID != cur.CycleID {
-		return 0, rejected("data.cycle_id", "a follow-up stays in its cycle")
-	}
-	cy, runs, err := cycleFor(ctx, tx, p, d.CycleID, "data.cycle_id")
+	cy, runs, err := cycleChange(ctx, tx, p, c, exists, cur.Deleted, cur.Rev, cur.CycleID, func() *Record {
+		return &Record{Entity: EntityFollowUp, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: followUpData(cur)}
+	}, &d, &d.CycleID)
 	if err != nil {
 		return 0, err
 	}

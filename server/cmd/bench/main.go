@@ -32,10 +32,15 @@ func main() {
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	admin := fs.String("database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server to create the benchmark database on")
-	sizes := fs.String("scores", "1000000,5000000", "score rows at each measured size, ascending")
+	sizes := fs.String("scores", "1000000,5000000", "score rows at each measured trend size, ascending")
 	schools := fs.Int("schools", 300, "schools in the district")
 	weeks := fs.Int("weeks", 40, "school weeks of data")
+	supervised := fs.Int("supervised", 25, "schools of the principal supervisor whose dashboard is timed")
 	runs := fs.Int("runs", 30, "repetitions of each query")
+	ingest := fs.Int("ingest", 6000, "observations (15 scores each) pushed over HTTP; 0 skips ingest, replay and pull")
+	devices := fs.Int("devices", 8, "devices pushing at once during ingest")
+	coachSchools := fs.Int("coach-schools", 10, "schools of the coach who pushes and pulls")
+	soak := fs.Duration("soak", 0, "also run the soak: 50 devices syncing for this long (e.g. 10m); 0 skips it")
 	out := fs.String("out", "docs/benchmarks.md", "file the table is written to (empty: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -77,44 +82,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	start := time.Date(2025, 8, 18, 0, 0, 0, 0, time.UTC)
-	from, to := start, start.AddDate(0, 0, 7**weeks)
 	var figures []bench.Figure
-	loaded, perWeekDone := int64(0), 0
-	for _, f := range strings.Split(*sizes, ",") {
-		target, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
-		if err != nil {
-			return fmt.Errorf("scores: %w", err)
-		}
-		perWeek := int((target + int64(*schools**weeks*15) - 1) / int64(*schools**weeks*15))
-		if add := perWeek - perWeekDone; add > 0 {
-			fmt.Fprintf(stdout, "loading %d more observations per school and week by COPY…\n", add)
-			n, secs, err := d.LoadByCopy(ctx, db, start, *weeks, add, uint64(perWeekDone))
-			if err != nil {
-				return err
-			}
-			loaded, perWeekDone = loaded+n, perWeek
-			figures = append(figures, bench.Figure{What: "raw COPY of score rows (pgx CopyFrom)", Data: fmt.Sprintf("%d rows", n),
-				Figure: fmt.Sprintf("%.0f rows/s", float64(n)/secs), Ratio: "reference"})
-			began := time.Now()
-			if err := d.BuildRollups(ctx, db); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "rollups rebuilt in %s\n", time.Since(began).Round(time.Millisecond))
-		}
-		byWeek, heat, cells, err := d.TrendLatencies(ctx, s, from, to, *runs)
+	if *ingest > 0 || *soak > 0 {
+		fs, err := serverFigures(ctx, stdout, d, s, db, u.String(), *ingest, *devices, *coachSchools, *soak)
 		if err != nil {
 			return err
 		}
-		data := fmt.Sprintf("%d scores, %d schools, %d weeks", loaded, *schools, *weeks)
-		figures = append(figures,
-			bench.Figure{What: fmt.Sprintf("trend: school year by week, by school × dimension (%d cells)", cells), Data: data,
-				Figure: fmt.Sprintf("p50 %s, p95 %s", ms(byWeek.P50), ms(byWeek.P95)), Ratio: fmt.Sprintf("p95 / 50 ms target = %.2f", float64(byWeek.P95)/float64(50*time.Millisecond))},
-			bench.Figure{What: "heat map: school × dimension over the year", Data: data,
-				Figure: fmt.Sprintf("p50 %s, p95 %s", ms(heat.P50), ms(heat.P95)), Ratio: fmt.Sprintf("p95 / 50 ms target = %.2f", float64(heat.P95)/float64(50*time.Millisecond))},
-		)
-		fmt.Fprintf(stdout, "%s: by week p50 %s p95 %s; heat map p50 %s p95 %s\n", data, ms(byWeek.P50), ms(byWeek.P95), ms(heat.P50), ms(heat.P95))
+		figures = append(figures, fs...)
 	}
+	fs2, err := trendFigures(ctx, stdout, d, s, db, *sizes, *schools, *weeks, *supervised, *runs)
+	if err != nil {
+		return err
+	}
+	figures = append(figures, fs2...)
 	table := render(figures)
 	fmt.Fprint(stdout, table)
 	if *out != "" {
@@ -123,15 +103,147 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// serverFigures runs the real server on the benchmark database and
+// measures ingest, replay and a new device's snapshot against it, then the
+// raw COPY of the same score rows; and the soak when asked.
+func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *store.Store, db *pgx.Conn, dbURL string,
+	observations, devices, coachSchools int, soak time.Duration) ([]bench.Figure, error) {
+	dir, err := os.MkdirTemp("", "walkthrough-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintln(stdout, "building the server…")
+	bin, err := bench.BuildBinary(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	coach, err := d.AddCoach(ctx, s, coachSchools)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := bench.StartServer(ctx, bin, dbURL, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	var figures []bench.Figure
+	if observations > 0 {
+		fmt.Fprintf(stdout, "pushing %d observations from %d devices, twice…\n", observations, devices)
+		in, err := bench.RunIngest(ctx, srv.BaseURL, coach, observations, devices)
+		if err != nil {
+			return nil, err
+		}
+		_, peak, err := srv.Memory()
+		if err != nil {
+			return nil, err
+		}
+		snap, err := bench.PullSnapshot(ctx, srv.BaseURL, coach)
+		if err != nil {
+			return nil, err
+		}
+		rows, secs, err := bench.CopyReference(ctx, db, coach)
+		if err != nil {
+			return nil, err
+		}
+		f := in.First
+		copyRate := float64(rows) / secs
+		scoreRate := float64(f.Scores) / f.Elapsed.Seconds()
+		data := fmt.Sprintf("%d observations × 15 scores with evidence, %d devices, batches of 200", f.Observations, devices)
+		figures = append(figures,
+			bench.Figure{What: "raw COPY of the same score rows into a table of the same shape (pgx CopyFrom)", Data: fmt.Sprintf("%d rows", rows),
+				Figure: fmt.Sprintf("%.0f rows/s", copyRate), Ratio: "reference"},
+			bench.Figure{What: "ingest: push over HTTP to the real server, end to end", Data: data,
+				Figure: fmt.Sprintf("%.0f observations/s, %.0f score rows/s", float64(f.Observations)/f.Elapsed.Seconds(), scoreRate),
+				Ratio:  fmt.Sprintf("ingest is %.0f%% of raw COPY", 100*scoreRate/copyRate)},
+			bench.Figure{What: "push latency (a batch of 200)", Data: data,
+				Figure: fmt.Sprintf("p50 %s, p95 %s, p99 %s", ms(f.Latency(0.5)), ms(f.Latency(0.95)), ms(f.Latency(0.99))), Ratio: ""},
+			bench.Figure{What: "replay: the same pushes again, every answer a duplicate", Data: data,
+				Figure: fmt.Sprintf("%s, first pass %s", in.Second.Elapsed.Round(time.Millisecond), f.Elapsed.Round(time.Millisecond)),
+				Ratio:  fmt.Sprintf("%.1f× faster than the first pass (bar 3×)", f.Elapsed.Seconds()/in.Second.Elapsed.Seconds())},
+			bench.Figure{What: "server's peak resident memory (VmHWM) after ingest and replay", Data: data,
+				Figure: fmt.Sprintf("%.0f MiB", float64(peak)/(1<<20)), Ratio: ""},
+			bench.Figure{What: "pull: a new device's full snapshot for a coach", Data: fmt.Sprintf("coach at %d of %d schools, %d records in %d pages", coachSchools, len(d.Schools), snap.Records, snap.Pages),
+				Figure: fmt.Sprintf("%s, %.1f MiB", snap.Elapsed.Round(time.Millisecond), float64(snap.Bytes)/(1<<20)), Ratio: ""},
+		)
+		fmt.Fprintf(stdout, "ingest: %s\nreplay: %s\n", f, in.Second)
+	}
+	if soak > 0 {
+		fmt.Fprintf(stdout, "soak: 50 devices for %s…\n", soak)
+		r, err := bench.Soak(ctx, srv, coach, 50, soak)
+		if err != nil {
+			return nil, err
+		}
+		figures = append(figures, bench.Figure{What: "soak: devices pushing and pulling", Data: fmt.Sprintf("50 devices for %s, %d observations", soak, r.Observations),
+			Figure: fmt.Sprintf("%d errors, %d lost, %d duplicated; memory %.0f MiB after the first minute, %.0f MiB at the end", r.Errors, r.Lost, r.Duplicated,
+				float64(r.RSSStart)/(1<<20), float64(r.RSSEnd)/(1<<20)),
+			Ratio: fmt.Sprintf("memory end / start = %.2f", float64(r.RSSEnd)/float64(r.RSSStart))})
+	}
+	return figures, nil
+}
+
+// trendFigures loads the district to each size by COPY and times the
+// dashboard's queries for a principal supervisor and for the district.
+func trendFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *store.Store, db *pgx.Conn, sizes string, schools, weeks, supervised, runs int) ([]bench.Figure, error) {
+	start := time.Date(2025, 8, 18, 0, 0, 0, 0, time.UTC)
+	from, to := start, start.AddDate(0, 0, 7*weeks)
+	var figures []bench.Figure
+	loaded, perWeekDone := int64(0), 0
+	for _, f := range strings.Split(sizes, ",") {
+		target, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("scores: %w", err)
+		}
+		perWeek := int((target + int64(schools*weeks*15) - 1) / int64(schools*weeks*15))
+		if add := perWeek - perWeekDone; add > 0 {
+			fmt.Fprintf(stdout, "loading %d more observations per school and week by COPY…\n", add)
+			n, secs, err := d.LoadByCopy(ctx, db, start, weeks, add, uint64(perWeekDone))
+			if err != nil {
+				return nil, err
+			}
+			loaded, perWeekDone = loaded+n, perWeek
+			figures = append(figures, bench.Figure{What: "raw COPY of score rows (pgx CopyFrom)", Data: fmt.Sprintf("%d rows", n),
+				Figure: fmt.Sprintf("%.0f rows/s", float64(n)/secs), Ratio: "reference"})
+			began := time.Now()
+			if err := d.BuildRollups(ctx, db); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(stdout, "rollups rebuilt in %s\n", time.Since(began).Round(time.Millisecond))
+		}
+		for _, who := range []struct {
+			name string
+			n    int
+		}{{fmt.Sprintf("a principal supervisor of %d schools", supervised), supervised}, {fmt.Sprintf("the district administrator, all %d schools", schools), 0}} {
+			byWeek, heat, cells, err := d.TrendLatencies(ctx, s, d.Reader(who.n), from, to, runs)
+			if err != nil {
+				return nil, err
+			}
+			data := fmt.Sprintf("%d scores, %d schools, %d weeks", loaded, schools, weeks)
+			figures = append(figures,
+				bench.Figure{What: fmt.Sprintf("trend for %s: school year by week, by school × dimension, with the district's line (%d cells)", who.name, cells), Data: data,
+					Figure: fmt.Sprintf("p50 %s, p95 %s", ms(byWeek.P50), ms(byWeek.P95)), Ratio: target50(byWeek.P95)},
+				bench.Figure{What: fmt.Sprintf("heat map for %s: school × dimension over the year", who.name), Data: data,
+					Figure: fmt.Sprintf("p50 %s, p95 %s", ms(heat.P50), ms(heat.P95)), Ratio: target50(heat.P95)},
+			)
+			fmt.Fprintf(stdout, "%s, %s: by week p50 %s p95 %s; heat map p50 %s p95 %s\n", data, who.name, ms(byWeek.P50), ms(byWeek.P95), ms(heat.P50), ms(heat.P95))
+		}
+	}
+	return figures, nil
+}
+
+func target50(p95 time.Duration) string {
+	return fmt.Sprintf("p95 / 50 ms target = %.2f", float64(p95)/float64(50*time.Millisecond))
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
 func render(fs []bench.Figure) string {
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\nMeasured by `make bench` (`go run ./server/cmd/bench`) on PostgreSQL on this machine, every figure and its reference in the same run.\n\n")
-	fmt.Fprintf(&b, "Date: %s. Cores: %d.\n\n", time.Now().UTC().Format("2006-01-02"), runtime.NumCPU())
-	b.WriteString("| what | how much data | figure | ratio |\n| --- | --- | --- | --- |\n")
+	date, cores := time.Now().UTC().Format("2006-01-02"), runtime.NumCPU()
+	b.WriteString("| what | how much data | figure | ratio | date | cores |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, f := range fs {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", f.What, f.Data, f.Figure, f.Ratio)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d |\n", f.What, f.Data, f.Figure, f.Ratio, date, cores)
 	}
 	b.WriteString("\nReproduce: `make bench` (PostgreSQL at 127.0.0.1:5432; flags: `go run ./server/cmd/bench -h`).\n")
 	return b.String()

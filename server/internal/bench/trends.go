@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -139,16 +140,31 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		        o.grade_band, o.subject, o.kind, count(*)
 		 FROM observations o WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL
 		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
+		`DELETE FROM dimension_rollups WHERE district_id = $1`,
+		`INSERT INTO dimension_rollups (district_id, rubric_id, scope, dimension_key, period_start, week_start, month_start, level, n)
+		 SELECT district_id, rubric_id, COALESCE(school_id::text, 'district'), dimension_key, period_start, week_start, month_start, level, SUM(n)
+		 FROM rollups WHERE district_id = $1
+		 GROUP BY GROUPING SETS ((district_id, rubric_id, school_id, dimension_key, period_start, week_start, month_start, level),
+		                         (district_id, rubric_id, dimension_key, period_start, week_start, month_start, level))`,
+		`INSERT INTO dimension_rollups (district_id, rubric_id, scope, dimension_key, period_start, week_start, month_start, level, n)
+		 SELECT o.district_id, $2::uuid, COALESCE(o.school_id::text, 'district'), i.dimension_key, ` + period + `,
+		        date_trunc('week', ` + period + `)::date, date_trunc('month', ` + period + `)::date, -1, COUNT(DISTINCT o.id)
+		 FROM scores s JOIN observations o ON o.id = s.observation_id
+		 JOIN rubric_indicators i ON i.rubric_version_id = s.rubric_version_id AND i.key = s.indicator_key
+		 WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL AND s.level IS NOT NULL
+		 GROUP BY GROUPING SETS ((o.district_id, o.school_id, i.dimension_key, ` + period + `), (o.district_id, i.dimension_key, ` + period + `))`,
 		`ANALYZE rollups`,
 		`ANALYZE rollup_observations`,
+		`ANALYZE dimension_rollups`,
 	}
-	for i, q := range stmts {
-		args := []any{d.ID, d.RubricID}
-		if i < 2 {
-			args = args[:1]
-		}
-		if i >= 4 {
-			args = nil
+	for _, q := range stmts {
+		var args []any
+		switch {
+		case strings.HasPrefix(q, "ANALYZE"):
+		case strings.Contains(q, "$2"):
+			args = []any{d.ID, d.RubricID}
+		default:
+			args = []any{d.ID}
 		}
 		if _, err := conn.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("rollups: %w", err)
@@ -173,12 +189,24 @@ func measure(runs int, fn func() error) (Latency, error) {
 	return Latency{P50: ds[len(ds)/2], P95: ds[(len(ds)*95+99)/100-1]}, nil
 }
 
-// TrendLatencies times the two dashboard queries as a district
-// administrator: a school year by week grouped by school and dimension, and
-// the school × dimension heat map over the same range.
-func (d *District) TrendLatencies(ctx context.Context, s *store.Store, from, to time.Time, runs int) (byWeek, heatMap Latency, cells int, err error) {
+// Reader is who asks for a trend: a principal supervisor over some of the
+// district's schools, or the district administrator over all of them.
+func (d *District) Reader(supervisedSchools int) auth.Principal {
+	if supervisedSchools <= 0 || supervisedSchools >= len(d.Schools) {
+		return auth.SystemPrincipal(d.ID)
+	}
+	u := domain.User{ID: domain.NewID(), DistrictID: d.ID, Active: true}
+	for _, sc := range d.Schools[:supervisedSchools] {
+		u.Grants = append(u.Grants, domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: sc})
+	}
+	return auth.Principal{User: u}
+}
+
+// TrendLatencies times the two dashboard queries for the reader: a school
+// year by week grouped by school and dimension (with the district's line),
+// and the school × dimension heat map over the same range.
+func (d *District) TrendLatencies(ctx context.Context, s *store.Store, p auth.Principal, from, to time.Time, runs int) (byWeek, heatMap Latency, cells int, err error) {
 	svc := trends.NewService(s)
-	p := auth.SystemPrincipal(d.ID)
 	q := trends.Query{From: from, To: to, Bucket: "week", Group: []string{"school", "dimension"}}
 	byWeek, err = measure(runs, func() error {
 		r, err := svc.Trend(ctx, p, q)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
@@ -33,10 +34,14 @@ func CheckLocal(baseURL string) error {
 
 // Session is a signed-in client of one server.
 type Session struct {
-	client  *http.Client
-	baseURL string
-	token   string
+	client   *http.Client
+	baseURL  string
+	token    string
+	received atomic.Int64 // response bytes read
 }
+
+// Received is the number of response bytes the session has read.
+func (s *Session) Received() int64 { return s.received.Load() }
 
 // SignIn signs in with email and password.
 func SignIn(ctx context.Context, client *http.Client, baseURL, email, password string) (*Session, error) {
@@ -82,13 +87,14 @@ func (s *Session) Snapshot(ctx context.Context) (Snapshot, error) {
 	var teachers []Teacher
 	var rubric Rubric
 	var newest sync.RubricVersionData
+	pages, records := 0, 0
 	cursor := ""
 	for {
-		var page pullPage
-		q := url.Values{"limit": {fmt.Sprint(sync.MaxPullLimit)}, "cursor": {cursor}}
-		if err := s.do(ctx, http.MethodGet, "/api/v1/sync/pull?"+q.Encode(), nil, &page); err != nil {
-			return Snapshot{}, fmt.Errorf("loadgen: pull: %w", err)
+		page, err := s.page(ctx, cursor)
+		if err != nil {
+			return Snapshot{}, err
 		}
+		pages, records = pages+1, records+len(page.Changes)
 		for _, r := range page.Changes {
 			if r.Deleted {
 				continue
@@ -130,7 +136,7 @@ func (s *Session) Snapshot(ctx context.Context) (Snapshot, error) {
 			break
 		}
 	}
-	snap := Snapshot{Schools: order, Rubric: rubric}
+	snap := Snapshot{Schools: order, Rubric: rubric, Records: records, Pages: pages}
 	for _, t := range teachers {
 		if schools[t.SchoolID] {
 			snap.Teachers = append(snap.Teachers, t)
@@ -147,6 +153,45 @@ func newerRubric(a, b sync.RubricVersionData) bool {
 		return false
 	}
 	return a.PublishedAt.After(*b.PublishedAt)
+}
+
+// Pull asks for one page of changes after cursor, as a device's sync loop
+// does after it pushes, and answers how many records came and where to go
+// on from.
+func (s *Session) Pull(ctx context.Context, cursor string) (records int, next string, more bool, err error) {
+	page, err := s.page(ctx, cursor)
+	if err != nil {
+		return 0, cursor, false, err
+	}
+	return len(page.Changes), page.Cursor, page.More, nil
+}
+
+// PulledIDs pulls from the empty cursor to the end and counts the live
+// records of the entity by id: each must come once.
+func (s *Session) PulledIDs(ctx context.Context, entity string) (map[string]int, error) {
+	out := map[string]int{}
+	for cursor, more := "", true; more; {
+		page, err := s.page(ctx, cursor)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.Changes {
+			if r.Entity == entity && !r.Deleted {
+				out[r.ID]++
+			}
+		}
+		cursor, more = page.Cursor, page.More
+	}
+	return out, nil
+}
+
+func (s *Session) page(ctx context.Context, cursor string) (pullPage, error) {
+	var page pullPage
+	q := url.Values{"limit": {fmt.Sprint(sync.MaxPullLimit)}, "cursor": {cursor}}
+	if err := s.do(ctx, http.MethodGet, "/api/v1/sync/pull?"+q.Encode(), nil, &page); err != nil {
+		return pullPage{}, fmt.Errorf("loadgen: pull: %w", err)
+	}
+	return page, nil
 }
 
 // Push sends one push request once, with no retry, and returns the
@@ -214,6 +259,7 @@ func (s *Session) do(ctx context.Context, method, path string, body []byte, out 
 	if err != nil {
 		return err
 	}
+	s.received.Add(int64(len(raw)))
 	if resp.StatusCode != http.StatusOK {
 		if len(raw) > 500 {
 			raw = raw[:500]

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -40,17 +41,30 @@ type Day struct {
 
 // Report counts the answers to one pass.
 type Report struct {
-	Observations int            // observations sent
-	Batches      int            // pushes made
-	Bytes        int64          // request bodies sent
-	Applied      int            // changes answered applied
-	Duplicate    int            // changes answered duplicate
-	Other        int            // changes answered anything else
-	Others       map[string]int // the other answers by status
-	FirstProblem string         // the first other answer, to say why
-	Retries      int            // pushes sent again after a network error or a 5xx
-	Setup        time.Duration  // signing in and pulling the snapshot
-	Elapsed      time.Duration  // pushing every batch
+	Observations int             // observations sent
+	Batches      int             // pushes made
+	Bytes        int64           // request bodies sent
+	Applied      int             // changes answered applied
+	Duplicate    int             // changes answered duplicate
+	Other        int             // changes answered anything else
+	Others       map[string]int  // the other answers by status
+	FirstProblem string          // the first other answer, to say why
+	Retries      int             // pushes sent again after a network error or a 5xx
+	Setup        time.Duration   // signing in and pulling the snapshot
+	Elapsed      time.Duration   // pushing every batch
+	Scores       int             // score rows the observations carry
+	Latencies    []time.Duration // each push's round trip, in the order answered
+}
+
+// Latency is the q-th quantile (0 to 1) of the push round trips.
+func (r Report) Latency(q float64) time.Duration {
+	if len(r.Latencies) == 0 {
+		return 0
+	}
+	ds := slices.Clone(r.Latencies)
+	slices.Sort(ds)
+	i := int(math.Ceil(q*float64(len(ds)))) - 1
+	return ds[min(max(i, 0), len(ds)-1)]
 }
 
 // String is the report on a few lines.
@@ -160,6 +174,8 @@ type Snapshot struct {
 	Schools  []string
 	Teachers []Teacher
 	Rubric   Rubric
+	Records  int // records the pull answered, tombstones included
+	Pages    int // pull requests it took
 }
 
 // Teacher is a teacher the caller may observe.
@@ -270,9 +286,12 @@ func (p Plan) Send(ctx context.Context, s *Session, devices int) (Report, error)
 				if b.Device%devices != dev {
 					continue
 				}
+				began := time.Now()
 				res, retries, err := s.pushBody(ctx, b.Body)
+				took := time.Since(began)
 				mu.Lock()
 				r.Retries += retries
+				r.Latencies = append(r.Latencies, took)
 				if err == nil && len(res.Results) != len(b.Request.Changes) {
 					err = fmt.Errorf("loadgen: %d results for %d changes", len(res.Results), len(b.Request.Changes))
 				}
@@ -284,6 +303,9 @@ func (p Plan) Send(ctx context.Context, s *Session, devices int) (Report, error)
 					return
 				}
 				r.Bytes += int64(len(b.Body))
+				for _, n := range b.Scores {
+					r.Scores += n
+				}
 				for i, x := range res.Results {
 					switch x.Status {
 					case sync.StatusApplied:

@@ -46,6 +46,10 @@ func (tx *Tx) AppendChanges(ctx context.Context, cs []Change) error {
 	if len(cs) == 0 {
 		return nil
 	}
+	if tx.pending != nil {
+		tx.pending.changes = append(tx.pending.changes, cs...)
+		return nil
+	}
 	if tx.dialect == Postgres {
 		if err := tx.db.Exec("SELECT pg_advisory_xact_lock(7001, hashtext(?))", cs[0].DistrictID).Error; err != nil {
 			return translate(err, "change log lock")

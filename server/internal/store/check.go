@@ -13,7 +13,7 @@ func (s *Store) TableCounts(ctx context.Context, districtID string) (map[string]
 	out := map[string]int64{}
 	db := s.db.WithContext(ctx)
 	for _, t := range []string{"schools", "teachers", "users", "role_grants", "rubric_versions", "walkthroughs", "walkthrough_members",
-		"observations", "scores", "cycles", "cycle_activities", "follow_ups", "next_steps", "change_log", "rollups", "rollup_observations", "audit_log"} {
+		"observations", "scores", "cycles", "cycle_activities", "follow_ups", "next_steps", "change_log", "rollups", "rollup_observations", "dimension_rollups", "audit_log"} {
 		var n int64
 		if err := db.Table(t).Where("district_id = ?", districtID).Count(&n).Error; err != nil {
 			return nil, translate(err, t)
@@ -101,6 +101,31 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 	for k, n := range gotObs {
 		if n != 0 {
 			return fmt.Errorf("observation rollup %+v: maintained %d, recomputed 0", k, n)
+		}
+	}
+	type dimRow struct {
+		RubricID, Scope, DimensionKey string
+		PeriodStart                   time.Time
+		Level                         int
+		N                             int64
+	}
+	var haveDims []dimRow
+	if err := tx.db.Table("dimension_rollups").Where("district_id = ?", districtID).Find(&haveDims).Error; err != nil {
+		return translate(err, "rollup")
+	}
+	gotDims := map[dimKey]int64{}
+	for _, h := range haveDims {
+		gotDims[dimKey{districtID, h.RubricID, h.Scope, h.DimensionKey, dateOnly(h.PeriodStart.UTC()), h.Level}] = h.N
+	}
+	for k, n := range want.dims {
+		if gotDims[k] != n {
+			return fmt.Errorf("dimension rollup %+v: maintained %d, recomputed %d", k, gotDims[k], n)
+		}
+		delete(gotDims, k)
+	}
+	for k, n := range gotDims {
+		if n != 0 {
+			return fmt.Errorf("dimension rollup %+v: maintained %d, recomputed 0", k, n)
 		}
 	}
 	return nil

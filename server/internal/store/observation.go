@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"sort"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -101,6 +100,7 @@ func (tx *Tx) PutObservation(ctx context.Context, o domain.Observation) error {
 	}
 	var deltas rollupDeltas
 	old, err := tx.Observation(ctx, o.DistrictID, o.ID)
+	existed := err == nil
 	switch domain.ErrorCode(err) {
 	case "":
 		if err := tx.addContribution(ctx, &deltas, old, -1); err != nil {
@@ -131,8 +131,10 @@ func (tx *Tx) PutObservation(ctx context.Context, o domain.Observation) error {
 	if err != nil {
 		return translate(err, "observation")
 	}
-	if err := tx.db.Where("observation_id = ?", o.ID).Delete(&scoreRow{}).Error; err != nil {
-		return translate(err, "score")
+	if existed {
+		if err := tx.db.Where("observation_id = ?", o.ID).Delete(&scoreRow{}).Error; err != nil {
+			return translate(err, "score")
+		}
 	}
 	if len(o.Scores) > 0 {
 		scores := make([]scoreRow, len(o.Scores))
@@ -190,139 +192,6 @@ func (tx *Tx) location(ctx context.Context, districtID string) (*time.Location, 
 	loc := d.Location()
 	tx.cache.setLocation(districtID, loc)
 	return loc, nil
-}
-
-// rollupKey is one rollup cell and level.
-type rollupKey struct {
-	districtID, schoolID, rubricID, dimensionKey, indicatorKey string
-	period                                                     time.Time
-	gradeBand, subject, kind                                   string
-	level                                                      int
-}
-
-// obsKey is one observation-count cell.
-type obsKey struct {
-	districtID, schoolID, rubricID string
-	period                         time.Time
-	gradeBand, subject, kind       string
-}
-
-type rollupDeltas struct {
-	levels map[rollupKey]int64
-	obs    map[obsKey]int64
-}
-
-// addContribution adds sign times o's contribution to the rollups: nothing
-// unless o is submitted and not deleted.
-func (tx *Tx) addContribution(ctx context.Context, d *rollupDeltas, o domain.Observation, sign int64) error {
-	if o.Status != domain.ObservationSubmitted || o.Deleted {
-		return nil
-	}
-	sh, err := tx.rubricShape(o.RubricVersionID)
-	if err != nil {
-		return err
-	}
-	loc, err := tx.location(ctx, o.DistrictID)
-	if err != nil {
-		return err
-	}
-	if d.levels == nil {
-		d.levels, d.obs = map[rollupKey]int64{}, map[obsKey]int64{}
-	}
-	period := domain.PeriodStart(o.StartedAt, loc)
-	band := domain.GradeBand(o.Grade)
-	d.obs[obsKey{o.DistrictID, o.SchoolID, sh.rubricID, period, band, o.Subject, string(o.Kind)}] += sign
-	for _, s := range o.Scores {
-		if s.Level == nil {
-			continue
-		}
-		k := rollupKey{o.DistrictID, o.SchoolID, sh.rubricID, sh.dimension[s.IndicatorKey], s.IndicatorKey, period, band, o.Subject, string(o.Kind), *s.Level}
-		d.levels[k] += sign
-	}
-	return nil
-}
-
-// applyRollups adds the deltas to the rollup tables and removes cells that
-// fall to zero. Keys are applied in a fixed order so that concurrent
-// transactions take row locks in the same order and cannot deadlock.
-func (tx *Tx) applyRollups(d rollupDeltas) error {
-	lk := make([]rollupKey, 0, len(d.levels))
-	for k, n := range d.levels {
-		if n != 0 {
-			lk = append(lk, k)
-		}
-	}
-	sort.Slice(lk, func(i, j int) bool { return lessRollup(lk[i], lk[j]) })
-	for _, k := range lk {
-		err := tx.db.Exec(`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start, grade_band, subject, kind, level, n)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (district_id, rubric_id, period_start, school_id, dimension_key, indicator_key, grade_band, subject, kind, level)
-			DO UPDATE SET n = rollups.n + excluded.n`,
-			k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.period, weekOf(k.period), domain.MonthStart(k.period),
-			k.gradeBand, k.subject, k.kind, k.level, d.levels[k]).Error
-		if err != nil {
-			return translate(err, "rollup")
-		}
-		if d.levels[k] < 0 {
-			err := tx.db.Exec(`DELETE FROM rollups WHERE district_id = ? AND rubric_id = ? AND period_start = ? AND school_id = ?
-				AND dimension_key = ? AND indicator_key = ? AND grade_band = ? AND subject = ? AND kind = ? AND level = ? AND n = 0`,
-				k.districtID, k.rubricID, k.period, k.schoolID, k.dimensionKey, k.indicatorKey, k.gradeBand, k.subject, k.kind, k.level).Error
-			if err != nil {
-				return translate(err, "rollup")
-			}
-		}
-	}
-	ok := make([]obsKey, 0, len(d.obs))
-	for k, n := range d.obs {
-		if n != 0 {
-			ok = append(ok, k)
-		}
-	}
-	sort.Slice(ok, func(i, j int) bool { return lessObs(ok[i], ok[j]) })
-	for _, k := range ok {
-		err := tx.db.Exec(`INSERT INTO rollup_observations (district_id, school_id, rubric_id, period_start, week_start, month_start, grade_band, subject, kind, n)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (district_id, rubric_id, period_start, school_id, grade_band, subject, kind)
-			DO UPDATE SET n = rollup_observations.n + excluded.n`,
-			k.districtID, k.schoolID, k.rubricID, k.period, weekOf(k.period), domain.MonthStart(k.period), k.gradeBand, k.subject, k.kind, d.obs[k]).Error
-		if err != nil {
-			return translate(err, "rollup")
-		}
-		if d.obs[k] < 0 {
-			err := tx.db.Exec(`DELETE FROM rollup_observations WHERE district_id = ? AND rubric_id = ? AND period_start = ? AND school_id = ?
-				AND grade_band = ? AND subject = ? AND kind = ? AND n = 0`,
-				k.districtID, k.rubricID, k.period, k.schoolID, k.gradeBand, k.subject, k.kind).Error
-			if err != nil {
-				return translate(err, "rollup")
-			}
-		}
-	}
-	return nil
-}
-
-func lessRollup(a, b rollupKey) bool {
-	if !a.period.Equal(b.period) {
-		return a.period.Before(b.period)
-	}
-	for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.schoolID, b.schoolID}, {a.dimensionKey, b.dimensionKey},
-		{a.indicatorKey, b.indicatorKey}, {a.gradeBand, b.gradeBand}, {a.subject, b.subject}, {a.kind, b.kind}} {
-		if p[0] != p[1] {
-			return p[0] < p[1]
-		}
-	}
-	return a.level < b.level
-}
-
-func lessObs(a, b obsKey) bool {
-	if !a.period.Equal(b.period) {
-		return a.period.Before(b.period)
-	}
-	for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.schoolID, b.schoolID}, {a.gradeBand, b.gradeBand}, {a.subject, b.subject}, {a.kind, b.kind}} {
-		if p[0] != p[1] {
-			return p[0] < p[1]
-		}
-	}
-	return false
 }
 
 // weekOf is the Monday of the week a period lies in.

@@ -123,8 +123,20 @@ func (tx *Tx) CreateRubricVersion(ctx context.Context, v domain.RubricVersion) e
 	return nil
 }
 
-// RubricVersion loads a version of the district with all its content.
+// RubricVersion loads a version of the district with all its content. A
+// published version never changes, so a transaction loads it once.
 func (tx *Tx) RubricVersion(ctx context.Context, districtID, id string) (domain.RubricVersion, error) {
+	if v, ok := tx.cache.versions[id]; ok && v.DistrictID == districtID {
+		return v, nil
+	}
+	v, err := tx.rubricVersion(districtID, id)
+	if err == nil && v.Status == domain.RubricPublished {
+		tx.cache.setVersion(v)
+	}
+	return v, err
+}
+
+func (tx *Tx) rubricVersion(districtID, id string) (domain.RubricVersion, error) {
 	var row rubricVersionRow
 	if err := tx.db.Where("district_id = ? AND id = ?", districtID, id).Take(&row).Error; err != nil {
 		return domain.RubricVersion{}, translate(err, "rubric version")

@@ -226,6 +226,9 @@ type Tx struct {
 	dialect string
 	now     time.Time
 	cache   txCache
+	// pending, in a batch, holds the rollup deltas and change-log entries
+	// written once when the batch ends; nil writes them at once.
+	pending *pending
 }
 
 // InTx runs fn in one transaction, committed when fn returns nil.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -198,6 +199,72 @@ func (s *Store) TrendObservations(ctx context.Context, q TrendQuery) ([]TrendRow
 	}
 	db, _ := q.where(s.db.WithContext(ctx).Table("rollup_observations"), false)
 	return trendRows(db, q, bucket, group, false)
+}
+
+// DimensionTrendable reports whether q can be answered from the dimension
+// rollups: a dimension's figures by school or for the district, without
+// filters or groups below the dimension.
+func (q TrendQuery) DimensionTrendable() bool {
+	if q.Indicator != "" || q.GradeBand != "" || q.Subject != "" || q.Kind != "" {
+		return false
+	}
+	byDimension := q.Dimension != ""
+	for _, g := range q.Group {
+		switch g {
+		case "dimension":
+			byDimension = true
+		case "school":
+		default:
+			return false
+		}
+	}
+	return byDimension
+}
+
+// TrendDimensions sums the dimension rollups per bucket, group and level;
+// level ObservationsLevel counts the observations that scored the
+// dimension. The query
+// must be DimensionTrendable. Without a school filter it reads the
+// district's own scope unless the group asks for schools.
+func (s *Store) TrendDimensions(ctx context.Context, q TrendQuery) ([]TrendRow, error) {
+	if !q.DimensionTrendable() {
+		return nil, domain.Errorf(domain.EInvalid, "the query has filters the dimension rollups do not keep")
+	}
+	bucket, group, err := q.columns()
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range group {
+		if c == "school_id" {
+			group[i] = "scope"
+		}
+	}
+	col := bucket
+	if col == "" {
+		col = "period_start"
+	}
+	var out []TrendRow
+	err = s.trendRead(ctx, func(db *gorm.DB) error {
+		db = db.Table("dimension_rollups").Where("district_id = ? AND rubric_id = ?", q.DistrictID, q.RubricID).
+			Where(col+" >= ? AND "+col+" < ?", q.From, q.To)
+		switch {
+		case q.SchoolIDs != nil && len(q.SchoolIDs) == 0:
+			db = db.Where("1 = 0")
+		case q.SchoolIDs != nil:
+			db = db.Where("scope IN ?", q.SchoolIDs)
+		case slices.Contains(q.Group, "school"):
+			db = db.Where("scope <> ?", DistrictScope)
+		default:
+			db = db.Where("scope = ?", DistrictScope)
+		}
+		if q.Dimension != "" {
+			db = db.Where("dimension_key = ?", q.Dimension)
+		}
+		rows, err := trendRows(db, q, bucket, group, true)
+		out = rows
+		return err
+	})
+	return out, err
 }
 
 // LatestPublishedRubric is the district's most recently published rubric.

@@ -11,6 +11,7 @@ import (
 type Metrics struct {
 	changes *prometheus.CounterVec
 	push    prometheus.Histogram
+	pending prometheus.Gauge
 }
 
 // NewMetrics registers the sync collectors on reg.
@@ -25,9 +26,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time to apply one push, all its changes.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "walkthrough_sync_changes_uncommitted",
+			Help: "Changes of pushes in progress that have been applied and await their push's commit.",
+		}),
 	}
-	reg.MustRegister(m.changes, m.push)
+	reg.MustRegister(m.changes, m.push, m.pending)
 	return m
+}
+
+func (m *Metrics) uncommitted(delta int) {
+	if m != nil {
+		m.pending.Add(float64(delta))
+	}
 }
 
 func (m *Metrics) count(status string) {

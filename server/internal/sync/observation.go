@@ -116,8 +116,11 @@ func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Pri
 	if err := tx.PutObservation(ctx, o); err != nil {
 		return 0, err
 	}
-	if err := tx.SetObservationAttachments(ctx, p.DistrictID(), o.ID, d.AttachmentIDs); err != nil {
-		return 0, err
+	// A new observation without photos has no attachment rows to set.
+	if exists || len(d.AttachmentIDs) > 0 {
+		if err := tx.SetObservationAttachments(ctx, p.DistrictID(), o.ID, d.AttachmentIDs); err != nil {
+			return 0, err
+		}
 	}
 	if o.FollowUpID != "" && o.Status == domain.ObservationSubmitted {
 		if err := markFollowUpDone(ctx, tx, p, o); err != nil {

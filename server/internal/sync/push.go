@@ -54,22 +54,35 @@ func forbidden(format string, args ...any) error {
 	return refuse(StatusForbidden, "forbidden", "", format, args...)
 }
 
-// Push applies every change of the request, each in its own transaction, and
-// answers one result per change in order. One bad change never blocks the
-// others; a retried push is always safe.
+// Push applies every change of the request, each in a step of its own
+// (a savepoint) of one transaction, and answers one result per change in
+// order. One bad change never blocks the others; nothing is answered before
+// everything applied is committed, so a retried push is always safe.
 func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (PushResponse, error) {
 	start := time.Now()
 	if err := req.Validate(); err != nil {
 		return PushResponse{}, err
 	}
 	out := PushResponse{Results: make([]Result, len(req.Changes))}
-	for i, c := range req.Changes {
-		r, err := s.apply(ctx, p, req.DeviceID, c)
-		if err != nil {
-			return PushResponse{}, err
+	done := 0
+	defer func() { s.metrics.uncommitted(-done) }()
+	err := s.store.InBatch(ctx, func(b *store.Batch) error {
+		for i, c := range req.Changes {
+			r, err := s.apply(ctx, b, p, req.DeviceID, c)
+			if err != nil {
+				return err
+			}
+			r.ChangeID = c.ChangeID
+			out.Results[i] = r
+			done++
+			s.metrics.uncommitted(1)
 		}
-		r.ChangeID = c.ChangeID
-		out.Results[i] = r
+		return nil
+	})
+	if err != nil {
+		return PushResponse{}, err
+	}
+	for _, r := range out.Results {
 		s.metrics.count(r.Status)
 	}
 	out.ServerTime = s.now().UTC()
@@ -80,7 +93,7 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 // apply applies one change exactly once. Only failures of the machinery
 // (the database down, say) are errors; everything about the change itself
 // is a result.
-func (s *Service) apply(ctx context.Context, p auth.Principal, deviceID string, c Change) (Result, error) {
+func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, c Change) (Result, error) {
 	if prob := c.envelopeProblem(); prob != nil {
 		return Result{Status: StatusRejected, Error: prob}, nil
 	}
@@ -88,7 +101,7 @@ func (s *Service) apply(ctx context.Context, p auth.Principal, deviceID string, 
 	hash := c.payloadHash()
 	var res Result
 	for attempt := 0; ; attempt++ {
-		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		err := b.Step(ctx, func(tx *store.Tx) error {
 			// Changes to one record, and retries of one change, go one at a time.
 			if err := tx.LockRecord(ctx, c.ID); err != nil {
 				return err

@@ -45,7 +45,9 @@ type Cell struct {
 	Bucket time.Time         `json:"bucket"`
 	Group  map[string]string `json:"group"`
 	// Observations is exact where it can be known: it is absent for cells
-	// of a dimension, where one observation scores several indicators.
+	// of a dimension filtered by grade band, subject or kind, where one
+	// observation scores several indicators and only the dimension
+	// rollups (which keep no such filters) count observations.
 	Observations *int64           `json:"observations,omitempty"`
 	Scores       int64            `json:"scores"`
 	Mean         *float64         `json:"mean,omitempty"`
@@ -158,28 +160,15 @@ func (q *Query) validate() error {
 // needBounds asks for the lower bound of observations behind dimension
 // cells, which only suppression uses.
 func (s *Service) cells(ctx context.Context, q store.TrendQuery, needBounds bool) ([]Cell, error) {
+	if q.DimensionTrendable() {
+		return s.dimensionCells(ctx, q)
+	}
 	rows, err := s.store.TrendLevels(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	type acc struct {
-		cell Cell
-		sum  int64
-	}
-	byKey := map[string]*acc{}
-	var order []string
-	for _, r := range rows {
-		k := r.Bucket.Format(time.DateOnly) + "\x00" + strings.Join(r.Group, "\x00")
-		a, ok := byKey[k]
-		if !ok {
-			a = &acc{cell: Cell{Bucket: r.Bucket, Group: groupMap(q.Group, r.Group), Levels: map[string]int64{}}}
-			byKey[k] = a
-			order = append(order, k)
-		}
-		a.cell.Scores += r.N
-		a.sum += int64(r.Level) * r.N
-		a.cell.Levels[strconv.Itoa(r.Level)] += r.N
-	}
+	cs := collect(rows, q.Group)
+	byKey := cs.byKey
 	// Observations: exact for cells without a dimension; for an indicator,
 	// each observation gives it at most one score.
 	perIndicator := q.Indicator != "" || contains(q.Group, "indicator")
@@ -217,21 +206,73 @@ func (s *Service) cells(ctx context.Context, q store.TrendQuery, needBounds bool
 			}
 		}
 	}
-	sort.Strings(order)
-	out := make([]Cell, 0, len(order))
-	for _, k := range order {
-		a := byKey[k]
-		if perIndicator {
+	if perIndicator {
+		for _, a := range byKey {
 			n := a.cell.Scores
 			a.cell.Observations = &n
 		}
+	}
+	return cs.list(), nil
+}
+
+// dimensionCells computes the cells of a dimension trend from the dimension
+// rollups, which also count the observations behind each cell exactly.
+func (s *Service) dimensionCells(ctx context.Context, q store.TrendQuery) ([]Cell, error) {
+	rows, err := s.store.TrendDimensions(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, q.Group).list(), nil
+}
+
+// cellSet gathers rollup rows into cells.
+type cellSet struct {
+	byKey map[string]*acc
+	order []string
+}
+
+type acc struct {
+	cell Cell
+	sum  int64
+}
+
+// collect sums rows into cells; a row at store.ObservationsLevel gives the
+// cell's observation count.
+func collect(rows []store.TrendRow, group []string) cellSet {
+	cs := cellSet{byKey: map[string]*acc{}}
+	for _, r := range rows {
+		k := r.Bucket.Format(time.DateOnly) + "\x00" + strings.Join(r.Group, "\x00")
+		a, ok := cs.byKey[k]
+		if !ok {
+			a = &acc{cell: Cell{Bucket: r.Bucket, Group: groupMap(group, r.Group), Levels: map[string]int64{}}}
+			cs.byKey[k] = a
+			cs.order = append(cs.order, k)
+		}
+		if r.Level == store.ObservationsLevel {
+			n := r.N
+			a.cell.Observations = &n
+			continue
+		}
+		a.cell.Scores += r.N
+		a.sum += int64(r.Level) * r.N
+		a.cell.Levels[strconv.Itoa(r.Level)] += r.N
+	}
+	return cs
+}
+
+// list is the cells in bucket and group order, with their means.
+func (cs cellSet) list() []Cell {
+	sort.Strings(cs.order)
+	out := make([]Cell, 0, len(cs.order))
+	for _, k := range cs.order {
+		a := cs.byKey[k]
 		if a.cell.Scores > 0 {
 			m := float64(a.sum) / float64(a.cell.Scores)
 			a.cell.Mean = &m
 		}
 		out = append(out, a.cell)
 	}
-	return out, nil
+	return out
 }
 
 // size is the number of observations behind a cell, or for a dimension's

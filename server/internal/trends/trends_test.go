@@ -111,6 +111,42 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 						t.Fatalf("%s cell %v level %d: %d, want %d", bucket, c.Group, l, c.Levels[strconv.Itoa(l)], n)
 					}
 				}
+				if c.Observations == nil || *c.Observations != int64(len(a.obs)) {
+					t.Fatalf("%s cell %v: observations %v, want %d", bucket, c.Group, c.Observations, len(a.obs))
+				}
+			}
+			// The district's line is the same recomputation over every school.
+			district := map[key]*agg{}
+			for k, a := range want {
+				dk := key{k.bucket, "", k.dimension}
+				d := district[dk]
+				if d == nil {
+					d = &agg{levels: map[int]int64{}, obs: map[string]bool{}}
+					district[dk] = d
+				}
+				d.scores += a.scores
+				d.sum += a.sum
+				for l, n := range a.levels {
+					d.levels[l] += n
+				}
+				for id := range a.obs {
+					d.obs[id] = true
+				}
+			}
+			if len(got.District) != len(district) {
+				t.Fatalf("%s: %d district cells, recomputation has %d", bucket, len(got.District), len(district))
+			}
+			for _, c := range got.District {
+				a := district[key{c.Bucket.Format(time.DateOnly), "", c.Group["dimension"]}]
+				if a == nil || c.Scores != a.scores || c.Mean == nil || math.Abs(*c.Mean-float64(a.sum)/float64(a.scores)) > 1e-9 ||
+					c.Observations == nil || *c.Observations != int64(len(a.obs)) {
+					t.Fatalf("%s district cell %v %s: %+v, recomputed %+v", bucket, c.Group, c.Bucket, c, a)
+				}
+				for l, n := range a.levels {
+					if c.Levels[strconv.Itoa(l)] != n {
+						t.Fatalf("%s district cell %v level %d: %d, want %d", bucket, c.Group, l, c.Levels[strconv.Itoa(l)], n)
+					}
+				}
 			}
 		}
 		// Without a dimension, observation counts are exact.

@@ -1,0 +1,91 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/loadgen"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+)
+
+// Coach is a signed-in user of the benchmark district.
+type Coach struct {
+	ID, Email, Password string
+	Schools             []string
+}
+
+// AddCoach adds a coach at the district's first n schools.
+func (d *District) AddCoach(ctx context.Context, s *store.Store, n int) (Coach, error) {
+	c := Coach{ID: domain.NewID(), Email: "coach-" + d.ID[24:] + "@example.org", Password: "bench-coach-password", Schools: d.Schools[:min(n, len(d.Schools))]}
+	hash, err := auth.HashPassword(c.Password)
+	if err != nil {
+		return Coach{}, err
+	}
+	u := domain.User{ID: c.ID, DistrictID: d.ID, Email: c.Email, Name: "Bench coach", PasswordHash: hash, Active: true}
+	for _, sc := range c.Schools {
+		u.Grants = append(u.Grants, domain.RoleGrant{Role: domain.RoleCoach, SchoolID: sc})
+	}
+	return c, s.InTx(ctx, func(tx *store.Tx) error { return tx.CreateUser(ctx, u) })
+}
+
+// Ingest is a day of observations pushed over HTTP twice: the first pass
+// applies, the second (every answer lost, everything sent again) must be
+// all duplicates.
+type Ingest struct {
+	First, Second loadgen.Report
+}
+
+// RunIngest plays the day against the server as the coach.
+func RunIngest(ctx context.Context, baseURL string, c Coach, observations, devices int) (Ingest, error) {
+	day := loadgen.Day{BaseURL: baseURL, Email: c.Email, Password: c.Password, Observations: observations, Devices: devices, Seed: 11}
+	first, second, err := day.RunTwice(ctx, loadgen.NewClient(devices))
+	if err != nil {
+		return Ingest{}, err
+	}
+	if first.Applied != observations || first.Other != 0 {
+		return Ingest{}, fmt.Errorf("ingest: the first pass answered %s", first)
+	}
+	if second.Duplicate != observations || second.Other != 0 {
+		return Ingest{}, fmt.Errorf("ingest: the replay answered %s", second)
+	}
+	return Ingest{First: first, Second: second}, nil
+}
+
+// CopyReference copies the score rows the coach's observations wrote into
+// a table of the same shape (columns, keys and indexes) with pgx CopyFrom,
+// and answers the rows and the seconds the COPY took: the physical limit
+// ingest is measured against.
+func CopyReference(ctx context.Context, conn *pgx.Conn, c Coach) (rows int64, seconds float64, err error) {
+	if _, err := conn.Exec(ctx, `DROP TABLE IF EXISTS scores_copy; CREATE TABLE scores_copy (LIKE scores INCLUDING ALL)`); err != nil {
+		return 0, 0, fmt.Errorf("copy reference: %w", err)
+	}
+	defer func() { _, _ = conn.Exec(context.Background(), `DROP TABLE IF EXISTS scores_copy`) }()
+	res, err := conn.Query(ctx, `SELECT s.observation_id, s.indicator_key, s.district_id, s.rubric_version_id, s.level, s.evidence
+		FROM scores s JOIN observations o ON o.id = s.observation_id WHERE o.observer_id = $1`, c.ID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("copy reference: %w", err)
+	}
+	var data [][]any
+	for res.Next() {
+		v, err := res.Values()
+		if err != nil {
+			return 0, 0, err
+		}
+		data = append(data, v)
+	}
+	if err := res.Err(); err != nil {
+		return 0, 0, err
+	}
+	began := time.Now()
+	n, err := conn.CopyFrom(ctx, pgx.Identifier{"scores_copy"}, []string{"observation_id", "indicator_key", "district_id", "rubric_version_id", "level", "evidence"},
+		pgx.CopyFromRows(data))
+	if err != nil {
+		return 0, 0, fmt.Errorf("copy reference: %w", err)
+	}
+	return n, time.Since(began).Seconds(), nil
+}

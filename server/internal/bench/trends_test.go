@@ -1,0 +1,67 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
+	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
+)
+
+// The benchmark loads scores by COPY and rebuilds the rollups in SQL; its
+// figures mean something only if the rebuild equals what the server
+// maintains write by write.
+func TestRebuiltRollupsEqualTheMaintainedOnes(t *testing.T) {
+	ctx := context.Background()
+	url, _ := testdb.NewDatabase(t, store.Postgres)
+	s, err := store.Open(ctx, store.Options{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	d, err := NewDistrict(ctx, s, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2025, 8, 25, 0, 0, 0, 0, time.UTC) // a week that runs into September
+	n, _, err := d.LoadByCopy(ctx, conn, start, 6, 6, 1)  // six a week: no cell below the minimum of five
+	if err != nil || n != 4*6*6*15 {
+		t.Fatalf("loaded %d scores: %v", n, err)
+	}
+	if err := d.BuildRollups(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckRollups(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	// A supervisor of two schools gets their two schools' cells and the
+	// whole district's line.
+	res, err := trends.NewService(s).Trend(ctx, d.Reader(2), trends.Query{From: start, To: start.AddDate(0, 0, 42), Bucket: "week", Group: []string{"school", "dimension"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schools := map[string]bool{}
+	var scores, district int64
+	for _, c := range res.Cells {
+		schools[c.Group["school"]] = true
+		scores += c.Scores
+	}
+	for _, c := range res.District {
+		district += c.Scores
+	}
+	if len(schools) != 2 || !schools[d.Schools[0]] || !schools[d.Schools[1]] || scores != n/2 || district != n {
+		t.Fatalf("schools %v, scores %d of %d, district %d", schools, scores, n/2, district)
+	}
+}

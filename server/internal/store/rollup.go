@@ -1,0 +1,255 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+)
+
+// DistrictScope is the dimension rollups' scope for the whole district.
+const DistrictScope = "district"
+
+// ObservationsLevel is the dimension rollups' level that counts the
+// observations that scored a dimension (a rubric's levels run 0 to 10).
+const ObservationsLevel = -1
+
+// rollupKey is one rollup cell and level.
+type rollupKey struct {
+	districtID, schoolID, rubricID, dimensionKey, indicatorKey string
+	period                                                     time.Time
+	gradeBand, subject, kind                                   string
+	level                                                      int
+}
+
+// obsKey is one observation-count cell.
+type obsKey struct {
+	districtID, schoolID, rubricID string
+	period                         time.Time
+	gradeBand, subject, kind       string
+}
+
+// dimKey is one dimension-rollup cell and level: scope is a school's id or
+// DistrictScope; level ObservationsLevel counts observations.
+type dimKey struct {
+	districtID, rubricID, scope, dimensionKey string
+	period                                    time.Time
+	level                                     int
+}
+
+type rollupDeltas struct {
+	levels map[rollupKey]int64
+	obs    map[obsKey]int64
+	dims   map[dimKey]int64
+}
+
+// addContribution adds sign times o's contribution to the rollups: nothing
+// unless o is submitted and not deleted.
+func (tx *Tx) addContribution(ctx context.Context, d *rollupDeltas, o domain.Observation, sign int64) error {
+	if o.Status != domain.ObservationSubmitted || o.Deleted {
+		return nil
+	}
+	sh, err := tx.rubricShape(o.RubricVersionID)
+	if err != nil {
+		return err
+	}
+	loc, err := tx.location(ctx, o.DistrictID)
+	if err != nil {
+		return err
+	}
+	if d.levels == nil {
+		d.levels, d.obs, d.dims = map[rollupKey]int64{}, map[obsKey]int64{}, map[dimKey]int64{}
+	}
+	period := domain.PeriodStart(o.StartedAt, loc)
+	band := domain.GradeBand(o.Grade)
+	d.obs[obsKey{o.DistrictID, o.SchoolID, sh.rubricID, period, band, o.Subject, string(o.Kind)}] += sign
+	scored := map[string]bool{}
+	for _, s := range o.Scores {
+		if s.Level == nil {
+			continue
+		}
+		dim := sh.dimension[s.IndicatorKey]
+		d.levels[rollupKey{o.DistrictID, o.SchoolID, sh.rubricID, dim, s.IndicatorKey, period, band, o.Subject, string(o.Kind), *s.Level}] += sign
+		for _, scope := range []string{o.SchoolID, DistrictScope} {
+			d.dims[dimKey{o.DistrictID, sh.rubricID, scope, dim, period, *s.Level}] += sign
+			if !scored[dim] {
+				d.dims[dimKey{o.DistrictID, sh.rubricID, scope, dim, period, ObservationsLevel}] += sign
+			}
+		}
+		scored[dim] = true
+	}
+	return nil
+}
+
+// countTable is a rollup table: rows of key columns and a count n.
+type countTable struct {
+	name    string
+	columns []string // in insert order, n last
+	key     []string // the primary key
+}
+
+var (
+	rollupsTable = countTable{"rollups",
+		[]string{"district_id", "school_id", "rubric_id", "dimension_key", "indicator_key", "period_start", "week_start", "month_start", "grade_band", "subject", "kind", "level", "n"},
+		[]string{"district_id", "rubric_id", "period_start", "school_id", "dimension_key", "indicator_key", "grade_band", "subject", "kind", "level"}}
+	observationRollupsTable = countTable{"rollup_observations",
+		[]string{"district_id", "school_id", "rubric_id", "period_start", "week_start", "month_start", "grade_band", "subject", "kind", "n"},
+		[]string{"district_id", "rubric_id", "period_start", "school_id", "grade_band", "subject", "kind"}}
+	dimensionRollupsTable = countTable{"dimension_rollups",
+		[]string{"district_id", "rubric_id", "scope", "dimension_key", "period_start", "week_start", "month_start", "level", "n"},
+		[]string{"district_id", "rubric_id", "scope", "period_start", "dimension_key", "level"}}
+)
+
+// rowsPerStatement bounds a multi-row upsert's bind parameters well under
+// both databases' limits.
+const rowsPerStatement = 200
+
+// add adds the counts of rows (key values in column order, then the delta)
+// many rows a statement, then deletes the rows that fell to zero. Rows come
+// sorted, so that concurrent transactions lock rows in the same order and
+// cannot deadlock.
+func (tx *Tx) add(t countTable, rows [][]any) error {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.columns)), ", ") + ")"
+	for start := 0; start < len(rows); start += rowsPerStatement {
+		chunk := rows[start:min(start+rowsPerStatement, len(rows))]
+		values := strings.TrimSuffix(strings.Repeat(one+", ", len(chunk)), ", ")
+		args := make([]any, 0, len(chunk)*len(t.columns))
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		q := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO UPDATE SET n = %s.n + excluded.n",
+			t.name, strings.Join(t.columns, ", "), values, strings.Join(t.key, ", "), t.name)
+		if err := tx.db.Exec(q, args...).Error; err != nil {
+			return translate(err, "rollup")
+		}
+	}
+	var where []string
+	for _, k := range t.key {
+		where = append(where, k+" = ?")
+	}
+	del := "DELETE FROM " + t.name + " WHERE " + strings.Join(where, " AND ") + " AND n = 0"
+	for _, r := range rows {
+		if r[len(r)-1].(int64) >= 0 {
+			continue
+		}
+		args := make([]any, len(t.key))
+		for i, k := range t.key {
+			args[i] = r[slices.Index(t.columns, k)]
+		}
+		if err := tx.db.Exec(del, args...).Error; err != nil {
+			return translate(err, "rollup")
+		}
+	}
+	return nil
+}
+
+// merge adds e's deltas to d's.
+func (d *rollupDeltas) merge(e rollupDeltas) {
+	if d.levels == nil {
+		d.levels, d.obs, d.dims = map[rollupKey]int64{}, map[obsKey]int64{}, map[dimKey]int64{}
+	}
+	for k, n := range e.levels {
+		d.levels[k] += n
+	}
+	for k, n := range e.obs {
+		d.obs[k] += n
+	}
+	for k, n := range e.dims {
+		d.dims[k] += n
+	}
+}
+
+// applyRollups adds the deltas to the rollup tables and removes cells that
+// fall to zero; in a batch, it keeps them for the batch's end.
+func (tx *Tx) applyRollups(d rollupDeltas) error {
+	if tx.pending != nil {
+		tx.pending.deltas.merge(d)
+		return nil
+	}
+	lk := make([]rollupKey, 0, len(d.levels))
+	for k, n := range d.levels {
+		if n != 0 {
+			lk = append(lk, k)
+		}
+	}
+	sort.Slice(lk, func(i, j int) bool { return lessRollup(lk[i], lk[j]) })
+	levelRows := make([][]any, len(lk))
+	for i, k := range lk {
+		levelRows[i] = []any{k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.period, weekOf(k.period),
+			domain.MonthStart(k.period), k.gradeBand, k.subject, k.kind, k.level, d.levels[k]}
+	}
+	ok := make([]obsKey, 0, len(d.obs))
+	for k, n := range d.obs {
+		if n != 0 {
+			ok = append(ok, k)
+		}
+	}
+	sort.Slice(ok, func(i, j int) bool { return lessObs(ok[i], ok[j]) })
+	obsRows := make([][]any, len(ok))
+	for i, k := range ok {
+		obsRows[i] = []any{k.districtID, k.schoolID, k.rubricID, k.period, weekOf(k.period), domain.MonthStart(k.period),
+			k.gradeBand, k.subject, k.kind, d.obs[k]}
+	}
+	dk := make([]dimKey, 0, len(d.dims))
+	for k, n := range d.dims {
+		if n != 0 {
+			dk = append(dk, k)
+		}
+	}
+	sort.Slice(dk, func(i, j int) bool { return lessDim(dk[i], dk[j]) })
+	dimRows := make([][]any, len(dk))
+	for i, k := range dk {
+		dimRows[i] = []any{k.districtID, k.rubricID, k.scope, k.dimensionKey, k.period, weekOf(k.period), domain.MonthStart(k.period), k.level, d.dims[k]}
+	}
+	if err := tx.add(rollupsTable, levelRows); err != nil {
+		return err
+	}
+	if err := tx.add(observationRollupsTable, obsRows); err != nil {
+		return err
+	}
+	return tx.add(dimensionRollupsTable, dimRows)
+}
+
+func lessRollup(a, b rollupKey) bool {
+	if !a.period.Equal(b.period) {
+		return a.period.Before(b.period)
+	}
+	for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.schoolID, b.schoolID}, {a.dimensionKey, b.dimensionKey},
+		{a.indicatorKey, b.indicatorKey}, {a.gradeBand, b.gradeBand}, {a.subject, b.subject}, {a.kind, b.kind}} {
+		if p[0] != p[1] {
+			return p[0] < p[1]
+		}
+	}
+	return a.level < b.level
+}
+
+func lessObs(a, b obsKey) bool {
+	if !a.period.Equal(b.period) {
+		return a.period.Before(b.period)
+	}
+	for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.schoolID, b.schoolID}, {a.gradeBand, b.gradeBand}, {a.subject, b.subject}, {a.kind, b.kind}} {
+		if p[0] != p[1] {
+			return p[0] < p[1]
+		}
+	}
+	return false
+}
+
+func lessDim(a, b dimKey) bool {
+	for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.scope, b.scope}} {
+		if p[0] != p[1] {
+			return p[0] < p[1]
+		}
+	}
+	if !a.period.Equal(b.period) {
+		return a.period.Before(b.period)
+	}
+	if a.dimensionKey != b.dimensionKey {
+		return a.dimensionKey < b.dimensionKey
+	}
+	return a.level < b.level
+}

@@ -18,6 +18,8 @@ async function signIn(page, who) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Today' }).waitFor();
   await page.waitForFunction(() => document.querySelector('[data-testid=last-sync]')?.textContent !== 'Synced never', null, { timeout: 60_000 });
+  // The service worker is in: the app says it works offline now.
+  await page.locator('.toast', { hasText: 'ready to work offline' }).getByRole('button', { name: 'OK' }).click({ timeout: 30_000 });
 }
 
 /** Presses "Sync now" and waits until nothing is pending and the sync has finished. */
@@ -172,7 +174,7 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     await shot(memberPage, 'next-steps.png');
 
     // The server has it done, and the lead's device pulls it.
-    const pulled = (await server.pullAll(lead)).filter((c) => c.entity === 'next_step' && c.data?.action?.startsWith('Plan two hinge questions'));
+    const pulled = (await server.pullAll({ email: lead.email, password: lead.password })).filter((c) => c.entity === 'next_step' && c.data?.action?.startsWith('Plan two hinge questions'));
     assert.equal(pulled.length, 1);
     assert.equal(pulled[0].data.done, true);
     await syncNow(leadPage);

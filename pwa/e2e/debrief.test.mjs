@@ -137,6 +137,7 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     assert.ok(byLevels.some((r) => /13.*Apart by 2 levels/.test(r)), byLevels.join(' | '));
     assert.ok(byLevels.some((r) => /22.*Agree/.test(r)), byLevels.join(' | '));
     assert.ok(byLevels.some((r) => /32.*Within one level/.test(r)), byLevels.join(' | '));
+    await shot(leadPage, 'debrief-classroom.png');
 
     // By indicator: the focus first, each observer's level and evidence.
     await leadPage.getByRole('button', { name: 'By indicator' }).click();

@@ -141,7 +141,7 @@ func (s *Service) Calibration(ctx context.Context, p auth.Principal, q Calibrati
 	type cell struct {
 		visit, key string
 		month      string
-		levels     []CalibrationLevel
+		levels     []calibrationLevel
 	}
 	var cells []*cell
 	visitObs := map[string]map[string]bool{}
@@ -151,7 +151,7 @@ func (s *Service) Calibration(ctx context.Context, p auth.Principal, q Calibrati
 			cells = append(cells, &cell{visit: visit, key: r.IndicatorKey, month: r.VisitDate.Format("2006-01")})
 		}
 		c := cells[len(cells)-1]
-		c.levels = append(c.levels, CalibrationLevel{ObserverID: r.ObserverID, Level: r.Level})
+		c.levels = append(c.levels, calibrationLevel{ObserverID: r.ObserverID, Level: r.Level})
 		if visitObs[visit] == nil {
 			visitObs[visit] = map[string]bool{}
 		}
@@ -245,8 +245,8 @@ func (s *Service) Calibration(ctx context.Context, p auth.Principal, q Calibrati
 	return out, nil
 }
 
-// CalibrationLevel is one observer's level in a classroom visit.
-type CalibrationLevel struct {
+// calibrationLevel is one observer's level in a classroom visit.
+type calibrationLevel struct {
 	ObserverID string
 	Level      int
 }

@@ -8,6 +8,9 @@ import { Review } from './screens/Review';
 import { SignIn } from './screens/SignIn';
 import { Start } from './screens/Start';
 import { Today } from './screens/Today';
+import { Debrief } from './screens/Debrief';
+import { NextSteps } from './screens/NextSteps';
+import { WalkthroughView } from './screens/WalkthroughView';
 import { engine, useSyncStatus, useWho } from './state';
 
 export function App() {
@@ -51,6 +54,12 @@ export function App() {
       break;
     case 'outbox':
       screen = <Outbox />;
+      break;
+    case 'walkthroughs':
+      screen = parts[2] === 'debrief' ? <Debrief id={parts[1] ?? ''} user={who.session!.user} /> : <WalkthroughView id={parts[1] ?? ''} user={who.session!.user} />;
+      break;
+    case 'next-steps':
+      screen = <NextSteps user={who.session!.user} />;
       break;
     case undefined:
       screen = <Today user={who.session!.user} />;

@@ -14,6 +14,13 @@ export function Header({ signedIn }: { signedIn: boolean }) {
         Walkthrough
       </a>
       {signedIn && (
+        <nav class="app-nav" aria-label="Main">
+          <a href="/next-steps" onClick={onLink}>
+            My next steps
+          </a>
+        </nav>
+      )}
+      {signedIn && (
         <div class="sync-bar" aria-label="Sync status">
           <a href="/outbox" onClick={onLink} class="sync-counts" data-testid="sync-counts">
             {sum === undefined ? (

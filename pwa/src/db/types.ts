@@ -127,6 +127,7 @@ export interface NextStepData {
   owner_id: string;
   action: string;
   due_on?: string;
+  indicator_key?: string;
   done: boolean;
 }
 

@@ -1,7 +1,7 @@
 // Local writes. Each one puts the record and its outbox entry in ONE Dexie
 // transaction: either both are on the device or neither is.
 import { type OutboxEntry, type ObservationRow, type WalkthroughDB } from './schema';
-import type { ObservationData, WalkthroughData, WritableEntity } from './types';
+import type { NextStepData, ObservationData, WalkthroughData, WritableEntity } from './types';
 import { uuidv7 } from './uuid';
 
 /**
@@ -90,6 +90,26 @@ export async function saveWalkthrough(db: WalkthroughDB, id: string, data: Walkt
   });
 }
 
+/** Records a next step (the debrief's lead) and queues it, in one transaction. */
+export async function saveNextStep(db: WalkthroughDB, id: string, data: NextStepData, now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.nextSteps, db.outbox, async () => {
+    const cur = await db.nextSteps.get(id);
+    await db.nextSteps.put({ id, rev: cur?.rev ?? 0, data });
+    await queueChange(db, 'next_step', id, 'upsert', data, now);
+  });
+}
+
+/** Marks a next step done (or open again) on the device and queues the change. */
+export async function setNextStepDone(db: WalkthroughDB, id: string, done: boolean, now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.nextSteps, db.outbox, async () => {
+    const cur = await db.nextSteps.get(id);
+    if (cur === undefined) throw new Error(`no next step ${id} on this device`);
+    const data = { ...cur.data, done };
+    await db.nextSteps.put({ ...cur, data });
+    await queueChange(db, 'next_step', id, 'upsert', data, now);
+  });
+}
+
 export async function sha256Hex(blob: Blob): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
   return Array.from(new Uint8Array(digest), (x) => x.toString(16).padStart(2, '0')).join('');
@@ -142,7 +162,7 @@ export async function retryEntry(db: WalkthroughDB, seq: number, now = Date.now(
  * server's rev; "theirs" takes the server's version and drops the local change.
  */
 export async function resolveConflict(db: WalkthroughDB, seq: number, keep: 'mine' | 'theirs', now = Date.now()): Promise<void> {
-  await db.transaction('rw', db.outbox, db.observations, db.walkthroughs, async () => {
+  await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps], async () => {
     const e = await db.outbox.get(seq);
     if (e === undefined || e.state !== 'conflict' || e.current === undefined) return;
     const current = e.current;
@@ -169,6 +189,13 @@ export async function resolveConflict(db: WalkthroughDB, seq: number, keep: 'min
         delete next.conflict;
         if (keep === 'theirs' && current.data !== undefined) next.data = current.data as ObservationData;
         await db.observations.put(next);
+      }
+    } else if (e.entity === 'next_step') {
+      const row = await db.nextSteps.get(e.id);
+      if (row !== undefined) {
+        await db.nextSteps.put(
+          keep === 'theirs' && current.data !== undefined ? { id: row.id, rev: current.rev, data: current.data as NextStepData } : { ...row, rev: current.rev },
+        );
       }
     } else if (e.entity === 'walkthrough') {
       const row = await db.walkthroughs.get(e.id);

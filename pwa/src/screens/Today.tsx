@@ -86,12 +86,12 @@ export function Today({ user }: { user: SignedInUser }) {
               <ul class="cards">
                 {data.walkthroughs.map((w) => (
                   <li key={w.id} class="card row" data-testid="walkthrough">
-                    <span>
+                    <a class="walkthrough-link" href={`/walkthroughs/${w.id}`} onClick={onLink}>
                       <strong>{data.schools.get(w.data.school_id) ?? 'School'}</strong>
                       <span>
                         {w.data.date} · {w.data.kind.replace('_', ' ')} {w.local ? '· not synced yet' : ''}
                       </span>
-                    </span>
+                    </a>
                     <button type="button" onClick={() => navigate(`/observe/new?walkthrough=${w.id}`)}>
                       Observe a classroom
                     </button>

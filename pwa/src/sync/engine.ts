@@ -358,7 +358,7 @@ export class SyncEngine {
     const now = this.#now();
     // Pick and freeze the batch in one transaction: a change is marked sent
     // (its base_rev fixed) before it leaves, so it is never edited afterwards.
-    const batch = await db.transaction('rw', db.outbox, db.observations, db.walkthroughs, async () => {
+    const batch = await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps], async () => {
       const all = await db.outbox.orderBy('seq').toArray();
       const seen = new Set<string>();
       const out: Change[] = [];
@@ -373,7 +373,7 @@ export class SyncEngine {
         if (out.length >= this.#maxBatch) break;
         let baseRev = e.base_rev;
         if (baseRev === undefined) {
-          const row = e.entity === 'observation' ? await db.observations.get(e.id) : e.entity === 'walkthrough' ? await db.walkthroughs.get(e.id) : undefined;
+          const row = e.entity === 'observation' ? await db.observations.get(e.id) : e.entity === 'walkthrough' ? await db.walkthroughs.get(e.id) : e.entity === 'next_step' ? await db.nextSteps.get(e.id) : undefined;
           baseRev = row?.rev ?? 0;
         }
         const c: Change = { change_id: e.change_id, entity: e.entity, op: e.op, id: e.id, base_rev: baseRev };
@@ -417,7 +417,7 @@ export class SyncEngine {
 
   async #applyResults(results: PushResult[]) {
     const db = this.db;
-    await db.transaction('rw', db.outbox, db.observations, db.walkthroughs, async () => {
+    await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps], async () => {
       for (const r of results) {
         const e = await db.outbox.where('change_id').equals(r.change_id).first();
         if (e === undefined || e.seq === undefined) continue;
@@ -461,6 +461,9 @@ export class SyncEngine {
         const rest = (await this.db.outbox.where('id').equals(e.id).count()) > 0;
         await this.db.walkthroughs.put({ id: row.id, rev, data: row.data, ...(rest ? { local: true } : {}) });
       }
+    } else if (e.entity === 'next_step') {
+      const row = await this.db.nextSteps.get(e.id);
+      if (row !== undefined && rev > row.rev) await this.db.nextSteps.update(e.id, { rev });
     }
   }
 
@@ -510,6 +513,13 @@ export class SyncEngine {
     return n;
   }
 
+  /** An authenticated read of something the device does not keep (a debrief); RetryLater when unreachable. */
+  async getJSON<T>(path: string): Promise<T> {
+    const res = await this.#authed('GET', path);
+    if (!res.ok) throw new HttpError(res.status, await problemDetail(res));
+    return (await res.json()) as T;
+  }
+
   /** Keeps on the device the colleagues a lead may invite to a team; best effort. */
   async #refreshDirectory(): Promise<void> {
     try {
@@ -529,7 +539,7 @@ export class SyncEngine {
       for (const c of changes) {
         // A record with local changes waiting keeps the local version: its
         // change will meet the server's rev (and a conflict) on push.
-        if (c.entity === 'observation' || c.entity === 'walkthrough') {
+        if (c.entity === 'observation' || c.entity === 'walkthrough' || c.entity === 'next_step') {
           if ((await db.outbox.where('id').equals(c.id).count()) > 0) continue;
         }
         if (c.entity === 'observation') {

@@ -10,6 +10,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
+	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 )
 
 // probe is one request tried as every actor, with the status each must get.
@@ -245,6 +246,28 @@ func matrix(w *world) map[string][]probe {
 			}}},
 		"GET /api/v1/walkthroughs/:id": {{name: "A1 walkthrough", method: "GET", path: "/api/v1/walkthroughs/" + w.walkA1,
 			want: signedIn(ok, map[actor]int{teacher: notFound, otherAdmin: notFound})}},
+		"GET /api/v1/walkthroughs/:id/debrief": {{name: "A1 walkthrough", method: "GET", path: "/api/v1/walkthroughs/" + w.walkA1 + "/debrief",
+			want: signedIn(ok, map[actor]int{teacher: notFound, otherAdmin: notFound})}},
+		"GET /api/v1/next-steps": {
+			{name: "visible", method: "GET", path: "/api/v1/next-steps", want: signedIn(ok, nil),
+				check: func(t *testing.T, w *world, a actor, r response) {
+					var l listResponse[visits.NextStepItem]
+					r.decode(t, &l)
+					for _, n := range l.Items {
+						if n.SchoolID != w.schoolA1 || a == otherAdmin {
+							t.Errorf("%s sees next step %s of school %s", a, n.ID, n.SchoolID)
+						}
+					}
+				}},
+			{name: "of the A1 walkthrough", method: "GET", path: "/api/v1/next-steps?walkthrough_id=" + w.walkA1,
+				want: signedIn(ok, map[actor]int{teacher: notFound, otherAdmin: notFound})},
+		},
+		"GET /api/v1/calibration": {
+			{name: "own schools", method: "GET", path: "/api/v1/calibration?from=2026-01-01&to=2028-01-01",
+				want: signedIn(ok, map[actor]int{coach: forbidden, observer: forbidden, teacher: forbidden})},
+			{name: "other school", method: "GET", path: "/api/v1/calibration?from=2026-01-01&to=2028-01-01&school_id=" + w.schoolA2,
+				want: signedIn(notFound, map[actor]int{admin: ok, coach: forbidden, observer: forbidden, teacher: forbidden})},
+		},
 		"GET /api/v1/observations": {{name: "list", method: "GET", path: "/api/v1/observations", want: signedIn(ok, nil),
 			check: func(t *testing.T, w *world, a actor, r response) {
 				var l listResponse[observationResponse]

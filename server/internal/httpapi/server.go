@@ -105,6 +105,9 @@ func (s *Server) Routes() []Route {
 
 		{Method: http.MethodGet, Path: "/api/v1/walkthroughs", handle: s.listWalkthroughs},
 		{Method: http.MethodGet, Path: "/api/v1/walkthroughs/:id", handle: s.getWalkthrough},
+		{Method: http.MethodGet, Path: "/api/v1/walkthroughs/:id/debrief", handle: s.getDebrief},
+		{Method: http.MethodGet, Path: "/api/v1/next-steps", handle: s.listNextSteps},
+		{Method: http.MethodGet, Path: "/api/v1/calibration", handle: s.getCalibration},
 		{Method: http.MethodGet, Path: "/api/v1/observations", handle: s.listObservations},
 		{Method: http.MethodGet, Path: "/api/v1/observations/:id", handle: s.getObservation},
 		{Method: http.MethodPut, Path: "/api/v1/observations/:id", handle: s.putObservation},

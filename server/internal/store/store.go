@@ -247,6 +247,9 @@ func (s *Store) read(ctx context.Context) *Tx {
 	return &Tx{db: s.db.WithContext(ctx), dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond)}
 }
 
+// Now is the store's clock reading, in UTC.
+func (s *Store) Now() time.Time { return s.now().UTC() }
+
 // Now is the transaction's clock reading, the same for every row it writes.
 func (tx *Tx) Now() time.Time { return tx.now }
 

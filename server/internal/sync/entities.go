@@ -174,6 +174,9 @@ func (s *Service) applyNextStep(ctx context.Context, tx *store.Tx, p auth.Princi
 	if err != nil {
 		return 0, err
 	}
+	if !worksAt(owner, n.SchoolID) {
+		return 0, refuse(StatusRejected, "out_of_scope", "data.owner_id", "the owner does not work at this school, so their devices would never receive the next step")
+	}
 	if n.WalkthroughID != "" {
 		w, err := tx.Walkthrough(ctx, p.DistrictID(), n.WalkthroughID)
 		if domain.ErrorCode(err) == domain.ENotFound || (err == nil && w.SchoolID != n.SchoolID) {
@@ -184,6 +187,17 @@ func (s *Service) applyNextStep(ctx context.Context, tx *store.Tx, p auth.Princi
 		}
 	}
 	return n.Rev, tx.PutNextStep(ctx, n)
+}
+
+// worksAt reports whether u holds a role at the school (or over the whole
+// district), so that their devices receive the school's records.
+func worksAt(u domain.User, schoolID string) bool {
+	for _, g := range u.Grants {
+		if g.Role.DistrictWide() || g.SchoolID == schoolID {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Service) leads(ctx context.Context, tx *store.Tx, p auth.Principal, walkthroughID string) bool {

@@ -1,6 +1,7 @@
 // Package visits answers what walkthroughs and observations a caller may
-// read: school leaders and coaches see their schools' visits, everyone sees
-// their own.
+// read, and what came of them: school leaders and coaches see their schools'
+// visits, everyone sees their own; a walkthrough's team reads its debrief
+// and next steps, and leaders read how alike their teams score.
 package visits
 
 import (

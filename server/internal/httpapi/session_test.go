@@ -134,10 +134,17 @@ func TestDeactivationAndRevokedGrantsTakeEffectOnTheNextRequest(t *testing.T) {
 
 func TestLoginAnswersAlikeForUnknownEmailAndWrongPassword(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
-		timed := func(email string) (response, time.Duration) {
-			start := time.Now()
-			r := w.do(anonymous, "POST", "/api/v1/auth/login", map[string]string{"email": email, "password": "not the password"})
-			return r, time.Since(start)
+		// The fastest of three tries each, so that a busy machine's pauses
+		// do not decide.
+		timed := func(email string) (r response, fastest time.Duration) {
+			for i := range 3 {
+				start := time.Now()
+				r = w.do(anonymous, "POST", "/api/v1/auth/login", map[string]string{"email": email, "password": "not the password"})
+				if took := time.Since(start); i == 0 || took < fastest {
+					fastest = took
+				}
+			}
+			return r, fastest
 		}
 		unknown, tu := timed("nobody@example.org")
 		wrong, tw := timed(w.users[supervisor].Email)

@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/rosterfile"
 )
@@ -138,18 +137,14 @@ func teachersCSV(n int) string {
 	return sb.String()
 }
 
+// A district-sized file parses whole, with every line number right; its
+// speed is BenchmarkParseTeachers20000's business.
 func TestParseTeachersLarge(t *testing.T) {
 	in := teachersCSV(20000)
-	start := time.Now()
 	b := rosterfile.ParseTeachers(strings.NewReader(in))
-	took := time.Since(start)
-	t.Logf("parsed 20,000 teachers (%d KiB) in %v", len(in)>>10, took)
 	mustNoProblems(t, b)
 	if len(b.Teachers) != 20000 || b.Teachers[19999].Line != 20001 {
 		t.Fatalf("got %d teachers", len(b.Teachers))
-	}
-	if took > 2*time.Second {
-		t.Errorf("parsing 20,000 teachers took %v, want well under 2s", took)
 	}
 }
 

@@ -3,7 +3,7 @@ import { ago, engine, useOutboxSummary, useSyncStatus } from '../state';
 import { useOnline } from './useOnline';
 
 /** The app bar; when signed in it always shows what waits to sync and "Sync now". */
-export function Header({ signedIn }: { signedIn: boolean }) {
+export function Header({ signedIn, trends = false }: { signedIn: boolean; trends?: boolean }) {
   const online = useOnline();
   const status = useSyncStatus();
   const sum = useOutboxSummary();
@@ -13,6 +13,13 @@ export function Header({ signedIn }: { signedIn: boolean }) {
       <a href="/" class="app-name" onClick={onLink}>
         Walkthrough
       </a>
+      {signedIn && trends && (
+        <nav aria-label="Main">
+          <a href="/dashboard" class="nav-link" onClick={onLink}>
+            Trends
+          </a>
+        </nav>
+      )}
       {signedIn && (
         <div class="sync-bar" aria-label="Sync status">
           <a href="/outbox" onClick={onLink} class="sync-counts" data-testid="sync-counts">

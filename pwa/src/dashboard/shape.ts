@@ -2,12 +2,11 @@
 // trend's cells as chart series, the school × dimension matrix, the share of
 // scores at each level, and the time range behind a cell. The answers are
 // those of GET /api/v1/trends (server/internal/trends).
+import { trendRoles, type Grant } from './access';
 
 export type Bucket = 'week' | 'month';
 export type Span = Bucket | 'range';
 export const kinds = ['classroom', 'leadership', 'follow_up', 'informal'] as const;
-/** The roles that read trends (and the observations behind them at their schools). */
-export const trendRoles = ['district_admin', 'supervisor', 'principal', 'coach'] as const;
 
 export interface TrendCell {
   bucket: string;
@@ -50,8 +49,8 @@ export interface Drill {
 
 export interface View {
   filters: Filters;
-  drill?: Drill;
-  observation?: string;
+  drill?: Drill | undefined;
+  observation?: string | undefined;
   /** Coverage: teachers not visited since this day. */
   since: string;
 }
@@ -181,9 +180,9 @@ export function trendSearch(f: Filters, bucket: Span, group: string[]): string {
 
 export interface Point {
   bucket: string; // YYYY-MM-DD
-  mean?: number;
+  mean?: number | undefined;
   scores: number;
-  observations?: number;
+  observations?: number | undefined;
   suppressed: boolean;
 }
 
@@ -372,7 +371,7 @@ export function behindCell(o: ObservationLike, schools: Set<string>, versions: S
 }
 
 /** The figures of the observations behind a cell, to set beside the cell's own. */
-export function drillFigures(os: ObservationLike[], indicators: Set<string>): { observations: number; scores: number; mean?: number; levels: Record<string, number> } {
+export function drillFigures(os: ObservationLike[], indicators: Set<string>): { observations: number; scores: number; mean: number | undefined; levels: Record<string, number> } {
   let scores = 0;
   let sum = 0;
   const levels: Record<string, number> = {};
@@ -387,16 +386,6 @@ export function drillFigures(os: ObservationLike[], indicators: Set<string>): { 
   return { observations: os.length, scores, mean: scores > 0 ? sum / scores : undefined, levels };
 }
 
-export interface Grant {
-  role: string;
-  school_id?: string;
-}
-
-/** Whether the grants open the dashboard at all. */
-export function readsTrends(grants: Grant[] | undefined): boolean {
-  return (grants ?? []).some((g) => (trendRoles as readonly string[]).includes(g.role));
-}
-
 /**
  * Whether the caller may open the observations behind a cell at these
  * schools: an administrator anywhere, the others where they hold a trend
@@ -405,7 +394,7 @@ export function readsTrends(grants: Grant[] | undefined): boolean {
 export function mayDrill(grants: Grant[], schools: string[], suppressed: boolean): boolean {
   if (suppressed || schools.length === 0) return false;
   if (grants.some((g) => g.role === 'district_admin')) return true;
-  return schools.every((id) => grants.some((g) => g.school_id === id && (trendRoles as readonly string[]).includes(g.role)));
+  return schools.every((id) => grants.some((g) => g.school_id === id && trendRoles.includes(g.role)));
 }
 
 /** A mean as the dashboard prints it. */

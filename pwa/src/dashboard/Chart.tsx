@@ -73,8 +73,8 @@ function ChartBody({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filter
                     </text>
                   </g>
                 ))}
-                {ticks.map((b) => (
-                  <text key={b} x={x(b)} y={H - 6} class="tick" text-anchor="middle">
+                {ticks.map((b, i) => (
+                  <text key={b} x={x(b)} y={H - 6} class="tick" text-anchor={ticks.length === 1 ? 'middle' : i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle'}>
                     {label(b)}
                   </text>
                 ))}

@@ -1,6 +1,6 @@
 // The trends dashboard: loaded only when opened (src/dashboard/route.tsx),
 // online only, every view named by its URL.
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useOnline } from '../components/useOnline';
 import { navigate } from '../router';
 import { fetchAPI, getJSON, saveAs, useLoad } from './api';
@@ -28,6 +28,12 @@ function Board({ ctx, url }: { ctx: Context; url: URL }) {
   const defs = useMemo(() => defaults(s, todayDate), [s.school_year_start_month, s.school_year_start_day, todayDate]);
   const view = parseView(url.searchParams, defs);
   const go = (v: View) => navigate('/dashboard' + viewSearch(v));
+  // The address always names the whole view, defaults included, so a link
+  // to it shows the same figures tomorrow.
+  const search = viewSearch(view);
+  useEffect(() => {
+    if (url.search !== search) history.replaceState(null, '', '/dashboard' + search);
+  }, [url.search, search]);
   const f = view.filters;
   const rubric = rubricOf(ctx, undefined);
 

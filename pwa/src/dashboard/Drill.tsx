@@ -94,7 +94,7 @@ function List(props: { ctx: Context; view: View; go: (v: View) => void; behind: 
       ) : (
         <ul class="cards">
           {os.map((o) => (
-            <li key={o.id} class="card" data-testid="drill-observation">
+            <li key={o.id} class="card" data-testid="drill-observation" data-observation={o.id}>
               <div class="row-between">
                 <span>
                   <strong>{new Date(o.started_at).toLocaleDateString([], { timeZone: ctx.me.district.time_zone, dateStyle: 'medium' })}</strong> · {schoolName(o.school_id)} ·{' '}

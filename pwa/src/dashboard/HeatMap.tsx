@@ -6,7 +6,6 @@ import { rubricOf, type Context } from './context';
 import { band, fmtMean, heatMatrix, mayDrill, trendSearch, type Drill, type Filters, type Trend, type TrendCell } from './shape';
 import { Status } from './status';
 
-const bandMarks = ['', '▁', '▃', '▅', '▇'];
 const bandWords = ['', 'lowest quarter', 'second quarter', 'third quarter', 'top quarter'];
 
 export function HeatMap({ ctx, filters, onOpen }: { ctx: Context; filters: Filters; onOpen: (d: Drill) => void }) {
@@ -45,7 +44,9 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
       <>
         <span class="value">{fmtMean(c.mean)}</span>
         <span class="mark" aria-hidden="true">
-          {bandMarks[b]}
+          {[1, 2, 3, 4].map((i) => (
+            <i key={i} class={i <= b ? 'on' : undefined} style={{ height: `${3 + 3 * i}px` }} />
+          ))}
         </span>
         <span class="bar" aria-hidden="true">
           <span style={{ width: `${width.toFixed(0)}%` }} />
@@ -101,7 +102,7 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
         </table>
       </div>
       <p class="muted small">
-        Each cell: the mean on the {levels.length > 0 ? `${levels[0]!.value}–${levels[levels.length - 1]!.value}` : ''} scale, a bar of its length, a marker of its quarter of the scale (▁ ▃ ▅ ▇) and the number of scores. Open a school's cell for the observations behind it.
+        Each cell: the mean on the {levels.length > 0 ? `${levels[0]!.value}–${levels[levels.length - 1]!.value}` : ''} scale, a bar of its length, steps filled for its quarter of the scale (one step: the lowest quarter, four: the top) and the number of scores. Open a school's cell for the observations behind it.
         Suppressed cells have {reason}, or would let such a cell be worked out from the district total; they are not shown to roles that may not see individual teachers.
       </p>
     </>

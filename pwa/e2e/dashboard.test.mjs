@@ -165,6 +165,21 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     await page.evaluate(() => document.getElementById('levels-h').scrollIntoView());
     await snap(page, 'dashboard-levels.png');
 
+    // Coverage: the teachers the API names as not visited since the day, school by school.
+    // (The demo's teachers were all visited in the last four weeks: ask about the last three days.)
+    const to = new Date(new URL(page.url()).searchParams.get('to') + 'T00:00:00Z');
+    const since = new Date(to.getTime() - 4 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Teachers not visited since').fill(since);
+    await page.waitForURL(new RegExp(`since=${since}`));
+    const cov = await api(server, supToken, `/coverage?since=${since}`);
+    assert.ok(cov.items.length > 0);
+    await page.locator('[data-testid=coverage-school]').first().waitFor();
+    const counts = await page.locator('[data-testid=coverage-school] summary').allTextContents();
+    assert.equal(counts.map((t) => Number(t.match(/: (\d+) teacher/)[1])).reduce((a, b) => a + b, 0), cov.items.length);
+    await page.locator('[data-testid=coverage-school] summary').first().click();
+    await page.evaluate(() => document.getElementById('coverage-h').scrollIntoView());
+    await snap(page, 'dashboard-coverage.png');
+
     // The level bars: share at proficient or above equals the API's levels.
     const levels = await api(server, supToken, '/trends' + trendQuery(page.url(), 'range', 'dimension'));
     for (const c of levels.cells.filter((c) => !c.suppressed)) {

@@ -1,5 +1,7 @@
 import { useEffect } from 'preact/hooks';
 import { Header } from './components/Header';
+import { readsTrends } from './dashboard/access';
+import { DashboardRoute } from './dashboard/route';
 import { UpdatePrompt } from './components/UpdatePrompt';
 import { navigate, useLocation } from './router';
 import { Observe } from './screens/Observe';
@@ -61,6 +63,9 @@ export function App() {
     case 'next-steps':
       screen = <NextSteps user={who.session!.user} />;
       break;
+    case 'dashboard':
+      screen = <DashboardRoute url={url} />;
+      break;
     case undefined:
       screen = <Today user={who.session!.user} />;
       break;
@@ -76,7 +81,7 @@ export function App() {
   }
   return (
     <>
-      <Header signedIn />
+      <Header signedIn trends={readsTrends(who.session!.user.grants)} />
       {status.phase === 'signed_out' && (
         <p class="error banner" role="alert">
           {status.message}

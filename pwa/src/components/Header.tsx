@@ -3,7 +3,7 @@ import { ago, engine, useOutboxSummary, useSyncStatus } from '../state';
 import { useOnline } from './useOnline';
 
 /** The app bar; when signed in it always shows what waits to sync and "Sync now". */
-export function Header({ signedIn }: { signedIn: boolean }) {
+export function Header({ signedIn, trends = false }: { signedIn: boolean; trends?: boolean }) {
   const online = useOnline();
   const status = useSyncStatus();
   const sum = useOutboxSummary();
@@ -15,6 +15,11 @@ export function Header({ signedIn }: { signedIn: boolean }) {
       </a>
       {signedIn && (
         <nav class="app-nav" aria-label="Main">
+          {trends && (
+            <a href="/dashboard" class="nav-link" onClick={onLink}>
+              Trends
+            </a>
+          )}
           <a href="/next-steps" onClick={onLink}>
             My next steps
           </a>

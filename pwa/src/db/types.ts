@@ -169,6 +169,8 @@ export interface SignedInUser {
   id: string;
   email: string;
   name?: string;
+  /** The roles as sign-in answered them (the server checks every request itself). */
+  grants?: { role: string; school_id?: string }[];
 }
 
 export interface StoredSession {

@@ -239,6 +239,15 @@ export class SyncEngine {
     return res;
   }
 
+  /**
+   * A GET for screens that read the server directly (the dashboard): the
+   * session is refreshed as for sync. Throws RetryLater when the server
+   * cannot be reached and SignedOut when the session has ended.
+   */
+  get(path: string, accept = 'application/json, application/problem+json'): Promise<Response> {
+    return this.#authed('GET', path, undefined, { headers: { Accept: accept } });
+  }
+
   // ---- the loop ---------------------------------------------------------
 
   /** Starts syncing on start, on online, when the page becomes visible, and on a timer. */

@@ -52,13 +52,18 @@ func queryFilters(c *gin.Context, idNames []string, times map[string]**time.Time
 	return p.Err("the filters are not valid")
 }
 
-// listObservations answers GET /observations?school_id&teacher_id&walkthrough_id&status&from&to&cursor&limit.
+// listObservations answers GET /observations?school_id&teacher_id&walkthrough_id&status&kind&grade_band&subject&from&to&cursor&limit.
 func (s *Server) listObservations(c *gin.Context) {
 	q := visits.ObservationQuery{SchoolID: c.Query("school_id"), TeacherID: c.Query("teacher_id"),
-		WalkthroughID: c.Query("walkthrough_id"), Status: c.Query("status"), Cursor: c.Query("cursor")}
+		WalkthroughID: c.Query("walkthrough_id"), Status: c.Query("status"), Kind: c.Query("kind"),
+		GradeBand: c.Query("grade_band"), Subject: c.Query("subject"), Cursor: c.Query("cursor")}
 	if err := queryFilters(c, []string{"school_id", "teacher_id", "walkthrough_id", "cursor"},
 		map[string]**time.Time{"from": &q.From, "to": &q.To}, &q.Limit); err != nil {
 		s.fail(c, err)
+		return
+	}
+	if q.Kind != "" && !domain.WalkthroughKind(q.Kind).Valid() {
+		s.fail(c, domain.Invalid("the filters are not valid", domain.FieldError{Field: "kind", Message: "must be classroom, leadership, follow_up or informal"}))
 		return
 	}
 	if q.Limit == 0 {

@@ -16,6 +16,9 @@ type ObservationFilter struct {
 	TeacherID     string
 	WalkthroughID string
 	Status        string
+	Kind          string
+	GradeBand     string // a band of domain.GradeBand, e.g. "3-5"
+	Subject       string
 	From, To      *time.Time
 	Before        string // id of the last item of the previous page
 	Limit         int
@@ -31,7 +34,8 @@ func (s *Store) ObservationsPage(ctx context.Context, f ObservationFilter) ([]do
 	default:
 		q = q.Where("observer_id = ?", f.ObserverID)
 	}
-	for col, v := range map[string]string{"school_id": f.SchoolID, "teacher_id": f.TeacherID, "walkthrough_id": f.WalkthroughID, "status": f.Status} {
+	for col, v := range map[string]string{"school_id": f.SchoolID, "teacher_id": f.TeacherID, "walkthrough_id": f.WalkthroughID, "status": f.Status,
+		"kind": f.Kind, "grade_band": f.GradeBand, "subject": f.Subject} {
 		if v != "" {
 			q = q.Where(col+" = ?", v)
 		}

@@ -29,9 +29,12 @@ func NewService(s *store.Store) *Service { return &Service{store: s} }
 // ObservationQuery is what a caller asks for.
 type ObservationQuery struct {
 	SchoolID, TeacherID, WalkthroughID, Status string
-	From, To                                   *time.Time
-	Cursor                                     string
-	Limit                                      int
+	// Kind, GradeBand and Subject narrow as the trends' filters do, so a
+	// trend's cell can be opened on the observations behind it.
+	Kind, GradeBand, Subject string
+	From, To                 *time.Time
+	Cursor                   string
+	Limit                    int
 }
 
 // teacherViewers see which teacher an observation is about; a supervisor
@@ -62,7 +65,7 @@ func (s *Service) Observations(ctx context.Context, p auth.Principal, q Observat
 		}
 	}
 	os, err := s.store.ObservationsPage(ctx, store.ObservationFilter{Visible: p.ScopeWith(viewers...), ObserverID: p.User.ID,
-		SchoolID: q.SchoolID, TeacherID: q.TeacherID, WalkthroughID: q.WalkthroughID, Status: q.Status, From: q.From, To: q.To,
+		SchoolID: q.SchoolID, TeacherID: q.TeacherID, WalkthroughID: q.WalkthroughID, Status: q.Status, Kind: q.Kind, GradeBand: q.GradeBand, Subject: q.Subject, From: q.From, To: q.To,
 		Before: q.Cursor, Limit: q.Limit})
 	for i := range os {
 		os[i] = redact(p, os[i])

@@ -1,0 +1,372 @@
+// End-to-end: the trends dashboard on the demo district, in Debian's
+// Chromium against the real binary. Every figure on the page is checked
+// against what GET /api/v1/trends answers the same user for the same
+// filters. The tests run in order and share one server.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { Server, closeContext, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
+
+const T = { timeout: 180_000 };
+const supervisor = { email: 'supervisor@demo.walkthrough.test', password: 'walkthrough-supervisor' };
+const principal = { email: 'principal@demo.walkthrough.test', password: 'walkthrough-principal' };
+const laptop = { width: 1366, height: 900 };
+
+async function signIn(page, who) {
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Today' }).waitFor();
+}
+
+/** GET /api/v1/<path> as the user. */
+async function api(server, token, path) {
+  const r = await fetch(`${server.base}/api/v1${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 200, `${path}: HTTP ${r.status}`);
+  return path.includes('.csv') ? r.text() : r.json();
+}
+
+/** The trend query the page is showing (its URL's filters). */
+function trendQuery(pageURL, bucket, group) {
+  const u = new URL(pageURL);
+  const q = new URLSearchParams();
+  q.set('from', u.searchParams.get('from'));
+  q.set('to', u.searchParams.get('to'));
+  if (u.searchParams.get('schools')) q.set('school_id', u.searchParams.get('schools'));
+  for (const k of ['dimension', 'indicator', 'grade_band', 'subject', 'kind']) if (u.searchParams.get(k)) q.set(k, u.searchParams.get(k));
+  q.set('bucket', bucket ?? u.searchParams.get('bucket'));
+  q.set('group', group);
+  return '?' + q.toString();
+}
+
+const day = (b) => b.slice(0, 10);
+
+/** Puts away the "ready to work offline" note, then saves a screenshot. */
+async function snap(page, name) {
+  const ok = page.getByRole('button', { name: 'OK', exact: true });
+  if (await ok.isVisible()) await ok.click();
+  await shot(page, name);
+}
+
+/** The chart's points as the page draws them. */
+function chartFigures(page) {
+  return page.evaluate(() => ({
+    points: [...document.querySelectorAll('[data-testid=chart-point]')].map((e) => [e.dataset.dimension, e.dataset.bucket, Number(e.dataset.mean)]),
+    district: [...document.querySelectorAll('[data-testid=district-point]')].map((e) => [e.dataset.dimension, e.dataset.bucket, Number(e.dataset.mean)]),
+    suppressed: [...document.querySelectorAll('[data-testid=chart-suppressed]')].map((e) => [e.dataset.dimension, e.dataset.bucket]),
+  }));
+}
+
+/** The heat map's cells as the page shows them. */
+function heatFigures(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid=heat-cell]')].map((e) => ({
+      school: e.dataset.school,
+      dimension: e.dataset.dimension,
+      mean: e.dataset.mean === undefined ? undefined : Number(e.dataset.mean),
+      scores: e.dataset.scores === undefined ? undefined : Number(e.dataset.scores),
+      suppressed: e.dataset.suppressed === 'true',
+      text: e.textContent,
+    })),
+  );
+}
+
+const sortRows = (rows) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+/** The chart equals the API's cells for the page's filters. */
+async function assertChart(page, server, token) {
+  await page.locator('[data-testid=chart], [data-testid=chart-empty]').first().waitFor();
+  const want = await api(server, token, '/trends' + trendQuery(page.url(), undefined, 'dimension'));
+  const got = await chartFigures(page);
+  const visible = want.cells.filter((c) => !c.suppressed && c.mean !== undefined);
+  assert.deepEqual(sortRows(got.points), sortRows(visible.map((c) => [c.group.dimension, day(c.bucket), c.mean])), 'chart points equal the API');
+  assert.deepEqual(sortRows(got.suppressed), sortRows(want.cells.filter((c) => c.suppressed).map((c) => [c.group.dimension, day(c.bucket)])), 'suppressed points are marked');
+  assert.deepEqual(sortRows(got.district), sortRows(want.district.filter((c) => c.mean !== undefined).map((c) => [c.group.dimension, day(c.bucket), c.mean])), 'district line equals the API');
+  return want;
+}
+
+/** The heat map equals the API's cells for the page's filters. */
+async function assertHeatMap(page, server, token) {
+  await page.locator('table.heatmap, [data-testid=heat-empty]').first().waitFor();
+  const want = await api(server, token, '/trends' + trendQuery(page.url(), 'range', 'school,dimension'));
+  const got = await heatFigures(page);
+  const wantRows = [
+    ...want.cells.map((c) => ({ school: c.group.school, dimension: c.group.dimension, c })),
+    ...want.district.map((c) => ({ school: 'district', dimension: c.group.dimension, c })),
+  ].map(({ school, dimension, c }) => (c.suppressed ? { school: c.group.school ?? '', dimension, suppressed: true } : { school, dimension, mean: c.mean, scores: c.scores, suppressed: false }));
+  const gotRows = got.map(({ school, dimension, mean, scores, suppressed }) => (suppressed ? { school, dimension, suppressed } : { school, dimension, mean, scores, suppressed }));
+  assert.deepEqual(sortRows(gotRows), sortRows(wantRows), 'heat-map cells equal the API');
+  for (const g of got) {
+    if (g.suppressed) assert.match(g.text, new RegExp(`Suppressed.*fewer than ${want.min_cell_size} observations`));
+    else assert.ok(g.text.includes(g.mean.toFixed(2)), `the cell prints its mean: ${g.text}`);
+  }
+  return want;
+}
+
+describe('the trends dashboard on the demo district', { timeout: 900_000 }, () => {
+  let server;
+  let dataDir;
+  const profiles = [];
+  const contexts = [];
+  let supToken;
+
+  before(async () => {
+    requirePrerequisites();
+    dataDir = tempDir('wt-e2e-dash-data-');
+    server = new Server(await freePort(), dataDir);
+    await server.start();
+    supToken = await server.token(supervisor);
+  });
+
+  after(async () => {
+    for (const c of contexts) await closeContext(c);
+    await server?.stop();
+    for (const p of profiles) removeDir(p);
+    removeDir(dataDir);
+  });
+
+  async function open(who, viewport = laptop) {
+    const profile = tempDir('wt-e2e-dash-profile-');
+    profiles.push(profile);
+    const context = await launch(profile);
+    contexts.push(context);
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.setViewportSize(viewport);
+    await page.goto(server.base + '/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(page, who);
+    return { context, page };
+  }
+
+  let sup;
+
+  test('1: a supervisor opens the dashboard from the header; the chart and heat map show what the API answers', T, async () => {
+    sup = await open(supervisor);
+    const { page } = sup;
+    await page.getByRole('link', { name: 'Trends' }).click();
+    await page.getByRole('heading', { name: 'Trends', level: 1 }).waitFor();
+    // The address names the whole view: by default this school year, from
+    // the district's settings, by week.
+    await page.waitForURL(/\/dashboard\?from=.*bucket=week/);
+    const me = await api(server, supToken, '/me');
+    await page.locator('[data-testid=chart]').first().waitFor();
+    const from = await page.getByLabel('From').inputValue();
+    assert.equal(new URL(page.url()).searchParams.get('from'), from);
+    assert.match(from, new RegExp(`-${String(me.district.settings.school_year_start_month).padStart(2, '0')}-${String(me.district.settings.school_year_start_day).padStart(2, '0')}$`));
+    const chart = await assertChart(page, server, supToken);
+    assert.ok(chart.cells.length > 0, 'the demo district has scores this year');
+    const heat = await assertHeatMap(page, server, supToken);
+    // Only the supervisor's schools, never another.
+    for (const c of heat.cells) assert.ok(me.school_ids.includes(c.group.school));
+    await page.evaluate(() => document.getElementById('chart-h').scrollIntoView());
+    await snap(page, 'dashboard-chart.png');
+    await page.evaluate(() => document.getElementById('heat-h').scrollIntoView());
+    await snap(page, 'dashboard-heatmap.png');
+    await page.evaluate(() => document.getElementById('levels-h').scrollIntoView());
+    await snap(page, 'dashboard-levels.png');
+
+    // Coverage: the teachers the API names as not visited since the day, school by school.
+    // (The demo's teachers were all visited in the last four weeks: ask about the last three days.)
+    const to = new Date(new URL(page.url()).searchParams.get('to') + 'T00:00:00Z');
+    const since = new Date(to.getTime() - 4 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Teachers not visited since').fill(since);
+    await page.waitForURL(new RegExp(`since=${since}`));
+    const cov = await api(server, supToken, `/coverage?since=${since}`);
+    assert.ok(cov.items.length > 0);
+    await page.locator('[data-testid=coverage-school]').first().waitFor();
+    const counts = await page.locator('[data-testid=coverage-school] summary').allTextContents();
+    assert.equal(counts.map((t) => Number(t.match(/: (\d+) teacher/)[1])).reduce((a, b) => a + b, 0), cov.items.length);
+    await page.locator('[data-testid=coverage-school] summary').first().click();
+    await page.evaluate(() => document.getElementById('coverage-h').scrollIntoView());
+    await snap(page, 'dashboard-coverage.png');
+
+    // The level bars: share at proficient or above equals the API's levels.
+    const levels = await api(server, supToken, '/trends' + trendQuery(page.url(), 'range', 'dimension'));
+    for (const c of levels.cells.filter((c) => !c.suppressed)) {
+      const total = Object.values(c.levels).reduce((a, b) => a + b, 0);
+      const at = Object.entries(c.levels).filter(([l]) => Number(l) >= 3).reduce((a, [, n]) => a + n, 0);
+      const shown = await page.locator(`[data-testid=level-row][data-dimension="${c.group.dimension}"] [data-testid=proficient-share]`).textContent();
+      assert.equal(shown, `${Math.round((at / total) * 100)}%`);
+    }
+  });
+
+  test('2: changing a filter changes the URL and the figures; a reload shows the same view', T, async () => {
+    const { page } = sup;
+    const before = page.url();
+    await page.getByLabel('Kind of visit').selectOption('classroom');
+    await page.waitForURL(/kind=classroom/);
+    assert.notEqual(page.url(), before);
+    await assertChart(page, server, supToken);
+    await assertHeatMap(page, server, supToken);
+    await page.getByLabel('Chart by').selectOption('month');
+    await page.waitForURL(/bucket=month/);
+    const monthly = await assertChart(page, server, supToken);
+    assert.equal(monthly.bucket, 'month');
+    const shared = page.url();
+    await page.reload();
+    await page.locator('[data-testid=chart]').first().waitFor();
+    assert.equal(page.url(), shared);
+    assert.equal(await page.getByLabel('Kind of visit').inputValue(), 'classroom');
+    assert.equal(await page.getByLabel('Chart by').inputValue(), 'month');
+    await assertChart(page, server, supToken);
+  });
+
+  test('3: the CSV export saves the same cells the API exports for the filters', T, async () => {
+    const { page } = sup;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const saved = readFileSync(await download.path(), 'utf8');
+    const want = await api(server, supToken, '/trends.csv' + trendQuery(page.url(), undefined, 'school,dimension'));
+    assert.equal(saved, want);
+    assert.match(saved.split('\n')[0], /^scope,bucket,school,dimension,observations,scores,mean/);
+    assert.ok(saved.trim().split('\n').length > 1);
+  });
+
+  test('4: a heat-map cell opens on the observations behind it, then one observation, without the teacher', T, async () => {
+    const { page } = sup;
+    await page.goto(server.base + '/dashboard');
+    await page.locator('table.heatmap').waitFor();
+    const heat = await api(server, supToken, '/trends' + trendQuery(page.url(), 'range', 'school,dimension'));
+    const target = heat.cells.find((c) => !c.suppressed && c.group.dimension === 'student_engagement') ?? heat.cells.find((c) => !c.suppressed);
+    await page.locator(`[data-testid=heat-cell][data-school="${target.group.school}"][data-dimension="${target.group.dimension}"] button`).click();
+    await page.waitForURL(/cell_span=range.*cell_school=/);
+    await page.locator('[data-testid=drill-observation]').first().waitFor();
+    // The observations listed make up the cell exactly.
+    const fig = page.getByTestId('drill-figures');
+    assert.equal(Number(await fig.getAttribute('data-scores')), target.scores);
+    assert.equal(Number(await fig.getAttribute('data-mean')), target.mean);
+    const n = Number(await fig.getAttribute('data-observations'));
+    assert.equal(await page.locator('[data-testid=drill-observation]').count(), n);
+    assert.ok(n > 0);
+    // A supervisor reads the evidence without the teacher (except in his own observations).
+    const listed = await page.locator('[data-testid=drill-observation]').evaluateAll((els) => els.map((e) => [e.dataset.observation, e.textContent.includes('teacher not shown to your role')]));
+    const byID = new Map();
+    for (let cursor = ''; ; ) {
+      const p = await api(server, supToken, `/observations?status=submitted&school_id=${target.group.school}&limit=500${cursor ? '&cursor=' + cursor : ''}`);
+      for (const o of p.items) byID.set(o.id, o);
+      if (!p.next_cursor) break;
+      cursor = p.next_cursor;
+    }
+    const supID = (await api(server, supToken, '/me')).user.id;
+    for (const [id, hidden] of listed) {
+      assert.equal(hidden, byID.get(id).teacher_id === '', `observation ${id}`);
+      assert.equal(hidden, byID.get(id).observer_id !== supID);
+    }
+    assert.ok(listed.some(([, hidden]) => hidden));
+    await snap(page, 'dashboard-drilldown.png');
+
+    const other = listed.find(([, hidden]) => hidden)[0];
+    await page.locator(`[data-observation="${other}"]`).getByRole('button', { name: 'Open observation' }).click();
+    await page.waitForURL(/observation=/);
+    await page.getByTestId('observation').waitFor();
+    const id = new URL(page.url()).searchParams.get('observation');
+    const o = await api(server, supToken, `/observations/${id}`);
+    assert.equal(await page.getByTestId('observation-score').count(), o.scores.length);
+    assert.equal(o.teacher_id, '');
+    await page.getByTestId('teacher-hidden').waitFor();
+    await snap(page, 'dashboard-observation.png');
+    // Back returns to the list, then to the dashboard.
+    await page.getByRole('button', { name: 'Back to the observations' }).click();
+    await page.locator('[data-testid=drill-observation]').first().waitFor();
+    await page.getByRole('button', { name: 'Back to the dashboard' }).click();
+    await page.locator('table.heatmap').waitFor();
+  });
+
+  /** A filter of the demo data under which the API suppresses some of the supervisor's cells but not all. */
+  async function suppressingFilter(token, from, to, school) {
+    const candidates = [];
+    let any;
+    for (const kind of ['informal', 'follow_up', 'leadership', '']) for (const subject of ['Science', 'Social Studies', 'ELA', 'Mathematics', '']) candidates.push({ kind, subject });
+    for (const c of candidates) {
+      const q = new URLSearchParams({ from, to, bucket: 'range', group: 'school,dimension' });
+      if (c.kind) q.set('kind', c.kind);
+      if (c.subject) q.set('subject', c.subject);
+      const t = await api(server, token, '/trends?' + q.toString());
+      if (!t.cells.some((x) => x.suppressed) || !t.cells.some((x) => !x.suppressed)) continue;
+      if (t.cells.some((x) => x.suppressed && x.group.school === school)) return c;
+      any ??= c;
+    }
+    return any;
+  }
+
+  let small;
+  let supHidden = [];
+
+  test('5: a supervisor sees a small cell suppressed, marked as such, where the API suppresses it', T, async () => {
+    const { page } = sup;
+    const u = new URL(page.url());
+    const from = u.searchParams.get('from') ?? (await page.getByLabel('From').inputValue());
+    const to = u.searchParams.get('to') ?? '';
+    // Preferably one that hides a cell of the principal's school (test 6).
+    const pri = await api(server, await server.token(principal), '/me');
+    small = await suppressingFilter(supToken, from, to, pri.school_ids[0]);
+    assert.ok(small, 'the demo district has a filter under which some cells are too small for a supervisor');
+    const q = new URLSearchParams({ from, to });
+    if (small.kind) q.set('kind', small.kind);
+    if (small.subject) q.set('subject', small.subject);
+    await page.goto(`${server.base}/dashboard?${q}`);
+    const heat = await assertHeatMap(page, server, supToken);
+    supHidden = heat.cells.filter((c) => c.suppressed);
+    const hidden = supHidden[0];
+    const cell = page.locator(`[data-testid=heat-cell][data-school="${hidden.group.school}"][data-dimension="${hidden.group.dimension}"]`);
+    await cell.waitFor();
+    assert.equal(await cell.getAttribute('data-suppressed'), 'true');
+    assert.match(await cell.textContent(), new RegExp(`Suppressed\\s*fewer than ${heat.min_cell_size} observations`));
+    // A suppressed cell does not open.
+    assert.equal(await cell.locator('button').count(), 0);
+    await cell.scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.getElementById('heat-h').scrollIntoView());
+    await snap(page, 'dashboard-suppressed.png');
+  });
+
+  test('6: on a tablet, the principal sees her own school under the same filter, opens a cell by keyboard and sees the teacher', T, async () => {
+    const pri = await open(principal, { width: 1024, height: 1366 });
+    const { page } = pri;
+    const token = await server.token(principal);
+    const me = await api(server, token, '/me');
+    const u = new URL(sup.page.url());
+    await page.getByRole('link', { name: 'Trends' }).click();
+    await page.locator('[data-testid=chart], [data-testid=chart-empty]').first().waitFor();
+    await page.goto(`${server.base}/dashboard${u.search}`);
+    const heat = await assertHeatMap(page, server, token);
+    for (const c of heat.cells) {
+      assert.ok(me.school_ids.includes(c.group.school), 'only her school');
+      assert.equal(c.suppressed ?? false, false, 'a principal sees her own school’s small cells');
+    }
+    // What the supervisor saw suppressed at her school, she sees with its figures.
+    const mine = supHidden.filter((c) => me.school_ids.includes(c.group.school));
+    assert.ok(mine.length > 0, 'the filter hides a cell of her school from the supervisor');
+    for (const c of mine) {
+      const cell = page.locator(`[data-testid=heat-cell][data-school="${c.group.school}"][data-dimension="${c.group.dimension}"]`);
+      assert.equal(await cell.getAttribute('data-suppressed'), null);
+      assert.ok(Number(await cell.getAttribute('data-scores')) > 0);
+    }
+    await assertChart(page, server, token);
+    const target = heat.cells.find((c) => !c.suppressed);
+    assert.ok(target);
+    await page.evaluate(() => document.getElementById('heat-h').scrollIntoView());
+    await snap(page, 'dashboard-tablet.png');
+    await page.locator(`[data-testid=heat-cell][data-school="${target.group.school}"][data-dimension="${target.group.dimension}"] button`).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=drill-observation]').first().waitFor();
+    const fig = page.getByTestId('drill-figures');
+    assert.equal(Number(await fig.getAttribute('data-scores')), target.scores);
+    assert.equal(await page.getByText('teacher not shown to your role').count(), 0);
+    await snap(page, 'dashboard-drilldown-principal.png');
+  });
+
+  test('7: offline, the dashboard says it needs the network', T, async () => {
+    const { page, context } = sup;
+    await page.goto(server.base + '/dashboard');
+    await page.locator('[data-testid=chart]').first().waitFor();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+    await context.setOffline(true);
+    try {
+      await page.getByTestId('offline').waitFor();
+      assert.match(await page.getByTestId('offline').textContent(), /offline: the dashboard needs the network/);
+      await snap(page, 'dashboard-offline.png');
+    } finally {
+      await context.setOffline(false);
+    }
+    await page.locator('[data-testid=chart]').first().waitFor();
+  });
+});

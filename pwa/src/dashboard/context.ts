@@ -1,0 +1,38 @@
+// What every part of the dashboard needs once: the caller, their schools
+// and the district's published rubrics.
+import { getJSON, type Me, type RubricSummary, type RubricVersion, type School } from './api';
+
+export interface Context {
+  me: Me;
+  schools: School[];
+  /** The newest published version of each rubric, and every version id of each. */
+  rubrics: { latest: RubricVersion; versions: string[] }[];
+}
+
+/**
+ * The rubric a trend is about (its newest version's names and all its
+ * version ids); without an id, the most recently published, as the trends
+ * default to.
+ */
+export function rubricOf(ctx: Context, rubricID: string | undefined) {
+  return ctx.rubrics.find((r) => r.latest.rubric_id === rubricID) ?? ctx.rubrics[0];
+}
+
+export async function loadContext(): Promise<Context> {
+  const [me, schools, rubrics] = await Promise.all([
+    getJSON<Me>('/me'),
+    getJSON<{ items: School[] }>('/schools'),
+    getJSON<{ items: RubricSummary[] }>('/rubrics'),
+  ]);
+  const published = rubrics.items
+    .map((r) => ({ r, versions: r.versions.filter((v) => v.status === 'published').sort((a, b) => b.version - a.version) }))
+    .filter((x) => x.versions.length > 0)
+    .sort((a, b) => (b.versions[0]!.published_at ?? '').localeCompare(a.versions[0]!.published_at ?? ''));
+  const latest = await Promise.all(published.map((x) => getJSON<RubricVersion>(`/rubrics/${x.versions[0]!.id}`)));
+  return {
+    me,
+    schools: schools.items.sort((a, b) => a.name.localeCompare(b.name)),
+    rubrics: published.map((x, i) => ({ latest: latest[i]!, versions: x.versions.map((v) => v.id) })),
+  };
+}
+

@@ -94,7 +94,7 @@ func cycleMatrix(w *world) map[string][]probe {
 		"POST /api/v1/cycles/:id/followups": {{name: "A1's cycle", method: "POST", path: "/api/v1/cycles/" + cw.cycle + "/followups",
 			body: func(a actor) any {
 				// Each actor books another hour, so that no booking clashes with the last.
-				s := w.clock.now.Add(60*24*time.Hour).Truncate(time.Hour).Add(time.Duration(hour[a]) * time.Hour)
+				s := w.clock.now.Add(60 * 24 * time.Hour).Truncate(time.Hour).Add(time.Duration(hour[a]) * time.Hour)
 				return map[string]any{"teacher_id": w.teacherA1, "starts_at": s, "ends_at": s.Add(30 * time.Minute)}
 			},
 			want: runsA1(created)}},

@@ -14,6 +14,16 @@ export function Header({ signedIn }: { signedIn: boolean }) {
         Walkthrough
       </a>
       {signedIn && (
+        <nav aria-label="Main" class="app-nav">
+          <a href="/cycles" onClick={onLink}>
+            Cycles
+          </a>
+          <a href="/due" onClick={onLink}>
+            Due
+          </a>
+        </nav>
+      )}
+      {signedIn && (
         <div class="sync-bar" aria-label="Sync status">
           <a href="/outbox" onClick={onLink} class="sync-counts" data-testid="sync-counts">
             {sum === undefined ? (

@@ -1,7 +1,7 @@
 // Local writes. Each one puts the record and its outbox entry in ONE Dexie
 // transaction: either both are on the device or neither is.
 import { type OutboxEntry, type ObservationRow, type WalkthroughDB } from './schema';
-import type { ObservationData, WalkthroughData, WritableEntity } from './types';
+import type { ActivityData, FollowUpData, ObservationData, WalkthroughData, WritableEntity } from './types';
 import { uuidv7 } from './uuid';
 
 /**
@@ -87,6 +87,24 @@ export async function saveWalkthrough(db: WalkthroughDB, id: string, data: Walkt
     const cur = await db.walkthroughs.get(id);
     await db.walkthroughs.put({ id, rev: cur?.rev ?? 0, data, local: true });
     await queueChange(db, 'walkthrough', id, 'upsert', data, now);
+  });
+}
+
+/** Schedules or changes a follow-up on this device and queues it. */
+export async function saveFollowUp(db: WalkthroughDB, id: string, data: FollowUpData, now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.followUps, db.outbox, async () => {
+    const cur = await db.followUps.get(id);
+    await db.followUps.put({ id, rev: cur?.rev ?? 0, data });
+    await queueChange(db, 'follow_up', id, 'upsert', data, now);
+  });
+}
+
+/** Logs a support activity on this device and queues it. */
+export async function saveActivity(db: WalkthroughDB, id: string, data: ActivityData, now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.cycleActivities, db.outbox, async () => {
+    const cur = await db.cycleActivities.get(id);
+    await db.cycleActivities.put({ id, rev: cur?.rev ?? 0, data });
+    await queueChange(db, 'cycle_activity', id, 'upsert', data, now);
   });
 }
 

@@ -179,6 +179,21 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
                   {f.data.observer_ids.map((o) => people.get(o) ?? 'a colleague').join(', ')} {state(f.id)}
                 </span>
                 {f.data.notes && <span class="muted">{f.data.notes}</span>}
+                {f.data.status === 'scheduled' && (
+                  <span class="actions">
+                    <button type="button" onClick={() => navigate(`/cycles/${c.id}/schedule?move=${f.id}`)}>
+                      Move
+                    </button>
+                    <button
+                      type="button"
+                      onClick={() => {
+                        if (confirm('Cancel this follow-up? Invited observers see it cancelled in their calendars.')) void saveFollowUp(db, f.id, { ...f.data, status: 'cancelled' });
+                      }}
+                    >
+                      Cancel it
+                    </button>
+                  </span>
+                )}
               </li>
             ))}
           </ul>
@@ -371,13 +386,15 @@ function EvidenceChart({ ev }: { ev: CycleEvidence }) {
 }
 
 function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
+  const moveId = new URLSearchParams(location.search).get('move') ?? undefined;
   const data = useLive(async () => {
     const cycle = await db.cycles.get(cycleId);
+    const moving = moveId === undefined ? undefined : await db.followUps.get(moveId);
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
     const followUps = await db.followUps.toArray();
     const directory = (await getMeta<Colleague[]>(db, 'directory')) ?? [];
-    return { cycle, teachers, followUps, directory };
-  }, [cycleId]);
+    return { cycle, teachers, followUps, directory, moving };
+  }, [cycleId, moveId]);
   const now = new Date();
   const nextHour = new Date(now.getFullYear(), now.getMonth(), now.getDate(), now.getHours() + 1);
   const [teacher, setTeacher] = useState('');
@@ -387,9 +404,23 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
   const [invited, setInvited] = useState<string[] | undefined>(undefined);
   const [notes, setNotes] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [filled, setFilled] = useState(false);
+  // Moving a follow-up starts from where it is.
+  useEffect(() => {
+    const m = data?.moving;
+    if (m === undefined || filled) return;
+    const d = new Date(m.data.starts_at);
+    setTeacher(m.data.teacher_id);
+    setDay(localDate(d));
+    setTime(localTime(d));
+    setMinutes(Math.round((Date.parse(m.data.ends_at) - d.getTime()) / 60_000));
+    setInvited(m.data.observer_ids.filter((o) => o !== user.id && o !== data?.cycle?.data.coach_id));
+    setNotes(m.data.notes ?? '');
+    setFilled(true);
+  }, [data?.moving, filled]);
 
   if (data === undefined) return <main class="screen" aria-busy="true"><p>Loading…</p></main>;
-  if (data.cycle === undefined) {
+  if (data.cycle === undefined || (moveId !== undefined && data.moving === undefined)) {
     return (
       <main class="screen">
         <h1>Schedule a follow-up</h1>
@@ -407,6 +438,7 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
   const start = new Date(`${day}T${time}`).getTime();
   const valid = Number.isFinite(start) && /^\d{4}-\d{2}-\d{2}$/.test(day) && /^\d{2}:\d{2}$/.test(time);
   const win: Window = { teacher_id: teacherId, observer_ids: observers, start, end: start + minutes * 60_000 };
+  if (moveId !== undefined) win.id = moveId;
   const clash = valid ? findClash(win, data.followUps) : undefined;
   const free = clash ? nextFreeSlot(win, data.followUps) : undefined;
   const who = (id: string) => (id === 'teacher' ? teacherName(data.teachers.get(teacherId)) : id === user.id ? 'You' : (data.directory.find((p) => p.id === id)?.name ?? 'An invited observer'));
@@ -425,7 +457,8 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
     }
     if (clash) return;
     try {
-      await saveFollowUp(db, uuidv7(), {
+      await saveFollowUp(db, moveId ?? uuidv7(), {
+        ...(data.moving?.data ?? {}),
         cycle_id: c.id,
         teacher_id: teacherId,
         starts_at: new Date(win.start).toISOString(),
@@ -446,7 +479,7 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
       <p>
         <a href={`/cycles/${c.id}`} onClick={onLink}>← Back to the cycle</a>
       </p>
-      <h1>Schedule a follow-up</h1>
+      <h1>{moveId === undefined ? 'Schedule a follow-up' : 'Move the follow-up'}</h1>
       <form class="stack" onSubmit={save}>
         {error && <p class="error" role="alert">{error}</p>}
         <div class="field">
@@ -517,7 +550,7 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
           </div>
         )}
         <button type="submit" class="primary" disabled={clash !== undefined}>
-          Schedule the follow-up
+          {moveId === undefined ? 'Schedule the follow-up' : 'Move the follow-up'}
         </button>
       </form>
     </main>

@@ -174,4 +174,30 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     await coachPage.getByTestId('evidence-chart').scrollIntoViewIfNeeded();
     await shot(coachPage, 'cycles-cycle.png');
   });
+
+  test('4: the coach moves a follow-up a week on; the server keeps where it was', T, async () => {
+    const token = await server.token(coach);
+    const detail = async () => (await fetch(`${server.base}/api/v1/cycles/${cycleId}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    await coachPage.goto(`${server.base}/cycles/${cycleId}`);
+    const item = coachPage.getByTestId('follow-up').filter({ has: coachPage.getByRole('button', { name: 'Move' }) }).first();
+    await item.getByRole('button', { name: 'Move' }).click();
+    await coachPage.getByRole('heading', { name: 'Move the follow-up' }).waitFor();
+    const moveId = new URL(coachPage.url()).searchParams.get('move');
+    const was = (await detail()).follow_ups.find((f) => f.id === moveId);
+    await coachPage.waitForFunction(() => document.querySelector('#fu-day')?.value !== '', null);
+    const day = await coachPage.getByLabel('Day').inputValue();
+    const next = new Date(`${day}T12:00:00`);
+    next.setDate(next.getDate() + 7);
+    const p = (n) => String(n).padStart(2, '0');
+    await coachPage.getByLabel('Day').fill(`${next.getFullYear()}-${p(next.getMonth() + 1)}-${p(next.getDate())}`);
+    if (await coachPage.getByTestId('clash').isVisible()) await coachPage.getByRole('button', { name: /Use the next free slot/ }).click();
+    await coachPage.getByRole('button', { name: 'Move the follow-up' }).click();
+    await coachPage.waitForURL(new RegExp(`/cycles/${cycleId}$`));
+    await waitPending(coachPage, 0);
+    const now = (await detail()).follow_ups.find((f) => f.id === moveId);
+    assert.notEqual(now.starts_at, was.starts_at, 'it moved');
+    assert.equal(now.reschedules.length, was.reschedules.length + 1, 'the move is kept');
+    assert.equal(now.reschedules.at(-1).from_starts_at, was.starts_at);
+    assert.equal(now.reschedules.at(-1).to_starts_at, now.starts_at);
+  });
 });

@@ -63,7 +63,7 @@ export function Today({ user }: { user: SignedInUser }) {
             )}
           </section>
           <section aria-labelledby="followups-h">
-            <h2 id="followups-h">My follow-ups today</h2>
+            <h2 id="followups-h">My follow-ups</h2>
             {data.followUps.length === 0 ? (
               <p class="muted">
                 No follow-ups for you today. <a href="/due" onClick={onLink}>Due this week</a>

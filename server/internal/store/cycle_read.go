@@ -226,8 +226,6 @@ func (s *Store) Reschedules(ctx context.Context, districtID string, followUpIDs 
 type FocusScore struct {
 	ObservationID string
 	TeacherID     string
-	SchoolID      string
-	ObserverID    string
 	FollowUpID    string
 	IndicatorKey  string
 	StartedAt     time.Time
@@ -243,15 +241,13 @@ func (s *Store) FocusScores(ctx context.Context, districtID string, teacherIDs, 
 	var rows []struct {
 		ObservationID string
 		TeacherID     string
-		SchoolID      string
-		ObserverID    string
 		FollowUpID    *string
 		IndicatorKey  string
 		StartedAt     time.Time
 		Level         int
 	}
 	err := s.db.WithContext(ctx).Table("scores").
-		Select("o.id AS observation_id, o.teacher_id, o.school_id, o.observer_id, o.follow_up_id, scores.indicator_key, o.started_at, scores.level").
+		Select("o.id AS observation_id, o.teacher_id, o.follow_up_id, scores.indicator_key, o.started_at, scores.level").
 		Joins("JOIN observations o ON o.id = scores.observation_id").
 		Where("o.district_id = ? AND o.deleted_at IS NULL AND o.status = ? AND o.teacher_id IN ? AND scores.indicator_key IN ? AND scores.level IS NOT NULL",
 			districtID, string(domain.ObservationSubmitted), teacherIDs, indicatorKeys).
@@ -261,8 +257,8 @@ func (s *Store) FocusScores(ctx context.Context, districtID string, teacherIDs, 
 	}
 	out := make([]FocusScore, len(rows))
 	for i, r := range rows {
-		out[i] = FocusScore{ObservationID: r.ObservationID, TeacherID: r.TeacherID, SchoolID: r.SchoolID, ObserverID: r.ObserverID,
-			FollowUpID: deref(r.FollowUpID), IndicatorKey: r.IndicatorKey, StartedAt: r.StartedAt.UTC(), Level: r.Level}
+		out[i] = FocusScore{ObservationID: r.ObservationID, TeacherID: r.TeacherID, FollowUpID: deref(r.FollowUpID), IndicatorKey: r.IndicatorKey,
+			StartedAt: r.StartedAt.UTC(), Level: r.Level}
 	}
 	return out, nil
 }

@@ -136,6 +136,9 @@ type KindEffect struct {
 	Cycles    int // cycles with this kind of support and a follow-up score
 	FollowUps int // follow-up scores that came after this kind of support
 	Rose      int // of which the focus indicator was above the teacher's level before the cycle
+	// Suppressed hides Rose from a caller who may not see individual
+	// teachers when FollowUps is below the district's minimum cell size.
+	Suppressed bool
 }
 
 // Effectiveness is the cycle-effectiveness report.
@@ -252,8 +255,14 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 			out.Cycles++
 		}
 	}
+	// Roles that may not see individual teachers get no rate from fewer
+	// follow-ups than the district's minimum cell size, as with trends.
+	hide := !p.IsAdmin() && len(p.SchoolsWith(teacherViewers...)) == 0
 	out.Kinds = []KindEffect{}
 	for _, k := range kinds {
+		if hide && k.FollowUps < d.Settings.MinCellSize {
+			k.Rose, k.Suppressed = 0, true
+		}
 		out.Kinds = append(out.Kinds, *k)
 	}
 	sort.Slice(out.Kinds, func(i, j int) bool { return out.Kinds[i].Kind < out.Kinds[j].Kind })

@@ -308,11 +308,12 @@ func (s *Server) cycleEvidence(c *gin.Context) {
 }
 
 type kindEffectResponse struct {
-	Kind      string   `json:"kind"`
-	Cycles    int      `json:"cycles"`
-	FollowUps int      `json:"follow_ups"`
-	Rose      int      `json:"rose"`
-	RoseShare *float64 `json:"rose_share"`
+	Kind       string   `json:"kind"`
+	Cycles     int      `json:"cycles"`
+	FollowUps  int      `json:"follow_ups"`
+	Rose       *int     `json:"rose"`
+	RoseShare  *float64 `json:"rose_share"`
+	Suppressed bool     `json:"suppressed"`
 }
 
 type effectivenessResponse struct {
@@ -346,7 +347,11 @@ func (s *Server) cycleEffectiveness(c *gin.Context) {
 	out := effectivenessResponse{Kinds: make([]kindEffectResponse, len(r.Kinds)), Cycles: r.Cycles, FollowUps: r.FollowUps, Rose: r.Rose,
 		RoseShare: share(r.Rose, r.FollowUps)}
 	for i, k := range r.Kinds {
-		out.Kinds[i] = kindEffectResponse{Kind: string(k.Kind), Cycles: k.Cycles, FollowUps: k.FollowUps, Rose: k.Rose, RoseShare: share(k.Rose, k.FollowUps)}
+		out.Kinds[i] = kindEffectResponse{Kind: string(k.Kind), Cycles: k.Cycles, FollowUps: k.FollowUps, Suppressed: k.Suppressed}
+		if !k.Suppressed {
+			rose := k.Rose
+			out.Kinds[i].Rose, out.Kinds[i].RoseShare = &rose, share(k.Rose, k.FollowUps)
+		}
 	}
 	c.JSON(http.StatusOK, out)
 }

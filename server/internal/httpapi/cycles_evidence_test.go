@@ -295,13 +295,29 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 				}
 				for _, k := range rep.Kinds {
 					x := want[domain.ActivityKind(k.Kind)]
-					if x == nil || k.Cycles != x.cycles || k.FollowUps != x.followUps || k.Rose != x.rose {
+					if x == nil || k.Cycles != x.cycles || k.FollowUps != x.followUps || k.Rose == nil || *k.Rose != x.rose || k.Suppressed {
 						t.Errorf("kind %s: %+v, want %+v", k.Kind, k, x)
 					}
-					if k.FollowUps > 0 && math.Abs(*k.RoseShare-float64(k.Rose)/float64(k.FollowUps)) > 1e-9 {
+					if k.FollowUps > 0 && math.Abs(*k.RoseShare-float64(*k.Rose)/float64(k.FollowUps)) > 1e-9 {
 						t.Errorf("kind %s: share %v", k.Kind, *k.RoseShare)
 					}
 				}
+				// A supervisor, who may not see individual teachers, gets no rate from a small cell.
+				var sup effectivenessResponse
+				w.do(supervisor, "GET", "/api/v1/reports/cycle-effectiveness", nil).decode(t, &sup)
+				min := domain.DefaultDistrictSettings().MinCellSize
+				hidden := 0
+				for _, k := range sup.Kinds {
+					x := want[domain.ActivityKind(k.Kind)]
+					small := x.followUps < min
+					if k.Suppressed != small || (small && (k.Rose != nil || k.RoseShare != nil)) || (!small && (k.Rose == nil || *k.Rose != x.rose)) || k.FollowUps != x.followUps {
+						t.Errorf("the supervisor's kind %s: %+v, want suppressed %v", k.Kind, k, small)
+					}
+					if small {
+						hidden++
+					}
+				}
+				t.Logf("%d of %d kinds hidden from the supervisor", hidden, len(sup.Kinds))
 				t.Logf("%d cycles compared, %d follow-up scores, %d rose, %d kinds", total.cycles, total.followUps, total.rose, len(want))
 			}
 		}

@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { Header } from './components/Header';
 import { readsTrends } from './dashboard/access';
 import { DashboardRoute } from './dashboard/route';
@@ -66,6 +66,10 @@ export function App() {
     case 'dashboard':
       screen = <DashboardRoute url={url} />;
       break;
+    case 'cycles':
+    case 'due':
+      screen = <LazyCycles parts={parts} user={who.session!.user} />;
+      break;
     case undefined:
       screen = <Today user={who.session!.user} />;
       break;
@@ -91,4 +95,32 @@ export function App() {
       <UpdatePrompt />
     </>
   );
+}
+
+type CycleModule = typeof import('./screens/cycles');
+
+/** The cycles screens, loaded on first use (precached by the service worker, so offline too). */
+function LazyCycles(props: Parameters<CycleModule['CycleScreens']>[0]) {
+  const [mod, setMod] = useState<CycleModule | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    import('./screens/cycles').then((m) => setMod(() => m), (e: unknown) => setError(String(e)));
+  }, []);
+  if (error !== null) {
+    return (
+      <main class="screen">
+        <p class="error" role="alert">
+          Could not open this screen: {error}
+        </p>
+      </main>
+    );
+  }
+  if (mod === undefined) {
+    return (
+      <main class="screen" aria-busy="true">
+        <p>Loading…</p>
+      </main>
+    );
+  }
+  return <mod.CycleScreens {...props} />;
 }

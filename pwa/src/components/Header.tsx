@@ -20,6 +20,12 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
               Trends
             </a>
           )}
+          <a href="/cycles" onClick={onLink}>
+            Cycles
+          </a>
+          <a href="/due" onClick={onLink}>
+            Due
+          </a>
           <a href="/next-steps" onClick={onLink}>
             My next steps
           </a>

@@ -2,6 +2,7 @@
 // here; the sync engine (src/sync) moves it to and from the server.
 import { Dexie, type EntityTable } from 'dexie';
 import type {
+  ActivityData,
   ChangeProblem,
   CycleData,
   FollowUpData,
@@ -89,7 +90,7 @@ export class WalkthroughDB extends Dexie {
   walkthroughs!: EntityTable<WalkthroughRow, 'id'>;
   followUps!: EntityTable<RefRow<FollowUpData>, 'id'>;
   cycles!: EntityTable<RefRow<CycleData>, 'id'>;
-  cycleActivities!: EntityTable<RefRow<unknown>, 'id'>;
+  cycleActivities!: EntityTable<RefRow<ActivityData>, 'id'>;
   nextSteps!: EntityTable<RefRow<NextStepData>, 'id'>;
   observations!: EntityTable<ObservationRow, 'id'>;
   outbox!: EntityTable<OutboxEntry, 'seq'>;
@@ -111,6 +112,11 @@ export class WalkthroughDB extends Dexie {
       outbox: '++seq, &change_id, id, state',
       attachments: 'id, observation_id',
       meta: 'key',
+    });
+    // Cycles of support: a cycle's activities and follow-ups by cycle.
+    this.version(2).stores({
+      followUps: 'id, data.starts_at, data.cycle_id',
+      cycleActivities: 'id, data.cycle_id',
     });
   }
 }

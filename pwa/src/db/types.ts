@@ -100,17 +100,21 @@ export interface ObservationData {
   received_at?: string;
 }
 
+export type FollowUpStatus = 'scheduled' | 'done' | 'cancelled';
+
 export interface FollowUpData {
   cycle_id: string;
   teacher_id: string;
   starts_at: string;
   ends_at: string;
   observer_ids: string[];
-  status: string;
+  status: FollowUpStatus;
   observation_id?: string;
   notes?: string;
   school_id?: string;
 }
+
+export type CycleStatus = 'planned' | 'active' | 'completed' | 'abandoned';
 
 export interface CycleData {
   school_id: string;
@@ -118,7 +122,40 @@ export interface CycleData {
   teacher_ids: string[];
   focus_indicator_key: string;
   focus_shift?: string;
-  status: string;
+  status: CycleStatus;
+  outcome?: 'seen' | 'partly' | 'not_yet';
+  outcome_evidence?: string;
+  started_on?: string;
+  ended_on?: string;
+}
+
+export type ActivityKind = 'pl_session' | 'plc_meeting' | 'one_on_one' | 'co_teaching' | 'modeling' | 'other';
+
+export interface ActivityData {
+  cycle_id: string;
+  kind: ActivityKind;
+  occurred_on: string;
+  notes?: string;
+  author_id?: string;
+}
+
+/** One focus-indicator score in a cycle's evidence (GET /cycles/{id}/evidence). */
+export interface EvidencePoint {
+  observation_id: string;
+  teacher_id: string;
+  follow_up_id?: string;
+  observed_at: string;
+  level: number;
+}
+
+export interface CycleEvidence {
+  cycle_id: string;
+  indicator_key: string;
+  support_from: string;
+  before: EvidencePoint[];
+  follow_ups: EvidencePoint[];
+  before_mean: number | null;
+  follow_up_mean: number | null;
 }
 
 export interface NextStepData {

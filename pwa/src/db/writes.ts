@@ -1,7 +1,7 @@
 // Local writes. Each one puts the record and its outbox entry in ONE Dexie
 // transaction: either both are on the device or neither is.
 import { type OutboxEntry, type ObservationRow, type WalkthroughDB } from './schema';
-import type { NextStepData, ObservationData, WalkthroughData, WritableEntity } from './types';
+import type { ActivityData, FollowUpData, NextStepData, ObservationData, WalkthroughData, WritableEntity } from './types';
 import { uuidv7 } from './uuid';
 
 /**
@@ -107,6 +107,24 @@ export async function setNextStepDone(db: WalkthroughDB, id: string, done: boole
     const data = { ...cur.data, done };
     await db.nextSteps.put({ ...cur, data });
     await queueChange(db, 'next_step', id, 'upsert', data, now);
+  });
+}
+
+/** Schedules or changes a follow-up on this device and queues it. */
+export async function saveFollowUp(db: WalkthroughDB, id: string, data: FollowUpData, now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.followUps, db.outbox, async () => {
+    const cur = await db.followUps.get(id);
+    await db.followUps.put({ id, rev: cur?.rev ?? 0, data });
+    await queueChange(db, 'follow_up', id, 'upsert', data, now);
+  });
+}
+
+/** Logs a support activity on this device and queues it. */
+export async function saveActivity(db: WalkthroughDB, id: string, data: ActivityData, now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.cycleActivities, db.outbox, async () => {
+    const cur = await db.cycleActivities.get(id);
+    await db.cycleActivities.put({ id, rev: cur?.rev ?? 0, data });
+    await queueChange(db, 'cycle_activity', id, 'upsert', data, now);
   });
 }
 

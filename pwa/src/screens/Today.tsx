@@ -11,11 +11,16 @@ export function Today({ user }: { user: SignedInUser }) {
       .filter((w) => w.data.team.includes(user.id) || w.data.lead_id === user.id || w.local)
       .sort((a, b) => b.data.date.localeCompare(a.data.date) || b.id.localeCompare(a.id))
       .slice(0, 8);
-    const followUps = (await db.followUps.toArray())
-      .filter((f) => f.data.status === 'scheduled' && f.data.observer_ids.includes(user.id))
-      .sort((a, b) => a.data.starts_at.localeCompare(b.data.starts_at))
-      .slice(0, 8);
     const mine = (await db.observations.toArray()).sort((a, b) => b.updated_at - a.updated_at);
+    // Today's follow-ups the user is invited to (and any overdue), less those
+    // already observed on this device and waiting to sync.
+    const observed = new Set(mine.filter((o) => o.data.status === 'submitted' && o.data.follow_up_id).map((o) => o.data.follow_up_id));
+    const now = new Date();
+    const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1).getTime();
+    const followUps = (await db.followUps.toArray())
+      .filter((f) => f.data.status === 'scheduled' && f.data.observer_ids.includes(user.id) && !observed.has(f.id))
+      .filter((f) => Date.parse(f.data.starts_at) < tomorrow)
+      .sort((a, b) => a.data.starts_at.localeCompare(b.data.starts_at));
     const drafts = mine.filter((o) => o.data.status === 'draft');
     const recent = mine.filter((o) => o.data.status === 'submitted').slice(0, 5);
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
@@ -60,14 +65,19 @@ export function Today({ user }: { user: SignedInUser }) {
           <section aria-labelledby="followups-h">
             <h2 id="followups-h">My follow-ups</h2>
             {data.followUps.length === 0 ? (
-              <p class="muted">No follow-ups scheduled for you.</p>
+              <p class="muted">
+                No follow-ups for you today. <a href="/due" onClick={onLink}>Due this week</a>
+              </p>
             ) : (
               <ul class="cards">
                 {data.followUps.map((f) => (
-                  <li key={f.id} class="card row">
+                  <li key={f.id} class="card row" data-testid="today-follow-up">
                     <span>
                       <strong>{teacherName(data.teachers.get(f.data.teacher_id))}</strong>
-                      <span>{new Date(f.data.starts_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}</span>
+                      <span>
+                        {Date.parse(f.data.ends_at) < Date.now() && <span class="badge danger">Overdue</span>}{' '}
+                        {new Date(f.data.starts_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}
+                      </span>
                       {f.data.notes && <span class="muted">{f.data.notes}</span>}
                     </span>
                     <button type="button" onClick={() => navigate(`/observe/new?follow_up=${f.id}`)}>

@@ -367,7 +367,7 @@ export class SyncEngine {
     const now = this.#now();
     // Pick and freeze the batch in one transaction: a change is marked sent
     // (its base_rev fixed) before it leaves, so it is never edited afterwards.
-    const batch = await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps], async () => {
+    const batch = await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities], async () => {
       const all = await db.outbox.orderBy('seq').toArray();
       const seen = new Set<string>();
       const out: Change[] = [];
@@ -382,7 +382,7 @@ export class SyncEngine {
         if (out.length >= this.#maxBatch) break;
         let baseRev = e.base_rev;
         if (baseRev === undefined) {
-          const row = e.entity === 'observation' ? await db.observations.get(e.id) : e.entity === 'walkthrough' ? await db.walkthroughs.get(e.id) : e.entity === 'next_step' ? await db.nextSteps.get(e.id) : undefined;
+          const row = await this.#row(e);
           baseRev = row?.rev ?? 0;
         }
         const c: Change = { change_id: e.change_id, entity: e.entity, op: e.op, id: e.id, base_rev: baseRev };
@@ -424,9 +424,27 @@ export class SyncEngine {
     return batch.length;
   }
 
+  /** The device's copy of the record a change is about, for its rev. */
+  async #row(e: OutboxEntry): Promise<{ rev: number } | undefined> {
+    switch (e.entity) {
+      case 'observation':
+        return this.db.observations.get(e.id);
+      case 'walkthrough':
+        return this.db.walkthroughs.get(e.id);
+      case 'follow_up':
+        return this.db.followUps.get(e.id);
+      case 'cycle_activity':
+        return this.db.cycleActivities.get(e.id);
+      case 'next_step':
+        return this.db.nextSteps.get(e.id);
+      default:
+        return undefined;
+    }
+  }
+
   async #applyResults(results: PushResult[]) {
     const db = this.db;
-    await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps], async () => {
+    await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities], async () => {
       for (const r of results) {
         const e = await db.outbox.where('change_id').equals(r.change_id).first();
         if (e === undefined || e.seq === undefined) continue;
@@ -470,10 +488,18 @@ export class SyncEngine {
         const rest = (await this.db.outbox.where('id').equals(e.id).count()) > 0;
         await this.db.walkthroughs.put({ id: row.id, rev, data: row.data, ...(rest ? { local: true } : {}) });
       }
-    } else if (e.entity === 'next_step') {
-      const row = await this.db.nextSteps.get(e.id);
-      if (row !== undefined && rev > row.rev) await this.db.nextSteps.update(e.id, { rev });
+    } else if (e.entity === 'follow_up' || e.entity === 'cycle_activity') {
+      const table = e.entity === 'follow_up' ? this.db.followUps : this.db.cycleActivities;
+      const row = await table.get(e.id);
+      if (row !== undefined && rev > row.rev) await table.update(e.id, { rev });
     }
+  }
+
+  /** An authenticated GET of a JSON document the device does not keep (a debrief, a cycle's evidence). */
+  async getJSON<T>(path: string): Promise<T> {
+    const res = await this.#authed('GET', path);
+    if (!res.ok) throw new HttpError(res.status, await problemDetail(res));
+    return (await res.json()) as T;
   }
 
   /** Uploads photos whose observation the server already has. */
@@ -522,13 +548,6 @@ export class SyncEngine {
     return n;
   }
 
-  /** An authenticated read of something the device does not keep (a debrief); RetryLater when unreachable. */
-  async getJSON<T>(path: string): Promise<T> {
-    const res = await this.#authed('GET', path);
-    if (!res.ok) throw new HttpError(res.status, await problemDetail(res));
-    return (await res.json()) as T;
-  }
-
   /** Keeps on the device the colleagues a lead may invite to a team; best effort. */
   async #refreshDirectory(): Promise<void> {
     try {
@@ -548,7 +567,7 @@ export class SyncEngine {
       for (const c of changes) {
         // A record with local changes waiting keeps the local version: its
         // change will meet the server's rev (and a conflict) on push.
-        if (c.entity === 'observation' || c.entity === 'walkthrough' || c.entity === 'next_step') {
+        if (c.entity === 'observation' || c.entity === 'walkthrough' || c.entity === 'next_step' || c.entity === 'follow_up' || c.entity === 'cycle_activity') {
           if ((await db.outbox.where('id').equals(c.id).count()) > 0) continue;
         }
         if (c.entity === 'observation') {

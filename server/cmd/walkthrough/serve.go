@@ -18,6 +18,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/blob"
 	"github.com/walkthrough-edu/walkthrough/server/internal/config"
+	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/demo"
 	"github.com/walkthrough-edu/walkthrough/server/internal/httpapi"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
@@ -71,6 +72,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("attachments: %w", err)
 	}
 	metrics := httpapi.NewMetrics()
+	syncs := sync.NewService(s, log, sync.NewMetrics(metrics.Registry()), time.Now)
 	handler, _, err := httpapi.New(httpapi.Deps{
 		Logger:         log,
 		Metrics:        metrics,
@@ -78,10 +80,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Auth:           auth.NewService(s, tokens, log, time.Now),
 		Roster:         roster.NewService(s),
 		Rubrics:        rubrics.NewService(s),
-		Sync:           sync.NewService(s, log, sync.NewMetrics(metrics.Registry()), time.Now),
+		Sync:           syncs,
 		Attachments:    attachments.NewService(s, blobs, attachments.DefaultMaxBytes),
 		Visits:         visits.NewService(s),
 		Trends:         trends.NewService(s),
+		Cycles:         cycles.NewService(s, syncs, time.Now),
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
 	})

@@ -20,6 +20,7 @@ const (
 	EUnavailable  = "unavailable"  // a dependency is down
 	EInternal     = "internal"     // a bug or an unexpected failure
 	EGone         = "gone"         // the thing existed but can no longer be served
+	EClash        = "clash"        // the time is taken: Record names what holds it
 )
 
 // FieldError names one field that broke a rule.
@@ -35,6 +36,8 @@ type Error struct {
 	Fields  []FieldError
 	// RetryAfter, with ERateLimited, says how long to wait.
 	RetryAfter time.Duration
+	// Record, with EClash, is the id of the record that holds the time.
+	Record string
 }
 
 func (e *Error) Error() string {
@@ -109,4 +112,13 @@ func ErrorRetryAfter(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
+}
+
+// ErrorRecord returns the record id err's *Error names, or "".
+func ErrorRecord(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Record
+	}
+	return ""
 }

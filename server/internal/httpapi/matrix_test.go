@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -63,7 +64,7 @@ func matrix(w *world) map[string][]probe {
 	ok, created, noContent := http.StatusOK, http.StatusCreated, http.StatusNoContent
 	notFound, invalid, forbidden := http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusForbidden
 	public := statuses(ok, nil)
-	return map[string][]probe{
+	rows := map[string][]probe{
 		"GET /healthz": {{name: "alive", method: "GET", path: "/healthz", want: public}},
 		"GET /readyz":  {{name: "ready", method: "GET", path: "/readyz", want: public}},
 		"GET /metrics": {{name: "metrics", method: "GET", path: "/metrics", want: public}},
@@ -374,6 +375,8 @@ func matrix(w *world) map[string][]probe {
 				}
 			}}},
 	}
+	maps.Copy(rows, cycleMatrix(w))
+	return rows
 }
 
 func equalSets(a, b map[string]bool) bool {

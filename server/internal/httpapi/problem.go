@@ -20,6 +20,8 @@ type Problem struct {
 	Code      string              `json:"code"`
 	RequestID string              `json:"request_id,omitempty"`
 	Errors    []domain.FieldError `json:"errors,omitempty"`
+	// ClashesWith, with the clash code, is the follow-up that holds the time.
+	ClashesWith string `json:"clashes_with,omitempty"`
 }
 
 // statusOf is the one table from domain error codes to HTTP statuses.
@@ -33,6 +35,7 @@ var statusOf = map[string]int{
 	domain.ERateLimited:  http.StatusTooManyRequests,
 	domain.EUnavailable:  http.StatusServiceUnavailable,
 	domain.EGone:         http.StatusGone,
+	domain.EClash:        http.StatusConflict,
 	domain.EInternal:     http.StatusInternalServerError,
 }
 
@@ -53,6 +56,9 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 		Code:      code,
 		RequestID: c.GetString(requestIDKey),
 		Errors:    domain.ErrorFields(err),
+	}
+	if code == domain.EClash {
+		p.ClashesWith = domain.ErrorRecord(err)
 	}
 	var de *domain.Error
 	if status == http.StatusInternalServerError && !errors.As(err, &de) {

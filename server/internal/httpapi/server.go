@@ -12,6 +12,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/attachments"
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
@@ -38,6 +39,7 @@ type Deps struct {
 	Attachments    *attachments.Service
 	Visits         *visits.Service
 	Trends         *trends.Service
+	Cycles         *cycles.Service
 	Web            http.Handler // the embedded PWA
 	TrustedProxies []string     // none by default
 }
@@ -54,6 +56,7 @@ type Server struct {
 	attachments *attachments.Service
 	visits      *visits.Service
 	trends      *trends.Service
+	cycles      *cycles.Service
 	web         http.Handler
 }
 
@@ -119,13 +122,28 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/trends.csv", handle: s.getTrendsCSV},
 		{Method: http.MethodGet, Path: "/api/v1/coverage", handle: s.getCoverage},
 
+		{Method: http.MethodGet, Path: "/api/v1/cycles", handle: s.listCycles},
+		{Method: http.MethodPost, Path: "/api/v1/cycles", handle: s.openCycle},
+		{Method: http.MethodGet, Path: "/api/v1/cycles/:id", handle: s.getCycle},
+		{Method: http.MethodPatch, Path: "/api/v1/cycles/:id", handle: s.updateCycle},
+		{Method: http.MethodPost, Path: "/api/v1/cycles/:id/activities", handle: s.logActivity},
+		{Method: http.MethodPost, Path: "/api/v1/cycles/:id/followups", handle: s.scheduleFollowUp},
+		{Method: http.MethodGet, Path: "/api/v1/cycles/:id/evidence", handle: s.cycleEvidence},
+		{Method: http.MethodGet, Path: "/api/v1/followups", handle: s.dueFollowUps},
+		{Method: http.MethodPatch, Path: "/api/v1/followups/:id", handle: s.updateFollowUp},
+		{Method: http.MethodGet, Path: "/api/v1/coaches/workload", handle: s.coachWorkload},
+		{Method: http.MethodGet, Path: "/api/v1/reports/cycle-effectiveness", handle: s.cycleEffectiveness},
+		{Method: http.MethodGet, Path: "/api/v1/calendar/:file", Public: true, handle: s.calendarFeed},
+		{Method: http.MethodGet, Path: "/api/v1/me/calendar", handle: s.getCalendar},
+		{Method: http.MethodPost, Path: "/api/v1/me/calendar", handle: s.resetCalendar},
+
 		{Method: http.MethodGet, Path: "/api/v1/audit", handle: s.listAudit},
 	}
 }
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, web: d.Web}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, web: d.Web}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/attachments"
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/blob"
+	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
@@ -168,9 +169,10 @@ func newWorld(t *testing.T, s *store.Store) *world {
 		t.Fatal(err)
 	}
 	metrics := NewMetrics()
+	syncs := sync.NewService(s, nil, sync.NewMetrics(metrics.Registry()), w.clock.Now)
 	h, _, err := New(Deps{DB: s, Metrics: metrics, Logger: testLogger(t), Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s),
-		Rubrics: rubrics.NewService(s), Sync: sync.NewService(s, nil, sync.NewMetrics(metrics.Registry()), w.clock.Now),
-		Attachments: attachments.NewService(s, blobs, 1<<20), Visits: visits.NewService(s), Trends: trends.NewService(s)})
+		Rubrics: rubrics.NewService(s), Sync: syncs, Attachments: attachments.NewService(s, blobs, 1<<20), Visits: visits.NewService(s),
+		Trends: trends.NewService(s), Cycles: cycles.NewService(s, syncs, w.clock.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -354,5 +354,60 @@ func (s *Service) applyFollowUp(ctx context.Context, tx *store.Tx, p auth.Princi
 			return 0, err
 		}
 	}
+	if err := checkClash(ctx, tx, f, cur, exists); err != nil {
+		return 0, err
+	}
+	if exists && (!f.StartsAt.Equal(cur.StartsAt) || !f.EndsAt.Equal(cur.EndsAt)) {
+		if err := tx.AddReschedule(ctx, f.DistrictID, f.ID, domain.Reschedule{FromStartsAt: cur.StartsAt, FromEndsAt: cur.EndsAt,
+			ToStartsAt: f.StartsAt, ToEndsAt: f.EndsAt, ChangedBy: p.User.ID}); err != nil {
+			return 0, err
+		}
+	}
 	return f.Rev, tx.PutFollowUp(ctx, f)
+}
+
+// checkClash refuses a follow-up that would double-book its teacher or one
+// of its observers. Only a follow-up that holds its time and is new, moved,
+// or given another teacher or observers is checked, so that recording a
+// visit never fails on a booking made before the rule. The teacher and the
+// observers are locked first, so that two concurrent bookings of one person
+// are checked one after the other.
+func checkClash(ctx context.Context, tx *store.Tx, f, cur domain.FollowUp, exists bool) error {
+	if !f.HoldsTime() {
+		return nil
+	}
+	if exists && cur.HoldsTime() && f.StartsAt.Equal(cur.StartsAt) && f.EndsAt.Equal(cur.EndsAt) && f.TeacherID == cur.TeacherID &&
+		slices.Equal(sorted(f.ObserverIDs), sorted(cur.ObserverIDs)) {
+		return nil
+	}
+	for _, key := range sorted(append([]string{f.TeacherID}, f.ObserverIDs...)) {
+		if err := tx.LockRecord(ctx, "booking:"+key); err != nil {
+			return err
+		}
+	}
+	holder, who, found, err := tx.FollowUpClash(ctx, f)
+	if err != nil || !found {
+		return err
+	}
+	d, err := tx.District(ctx, f.DistrictID)
+	if err != nil {
+		return err
+	}
+	field, name := "data.starts_at", "the teacher"
+	if who != "teacher" {
+		field, name = "data.observer_ids["+itoa(slices.Index(f.ObserverIDs, who))+"]", "an invited observer"
+		if u, err := tx.UserRecord(ctx, who); err == nil && u.Name != "" {
+			name = u.Name
+		}
+	} else if t, err := tx.Teacher(ctx, f.DistrictID, f.TeacherID); err == nil {
+		name = t.DisplayName()
+	}
+	e := domain.Clash(field, holder, name, d.Location())
+	return &outcome{Result{Status: StatusRejected, Error: &Problem{Code: domain.EClash, Field: field, Message: e.Message, ClashesWith: holder.ID}}}
+}
+
+func sorted(xs []string) []string {
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

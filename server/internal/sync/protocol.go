@@ -75,6 +75,8 @@ type Problem struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// ClashesWith, with the clash code, is the follow-up that holds the time.
+	ClashesWith string `json:"clashes_with,omitempty"`
 }
 
 // Result answers one change, in the order of the request.
@@ -206,3 +208,16 @@ func ObservationDataOf(o domain.Observation) ObservationData { return observatio
 
 // WalkthroughDataOf is a walkthrough as the API shows it.
 func WalkthroughDataOf(w domain.Walkthrough) WalkthroughData { return walkthroughData(w) }
+
+// CycleDataOf is a cycle of support as the API shows it.
+func CycleDataOf(c domain.Cycle) CycleData {
+	return CycleData{SchoolID: c.SchoolID, CoachID: c.CoachID, TeacherIDs: orEmpty(c.TeacherIDs), FocusIndicatorKey: c.FocusIndicatorKey,
+		FocusShift: c.FocusShift, Status: string(c.Status), Outcome: string(c.Outcome), OutcomeEvidence: c.OutcomeEvidence,
+		StartedOn: toDate(c.StartedOn), EndedOn: toDate(c.EndedOn)}
+}
+
+// ActivityDataOf is a support activity as the API shows it.
+func ActivityDataOf(a domain.Activity) ActivityData { return activityData(a) }
+
+// FollowUpDataOf is a follow-up as the API shows it.
+func FollowUpDataOf(f domain.FollowUp) FollowUpData { return followUpData(f) }

@@ -214,9 +214,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 	}
 	for _, id := range ids[EntityCycle] {
 		if c, ok := cycles[id]; ok && runs(id) {
-			put(EntityCycle, c.ID, c.Rev, c.Deleted, CycleData{SchoolID: c.SchoolID, CoachID: c.CoachID, TeacherIDs: orEmpty(c.TeacherIDs),
-				FocusIndicatorKey: c.FocusIndicatorKey, FocusShift: c.FocusShift, Status: string(c.Status), Outcome: string(c.Outcome),
-				OutcomeEvidence: c.OutcomeEvidence, StartedOn: toDate(c.StartedOn), EndedOn: toDate(c.EndedOn)})
+			put(EntityCycle, c.ID, c.Rev, c.Deleted, CycleDataOf(c))
 		}
 	}
 	for _, f := range follows {

@@ -1,0 +1,203 @@
+// End-to-end: a coach schedules a follow-up in a cycle of support; the
+// invited principal's tablet (a second browser, offline) shows it on Today,
+// scores it and syncs when back online; the cycle's evidence then shows the
+// new score. The real binary with its demo district, Debian's Chromium.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Server, closeContext, coach, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
+
+const T = { timeout: 180_000 };
+const principal = { email: 'principal@demo.walkthrough.test', password: 'walkthrough-principal' };
+const focus = 'eliciting_student_thinking';
+
+async function signIn(page, who) {
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Today' }).waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=last-sync]')?.textContent !== 'Synced never', null, { timeout: 30_000 });
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+}
+
+async function waitPending(page, n, timeout = 30_000) {
+  await page.waitForFunction((n) => document.querySelector('[data-testid=pending-count]')?.textContent === `${n} pending`, n, { timeout });
+}
+
+describe('cycles of support: schedule, observe offline, see the evidence', { timeout: 600_000 }, () => {
+  let server;
+  let dataDir;
+  let coachProfile;
+  let principalProfile;
+  let coachCtx;
+  let principalCtx;
+  let coachPage;
+  let tablet;
+  let cycleId;
+  let followUpId;
+  let teacherName;
+
+  before(async () => {
+    requirePrerequisites();
+    dataDir = tempDir('wt-e2e-cycles-data-');
+    coachProfile = tempDir('wt-e2e-cycles-coach-');
+    principalProfile = tempDir('wt-e2e-cycles-principal-');
+    server = new Server(await freePort(), dataDir);
+    await server.start();
+  });
+
+  after(async () => {
+    await closeContext(principalCtx);
+    await closeContext(coachCtx);
+    await server?.stop();
+    removeDir(principalProfile);
+    removeDir(coachProfile);
+    removeDir(dataDir);
+  });
+
+  test('1: the coach schedules a follow-up today; the device proposes the next free slot for a clash', T, async () => {
+    coachCtx = await launch(coachProfile);
+    coachPage = coachCtx.pages()[0] ?? (await coachCtx.newPage());
+    await coachPage.goto(server.base + '/');
+    await signIn(coachPage, coach);
+
+    await coachPage.getByRole('link', { name: 'Cycles', exact: true }).click();
+    await coachPage.getByRole('heading', { name: 'My cycles of support' }).waitFor();
+    // The grade 3 cycle on eliciting student thinking, with the principal of its school.
+    const card = coachPage.getByTestId('cycle-card').filter({ hasText: 'Eliciting student thinking' }).filter({ hasText: 'Active' }).first();
+    await card.click();
+    await coachPage.waitForURL(/\/cycles\/[0-9a-f-]{36}$/);
+    cycleId = coachPage.url().split('/').pop();
+    await coachPage.getByTestId('evidence-table').waitFor({ timeout: 20_000 });
+    const beforeFollowUps = await coachPage.getByTestId('evidence-follow-up').count();
+
+    await coachPage.getByRole('button', { name: 'Schedule a follow-up' }).click();
+    await coachPage.getByRole('heading', { name: 'Schedule a follow-up' }).waitFor();
+    teacherName = (await coachPage.getByLabel('Teacher').locator('option:checked').textContent()).trim();
+    // Now, rounded down to five minutes: a visit that is happening today.
+    const { day, time } = await coachPage.evaluate(() => {
+      const d = new Date();
+      const p = (n) => String(n).padStart(2, '0');
+      return { day: `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`, time: `${p(d.getHours())}:${p(Math.floor(d.getMinutes() / 5) * 5)}` };
+    });
+    await coachPage.getByLabel('Day').fill(day);
+    await coachPage.getByLabel('Start time').fill(time);
+    await coachPage.getByLabel('What to look for').fill('Students explain how they know; a second strategy before confirming.');
+    const invited = coachPage.getByRole('group', { name: 'Invited observers' }).getByRole('checkbox', { name: /Angela Ortiz/ });
+    assert.ok(await invited.isChecked(), 'the school principal is invited by default');
+    if (await coachPage.getByTestId('clash').isVisible()) {
+      await coachPage.getByRole('button', { name: /Use the next free slot/ }).click();
+    }
+    await coachPage.getByRole('button', { name: 'Schedule the follow-up' }).click();
+    await coachPage.waitForURL(new RegExp(`/cycles/${cycleId}$`));
+    await waitPending(coachPage, 0);
+    const rows = await server.pullAll(principal);
+    const fu = rows.find((r) => r.entity === 'follow_up' && !r.deleted && r.data.cycle_id === cycleId && r.data.notes?.startsWith('Students explain how they know'));
+    assert.ok(fu, 'the follow-up reached the server and the principal');
+    followUpId = fu.id;
+    assert.equal(fu.data.status, 'scheduled');
+    assert.equal(new Date(fu.data.starts_at).toDateString(), new Date().toDateString(), 'booked for today');
+
+    // The same teacher at the same time again: the device refuses and proposes the next free slot.
+    await coachPage.getByRole('button', { name: 'Schedule a follow-up' }).click();
+    const start = new Date(fu.data.starts_at);
+    const p = (n) => String(n).padStart(2, '0');
+    await coachPage.getByLabel('Day').fill(`${start.getFullYear()}-${p(start.getMonth() + 1)}-${p(start.getDate())}`);
+    await coachPage.getByLabel('Start time').fill(`${p(start.getHours())}:${p(start.getMinutes())}`);
+    await coachPage.getByTestId('clash').waitFor();
+    assert.match(await coachPage.getByTestId('clash').textContent(), new RegExp(`${teacherName} already has a follow-up`));
+    assert.ok(await coachPage.getByRole('button', { name: 'Schedule the follow-up' }).isDisabled(), 'a clashing follow-up cannot be saved');
+    const propose = coachPage.getByRole('button', { name: /Use the next free slot/ });
+    await propose.waitFor();
+    await shot(coachPage, 'cycles-schedule.png');
+    await propose.click();
+    await coachPage.getByTestId('clash').waitFor({ state: 'detached' });
+    assert.ok(await coachPage.getByRole('button', { name: 'Schedule the follow-up' }).isEnabled(), 'the proposed slot is free');
+    await coachPage.getByRole('link', { name: '← Back to the cycle' }).click();
+
+    await coachPage.getByRole('link', { name: 'Due', exact: true }).click();
+    await coachPage.getByRole('heading', { name: 'Due this week' }).waitFor();
+    assert.ok((await coachPage.getByTestId('due').filter({ hasText: teacherName }).count()) >= 1, 'the follow-up is on the due list');
+    await shot(coachPage, 'cycles-due.png');
+    coachPage.beforeFollowUps = beforeFollowUps;
+  });
+
+  test('2: the invited principal\'s tablet, offline, shows it on Today, scores it, and syncs when back online', T, async () => {
+    principalCtx = await launch(principalProfile);
+    tablet = principalCtx.pages()[0] ?? (await principalCtx.newPage());
+    await tablet.goto(server.base + '/');
+    await signIn(tablet, principal);
+
+    await principalCtx.setOffline(true);
+    await tablet.reload();
+    await tablet.getByRole('heading', { name: 'Today' }).waitFor();
+    const item = tablet.getByTestId('today-follow-up').filter({ hasText: teacherName });
+    await item.first().waitFor();
+    await shot(tablet, 'cycles-principal-today.png');
+
+    await item.first().getByRole('button', { name: 'Observe' }).click();
+    await tablet.getByRole('heading', { name: 'Pick a teacher' }).waitFor();
+    assert.equal(await tablet.locator('button.card.pick').count(), 1, 'the follow-up names its teacher');
+    await tablet.locator('button.card.pick').first().click();
+    await tablet.waitForURL(/\/observe\/[0-9a-f-]{36}$/);
+    const row = tablet.locator(`.indicator[data-indicator="${focus}"]`);
+    await row.locator('button.level[data-level="4"]').click();
+    await row.locator('button.level.on').waitFor();
+    await tablet.getByRole('button', { name: 'Review and submit' }).click();
+    await tablet.getByRole('button', { name: 'Submit observation' }).click();
+    await tablet.getByRole('heading', { name: 'Today' }).waitFor();
+    assert.equal(await tablet.getByTestId('today-follow-up').filter({ hasText: teacherName }).count(), 0, 'an observed follow-up leaves Today');
+    await waitPending(tablet, 1);
+
+    await principalCtx.setOffline(false);
+    await tablet.getByRole('button', { name: 'Sync now' }).click();
+    await waitPending(tablet, 0);
+    const rows = await server.pullAll(coach);
+    const fu = rows.find((r) => r.id === followUpId);
+    assert.equal(fu.data.status, 'done', 'the observation made from the follow-up marks it done');
+    assert.ok(fu.data.observation_id, 'and links it');
+    const obs = (await server.pullAll(principal)).find((r) => r.id === fu.data.observation_id);
+    assert.equal(obs.data.follow_up_id, followUpId);
+    assert.equal(obs.data.scores.find((s) => s.indicator_key === focus).level, 4);
+    await tablet.goto('about:blank');
+  });
+
+  test('3: the cycle\'s evidence shows the new score', T, async () => {
+    await coachPage.goto(`${server.base}/cycles/${cycleId}`);
+    await coachPage.getByTestId('evidence-table').waitFor({ timeout: 20_000 });
+    await coachPage.waitForFunction((n) => document.querySelectorAll('[data-testid=evidence-follow-up]').length === n + 1, coachPage.beforeFollowUps, { timeout: 20_000 });
+    const today = await coachPage.evaluate(() => new Date().toLocaleDateString());
+    const fresh = coachPage.getByTestId('evidence-follow-up').filter({ hasText: today }).filter({ hasText: teacherName });
+    assert.equal(await fresh.getAttribute('data-level'), '4');
+    await coachPage.getByRole('button', { name: 'Sync now' }).click();
+    await waitPending(coachPage, 0);
+    await coachPage.getByTestId('follow-up').filter({ hasText: 'Done' }).first().waitFor();
+    await coachPage.getByTestId('evidence-chart').scrollIntoViewIfNeeded();
+    await shot(coachPage, 'cycles-cycle.png');
+  });
+
+  test('4: the coach moves a follow-up a week on; the server keeps where it was', T, async () => {
+    const token = await server.token(coach);
+    const detail = async () => (await fetch(`${server.base}/api/v1/cycles/${cycleId}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    await coachPage.goto(`${server.base}/cycles/${cycleId}`);
+    const item = coachPage.getByTestId('follow-up').filter({ has: coachPage.getByRole('button', { name: 'Move' }) }).first();
+    await item.getByRole('button', { name: 'Move' }).click();
+    await coachPage.getByRole('heading', { name: 'Move the follow-up' }).waitFor();
+    const moveId = new URL(coachPage.url()).searchParams.get('move');
+    const was = (await detail()).follow_ups.find((f) => f.id === moveId);
+    await coachPage.waitForFunction(() => document.querySelector('#fu-day')?.value !== '', null);
+    const day = await coachPage.getByLabel('Day').inputValue();
+    const next = new Date(`${day}T12:00:00`);
+    next.setDate(next.getDate() + 7);
+    const p = (n) => String(n).padStart(2, '0');
+    await coachPage.getByLabel('Day').fill(`${next.getFullYear()}-${p(next.getMonth() + 1)}-${p(next.getDate())}`);
+    if (await coachPage.getByTestId('clash').isVisible()) await coachPage.getByRole('button', { name: /Use the next free slot/ }).click();
+    await coachPage.getByRole('button', { name: 'Move the follow-up' }).click();
+    await coachPage.waitForURL(new RegExp(`/cycles/${cycleId}$`));
+    await waitPending(coachPage, 0);
+    const now = (await detail()).follow_ups.find((f) => f.id === moveId);
+    assert.notEqual(now.starts_at, was.starts_at, 'it moved');
+    assert.equal(now.reschedules.length, was.reschedules.length + 1, 'the move is kept');
+    assert.equal(now.reschedules.at(-1).from_starts_at, was.starts_at);
+    assert.equal(now.reschedules.at(-1).to_starts_at, now.starts_at);
+  });
+});

@@ -1,0 +1,615 @@
+// The coach's screens for cycles of support, loaded only when opened: my
+// cycles, a cycle, schedule a follow-up, due this week. They read the
+// device's database and write through the outbox, so they work offline
+// with what is on the device; only the evidence chart needs the server,
+// and the last one fetched is kept for offline use.
+import { useEffect, useState } from 'preact/hooks';
+import { findClash, nextFreeSlot, type Window } from '../../cycles/slots';
+import { getMeta, setMeta, type RefRow } from '../../db/schema';
+import type { ActivityData, ActivityKind, Colleague, CycleData, CycleEvidence, FollowUpData, SignedInUser } from '../../db/types';
+import { uuidv7 } from '../../db/uuid';
+import { saveActivity, saveFollowUp } from '../../db/writes';
+import { navigate, onLink } from '../../router';
+import { currentRubric, db, engine, teacherName, useLive } from '../../state';
+import { useOnline } from '../../components/useOnline';
+
+export const activityKinds: { value: ActivityKind; label: string }[] = [
+  { value: 'pl_session', label: 'PL session' },
+  { value: 'plc_meeting', label: 'PLC meeting' },
+  { value: 'one_on_one', label: 'One-on-one' },
+  { value: 'co_teaching', label: 'Co-teaching' },
+  { value: 'modeling', label: 'Modeling' },
+  { value: 'other', label: 'Other' },
+];
+const kindLabel = (k: string) => activityKinds.find((x) => x.value === k)?.label ?? k;
+const statusLabel: Record<string, string> = { planned: 'Planned', active: 'Active', completed: 'Completed', abandoned: 'Abandoned' };
+
+function pad(n: number) {
+  return String(n).padStart(2, '0');
+}
+function localDate(d: Date) {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+function localTime(d: Date) {
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+const when = (iso: string) => new Date(iso).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+const until = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+/** Monday 00:00 local of the week after the one holding d. */
+export function endOfWeek(d = new Date()): number {
+  const midnight = new Date(d.getFullYear(), d.getMonth(), d.getDate());
+  const offset = (midnight.getDay() + 6) % 7;
+  return new Date(midnight.getFullYear(), midnight.getMonth(), midnight.getDate() - offset + 7).getTime();
+}
+
+export function overdue(f: FollowUpData, now = Date.now()): boolean {
+  return f.status === 'scheduled' && Date.parse(f.ends_at) < now;
+}
+
+async function indicatorNames(): Promise<Map<string, string>> {
+  const r = await currentRubric();
+  const m = new Map<string, string>();
+  for (const d of r?.data.dimensions ?? []) for (const i of d.indicators) m.set(i.key, i.name);
+  return m;
+}
+
+export function CycleScreens({ parts, user }: { parts: string[]; user: SignedInUser }) {
+  if (parts[0] === 'due') return <Due user={user} />;
+  if (parts[1] === undefined) return <MyCycles user={user} />;
+  if (parts[2] === 'schedule') return <Schedule cycleId={parts[1]} user={user} />;
+  return <Cycle cycleId={parts[1]} user={user} />;
+}
+
+function MyCycles({ user }: { user: SignedInUser }) {
+  const data = useLive(async () => {
+    const cycles = (await db.cycles.toArray()).sort((a, b) => (b.data.started_on ?? '').localeCompare(a.data.started_on ?? '') || b.id.localeCompare(a.id));
+    const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
+    const schools = new Map((await db.schools.toArray()).map((s) => [s.id, s.data.name]));
+    const followUps = await db.followUps.toArray();
+    return { cycles, teachers, schools, followUps, names: await indicatorNames() };
+  }, []);
+  if (data === undefined) return <main class="screen" aria-busy="true"><p>Loading…</p></main>;
+  const mine = data.cycles.filter((c) => c.data.coach_id === user.id);
+  const others = data.cycles.filter((c) => c.data.coach_id !== user.id);
+  const card = (c: RefRow<CycleData>) => {
+    const next = data.followUps
+      .filter((f) => f.data.cycle_id === c.id && f.data.status === 'scheduled')
+      .sort((a, b) => a.data.starts_at.localeCompare(b.data.starts_at))[0];
+    const late = data.followUps.filter((f) => f.data.cycle_id === c.id && overdue(f.data)).length;
+    return (
+      <li key={c.id}>
+        <a class="card" href={`/cycles/${c.id}`} onClick={onLink} data-testid="cycle-card">
+          <strong>{data.names.get(c.data.focus_indicator_key) ?? c.data.focus_indicator_key}</strong>
+          <span>
+            {c.data.teacher_ids.map((t) => teacherName(data.teachers.get(t))).join(', ')} · {data.schools.get(c.data.school_id) ?? ''}
+          </span>
+          <span class="muted">
+            {statusLabel[c.data.status]} · {next ? `next follow-up ${when(next.data.starts_at)}` : 'no follow-up booked'}
+            {late > 0 && <span class="badge danger"> {late} overdue</span>}
+          </span>
+        </a>
+      </li>
+    );
+  };
+  return (
+    <main class="screen wide">
+      <div class="title-row">
+        <h1>My cycles of support</h1>
+        <a class="button" href="/due" onClick={onLink}>
+          Due this week
+        </a>
+      </div>
+      {data.cycles.length === 0 && <p class="notice">No cycles of support are on this device. They arrive with the next sync.</p>}
+      {mine.length > 0 && <ul class="cards" aria-label="My cycles">{mine.map(card)}</ul>}
+      {others.length > 0 && (
+        <section aria-labelledby="others-h">
+          <h2 id="others-h">Other cycles at my schools</h2>
+          <ul class="cards">{others.map(card)}</ul>
+        </section>
+      )}
+    </main>
+  );
+}
+
+function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
+  const data = useLive(async () => {
+    const cycle = await db.cycles.get(cycleId);
+    const activities = (await db.cycleActivities.where('data.cycle_id').equals(cycleId).toArray()).sort((a, b) => a.data.occurred_on.localeCompare(b.data.occurred_on));
+    const followUps = (await db.followUps.where('data.cycle_id').equals(cycleId).toArray()).sort((a, b) => a.data.starts_at.localeCompare(b.data.starts_at));
+    const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
+    const outbox = await db.outbox.toArray();
+    const directory = (await getMeta<Colleague[]>(db, 'directory')) ?? [];
+    return { cycle, activities, followUps, teachers, outbox, directory, names: await indicatorNames() };
+  }, [cycleId]);
+  if (data === undefined) return <main class="screen" aria-busy="true"><p>Loading…</p></main>;
+  if (data.cycle === undefined) {
+    return (
+      <main class="screen">
+        <h1>Cycle of support</h1>
+        <p class="notice">This cycle is not on this device. <a href="/cycles" onClick={onLink}>Back to my cycles</a></p>
+      </main>
+    );
+  }
+  const c = data.cycle;
+  const people = new Map(data.directory.map((p) => [p.id, p.name]));
+  people.set(user.id, 'me');
+  const state = (id: string) => {
+    const e = data.outbox.filter((x) => x.id === id).pop();
+    if (e === undefined) return undefined;
+    if (e.state === 'pending') return <span class="badge">waiting to sync</span>;
+    return <span class="badge danger" title={e.error?.message}>not accepted: {e.error?.message}</span>;
+  };
+  return (
+    <main class="screen wide">
+      <p>
+        <a href="/cycles" onClick={onLink}>← My cycles</a>
+      </p>
+      <h1>{data.names.get(c.data.focus_indicator_key) ?? c.data.focus_indicator_key}</h1>
+      <p>
+        <strong>{statusLabel[c.data.status]}</strong> · {c.data.teacher_ids.map((t) => teacherName(data.teachers.get(t))).join(', ')}
+        {c.data.started_on && <> · since {c.data.started_on}</>}
+      </p>
+      {c.data.focus_shift && <p class="prewrap">Shift: {c.data.focus_shift}</p>}
+      {c.data.outcome && (
+        <p>
+          Outcome: <strong>{{ seen: 'shift seen', partly: 'partly seen', not_yet: 'not yet' }[c.data.outcome]}</strong> {c.data.outcome_evidence}
+        </p>
+      )}
+      <Evidence cycleId={c.id} teachers={data.teachers} />
+      <section aria-labelledby="fu-h">
+        <div class="title-row">
+          <h2 id="fu-h">Follow-ups</h2>
+          <button type="button" class="primary" onClick={() => navigate(`/cycles/${c.id}/schedule`)}>
+            Schedule a follow-up
+          </button>
+        </div>
+        {data.followUps.length === 0 ? (
+          <p class="muted">No follow-ups yet.</p>
+        ) : (
+          <ul class="cards">
+            {data.followUps.map((f) => (
+              <li key={f.id} class="card" data-testid="follow-up">
+                <strong>
+                  {when(f.data.starts_at)}–{until(f.data.ends_at)} · {teacherName(data.teachers.get(f.data.teacher_id))}
+                </strong>
+                <span>
+                  {f.data.status === 'done' ? 'Done' : f.data.status === 'cancelled' ? 'Cancelled' : overdue(f.data) ? <span class="badge danger">Overdue</span> : 'Scheduled'}
+                  {' · with '}
+                  {f.data.observer_ids.map((o) => people.get(o) ?? 'a colleague').join(', ')} {state(f.id)}
+                </span>
+                {f.data.notes && <span class="muted">{f.data.notes}</span>}
+                {f.data.status === 'scheduled' && (
+                  <span class="actions">
+                    <button type="button" onClick={() => navigate(`/cycles/${c.id}/schedule?move=${f.id}`)}>
+                      Move
+                    </button>
+                    <button
+                      type="button"
+                      onClick={() => {
+                        if (confirm('Cancel this follow-up? Invited observers see it cancelled in their calendars.')) void saveFollowUp(db, f.id, { ...f.data, status: 'cancelled' });
+                      }}
+                    >
+                      Cancel it
+                    </button>
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <Activities cycleId={c.id} activities={data.activities} state={state} />
+    </main>
+  );
+}
+
+function Activities({ cycleId, activities, state }: { cycleId: string; activities: RefRow<ActivityData>[]; state: (id: string) => unknown }) {
+  const [kind, setKind] = useState<ActivityKind>('one_on_one');
+  const [day, setDay] = useState(localDate(new Date()));
+  const [notes, setNotes] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const log = async (e: Event) => {
+    e.preventDefault();
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+      setError('Give the day of the activity.');
+      return;
+    }
+    try {
+      await saveActivity(db, uuidv7(), { cycle_id: cycleId, kind, occurred_on: day, notes: notes.trim() });
+      setNotes('');
+      setError(null);
+    } catch (err) {
+      setError(`Could not save on this device: ${String(err)}`);
+    }
+  };
+  return (
+    <section aria-labelledby="act-h">
+      <h2 id="act-h">Support activities</h2>
+      {activities.length === 0 ? (
+        <p class="muted">No support logged yet.</p>
+      ) : (
+        <ul class="cards">
+          {activities.map((a) => (
+            <li key={a.id} class="card" data-testid="activity">
+              <strong>
+                {a.data.occurred_on} · {kindLabel(a.data.kind)} {state(a.id) as never}
+              </strong>
+              {a.data.notes && <span class="prewrap">{a.data.notes}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form class="stack" onSubmit={log} aria-label="Log a support activity">
+        {error && <p class="error" role="alert">{error}</p>}
+        <div class="grid-2">
+          <div class="field">
+            <label for="act-kind">Kind of support</label>
+            <select id="act-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as ActivityKind)}>
+              {activityKinds.map((k) => (
+                <option key={k.value} value={k.value}>
+                  {k.label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for="act-day">Day</label>
+            <input id="act-day" type="date" value={day} onInput={(e) => setDay(e.currentTarget.value)} required />
+          </div>
+        </div>
+        <div class="field">
+          <label for="act-notes">Notes</label>
+          <textarea id="act-notes" rows={3} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
+        </div>
+        <button type="submit">Log the activity</button>
+      </form>
+    </section>
+  );
+}
+
+/** The focus indicator's scores before support began and in follow-ups, as a small inline chart and a table. */
+function Evidence({ cycleId, teachers }: { cycleId: string; teachers: Map<string, RefRow<{ given_name: string; family_name: string }>> }) {
+  const online = useOnline();
+  const [ev, setEv] = useState<{ data: CycleEvidence; at: number } | undefined | null>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    void getMeta<{ data: CycleEvidence; at: number }>(db, `evidence:${cycleId}`).then((cached) => {
+      if (live && cached !== undefined) setEv((cur) => cur ?? cached);
+      if (live && cached === undefined && !navigator.onLine) setEv(null);
+    });
+    if (navigator.onLine) {
+      engine
+        .getJSON<CycleEvidence>(`/api/v1/cycles/${cycleId}/evidence`)
+        .then(async (data) => {
+          const v = { data, at: Date.now() };
+          await setMeta(db, `evidence:${cycleId}`, v);
+          if (live) {
+            setEv(v);
+            setError(null);
+          }
+        })
+        .catch((e: unknown) => {
+          if (live) {
+            setError(e instanceof Error ? e.message : String(e));
+            setEv((cur) => cur ?? null);
+          }
+        });
+    }
+    return () => {
+      live = false;
+    };
+  }, [cycleId, online]);
+
+  return (
+    <section aria-labelledby="ev-h">
+      <h2 id="ev-h">Evidence: the focus indicator before and after</h2>
+      {ev === undefined && <p aria-busy="true">Loading the evidence…</p>}
+      {ev === null && <p class="notice">{error ?? 'The evidence comes from the server: connect to see it.'}</p>}
+      {ev && (
+        <>
+          {!online && <p class="muted">Offline: evidence as of {new Date(ev.at).toLocaleString()}.</p>}
+          {error && <p class="muted">Could not refresh: {error}</p>}
+          <EvidenceChart ev={ev.data} />
+          <table class="scores" data-testid="evidence-table">
+            <caption>
+              Before support (from {ev.data.support_from}): {ev.data.before.length} scores
+              {ev.data.before_mean !== null && `, mean ${ev.data.before_mean.toFixed(2)}`}. In follow-ups: {ev.data.follow_ups.length} scores
+              {ev.data.follow_up_mean !== null && `, mean ${ev.data.follow_up_mean.toFixed(2)}`}.
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Teacher</th>
+                <th scope="col">Phase</th>
+                <th scope="col">Level</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...ev.data.before.map((p) => ({ p, phase: 'before' })), ...ev.data.follow_ups.map((p) => ({ p, phase: 'follow-up' }))].map(({ p, phase }) => (
+                <tr key={p.observation_id} data-testid={`evidence-${phase}`} data-level={p.level}>
+                  <td>{new Date(p.observed_at).toLocaleDateString()}</td>
+                  <td>{teacherName(teachers.get(p.teacher_id))}</td>
+                  <td>{phase}</td>
+                  <td>{p.level}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
+function EvidenceChart({ ev }: { ev: CycleEvidence }) {
+  const pts = [...ev.before.map((p) => ({ ...p, after: false })), ...ev.follow_ups.map((p) => ({ ...p, after: true }))];
+  if (pts.length === 0) return <p class="muted">No scores of the focus indicator yet for these teachers.</p>;
+  const W = 640;
+  const H = 200;
+  const pad = { l: 36, r: 12, t: 12, b: 28 };
+  const times = pts.map((p) => Date.parse(p.observed_at));
+  const cut = Date.parse(ev.support_from);
+  const t0 = Math.min(...times, cut);
+  const t1 = Math.max(...times, cut) + 1;
+  const levels = [1, 2, 3, 4];
+  const x = (t: number) => pad.l + ((t - t0) / (t1 - t0)) * (W - pad.l - pad.r);
+  const y = (l: number) => pad.t + ((4 - l) / 3) * (H - pad.t - pad.b);
+  const meanLine = (m: number | null, from: number, to: number, cls: string) =>
+    m === null ? null : <line x1={x(from)} x2={x(to)} y1={y(m)} y2={y(m)} class={cls} stroke-dasharray="6 4" stroke="currentColor" opacity="0.5" />;
+  return (
+    <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Focus indicator scores: ${ev.before.length} before support, ${ev.follow_ups.length} in follow-ups`} style={{ width: '100%', maxWidth: `${W}px`, height: 'auto' }} data-testid="evidence-chart">
+      {levels.map((l) => (
+        <g key={l}>
+          <line x1={pad.l} x2={W - pad.r} y1={y(l)} y2={y(l)} stroke="#ddd" />
+          <text x={pad.l - 8} y={y(l) + 4} text-anchor="end" font-size="12">
+            {l}
+          </text>
+        </g>
+      ))}
+      <line x1={x(cut)} x2={x(cut)} y1={pad.t} y2={H - pad.b} stroke="#888" />
+      <text x={x(cut) + 4} y={H - 8} font-size="12">
+        support began
+      </text>
+      {meanLine(ev.before_mean, t0, cut, 'mean-before')}
+      {meanLine(ev.follow_up_mean, cut, t1, 'mean-after')}
+      {pts.map((p) => (
+        <circle key={p.observation_id} cx={x(Date.parse(p.observed_at))} cy={y(p.level)} r={p.after ? 7 : 5} fill={p.after ? '#1d6b4f' : '#fff'} stroke={p.after ? '#1d6b4f' : '#555'} stroke-width="2">
+          <title>
+            {new Date(p.observed_at).toLocaleDateString()}: level {p.level} {p.after ? '(follow-up)' : '(before)'}
+          </title>
+        </circle>
+      ))}
+    </svg>
+  );
+}
+
+function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
+  const moveId = new URLSearchParams(location.search).get('move') ?? undefined;
+  const data = useLive(async () => {
+    const cycle = await db.cycles.get(cycleId);
+    const moving = moveId === undefined ? undefined : await db.followUps.get(moveId);
+    const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
+    const followUps = await db.followUps.toArray();
+    const directory = (await getMeta<Colleague[]>(db, 'directory')) ?? [];
+    return { cycle, teachers, followUps, directory, moving };
+  }, [cycleId, moveId]);
+  const now = new Date();
+  const nextHour = new Date(now.getFullYear(), now.getMonth(), now.getDate(), now.getHours() + 1);
+  const [teacher, setTeacher] = useState('');
+  const [day, setDay] = useState(localDate(nextHour));
+  const [time, setTime] = useState(localTime(nextHour));
+  const [minutes, setMinutes] = useState(30);
+  const [invited, setInvited] = useState<string[] | undefined>(undefined);
+  const [notes, setNotes] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [filled, setFilled] = useState(false);
+  // Moving a follow-up starts from where it is.
+  useEffect(() => {
+    const m = data?.moving;
+    if (m === undefined || filled) return;
+    const d = new Date(m.data.starts_at);
+    setTeacher(m.data.teacher_id);
+    setDay(localDate(d));
+    setTime(localTime(d));
+    setMinutes(Math.round((Date.parse(m.data.ends_at) - d.getTime()) / 60_000));
+    setInvited(m.data.observer_ids.filter((o) => o !== user.id && o !== data?.cycle?.data.coach_id));
+    setNotes(m.data.notes ?? '');
+    setFilled(true);
+  }, [data?.moving, filled]);
+
+  if (data === undefined) return <main class="screen" aria-busy="true"><p>Loading…</p></main>;
+  if (data.cycle === undefined || (moveId !== undefined && data.moving === undefined)) {
+    return (
+      <main class="screen">
+        <h1>Schedule a follow-up</h1>
+        <p class="notice">This cycle is not on this device.</p>
+      </main>
+    );
+  }
+  const c = data.cycle;
+  const teacherId = teacher || c.data.teacher_ids[0]!;
+  // Colleagues at the cycle's school; its principals are invited by default.
+  const colleagues = data.directory.filter((p) => p.id !== user.id && p.grants.some((g) => g.school_id === c.data.school_id));
+  const principals = colleagues.filter((p) => p.grants.some((g) => g.role === 'principal' && g.school_id === c.data.school_id)).map((p) => p.id);
+  const others = invited ?? principals;
+  const observers = [...new Set([c.data.coach_id === user.id ? user.id : c.data.coach_id, ...others])];
+  const start = new Date(`${day}T${time}`).getTime();
+  const valid = Number.isFinite(start) && /^\d{4}-\d{2}-\d{2}$/.test(day) && /^\d{2}:\d{2}$/.test(time);
+  const win: Window = { teacher_id: teacherId, observer_ids: observers, start, end: start + minutes * 60_000 };
+  if (moveId !== undefined) win.id = moveId;
+  const clash = valid ? findClash(win, data.followUps) : undefined;
+  const free = clash ? nextFreeSlot(win, data.followUps) : undefined;
+  const who = (id: string) => (id === 'teacher' ? teacherName(data.teachers.get(teacherId)) : id === user.id ? 'You' : (data.directory.find((p) => p.id === id)?.name ?? 'An invited observer'));
+
+  const useSlot = () => {
+    if (!free) return;
+    const d = new Date(free.start);
+    setDay(localDate(d));
+    setTime(localTime(d));
+  };
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (!valid) {
+      setError('Give a day and a start time.');
+      return;
+    }
+    if (clash) return;
+    try {
+      await saveFollowUp(db, moveId ?? uuidv7(), {
+        ...(data.moving?.data ?? {}),
+        cycle_id: c.id,
+        teacher_id: teacherId,
+        starts_at: new Date(win.start).toISOString(),
+        ends_at: new Date(win.end).toISOString(),
+        observer_ids: observers,
+        status: 'scheduled',
+        notes: notes.trim(),
+      });
+      void engine.syncNow();
+      navigate(`/cycles/${c.id}`, true);
+    } catch (err) {
+      setError(`Could not save on this device: ${String(err)}`);
+    }
+  };
+
+  return (
+    <main class="screen">
+      <p>
+        <a href={`/cycles/${c.id}`} onClick={onLink}>← Back to the cycle</a>
+      </p>
+      <h1>{moveId === undefined ? 'Schedule a follow-up' : 'Move the follow-up'}</h1>
+      <form class="stack" onSubmit={save}>
+        {error && <p class="error" role="alert">{error}</p>}
+        <div class="field">
+          <label for="fu-teacher">Teacher</label>
+          <select id="fu-teacher" value={teacherId} onChange={(e) => setTeacher(e.currentTarget.value)}>
+            {c.data.teacher_ids.map((t) => (
+              <option key={t} value={t}>
+                {teacherName(data.teachers.get(t))}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="grid-2">
+          <div class="field">
+            <label for="fu-day">Day</label>
+            <input id="fu-day" type="date" value={day} onInput={(e) => setDay(e.currentTarget.value)} required />
+          </div>
+          <div class="field">
+            <label for="fu-time">Start time</label>
+            <input id="fu-time" type="time" value={time} step={300} onInput={(e) => setTime(e.currentTarget.value)} required />
+          </div>
+        </div>
+        <div class="field">
+          <label for="fu-length">Length</label>
+          <select id="fu-length" value={minutes} onChange={(e) => setMinutes(Number(e.currentTarget.value))}>
+            {[15, 20, 30, 45, 60].map((m) => (
+              <option key={m} value={m}>
+                {m} minutes
+              </option>
+            ))}
+          </select>
+        </div>
+        <fieldset>
+          <legend>Invited observers</legend>
+          <p class="muted">{c.data.coach_id === user.id ? 'You come as the coach.' : 'The cycle’s coach comes.'} The school’s principal is invited unless you say otherwise.</p>
+          {colleagues.length === 0 ? (
+            <p class="muted">No colleagues at this school are on this device yet; sync while connected to invite them.</p>
+          ) : (
+            colleagues.map((p) => (
+              <label key={p.id} class="choice">
+                <input
+                  type="checkbox"
+                  checked={others.includes(p.id)}
+                  onChange={(e) => setInvited(e.currentTarget.checked ? [...others, p.id] : others.filter((x) => x !== p.id))}
+                />
+                {p.name} <span class="muted">({[...new Set(p.grants.map((g) => g.role.replace('_', ' ')))].join(', ')})</span>
+              </label>
+            ))
+          )}
+        </fieldset>
+        <div class="field">
+          <label for="fu-notes">What to look for</label>
+          <textarea id="fu-notes" rows={3} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
+        </div>
+        {clash && (
+          <div class="error" role="alert" data-testid="clash">
+            <p>
+              {who(clash.who)} {clash.who === user.id ? 'already have' : 'already has'} a follow-up {when(clash.data.starts_at)}–{until(clash.data.ends_at)}
+              {clash.who !== 'teacher' && clash.data.teacher_id !== teacherId ? ` with ${teacherName(data.teachers.get(clash.data.teacher_id))}` : ''}.
+            </p>
+            {free ? (
+              <button type="button" onClick={useSlot}>
+                Use the next free slot: {when(new Date(free.start).toISOString())}–{until(new Date(free.end).toISOString())}
+              </button>
+            ) : (
+              <p>No free slot in the next two weeks: choose another day.</p>
+            )}
+          </div>
+        )}
+        <button type="submit" class="primary" disabled={clash !== undefined}>
+          {moveId === undefined ? 'Schedule the follow-up' : 'Move the follow-up'}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+function Due({ user }: { user: SignedInUser }) {
+  const data = useLive(async () => {
+    const cycles = new Map((await db.cycles.toArray()).map((c) => [c.id, c]));
+    const end = endOfWeek();
+    const now = Date.now();
+    const due = (await db.followUps.toArray())
+      .filter((f) => f.data.status === 'scheduled' && Date.parse(f.data.starts_at) < end)
+      .filter((f) => f.data.observer_ids.includes(user.id) || cycles.get(f.data.cycle_id)?.data.coach_id === user.id)
+      .sort((a, b) => Number(overdue(b.data, now)) - Number(overdue(a.data, now)) || a.data.starts_at.localeCompare(b.data.starts_at));
+    const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
+    return { due, cycles, teachers, names: await indicatorNames() };
+  }, [user.id]);
+  if (data === undefined) return <main class="screen" aria-busy="true"><p>Loading…</p></main>;
+  return (
+    <main class="screen wide">
+      <div class="title-row">
+        <h1>Due this week</h1>
+        <a class="button" href="/cycles" onClick={onLink}>
+          My cycles
+        </a>
+      </div>
+      {data.due.length === 0 ? (
+        <p class="muted">Nothing is due this week. Follow-ups you schedule or are invited to show up here.</p>
+      ) : (
+        <ul class="cards" aria-label="Follow-ups due">
+          {data.due.map((f) => {
+            const c = data.cycles.get(f.data.cycle_id);
+            return (
+              <li key={f.id} class="card row" data-testid="due">
+                <span>
+                  <strong>
+                    {overdue(f.data) && <span class="badge danger">Overdue</span>} {when(f.data.starts_at)}–{until(f.data.ends_at)}
+                  </strong>
+                  <span>
+                    {teacherName(data.teachers.get(f.data.teacher_id))} · {c ? (data.names.get(c.data.focus_indicator_key) ?? c.data.focus_indicator_key) : 'cycle of support'}
+                  </span>
+                  {f.data.notes && <span class="muted">{f.data.notes}</span>}
+                </span>
+                <span class="actions">
+                  {c && (
+                    <a class="button" href={`/cycles/${c.id}`} onClick={onLink}>
+                      Cycle
+                    </a>
+                  )}
+                  <button type="button" onClick={() => navigate(`/observe/new?follow_up=${f.id}`)}>
+                    Observe
+                  </button>
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </main>
+  );
+}

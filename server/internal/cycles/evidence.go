@@ -1,0 +1,270 @@
+package cycles
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+)
+
+// Point is one submitted score of the focus indicator.
+type Point struct {
+	ObservationID string
+	TeacherID     string
+	FollowUpID    string
+	ObservedAt    time.Time
+	Level         int
+}
+
+// Evidence is what a cycle has to show: the focus indicator's scores for
+// its teachers before the support began and in its follow-ups.
+type Evidence struct {
+	CycleID      string
+	IndicatorKey string
+	// SupportFrom is the day support began: the first activity's, else the
+	// day the cycle started, else the day it was opened.
+	SupportFrom  time.Time
+	Before       []Point
+	FollowUps    []Point
+	BeforeMean   *float64
+	FollowUpMean *float64
+}
+
+// supportFrom is the first day of support of a cycle, as a date.
+func supportFrom(c domain.Cycle, acts []domain.Activity, loc *time.Location) time.Time {
+	if len(acts) > 0 {
+		first := acts[0].OccurredOn
+		for _, a := range acts[1:] {
+			if a.OccurredOn.Before(first) {
+				first = a.OccurredOn
+			}
+		}
+		return first
+	}
+	if c.StartedOn != nil {
+		return *c.StartedOn
+	}
+	return dateIn(c.CreatedAt, loc)
+}
+
+// midnight is the instant a date (at 00:00 UTC) begins in loc.
+func midnight(date time.Time, loc *time.Location) time.Time {
+	return time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, loc)
+}
+
+// evidenceOf splits a cycle's teachers' focus scores: those observed before
+// support began (and not made for one of the cycle's follow-ups), and those
+// made for the cycle's follow-ups.
+func evidenceOf(c domain.Cycle, acts []domain.Activity, followUps []domain.FollowUp, scores []store.FocusScore, loc *time.Location) Evidence {
+	from := supportFrom(c, acts, loc)
+	cut := midnight(from, loc)
+	mine := map[string]bool{}
+	for _, f := range followUps {
+		mine[f.ID] = true
+	}
+	e := Evidence{CycleID: c.ID, IndicatorKey: c.FocusIndicatorKey, SupportFrom: from, Before: []Point{}, FollowUps: []Point{}}
+	for _, s := range scores {
+		if s.IndicatorKey != c.FocusIndicatorKey || !slices.Contains(c.TeacherIDs, s.TeacherID) {
+			continue
+		}
+		pt := Point{ObservationID: s.ObservationID, TeacherID: s.TeacherID, FollowUpID: s.FollowUpID, ObservedAt: s.StartedAt, Level: s.Level}
+		switch {
+		case mine[s.FollowUpID]:
+			e.FollowUps = append(e.FollowUps, pt)
+		case s.StartedAt.Before(cut):
+			e.Before = append(e.Before, pt)
+		}
+	}
+	e.BeforeMean, e.FollowUpMean = mean(e.Before), mean(e.FollowUps)
+	return e
+}
+
+func mean(ps []Point) *float64 {
+	if len(ps) == 0 {
+		return nil
+	}
+	sum := 0
+	for _, p := range ps {
+		sum += p.Level
+	}
+	m := float64(sum) / float64(len(ps))
+	return &m
+}
+
+// Evidence answers whether the shift showed up: the focus indicator's
+// scores before and in follow-ups. It is teacher-level data: the cycle's
+// coach, the school's principals and coaches, and administrators see it.
+func (s *Service) Evidence(ctx context.Context, p auth.Principal, cycleID string) (Evidence, error) {
+	c, err := s.cycle(ctx, p, cycleID)
+	if err != nil {
+		return Evidence{}, err
+	}
+	if !seesTeachers(p, c) {
+		return Evidence{}, domain.Errorf(domain.EForbidden, "a cycle's evidence is about its teachers: their principal and coaches see it")
+	}
+	d, err := s.store.District(ctx, p.DistrictID())
+	if err != nil {
+		return Evidence{}, err
+	}
+	var acts []domain.Activity
+	var fs []domain.FollowUp
+	err = s.store.ReadTx(ctx, func(tx *store.Tx) error {
+		if acts, err = tx.CycleActivities(ctx, p.DistrictID(), []string{c.ID}); err != nil {
+			return err
+		}
+		fs, err = tx.CycleFollowUps(ctx, p.DistrictID(), []string{c.ID})
+		return err
+	})
+	if err != nil {
+		return Evidence{}, err
+	}
+	scores, err := s.store.FocusScores(ctx, p.DistrictID(), c.TeacherIDs, []string{c.FocusIndicatorKey})
+	if err != nil {
+		return Evidence{}, err
+	}
+	return evidenceOf(c, acts, fs, scores, d.Location()), nil
+}
+
+// KindEffect is how often the focus indicator rose in follow-ups that came
+// after one kind of support.
+type KindEffect struct {
+	Kind      domain.ActivityKind
+	Cycles    int // cycles with this kind of support and a follow-up score
+	FollowUps int // follow-up scores that came after this kind of support
+	Rose      int // of which the focus indicator was above the teacher's level before the cycle
+	// Suppressed hides Rose from a caller who may not see individual
+	// teachers when FollowUps is below the district's minimum cell size.
+	Suppressed bool
+}
+
+// Effectiveness is the cycle-effectiveness report.
+type Effectiveness struct {
+	Kinds     []KindEffect
+	Cycles    int // cycles with at least one follow-up score compared
+	FollowUps int // follow-up scores compared with a level before the cycle
+	Rose      int
+}
+
+// ReportQuery bounds the report by when the follow-up scores were observed.
+type ReportQuery struct {
+	From, To *time.Time
+}
+
+// Effectiveness reports, over the cycles the caller sees (the whole
+// district for an administrator), how often the focus indicator rose in
+// follow-ups, by kind of support activity. A follow-up score rose when it
+// is above the mean of the same teacher's focus scores before the cycle's
+// support began; it counts for every kind of support the cycle had on or
+// before the day of the follow-up. Scores of teachers with no score before
+// the cycle cannot be compared and are left out.
+func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQuery) (Effectiveness, error) {
+	if !p.IsAdmin() && len(p.SchoolsWith(viewers...)) == 0 {
+		return Effectiveness{}, domain.Errorf(domain.EForbidden, "the cycle-effectiveness report is for coaches and school and district leaders")
+	}
+	d, err := s.store.District(ctx, p.DistrictID())
+	if err != nil {
+		return Effectiveness{}, err
+	}
+	loc := d.Location()
+	cs, err := s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ScopeWith(viewers...), CoachID: p.User.ID})
+	if err != nil || len(cs) == 0 {
+		return Effectiveness{Kinds: []KindEffect{}}, err
+	}
+	ids := make([]string, len(cs))
+	var teachers, keys []string
+	for i, c := range cs {
+		ids[i] = c.ID
+		teachers = append(teachers, c.TeacherIDs...)
+		keys = append(keys, c.FocusIndicatorKey)
+	}
+	var acts []domain.Activity
+	var fs []domain.FollowUp
+	err = s.store.ReadTx(ctx, func(tx *store.Tx) error {
+		if acts, err = tx.CycleActivities(ctx, p.DistrictID(), ids); err != nil {
+			return err
+		}
+		fs, err = tx.CycleFollowUps(ctx, p.DistrictID(), ids)
+		return err
+	})
+	if err != nil {
+		return Effectiveness{}, err
+	}
+	scores, err := s.store.FocusScores(ctx, p.DistrictID(), sortedUnique(teachers), sortedUnique(keys))
+	if err != nil {
+		return Effectiveness{}, err
+	}
+	actsBy := map[string][]domain.Activity{}
+	for _, a := range acts {
+		actsBy[a.CycleID] = append(actsBy[a.CycleID], a)
+	}
+	fsBy := map[string][]domain.FollowUp{}
+	for _, f := range fs {
+		fsBy[f.CycleID] = append(fsBy[f.CycleID], f)
+	}
+	kinds := map[domain.ActivityKind]*KindEffect{}
+	var out Effectiveness
+	for _, c := range cs {
+		e := evidenceOf(c, actsBy[c.ID], fsBy[c.ID], scores, loc)
+		base := map[string][]Point{}
+		for _, pt := range e.Before {
+			base[pt.TeacherID] = append(base[pt.TeacherID], pt)
+		}
+		counted := map[domain.ActivityKind]bool{}
+		compared := false
+		for _, pt := range e.FollowUps {
+			if (q.From != nil && pt.ObservedAt.Before(*q.From)) || (q.To != nil && !pt.ObservedAt.Before(*q.To)) {
+				continue
+			}
+			b := mean(base[pt.TeacherID])
+			if b == nil {
+				continue
+			}
+			compared = true
+			rose := float64(pt.Level) > *b
+			out.FollowUps++
+			if rose {
+				out.Rose++
+			}
+			day := dateIn(pt.ObservedAt, loc)
+			seen := map[domain.ActivityKind]bool{}
+			for _, a := range actsBy[c.ID] {
+				if a.OccurredOn.After(day) || seen[a.Kind] {
+					continue
+				}
+				seen[a.Kind] = true
+				k := kinds[a.Kind]
+				if k == nil {
+					k = &KindEffect{Kind: a.Kind}
+					kinds[a.Kind] = k
+				}
+				k.FollowUps++
+				if rose {
+					k.Rose++
+				}
+				if !counted[a.Kind] {
+					counted[a.Kind] = true
+					k.Cycles++
+				}
+			}
+		}
+		if compared {
+			out.Cycles++
+		}
+	}
+	// Roles that may not see individual teachers get no rate from fewer
+	// follow-ups than the district's minimum cell size, as with trends.
+	hide := !p.IsAdmin() && len(p.SchoolsWith(teacherViewers...)) == 0
+	out.Kinds = []KindEffect{}
+	for _, k := range kinds {
+		if hide && k.FollowUps < d.Settings.MinCellSize {
+			k.Rose, k.Suppressed = 0, true
+		}
+		out.Kinds = append(out.Kinds, *k)
+	}
+	sort.Slice(out.Kinds, func(i, j int) bool { return out.Kinds[i].Kind < out.Kinds[j].Kind })
+	return out, nil
+}

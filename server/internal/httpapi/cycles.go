@@ -1,0 +1,432 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
+)
+
+type cycleResponse struct {
+	ID  string `json:"id"`
+	Rev int64  `json:"rev"`
+	sync.CycleData
+}
+
+func cycleOut(c domain.Cycle) cycleResponse {
+	return cycleResponse{ID: c.ID, Rev: c.Rev, CycleData: sync.CycleDataOf(c)}
+}
+
+type activityResponse struct {
+	ID  string `json:"id"`
+	Rev int64  `json:"rev"`
+	sync.ActivityData
+}
+
+type rescheduleResponse struct {
+	FromStartsAt time.Time `json:"from_starts_at"`
+	FromEndsAt   time.Time `json:"from_ends_at"`
+	ToStartsAt   time.Time `json:"to_starts_at"`
+	ToEndsAt     time.Time `json:"to_ends_at"`
+	ChangedBy    string    `json:"changed_by"`
+	ChangedAt    time.Time `json:"changed_at"`
+}
+
+type followUpResponse struct {
+	ID  string `json:"id"`
+	Rev int64  `json:"rev"`
+	sync.FollowUpData
+	Overdue     bool                 `json:"overdue"`
+	Reschedules []rescheduleResponse `json:"reschedules"`
+}
+
+func followUpOut(f cycles.FollowUp) followUpResponse {
+	out := followUpResponse{ID: f.ID, Rev: f.Rev, FollowUpData: sync.FollowUpDataOf(f.FollowUp), Overdue: f.Overdue,
+		Reschedules: make([]rescheduleResponse, len(f.Reschedules))}
+	for i, r := range f.Reschedules {
+		out.Reschedules[i] = rescheduleResponse(r)
+	}
+	return out
+}
+
+type cycleDetailResponse struct {
+	cycleResponse
+	Activities []activityResponse `json:"activities"`
+	FollowUps  []followUpResponse `json:"follow_ups"`
+}
+
+// listCycles answers GET /cycles?school_id&status&mine.
+func (s *Server) listCycles(c *gin.Context) {
+	q := cycles.Query{SchoolID: c.Query("school_id"), Status: c.Query("status"), Mine: c.Query("mine") == "true"}
+	if err := queryFilters(c, []string{"school_id"}, nil, new(int)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	cs, err := s.cycles.Cycles(c.Request.Context(), principal(c), q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := listResponse[cycleResponse]{Items: make([]cycleResponse, len(cs))}
+	for i, cy := range cs {
+		out.Items[i] = cycleOut(cy)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type openCycleRequest struct {
+	SchoolID          string     `json:"school_id"`
+	CoachID           string     `json:"coach_id"`
+	TeacherIDs        []string   `json:"teacher_ids"`
+	FocusIndicatorKey string     `json:"focus_indicator_key"`
+	FocusShift        string     `json:"focus_shift"`
+	Status            string     `json:"status"`
+	StartedOn         *sync.Date `json:"started_on"`
+}
+
+func (s *Server) openCycle(c *gin.Context) {
+	var req openCycleRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	n := cycles.NewCycle{SchoolID: req.SchoolID, CoachID: req.CoachID, TeacherIDs: req.TeacherIDs, FocusIndicatorKey: req.FocusIndicatorKey,
+		FocusShift: req.FocusShift, Status: domain.CycleStatus(req.Status)}
+	if req.StartedOn != nil && !req.StartedOn.IsZero() {
+		t := req.StartedOn.Time
+		n.StartedOn = &t
+	}
+	cy, err := s.cycles.Open(c.Request.Context(), principal(c), n)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, cycleOut(cy))
+}
+
+func (s *Server) getCycle(c *gin.Context) {
+	d, err := s.cycles.Cycle(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := cycleDetailResponse{cycleResponse: cycleOut(d.Cycle), Activities: make([]activityResponse, len(d.Activities)),
+		FollowUps: make([]followUpResponse, len(d.FollowUps))}
+	for i, a := range d.Activities {
+		out.Activities[i] = activityResponse{ID: a.ID, Rev: a.Rev, ActivityData: sync.ActivityDataOf(a)}
+	}
+	for i, f := range d.FollowUps {
+		out.FollowUps[i] = followUpOut(f)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type updateCycleRequest struct {
+	TeacherIDs      []string `json:"teacher_ids"`
+	FocusShift      *string  `json:"focus_shift"`
+	Status          *string  `json:"status"`
+	Outcome         *string  `json:"outcome"`
+	OutcomeEvidence *string  `json:"outcome_evidence"`
+	Rev             *int64   `json:"rev"`
+}
+
+func (s *Server) updateCycle(c *gin.Context) {
+	var req updateCycleRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ch := cycles.CycleChange{TeacherIDs: req.TeacherIDs, FocusShift: req.FocusShift, OutcomeEvidence: req.OutcomeEvidence, Rev: req.Rev}
+	if req.Status != nil {
+		st := domain.CycleStatus(*req.Status)
+		ch.Status = &st
+	}
+	if req.Outcome != nil {
+		o := domain.CycleOutcome(*req.Outcome)
+		ch.Outcome = &o
+	}
+	cy, err := s.cycles.Update(c.Request.Context(), principal(c), c.Param("id"), ch)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, cycleOut(cy))
+}
+
+type logActivityRequest struct {
+	ID         string    `json:"id"`
+	DeviceID   string    `json:"device_id"`
+	Kind       string    `json:"kind"`
+	OccurredOn sync.Date `json:"occurred_on"`
+	Notes      string    `json:"notes"`
+}
+
+func (s *Server) logActivity(c *gin.Context) {
+	var req logActivityRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := optionalIDs(map[string]string{"id": req.ID, "device_id": req.DeviceID}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	a, err := s.cycles.LogActivity(c.Request.Context(), principal(c), c.Param("id"), cycles.NewActivity{ID: strings.ToLower(req.ID),
+		DeviceID: req.DeviceID, Kind: domain.ActivityKind(req.Kind), OccurredOn: req.OccurredOn.Time, Notes: req.Notes})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, activityResponse{ID: a.ID, Rev: a.Rev, ActivityData: sync.ActivityDataOf(a)})
+}
+
+func optionalIDs(ids map[string]string) error {
+	var p domain.Problems
+	for name, v := range ids {
+		if v != "" && !domain.ValidID(v) {
+			p.Add(name, "must be a UUID")
+		}
+	}
+	return p.Err("the request is not valid")
+}
+
+type scheduleRequest struct {
+	ID          string    `json:"id"`
+	DeviceID    string    `json:"device_id"`
+	TeacherID   string    `json:"teacher_id"`
+	StartsAt    time.Time `json:"starts_at"`
+	EndsAt      time.Time `json:"ends_at"`
+	ObserverIDs []string  `json:"observer_ids"`
+	Notes       string    `json:"notes"`
+}
+
+func (s *Server) scheduleFollowUp(c *gin.Context) {
+	var req scheduleRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := optionalIDs(map[string]string{"id": req.ID, "device_id": req.DeviceID}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	f, err := s.cycles.Schedule(c.Request.Context(), principal(c), c.Param("id"), cycles.NewFollowUp{ID: strings.ToLower(req.ID),
+		DeviceID: req.DeviceID, TeacherID: req.TeacherID, StartsAt: req.StartsAt, EndsAt: req.EndsAt, ObserverIDs: req.ObserverIDs, Notes: req.Notes})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, followUpOut(f))
+}
+
+type updateFollowUpRequest struct {
+	DeviceID    string     `json:"device_id"`
+	StartsAt    *time.Time `json:"starts_at"`
+	EndsAt      *time.Time `json:"ends_at"`
+	ObserverIDs []string   `json:"observer_ids"`
+	Notes       *string    `json:"notes"`
+	Status      *string    `json:"status"`
+	Rev         *int64     `json:"rev"`
+}
+
+func (s *Server) updateFollowUp(c *gin.Context) {
+	var req updateFollowUpRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := optionalIDs(map[string]string{"device_id": req.DeviceID}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ch := cycles.FollowUpChange{DeviceID: req.DeviceID, StartsAt: req.StartsAt, EndsAt: req.EndsAt, ObserverIDs: req.ObserverIDs, Notes: req.Notes, Rev: req.Rev}
+	if req.Status != nil {
+		st := domain.FollowUpStatus(*req.Status)
+		ch.Status = &st
+	}
+	f, err := s.cycles.UpdateFollowUp(c.Request.Context(), principal(c), c.Param("id"), ch)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, followUpOut(f))
+}
+
+// dueFollowUps answers GET /followups?due=today|this_week|next_week|YYYY-MM-DD&mine=true.
+func (s *Server) dueFollowUps(c *gin.Context) {
+	fs, err := s.cycles.Due(c.Request.Context(), principal(c), c.Query("due"), c.Query("mine") == "true")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := listResponse[followUpResponse]{Items: make([]followUpResponse, len(fs))}
+	for i, f := range fs {
+		out.Items[i] = followUpOut(f)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type pointResponse struct {
+	ObservationID string    `json:"observation_id"`
+	TeacherID     string    `json:"teacher_id"`
+	FollowUpID    string    `json:"follow_up_id,omitempty"`
+	ObservedAt    time.Time `json:"observed_at"`
+	Level         int       `json:"level"`
+}
+
+type evidenceResponse struct {
+	CycleID      string          `json:"cycle_id"`
+	IndicatorKey string          `json:"indicator_key"`
+	SupportFrom  sync.Date       `json:"support_from"`
+	Before       []pointResponse `json:"before"`
+	FollowUps    []pointResponse `json:"follow_ups"`
+	BeforeMean   *float64        `json:"before_mean"`
+	FollowUpMean *float64        `json:"follow_up_mean"`
+}
+
+func pointsOut(ps []cycles.Point) []pointResponse {
+	out := make([]pointResponse, len(ps))
+	for i, p := range ps {
+		out[i] = pointResponse(p)
+	}
+	return out
+}
+
+func (s *Server) cycleEvidence(c *gin.Context) {
+	e, err := s.cycles.Evidence(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, evidenceResponse{CycleID: e.CycleID, IndicatorKey: e.IndicatorKey, SupportFrom: sync.Date{Time: e.SupportFrom},
+		Before: pointsOut(e.Before), FollowUps: pointsOut(e.FollowUps), BeforeMean: e.BeforeMean, FollowUpMean: e.FollowUpMean})
+}
+
+type kindEffectResponse struct {
+	Kind       string   `json:"kind"`
+	Cycles     int      `json:"cycles"`
+	FollowUps  int      `json:"follow_ups"`
+	Rose       *int     `json:"rose"`
+	RoseShare  *float64 `json:"rose_share"`
+	Suppressed bool     `json:"suppressed"`
+}
+
+type effectivenessResponse struct {
+	Kinds     []kindEffectResponse `json:"kinds"`
+	Cycles    int                  `json:"cycles"`
+	FollowUps int                  `json:"follow_ups"`
+	Rose      int                  `json:"rose"`
+	RoseShare *float64             `json:"rose_share"`
+}
+
+func share(n, of int) *float64 {
+	if of == 0 {
+		return nil
+	}
+	v := float64(n) / float64(of)
+	return &v
+}
+
+// cycleEffectiveness answers GET /reports/cycle-effectiveness?from&to.
+func (s *Server) cycleEffectiveness(c *gin.Context) {
+	var q cycles.ReportQuery
+	if err := queryFilters(c, nil, map[string]**time.Time{"from": &q.From, "to": &q.To}, new(int)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	r, err := s.cycles.Effectiveness(c.Request.Context(), principal(c), q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := effectivenessResponse{Kinds: make([]kindEffectResponse, len(r.Kinds)), Cycles: r.Cycles, FollowUps: r.FollowUps, Rose: r.Rose,
+		RoseShare: share(r.Rose, r.FollowUps)}
+	for i, k := range r.Kinds {
+		out.Kinds[i] = kindEffectResponse{Kind: string(k.Kind), Cycles: k.Cycles, FollowUps: k.FollowUps, Suppressed: k.Suppressed}
+		if !k.Suppressed {
+			rose := k.Rose
+			out.Kinds[i].Rose, out.Kinds[i].RoseShare = &rose, share(k.Rose, k.FollowUps)
+		}
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type workloadItem struct {
+	CoachID           string   `json:"coach_id"`
+	CoachName         string   `json:"coach_name"`
+	SchoolIDs         []string `json:"school_ids"`
+	OpenCycles        int      `json:"open_cycles"`
+	FollowUpsThisWeek int      `json:"follow_ups_this_week"`
+	FollowUpsNextWeek int      `json:"follow_ups_next_week"`
+	Overdue           int      `json:"overdue"`
+}
+
+type workloadResponse struct {
+	ThisWeek time.Time      `json:"this_week"`
+	NextWeek time.Time      `json:"next_week"`
+	Items    []workloadItem `json:"items"`
+}
+
+func (s *Server) coachWorkload(c *gin.Context) {
+	ws, weeks, err := s.cycles.Workloads(c.Request.Context(), principal(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := workloadResponse{ThisWeek: weeks.ThisWeek.UTC(), NextWeek: weeks.NextWeek.UTC(), Items: make([]workloadItem, len(ws))}
+	for i, w := range ws {
+		out.Items[i] = workloadItem(w)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type calendarResponse struct {
+	Active bool   `json:"active"`
+	Path   string `json:"path,omitempty"`
+}
+
+func (s *Server) getCalendar(c *gin.Context) {
+	ok, err := s.cycles.HasCalendar(c.Request.Context(), principal(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, calendarResponse{Active: ok})
+}
+
+// resetCalendar answers POST /me/calendar: a new secret feed URL, shown
+// once; the previous one stops working.
+func (s *Server) resetCalendar(c *gin.Context) {
+	secret, err := s.cycles.ResetCalendar(c.Request.Context(), principal(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, calendarResponse{Active: true, Path: cycles.CalendarPath(secret)})
+}
+
+// calendarFeed answers GET /calendar/{secret}.ics with no access token: the
+// secret in the URL is the credential.
+func (s *Server) calendarFeed(c *gin.Context) {
+	file := c.Param("file")
+	secret, ok := strings.CutSuffix(file, ".ics")
+	if !ok {
+		s.fail(c, domain.Errorf(domain.ENotFound, "no such calendar feed"))
+		return
+	}
+	body, err := s.cycles.Calendar(c.Request.Context(), secret)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "private, no-cache")
+	c.Header("Content-Disposition", `inline; filename="walkthrough-follow-ups.ics"`)
+	c.Data(http.StatusOK, "text/calendar; charset=utf-8", body)
+}

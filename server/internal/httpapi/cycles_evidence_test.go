@@ -1,0 +1,325 @@
+package httpapi
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+)
+
+// rawScore is one observation as the fixture wrote it, with its focus
+// score (nil: "not observed").
+type rawScore struct {
+	teacher, followUp, key string
+	at                     time.Time
+	level                  *int
+	submitted, deleted     bool
+}
+
+type rawCycle struct {
+	id, key    string
+	teachers   []string
+	activities []domain.Activity
+	followUps  []string
+}
+
+// evidenceFixture writes cycles with activities, done follow-ups and
+// observations before and after, drafts, tombstones, "not observed" scores
+// and other indicators among them, and returns what it wrote.
+func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScore) {
+	t.Helper()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(seed, 7))
+	chicago, _ := time.LoadLocation("America/Chicago")
+	keys := domain.BuiltinFramework().IndicatorKeys()
+	teachers := make([]string, 6)
+	for i := range teachers {
+		teachers[i] = w.addTeacher(w.schoolA1, "Fixture")
+	}
+	kinds := []domain.ActivityKind{domain.ActivityPLSession, domain.ActivityPLCMeeting, domain.ActivityOneOnOne, domain.ActivityCoTeaching, domain.ActivityModeling, domain.ActivityOther}
+	level := func() *int {
+		if rng.IntN(6) == 0 {
+			return nil
+		}
+		l := 1 + rng.IntN(4)
+		return &l
+	}
+	var cycles []rawCycle
+	var raws []rawScore
+	err := w.store.InTx(ctx, func(tx *store.Tx) error {
+		observe := func(r rawScore) error {
+			other := 1 + rng.IntN(4)
+			scores := []domain.Score{{IndicatorKey: r.key, Level: r.level}}
+			if k := keys[rng.IntN(len(keys))]; k != r.key {
+				// Another indicator scored in the same visit: the focus of another cycle, perhaps.
+				scores = append(scores, domain.Score{IndicatorKey: k, Level: &other})
+				extra := r
+				extra.key, extra.level = k, &other
+				raws = append(raws, extra)
+			}
+			status := domain.ObservationDraft
+			if r.submitted {
+				status = domain.ObservationSubmitted
+			}
+			kind := domain.KindClassroom
+			if r.followUp != "" {
+				kind = domain.KindFollowUp
+			}
+			o := domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: w.schoolA1, TeacherID: r.teacher, FollowUpID: r.followUp,
+				ObserverID: w.users[principalA].ID, RubricVersionID: w.rubricA, Kind: kind, Status: status, StartedAt: r.at, Rev: 1,
+				Scores: scores, Deleted: r.deleted, ReceivedAt: r.at}
+			raws = append(raws, r)
+			return tx.PutObservation(ctx, o)
+		}
+		for i := range 5 {
+			key := keys[rng.IntN(3)]
+			first := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*i)
+			c := rawCycle{id: domain.NewID(), key: key}
+			for _, t := range teachers {
+				if rng.IntN(2) == 0 || len(c.teachers) == 0 {
+					c.teachers = append(c.teachers, t)
+				}
+			}
+			slices.Sort(c.teachers)
+			if err := tx.PutCycle(ctx, domain.Cycle{ID: c.id, DistrictID: w.districtA, SchoolID: w.schoolA1, CoachID: w.users[coach].ID,
+				TeacherIDs: c.teachers, FocusIndicatorKey: key, Status: domain.CycleActive, Rev: 1}); err != nil {
+				return err
+			}
+			for j := range 1 + rng.IntN(4) {
+				day := first.AddDate(0, 0, 4*j)
+				if j > 0 {
+					day = day.AddDate(0, 0, rng.IntN(3))
+				}
+				a := domain.Activity{ID: domain.NewID(), DistrictID: w.districtA, CycleID: c.id, Kind: kinds[rng.IntN(len(kinds))], OccurredOn: day,
+					AuthorID: w.users[coach].ID, Rev: 1}
+				c.activities = append(c.activities, a)
+				if err := tx.PutActivity(ctx, a, w.schoolA1); err != nil {
+					return err
+				}
+			}
+			// Before the cycle: some scores for its teachers, the last one late the evening before support began.
+			for _, t := range c.teachers {
+				for k := range rng.IntN(4) {
+					at := time.Date(first.Year(), first.Month(), first.Day(), 10, 0, 0, 0, chicago).AddDate(0, 0, -1-k*3-rng.IntN(20))
+					if k == 0 && rng.IntN(2) == 0 {
+						at = time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, chicago).Add(-time.Minute)
+					}
+					if err := observe(rawScore{teacher: t, key: key, at: at, level: level(), submitted: rng.IntN(8) != 0, deleted: rng.IntN(12) == 0}); err != nil {
+						return err
+					}
+				}
+				// The morning support began: after the cut, and not a follow-up: in neither list.
+				if err := observe(rawScore{teacher: t, key: key, at: time.Date(first.Year(), first.Month(), first.Day(), 7, 0, 0, 0, chicago), level: level(), submitted: true}); err != nil {
+					return err
+				}
+			}
+			// Follow-ups, each done with an observation made from it.
+			for k := range 1 + rng.IntN(4) {
+				t := c.teachers[rng.IntN(len(c.teachers))]
+				start := time.Date(first.Year(), first.Month(), first.Day(), 9, 0, 0, 0, chicago).AddDate(0, 0, 2+k*5+rng.IntN(3)).Add(time.Duration(i) * time.Hour)
+				f := domain.FollowUp{ID: domain.NewID(), DistrictID: w.districtA, CycleID: c.id, SchoolID: w.schoolA1, TeacherID: t, StartsAt: start,
+					EndsAt: start.Add(30 * time.Minute), ObserverIDs: []string{w.users[principalA].ID}, Status: domain.FollowUpScheduled, Rev: 1}
+				if err := tx.PutFollowUp(ctx, f); err != nil {
+					return err
+				}
+				c.followUps = append(c.followUps, f.ID)
+				if err := observe(rawScore{teacher: t, followUp: f.ID, key: key, at: start.Add(5 * time.Minute), level: level(), submitted: rng.IntN(6) != 0, deleted: rng.IntN(15) == 0}); err != nil {
+					return err
+				}
+			}
+			cycles = append(cycles, c)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cycles, raws
+}
+
+// counts is a score that counts: submitted, not deleted, scored.
+func counts(r rawScore) bool { return r.submitted && !r.deleted && r.level != nil }
+
+// firstDay is the day support began: the earliest activity.
+func firstDay(c rawCycle) time.Time {
+	d := c.activities[0].OccurredOn
+	for _, a := range c.activities {
+		if a.OccurredOn.Before(d) {
+			d = a.OccurredOn
+		}
+	}
+	return d
+}
+
+// expectEvidence recomputes a cycle's evidence from the fixture's rows.
+func expectEvidence(c rawCycle, raws []rawScore) (before, follow []rawScore) {
+	chicago, _ := time.LoadLocation("America/Chicago")
+	d := firstDay(c)
+	cut := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, chicago)
+	for _, r := range raws {
+		if !counts(r) || r.key != c.key || !slices.Contains(c.teachers, r.teacher) {
+			continue
+		}
+		if slices.Contains(c.followUps, r.followUp) {
+			follow = append(follow, r)
+		} else if r.at.Before(cut) {
+			before = append(before, r)
+		}
+	}
+	return before, follow
+}
+
+func meanOf(rs []rawScore) float64 {
+	s := 0
+	for _, r := range rs {
+		s += *r.level
+	}
+	return float64(s) / float64(len(rs))
+}
+
+func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		var allCycles []rawCycle
+		var allRaws []rawScore
+		for _, seed := range []uint64{1, 2, 3, 4} {
+			cycles, raws := evidenceFixture(t, w, seed)
+			allCycles, allRaws = append(allCycles, cycles...), append(allRaws, raws...)
+			for _, c := range cycles {
+				before, follow := expectEvidence(c, raws)
+				var e evidenceResponse
+				if r := w.do(coach, "GET", "/api/v1/cycles/"+c.id+"/evidence", nil); r.Code != 200 {
+					t.Fatalf("evidence: %d %s", r.Code, r.Body)
+				} else {
+					r.decode(t, &e)
+				}
+				same := func(what string, got []pointResponse, want []rawScore) {
+					t.Helper()
+					if len(got) != len(want) {
+						t.Errorf("seed %d cycle %s: %d %s points, want %d", seed, c.id, len(got), what, len(want))
+						return
+					}
+					slices.SortFunc(want, func(a, b rawScore) int {
+						return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.teacher, b.teacher), cmp.Compare(*a.level, *b.level))
+					})
+					slices.SortFunc(got, func(a, b pointResponse) int {
+						return cmp.Or(a.ObservedAt.Compare(b.ObservedAt), cmp.Compare(a.TeacherID, b.TeacherID), cmp.Compare(a.Level, b.Level))
+					})
+					for i := range got {
+						if got[i].TeacherID != want[i].teacher || got[i].Level != *want[i].level || !got[i].ObservedAt.Equal(want[i].at) || got[i].FollowUpID != want[i].followUp {
+							t.Errorf("seed %d %s point %d: %+v, want %+v level %d", seed, what, i, got[i], want[i], *want[i].level)
+						}
+					}
+				}
+				same("before", e.Before, before)
+				same("follow-up", e.FollowUps, follow)
+				if (e.BeforeMean == nil) != (len(before) == 0) || (e.BeforeMean != nil && math.Abs(*e.BeforeMean-meanOf(before)) > 1e-9) {
+					t.Errorf("seed %d: before mean %v, want %v of %d", seed, e.BeforeMean, meanOf(before), len(before))
+				}
+				if e.SupportFrom.Format(time.DateOnly) != firstDay(c).Format(time.DateOnly) {
+					t.Errorf("support from %s, want %s", e.SupportFrom.Format(time.DateOnly), firstDay(c).Format(time.DateOnly))
+				}
+			}
+
+		}
+		{
+			cycles, raws := allCycles, allRaws
+			// The report, recomputed: every cycle written so far in this world.
+			type tally struct{ cycles, followUps, rose int }
+			want := map[domain.ActivityKind]*tally{}
+			var total tally
+			chicago, _ := time.LoadLocation("America/Chicago")
+			for _, c := range cycles {
+				before, follow := expectEvidence(c, raws)
+				compared := false
+				kindSeen := map[domain.ActivityKind]bool{}
+				for _, f := range follow {
+					var base []rawScore
+					for _, b := range before {
+						if b.teacher == f.teacher {
+							base = append(base, b)
+						}
+					}
+					if len(base) == 0 {
+						continue
+					}
+					compared = true
+					rose := float64(*f.level) > meanOf(base)
+					total.followUps++
+					if rose {
+						total.rose++
+					}
+					l := f.at.In(chicago)
+					day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+					kinds := map[domain.ActivityKind]bool{}
+					for _, a := range c.activities {
+						if !a.OccurredOn.After(day) {
+							kinds[a.Kind] = true
+						}
+					}
+					for k := range kinds {
+						if want[k] == nil {
+							want[k] = &tally{}
+						}
+						want[k].followUps++
+						if rose {
+							want[k].rose++
+						}
+						if !kindSeen[k] {
+							kindSeen[k] = true
+							want[k].cycles++
+						}
+					}
+				}
+				if compared {
+					total.cycles++
+				}
+			}
+			{
+				var rep effectivenessResponse
+				if r := w.do(admin, "GET", "/api/v1/reports/cycle-effectiveness", nil); r.Code != 200 {
+					t.Fatalf("report: %d %s", r.Code, r.Body)
+				} else {
+					r.decode(t, &rep)
+				}
+				if rep.Cycles != total.cycles || rep.FollowUps != total.followUps || rep.Rose != total.rose {
+					t.Errorf("report totals %d cycles %d follow-ups %d rose, want %+v", rep.Cycles, rep.FollowUps, rep.Rose, total)
+				}
+				if len(rep.Kinds) != len(want) {
+					t.Errorf("report kinds %+v, want %d kinds", rep.Kinds, len(want))
+				}
+				for _, k := range rep.Kinds {
+					x := want[domain.ActivityKind(k.Kind)]
+					if x == nil || k.Cycles != x.cycles || k.FollowUps != x.followUps || k.Rose == nil || *k.Rose != x.rose || k.Suppressed {
+						t.Errorf("kind %s: %+v, want %+v", k.Kind, k, x)
+					}
+					if k.FollowUps > 0 && math.Abs(*k.RoseShare-float64(*k.Rose)/float64(k.FollowUps)) > 1e-9 {
+						t.Errorf("kind %s: share %v", k.Kind, *k.RoseShare)
+					}
+				}
+				// A supervisor, who may not see individual teachers, gets no rate from a small cell.
+				var sup effectivenessResponse
+				w.do(supervisor, "GET", "/api/v1/reports/cycle-effectiveness", nil).decode(t, &sup)
+				min := domain.DefaultDistrictSettings().MinCellSize
+				hidden := 0
+				for _, k := range sup.Kinds {
+					x := want[domain.ActivityKind(k.Kind)]
+					small := x.followUps < min
+					if k.Suppressed != small || (small && (k.Rose != nil || k.RoseShare != nil)) || (!small && (k.Rose == nil || *k.Rose != x.rose)) || k.FollowUps != x.followUps {
+						t.Errorf("the supervisor's kind %s: %+v, want suppressed %v", k.Kind, k, small)
+					}
+					if small {
+						hidden++
+					}
+				}
+				t.Logf("%d of %d kinds hidden from the supervisor", hidden, len(sup.Kinds))
+				t.Logf("%d cycles compared, %d follow-up scores, %d rose, %d kinds", total.cycles, total.followUps, total.rose, len(want))
+			}
+		}
+	})
+}

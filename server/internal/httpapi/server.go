@@ -117,6 +117,11 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/coverage", handle: s.getCoverage},
 
 		{Method: http.MethodGet, Path: "/api/v1/audit", handle: s.listAudit},
+		{Method: http.MethodGet, Path: "/api/v1/audit.csv", handle: s.listAuditCSV},
+		{Method: http.MethodGet, Path: "/api/v1/district", handle: s.getDistrict},
+		{Method: http.MethodPatch, Path: "/api/v1/district", handle: s.updateDistrict},
+		{Method: http.MethodGet, Path: "/api/v1/users/:id/devices", handle: s.listDevices},
+		{Method: http.MethodPost, Path: "/api/v1/users/:id/devices/:device/sign-out", handle: s.signOutDevice},
 	}
 }
 

@@ -1,4 +1,5 @@
 import { useEffect } from 'preact/hooks';
+import { AdminArea } from './components/AdminArea';
 import { Header } from './components/Header';
 import { UpdatePrompt } from './components/UpdatePrompt';
 import { navigate, useLocation } from './router';
@@ -51,6 +52,9 @@ export function App() {
       break;
     case 'outbox':
       screen = <Outbox />;
+      break;
+    case 'admin':
+      screen = <AdminArea path={parts.slice(1)} />;
       break;
     case undefined:
       screen = <Today user={who.session!.user} />;

@@ -168,6 +168,8 @@ export interface SignedInUser {
   id: string;
   email: string;
   name?: string;
+  /** The role grants at sign-in; the server checks them afresh on every request. */
+  grants?: { role: string; school_id?: string }[];
 }
 
 export interface StoredSession {

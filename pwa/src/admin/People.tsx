@@ -161,7 +161,7 @@ function CreateUser({ schools, onCreated }: { schools: School[]; onCreated: (u: 
   };
   const fe = (f: string) => problems[f] && <p class="field-error">{problems[f]}</p>;
   return (
-    <form class="stack card" onSubmit={submit} aria-labelledby="cu-h">
+    <form class="stack card" onSubmit={submit} aria-labelledby="cu-h" noValidate>
       <h3 id="cu-h">Add a person</h3>
       {error && <p class="error" role="alert">{error}</p>}
       <div class="grid-2">

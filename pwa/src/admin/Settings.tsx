@@ -58,7 +58,7 @@ export function Settings() {
     ) : null;
   const described = (f: string) => (problems[f] ? { 'aria-invalid': true, 'aria-describedby': `err-${f}` } : {});
   return (
-    <form class="stack settings" onSubmit={save}>
+    <form class="stack settings" onSubmit={save} noValidate>
       <h2>District settings</h2>
       {error && <p class="error" role="alert">{error}</p>}
       {saved && <p class="notice" role="status">Saved. Everyone gets the new settings on their next sign-in or sync.</p>}

@@ -1,7 +1,7 @@
 // People and access: find a user, create one, grant and revoke roles over
 // schools (with what that lets them see, in words), deactivate, reset a
 // password, and sign their devices out.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { applyGrants, effectInWords, grantsFor, roleNames, roles } from './access';
 import { api, ApiError, type Device, failure, type Grant, type School, type User } from './api';
 
@@ -205,6 +205,8 @@ function UserDetail({ user, schools, self, onChange }: { user: User; schools: Sc
   const [busy, setBusy] = useState(false);
   const [devices, setDevices] = useState<Device[] | undefined>();
   const [devError, setDevError] = useState<string | null>(null);
+  const top = useRef<HTMLElement>(null);
+  useEffect(() => top.current?.scrollIntoView({ block: 'start' }), []);
 
   const loadDevices = () =>
     api<{ items: Device[] }>('GET', `/users/${user.id}/devices`).then(
@@ -239,7 +241,7 @@ function UserDetail({ user, schools, self, onChange }: { user: User; schools: Sc
   const isRevoked = (g: Grant) => revoke.some((r) => r.role === g.role && (r.school_id ?? '') === (g.school_id ?? ''));
 
   return (
-    <section class="stack card user-detail" aria-labelledby="ud-h">
+    <section class="stack card user-detail" aria-labelledby="ud-h" ref={top}>
       <h3 id="ud-h">
         {user.name} <span class="muted">{user.email}</span>
       </h3>

@@ -19,9 +19,10 @@ async function signIn(page, who) {
 
 /** Answers the "ready to work offline" notice, which would cover the bottom bar. */
 async function dismissOfflineReady(page) {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
   const ok = page.locator('.toast').getByRole('button', { name: 'OK' });
   try {
-    await ok.waitFor({ timeout: 15_000 });
+    await ok.waitFor({ timeout: 10_000 });
     await ok.click();
   } catch {
     // Not shown on this visit.
@@ -209,7 +210,9 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     assert.equal(await tablet.getByRole('link', { name: 'Administration' }).count(), 0, 'no administration link for a coach');
     await tablet.waitForFunction(() => document.querySelector('[data-testid=last-sync]')?.textContent !== 'Synced never', null, { timeout: 30_000 });
     await tablet.getByRole('button', { name: 'Start a walkthrough' }).click();
-    const options = await tablet.getByLabel('School').locator('option').allTextContents();
+    const school = tablet.getByLabel('School');
+    await school.locator('option').nth(1).waitFor({ state: 'attached' });
+    const options = await school.locator('option').allTextContents();
     assert.deepEqual(options.sort(), ['Aspen Ridge Elementary', 'Cedar Hollow Elementary']);
     await shot(tablet, 'coach-two-schools.png');
     // The API refuses the coach the administration routes.
@@ -259,7 +262,12 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     await page.getByLabel('Action').selectOption('role.grant');
     await page.getByRole('button', { name: 'Show' }).click();
     const rows = page.locator('table.audit tbody tr');
-    await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody tr')].every((tr) => tr.children[2]?.textContent === 'role.grant'));
+    await page.waitForFunction(() => {
+      const trs = [...document.querySelectorAll('table.audit tbody tr')];
+      return trs.length > 0 && trs.every((tr) => tr.children[2]?.textContent === 'role.grant');
+    });
+    // Names appear once the people list has loaded.
+    await rows.filter({ hasText: newCoach.name }).first().waitFor();
     const grantsToCasey = await rows.filter({ hasText: newCoach.name }).count();
     assert.equal(grantsToCasey, 2, 'two grants to the new coach');
     await shot(page, 'admin-audit.png');

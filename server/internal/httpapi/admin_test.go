@@ -209,6 +209,18 @@ func TestAuditCSV(t *testing.T) {
 				t.Errorf("row %d %v, want %+v", i, row, e)
 			}
 		}
+		// A value a spreadsheet would run as a formula is written as text.
+		evil := `=HYPERLINK("http://example.com","x")`
+		r = w.doRaw(anonymous, "POST", "/api/v1/auth/login", "application/json",
+			[]byte(`{"email":"`+w.users[observer].Email+`","password":"`+password+`"}`), "User-Agent", evil)
+		if r.Code != http.StatusOK {
+			t.Fatalf("sign in: %d %s", r.Code, r.Body)
+		}
+		c = w.do(admin, "GET", "/api/v1/audit.csv?action=auth.login&actor="+w.users[observer].ID, nil)
+		rows = readCSV(t, c.Body.String())
+		if len(rows) < 2 || rows[1][9] != "'"+evil {
+			t.Errorf("the user agent cell of the newest sign-in: %q", rows[1])
+		}
 		// A time window that holds nothing gives the header alone.
 		c = w.do(admin, "GET", "/api/v1/audit.csv?to=2000-01-01T00:00:00Z", nil)
 		if rows := readCSV(t, c.Body.String()); c.Code != http.StatusOK || len(rows) != 1 {
@@ -217,8 +229,8 @@ func TestAuditCSV(t *testing.T) {
 		if c := w.do(admin, "GET", "/api/v1/audit.csv?from=yesterday", nil); c.Code != http.StatusUnprocessableEntity {
 			t.Errorf("bad from: %d", c.Code)
 		}
-		// Each export is itself audited.
-		if entries := auditActions(t, w, admin, "audit.export"); len(entries) != 2 {
+		// Each of the three exports that passed its filters is itself audited.
+		if entries := auditActions(t, w, admin, "audit.export"); len(entries) != 3 {
 			t.Errorf("audit.export entries: %d", len(entries))
 		}
 		// A supervisor may not export.

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { AdminArea } from './components/AdminArea';
 import { Header } from './components/Header';
 import { readsTrends } from './dashboard/access';
 import { DashboardRoute } from './dashboard/route';
@@ -69,6 +70,9 @@ export function App() {
     case 'cycles':
     case 'due':
       screen = <LazyCycles parts={parts} user={who.session!.user} />;
+      break;
+    case 'admin':
+      screen = <AdminArea path={parts.slice(1)} />;
       break;
     case undefined:
       screen = <Today user={who.session!.user} />;

@@ -1,5 +1,5 @@
 import { onLink } from '../router';
-import { ago, engine, useOutboxSummary, useSyncStatus } from '../state';
+import { ago, engine, useOutboxSummary, useSyncStatus, useWho } from '../state';
 import { useOnline } from './useOnline';
 
 /** The app bar; when signed in it always shows what waits to sync and "Sync now". */
@@ -7,12 +7,19 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
   const online = useOnline();
   const status = useSyncStatus();
   const sum = useOutboxSummary();
+  const who = useWho();
+  const admin = who?.session?.user.grants?.some((g) => g.role === 'district_admin') === true;
   const offline = !online || status.phase === 'offline';
   return (
     <header class="app-header">
       <a href="/" class="app-name" onClick={onLink}>
         Walkthrough
       </a>
+      {signedIn && admin && (
+        <a href="/admin" onClick={onLink} class="admin-link">
+          Administration
+        </a>
+      )}
       {signedIn && (
         <nav class="app-nav" aria-label="Main">
           {trends && (

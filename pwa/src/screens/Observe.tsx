@@ -249,14 +249,15 @@ function Photo({ blob }: { blob: Blob }) {
   return url ? <img src={url} alt="Student work" width={96} height={96} /> : null;
 }
 
-interface RubricProps {
+export interface RubricProps {
   rubric: RubricVersionData;
   o: ObservationRow;
   focus: string[];
   save: (change: (d: ObservationData) => ObservationData) => void;
 }
 
-function Rubric({ rubric, o, focus, save }: RubricProps) {
+/** The scoring form of a rubric; the framework builder previews drafts with it. */
+export function Rubric({ rubric, o, focus, save }: RubricProps) {
   return (
     <>
       {rubric.dimensions.map((dim) => {

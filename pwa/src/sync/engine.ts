@@ -248,6 +248,21 @@ export class SyncEngine {
     return this.#authed('GET', path, undefined, { headers: { Accept: accept } });
   }
 
+  // ---- online-only requests (administration) ----------------------------
+
+  /** An authenticated request outside the outbox, for the online-only screens. */
+  async request(method: string, path: string, body?: unknown, raw?: RequestInit): Promise<Response> {
+    return this.#authed(method, path, body, raw);
+  }
+
+  /** A fresh access token, for uploads that report progress (XMLHttpRequest). */
+  async accessToken(): Promise<string> {
+    let s = await this.session();
+    if (s === undefined) throw new SignedOut('not signed in');
+    if (s.expires_at - 30_000 < this.#now()) s = await this.#refresh(s);
+    return s.access_token;
+  }
+
   // ---- the loop ---------------------------------------------------------
 
   /** Starts syncing on start, on online, when the page becomes visible, and on a timer. */

@@ -64,6 +64,7 @@ func matrix(w *world) map[string][]probe {
 	ok, created, noContent := http.StatusOK, http.StatusCreated, http.StatusNoContent
 	notFound, invalid, forbidden := http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusForbidden
 	public := statuses(ok, nil)
+	tablet := w.signedInTablet()
 	rows := map[string][]probe{
 		"GET /healthz": {{name: "alive", method: "GET", path: "/healthz", want: public}},
 		"GET /readyz":  {{name: "ready", method: "GET", path: "/readyz", want: public}},
@@ -374,6 +375,37 @@ func matrix(w *world) map[string][]probe {
 					}
 				}
 			}}},
+		"GET /api/v1/audit.csv": {{name: "export", method: "GET", path: "/api/v1/audit.csv?action=auth.login", want: adminOnly(ok, ok),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				rows := readCSV(t, r.Body.String())
+				if len(rows) < 2 {
+					t.Errorf("%s: the audit export holds no sign-in", a)
+				}
+				for _, row := range rows[1:] {
+					if (a == otherAdmin) != (row[2] == w.users[otherAdmin].ID) {
+						t.Errorf("%s exports another district's audit entry %v", a, row)
+					}
+				}
+			}}},
+		"GET /api/v1/district": {{name: "own district", method: "GET", path: "/api/v1/district", want: adminOnly(ok, ok),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var d districtResponse
+				r.decode(t, &d)
+				if d.ID != w.users[a].DistrictID {
+					t.Errorf("%s reads district %s", a, d.ID)
+				}
+			}}},
+		"PATCH /api/v1/district": {{name: "own district", method: "PATCH", path: "/api/v1/district",
+			body: map[string]any{"settings": map[string]any{"min_cell_size": 6}}, want: adminOnly(ok, ok)}},
+		"GET /api/v1/users/:id/devices": {
+			{name: "a colleague", method: "GET", path: "/api/v1/users/" + w.users[coach].ID + "/devices", want: adminOnly(ok, notFound)},
+		},
+		"POST /api/v1/users/:id/devices/:device/sign-out": {
+			{name: "a colleague's tablet", method: "POST", path: "/api/v1/users/" + tablet.user + "/devices/" + tablet.device + "/sign-out",
+				want: adminOnly(ok, notFound)},
+			{name: "another user's tablet", method: "POST", path: "/api/v1/users/" + w.users[coach].ID + "/devices/" + tablet.device + "/sign-out",
+				want: adminOnly(notFound, notFound)},
+		},
 	}
 	maps.Copy(rows, cycleMatrix(w))
 	return rows

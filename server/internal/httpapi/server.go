@@ -138,6 +138,11 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/me/calendar", handle: s.resetCalendar},
 
 		{Method: http.MethodGet, Path: "/api/v1/audit", handle: s.listAudit},
+		{Method: http.MethodGet, Path: "/api/v1/audit.csv", handle: s.listAuditCSV},
+		{Method: http.MethodGet, Path: "/api/v1/district", handle: s.getDistrict},
+		{Method: http.MethodPatch, Path: "/api/v1/district", handle: s.updateDistrict},
+		{Method: http.MethodGet, Path: "/api/v1/users/:id/devices", handle: s.listDevices},
+		{Method: http.MethodPost, Path: "/api/v1/users/:id/devices/:device/sign-out", handle: s.signOutDevice},
 	}
 }
 

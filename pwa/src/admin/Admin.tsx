@@ -1,0 +1,78 @@
+// The administration area: loaded on demand (a dynamic import in app.tsx),
+// so the scoring screens never carry it. Online-only; the server refuses
+// everyone but district administrators, and so does this screen.
+import { useEffect, useState } from 'preact/hooks';
+import { useOnline } from '../components/useOnline';
+import { onLink } from '../router';
+import { api, failure } from './api';
+import { Audit } from './Audit';
+import { Builder } from './Builder';
+import { People } from './People';
+import { RosterImport } from './RosterImport';
+import { Settings } from './Settings';
+
+const sections = [
+  { path: 'frameworks', label: 'Frameworks' },
+  { path: 'roster', label: 'Roster import' },
+  { path: 'people', label: 'People and access' },
+  { path: 'settings', label: 'District settings' },
+  { path: 'audit', label: 'Audit log' },
+] as const;
+
+interface Me {
+  user: { id: string; grants: { role: string }[] };
+}
+
+export default function Admin({ path }: { path: string[] }) {
+  const online = useOnline();
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!online) return;
+    api<Me>('GET', '/me').then(
+      (m) => {
+        setMe(m);
+        setError(null);
+      },
+      (e) => setError(failure(e)),
+    );
+  }, [online]);
+  const section = path[0] ?? 'frameworks';
+
+  let body;
+  if (!online) body = <p class="notice" role="status">You are offline. Administration needs a connection; scoring and the outbox keep working.</p>;
+  else if (error) body = <p class="error" role="alert">{error}</p>;
+  else if (me === undefined) body = <p aria-busy="true">Loading…</p>;
+  else if (!me?.user.grants.some((g) => g.role === 'district_admin')) body = <p class="notice">Only district administrators may use these screens.</p>;
+  else {
+    switch (section) {
+      case 'roster':
+        body = <RosterImport />;
+        break;
+      case 'people':
+        body = <People meId={me.user.id} />;
+        break;
+      case 'settings':
+        body = <Settings />;
+        break;
+      case 'audit':
+        body = <Audit />;
+        break;
+      default:
+        body = <Builder />;
+    }
+  }
+  return (
+    <main class="screen wide admin">
+      <h1>Administration</h1>
+      <nav aria-label="Administration" class="admin-nav">
+        {sections.map((s) => (
+          <a key={s.path} href={`/admin/${s.path}`} onClick={onLink} aria-current={s.path === section ? 'page' : undefined}>
+            {s.label}
+          </a>
+        ))}
+      </nav>
+      {body}
+    </main>
+  );
+}

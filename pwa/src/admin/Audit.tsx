@@ -1,0 +1,185 @@
+// The audit log: who did what, when and from where; filter and export.
+import { useEffect, useState } from 'preact/hooks';
+import { api, type AuditEntry, download, failure, type List, saveFile, type User } from './api';
+
+const actions = [
+  'auth.login',
+  'auth.login_failed',
+  'auth.logout',
+  'auth.',
+  'user.create',
+  'user.update',
+  'role.grant',
+  'role.revoke',
+  'device.sign_out',
+  'rubric.draft',
+  'rubric.edit',
+  'rubric.publish',
+  'roster.import',
+  'district.update',
+  'audit.export',
+];
+
+interface Filter {
+  actor: string;
+  action: string;
+  from: string; // a date, yyyy-mm-dd
+  to: string;
+}
+
+/** The query of a filter; dates are whole days on this device's calendar, the end day included. */
+function query(f: Filter): string {
+  const p = new URLSearchParams();
+  if (f.actor) p.set('actor', f.actor);
+  if (f.action) p.set('action', f.action);
+  if (f.from) p.set('from', new Date(`${f.from}T00:00:00`).toISOString());
+  if (f.to) {
+    const end = new Date(`${f.to}T00:00:00`);
+    end.setDate(end.getDate() + 1);
+    p.set('to', end.toISOString());
+  }
+  return p.toString();
+}
+
+export function Audit() {
+  const [users, setUsers] = useState<User[]>([]);
+  const [filter, setFilter] = useState<Filter>({ actor: '', action: '', from: '', to: '' });
+  const [entries, setEntries] = useState<AuditEntry[] | undefined>();
+  const [next, setNext] = useState<string | undefined>();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api<{ items: User[] }>('GET', '/users').then(
+      (l) => setUsers(l.items.sort((a, b) => a.name.localeCompare(b.name))),
+      () => undefined,
+    );
+  }, []);
+
+  const load = async (f: Filter, cursor?: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const q = query(f);
+      const page = await api<List<AuditEntry>>('GET', `/audit?limit=100${q ? `&${q}` : ''}${cursor ? `&cursor=${cursor}` : ''}`);
+      setEntries(cursor ? [...(entries ?? []), ...page.items] : page.items);
+      setNext(page.next_cursor);
+    } catch (e) {
+      setError(failure(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  useEffect(() => {
+    void load(filter);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const who = (id?: string) => {
+    if (!id) return 'The system';
+    const u = users.find((x) => x.id === id);
+    return u ? u.name : id;
+  };
+  const exportCSV = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const q = query(filter);
+      saveFile(await download(`/audit.csv${q ? `?${q}` : ''}`), 'audit.csv');
+    } catch (e) {
+      setError(failure(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="au-h" class="stack">
+      <h2 id="au-h">Audit log</h2>
+      <form
+        class="filters grid-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void load(filter);
+        }}
+      >
+        <div class="field">
+          <label for="au-actor">Person</label>
+          <select id="au-actor" value={filter.actor} onChange={(e) => setFilter({ ...filter, actor: e.currentTarget.value })}>
+            <option value="">Anyone</option>
+            {users.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name} ({u.email})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="au-action">Action</label>
+          <select id="au-action" value={filter.action} onChange={(e) => setFilter({ ...filter, action: e.currentTarget.value })}>
+            <option value="">Any action</option>
+            {actions.map((a) => (
+              <option key={a} value={a}>
+                {a.endsWith('.') ? `any ${a}…` : a}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="au-from">From (day)</label>
+          <input id="au-from" type="date" value={filter.from} onInput={(e) => setFilter({ ...filter, from: e.currentTarget.value })} />
+        </div>
+        <div class="field">
+          <label for="au-to">To (day, included)</label>
+          <input id="au-to" type="date" value={filter.to} onInput={(e) => setFilter({ ...filter, to: e.currentTarget.value })} />
+        </div>
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy}>
+            Show
+          </button>
+          <button type="button" onClick={() => void exportCSV()} disabled={busy}>
+            Export CSV
+          </button>
+        </div>
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+      {entries === undefined ? (
+        <p aria-busy="true">Loading…</p>
+      ) : entries.length === 0 ? (
+        <p class="muted">Nothing matches these filters.</p>
+      ) : (
+        <table class="scores audit">
+          <caption class="visually-hidden">Audit entries, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">Action</th>
+              <th scope="col">What</th>
+              <th scope="col">From</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.id}>
+                <td>{new Date(e.at).toLocaleString()}</td>
+                <td>{who(e.actor_id)}</td>
+                <td>{e.action}</td>
+                <td class="detail">
+                  {e.entity === 'user' && e.entity_id ? who(e.entity_id) : (e.entity ?? '')}
+                  {e.detail && Object.keys(e.detail).length > 0 && <span class="muted"> {JSON.stringify(e.detail)}</span>}
+                </td>
+                <td>{e.ip ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {next && (
+        <button type="button" onClick={() => void load(filter, next)} disabled={busy}>
+          Show older entries
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,119 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, type District, failure } from './api';
+
+const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+function zones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
+  return intl.supportedValuesOf?.('timeZone') ?? [];
+}
+
+/** District settings: time zone, the school year's start, trend cell size, follow-up invitations. */
+export function Settings() {
+  const [d, setD] = useState<District | undefined>();
+  const [form, setForm] = useState<District | undefined>();
+  const [error, setError] = useState<string | null>(null);
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    api<District>('GET', '/district').then(
+      (x) => {
+        setD(x);
+        setForm(x);
+      },
+      (e) => setError(failure(e)),
+    );
+  }, []);
+  if (error && form === undefined) return <p class="error" role="alert">{error}</p>;
+  if (form === undefined || d === undefined) return <p aria-busy="true">Loading…</p>;
+  const set = (ch: Partial<District['settings']>) => {
+    setSaved(false);
+    setForm({ ...form, settings: { ...form.settings, ...ch } });
+  };
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setProblems({});
+    try {
+      const body: Record<string, unknown> = { name: form.name, settings: form.settings };
+      if (form.time_zone !== d.time_zone) body['time_zone'] = form.time_zone;
+      const x = await api<District>('PATCH', '/district', body);
+      setD(x);
+      setForm(x);
+      setSaved(true);
+    } catch (err) {
+      setError(failure(err));
+      if (err instanceof ApiError) setProblems(err.problems);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const err = (f: string) =>
+    problems[f] ? (
+      <p class="field-error" id={`err-${f}`}>
+        {problems[f]}
+      </p>
+    ) : null;
+  const described = (f: string) => (problems[f] ? { 'aria-invalid': true, 'aria-describedby': `err-${f}` } : {});
+  return (
+    <form class="stack settings" onSubmit={save} noValidate>
+      <h2>District settings</h2>
+      {error && <p class="error" role="alert">{error}</p>}
+      {saved && <p class="notice" role="status">Saved. Everyone gets the new settings on their next sign-in or sync.</p>}
+      <div class="field">
+        <label for="set-name">District name</label>
+        <input id="set-name" value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} {...described('name')} />
+        {err('name')}
+      </div>
+      <div class="field">
+        <label for="set-tz">Time zone</label>
+        <input id="set-tz" list="set-tz-list" value={form.time_zone} onInput={(e) => setForm({ ...form, time_zone: e.currentTarget.value })} {...described('time_zone')} />
+        <datalist id="set-tz-list">
+          {zones().map((z) => (
+            <option key={z} value={z} />
+          ))}
+        </datalist>
+        <p class="muted">Decides which day and week each observation counts in. It cannot change once observations are recorded.</p>
+        {err('time_zone')}
+      </div>
+      <fieldset>
+        <legend>The school year starts on</legend>
+        <div class="grid-2">
+          <div class="field">
+            <label for="set-month">Month</label>
+            <select id="set-month" value={form.settings.school_year_start_month} onChange={(e) => set({ school_year_start_month: Number(e.currentTarget.value) })}>
+              {months.map((m, i) => (
+                <option key={m} value={i + 1}>
+                  {m}
+                </option>
+              ))}
+            </select>
+            {err('settings.school_year_start_month')}
+          </div>
+          <div class="field">
+            <label for="set-day">Day</label>
+            <input id="set-day" type="number" min={1} max={31} value={form.settings.school_year_start_day} onInput={(e) => set({ school_year_start_day: Number(e.currentTarget.value) })} {...described('settings.school_year_start_day')} />
+            {err('settings.school_year_start_day')}
+          </div>
+        </div>
+      </fieldset>
+      <div class="field">
+        <label for="set-cell">Fewest observations in a trend cell</label>
+        <input id="set-cell" type="number" min={1} max={100} value={form.settings.min_cell_size} onInput={(e) => set({ min_cell_size: Number(e.currentTarget.value) })} {...described('settings.min_cell_size')} />
+        <p class="muted">Cells built from fewer observations are hidden from roles that may not see individual teachers.</p>
+        {err('settings.min_cell_size')}
+      </div>
+      <label class="choice">
+        <input type="checkbox" checked={form.settings.invite_principal_to_follow_ups} onChange={(e) => set({ invite_principal_to_follow_ups: e.currentTarget.checked })} />
+        Invite the school's principal to follow-up observations by default
+      </label>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy} aria-busy={busy}>
+          {busy ? 'Saving…' : 'Save settings'}
+        </button>
+      </div>
+    </form>
+  );
+}

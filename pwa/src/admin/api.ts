@@ -1,0 +1,188 @@
+// The administration screens talk to the server directly: they are
+// online-only, and nothing they do goes through the outbox.
+import type { Dimension, Level } from '../db/types';
+import { engine } from '../state';
+import { problemsOf, type Problems } from './builder';
+
+export interface Grant {
+  role: string;
+  school_id?: string;
+}
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  active: boolean;
+  grants: Grant[];
+  created_at: string;
+}
+export interface School {
+  id: string;
+  name: string;
+  external_id?: string;
+  grade_band?: string;
+  active: boolean;
+}
+export interface Device {
+  id: string;
+  name: string;
+  user_agent: string;
+  signed_in: boolean;
+  created_at: string;
+  last_seen_at: string;
+}
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor_id?: string;
+  action: string;
+  entity?: string;
+  entity_id?: string;
+  detail?: Record<string, unknown>;
+  ip?: string;
+}
+export interface DistrictSettings {
+  school_year_start_month: number;
+  school_year_start_day: number;
+  min_cell_size: number;
+  invite_principal_to_follow_ups: boolean;
+}
+export interface District {
+  id: string;
+  name: string;
+  time_zone: string;
+  settings: DistrictSettings;
+}
+export interface RubricSummary {
+  id: string;
+  name: string;
+  versions: { id: string; version: number; status: 'draft' | 'published'; published_at?: string }[] | null;
+}
+export interface RubricVersion {
+  id: string;
+  rubric_id: string;
+  version: number;
+  status: 'draft' | 'published';
+  published_at?: string;
+  name: string;
+  description: string;
+  levels: Level[];
+  dimensions: Dimension[];
+}
+export interface Counts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  deactivated: number;
+}
+export interface ImportReport {
+  kind: string;
+  dry_run: boolean;
+  applied: boolean;
+  schools: Counts;
+  teachers: Counts;
+  users: Counts;
+  skipped: number;
+  problems: { file: string; line: number; field: string; message: string }[];
+}
+export interface List<T> {
+  items: T[];
+  next_cursor?: string;
+}
+
+/** A refusal from the server: its words, and its problems by field. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly problems: Problems = {},
+  ) {
+    super(message);
+  }
+}
+
+async function refusal(res: Response): Promise<ApiError> {
+  let body: { detail?: string; title?: string } | null = null;
+  try {
+    body = (await res.json()) as { detail?: string; title?: string };
+  } catch {
+    // not a problem document
+  }
+  return new ApiError(res.status, body?.detail || body?.title || `The server answered ${res.status}.`, problemsOf(body));
+}
+
+/** The words to show for any failure of an online request. */
+export function failure(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (typeof navigator !== 'undefined' && !navigator.onLine) return 'You are offline. Administration needs a connection.';
+  return `Could not reach the server: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await engine.request(method, '/api/v1' + path, body);
+  if (!res.ok) throw await refusal(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** Sends a document as it is (a rubric's JSON text). */
+export async function sendText<T>(method: string, path: string, text: string, contentType: string): Promise<T> {
+  const res = await engine.request(method, '/api/v1' + path, undefined, { body: text, headers: { 'Content-Type': contentType } });
+  if (!res.ok) throw await refusal(res);
+  return (await res.json()) as T;
+}
+
+/** Fetches a file (an export) as a blob. */
+export async function download(path: string): Promise<Blob> {
+  const res = await engine.request('GET', '/api/v1' + path);
+  if (!res.ok) throw await refusal(res);
+  return res.blob();
+}
+
+/** Hands a blob to the browser as a file to save. */
+export function saveFile(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * Uploads a file with XMLHttpRequest, which reports upload progress (fetch
+ * does not), and answers the parsed JSON. A 401 gets one retry with a
+ * refreshed token.
+ */
+export async function upload<T>(path: string, file: Blob, contentType: string, onProgress: (sent: number, total: number) => void): Promise<T> {
+  const once = async (): Promise<{ status: number; text: string }> => {
+    const token = await engine.accessToken();
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open('POST', '/api/v1' + path);
+      x.setRequestHeader('Authorization', `Bearer ${token}`);
+      x.setRequestHeader('Content-Type', contentType);
+      x.setRequestHeader('Accept', 'application/json, application/problem+json');
+      x.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+      x.onload = () => resolve({ status: x.status, text: x.responseText });
+      x.onerror = () => reject(new Error('the connection failed'));
+      x.send(file);
+    });
+  };
+  let r = await once();
+  if (r.status === 401) r = await once();
+  let body: unknown = null;
+  try {
+    body = JSON.parse(r.text);
+  } catch {
+    // not JSON
+  }
+  if (r.status < 200 || r.status >= 300) {
+    const b = body as { detail?: string; title?: string } | null;
+    throw new ApiError(r.status, b?.detail || b?.title || `The server answered ${r.status}.`, problemsOf(body));
+  }
+  return body as T;
+}

@@ -3,6 +3,7 @@
 import type { Dimension, Level } from '../db/types';
 import { engine } from '../state';
 import { problemsOf, type Problems } from './builder';
+export { saveFile } from '../components/saveFile';
 
 export interface Grant {
   role: string;
@@ -140,17 +141,6 @@ export async function download(path: string): Promise<Blob> {
   return res.blob();
 }
 
-/** Hands a blob to the browser as a file to save. */
-export function saveFile(blob: Blob, name: string) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /**
  * Uploads a file with XMLHttpRequest, which reports upload progress (fetch

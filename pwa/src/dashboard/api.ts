@@ -5,6 +5,7 @@ import type { Dimension, Level, ObservationData } from '../db/types';
 import { RetryLater } from '../sync/engine';
 import { engine } from '../state';
 import type { Grant } from './access';
+import { saveFile } from '../components/saveFile';
 
 export interface Me {
   user: { id: string; email: string; name: string; grants: Grant[] };
@@ -150,13 +151,5 @@ export async function getAll<T>(path: string, max: number): Promise<{ items: T[]
 
 /** Saves a response's body as a file (a link with the bearer token cannot be a plain href). */
 export async function saveAs(res: Response, name: string): Promise<void> {
-  const blob = await res.blob();
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveFile(await res.blob(), name);
 }

@@ -1,6 +1,7 @@
 // Local writes. Each one puts the record and its outbox entry in ONE Dexie
 // transaction: either both are on the device or neither is.
-import { type OutboxEntry, type ObservationRow, type WalkthroughDB } from './schema';
+import type { EntityTable } from 'dexie';
+import { type OutboxEntry, type ObservationRow, type RefRow, type WalkthroughDB } from './schema';
 import type { ActivityData, FollowUpData, NextStepData, ObservationData, WalkthroughData, WritableEntity } from './types';
 import { uuidv7 } from './uuid';
 
@@ -90,13 +91,19 @@ export async function saveWalkthrough(db: WalkthroughDB, id: string, data: Walkt
   });
 }
 
-/** Records a next step (the debrief's lead) and queues it, in one transaction. */
-export async function saveNextStep(db: WalkthroughDB, id: string, data: NextStepData, now = Date.now()): Promise<void> {
-  await db.transaction('rw', db.nextSteps, db.outbox, async () => {
-    const cur = await db.nextSteps.get(id);
-    await db.nextSteps.put({ id, rev: cur?.rev ?? 0, data });
-    await queueChange(db, 'next_step', id, 'upsert', data, now);
+/** Writes a record of a plain entity (no local-only fields) on the device and queues it, in one transaction. */
+async function saveRecord<T>(db: WalkthroughDB, table: EntityTable<RefRow<T>, 'id'>, entity: WritableEntity, id: string, data: T, now: number): Promise<void> {
+  await db.transaction('rw', table, db.outbox, async () => {
+    const cur = await table.get(id);
+    const row: RefRow<T> = { id, rev: cur?.rev ?? 0, data };
+    await table.put(row as Parameters<typeof table.put>[0]);
+    await queueChange(db, entity, id, 'upsert', data, now);
   });
+}
+
+/** Records a next step (the debrief's lead) and queues it. */
+export function saveNextStep(db: WalkthroughDB, id: string, data: NextStepData, now = Date.now()): Promise<void> {
+  return saveRecord(db, db.nextSteps, 'next_step', id, data, now);
 }
 
 /** Marks a next step done (or open again) on the device and queues the change. */
@@ -111,21 +118,13 @@ export async function setNextStepDone(db: WalkthroughDB, id: string, done: boole
 }
 
 /** Schedules or changes a follow-up on this device and queues it. */
-export async function saveFollowUp(db: WalkthroughDB, id: string, data: FollowUpData, now = Date.now()): Promise<void> {
-  await db.transaction('rw', db.followUps, db.outbox, async () => {
-    const cur = await db.followUps.get(id);
-    await db.followUps.put({ id, rev: cur?.rev ?? 0, data });
-    await queueChange(db, 'follow_up', id, 'upsert', data, now);
-  });
+export function saveFollowUp(db: WalkthroughDB, id: string, data: FollowUpData, now = Date.now()): Promise<void> {
+  return saveRecord(db, db.followUps, 'follow_up', id, data, now);
 }
 
 /** Logs a support activity on this device and queues it. */
-export async function saveActivity(db: WalkthroughDB, id: string, data: ActivityData, now = Date.now()): Promise<void> {
-  await db.transaction('rw', db.cycleActivities, db.outbox, async () => {
-    const cur = await db.cycleActivities.get(id);
-    await db.cycleActivities.put({ id, rev: cur?.rev ?? 0, data });
-    await queueChange(db, 'cycle_activity', id, 'upsert', data, now);
-  });
+export function saveActivity(db: WalkthroughDB, id: string, data: ActivityData, now = Date.now()): Promise<void> {
+  return saveRecord(db, db.cycleActivities, 'cycle_activity', id, data, now);
 }
 
 export async function sha256Hex(blob: Blob): Promise<string> {

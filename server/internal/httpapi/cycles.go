@@ -72,11 +72,7 @@ func (s *Server) listCycles(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := listResponse[cycleResponse]{Items: make([]cycleResponse, len(cs))}
-	for i, cy := range cs {
-		out.Items[i] = cycleOut(cy)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(cs, cycleOut))
 }
 
 type openCycleRequest struct {
@@ -264,11 +260,7 @@ func (s *Server) dueFollowUps(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := listResponse[followUpResponse]{Items: make([]followUpResponse, len(fs))}
-	for i, f := range fs {
-		out.Items[i] = followUpOut(f)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(fs, followUpOut))
 }
 
 type pointResponse struct {

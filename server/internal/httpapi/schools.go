@@ -30,11 +30,7 @@ func (s *Server) listSchools(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := listResponse[schoolResponse]{Items: make([]schoolResponse, len(schools))}
-	for i, sc := range schools {
-		out.Items[i] = toSchool(sc)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(schools, toSchool))
 }
 
 type teacherResponse struct {
@@ -64,11 +60,7 @@ func (s *Server) listTeachers(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := listResponse[teacherResponse]{Items: make([]teacherResponse, len(teachers))}
-	for i, t := range teachers {
-		out.Items[i] = toTeacher(t)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(teachers, toTeacher))
 }
 
 func (s *Server) getSchool(c *gin.Context) {

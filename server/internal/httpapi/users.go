@@ -45,17 +45,22 @@ type listResponse[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
+// listOf is a whole list (no further page), each item converted for the API.
+func listOf[T, R any](items []T, conv func(T) R) listResponse[R] {
+	out := listResponse[R]{Items: make([]R, len(items))}
+	for i, it := range items {
+		out.Items[i] = conv(it)
+	}
+	return out
+}
+
 func (s *Server) listUsers(c *gin.Context) {
 	us, err := s.roster.Users(c.Request.Context(), principal(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := listResponse[userResponse]{Items: make([]userResponse, len(us))}
-	for i, u := range us {
-		out.Items[i] = toUser(u)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, listOf(us, toUser))
 }
 
 func (s *Server) getUser(c *gin.Context) {

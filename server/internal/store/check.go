@@ -67,16 +67,8 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 	for _, h := range have {
 		got[rollupKey{districtID, h.SchoolID, h.RubricID, h.DimensionKey, h.IndicatorKey, dateOnly(h.PeriodStart.UTC()), h.GradeBand, h.Subject, h.Kind, h.Level}] = h.N
 	}
-	for k, n := range want.levels {
-		if got[k] != n {
-			return fmt.Errorf("rollup %+v: maintained %d, recomputed %d", k, got[k], n)
-		}
-		delete(got, k)
-	}
-	for k, n := range got {
-		if n != 0 {
-			return fmt.Errorf("rollup %+v: maintained %d, recomputed 0", k, n)
-		}
+	if err := compareCounts("rollup", want.levels, got); err != nil {
+		return err
 	}
 	type obsCountRow struct {
 		SchoolID, RubricID       string
@@ -92,16 +84,8 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 	for _, h := range haveObs {
 		gotObs[obsKey{districtID, h.SchoolID, h.RubricID, dateOnly(h.PeriodStart.UTC()), h.GradeBand, h.Subject, h.Kind}] = h.N
 	}
-	for k, n := range want.obs {
-		if gotObs[k] != n {
-			return fmt.Errorf("observation rollup %+v: maintained %d, recomputed %d", k, gotObs[k], n)
-		}
-		delete(gotObs, k)
-	}
-	for k, n := range gotObs {
-		if n != 0 {
-			return fmt.Errorf("observation rollup %+v: maintained %d, recomputed 0", k, n)
-		}
+	if err := compareCounts("observation rollup", want.obs, gotObs); err != nil {
+		return err
 	}
 	type dimRow struct {
 		RubricID, Scope, DimensionKey string
@@ -117,15 +101,23 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 	for _, h := range haveDims {
 		gotDims[dimKey{districtID, h.RubricID, h.Scope, h.DimensionKey, dateOnly(h.PeriodStart.UTC()), h.Level}] = h.N
 	}
-	for k, n := range want.dims {
-		if gotDims[k] != n {
-			return fmt.Errorf("dimension rollup %+v: maintained %d, recomputed %d", k, gotDims[k], n)
-		}
-		delete(gotDims, k)
+	if err := compareCounts("dimension rollup", want.dims, gotDims); err != nil {
+		return err
 	}
-	for k, n := range gotDims {
-		if n != 0 {
-			return fmt.Errorf("dimension rollup %+v: maintained %d, recomputed 0", k, n)
+	return nil
+}
+
+// compareCounts reports the first cell whose maintained count differs from
+// its recomputation, or nil when they are equal (a missing cell counts 0).
+func compareCounts[K comparable](what string, want, got map[K]int64) error {
+	for k, n := range want {
+		if got[k] != n {
+			return fmt.Errorf("%s %+v: maintained %d, recomputed %d", what, k, got[k], n)
+		}
+	}
+	for k, n := range got {
+		if _, ok := want[k]; !ok && n != 0 {
+			return fmt.Errorf("%s %+v: maintained %d, recomputed 0", what, k, n)
 		}
 	}
 	return nil

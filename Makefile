@@ -50,8 +50,9 @@ lint:
 	$(GO) vet ./...
 
 ## bench: district-scale figures on PostgreSQL, written to docs/benchmarks.md
+## (BENCH_FLAGS=-soak=10m adds the ten-minute soak of 50 devices)
 bench:
-	$(GO) run ./server/cmd/bench
+	$(GO) run ./server/cmd/bench $(BENCH_FLAGS)
 
 ## migrate: apply pending migrations to the configured database
 migrate:

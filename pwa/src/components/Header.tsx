@@ -27,9 +27,12 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
               Trends
             </a>
           )}
-          <a href="/cycles" onClick={onLink}>
-            Cycles
-          </a>
+          {/* The roles that read trends are the ones that run or follow cycles of support. */}
+          {trends && (
+            <a href="/cycles" onClick={onLink}>
+              Cycles
+            </a>
+          )}
           <a href="/due" onClick={onLink}>
             Due
           </a>

@@ -221,12 +221,23 @@ func (q TrendQuery) DimensionTrendable() bool {
 	return byDimension
 }
 
-// TrendDimensions sums the dimension rollups per bucket, group and level;
-// level ObservationsLevel counts the observations that scored the
-// dimension. The query
-// must be DimensionTrendable. Without a school filter it reads the
-// district's own scope unless the group asks for schools.
-func (s *Store) TrendDimensions(ctx context.Context, q TrendQuery) ([]TrendRow, error) {
+// MaxLevel is the highest level a rubric's scale may have.
+const MaxLevel = 10
+
+// DimensionCell is one bucket × group of the dimension rollups: the
+// observations that scored the dimension and the scores at each level.
+type DimensionCell struct {
+	Bucket       time.Time
+	Group        []string // values in the order of TrendQuery.Group
+	Observations int64
+	Levels       [MaxLevel + 1]int64
+}
+
+// TrendDimensions sums the dimension rollups per bucket and group, one row
+// a cell with its levels side by side. The query must be DimensionTrendable.
+// Without a school filter it reads the district's own scope unless the
+// group asks for schools.
+func (s *Store) TrendDimensions(ctx context.Context, q TrendQuery) ([]DimensionCell, error) {
 	if !q.DimensionTrendable() {
 		return nil, domain.Errorf(domain.EInvalid, "the query has filters the dimension rollups do not keep")
 	}
@@ -239,11 +250,19 @@ func (s *Store) TrendDimensions(ctx context.Context, q TrendQuery) ([]TrendRow, 
 			group[i] = "scope"
 		}
 	}
-	col := bucket
-	if col == "" {
-		col = "period_start"
+	col, sel, by := bucket, bucket+" AS bucket", []string{bucket}
+	if bucket == "" {
+		col, sel, by = "period_start", "MIN(week_start) AS bucket", nil
 	}
-	var out []TrendRow
+	sel += fmt.Sprintf(", SUM(CASE WHEN level = %d THEN n ELSE 0 END)", ObservationsLevel)
+	for l := 0; l <= MaxLevel; l++ {
+		sel += fmt.Sprintf(", SUM(CASE WHEN level = %d THEN n ELSE 0 END)", l)
+	}
+	for _, c := range group {
+		sel += ", " + c
+		by = append(by, c)
+	}
+	var out []DimensionCell
 	err = s.trendRead(ctx, func(db *gorm.DB) error {
 		db = db.Table("dimension_rollups").Where("district_id = ? AND rubric_id = ?", q.DistrictID, q.RubricID).
 			Where(col+" >= ? AND "+col+" < ?", q.From, q.To)
@@ -260,9 +279,37 @@ func (s *Store) TrendDimensions(ctx context.Context, q TrendQuery) ([]TrendRow, 
 		if q.Dimension != "" {
 			db = db.Where("dimension_key = ?", q.Dimension)
 		}
-		rows, err := trendRows(db, q, bucket, group, true)
-		out = rows
-		return err
+		if len(by) > 0 {
+			db = db.Group(strings.Join(by, ", "))
+		}
+		rows, err := db.Select(sel).Rows()
+		if err != nil {
+			return translate(err, "trend")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c := DimensionCell{Group: make([]string, len(group))}
+			var b any
+			dest := make([]any, 0, 2+MaxLevel+1+len(group))
+			dest = append(dest, &b, &c.Observations)
+			for l := range c.Levels {
+				dest = append(dest, &c.Levels[l])
+			}
+			for i := range c.Group {
+				dest = append(dest, &c.Group[i])
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return translate(err, "trend")
+			}
+			if t := anyTime(b); t != nil {
+				c.Bucket = dateOnly(*t)
+			}
+			if q.Whole {
+				c.Bucket = dateOnly(q.From)
+			}
+			out = append(out, c)
+		}
+		return translate(rows.Err(), "trend")
 	})
 	return out, err
 }

@@ -218,11 +218,40 @@ func (s *Service) cells(ctx context.Context, q store.TrendQuery, needBounds bool
 // dimensionCells computes the cells of a dimension trend from the dimension
 // rollups, which also count the observations behind each cell exactly.
 func (s *Service) dimensionCells(ctx context.Context, q store.TrendQuery) ([]Cell, error) {
-	rows, err := s.store.TrendDimensions(ctx, q)
+	dcs, err := s.store.TrendDimensions(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, q.Group).list(), nil
+	out := make([]Cell, 0, len(dcs))
+	for _, dc := range dcs {
+		obs := dc.Observations
+		c := Cell{Bucket: dc.Bucket, Group: groupMap(q.Group, dc.Group), Observations: &obs, Levels: map[string]int64{}}
+		var sum int64
+		for l, n := range dc.Levels {
+			if n > 0 {
+				c.Levels[strconv.Itoa(l)] = n
+				c.Scores += n
+				sum += int64(l) * n
+			}
+		}
+		if c.Scores > 0 {
+			m := float64(sum) / float64(c.Scores)
+			c.Mean = &m
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Bucket.Equal(out[j].Bucket) {
+			return out[i].Bucket.Before(out[j].Bucket)
+		}
+		for _, g := range q.Group {
+			if a, b := out[i].Group[g], out[j].Group[g]; a != b {
+				return a < b
+			}
+		}
+		return false
+	})
+	return out, nil
 }
 
 // cellSet gathers rollup rows into cells.
@@ -236,8 +265,7 @@ type acc struct {
 	sum  int64
 }
 
-// collect sums rows into cells; a row at store.ObservationsLevel gives the
-// cell's observation count.
+// collect sums rows into cells.
 func collect(rows []store.TrendRow, group []string) cellSet {
 	cs := cellSet{byKey: map[string]*acc{}}
 	for _, r := range rows {
@@ -247,11 +275,6 @@ func collect(rows []store.TrendRow, group []string) cellSet {
 			a = &acc{cell: Cell{Bucket: r.Bucket, Group: groupMap(group, r.Group), Levels: map[string]int64{}}}
 			cs.byKey[k] = a
 			cs.order = append(cs.order, k)
-		}
-		if r.Level == store.ObservationsLevel {
-			n := r.N
-			a.cell.Observations = &n
-			continue
 		}
 		a.cell.Scores += r.N
 		a.sum += int64(r.Level) * r.N

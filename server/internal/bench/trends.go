@@ -141,18 +141,19 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		 FROM observations o WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL
 		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
 		`DELETE FROM dimension_rollups WHERE district_id = $1`,
-		`INSERT INTO dimension_rollups (district_id, rubric_id, scope, dimension_key, period_start, week_start, month_start, level, n)
-		 SELECT district_id, rubric_id, COALESCE(school_id::text, 'district'), dimension_key, period_start, week_start, month_start, level, SUM(n)
+		`INSERT INTO dimension_rollups (district_id, rubric_id, scope, dimension_key, period_start, week_start, month_start, l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10)
+		 SELECT district_id, rubric_id, COALESCE(school_id::text, 'district'), dimension_key, period_start, week_start, month_start,
+		        COALESCE(SUM(n) FILTER (WHERE level = 0), 0), COALESCE(SUM(n) FILTER (WHERE level = 1), 0), COALESCE(SUM(n) FILTER (WHERE level = 2), 0), COALESCE(SUM(n) FILTER (WHERE level = 3), 0), COALESCE(SUM(n) FILTER (WHERE level = 4), 0), COALESCE(SUM(n) FILTER (WHERE level = 5), 0), COALESCE(SUM(n) FILTER (WHERE level = 6), 0), COALESCE(SUM(n) FILTER (WHERE level = 7), 0), COALESCE(SUM(n) FILTER (WHERE level = 8), 0), COALESCE(SUM(n) FILTER (WHERE level = 9), 0), COALESCE(SUM(n) FILTER (WHERE level = 10), 0)
 		 FROM rollups WHERE district_id = $1
-		 GROUP BY GROUPING SETS ((district_id, rubric_id, school_id, dimension_key, period_start, week_start, month_start, level),
-		                         (district_id, rubric_id, dimension_key, period_start, week_start, month_start, level))`,
-		`INSERT INTO dimension_rollups (district_id, rubric_id, scope, dimension_key, period_start, week_start, month_start, level, n)
-		 SELECT o.district_id, $2::uuid, COALESCE(o.school_id::text, 'district'), i.dimension_key, ` + period + `,
-		        date_trunc('week', ` + period + `)::date, date_trunc('month', ` + period + `)::date, -1, COUNT(DISTINCT o.id)
-		 FROM scores s JOIN observations o ON o.id = s.observation_id
-		 JOIN rubric_indicators i ON i.rubric_version_id = s.rubric_version_id AND i.key = s.indicator_key
-		 WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL AND s.level IS NOT NULL
-		 GROUP BY GROUPING SETS ((o.district_id, o.school_id, i.dimension_key, ` + period + `), (o.district_id, i.dimension_key, ` + period + `))`,
+		 GROUP BY GROUPING SETS ((district_id, rubric_id, school_id, dimension_key, period_start, week_start, month_start),
+		                         (district_id, rubric_id, dimension_key, period_start, week_start, month_start))`,
+		`UPDATE dimension_rollups d SET observations = c.n
+		 FROM (SELECT COALESCE(o.school_id::text, 'district') AS scope, i.dimension_key, ` + period + ` AS period_start, COUNT(DISTINCT o.id) AS n
+		       FROM scores s JOIN observations o ON o.id = s.observation_id
+		       JOIN rubric_indicators i ON i.rubric_version_id = s.rubric_version_id AND i.key = s.indicator_key
+		       WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL AND s.level IS NOT NULL
+		       GROUP BY GROUPING SETS ((o.school_id, i.dimension_key, ` + period + `), (i.dimension_key, ` + period + `))) c
+		 WHERE d.district_id = $1 AND d.rubric_id = $2 AND d.scope = c.scope AND d.dimension_key = c.dimension_key AND d.period_start = c.period_start`,
 		`ANALYZE rollups`,
 		`ANALYZE rollup_observations`,
 		`ANALYZE dimension_rollups`,

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -87,19 +88,38 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 	if err := compareCounts("observation rollup", want.obs, gotObs); err != nil {
 		return err
 	}
-	type dimRow struct {
-		RubricID, Scope, DimensionKey string
-		PeriodStart                   time.Time
-		Level                         int
-		N                             int64
-	}
-	var haveDims []dimRow
-	if err := tx.db.Table("dimension_rollups").Where("district_id = ?", districtID).Find(&haveDims).Error; err != nil {
+	// Dimension rollups hold a cell's counts side by side; spread them out
+	// one level a key, as the deltas are.
+	rows2, err := tx.db.Table("dimension_rollups").Select("rubric_id, scope, dimension_key, period_start, "+strings.Join(dimensionCounts, ", ")).
+		Where("district_id = ?", districtID).Rows()
+	if err != nil {
 		return translate(err, "rollup")
 	}
+	defer rows2.Close()
 	gotDims := map[dimKey]int64{}
-	for _, h := range haveDims {
-		gotDims[dimKey{districtID, h.RubricID, h.Scope, h.DimensionKey, dateOnly(h.PeriodStart.UTC()), h.Level}] = h.N
+	for rows2.Next() {
+		var rubricID, scope, dim string
+		var period any
+		counts := make([]int64, len(dimensionCounts))
+		dest := []any{&rubricID, &scope, &dim, &period}
+		for i := range counts {
+			dest = append(dest, &counts[i])
+		}
+		if err := rows2.Scan(dest...); err != nil {
+			return translate(err, "rollup")
+		}
+		p := anyTime(period)
+		if p == nil {
+			return fmt.Errorf("dimension rollup: period %v", period)
+		}
+		for i, n := range counts {
+			if n != 0 {
+				gotDims[dimKey{districtID, rubricID, scope, dim, dateOnly(*p), i - 1}] = n
+			}
+		}
+	}
+	if err := rows2.Err(); err != nil {
+		return translate(err, "rollup")
 	}
 	if err := compareCounts("dimension rollup", want.dims, gotDims); err != nil {
 		return err

@@ -14,8 +14,9 @@ import (
 // DistrictScope is the dimension rollups' scope for the whole district.
 const DistrictScope = "district"
 
-// ObservationsLevel is the dimension rollups' level that counts the
-// observations that scored a dimension (a rubric's levels run 0 to 10).
+// ObservationsLevel is the level a dimension delta uses for the
+// observations that scored the dimension (a rubric's levels run 0 to 10);
+// it lands in the dimension rollups' observations column.
 const ObservationsLevel = -1
 
 // rollupKey is one rollup cell and level.
@@ -88,32 +89,51 @@ func (tx *Tx) addContribution(ctx context.Context, d *rollupDeltas, o domain.Obs
 // countTable is a rollup table: rows of key columns and a count n.
 type countTable struct {
 	name    string
-	columns []string // in insert order, n last
+	columns []string // in insert order, the counts last
 	key     []string // the primary key
+	counts  []string // the count columns, added to on conflict
 }
 
 var (
 	rollupsTable = countTable{"rollups",
 		[]string{"district_id", "school_id", "rubric_id", "dimension_key", "indicator_key", "period_start", "week_start", "month_start", "grade_band", "subject", "kind", "level", "n"},
-		[]string{"district_id", "rubric_id", "period_start", "school_id", "dimension_key", "indicator_key", "grade_band", "subject", "kind", "level"}}
+		[]string{"district_id", "rubric_id", "period_start", "school_id", "dimension_key", "indicator_key", "grade_band", "subject", "kind", "level"},
+		[]string{"n"}}
 	observationRollupsTable = countTable{"rollup_observations",
 		[]string{"district_id", "school_id", "rubric_id", "period_start", "week_start", "month_start", "grade_band", "subject", "kind", "n"},
-		[]string{"district_id", "rubric_id", "period_start", "school_id", "grade_band", "subject", "kind"}}
+		[]string{"district_id", "rubric_id", "period_start", "school_id", "grade_band", "subject", "kind"},
+		[]string{"n"}}
 	dimensionRollupsTable = countTable{"dimension_rollups",
-		[]string{"district_id", "rubric_id", "scope", "dimension_key", "period_start", "week_start", "month_start", "level", "n"},
-		[]string{"district_id", "rubric_id", "scope", "period_start", "dimension_key", "level"}}
+		append([]string{"district_id", "rubric_id", "scope", "dimension_key", "period_start", "week_start", "month_start"}, dimensionCounts...),
+		[]string{"district_id", "rubric_id", "scope", "period_start", "dimension_key"},
+		dimensionCounts}
 )
+
+// dimensionCounts are the dimension rollups' count columns: the
+// observations, then the scores at each level from 0 to MaxLevel.
+var dimensionCounts = func() []string {
+	cs := []string{"observations"}
+	for l := 0; l <= MaxLevel; l++ {
+		cs = append(cs, fmt.Sprintf("l%d", l))
+	}
+	return cs
+}()
 
 // rowsPerStatement bounds a multi-row upsert's bind parameters well under
 // both databases' limits.
 const rowsPerStatement = 200
 
-// add adds the counts of rows (key values in column order, then the delta)
-// many rows a statement, then deletes the rows that fell to zero. Rows come
-// sorted, so that concurrent transactions lock rows in the same order and
-// cannot deadlock.
+// add adds the counts of rows (the values of t.columns, counts last) many
+// rows a statement, then deletes the rows whose counts all fell to zero.
+// Rows come sorted, so that concurrent transactions lock rows in the same
+// order and cannot deadlock.
 func (tx *Tx) add(t countTable, rows [][]any) error {
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.columns)), ", ") + ")"
+	var set, zero []string
+	for _, c := range t.counts {
+		set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, t.name, c, c))
+		zero = append(zero, c+" = 0")
+	}
 	for start := 0; start < len(rows); start += rowsPerStatement {
 		chunk := rows[start:min(start+rowsPerStatement, len(rows))]
 		values := strings.TrimSuffix(strings.Repeat(one+", ", len(chunk)), ", ")
@@ -121,8 +141,8 @@ func (tx *Tx) add(t countTable, rows [][]any) error {
 		for _, r := range chunk {
 			args = append(args, r...)
 		}
-		q := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO UPDATE SET n = %s.n + excluded.n",
-			t.name, strings.Join(t.columns, ", "), values, strings.Join(t.key, ", "), t.name)
+		q := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO UPDATE SET %s",
+			t.name, strings.Join(t.columns, ", "), values, strings.Join(t.key, ", "), strings.Join(set, ", "))
 		if err := tx.db.Exec(q, args...).Error; err != nil {
 			return translate(err, "rollup")
 		}
@@ -131,9 +151,13 @@ func (tx *Tx) add(t countTable, rows [][]any) error {
 	for _, k := range t.key {
 		where = append(where, k+" = ?")
 	}
-	del := "DELETE FROM " + t.name + " WHERE " + strings.Join(where, " AND ") + " AND n = 0"
+	del := "DELETE FROM " + t.name + " WHERE " + strings.Join(where, " AND ") + " AND " + strings.Join(zero, " AND ")
 	for _, r := range rows {
-		if r[len(r)-1].(int64) >= 0 {
+		shrank := false
+		for _, v := range r[len(r)-len(t.counts):] {
+			shrank = shrank || v.(int64) < 0
+		}
+		if !shrank {
 			continue
 		}
 		args := make([]any, len(t.key))
@@ -194,16 +218,43 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 		obsRows[i] = []any{k.districtID, k.schoolID, k.rubricID, k.period, weekOf(k.period), domain.MonthStart(k.period),
 			k.gradeBand, k.subject, k.kind, d.obs[k]}
 	}
-	dk := make([]dimKey, 0, len(d.dims))
-	for k, n := range d.dims {
-		if n != 0 {
-			dk = append(dk, k)
-		}
+	// A dimension rollup row holds a cell's observations and every level.
+	type dimCell struct {
+		districtID, rubricID, scope, dimensionKey string
+		period                                    time.Time
 	}
-	sort.Slice(dk, func(i, j int) bool { return lessDim(dk[i], dk[j]) })
+	cells := map[dimCell][]int64{}
+	var dk []dimCell
+	for k, n := range d.dims {
+		if n == 0 {
+			continue
+		}
+		c := dimCell{k.districtID, k.rubricID, k.scope, k.dimensionKey, k.period}
+		if cells[c] == nil {
+			cells[c] = make([]int64, len(dimensionCounts))
+			dk = append(dk, c)
+		}
+		cells[c][k.level+1] += n // ObservationsLevel (-1) is the first count
+	}
+	sort.Slice(dk, func(i, j int) bool {
+		a, b := dk[i], dk[j]
+		for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.scope, b.scope}} {
+			if p[0] != p[1] {
+				return p[0] < p[1]
+			}
+		}
+		if !a.period.Equal(b.period) {
+			return a.period.Before(b.period)
+		}
+		return a.dimensionKey < b.dimensionKey
+	})
 	dimRows := make([][]any, len(dk))
-	for i, k := range dk {
-		dimRows[i] = []any{k.districtID, k.rubricID, k.scope, k.dimensionKey, k.period, weekOf(k.period), domain.MonthStart(k.period), k.level, d.dims[k]}
+	for i, c := range dk {
+		row := []any{c.districtID, c.rubricID, c.scope, c.dimensionKey, c.period, weekOf(c.period), domain.MonthStart(c.period)}
+		for _, n := range cells[c] {
+			row = append(row, n)
+		}
+		dimRows[i] = row
 	}
 	if err := tx.add(rollupsTable, levelRows); err != nil {
 		return err
@@ -237,19 +288,4 @@ func lessObs(a, b obsKey) bool {
 		}
 	}
 	return false
-}
-
-func lessDim(a, b dimKey) bool {
-	for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.scope, b.scope}} {
-		if p[0] != p[1] {
-			return p[0] < p[1]
-		}
-	}
-	if !a.period.Equal(b.period) {
-		return a.period.Before(b.period)
-	}
-	if a.dimensionKey != b.dimensionKey {
-		return a.dimensionKey < b.dimensionKey
-	}
-	return a.level < b.level
 }

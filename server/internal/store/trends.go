@@ -254,9 +254,8 @@ func (s *Store) TrendDimensions(ctx context.Context, q TrendQuery) ([]DimensionC
 	if bucket == "" {
 		col, sel, by = "period_start", "MIN(week_start) AS bucket", nil
 	}
-	sel += fmt.Sprintf(", SUM(CASE WHEN level = %d THEN n ELSE 0 END)", ObservationsLevel)
-	for l := 0; l <= MaxLevel; l++ {
-		sel += fmt.Sprintf(", SUM(CASE WHEN level = %d THEN n ELSE 0 END)", l)
+	for _, c := range dimensionCounts {
+		sel += ", SUM(" + c + ")"
 	}
 	for _, c := range group {
 		sel += ", " + c

@@ -339,7 +339,8 @@ func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 		if !seesAll(c) && size(c) < min {
 			hide(&r.Cells[i])
 		}
-		families[familyKey(c)] = append(families[familyKey(c)], i)
+		k := familyKey(c, r.Group)
+		families[k] = append(families[k], i)
 	}
 	if contains(r.Group, "school") {
 		for _, idx := range families {
@@ -363,14 +364,16 @@ func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 	}
 }
 
-func familyKey(c Cell) string {
-	var parts []string
-	for _, g := range Groupings {
+func familyKey(c Cell, group []string) string {
+	var b strings.Builder
+	b.WriteString(c.Bucket.Format(time.DateOnly))
+	for _, g := range group {
 		if g != "school" {
-			parts = append(parts, c.Group[g])
+			b.WriteByte(0)
+			b.WriteString(c.Group[g])
 		}
 	}
-	return c.Bucket.Format(time.DateOnly) + "\x00" + strings.Join(parts, "\x00")
+	return b.String()
 }
 
 func groupMap(names, values []string) map[string]string {

@@ -245,6 +245,6 @@ func render(fs []bench.Figure) string {
 	for _, f := range fs {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d |\n", f.What, f.Data, f.Figure, f.Ratio, date, cores)
 	}
-	b.WriteString("\nReproduce: `make bench` (PostgreSQL at 127.0.0.1:5432; flags: `go run ./server/cmd/bench -h`).\n")
+	b.WriteString("\nReproduce: `make bench` (PostgreSQL at 127.0.0.1:5432; flags: `go run ./server/cmd/bench -h`); with the soak row: `make bench BENCH_FLAGS=-soak=10m`.\n")
 	return b.String()
 }

@@ -164,11 +164,7 @@ type logActivityRequest struct {
 
 func (s *Server) logActivity(c *gin.Context) {
 	var req logActivityRequest
-	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := optionalIDs(map[string]string{"id": req.ID, "device_id": req.DeviceID}); err != nil {
+	if err := decodeWrite(c, &req, func() map[string]string { return map[string]string{"id": req.ID, "device_id": req.DeviceID} }); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -179,6 +175,15 @@ func (s *Server) logActivity(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, activityResponse{ID: a.ID, Rev: a.Rev, ActivityData: sync.ActivityDataOf(a)})
+}
+
+// decodeWrite reads the body of a write that a device may also send through
+// sync, then checks the ids it may name (read once the body is decoded).
+func decodeWrite(c *gin.Context, req any, ids func() map[string]string) error {
+	if err := decodeJSON(c, maxJSONBody, req); err != nil {
+		return err
+	}
+	return optionalIDs(ids())
 }
 
 func optionalIDs(ids map[string]string) error {
@@ -203,11 +208,7 @@ type scheduleRequest struct {
 
 func (s *Server) scheduleFollowUp(c *gin.Context) {
 	var req scheduleRequest
-	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := optionalIDs(map[string]string{"id": req.ID, "device_id": req.DeviceID}); err != nil {
+	if err := decodeWrite(c, &req, func() map[string]string { return map[string]string{"id": req.ID, "device_id": req.DeviceID} }); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -232,11 +233,7 @@ type updateFollowUpRequest struct {
 
 func (s *Server) updateFollowUp(c *gin.Context) {
 	var req updateFollowUpRequest
-	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := optionalIDs(map[string]string{"device_id": req.DeviceID}); err != nil {
+	if err := decodeWrite(c, &req, func() map[string]string { return map[string]string{"device_id": req.DeviceID} }); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -105,11 +105,15 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     }
     await page.getByTestId('problem-count').getByText('No problems').waitFor();
     // Move the new indicator to the top with the keyboard.
+    // Focus moves after the list re-renders, so each step waits for it: the
+    // indicator's next button up (or, at the top, its button down) takes focus.
     for (let i = n; i > 0; i--) {
       await page.locator(`#ind-0-${i}-up`).focus();
       await page.keyboard.press('Enter');
+      const next = i - 1 === 0 ? 'ind-0-0-down' : `ind-0-${i - 1}-up`;
+      await page.waitForFunction((id) => document.activeElement?.id === id, next, { timeout: 5000 });
+      assert.equal(await page.locator(`#ind-0-${i - 1}-name`).inputValue(), 'Wait time', 'the indicator moved up one place');
     }
-    assert.equal(await page.locator('#ind-0-0-name').inputValue(), 'Wait time');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'ind-0-0-down', 'focus follows the moved indicator');
 
     // The preview is the scoring screen's own rendering.

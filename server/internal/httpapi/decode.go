@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -51,7 +52,12 @@ func readBody(c *gin.Context, limit int64, mediaTypes ...string) ([]byte, error)
 		return nil, domain.Invalid("the body has the wrong media type",
 			domain.FieldError{Field: "Content-Type", Message: "must be " + strings.Join(mediaTypes, " or ")})
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	var buf bytes.Buffer
+	if n := c.Request.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead) // read in one go, not by doubling
+	}
+	_, err = buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	body := buf.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -102,61 +108,124 @@ func jsonKind(t reflect.Type) string {
 // twice, comparing without case, at any depth. Field names that exist only
 // in another case than the struct's tag are refused as unknown.
 func checkKeys(body []byte, t reflect.Type) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var walk func(path string, t reflect.Type) error
-	walk = func(path string, t reflect.Type) error {
-		for t != nil && t.Kind() == reflect.Pointer {
-			t = t.Elem()
+	if !json.Valid(body) {
+		// The decoder names what is wrong.
+		var v any
+		return jsonProblem(json.Unmarshal(body, &v))
+	}
+	k := keyScanner{buf: body}
+	return k.value("", t)
+}
+
+// keyScanner walks JSON text already known to be valid, so it only has to
+// tell tokens apart; a push of a few megabytes is walked in milliseconds.
+type keyScanner struct {
+	buf []byte
+	pos int
+}
+
+func (k *keyScanner) space() {
+	for k.pos < len(k.buf) {
+		switch k.buf[k.pos] {
+		case ' ', '\t', '\n', '\r':
+			k.pos++
+		default:
+			return
 		}
-		tok, err := dec.Token()
-		if err != nil {
-			return jsonProblem(err)
+	}
+}
+
+// skipString moves past the string that starts at pos and tells whether it
+// holds escapes.
+func (k *keyScanner) skipString() (escaped bool) {
+	for k.pos++; k.buf[k.pos] != '"'; k.pos++ {
+		if k.buf[k.pos] == '\\' {
+			escaped = true
+			k.pos++
 		}
-		d, ok := tok.(json.Delim)
-		if !ok {
-			return nil
-		}
-		switch d {
-		case '{':
-			seen := map[string]bool{}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return jsonProblem(err)
-				}
-				key := kt.(string)
-				field := joinPath(path, key)
-				if seen[strings.ToLower(key)] {
-					return domain.Invalid("the body names a field twice", domain.FieldError{Field: field, Message: "duplicate key"})
-				}
-				seen[strings.ToLower(key)] = true
-				ft, known := fieldType(t, key)
-				if t != nil && t.Kind() == reflect.Struct && !known {
-					return domain.Invalid("the body has a field this request does not take", domain.FieldError{Field: field, Message: "unknown field"})
-				}
-				if err := walk(field, ft); err != nil {
-					return err
-				}
+	}
+	k.pos++
+	return escaped
+}
+
+// str reads the string that starts at pos and answers its value.
+func (k *keyScanner) str() (string, error) {
+	start := k.pos
+	escaped := k.skipString()
+	raw := k.buf[start:k.pos]
+	if !escaped {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	return s, json.Unmarshal(raw, &s)
+}
+
+func (k *keyScanner) value(path string, t reflect.Type) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	k.space()
+	switch k.buf[k.pos] {
+	case '{':
+		k.pos++
+		seen := map[string]bool{}
+		for {
+			k.space()
+			switch k.buf[k.pos] {
+			case '}':
+				k.pos++
+				return nil
+			case ',':
+				k.pos++
+				k.space()
 			}
-			_, err := dec.Token()
-			return err
-		case '[':
-			var et reflect.Type
-			if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
-				et = t.Elem()
+			key, err := k.str()
+			if err != nil {
+				return jsonProblem(err)
 			}
-			for i := 0; dec.More(); i++ {
-				if err := walk(fmt.Sprintf("%s[%d]", path, i), et); err != nil {
-					return err
-				}
+			field := joinPath(path, key)
+			if seen[strings.ToLower(key)] {
+				return domain.Invalid("the body names a field twice", domain.FieldError{Field: field, Message: "duplicate key"})
 			}
-			_, err := dec.Token()
-			return err
+			seen[strings.ToLower(key)] = true
+			ft, known := fieldType(t, key)
+			if t != nil && t.Kind() == reflect.Struct && !known {
+				return domain.Invalid("the body has a field this request does not take", domain.FieldError{Field: field, Message: "unknown field"})
+			}
+			k.space()
+			k.pos++ // the colon
+			if err := k.value(field, ft); err != nil {
+				return err
+			}
 		}
+	case '[':
+		k.pos++
+		var et reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			et = t.Elem()
+		}
+		for i := 0; ; i++ {
+			k.space()
+			switch k.buf[k.pos] {
+			case ']':
+				k.pos++
+				return nil
+			case ',':
+				k.pos++
+			}
+			if err := k.value(path+"["+strconv.Itoa(i)+"]", et); err != nil {
+				return err
+			}
+		}
+	case '"':
+		k.skipString()
 		return nil
 	}
-	return walk("", t)
+	// A number, true, false or null.
+	for k.pos < len(k.buf) && !strings.ContainsRune(",}] \t\n\r", rune(k.buf[k.pos])) {
+		k.pos++
+	}
+	return nil
 }
 
 func joinPath(path, key string) string {

@@ -35,6 +35,8 @@ func TestStrictDecodingRefusesWithTheFieldNamed(t *testing.T) {
 		{"trailing data", "application/json", `{"email":"a@b.org","name":"A","password":"a long password"} {}`, "body", 422},
 		{"duplicate key", "application/json", `{"email":"a@b.org","Email":"c@d.org","name":"A","password":"a long password"}`, "Email", 422},
 		{"nested duplicate", "application/json", `{"email":"a@b.org","name":"A","password":"a long password","grants":[{"role":"coach","ROLE":"admin"}]}`, "grants[0].ROLE", 422},
+		{"escaped duplicate", "application/json", `{"email":"a@b.org","em\u0061il":"c@d.org","name":"A","password":"a long password"}`, "email", 422},
+		{"keys inside strings are text", "application/json", "{\n\t\"name\" : \"A \\\"name\\\": [{\",\r\n \"email\":\"a@b.org\", \"password\":\"a long password\", \"grants\": [ ], \"Name\": \"B\"}", "Name", 422},
 		{"wrong type", "application/json", `{"email":"a@b.org","name":7,"password":"a long password"}`, "name", 422},
 		{"wrong content type", "text/plain", `{"email":"a@b.org"}`, "Content-Type", 422},
 		{"no content type", "", `{"email":"a@b.org"}`, "Content-Type", 422},

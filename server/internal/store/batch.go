@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"gorm.io/gorm"
@@ -36,21 +37,32 @@ func (s *Store) InBatch(ctx context.Context, fn func(b *Batch) error) error {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
-	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		tx := &Tx{db: db, dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond),
-			cache:   txCache{rubrics: map[string]rubricShape{}, locations: map[string]*time.Location{}, versions: map[string]domain.RubricVersion{}},
-			pending: &pending{}}
-		if err := fn(&Batch{tx: tx}); err != nil {
-			return err
+	run := func(conn *sql.Conn) func(db *gorm.DB) error {
+		return func(db *gorm.DB) error {
+			tx := &Tx{db: db, dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond),
+				cache:   txCache{rubrics: map[string]rubricShape{}, locations: map[string]*time.Location{}, versions: map[string]domain.RubricVersion{}},
+				pending: &pending{}, conn: conn}
+			if err := fn(&Batch{tx: tx}); err != nil {
+				return err
+			}
+			return tx.flush(ctx)
 		}
-		return tx.flush(ctx)
+	}
+	if s.dialect != Postgres {
+		return s.db.WithContext(ctx).Transaction(run(nil))
+	}
+	// The transaction runs on a connection of its own, so that scores can
+	// be copied in on it.
+	return s.db.WithContext(ctx).Connection(func(db *gorm.DB) error {
+		conn, _ := db.Statement.ConnPool.(*sql.Conn)
+		return db.Transaction(run(conn))
 	})
 }
 
 // Step runs fn in a savepoint of the batch: if fn fails, what it wrote is
 // undone and the batch goes on.
 func (b *Batch) Step(ctx context.Context, fn func(tx *Tx) error) error {
-	step := &Tx{dialect: b.tx.dialect, now: b.tx.now, cache: b.tx.cache, pending: &pending{}}
+	step := &Tx{dialect: b.tx.dialect, now: b.tx.now, cache: b.tx.cache, pending: &pending{}, conn: b.tx.conn}
 	err := b.tx.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
 		step.db = db
 		return fn(step)

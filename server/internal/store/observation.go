@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm/clause"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
@@ -95,21 +98,100 @@ func (s *Store) Observation(ctx context.Context, districtID, id string) (domain.
 // submitted) comes out and the new one (if it is submitted) goes in. The
 // caller has validated o against its rubric and set its Rev.
 func (tx *Tx) PutObservation(ctx context.Context, o domain.Observation) error {
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	var deltas rollupDeltas
-	old, err := tx.Observation(ctx, o.DistrictID, o.ID)
-	existed := err == nil
+	old := map[string]domain.Observation{}
+	prev, err := tx.Observation(ctx, o.DistrictID, o.ID)
 	switch domain.ErrorCode(err) {
 	case "":
-		if err := tx.addContribution(ctx, &deltas, old, -1); err != nil {
-			return err
-		}
+		old[o.ID] = prev
 	case domain.ENotFound:
 	default:
 		return err
 	}
+	return tx.PutObservations(ctx, []domain.Observation{o}, old)
+}
+
+// observationColumns are the columns an upsert of an observation rewrites:
+// all but its id, district and creation time.
+var observationColumns = []string{"school_id", "walkthrough_id", "follow_up_id", "teacher_id", "observer_id",
+	"rubric_version_id", "kind", "grade", "grade_band", "subject", "started_at", "ended_at", "status", "evidence", "tags",
+	"device_id", "rev", "submitted_at", "clock_skewed", "deleted_at", "updated_at"}
+
+// scoresPerStatement bounds a multi-row insert of scores (six columns each)
+// under both databases' limits on bind parameters.
+const scoresPerStatement = 1000
+
+// PutObservations inserts or replaces many observations (each id once) and
+// their scores in a few statements whatever their number, and moves the
+// rollups as PutObservation does. old holds the stored version of each
+// observation that exists, by id; the caller read it under the records'
+// locks, validated every observation against its rubric and set its Rev.
+// An id that belongs to another district is refused, never overwritten.
+func (tx *Tx) PutObservations(ctx context.Context, obs []domain.Observation, old map[string]domain.Observation) error {
+	if len(obs) == 0 {
+		return nil
+	}
+	var deltas rollupDeltas
+	rows := make([]observationRow, len(obs))
+	changes := make([]Change, len(obs))
+	var scores []scoreRow
+	var replaced []string
+	seen := make(map[string]bool, len(obs))
+	for i, o := range obs {
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		if seen[o.ID] {
+			return fmt.Errorf("store: observation %s written twice in one statement", o.ID)
+		}
+		seen[o.ID] = true
+		if prev, ok := old[o.ID]; ok {
+			if err := tx.addContribution(ctx, &deltas, prev, -1); err != nil {
+				return err
+			}
+			replaced = append(replaced, o.ID)
+		}
+		if err := tx.addContribution(ctx, &deltas, o, +1); err != nil {
+			return err
+		}
+		rows[i] = tx.observationRow(o)
+		for _, s := range o.Scores {
+			scores = append(scores, scoreRow{ObservationID: o.ID, IndicatorKey: s.IndicatorKey, DistrictID: o.DistrictID,
+				RubricVersionID: o.RubricVersionID, Level: s.Level, Evidence: s.Evidence})
+		}
+		changes[i] = Change{DistrictID: o.DistrictID, Entity: "observation", RecordID: o.ID, SchoolID: o.SchoolID, Rev: o.Rev, Deleted: o.Deleted}
+	}
+	for start := 0; start < len(rows); start += rowsPerStatement {
+		chunk := rows[start:min(start+rowsPerStatement, len(rows))]
+		res := tx.db.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "id"}},
+			Where:     clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "observations.district_id = excluded.district_id"}}},
+			DoUpdates: clause.AssignmentColumns(observationColumns),
+		}).Create(&chunk)
+		if res.Error != nil {
+			return translate(res.Error, "observation")
+		}
+		if res.RowsAffected != int64(len(chunk)) {
+			return conflict("an observation id is taken in another district")
+		}
+	}
+	if len(replaced) > 0 {
+		if err := tx.db.Where("observation_id IN ?", replaced).Delete(&scoreRow{}).Error; err != nil {
+			return translate(err, "score")
+		}
+	}
+	if len(scores) > 0 {
+		if err := tx.insertScores(ctx, scores); err != nil {
+			return translate(err, "score")
+		}
+	}
+	if err := tx.applyRollups(deltas); err != nil {
+		return err
+	}
+	return tx.AppendChanges(ctx, changes)
+}
+
+// observationRow is the row an observation is stored as.
+func (tx *Tx) observationRow(o domain.Observation) observationRow {
 	row := observationRow{ID: o.ID, DistrictID: o.DistrictID, SchoolID: o.SchoolID, WalkthroughID: nullable(o.WalkthroughID),
 		FollowUpID: nullable(o.FollowUpID), TeacherID: o.TeacherID, ObserverID: o.ObserverID, RubricVersionID: o.RubricVersionID,
 		Kind: string(o.Kind), Grade: o.Grade, GradeBand: domain.GradeBand(o.Grade), Subject: o.Subject,
@@ -122,37 +204,7 @@ func (tx *Tx) PutObservation(ctx context.Context, o domain.Observation) error {
 	if o.Deleted {
 		row.DeletedAt = &tx.now
 	}
-	err = tx.db.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"school_id", "walkthrough_id", "follow_up_id", "teacher_id", "observer_id",
-			"rubric_version_id", "kind", "grade", "grade_band", "subject", "started_at", "ended_at", "status", "evidence", "tags",
-			"rev", "submitted_at", "clock_skewed", "deleted_at", "updated_at"}),
-	}).Create(&row).Error
-	if err != nil {
-		return translate(err, "observation")
-	}
-	if existed {
-		if err := tx.db.Where("observation_id = ?", o.ID).Delete(&scoreRow{}).Error; err != nil {
-			return translate(err, "score")
-		}
-	}
-	if len(o.Scores) > 0 {
-		scores := make([]scoreRow, len(o.Scores))
-		for i, s := range o.Scores {
-			scores[i] = scoreRow{ObservationID: o.ID, IndicatorKey: s.IndicatorKey, DistrictID: o.DistrictID,
-				RubricVersionID: o.RubricVersionID, Level: s.Level, Evidence: s.Evidence}
-		}
-		if err := tx.db.CreateInBatches(scores, 200).Error; err != nil {
-			return translate(err, "score")
-		}
-	}
-	if err := tx.addContribution(ctx, &deltas, o, +1); err != nil {
-		return err
-	}
-	if err := tx.applyRollups(deltas); err != nil {
-		return err
-	}
-	return tx.AppendChange(ctx, Change{DistrictID: o.DistrictID, Entity: "observation", RecordID: o.ID, SchoolID: o.SchoolID, Rev: o.Rev, Deleted: o.Deleted})
+	return row
 }
 
 // rubricShape is what rollups need to know of a rubric version.
@@ -197,4 +249,43 @@ func (tx *Tx) location(ctx context.Context, districtID string) (*time.Location, 
 // weekOf is the Monday of the week a period lies in.
 func weekOf(period time.Time) time.Time {
 	return domain.WeekStart(period, time.UTC)
+}
+
+// insertScores inserts score rows: on PostgreSQL by COPY when the
+// transaction's connection is at hand (a batch), else in one statement that
+// unnests an array per column, so that the cost is the rows' and not the
+// parsing of thousands of parameters; elsewhere many rows a statement.
+func (tx *Tx) insertScores(ctx context.Context, scores []scoreRow) error {
+	if tx.dialect != Postgres {
+		return tx.db.CreateInBatches(scores, scoresPerStatement).Error
+	}
+	if tx.conn != nil {
+		rows := make([][]any, len(scores))
+		for i, s := range scores {
+			rows[i] = []any{s.ObservationID, s.IndicatorKey, s.DistrictID, s.RubricVersionID, s.Level, s.Evidence}
+		}
+		return tx.conn.Raw(func(dc any) error {
+			c, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("store: the connection is a %T, not pgx's", dc)
+			}
+			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"scores"},
+				[]string{"observation_id", "indicator_key", "district_id", "rubric_version_id", "level", "evidence"}, pgx.CopyFromRows(rows))
+			return err
+		})
+	}
+	n := len(scores)
+	obs, keys, districts, versions, evidence := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	levels := make([]*int32, n)
+	for i, s := range scores {
+		obs[i], keys[i], districts[i], versions[i], evidence[i] = s.ObservationID, s.IndicatorKey, s.DistrictID, s.RubricVersionID, s.Evidence
+		if s.Level != nil {
+			l := int32(*s.Level)
+			levels[i] = &l
+		}
+	}
+	_, err := tx.db.Statement.ConnPool.ExecContext(ctx, `INSERT INTO scores (observation_id, indicator_key, district_id, rubric_version_id, level, evidence)
+		SELECT o::uuid, k, d::uuid, v::uuid, l::smallint, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[]) AS s (o, k, d, v, l, e)`,
+		obs, keys, districts, versions, levels, evidence)
+	return err
 }

@@ -127,12 +127,20 @@ const rowsPerStatement = 200
 // rows a statement, then deletes the rows whose counts all fell to zero.
 // Rows come sorted, so that concurrent transactions lock rows in the same
 // order and cannot deadlock.
-func (tx *Tx) add(t countTable, rows [][]any) error {
+func (tx *Tx) add(t countTable, all [][]any) error {
+	rows := all
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.columns)), ", ") + ")"
 	var set, zero []string
 	for _, c := range t.counts {
 		set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, t.name, c, c))
 		zero = append(zero, c+" = 0")
+	}
+	conflict := fmt.Sprintf("ON CONFLICT (%s) DO UPDATE SET %s", strings.Join(t.key, ", "), strings.Join(set, ", "))
+	if tx.dialect == Postgres && len(rows) > 0 {
+		if err := tx.addUnnested(t, rows, conflict); err != nil {
+			return translate(err, "rollup")
+		}
+		rows = nil // added
 	}
 	for start := 0; start < len(rows); start += rowsPerStatement {
 		chunk := rows[start:min(start+rowsPerStatement, len(rows))]
@@ -141,8 +149,7 @@ func (tx *Tx) add(t countTable, rows [][]any) error {
 		for _, r := range chunk {
 			args = append(args, r...)
 		}
-		q := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO UPDATE SET %s",
-			t.name, strings.Join(t.columns, ", "), values, strings.Join(t.key, ", "), strings.Join(set, ", "))
+		q := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s %s", t.name, strings.Join(t.columns, ", "), values, conflict)
 		if err := tx.db.Exec(q, args...).Error; err != nil {
 			return translate(err, "rollup")
 		}
@@ -152,7 +159,7 @@ func (tx *Tx) add(t countTable, rows [][]any) error {
 		where = append(where, k+" = ?")
 	}
 	del := "DELETE FROM " + t.name + " WHERE " + strings.Join(where, " AND ") + " AND " + strings.Join(zero, " AND ")
-	for _, r := range rows {
+	for _, r := range all {
 		shrank := false
 		for _, v := range r[len(r)-len(t.counts):] {
 			shrank = shrank || v.(int64) < 0
@@ -169,6 +176,53 @@ func (tx *Tx) add(t countTable, rows [][]any) error {
 		}
 	}
 	return nil
+}
+
+// addUnnested adds rows in one statement that unnests an array per column:
+// PostgreSQL then parses a handful of parameters, not thousands. Rows keep
+// their order, so row locks are still taken in it.
+func (tx *Tx) addUnnested(t countTable, rows [][]any, conflict string) error {
+	args := make([]any, len(t.columns))
+	params := make([]string, len(t.columns))
+	selects := make([]string, len(t.columns))
+	for c, col := range t.columns {
+		switch rows[0][c].(type) {
+		case int64:
+			v := make([]int64, len(rows))
+			for i, r := range rows {
+				v[i] = r[c].(int64)
+			}
+			args[c], params[c], selects[c] = v, fmt.Sprintf("$%d::int8[]", c+1), col
+		case int:
+			v := make([]int32, len(rows))
+			for i, r := range rows {
+				v[i] = int32(r[c].(int))
+			}
+			args[c], params[c], selects[c] = v, fmt.Sprintf("$%d::int4[]", c+1), col+"::smallint"
+		case time.Time:
+			v := make([]string, len(rows))
+			for i, r := range rows {
+				v[i] = r[c].(time.Time).Format(time.DateOnly)
+			}
+			args[c], params[c], selects[c] = v, fmt.Sprintf("$%d::text[]", c+1), col+"::date"
+		case string:
+			v := make([]string, len(rows))
+			for i, r := range rows {
+				v[i] = r[c].(string)
+			}
+			args[c], params[c], selects[c] = v, fmt.Sprintf("$%d::text[]", c+1), col
+			if strings.HasSuffix(col, "_id") {
+				selects[c] += "::uuid"
+			}
+		default:
+			return fmt.Errorf("store: rollup column %s holds a %T", col, rows[0][c])
+		}
+	}
+	cols := strings.Join(t.columns, ", ")
+	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM unnest(%s) AS v (%s) %s",
+		t.name, cols, strings.Join(selects, ", "), strings.Join(params, ", "), cols, conflict)
+	_, err := tx.db.Statement.ConnPool.ExecContext(tx.db.Statement.Context, q, args...)
+	return err
 }
 
 // merge adds e's deltas to d's.

@@ -229,6 +229,9 @@ type Tx struct {
 	// pending, in a batch, holds the rollup deltas and change-log entries
 	// written once when the batch ends; nil writes them at once.
 	pending *pending
+	// conn, in a batch on PostgreSQL, is the connection the transaction
+	// runs on, for what only the driver itself can do (COPY).
+	conn *sql.Conn
 }
 
 // InTx runs fn in one transaction, committed when fn returns nil.

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -42,6 +44,59 @@ func (tx *Tx) RecordAppliedChange(ctx context.Context, a AppliedChange) error {
 	row := appliedChangeRow(a)
 	row.AppliedAt = tx.now
 	return translate(tx.db.Create(&row).Error, "applied change")
+}
+
+// AppliedChanges returns the records of those of ids that were applied,
+// by change id.
+func (tx *Tx) AppliedChanges(ctx context.Context, ids []string) (map[string]AppliedChange, error) {
+	var rows []appliedChangeRow
+	if err := tx.db.Where("change_id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, translate(err, "applied change")
+	}
+	out := make(map[string]AppliedChange, len(rows))
+	for _, r := range rows {
+		out[r.ChangeID] = AppliedChange(r)
+	}
+	return out, nil
+}
+
+// RecordAppliedChanges stores that changes were applied, in one statement,
+// in the transaction that applied them.
+func (tx *Tx) RecordAppliedChanges(ctx context.Context, as []AppliedChange) error {
+	if len(as) == 0 {
+		return nil
+	}
+	rows := make([]appliedChangeRow, len(as))
+	for i, a := range as {
+		rows[i] = appliedChangeRow(a)
+		rows[i].AppliedAt = tx.now
+	}
+	return translate(tx.db.CreateInBatches(rows, rowsPerStatement).Error, "applied change")
+}
+
+// LockRecords takes LockRecord's lock on every key, in one statement and
+// in sorted order, so that transactions locking overlapping sets cannot
+// deadlock on them.
+func (tx *Tx) LockRecords(ctx context.Context, keys []string) error {
+	if tx.dialect != Postgres || len(keys) == 0 {
+		return nil
+	}
+	keys = slices.Clone(keys)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	for start := 0; start < len(keys); start += rowsPerStatement * 5 {
+		chunk := keys[start:min(start+rowsPerStatement*5, len(keys))]
+		values := strings.TrimSuffix(strings.Repeat("(?), ", len(chunk)), ", ")
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+		}
+		q := "SELECT pg_advisory_xact_lock(7002, hashtext(k)) FROM (VALUES " + values + ") AS keys (k)"
+		if err := tx.db.Exec(q, args...).Error; err != nil {
+			return translate(err, "record lock")
+		}
+	}
+	return nil
 }
 
 // LockRecord serialises transactions that change the same record (or apply

@@ -64,29 +64,65 @@ func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Pri
 	if err != nil {
 		return 0, err
 	}
+	o, d, err := s.nextObservation(ctx, newLookups(tx, nil), p, deviceID, c, nil, cur, exists)
+	if err != nil {
+		return 0, err
+	}
+	old := map[string]domain.Observation{}
+	if exists {
+		old[cur.ID] = cur
+	}
+	if err := tx.PutObservations(ctx, []domain.Observation{o}, old); err != nil {
+		return 0, err
+	}
+	if c.Op == OpDelete {
+		return o.Rev, nil
+	}
+	// A new observation without photos has no attachment rows to set.
+	if exists || len(d.AttachmentIDs) > 0 {
+		if err := tx.SetObservationAttachments(ctx, p.DistrictID(), o.ID, d.AttachmentIDs); err != nil {
+			return 0, err
+		}
+	}
+	if o.FollowUpID != "" && o.Status == domain.ObservationSubmitted {
+		if err := markFollowUpDone(ctx, tx, p, o); err != nil {
+			return 0, err
+		}
+	}
+	return o.Rev, nil
+}
+
+// nextObservation checks an observation change against the record as it
+// stands (cur, if it exists) and the rules, and answers the observation to
+// write and, for an upsert, the data it was made from. decoded is the
+// change's data when it was read already, else nil.
+func (s *Service) nextObservation(ctx context.Context, look *lookups, p auth.Principal, deviceID string, c Change,
+	decoded *ObservationData, cur domain.Observation, exists bool) (domain.Observation, ObservationData, error) {
+	var d ObservationData
 	if exists && cur.ObserverID != p.User.ID && !(c.Op == OpDelete && p.IsAdmin()) {
-		return 0, forbidden("only the observer who made an observation may change it")
+		return cur, d, forbidden("only the observer who made an observation may change it")
 	}
 	if err := checkRev(c, exists, cur.Deleted, cur.Rev, func() *Record {
 		return &Record{Entity: EntityObservation, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: observationData(cur)}
 	}); err != nil {
-		return 0, err
+		return cur, d, err
 	}
 	if c.Op == OpDelete {
 		cur.Deleted, cur.Rev, cur.DeviceID = true, cur.Rev+1, deviceID
-		return cur.Rev, tx.PutObservation(ctx, cur)
+		return cur, d, nil
 	}
-	var d ObservationData
-	if err := decodeData(c.Data, &d); err != nil {
-		return 0, err
+	if decoded != nil {
+		d = *decoded
+	} else if err := decodeData(c.Data, &d); err != nil {
+		return cur, d, err
 	}
 	if d.ObserverID == "" {
 		d.ObserverID = p.User.ID
 	}
 	if d.ObserverID != p.User.ID {
-		return 0, rejected("data.observer_id", "an observation is recorded by the observer who made it")
+		return cur, d, rejected("data.observer_id", "an observation is recorded by the observer who made it")
 	}
-	now := tx.Now()
+	now := look.tx.Now()
 	o := domain.Observation{ID: c.ID, DistrictID: p.DistrictID(), SchoolID: d.SchoolID, WalkthroughID: d.WalkthroughID,
 		FollowUpID: d.FollowUpID, TeacherID: d.TeacherID, ObserverID: d.ObserverID, RubricVersionID: d.RubricVersionID,
 		Kind: domain.WalkthroughKind(d.Kind), Grade: d.Grade, Subject: d.Subject, StartedAt: d.StartedAt.UTC(), EndedAt: d.EndedAt,
@@ -103,48 +139,77 @@ func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Pri
 		}
 	}
 	if err := o.Validate(); err != nil {
-		return 0, err
+		return cur, d, err
 	}
-	if err := s.checkObservationRefs(ctx, tx, p, o); err != nil {
-		return 0, err
+	if err := checkObservationRefs(ctx, look, p, o); err != nil {
+		return cur, d, err
 	}
 	for i, id := range d.AttachmentIDs {
 		if !domain.ValidID(id) {
-			return 0, rejected("data.attachment_ids["+itoa(i)+"]", "must be a UUID")
+			return cur, d, rejected("data.attachment_ids["+itoa(i)+"]", "must be a UUID")
 		}
 	}
-	if err := tx.PutObservation(ctx, o); err != nil {
-		return 0, err
+	return o, d, nil
+}
+
+// lookups reads the records observations point at, each once a step.
+type lookups struct {
+	tx           *store.Tx
+	teachers     map[string]domain.Teacher // nil entries: not in the district
+	walkthroughs map[string]*domain.Walkthrough
+}
+
+// newLookups starts the lookups of a step with the teachers already read.
+func newLookups(tx *store.Tx, teachers []domain.Teacher) *lookups {
+	l := &lookups{tx: tx, teachers: map[string]domain.Teacher{}, walkthroughs: map[string]*domain.Walkthrough{}}
+	for _, t := range teachers {
+		l.teachers[t.ID] = t
 	}
-	// A new observation without photos has no attachment rows to set.
-	if exists || len(d.AttachmentIDs) > 0 {
-		if err := tx.SetObservationAttachments(ctx, p.DistrictID(), o.ID, d.AttachmentIDs); err != nil {
-			return 0, err
-		}
+	return l
+}
+
+func (l *lookups) teacher(ctx context.Context, districtID, id string) (domain.Teacher, error) {
+	if t, ok := l.teachers[id]; ok {
+		return t, nil
 	}
-	if o.FollowUpID != "" && o.Status == domain.ObservationSubmitted {
-		if err := markFollowUpDone(ctx, tx, p, o); err != nil {
-			return 0, err
-		}
+	t, err := l.tx.Teacher(ctx, districtID, id)
+	if err == nil {
+		l.teachers[id] = t
 	}
-	return o.Rev, nil
+	return t, err
+}
+
+func (l *lookups) walkthrough(ctx context.Context, districtID, id string) (*domain.Walkthrough, error) {
+	if w, ok := l.walkthroughs[id]; ok {
+		return w, nil
+	}
+	ws, err := l.tx.Walkthroughs(ctx, districtID, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	var w *domain.Walkthrough
+	if len(ws) > 0 {
+		w = &ws[0]
+	}
+	l.walkthroughs[id] = w
+	return w, nil
 }
 
 // checkObservationRefs checks what an observation points at: a school the
 // caller observes at, a teacher of that school, a published rubric version
 // of the district, and a walkthrough or follow-up the caller is part of.
-func (s *Service) checkObservationRefs(ctx context.Context, tx *store.Tx, p auth.Principal, o domain.Observation) error {
+func checkObservationRefs(ctx context.Context, look *lookups, p auth.Principal, o domain.Observation) error {
 	if !p.ScopeWith(observers...).HasSchool(o.SchoolID) {
 		return refuse(StatusRejected, "out_of_scope", "data.school_id", "the school is not one you observe at")
 	}
-	t, err := tx.Teacher(ctx, p.DistrictID(), o.TeacherID)
+	t, err := look.teacher(ctx, p.DistrictID(), o.TeacherID)
 	if domain.ErrorCode(err) == domain.ENotFound || (err == nil && t.SchoolID != o.SchoolID) {
 		return refuse(StatusRejected, "out_of_scope", "data.teacher_id", "no such teacher at this school")
 	}
 	if err != nil {
 		return err
 	}
-	v, err := tx.RubricVersion(ctx, p.DistrictID(), o.RubricVersionID)
+	v, err := look.tx.RubricVersion(ctx, p.DistrictID(), o.RubricVersionID)
 	if domain.ErrorCode(err) == domain.ENotFound {
 		return refuse(StatusRejected, "unknown_rubric", "data.rubric_version_id", "no such rubric version in this district")
 	}
@@ -155,19 +220,19 @@ func (s *Service) checkObservationRefs(ctx context.Context, tx *store.Tx, p auth
 		return err
 	}
 	if o.WalkthroughID != "" {
-		w, err := tx.Walkthrough(ctx, p.DistrictID(), o.WalkthroughID)
-		if domain.ErrorCode(err) == domain.ENotFound || (err == nil && (w.Deleted || w.SchoolID != o.SchoolID)) {
-			return rejected("data.walkthrough_id", "no such walkthrough at this school")
-		}
+		w, err := look.walkthrough(ctx, p.DistrictID(), o.WalkthroughID)
 		if err != nil {
 			return err
+		}
+		if w == nil || w.Deleted || w.SchoolID != o.SchoolID {
+			return rejected("data.walkthrough_id", "no such walkthrough at this school")
 		}
 		if !slices.Contains(w.Team, p.User.ID) && !p.IsAdmin() {
 			return refuse(StatusRejected, "out_of_scope", "data.walkthrough_id", "you are not on this walkthrough's team")
 		}
 	}
 	if o.FollowUpID != "" {
-		fs, err := tx.FollowUps(ctx, p.DistrictID(), []string{o.FollowUpID})
+		fs, err := look.tx.FollowUps(ctx, p.DistrictID(), []string{o.FollowUpID})
 		if err != nil {
 			return err
 		}

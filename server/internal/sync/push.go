@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,15 +68,39 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 	done := 0
 	defer func() { s.metrics.uncommitted(-done) }()
 	err := s.store.InBatch(ctx, func(b *store.Batch) error {
-		for i, c := range req.Changes {
-			r, err := s.apply(ctx, b, p, req.DeviceID, c)
-			if err != nil {
-				return err
-			}
-			r.ChangeID = c.ChangeID
+		answer := func(i int, r Result) {
+			r.ChangeID = req.Changes[i].ChangeID
 			out.Results[i] = r
 			done++
 			s.metrics.uncommitted(1)
+		}
+		oneByOne := 0 // changes before this index go one by one
+		for i := 0; i < len(req.Changes); {
+			// Observations, most of any push, go set-wise a run at a time.
+			run := i
+			for run < len(req.Changes) && setWise(req.Changes[run]) {
+				run++
+			}
+			if run-i > 1 && i >= oneByOne {
+				rs, err := s.applyObservations(ctx, b, p, req.DeviceID, req.Changes[i:run])
+				if err != nil {
+					s.log.DebugContext(ctx, "sync: a run of observations goes change by change", "err", err)
+					oneByOne = run
+				}
+				for _, r := range rs {
+					answer(i, r)
+					i++
+				}
+				if len(rs) > 0 {
+					continue
+				}
+			}
+			r, err := s.apply(ctx, b, p, req.DeviceID, req.Changes[i])
+			if err != nil {
+				return err
+			}
+			answer(i, r)
+			i++
 		}
 		return nil
 	})
@@ -88,6 +113,11 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 	out.ServerTime = s.now().UTC()
 	s.metrics.observePush(time.Since(start))
 	return out, nil
+}
+
+// setWise tells a change applyObservations can take.
+func setWise(c Change) bool {
+	return c.Entity == EntityObservation && c.envelopeProblem() == nil
 }
 
 // apply applies one change exactly once. Only failures of the machinery
@@ -109,14 +139,8 @@ func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, d
 			prev, err := tx.AppliedChange(ctx, c.ChangeID)
 			switch {
 			case err == nil:
-				if prev.PayloadHash != hash || prev.DistrictID != p.DistrictID() {
-					return refuse(StatusRejected, "change_id_reused", "change_id", "this change id was used before for a different change")
-				}
-				if err := json.Unmarshal([]byte(prev.Result), &res); err != nil {
-					return err
-				}
-				res.Status = StatusDuplicate
-				return nil
+				res, err = answerAgain(prev, hash, p.DistrictID())
+				return err
 			case domain.ErrorCode(err) != domain.ENotFound:
 				return err
 			}
@@ -125,9 +149,7 @@ func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, d
 				return err
 			}
 			res = Result{Status: StatusApplied, Rev: rev}
-			stored, _ := json.Marshal(res)
-			return tx.RecordAppliedChange(ctx, store.AppliedChange{ChangeID: c.ChangeID, DistrictID: p.DistrictID(), DeviceID: deviceID,
-				UserID: p.User.ID, Entity: c.Entity, RecordID: c.ID, PayloadHash: hash, Result: string(stored)})
+			return tx.RecordAppliedChange(ctx, appliedRecord(p, deviceID, c, hash, res))
 		})
 		var o *outcome
 		switch {
@@ -145,6 +167,28 @@ func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, d
 			return Result{}, err
 		}
 	}
+}
+
+// answerAgain answers a change whose id was applied before: its stored
+// result as a duplicate, or a refusal when the id comes with other content.
+func answerAgain(prev store.AppliedChange, hash, districtID string) (Result, error) {
+	if prev.PayloadHash != hash || prev.DistrictID != districtID {
+		return Result{Status: StatusRejected, Error: &Problem{Code: "change_id_reused", Field: "change_id",
+			Message: "this change id was used before for a different change"}}, nil
+	}
+	var res Result
+	if err := json.Unmarshal([]byte(prev.Result), &res); err != nil {
+		return Result{}, err
+	}
+	res.Status = StatusDuplicate
+	return res, nil
+}
+
+// appliedRecord is the record that the change was applied with result res.
+func appliedRecord(p auth.Principal, deviceID string, c Change, hash string, res Result) store.AppliedChange {
+	stored, _ := json.Marshal(res)
+	return store.AppliedChange{ChangeID: c.ChangeID, DistrictID: p.DistrictID(), DeviceID: deviceID, UserID: p.User.ID,
+		Entity: c.Entity, RecordID: c.ID, PayloadHash: hash, Result: string(stored)}
 }
 
 func problemOf(err error) *Problem {
@@ -193,7 +237,7 @@ func checkRev(c Change, exists, deleted bool, rev int64, current func() *Record)
 
 // decodeData reads a change's data strictly into v.
 func decodeData(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var typeErr *json.UnmarshalTypeError

@@ -221,3 +221,12 @@ func (d *District) TrendLatencies(ctx context.Context, s *store.Store, p auth.Pr
 	heatMap, err = measure(runs, func() error { _, err := svc.Trend(ctx, p, q); return err })
 	return
 }
+
+// IndicatorLatency times a school year by week grouped by school and
+// indicator: a view below the dimension, read from the finely keyed
+// rollups, whose district line sums every school's rows.
+func (d *District) IndicatorLatency(ctx context.Context, s *store.Store, p auth.Principal, from, to time.Time, runs int) (Latency, error) {
+	svc := trends.NewService(s)
+	q := trends.Query{From: from, To: to, Bucket: "week", Group: []string{"school", "indicator"}}
+	return measure(runs, func() error { _, err := svc.Trend(ctx, p, q); return err })
+}

@@ -73,9 +73,10 @@ func (s *Server) getTrendsCSV(c *gin.Context) {
 	}
 	levelSet := map[int]bool{}
 	for _, cell := range append(append([]trends.Cell{}, res.Cells...), res.District...) {
-		for l := range cell.Levels {
-			n, _ := strconv.Atoi(l)
-			levelSet[n] = true
+		for l, n := range cell.Levels {
+			if n != 0 {
+				levelSet[l] = true
+			}
 		}
 	}
 	var levels []int
@@ -115,7 +116,7 @@ func (s *Server) getTrendsCSV(c *gin.Context) {
 		for _, l := range levels {
 			v := ""
 			if !cell.Suppressed {
-				v = strconv.FormatInt(cell.Levels[strconv.Itoa(l)], 10)
+				v = strconv.FormatInt(cell.Levels[l], 10)
 			}
 			r = append(r, v)
 		}

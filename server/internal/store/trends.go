@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +46,9 @@ type TrendRow struct {
 	N      int64
 }
 
+// bucketDays is the most days a period may lie after its bucket's start.
+const bucketDays = 31
+
 func (q TrendQuery) where(db *gorm.DB, withIndicator bool) (*gorm.DB, error) {
 	db = db.Where("district_id = ? AND rubric_id = ?", q.DistrictID, q.RubricID)
 	col := "week_start"
@@ -57,6 +59,11 @@ func (q TrendQuery) where(db *gorm.DB, withIndicator bool) (*gorm.DB, error) {
 		col = "period_start"
 	}
 	db = db.Where(col+" >= ? AND "+col+" < ?", q.From, q.To)
+	if !q.Whole && q.To.Year() < 9000 {
+		// Implied by the bucket's range (a period lies in its week or month),
+		// and a range of the primary key, which then serves the query.
+		db = db.Where("period_start >= ? AND period_start < ?", q.From, q.To.AddDate(0, 0, bucketDays))
+	}
 	if q.SchoolIDs != nil {
 		if len(q.SchoolIDs) == 0 {
 			return db.Where("1 = 0"), nil
@@ -113,13 +120,16 @@ func (s *Store) TrendLevels(ctx context.Context, q TrendQuery) ([]TrendRow, erro
 }
 
 // trendRead runs a trend query; on PostgreSQL in a read-only transaction
-// with enough memory to aggregate without spilling to disk.
+// with enough memory to aggregate without spilling to disk, planned for
+// its own parameters each time: the generic plan of a prepared statement
+// guesses a few rows for any range and reads a whole district through the
+// primary key, one row at a time, where a custom plan scans it in parallel.
 func (s *Store) trendRead(ctx context.Context, fn func(db *gorm.DB) error) error {
 	if s.dialect != Postgres {
 		return fn(s.db.WithContext(ctx))
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+		if err := tx.Exec("SET LOCAL work_mem = '64MB'; SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
 			return translate(err, "trend")
 		}
 		return fn(tx)
@@ -197,118 +207,12 @@ func (s *Store) TrendObservations(ctx context.Context, q TrendQuery) ([]TrendRow
 			return nil, domain.Errorf(domain.EInvalid, "observation counts have no dimension or indicator")
 		}
 	}
-	db, _ := q.where(s.db.WithContext(ctx).Table("rollup_observations"), false)
-	return trendRows(db, q, bucket, group, false)
-}
-
-// DimensionTrendable reports whether q can be answered from the dimension
-// rollups: a dimension's figures by school or for the district, without
-// filters or groups below the dimension.
-func (q TrendQuery) DimensionTrendable() bool {
-	if q.Indicator != "" || q.GradeBand != "" || q.Subject != "" || q.Kind != "" {
-		return false
-	}
-	byDimension := q.Dimension != ""
-	for _, g := range q.Group {
-		switch g {
-		case "dimension":
-			byDimension = true
-		case "school":
-		default:
-			return false
-		}
-	}
-	return byDimension
-}
-
-// MaxLevel is the highest level a rubric's scale may have.
-const MaxLevel = 10
-
-// DimensionCell is one bucket × group of the dimension rollups: the
-// observations that scored the dimension and the scores at each level.
-type DimensionCell struct {
-	Bucket       time.Time
-	Group        []string // values in the order of TrendQuery.Group
-	Observations int64
-	Levels       [MaxLevel + 1]int64
-}
-
-// TrendDimensions sums the dimension rollups per bucket and group, one row
-// a cell with its levels side by side. The query must be DimensionTrendable.
-// Without a school filter it reads the district's own scope unless the
-// group asks for schools.
-func (s *Store) TrendDimensions(ctx context.Context, q TrendQuery) ([]DimensionCell, error) {
-	if !q.DimensionTrendable() {
-		return nil, domain.Errorf(domain.EInvalid, "the query has filters the dimension rollups do not keep")
-	}
-	bucket, group, err := q.columns()
-	if err != nil {
-		return nil, err
-	}
-	for i, c := range group {
-		if c == "school_id" {
-			group[i] = "scope"
-		}
-	}
-	col, sel, by := bucket, bucket+" AS bucket", []string{bucket}
-	if bucket == "" {
-		col, sel, by = "period_start", "MIN(week_start) AS bucket", nil
-	}
-	for _, c := range dimensionCounts {
-		sel += ", SUM(" + c + ")"
-	}
-	for _, c := range group {
-		sel += ", " + c
-		by = append(by, c)
-	}
-	var out []DimensionCell
+	var out []TrendRow
 	err = s.trendRead(ctx, func(db *gorm.DB) error {
-		db = db.Table("dimension_rollups").Where("district_id = ? AND rubric_id = ?", q.DistrictID, q.RubricID).
-			Where(col+" >= ? AND "+col+" < ?", q.From, q.To)
-		switch {
-		case q.SchoolIDs != nil && len(q.SchoolIDs) == 0:
-			db = db.Where("1 = 0")
-		case q.SchoolIDs != nil:
-			db = db.Where("scope IN ?", q.SchoolIDs)
-		case slices.Contains(q.Group, "school"):
-			db = db.Where("scope <> ?", DistrictScope)
-		default:
-			db = db.Where("scope = ?", DistrictScope)
-		}
-		if q.Dimension != "" {
-			db = db.Where("dimension_key = ?", q.Dimension)
-		}
-		if len(by) > 0 {
-			db = db.Group(strings.Join(by, ", "))
-		}
-		rows, err := db.Select(sel).Rows()
-		if err != nil {
-			return translate(err, "trend")
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c := DimensionCell{Group: make([]string, len(group))}
-			var b any
-			dest := make([]any, 0, 2+MaxLevel+1+len(group))
-			dest = append(dest, &b, &c.Observations)
-			for l := range c.Levels {
-				dest = append(dest, &c.Levels[l])
-			}
-			for i := range c.Group {
-				dest = append(dest, &c.Group[i])
-			}
-			if err := rows.Scan(dest...); err != nil {
-				return translate(err, "trend")
-			}
-			if t := anyTime(b); t != nil {
-				c.Bucket = dateOnly(*t)
-			}
-			if q.Whole {
-				c.Bucket = dateOnly(q.From)
-			}
-			out = append(out, c)
-		}
-		return translate(rows.Err(), "trend")
+		db, _ = q.where(db.Table("rollup_observations"), false)
+		rows, err := trendRows(db, q, bucket, group, false)
+		out = rows
+		return err
 	})
 	return out, err
 }

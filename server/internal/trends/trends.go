@@ -6,6 +6,8 @@ package trends
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,20 +44,73 @@ type Query struct {
 
 // Cell is one bucket × group of a trend.
 type Cell struct {
-	Bucket time.Time         `json:"bucket"`
-	Group  map[string]string `json:"group"`
+	Bucket time.Time `json:"bucket"`
+	// Group is read only: cells of a dimension trend with the same group
+	// share it.
+	Group map[string]string `json:"group"`
 	// Observations is exact where it can be known: it is absent for cells
 	// of a dimension filtered by grade band, subject or kind, where one
 	// observation scores several indicators and only the dimension
 	// rollups (which keep no such filters) count observations.
-	Observations *int64           `json:"observations,omitempty"`
-	Scores       int64            `json:"scores"`
-	Mean         *float64         `json:"mean,omitempty"`
-	Levels       map[string]int64 `json:"levels,omitempty"`
-	Suppressed   bool             `json:"suppressed,omitempty"`
+	Observations *int64   `json:"observations,omitempty"`
+	Scores       int64    `json:"scores"`
+	Mean         *float64 `json:"mean,omitempty"`
+	Levels       Levels   `json:"levels,omitzero"`
+	Suppressed   bool     `json:"suppressed,omitempty"`
 	// atLeast is a lower bound of the observations behind a dimension's
 	// cell: its most-scored indicator's count.
 	atLeast int64
+}
+
+// Levels counts a cell's scores at each level of the scale. It encodes as
+// a JSON object keyed by level with the levels that have scores, such as
+// {"1": 4, "3": 12}, and is left out when there are none.
+type Levels [store.MaxLevel + 1]int64
+
+// levelKeys are the levels in the order encoding/json writes a map's keys.
+var levelKeys = func() []int {
+	ls := make([]int, store.MaxLevel+1)
+	for l := range ls {
+		ls[l] = l
+	}
+	sort.Slice(ls, func(i, j int) bool { return strconv.Itoa(ls[i]) < strconv.Itoa(ls[j]) })
+	return ls
+}()
+
+// MarshalJSON writes the levels that have scores.
+func (ls Levels) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 16*len(ls))
+	b = append(b, '{')
+	for _, l := range levelKeys {
+		if ls[l] == 0 {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = strconv.AppendInt(b, int64(l), 10)
+		b = append(b, '"', ':')
+		b = strconv.AppendInt(b, ls[l], 10)
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON reads levels written by MarshalJSON.
+func (ls *Levels) UnmarshalJSON(b []byte) error {
+	var m map[string]int64
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*ls = Levels{}
+	for k, n := range m {
+		l, err := strconv.Atoi(k)
+		if err != nil || l < 0 || l > store.MaxLevel {
+			return fmt.Errorf("trends: %q is not a level", k)
+		}
+		ls[l] = n
+	}
+	return nil
 }
 
 // Result is a trend and the district's figure beside it.
@@ -216,41 +271,40 @@ func (s *Service) cells(ctx context.Context, q store.TrendQuery, needBounds bool
 }
 
 // dimensionCells computes the cells of a dimension trend from the dimension
-// rollups, which also count the observations behind each cell exactly.
+// rollups, which also count the observations behind each cell exactly; the
+// store gives them in bucket and group order.
 func (s *Service) dimensionCells(ctx context.Context, q store.TrendQuery) ([]Cell, error) {
 	dcs, err := s.store.TrendDimensions(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Cell, 0, len(dcs))
-	for _, dc := range dcs {
-		obs := dc.Observations
-		c := Cell{Bucket: dc.Bucket, Group: groupMap(q.Group, dc.Group), Observations: &obs, Levels: map[string]int64{}}
+	out := make([]Cell, len(dcs))
+	// The cells' observation counts and means are allocated at once, and
+	// the cells of one group share its map.
+	obs, means := make([]int64, len(dcs)), make([]float64, len(dcs))
+	groups := map[[2]string]map[string]string{}
+	for i := range dcs {
+		dc := &dcs[i]
+		var k [2]string
+		copy(k[:], dc.Group)
+		g, ok := groups[k]
+		if !ok || len(dc.Group) > len(k) {
+			g = groupMap(q.Group, dc.Group)
+			groups[k] = g
+		}
+		obs[i] = dc.Observations
+		c := &out[i]
+		*c = Cell{Bucket: dc.Bucket, Group: g, Observations: &obs[i], Levels: dc.Levels}
 		var sum int64
 		for l, n := range dc.Levels {
-			if n > 0 {
-				c.Levels[strconv.Itoa(l)] = n
-				c.Scores += n
-				sum += int64(l) * n
-			}
+			c.Scores += n
+			sum += int64(l) * n
 		}
 		if c.Scores > 0 {
-			m := float64(sum) / float64(c.Scores)
-			c.Mean = &m
+			means[i] = float64(sum) / float64(c.Scores)
+			c.Mean = &means[i]
 		}
-		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Bucket.Equal(out[j].Bucket) {
-			return out[i].Bucket.Before(out[j].Bucket)
-		}
-		for _, g := range q.Group {
-			if a, b := out[i].Group[g], out[j].Group[g]; a != b {
-				return a < b
-			}
-		}
-		return false
-	})
 	return out, nil
 }
 
@@ -272,13 +326,13 @@ func collect(rows []store.TrendRow, group []string) cellSet {
 		k := r.Bucket.Format(time.DateOnly) + "\x00" + strings.Join(r.Group, "\x00")
 		a, ok := cs.byKey[k]
 		if !ok {
-			a = &acc{cell: Cell{Bucket: r.Bucket, Group: groupMap(group, r.Group), Levels: map[string]int64{}}}
+			a = &acc{cell: Cell{Bucket: r.Bucket, Group: groupMap(group, r.Group)}}
 			cs.byKey[k] = a
 			cs.order = append(cs.order, k)
 		}
 		a.cell.Scores += r.N
 		a.sum += int64(r.Level) * r.N
-		a.cell.Levels[strconv.Itoa(r.Level)] += r.N
+		a.cell.Levels[r.Level] += r.N
 	}
 	return cs
 }
@@ -320,7 +374,7 @@ func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 	sees := p.ScopeWith(teacherViewers...)
 	min := int64(r.MinCellSize)
 	hide := func(c *Cell) {
-		c.Suppressed, c.Mean, c.Levels, c.Observations, c.Scores = true, nil, nil, nil, 0
+		c.Suppressed, c.Mean, c.Levels, c.Observations, c.Scores = true, nil, Levels{}, nil, 0
 	}
 	seesAll := func(c Cell) bool {
 		if id, ok := c.Group["school"]; ok {
@@ -333,13 +387,13 @@ func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 		}
 		return schools != nil
 	}
-	families := map[string][]int{}
+	families := map[family][]int{}
 	for i := range r.Cells {
 		c := r.Cells[i]
 		if !seesAll(c) && size(c) < min {
 			hide(&r.Cells[i])
 		}
-		k := familyKey(c, r.Group)
+		k := familyOf(c, r.Group)
 		families[k] = append(families[k], i)
 	}
 	if contains(r.Group, "school") {
@@ -364,16 +418,25 @@ func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 	}
 }
 
-func familyKey(c Cell, group []string) string {
-	var b strings.Builder
-	b.WriteString(c.Bucket.Format(time.DateOnly))
+// family is the bucket and the non-school group values of a cell.
+type family struct {
+	bucket int64
+	group  string // the values joined by NUL
+}
+
+func familyOf(c Cell, group []string) family {
+	f := family{bucket: c.Bucket.Unix()}
+	joined := false
 	for _, g := range group {
 		if g != "school" {
-			b.WriteByte(0)
-			b.WriteString(c.Group[g])
+			if joined {
+				f.group += "\x00"
+			}
+			f.group += c.Group[g]
+			joined = true
 		}
 	}
-	return b.String()
+	return f
 }
 
 func groupMap(names, values []string) map[string]string {

@@ -3,7 +3,6 @@ package trends_test
 import (
 	"context"
 	"math"
-	"strconv"
 	"testing"
 	"time"
 
@@ -107,8 +106,8 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 					t.Fatalf("%s cell %v: scores %d mean %v, want %d and %v", bucket, c.Group, c.Scores, *c.Mean, a.scores, float64(a.sum)/float64(a.scores))
 				}
 				for l, n := range a.levels {
-					if c.Levels[strconv.Itoa(l)] != n {
-						t.Fatalf("%s cell %v level %d: %d, want %d", bucket, c.Group, l, c.Levels[strconv.Itoa(l)], n)
+					if c.Levels[l] != n {
+						t.Fatalf("%s cell %v level %d: %d, want %d", bucket, c.Group, l, c.Levels[l], n)
 					}
 				}
 				if c.Observations == nil || *c.Observations != int64(len(a.obs)) {
@@ -143,8 +142,8 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 					t.Fatalf("%s district cell %v %s: %+v, recomputed %+v", bucket, c.Group, c.Bucket, c, a)
 				}
 				for l, n := range a.levels {
-					if c.Levels[strconv.Itoa(l)] != n {
-						t.Fatalf("%s district cell %v level %d: %d, want %d", bucket, c.Group, l, c.Levels[strconv.Itoa(l)], n)
+					if c.Levels[l] != n {
+						t.Fatalf("%s district cell %v level %d: %d, want %d", bucket, c.Group, l, c.Levels[l], n)
 					}
 				}
 			}

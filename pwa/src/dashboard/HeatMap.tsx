@@ -103,7 +103,7 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
       </div>
       <p class="muted small">
         Each cell: the mean on the {levels.length > 0 ? `${levels[0]!.value}–${levels[levels.length - 1]!.value}` : ''} scale, a bar of its length, steps filled for its quarter of the scale (one step: the lowest quarter, four: the top) and the number of scores. Open a school's cell for the observations behind it.
-        Suppressed cells have {reason}, or would let such a cell be worked out from the district total; they are not shown to roles that may not see individual teachers.
+        Suppressed cells have {reason}, or would let such cells be worked out from a total (the district’s, or your schools’ together); they are not shown to roles that may not see individual teachers.
       </p>
     </>
   );

@@ -13,21 +13,22 @@ import (
 )
 
 // smallWorld is a district with a minimum cell of 5 and schools S1 (3
-// observations in one week), S2 (10) and S3 (outside the supervisor's scope).
+// observations in one week), S2 (10), S4 (1) and S3 (6, outside the
+// supervisor's scope).
 type smallWorld struct {
 	district                     string
-	s1, s2, s3                   string
+	s1, s2, s3, s4               string
 	supervisor, principal, coach auth.Principal
 }
 
 func newSmallWorld(t *testing.T, s *store.Store) smallWorld {
 	t.Helper()
 	ctx := context.Background()
-	w := smallWorld{district: domain.NewID(), s1: domain.NewID(), s2: domain.NewID(), s3: domain.NewID()}
+	w := smallWorld{district: domain.NewID(), s1: domain.NewID(), s2: domain.NewID(), s3: domain.NewID(), s4: domain.NewID()}
 	user := func(grants ...domain.RoleGrant) domain.User {
 		return domain.User{ID: domain.NewID(), DistrictID: w.district, Email: domain.NewID()[24:] + "@example.org", Name: "U", Active: true, Grants: grants}
 	}
-	sup := user(domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.s1}, domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.s2})
+	sup := user(domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.s1}, domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.s2}, domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.s4})
 	pri := user(domain.RoleGrant{Role: domain.RolePrincipal, SchoolID: w.s1})
 	coach := user(domain.RoleGrant{Role: domain.RoleCoach, SchoolID: w.s1}, domain.RoleGrant{Role: domain.RoleCoach, SchoolID: w.s2}, domain.RoleGrant{Role: domain.RoleCoach, SchoolID: w.s3})
 	w.supervisor, w.principal, w.coach = auth.Principal{User: sup}, auth.Principal{User: pri}, auth.Principal{User: coach}
@@ -38,7 +39,7 @@ func newSmallWorld(t *testing.T, s *store.Store) smallWorld {
 		if err := tx.CreateDistrict(ctx, domain.District{ID: w.district, Name: "Small", TimeZone: "UTC", Settings: domain.DefaultDistrictSettings()}); err != nil {
 			return err
 		}
-		for i, id := range []string{w.s1, w.s2, w.s3} {
+		for i, id := range []string{w.s1, w.s2, w.s3, w.s4} {
 			if err := tx.CreateSchool(ctx, domain.School{ID: id, DistrictID: w.district, Name: "School " + string(rune('1'+i)), Active: true}); err != nil {
 				return err
 			}
@@ -51,7 +52,7 @@ func newSmallWorld(t *testing.T, s *store.Store) smallWorld {
 		if err := tx.CreateRubricVersion(ctx, v); err != nil {
 			return err
 		}
-		for school, n := range map[string]int{w.s1: 3, w.s2: 10, w.s3: 6} {
+		for school, n := range map[string]int{w.s1: 3, w.s2: 10, w.s3: 6, w.s4: 1} {
 			teacher := domain.Teacher{ID: domain.NewID(), DistrictID: w.district, SchoolID: school, FamilyName: "T", Active: true}
 			if err := tx.CreateTeachers(ctx, []domain.Teacher{teacher}); err != nil {
 				return err
@@ -99,11 +100,36 @@ func TestSmallCellsAreSuppressedForRolesThatMayNotSeeTeachers(t *testing.T) {
 		if c := cells[w.s1]; !c.Suppressed || c.Mean != nil || c.Levels != (trends.Levels{}) || c.Observations != nil {
 			t.Fatalf("the 3-observation cell is not suppressed: %+v", c)
 		}
-		// S2 alone would give S1 away: district (19) - S2 (10) - S3 (6) = 3.
-		if c := cells[w.s2]; !c.Suppressed {
-			t.Fatalf("S2's cell would let S1's be recovered from the district total: %+v", c)
+		if c := cells[w.s4]; !c.Suppressed {
+			t.Fatalf("the 1-observation cell is not suppressed: %+v", c)
 		}
-		if len(sup.District) != 1 || sup.District[0].Observations == nil || *sup.District[0].Observations != 19 {
+		// S2 shown would give S1 and S4 away together (4 observations): the
+		// supervisor's own total (14) less S2 (10), or the district's (20)
+		// less S2 and S3.
+		if c := cells[w.s2]; !c.Suppressed {
+			t.Fatalf("S2's cell would let S1's and S4's be recovered from a total: %+v", c)
+		}
+		// The same query without the school grouping (the level bars beside
+		// the heat map) less the school cells shown gives away nothing small.
+		whole := q
+		whole.Group = nil
+		tot, err := svc.Trend(ctx, w.supervisor, whole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tot.Cells) != 1 || tot.Cells[0].Suppressed || tot.Cells[0].Observations == nil || *tot.Cells[0].Observations != 14 {
+			t.Fatalf("the supervisor's schools together: %+v", tot.Cells)
+		}
+		left := *tot.Cells[0].Observations
+		for _, c := range sup.Cells {
+			if !c.Suppressed {
+				left -= *c.Observations
+			}
+		}
+		if left > 0 && left < 5 {
+			t.Fatalf("the total less the cells shown gives away %d observations", left)
+		}
+		if len(sup.District) != 1 || sup.District[0].Observations == nil || *sup.District[0].Observations != 20 {
 			t.Fatalf("district figure: %+v", sup.District)
 		}
 

@@ -363,19 +363,18 @@ func size(c Cell) int64 {
 }
 
 // suppress hides small cells from callers who may not see individual
-// teachers at the schools behind them, and then one more cell in any family
-// (same bucket and same non-school group) where exactly one was hidden, so
-// that the hidden one cannot be recovered by subtracting from the district
-// figure.
+// teachers at the schools behind them, and then, in any family (same bucket
+// and same non-school group), more cells from the smallest up until the
+// hidden ones add up to at least the minimum: the family's total (the
+// district's figure, or the same query without the school grouping) less
+// the cells still shown then gives away no fewer observations than a cell
+// may show.
 func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 	if p.IsAdmin() {
 		return
 	}
 	sees := p.ScopeWith(teacherViewers...)
 	min := int64(r.MinCellSize)
-	hide := func(c *Cell) {
-		c.Suppressed, c.Mean, c.Levels, c.Observations, c.Scores = true, nil, Levels{}, nil, 0
-	}
 	seesAll := func(c Cell) bool {
 		if id, ok := c.Group["school"]; ok {
 			return sees.HasSchool(id)
@@ -387,10 +386,12 @@ func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 		}
 		return schools != nil
 	}
+	sizes := make([]int64, len(r.Cells))
 	families := map[family][]int{}
 	for i := range r.Cells {
 		c := r.Cells[i]
-		if !seesAll(c) && size(c) < min {
+		sizes[i] = size(c)
+		if !seesAll(c) && sizes[i] < min {
 			hide(&r.Cells[i])
 		}
 		k := familyOf(c, r.Group)
@@ -398,16 +399,24 @@ func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 	}
 	if contains(r.Group, "school") {
 		for _, idx := range families {
-			hidden, smallest := 0, -1
+			var hidden int64
 			for _, i := range idx {
 				if r.Cells[i].Suppressed {
-					hidden++
-				} else if !seesAll(r.Cells[i]) && (smallest < 0 || size(r.Cells[i]) < size(r.Cells[smallest])) {
-					smallest = i
+					hidden += sizes[i]
 				}
 			}
-			if hidden == 1 && smallest >= 0 {
+			for hidden > 0 && hidden < min {
+				smallest := -1
+				for _, i := range idx {
+					if !r.Cells[i].Suppressed && !seesAll(r.Cells[i]) && (smallest < 0 || sizes[i] < sizes[smallest]) {
+						smallest = i
+					}
+				}
+				if smallest < 0 {
+					break
+				}
 				hide(&r.Cells[smallest])
+				hidden += sizes[smallest]
 			}
 		}
 	}
@@ -416,6 +425,11 @@ func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 			hide(&r.District[i])
 		}
 	}
+}
+
+// hide keeps a cell's place and drops its figures.
+func hide(c *Cell) {
+	c.Suppressed, c.Mean, c.Levels, c.Observations, c.Scores = true, nil, Levels{}, nil, 0
 }
 
 // family is the bucket and the non-school group values of a cell.

@@ -154,14 +154,16 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		       WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL AND s.level IS NOT NULL
 		       GROUP BY GROUPING SETS ((o.school_id, i.dimension_key, ` + period + `), (i.dimension_key, ` + period + `))) c
 		 WHERE d.district_id = $1 AND d.rubric_id = $2 AND d.scope = c.scope AND d.dimension_key = c.dimension_key AND d.period_start = c.period_start`,
-		`ANALYZE rollups`,
-		`ANALYZE rollup_observations`,
-		`ANALYZE dimension_rollups`,
+		// As autovacuum would in a running district: the rows replaced
+		// above are cleared and the pages marked all-visible.
+		`VACUUM ANALYZE rollups`,
+		`VACUUM ANALYZE rollup_observations`,
+		`VACUUM ANALYZE dimension_rollups`,
 	}
 	for _, q := range stmts {
 		var args []any
 		switch {
-		case strings.HasPrefix(q, "ANALYZE"):
+		case strings.HasPrefix(q, "VACUUM"):
 		case strings.Contains(q, "$2"):
 			args = []any{d.ID, d.RubricID}
 		default:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm/clause"
 
@@ -260,9 +261,9 @@ func (tx *Tx) insertScores(ctx context.Context, scores []scoreRow) error {
 		return tx.db.CreateInBatches(scores, scoresPerStatement).Error
 	}
 	if tx.conn != nil {
-		rows := make([][]any, len(scores))
-		for i, s := range scores {
-			rows[i] = []any{s.ObservationID, s.IndicatorKey, s.DistrictID, s.RubricVersionID, s.Level, s.Evidence}
+		rows, err := copyRows(scores)
+		if err != nil {
+			return err
 		}
 		return tx.conn.Raw(func(dc any) error {
 			c, ok := dc.(*stdlib.Conn)
@@ -288,4 +289,39 @@ func (tx *Tx) insertScores(ctx context.Context, scores []scoreRow) error {
 		SELECT o::uuid, k, d::uuid, v::uuid, l::smallint, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[]) AS s (o, k, d, v, l, e)`,
 		obs, keys, districts, versions, levels, evidence)
 	return err
+}
+
+// copyRows are the scores as COPY takes them: ids as UUIDs and levels as
+// smallints, which pgx encodes directly; strings and ints would each first
+// fail a plan and then go through text.
+func copyRows(scores []scoreRow) ([][]any, error) {
+	rows := make([][]any, len(scores))
+	ids := map[string]pgtype.UUID{}
+	uuid := func(s string) (pgtype.UUID, error) {
+		if u, ok := ids[s]; ok {
+			return u, nil
+		}
+		var u pgtype.UUID
+		if err := u.Scan(s); err != nil {
+			return u, fmt.Errorf("store: %q is not a UUID: %w", s, err)
+		}
+		ids[s] = u
+		return u, nil
+	}
+	for i, s := range scores {
+		var id [3]pgtype.UUID
+		for j, v := range []string{s.ObservationID, s.DistrictID, s.RubricVersionID} {
+			u, err := uuid(v)
+			if err != nil {
+				return nil, err
+			}
+			id[j] = u
+		}
+		level := pgtype.Int2{}
+		if s.Level != nil {
+			level = pgtype.Int2{Int16: int16(*s.Level), Valid: true}
+		}
+		rows[i] = []any{id[0], s.IndicatorKey, id[1], id[2], level, s.Evidence}
+	}
+	return rows, nil
 }

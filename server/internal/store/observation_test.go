@@ -140,3 +140,36 @@ func TestObservationRefusesAnotherSchoolsReferenceOrAMissingTeacher(t *testing.T
 		}
 	})
 }
+
+func TestScoresBelongToAnObservationOfTheirDistrict(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		o := f.observation(domain.ObservationSubmitted, 2, 3)
+		put(t, s, o)
+		other := domain.District{ID: domain.NewID(), Name: "Other district", TimeZone: "UTC", Settings: domain.DefaultDistrictSettings()}
+		if err := s.InTx(ctx, func(tx *store.Tx) error { return tx.CreateDistrict(ctx, other) }); err != nil {
+			t.Fatal(err)
+		}
+		key := f.rubric.IndicatorKeys()[5]
+		insert := `INSERT INTO scores (observation_id, indicator_key, district_id, rubric_version_id, level, evidence) VALUES (?, ?, ?, ?, 1, '')`
+		if _, err := s.Exec(ctx, insert, domain.NewID(), key, f.district.ID, f.rubric.ID); err == nil {
+			t.Error("a score of an observation that does not exist was written")
+		}
+		if _, err := s.Exec(ctx, insert, o.ID, key, other.ID, f.rubric.ID); err == nil {
+			t.Error("a score was written under another district than its observation's")
+		}
+		if _, err := s.Exec(ctx, `UPDATE scores SET district_id = ? WHERE observation_id = ?`, other.ID, o.ID); err == nil {
+			t.Error("a score was moved to another district than its observation's")
+		}
+		if _, err := s.Exec(ctx, insert, o.ID, key, f.district.ID, f.rubric.ID); err != nil {
+			t.Errorf("a score of the observation, in its district, was refused: %v", err)
+		}
+		if _, err := s.Exec(ctx, `DELETE FROM observations WHERE id = ?`, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Exec(ctx, `DELETE FROM scores WHERE observation_id = ?`, o.ID); err != nil || n != 0 {
+			t.Errorf("deleting an observation left %d of its scores (%v)", n, err)
+		}
+	})
+}

@@ -7,9 +7,25 @@
 -- its row, which is the lock the key took. Deleting observations deletes
 -- their scores, as the key's ON DELETE CASCADE did.
 
+-- Rollups are counts derived from checked observations and lose their
+-- foreign keys: a push adds a few thousand rollup rows, and each key was a
+-- lookup per new row. A property test holds them equal to a recomputation
+-- from the scores.
+
 -- +goose Up
 ALTER TABLE scores DROP CONSTRAINT scores_observation;
 DROP INDEX observations_id_district;
+ALTER TABLE rollups
+    DROP CONSTRAINT rollups_district_id_fkey,
+    DROP CONSTRAINT rollups_school_id_fkey,
+    DROP CONSTRAINT rollups_rubric_id_fkey;
+ALTER TABLE rollup_observations
+    DROP CONSTRAINT rollup_observations_district_id_fkey,
+    DROP CONSTRAINT rollup_observations_school_id_fkey,
+    DROP CONSTRAINT rollup_observations_rubric_id_fkey;
+ALTER TABLE dimension_rollups
+    DROP CONSTRAINT dimension_rollups_district_id_fkey,
+    DROP CONSTRAINT dimension_rollups_rubric_id_fkey;
 
 -- +goose StatementBegin
 CREATE FUNCTION scores_check_observation() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -56,3 +72,14 @@ DROP FUNCTION scores_check_observation();
 CREATE UNIQUE INDEX observations_id_district ON observations (id, district_id);
 ALTER TABLE scores
     ADD CONSTRAINT scores_observation FOREIGN KEY (observation_id, district_id) REFERENCES observations (id, district_id) ON DELETE CASCADE;
+ALTER TABLE dimension_rollups
+    ADD CONSTRAINT dimension_rollups_district_id_fkey FOREIGN KEY (district_id) REFERENCES districts (id),
+    ADD CONSTRAINT dimension_rollups_rubric_id_fkey FOREIGN KEY (rubric_id) REFERENCES rubrics (id);
+ALTER TABLE rollup_observations
+    ADD CONSTRAINT rollup_observations_district_id_fkey FOREIGN KEY (district_id) REFERENCES districts (id),
+    ADD CONSTRAINT rollup_observations_school_id_fkey FOREIGN KEY (school_id) REFERENCES schools (id),
+    ADD CONSTRAINT rollup_observations_rubric_id_fkey FOREIGN KEY (rubric_id) REFERENCES rubrics (id);
+ALTER TABLE rollups
+    ADD CONSTRAINT rollups_district_id_fkey FOREIGN KEY (district_id) REFERENCES districts (id),
+    ADD CONSTRAINT rollups_school_id_fkey FOREIGN KEY (school_id) REFERENCES schools (id),
+    ADD CONSTRAINT rollups_rubric_id_fkey FOREIGN KEY (rubric_id) REFERENCES rubrics (id);

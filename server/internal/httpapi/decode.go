@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/strictjson"
 )
 
 // maxJSONBody bounds an ordinary JSON request; sync has a larger limit.
@@ -31,18 +32,14 @@ func decodeJSON(c *gin.Context, limit int64, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := checkKeys(body, reflect.TypeOf(v)); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	switch err := strictjson.Decode(body, v); {
+	case errors.Is(err, strictjson.ErrTrailing):
+		return domain.Invalid("the body holds more than one JSON value", domain.FieldError{Field: "body", Message: "trailing data after the JSON value"})
+	case err != nil:
 		return jsonProblem(err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return domain.Invalid("the body holds more than one JSON value", domain.FieldError{Field: "body", Message: "trailing data after the JSON value"})
-	}
-	return nil
+	// The body is one valid JSON value, which is all checkKeys needs.
+	return checkKeys(body, reflect.TypeOf(v))
 }
 
 // readBody reads at most limit bytes of a body of one of the media types.
@@ -104,15 +101,11 @@ func jsonKind(t reflect.Type) string {
 	}
 }
 
-// checkKeys walks the JSON text and refuses an object that names a key
-// twice, comparing without case, at any depth. Field names that exist only
-// in another case than the struct's tag are refused as unknown.
+// checkKeys walks JSON text known to be one valid value and refuses an
+// object that names a key twice, comparing without case, at any depth.
+// Field names that exist only in another case than the struct's tag are
+// refused as unknown.
 func checkKeys(body []byte, t reflect.Type) error {
-	if !json.Valid(body) {
-		// The decoder names what is wrong.
-		var v any
-		return jsonProblem(json.Unmarshal(body, &v))
-	}
 	k := keyScanner{buf: body}
 	return k.value("", t)
 }

@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/strictjson"
 )
 
 // Service applies pushed changes and answers pulls.
@@ -237,21 +237,18 @@ func checkRev(c Change, exists, deleted bool, rev int64, current func() *Record)
 
 // decodeData reads a change's data strictly into v.
 func decodeData(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return rejected("data."+typeErr.Field, "has the wrong type")
-		}
-		if strings.HasPrefix(err.Error(), "json: unknown field ") {
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return rejected("data."+name, "is not a field of this entity")
-		}
-		return rejected("data", "is not valid: %v", err)
-	}
-	if dec.More() {
+	err := strictjson.Decode(raw, v)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, strictjson.ErrTrailing):
 		return rejected("data", "holds more than one JSON value")
+	case errors.As(err, &typeErr):
+		return rejected("data."+typeErr.Field, "has the wrong type")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return rejected("data."+name, "is not a field of this entity")
 	}
-	return nil
+	return rejected("data", "is not valid: %v", err)
 }

@@ -1,0 +1,66 @@
+// Package strictjson decodes request bodies strictly (one value, no unknown
+// fields) and quickly: a push of a few megabytes is read by a decoder
+// several times faster than encoding/json, and anything that decoder could
+// read differently goes to encoding/json, whose errors callers report.
+package strictjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
+)
+
+// ErrTrailing is the error for data after the JSON value.
+var ErrTrailing = errors.New("strictjson: data after the JSON value")
+
+// Decode reads data, which must hold one JSON value and nothing after it
+// but white space, into v, refusing fields v does not have. Its errors are
+// ErrTrailing or encoding/json's.
+func Decode(data []byte, v any) error {
+	if plain(data) {
+		fast := gojson.NewDecoder(bytes.NewReader(data))
+		fast.DisallowUnknownFields()
+		if fast.Decode(v) == nil {
+			if _, err := fast.Token(); err != io.EOF {
+				return ErrTrailing
+			}
+			return nil
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return ErrTrailing
+	}
+	return nil
+}
+
+// plain tells text on which the fast decoder reads what encoding/json
+// reads: valid UTF-8 (encoding/json replaces bad bytes, the fast decoder
+// keeps them) with no control character inside a string (encoding/json
+// refuses one, the fast decoder takes it).
+func plain(data []byte) bool {
+	inString, escaped := false, false
+	for _, b := range data {
+		switch {
+		case !inString:
+			inString = b == '"'
+		case escaped:
+			escaped = false
+		case b == '\\':
+			escaped = true
+		case b == '"':
+			inString = false
+		case b < 0x20:
+			return false
+		}
+	}
+	return utf8.Valid(data)
+}

@@ -52,17 +52,34 @@ func (tx *Tx) Walkthrough(ctx context.Context, districtID, id string) (domain.Wa
 
 // Observations loads observations of the district by id, with scores and
 // attachment ids.
+//
+// The rows are read by id alone and those of other districts dropped here:
+// with the district in the query, a planner without fresh statistics reads
+// every row of the district through its index and tests each against the
+// ids. Scores and attachments are read only for the observations found, so
+// a push of new observations reads nothing more.
 func (tx *Tx) Observations(ctx context.Context, districtID string, ids []string) ([]domain.Observation, error) {
-	var rows []observationRow
-	if err := tx.db.Where("district_id = ? AND id IN ?", districtID, ids).Order("id").Find(&rows).Error; err != nil {
+	var all []observationRow
+	if err := tx.db.Where("id IN ?", ids).Order("id").Find(&all).Error; err != nil {
 		return nil, translate(err, "observation")
 	}
+	rows := all[:0]
+	found := make([]string, 0, len(all))
+	for _, r := range all {
+		if r.DistrictID == districtID {
+			rows = append(rows, r)
+			found = append(found, r.ID)
+		}
+	}
+	if len(rows) == 0 {
+		return []domain.Observation{}, nil
+	}
 	var scores []scoreRow
-	if err := tx.db.Where("observation_id IN ?", ids).Order("observation_id, indicator_key").Find(&scores).Error; err != nil {
+	if err := tx.db.Where("observation_id IN ?", found).Order("observation_id, indicator_key").Find(&scores).Error; err != nil {
 		return nil, translate(err, "score")
 	}
 	var atts []struct{ ID, ObservationID string }
-	if err := tx.db.Table("attachments").Select("id, observation_id").Where("observation_id IN ?", ids).Order("id").Scan(&atts).Error; err != nil {
+	if err := tx.db.Table("attachments").Select("id, observation_id").Where("observation_id IN ?", found).Order("id").Scan(&atts).Error; err != nil {
 		return nil, translate(err, "attachment")
 	}
 	byObs := map[string][]scoreRow{}

@@ -6,6 +6,7 @@ package strictjson
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -47,6 +48,9 @@ func Decode(data []byte, v any) error {
 // keeps them) with no control character inside a string (encoding/json
 // refuses one, the fast decoder takes it).
 func plain(data []byte) bool {
+	if !hasControl(data) {
+		return utf8.Valid(data)
+	}
 	inString, escaped := false, false
 	for _, b := range data {
 		switch {
@@ -63,4 +67,25 @@ func plain(data []byte) bool {
 		}
 	}
 	return utf8.Valid(data)
+}
+
+// hasControl tells whether data holds a byte below 0x20 anywhere, eight
+// bytes at a time: compact JSON, as devices send it, holds none.
+func hasControl(data []byte) bool {
+	const ones, highs, controls = 0x0101010101010101, 0x8080808080808080, 0x20 * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(data); i += 8 {
+		w := binary.LittleEndian.Uint64(data[i:])
+		// A byte below 0x20 borrows in w-controls and has its high bit clear
+		// in w; bytes of 0x80 and above are not below 0x20.
+		if (w-controls)&^w&highs != 0 {
+			return true
+		}
+	}
+	for ; i < len(data); i++ {
+		if data[i] < 0x20 {
+			return true
+		}
+	}
+	return false
 }

@@ -20,6 +20,7 @@ func TestDecodeReadsWhatEncodingJSONReads(t *testing.T) {
 		"{\"text\":\"bad byte \xff here\"}",
 		`{"text":"escaped \u00e9 \ud800 \n"}`,
 		` {"level":null} `,
+		`{"text":"café, naïve, 数学 — ünïcödé at every offset of eight bytes"}`,
 	} {
 		var got, want note
 		if err := strictjson.Decode([]byte(in), &got); err != nil {
@@ -56,6 +57,26 @@ func TestDecodeRefusesWithEncodingJSONsErrors(t *testing.T) {
 		var n note
 		if err := strictjson.Decode([]byte(c.in), &n); !c.check(err) {
 			t.Errorf("%q: got %v (%T)", c.in, err, err)
+		}
+	}
+}
+
+func TestDecodeTellsControlCharactersInStringsAnywhere(t *testing.T) {
+	// A control character at every offset, inside a string, is refused; the
+	// same text with white space between tokens is read.
+	for pad := 0; pad < 16; pad++ {
+		text := ""
+		for range pad {
+			text += "x"
+		}
+		var n note
+		bad := `{"text":"` + text + "\x1f" + `"}`
+		if err := strictjson.Decode([]byte(bad), &n); err == nil {
+			t.Errorf("%q was read", bad)
+		}
+		good := "{\n\t\"text\": \"" + text + "\"\r\n}"
+		if err := strictjson.Decode([]byte(good), &n); err != nil || n.Text != text {
+			t.Errorf("%q: %v", good, err)
 		}
 	}
 }

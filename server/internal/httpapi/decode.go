@@ -107,14 +107,23 @@ func jsonKind(t reflect.Type) string {
 // refused as unknown.
 func checkKeys(body []byte, t reflect.Type) error {
 	k := keyScanner{buf: body}
-	return k.value("", t)
+	return k.value(t)
 }
 
 // keyScanner walks JSON text already known to be valid, so it only has to
 // tell tokens apart; a push of a few megabytes is walked in milliseconds.
+// It keeps the path to where it is as a stack and spells it out only for a
+// refusal.
 type keyScanner struct {
-	buf []byte
-	pos int
+	buf  []byte
+	pos  int
+	path []pathStep
+}
+
+// pathStep is an object's key or an array's index.
+type pathStep struct {
+	key   []byte
+	index int
 }
 
 func (k *keyScanner) space() {
@@ -129,31 +138,89 @@ func (k *keyScanner) space() {
 }
 
 // skipString moves past the string that starts at pos and tells whether it
-// holds escapes.
+// holds escapes; it jumps from quote to quote, since text is most of a push.
 func (k *keyScanner) skipString() (escaped bool) {
-	for k.pos++; k.buf[k.pos] != '"'; k.pos++ {
-		if k.buf[k.pos] == '\\' {
-			escaped = true
-			k.pos++
-		}
-	}
 	k.pos++
-	return escaped
+	for {
+		end := k.pos + bytes.IndexByte(k.buf[k.pos:], '"')
+		slash := bytes.IndexByte(k.buf[k.pos:end], '\\')
+		if slash < 0 {
+			k.pos = end + 1
+			return escaped
+		}
+		escaped = true
+		k.pos += slash + 2 // past the backslash and the character it escapes
+	}
 }
 
-// str reads the string that starts at pos and answers its value.
-func (k *keyScanner) str() (string, error) {
+// key reads the string that starts at pos and answers its value.
+func (k *keyScanner) key() ([]byte, error) {
 	start := k.pos
 	escaped := k.skipString()
 	raw := k.buf[start:k.pos]
 	if !escaped {
-		return string(raw[1 : len(raw)-1]), nil
+		return raw[1 : len(raw)-1], nil
 	}
 	var s string
-	return s, json.Unmarshal(raw, &s)
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
 }
 
-func (k *keyScanner) value(path string, t reflect.Type) error {
+// field is the path to where the scanner is, as encoding/json names fields.
+func (k *keyScanner) field() string {
+	var b strings.Builder
+	for _, p := range k.path {
+		switch {
+		case p.key == nil:
+			b.WriteString("[" + strconv.Itoa(p.index) + "]")
+		case b.Len() > 0:
+			b.WriteString("." + string(p.key))
+		default:
+			b.Write(p.key)
+		}
+	}
+	return b.String()
+}
+
+// seenKeys are an object's keys so far, compared without case: a few in a
+// list on the stack, and a map once an object has many.
+type seenKeys struct {
+	few  [16][]byte
+	n    int
+	many map[string]bool
+}
+
+// add tells whether key was seen, and notes it.
+func (s *seenKeys) add(key []byte) bool {
+	if s.many != nil {
+		lower := strings.ToLower(string(key))
+		if s.many[lower] {
+			return true
+		}
+		s.many[lower] = true
+		return false
+	}
+	for _, k := range s.few[:s.n] {
+		if bytes.EqualFold(k, key) {
+			return true
+		}
+	}
+	if s.n < len(s.few) {
+		s.few[s.n] = key
+		s.n++
+		return false
+	}
+	s.many = make(map[string]bool, 2*len(s.few))
+	for _, k := range s.few {
+		s.many[strings.ToLower(string(k))] = true
+	}
+	s.many[strings.ToLower(string(key))] = true
+	return false
+}
+
+func (k *keyScanner) value(t reflect.Type) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -161,7 +228,7 @@ func (k *keyScanner) value(path string, t reflect.Type) error {
 	switch k.buf[k.pos] {
 	case '{':
 		k.pos++
-		seen := map[string]bool{}
+		var seen seenKeys
 		for {
 			k.space()
 			switch k.buf[k.pos] {
@@ -172,24 +239,28 @@ func (k *keyScanner) value(path string, t reflect.Type) error {
 				k.pos++
 				k.space()
 			}
-			key, err := k.str()
+			key, err := k.key()
 			if err != nil {
 				return jsonProblem(err)
 			}
-			field := joinPath(path, key)
-			if seen[strings.ToLower(key)] {
-				return domain.Invalid("the body names a field twice", domain.FieldError{Field: field, Message: "duplicate key"})
+			k.path = append(k.path, pathStep{key: key})
+			if seen.add(key) {
+				return domain.Invalid("the body names a field twice", domain.FieldError{Field: k.field(), Message: "duplicate key"})
 			}
-			seen[strings.ToLower(key)] = true
-			ft, known := fieldType(t, key)
-			if t != nil && t.Kind() == reflect.Struct && !known {
-				return domain.Invalid("the body has a field this request does not take", domain.FieldError{Field: field, Message: "unknown field"})
+			var ft reflect.Type
+			if t != nil {
+				var known bool
+				ft, known = fieldType(t, string(key))
+				if t.Kind() == reflect.Struct && !known {
+					return domain.Invalid("the body has a field this request does not take", domain.FieldError{Field: k.field(), Message: "unknown field"})
+				}
 			}
 			k.space()
 			k.pos++ // the colon
-			if err := k.value(field, ft); err != nil {
+			if err := k.value(ft); err != nil {
 				return err
 			}
+			k.path = k.path[:len(k.path)-1]
 		}
 	case '[':
 		k.pos++
@@ -206,9 +277,11 @@ func (k *keyScanner) value(path string, t reflect.Type) error {
 			case ',':
 				k.pos++
 			}
-			if err := k.value(path+"["+strconv.Itoa(i)+"]", et); err != nil {
+			k.path = append(k.path, pathStep{index: i})
+			if err := k.value(et); err != nil {
 				return err
 			}
+			k.path = k.path[:len(k.path)-1]
 		}
 	case '"':
 		k.skipString()
@@ -219,13 +292,6 @@ func (k *keyScanner) value(path string, t reflect.Type) error {
 		k.pos++
 	}
 	return nil
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 // fieldType finds the struct field whose JSON name is exactly key. For maps

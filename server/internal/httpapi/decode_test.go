@@ -2,9 +2,12 @@ package httpapi
 
 import (
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
@@ -123,5 +126,33 @@ func TestAuditFiltersAndPages(t *testing.T) {
 	}
 	if r := w.do(admin, "GET", "/api/v1/audit?from=yesterday", nil); r.Code != 422 {
 		t.Fatalf("a bad date was accepted: %d", r.Code)
+	}
+}
+
+func TestDuplicateKeysAreFoundInObjectsOfAnySize(t *testing.T) {
+	object := func(keys ...string) []byte {
+		var b strings.Builder
+		b.WriteString(`{"outer": [1, {`)
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(`"` + k + `": "a \"quoted\" \\ value"`)
+		}
+		b.WriteString(`}]}`)
+		return []byte(b.String())
+	}
+	var keys []string
+	for i := range 40 {
+		keys = append(keys, "key"+strconv.Itoa(i))
+	}
+	if err := checkKeys(object(keys...), nil); err != nil {
+		t.Fatalf("forty distinct keys refused: %v", err)
+	}
+	for _, dup := range []string{"KEY3", "key20", "Key39"} {
+		err := checkKeys(object(append(slices.Clone(keys), dup)...), nil)
+		if fe := domain.ErrorFields(err); len(fe) != 1 || fe[0].Field != "outer[1]."+dup || fe[0].Message != "duplicate key" {
+			t.Errorf("%s after forty keys: %v %+v", dup, err, fe)
+		}
 	}
 }

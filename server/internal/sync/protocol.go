@@ -156,28 +156,39 @@ func (c Change) payloadHash() string {
 }
 
 // writeCompact writes JSON text without the white space between its
-// tokens: what json.Compact makes of valid JSON, without building it.
+// tokens: what json.Compact makes of valid JSON, without building it. It
+// jumps through strings from quote to quote, since text is most of a push.
 func writeCompact(w io.Writer, src []byte) {
-	start, inString, escaped := 0, false, false
-	for i, b := range src {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case b == '\\':
-				escaped = true
-			case b == '"':
-				inString = false
-			}
-		case b == '"':
-			inString = true
-		case b == ' ' || b == '\t' || b == '\n' || b == '\r':
+	start := 0
+	for i := 0; i < len(src); {
+		switch src[i] {
+		case '"':
+			i = stringEnd(src, i)
+		case ' ', '\t', '\n', '\r':
 			w.Write(src[start:i])
-			start = i + 1
+			i++
+			start = i
+		default:
+			i++
 		}
 	}
 	w.Write(src[start:])
+}
+
+// stringEnd is the index just past the string that starts at src[i].
+func stringEnd(src []byte, i int) int {
+	for i++; i < len(src); {
+		quote := bytes.IndexByte(src[i:], '"')
+		if quote < 0 {
+			break
+		}
+		if slash := bytes.IndexByte(src[i:i+quote], '\\'); slash >= 0 {
+			i += slash + 2 // past the backslash and what it escapes
+			continue
+		}
+		return i + quote + 1
+	}
+	return len(src)
 }
 
 // Date is a calendar day written as YYYY-MM-DD.

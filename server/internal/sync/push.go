@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -20,7 +21,16 @@ type Service struct {
 	log     *slog.Logger
 	metrics *Metrics
 	now     func() time.Time
+	// writers admits pushes to the database a few at a time; the rest wait
+	// here, holding no transaction, lock or snapshot.
+	writers chan struct{}
 }
+
+// pushesAtOnce is how many pushes are applied at once: as many as the server
+// has processors, and at least two. When every tablet syncs after school,
+// pushes beyond that only wait for each other's rollup rows and change-log
+// lock inside the database, and keep it from tidying the rows they replace.
+func pushesAtOnce() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 // NewService builds the sync service; metrics may be nil.
 func NewService(s *store.Store, log *slog.Logger, m *Metrics, now func() time.Time) *Service {
@@ -30,7 +40,7 @@ func NewService(s *store.Store, log *slog.Logger, m *Metrics, now func() time.Ti
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: s, log: log, metrics: m, now: now}
+	return &Service{store: s, log: log, metrics: m, now: now, writers: make(chan struct{}, pushesAtOnce())}
 }
 
 // outcome ends a change's transaction without applying it: the transaction
@@ -63,6 +73,12 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 	start := time.Now()
 	if err := req.Validate(); err != nil {
 		return PushResponse{}, err
+	}
+	select {
+	case s.writers <- struct{}{}:
+		defer func() { <-s.writers }()
+	case <-ctx.Done():
+		return PushResponse{}, ctx.Err()
 	}
 	out := PushResponse{Results: make([]Result, len(req.Changes))}
 	done := 0

@@ -225,10 +225,11 @@ func (tx *Tx) addUnnested(t countTable, rows [][]any, conflict string) error {
 	return err
 }
 
-// merge adds e's deltas to d's.
+// merge adds e's deltas to d's; into none yet, it takes e's as they are.
 func (d *rollupDeltas) merge(e rollupDeltas) {
 	if d.levels == nil {
-		d.levels, d.obs, d.dims = map[rollupKey]int64{}, map[obsKey]int64{}, map[dimKey]int64{}
+		*d = e
+		return
 	}
 	for k, n := range e.levels {
 		d.levels[k] += n

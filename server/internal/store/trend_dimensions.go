@@ -3,7 +3,9 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -117,34 +119,36 @@ func (s *Store) readDimensionsPostgres(ctx context.Context, q TrendQuery, group 
 			return translate(err, "trend")
 		}
 		defer rows.Close()
-		var bucket time.Time
-		levels := make([]int64, hi-lo+1)
-		dest := make([]any, 0, 2+len(group)+len(levels))
-		if !q.Whole {
-			dest = append(dest, &bucket)
+		// The columns come in PostgreSQL's binary format (the described
+		// statement asks for it): a date is the days since 2000 and a bigint
+		// eight bytes, read here without going through Scan.
+		first := 1
+		if q.Whole {
+			first = 0
 		}
-		first := len(dest)
-		for range group {
-			dest = append(dest, nil) // read raw below
-		}
-		var obs int64
-		dest = append(dest, &obs)
-		for i := range levels {
-			dest = append(dest, &levels[i])
-		}
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				return translate(err, "trend")
+		counts := first + len(group)
+		for i, f := range rows.FieldDescriptions() {
+			if (i < first || i >= counts) && f.Format != pgx.BinaryFormatCode {
+				return fmt.Errorf("store: trend: column %s came as text", f.Name)
 			}
+		}
+		levels := make([]int64, hi-lo+1)
+		for rows.Next() {
 			raw := rows.RawValues()
+			if len(raw) != counts+1+len(levels) {
+				return fmt.Errorf("store: trend: %d columns, want %d", len(raw), counts+1+len(levels))
+			}
 			var id cellID
 			if !q.Whole {
-				id.bucket = days(bucket)
+				id.bucket = int32(binary.BigEndian.Uint32(raw[0])) + daysFrom1970To2000
 			}
 			for i := range group {
 				id.group[i] = sums.intern(raw[first+i])
 			}
-			sums.add(id, obs, lo, levels)
+			for i := range levels {
+				levels[i] = int64(binary.BigEndian.Uint64(raw[counts+1+i]))
+			}
+			sums.add(id, int64(binary.BigEndian.Uint64(raw[counts])), lo, levels)
 		}
 		if err := rows.Err(); err != nil {
 			return translate(err, "trend")
@@ -281,13 +285,22 @@ type cellID struct {
 
 func days(t time.Time) int32 { return int32(t.Unix() / 86400) }
 
+// daysFrom1970To2000 turns PostgreSQL's day numbers into days since 1970.
+const daysFrom1970To2000 = 10957
+
+// key packs the cell's id in one word for hashing: a day number takes 24
+// bits (to the year 47000) and a group value's number 20 (a million values).
+func (id cellID) key() uint64 {
+	return uint64(uint32(id.bucket))<<40 | uint64(uint32(id.group[0]))<<20 | uint64(uint32(id.group[1]))
+}
+
 // dimensionSums adds rollup periods into cells.
 type dimensionSums struct {
 	whole  time.Time // every cell's bucket when the query is one bucket
 	ngroup int
 	names  map[string]int32
 	values []string
-	index  map[cellID]int32
+	index  map[uint64]int32 // by cellID.key
 	// chunks hold the sums, sumChunk at a time, so that a large trend
 	// never copies them to grow.
 	chunks [][]dimensionSum
@@ -303,7 +316,7 @@ type dimensionSum struct {
 }
 
 func newDimensionSums(q TrendQuery, ngroup int) *dimensionSums {
-	d := &dimensionSums{ngroup: ngroup, names: map[string]int32{}, index: map[cellID]int32{}}
+	d := &dimensionSums{ngroup: ngroup, names: map[string]int32{}, index: map[uint64]int32{}}
 	if q.Whole {
 		d.whole = dateOnly(q.From)
 	}
@@ -325,11 +338,12 @@ func (d *dimensionSums) intern(v []byte) int32 {
 
 // add adds a period's counts to its cell; levels[0] is level lo.
 func (d *dimensionSums) add(id cellID, observations int64, lo int, levels []int64) {
-	i, ok := d.index[id]
+	k := id.key()
+	i, ok := d.index[k]
 	if !ok {
 		i = d.n
 		d.n++
-		d.index[id] = i
+		d.index[k] = i
 		if i%sumChunk == 0 {
 			d.chunks = append(d.chunks, make([]dimensionSum, sumChunk))
 		}
@@ -356,30 +370,7 @@ func (d *dimensionSums) cells() []DimensionCell {
 	for r, i := range byName {
 		rank[i] = int32(r)
 	}
-	key := func(id cellID) [3]int32 { return [3]int32{id.bucket, rank[id.group[0]], rank[id.group[1]]} }
-	if d.ngroup < 2 {
-		key = func(id cellID) [3]int32 {
-			if d.ngroup == 0 {
-				return [3]int32{id.bucket}
-			}
-			return [3]int32{id.bucket, rank[id.group[0]]}
-		}
-	}
-	order := make([]int32, d.n)
-	keys := make([][3]int32, d.n)
-	for i := range order {
-		order[i], keys[i] = int32(i), key(d.sum(int32(i)).id)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		ka, kb := keys[a], keys[b]
-		if c := cmp.Compare(ka[0], kb[0]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(ka[1], kb[1]); c != 0 {
-			return c
-		}
-		return cmp.Compare(ka[2], kb[2])
-	})
+	order := d.order(rank)
 	out := make([]DimensionCell, len(order))
 	groups := make([]string, len(order)*d.ngroup)
 	for n, i := range order {
@@ -396,4 +387,59 @@ func (d *dimensionSums) cells() []DimensionCell {
 		c.Observations, c.Levels = s.observations, s.levels
 	}
 	return out
+}
+
+// order is the sums' indexes in bucket order, then in the groups' ranks.
+// When the bucket, the ranks and the index fit in one word (a year of days
+// and a few hundred values take about 40 bits) it sorts the words, several
+// times quicker than comparing the parts.
+func (d *dimensionSums) order(rank []int32) []int32 {
+	ranks := func(id cellID) [3]int32 {
+		k := [3]int32{id.bucket}
+		for g := range d.ngroup {
+			k[g+1] = rank[id.group[g]]
+		}
+		return k
+	}
+	order := make([]int32, d.n)
+	if d.n == 0 {
+		return order
+	}
+	lo, hi := d.sum(0).id.bucket, d.sum(0).id.bucket
+	for i := range d.n {
+		b := d.sum(i).id.bucket
+		lo, hi = min(lo, b), max(hi, b)
+	}
+	rankBits, indexBits := bits.Len32(uint32(len(rank))), bits.Len32(uint32(d.n))
+	if bits.Len32(uint32(hi-lo))+d.ngroup*rankBits+indexBits <= 64 {
+		words := make([]uint64, d.n)
+		for i := range d.n {
+			k := ranks(d.sum(i).id)
+			w := uint64(k[0] - lo)
+			for g := range d.ngroup {
+				w = w<<rankBits | uint64(k[g+1])
+			}
+			words[i] = w<<indexBits | uint64(i)
+		}
+		slices.Sort(words)
+		for n, w := range words {
+			order[n] = int32(w & (1<<indexBits - 1))
+		}
+		return order
+	}
+	keys := make([][3]int32, d.n)
+	for i := range order {
+		order[i], keys[i] = int32(i), ranks(d.sum(int32(i)).id)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		ka, kb := keys[a], keys[b]
+		if c := cmp.Compare(ka[0], kb[0]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(ka[1], kb[1]); c != 0 {
+			return c
+		}
+		return cmp.Compare(ka[2], kb[2])
+	})
+	return order
 }

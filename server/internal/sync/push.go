@@ -78,7 +78,8 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 	case s.writers <- struct{}{}:
 		defer func() { <-s.writers }()
 	case <-ctx.Done():
-		return PushResponse{}, ctx.Err()
+		// The device gave up waiting; nothing was applied, and its retry is safe.
+		return PushResponse{}, domain.Errorf(domain.EUnavailable, "the server was busy applying other pushes; nothing of this push was applied")
 	}
 	out := PushResponse{Results: make([]Result, len(req.Changes))}
 	done := 0

@@ -288,10 +288,12 @@ func days(t time.Time) int32 { return int32(t.Unix() / 86400) }
 // daysFrom1970To2000 turns PostgreSQL's day numbers into days since 1970.
 const daysFrom1970To2000 = 10957
 
-// key packs the cell's id in one word for hashing: a day number takes 24
-// bits (to the year 47000) and a group value's number 20 (a million values).
-func (id cellID) key() uint64 {
-	return uint64(uint32(id.bucket))<<40 | uint64(uint32(id.group[0]))<<20 | uint64(uint32(id.group[1]))
+// key packs the cell's id in one word for hashing, when it fits: a day
+// number in 24 bits (1970 to the year 47000) and each group value's number
+// in 20 (a million values).
+func (id cellID) key() (uint64, bool) {
+	fits := uint32(id.bucket) < 1<<24 && uint32(id.group[0]) < 1<<20 && uint32(id.group[1]) < 1<<20
+	return uint64(uint32(id.bucket))<<40 | uint64(uint32(id.group[0]))<<20 | uint64(uint32(id.group[1])), fits
 }
 
 // dimensionSums adds rollup periods into cells.
@@ -301,6 +303,7 @@ type dimensionSums struct {
 	names  map[string]int32
 	values []string
 	index  map[uint64]int32 // by cellID.key
+	wide   map[cellID]int32 // the cells whose id does not fit a key
 	// chunks hold the sums, sumChunk at a time, so that a large trend
 	// never copies them to grow.
 	chunks [][]dimensionSum
@@ -316,7 +319,7 @@ type dimensionSum struct {
 }
 
 func newDimensionSums(q TrendQuery, ngroup int) *dimensionSums {
-	d := &dimensionSums{ngroup: ngroup, names: map[string]int32{}, index: map[uint64]int32{}}
+	d := &dimensionSums{ngroup: ngroup, names: map[string]int32{}, index: map[uint64]int32{}, wide: map[cellID]int32{}}
 	if q.Whole {
 		d.whole = dateOnly(q.From)
 	}
@@ -338,12 +341,22 @@ func (d *dimensionSums) intern(v []byte) int32 {
 
 // add adds a period's counts to its cell; levels[0] is level lo.
 func (d *dimensionSums) add(id cellID, observations int64, lo int, levels []int64) {
-	k := id.key()
-	i, ok := d.index[k]
+	k, fits := id.key()
+	var i int32
+	var ok bool
+	if fits {
+		i, ok = d.index[k]
+	} else {
+		i, ok = d.wide[id]
+	}
 	if !ok {
 		i = d.n
 		d.n++
-		d.index[k] = i
+		if fits {
+			d.index[k] = i
+		} else {
+			d.wide[id] = i
+		}
 		if i%sumChunk == 0 {
 			d.chunks = append(d.chunks, make([]dimensionSum, sumChunk))
 		}
@@ -433,13 +446,7 @@ func (d *dimensionSums) order(rank []int32) []int32 {
 	}
 	slices.SortFunc(order, func(a, b int32) int {
 		ka, kb := keys[a], keys[b]
-		if c := cmp.Compare(ka[0], kb[0]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(ka[1], kb[1]); c != 0 {
-			return c
-		}
-		return cmp.Compare(ka[2], kb[2])
+		return cmp.Or(cmp.Compare(ka[0], kb[0]), cmp.Compare(ka[1], kb[1]), cmp.Compare(ka[2], kb[2]))
 	})
 	return order
 }

@@ -7,33 +7,43 @@ import (
 	"testing"
 )
 
-// The cells of a dimension trend come in bucket order, then in the groups'
-// ranks, whichever way order sorts them.
+// Each cell of a dimension trend is one sum, and the cells come in bucket
+// order, then in the groups' ranks, whichever way order sorts them.
 func TestDimensionCellsOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, c := range []struct {
 		name           string
 		buckets, ranks int
 		ngroup         int
+		edge           bool // group values 0 to 7 and just past a packed key's 20 bits
 	}{
-		{"a year by week, school × dimension", 280, 305, 2},
-		{"one group", 40, 300, 1},
-		{"no group", 1000, 1, 0},
-		{"too wide for one word", 1 << 23, 1 << 20, 2},
+		{"a year by week, school × dimension", 280, 305, 2, false},
+		{"one group", 40, 300, 1, false},
+		{"no group", 1000, 1, 0, false},
+		{"too wide for one word", 1 << 23, 1 << 20, 2, false},
+		// Packed, a value past 20 bits would give the same key as a value
+		// below it beside the other group value plus one.
+		{"values past a key's bits", 40, 1<<20 + 8, 2, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			d := &dimensionSums{ngroup: c.ngroup, index: map[uint64]int32{}}
+			d := &dimensionSums{ngroup: c.ngroup, index: map[uint64]int32{}, wide: map[cellID]int32{}}
 			rank := make([]int32, c.ranks)
 			for i := range rank {
 				rank[i] = int32(i)
 			}
 			rng.Shuffle(len(rank), func(i, j int) { rank[i], rank[j] = rank[j], rank[i] })
+			added := map[cellID]int64{}
 			for range 5000 {
 				id := cellID{bucket: 20000 + int32(rng.IntN(c.buckets))}
 				for g := range c.ngroup {
-					id.group[g] = int32(rng.IntN(c.ranks))
+					v := rng.IntN(c.ranks)
+					if c.edge {
+						v = rng.IntN(8) + rng.IntN(2)<<20
+					}
+					id.group[g] = int32(v)
 				}
 				d.add(id, 1, 0, nil)
+				added[id]++
 			}
 			want := make([]int32, d.n)
 			for i := range want {
@@ -51,6 +61,15 @@ func TestDimensionCellsOrder(t *testing.T) {
 				ka, kb := key(a), key(b)
 				return cmp.Or(cmp.Compare(ka[0], kb[0]), cmp.Compare(ka[1], kb[1]), cmp.Compare(ka[2], kb[2]))
 			})
+			// Every cell is one sum, holding what was added to that cell.
+			if int(d.n) != len(added) {
+				t.Fatalf("%d sums for %d cells", d.n, len(added))
+			}
+			for i := range d.n {
+				if s := d.sum(i); s.observations != added[s.id] {
+					t.Fatalf("cell %v sums %d, %d were added", s.id, s.observations, added[s.id])
+				}
+			}
 			got := d.order(rank)
 			for i := range got {
 				if key(got[i]) != key(want[i]) {

@@ -123,27 +123,36 @@ func (d *District) loadWeeks(ctx context.Context, conn *pgx.Conn, start time.Tim
 // BuildRollups recomputes the district's rollups from its raw scores in one
 // statement each (what incremental maintenance would have produced).
 func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
+	// byLevel is an expression per level, %d its level.
+	byLevel := func(format string) string {
+		var out []string
+		for l := 0; l <= store.MaxLevel; l++ {
+			out = append(out, fmt.Sprintf(format, l))
+		}
+		return strings.Join(out, ", ")
+	}
+	levels := byLevel("l%d")
 	const period = `GREATEST(date_trunc('week', o.started_at AT TIME ZONE 'America/Chicago'), date_trunc('month', o.started_at AT TIME ZONE 'America/Chicago'))::date`
 	stmts := []string{
 		`DELETE FROM rollups WHERE district_id = $1`,
 		`DELETE FROM rollup_observations WHERE district_id = $1`,
-		`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start, grade_band, subject, kind, level, n)
+		`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start, grade_band, subject, kind, ` + levels + `)
 		 SELECT o.district_id, o.school_id, $2::uuid, i.dimension_key, s.indicator_key, ` + period + `,
 		        date_trunc('week', ` + period + `)::date, date_trunc('month', ` + period + `)::date,
-		        o.grade_band, o.subject, o.kind, s.level, count(*)
+		        o.grade_band, o.subject, o.kind, ` + byLevel("count(*) FILTER (WHERE s.level = %d)") + `
 		 FROM scores s JOIN observations o ON o.id = s.observation_id
 		 JOIN rubric_indicators i ON i.rubric_version_id = s.rubric_version_id AND i.key = s.indicator_key
 		 WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL AND s.level IS NOT NULL
-		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12`,
+		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
 		`INSERT INTO rollup_observations (district_id, school_id, rubric_id, period_start, week_start, month_start, grade_band, subject, kind, n)
 		 SELECT o.district_id, o.school_id, $2::uuid, ` + period + `, date_trunc('week', ` + period + `)::date, date_trunc('month', ` + period + `)::date,
 		        o.grade_band, o.subject, o.kind, count(*)
 		 FROM observations o WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL
 		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`,
 		`DELETE FROM dimension_rollups WHERE district_id = $1`,
-		`INSERT INTO dimension_rollups (district_id, rubric_id, scope, dimension_key, period_start, week_start, month_start, l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10)
+		`INSERT INTO dimension_rollups (district_id, rubric_id, scope, dimension_key, period_start, week_start, month_start, ` + levels + `)
 		 SELECT district_id, rubric_id, COALESCE(school_id::text, 'district'), dimension_key, period_start, week_start, month_start,
-		        COALESCE(SUM(n) FILTER (WHERE level = 0), 0), COALESCE(SUM(n) FILTER (WHERE level = 1), 0), COALESCE(SUM(n) FILTER (WHERE level = 2), 0), COALESCE(SUM(n) FILTER (WHERE level = 3), 0), COALESCE(SUM(n) FILTER (WHERE level = 4), 0), COALESCE(SUM(n) FILTER (WHERE level = 5), 0), COALESCE(SUM(n) FILTER (WHERE level = 6), 0), COALESCE(SUM(n) FILTER (WHERE level = 7), 0), COALESCE(SUM(n) FILTER (WHERE level = 8), 0), COALESCE(SUM(n) FILTER (WHERE level = 9), 0), COALESCE(SUM(n) FILTER (WHERE level = 10), 0)
+		        ` + byLevel("SUM(l%d)") + `
 		 FROM rollups WHERE district_id = $1
 		 GROUP BY GROUPING SETS ((district_id, rubric_id, school_id, dimension_key, period_start, week_start, month_start),
 		                         (district_id, rubric_id, dimension_key, period_start, week_start, month_start))`,

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -53,20 +54,43 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 			return err
 		}
 	}
-	type levelRow struct {
-		SchoolID, RubricID, DimensionKey, IndicatorKey string
-		PeriodStart                                    time.Time
-		GradeBand, Subject, Kind                       string
-		Level                                          int
-		N                                              int64
-	}
-	var have []levelRow
-	if err := tx.db.Table("rollups").Where("district_id = ?", districtID).Find(&have).Error; err != nil {
+	// Rollups hold a cell's levels side by side; spread them out one level
+	// a key, as the deltas are.
+	cells, err := tx.db.Table("rollups").Select("school_id, rubric_id, dimension_key, indicator_key, period_start, grade_band, subject, kind, "+
+		strings.Join(levelCounts, ", ")).Where("district_id = ?", districtID).Rows()
+	if err != nil {
 		return translate(err, "rollup")
 	}
+	defer cells.Close()
 	got := map[rollupKey]int64{}
-	for _, h := range have {
-		got[rollupKey{districtID, h.SchoolID, h.RubricID, h.DimensionKey, h.IndicatorKey, dateOnly(h.PeriodStart.UTC()), h.GradeBand, h.Subject, h.Kind, h.Level}] = h.N
+	for cells.Next() {
+		k := rollupKey{districtID: districtID}
+		var period any
+		counts := make([]int64, len(levelCounts))
+		dest := []any{&k.schoolID, &k.rubricID, &k.dimensionKey, &k.indicatorKey, &period, &k.gradeBand, &k.subject, &k.kind}
+		for i := range counts {
+			dest = append(dest, &counts[i])
+		}
+		if err := cells.Scan(dest...); err != nil {
+			return translate(err, "rollup")
+		}
+		p := anyTime(period)
+		if p == nil {
+			return fmt.Errorf("rollup: period %v", period)
+		}
+		k.period = dateOnly(*p)
+		if !slices.ContainsFunc(counts, func(n int64) bool { return n != 0 }) {
+			return fmt.Errorf("rollup %+v: kept with no scores", k)
+		}
+		for level, n := range counts {
+			if n != 0 {
+				k.level = level
+				got[k] = n
+			}
+		}
+	}
+	if err := cells.Err(); err != nil {
+		return translate(err, "rollup")
 	}
 	if err := compareCounts("rollup", want.levels, got); err != nil {
 		return err

@@ -1,12 +1,17 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"io/fs"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/walkthrough-edu/walkthrough/migrations"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
@@ -123,4 +128,66 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// TestRollupCellsKeepTheirCountsAcrossMigrations moves rollups written as
+// one row per cell (every level side by side) down to a row per cell and
+// level and back up: each way, no score is lost or counted twice.
+func TestRollupCellsKeepTheirCountsAcrossMigrations(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		for _, levels := range [][]int{{2, 3, 4}, {2, 2, 1}, {4, 3}, {1}} {
+			put(t, s, f.observation(domain.ObservationSubmitted, levels...))
+		}
+		// The first indicator is scored at levels 1, 2 and 4, the second at 2
+		// and 3, the third at 1 and 4.
+		const cells, cellLevels = 3, 7
+		q := store.TrendQuery{DistrictID: f.district.ID, RubricID: f.rubric.RubricID, From: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC),
+			To: time.Date(2027, 8, 1, 0, 0, 0, 0, time.UTC), Group: []string{"indicator"}}
+		before, err := s.TrendLevels(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(before) != cellLevels {
+			t.Fatalf("%d trend rows, want one per indicator and level: %+v", len(before), before)
+		}
+		rollupRows := func() int64 {
+			c, err := s.TableCounts(ctx, f.district.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c["rollups"]
+		}
+		if n := rollupRows(); n != cells {
+			t.Fatalf("%d rollup rows, want one per cell", n)
+		}
+		if err := s.MigrateDown(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		if n := rollupRows(); n != cellLevels {
+			t.Fatalf("%d rollup rows after down, want one per cell and level", n)
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := rollupRows(); n != cells {
+			t.Fatalf("%d rollup rows after up, want one per cell", n)
+		}
+		if err := s.CheckRollups(ctx, f.district.ID); err != nil {
+			t.Fatal(err)
+		}
+		after, err := s.TrendLevels(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byCell := func(a, b store.TrendRow) int {
+			return cmp.Or(strings.Compare(a.Group[0], b.Group[0]), cmp.Compare(a.Level, b.Level))
+		}
+		slices.SortFunc(before, byCell)
+		slices.SortFunc(after, byCell)
+		if !reflect.DeepEqual(before, after) {
+			t.Fatalf("trend before the migrations %+v, after %+v", before, after)
+		}
+	})
 }

@@ -96,9 +96,9 @@ type countTable struct {
 
 var (
 	rollupsTable = countTable{"rollups",
-		[]string{"district_id", "school_id", "rubric_id", "dimension_key", "indicator_key", "period_start", "week_start", "month_start", "grade_band", "subject", "kind", "level", "n"},
-		[]string{"district_id", "rubric_id", "period_start", "school_id", "dimension_key", "indicator_key", "grade_band", "subject", "kind", "level"},
-		[]string{"n"}}
+		append([]string{"district_id", "school_id", "rubric_id", "dimension_key", "indicator_key", "period_start", "week_start", "month_start", "grade_band", "subject", "kind"}, levelCounts...),
+		[]string{"district_id", "rubric_id", "period_start", "school_id", "dimension_key", "indicator_key", "grade_band", "subject", "kind"},
+		levelCounts}
 	observationRollupsTable = countTable{"rollup_observations",
 		[]string{"district_id", "school_id", "rubric_id", "period_start", "week_start", "month_start", "grade_band", "subject", "kind", "n"},
 		[]string{"district_id", "rubric_id", "period_start", "school_id", "grade_band", "subject", "kind"},
@@ -109,15 +109,19 @@ var (
 		dimensionCounts}
 )
 
-// dimensionCounts are the dimension rollups' count columns: the
-// observations, then the scores at each level from 0 to MaxLevel.
-var dimensionCounts = func() []string {
-	cs := []string{"observations"}
+// levelCounts are the rollups' count columns: the scores at each level
+// from 0 to MaxLevel.
+var levelCounts = func() []string {
+	var cs []string
 	for l := 0; l <= MaxLevel; l++ {
 		cs = append(cs, fmt.Sprintf("l%d", l))
 	}
 	return cs
 }()
+
+// dimensionCounts are the dimension rollups' count columns: the
+// observations, then the scores at each level.
+var dimensionCounts = append([]string{"observations"}, levelCounts...)
 
 // rowsPerStatement bounds a multi-row upsert's bind parameters well under
 // both databases' limits.
@@ -249,17 +253,30 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 		tx.pending.deltas.merge(d)
 		return nil
 	}
-	lk := make([]rollupKey, 0, len(d.levels))
+	// A rollup row holds a cell's count at every level.
+	levelCells := map[rollupKey][]int64{}
+	var lk []rollupKey
 	for k, n := range d.levels {
-		if n != 0 {
+		if n == 0 {
+			continue
+		}
+		level := k.level
+		k.level = 0
+		if levelCells[k] == nil {
+			levelCells[k] = make([]int64, len(levelCounts))
 			lk = append(lk, k)
 		}
+		levelCells[k][level] += n
 	}
 	sort.Slice(lk, func(i, j int) bool { return lessRollup(lk[i], lk[j]) })
 	levelRows := make([][]any, len(lk))
 	for i, k := range lk {
-		levelRows[i] = []any{k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.period, weekOf(k.period),
-			domain.MonthStart(k.period), k.gradeBand, k.subject, k.kind, k.level, d.levels[k]}
+		row := []any{k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.period, weekOf(k.period),
+			domain.MonthStart(k.period), k.gradeBand, k.subject, k.kind}
+		for _, n := range levelCells[k] {
+			row = append(row, n)
+		}
+		levelRows[i] = row
 	}
 	ok := make([]obsKey, 0, len(d.obs))
 	for k, n := range d.obs {
@@ -330,7 +347,7 @@ func lessRollup(a, b rollupKey) bool {
 			return p[0] < p[1]
 		}
 	}
-	return a.level < b.level
+	return false
 }
 
 func lessObs(a, b obsKey) bool {

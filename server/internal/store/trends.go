@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -141,9 +142,11 @@ func (s *Store) trendLevels(db *gorm.DB, q TrendQuery, bucket string, group []st
 	return trendRows(db, q, bucket, group, true)
 }
 
-// trendRows sums n per bucket and group (and level, withLevel) and scans the
-// rows. Both dialects answer an aggregate of dates differently (a time or
-// text); anyTime reads either.
+// trendRows sums the counts per bucket and group, and scans them into rows:
+// one per level that has scores when withLevel (the rollups hold a cell's
+// levels side by side), else one of the observations counted in n. Both
+// dialects answer an aggregate of dates differently (a time or text);
+// anyTime reads either.
 func trendRows(db *gorm.DB, q TrendQuery, bucket string, group []string, withLevel bool) ([]TrendRow, error) {
 	var sel string
 	var by []string
@@ -152,10 +155,13 @@ func trendRows(db *gorm.DB, q TrendQuery, bucket string, group []string, withLev
 	} else {
 		sel, by = bucket+" AS bucket", []string{bucket}
 	}
+	counts := []string{"n"}
 	if withLevel {
-		sel, by = sel+", level", append(by, "level")
+		counts = levelCounts
 	}
-	sel += ", SUM(n) AS n"
+	for _, c := range counts {
+		sel += fmt.Sprintf(", COALESCE(SUM(%s), 0)", c)
+	}
 	for i, c := range group {
 		sel += fmt.Sprintf(", %s AS g%d", c, i)
 		by = append(by, c)
@@ -169,27 +175,39 @@ func trendRows(db *gorm.DB, q TrendQuery, bucket string, group []string, withLev
 	}
 	defer rows.Close()
 	var out []TrendRow
+	var bucketAt any
+	n := make([]int64, len(counts))
+	dest := []any{&bucketAt}
+	for i := range n {
+		dest = append(dest, &n[i])
+	}
+	groupOf := make([]string, len(group))
+	for i := range groupOf {
+		dest = append(dest, &groupOf[i])
+	}
 	for rows.Next() {
-		r := TrendRow{Group: make([]string, len(group))}
-		var bucket any
-		dest := []any{&bucket}
-		if withLevel {
-			dest = append(dest, &r.Level)
-		}
-		dest = append(dest, &r.N)
-		for i := range r.Group {
-			dest = append(dest, &r.Group[i])
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, translate(err, "trend")
 		}
-		if b := anyTime(bucket); b != nil {
-			r.Bucket = dateOnly(*b)
+		var at time.Time
+		if b := anyTime(bucketAt); b != nil {
+			at = dateOnly(*b)
 		}
 		if q.Whole {
-			r.Bucket = dateOnly(q.From)
+			at = dateOnly(q.From)
 		}
-		out = append(out, r)
+		g := slices.Clone(groupOf)
+		if !withLevel {
+			if n[0] != 0 { // no rows and no grouping: one row of nothing
+				out = append(out, TrendRow{Bucket: at, Group: g, N: n[0]})
+			}
+			continue
+		}
+		for level, c := range n {
+			if c != 0 {
+				out = append(out, TrendRow{Bucket: at, Group: g, Level: level, N: c})
+			}
+		}
 	}
 	return out, translate(rows.Err(), "trend")
 }

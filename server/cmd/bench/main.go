@@ -129,6 +129,9 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 	defer srv.Stop()
 	var figures []bench.Figure
 	if observations > 0 {
+		if err := bench.Checkpoint(ctx, db); err != nil {
+			return nil, err
+		}
 		fmt.Fprintf(stdout, "pushing %d observations from %d devices, twice…\n", observations, devices)
 		in, err := bench.RunIngest(ctx, srv.BaseURL, coach, observations, devices)
 		if err != nil {
@@ -151,7 +154,7 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 		scoreRate := float64(f.Scores) / f.Elapsed.Seconds()
 		data := fmt.Sprintf("%d observations × 15 scores with evidence, %d devices, batches of 200", f.Observations, devices)
 		figures = append(figures,
-			bench.Figure{What: "raw COPY of the same score rows into a table of the same shape (pgx CopyFrom)", Data: fmt.Sprintf("%d rows", rows),
+			bench.Figure{What: "raw COPY of the same score rows into a table of the same shape (pgx CopyFrom, median of 3)", Data: fmt.Sprintf("%d rows", rows),
 				Figure: fmt.Sprintf("%.0f rows/s", copyRate), Ratio: "reference"},
 			bench.Figure{What: "ingest: push over HTTP to the real server, end to end", Data: data,
 				Figure: fmt.Sprintf("%.0f observations/s, %.0f score rows/s", float64(f.Observations)/f.Elapsed.Seconds(), scoreRate),

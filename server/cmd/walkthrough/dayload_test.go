@@ -26,7 +26,8 @@ const (
 // HTTP: 2,000 observations of 15 scores each, pushed by four devices in
 // batches of 200, then the identical batches again. The district must hold
 // exactly 2,000 more observations and 30,000 more scores, the rollups must
-// equal their recomputation, and the second pass must be all duplicates.
+// equal their recomputation, the second pass must be all duplicates, and
+// the server must fold the rollup deltas in by itself.
 func TestDayLoadTwiceAsTheDemoCoach(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the day load takes a minute or more; not in -short")
@@ -59,6 +60,21 @@ func TestDayLoadTwiceAsTheDemoCoach(t *testing.T) {
 			}
 			if second.Duplicate != observations || second.Applied != 0 || second.Other != 0 {
 				t.Errorf("second pass: %d duplicates of %d, %d applied, %d other (%s)", second.Duplicate, observations, second.Applied, second.Other, second.FirstProblem)
+			}
+
+			// The server folds the pushes' rollup deltas into the rollups by
+			// itself, every second.
+			for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+				c, err := st.TableCounts(ctx, district)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c["rollup_deltas"]+c["rollup_observation_deltas"]+c["dimension_rollup_deltas"] == 0 && c["rollups"] > before["rollups"] {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("rollup deltas still not folded in after 15 s: %v", c)
+				}
 			}
 
 			srv.stop(t)

@@ -107,6 +107,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	printBanner(stdout, c, s.Dialect(), ln.Addr(), signIns)
 	log.Info("serving", "addr", ln.Addr().String(), "database", s.Dialect(), "version", version)
 
+	compacting, stopCompacting := context.WithCancel(context.WithoutCancel(ctx))
+	compacted := make(chan struct{})
+	go func() {
+		defer close(compacted)
+		compactRollups(compacting, s, log, rollupCompactEvery)
+	}()
+	defer func() {
+		stopCompacting()
+		<-compacted
+	}()
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -125,6 +136,35 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// rollupCompactEvery is how often the server folds the rollup deltas that
+// pushes append into the rollups.
+const rollupCompactEvery = time.Second
+
+// compactRollups folds the rollup deltas into the rollups every interval
+// until ctx ends, and once more then, so that a server stopped cleanly
+// leaves none behind. Reads add the deltas not folded yet, so a slow or
+// failed compaction costs reads time, never a wrong answer.
+func compactRollups(ctx context.Context, s *store.Store, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		stopping := false
+		select {
+		case <-ctx.Done():
+			stopping = true
+		case <-t.C:
+		}
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		if _, err := s.CompactRollups(wctx); err != nil {
+			log.Error("folding rollup deltas into the rollups", "err", err)
+		}
+		cancel()
+		if stopping {
+			return
+		}
+	}
 }
 
 // bootstrap fills an empty database: the demo district when asked for, and

@@ -134,6 +134,9 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 	levels := byLevel("l%d")
 	const period = `GREATEST(date_trunc('week', o.started_at AT TIME ZONE 'America/Chicago'), date_trunc('month', o.started_at AT TIME ZONE 'America/Chicago'))::date`
 	stmts := []string{
+		`DELETE FROM rollup_deltas WHERE district_id = $1`,
+		`DELETE FROM rollup_observation_deltas WHERE district_id = $1`,
+		`DELETE FROM dimension_rollup_deltas WHERE district_id = $1`,
 		`DELETE FROM rollups WHERE district_id = $1`,
 		`DELETE FROM rollup_observations WHERE district_id = $1`,
 		`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start, grade_band, subject, kind, ` + levels + `)

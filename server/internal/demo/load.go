@@ -139,5 +139,7 @@ func Load(ctx context.Context, s *store.Store, today time.Time) (Result, error) 
 		return res, err
 	}
 	res.Loaded = true
-	return res, nil
+	// The load's rollup deltas are folded in at once, as after any bulk write.
+	_, err = s.CompactRollups(ctx)
+	return res, err
 }

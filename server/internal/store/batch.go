@@ -78,7 +78,7 @@ func (b *Batch) Step(ctx context.Context, fn func(tx *Tx) error) error {
 func (tx *Tx) flush(ctx context.Context) error {
 	p := tx.pending
 	tx.pending = nil
-	if err := tx.applyRollups(p.deltas); err != nil {
+	if err := tx.applyRollups(ctx, p.deltas); err != nil {
 		return err
 	}
 	byDistrict := map[string][]Change{}

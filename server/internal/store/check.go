@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 )
 
 // TableCounts returns the number of rows of a district in each tenant table
@@ -15,7 +13,8 @@ func (s *Store) TableCounts(ctx context.Context, districtID string) (map[string]
 	out := map[string]int64{}
 	db := s.db.WithContext(ctx)
 	for _, t := range []string{"schools", "teachers", "users", "role_grants", "rubric_versions", "walkthroughs", "walkthrough_members",
-		"observations", "scores", "cycles", "cycle_activities", "follow_ups", "next_steps", "change_log", "rollups", "rollup_observations", "dimension_rollups", "audit_log"} {
+		"observations", "scores", "cycles", "cycle_activities", "follow_ups", "next_steps", "change_log", "rollups", "rollup_observations", "dimension_rollups",
+		"rollup_deltas", "rollup_observation_deltas", "dimension_rollup_deltas", "audit_log"} {
 		var n int64
 		if err := db.Table(t).Where("district_id = ?", districtID).Count(&n).Error; err != nil {
 			return nil, translate(err, t)
@@ -54,101 +53,25 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 			return err
 		}
 	}
-	// Rollups hold a cell's levels side by side; spread them out one level
-	// a key, as the deltas are.
-	cells, err := tx.db.Table("rollups").Select("school_id, rubric_id, dimension_key, indicator_key, period_start, grade_band, subject, kind, "+
-		strings.Join(levelCounts, ", ")).Where("district_id = ?", districtID).Rows()
-	if err != nil {
-		return translate(err, "rollup")
-	}
-	defer cells.Close()
-	got := map[rollupKey]int64{}
-	for cells.Next() {
-		k := rollupKey{districtID: districtID}
-		var period any
-		counts := make([]int64, len(levelCounts))
-		dest := []any{&k.schoolID, &k.rubricID, &k.dimensionKey, &k.indicatorKey, &period, &k.gradeBand, &k.subject, &k.kind}
-		for i := range counts {
-			dest = append(dest, &counts[i])
-		}
-		if err := cells.Scan(dest...); err != nil {
+	// The maintained rollups are the tables and their deltas, read in one
+	// statement so that a compaction cannot fall between the two.
+	var got rollupDeltas
+	for _, t := range []countTable{rollupsTable, observationRollupsTable, dimensionRollupsTable} {
+		rows, err := tx.db.Raw("SELECT "+strings.Join(t.columns, ", ")+" FROM "+t.read()+" WHERE district_id = ?", districtID).Rows()
+		if err != nil {
 			return translate(err, "rollup")
 		}
-		p := anyTime(period)
-		if p == nil {
-			return fmt.Errorf("rollup: period %v", period)
-		}
-		k.period = dateOnly(*p)
-		if !slices.ContainsFunc(counts, func(n int64) bool { return n != 0 }) {
-			return fmt.Errorf("rollup %+v: kept with no scores", k)
-		}
-		for level, n := range counts {
-			if n != 0 {
-				k.level = level
-				got[k] = n
-			}
+		if _, err := got.scan(t, rows); err != nil {
+			return err
 		}
 	}
-	if err := cells.Err(); err != nil {
-		return translate(err, "rollup")
-	}
-	if err := compareCounts("rollup", want.levels, got); err != nil {
+	if err := compareCounts("rollup", want.levels, got.levels); err != nil {
 		return err
 	}
-	type obsCountRow struct {
-		SchoolID, RubricID       string
-		PeriodStart              time.Time
-		GradeBand, Subject, Kind string
-		N                        int64
-	}
-	var haveObs []obsCountRow
-	if err := tx.db.Table("rollup_observations").Where("district_id = ?", districtID).Find(&haveObs).Error; err != nil {
-		return translate(err, "rollup")
-	}
-	gotObs := map[obsKey]int64{}
-	for _, h := range haveObs {
-		gotObs[obsKey{districtID, h.SchoolID, h.RubricID, dateOnly(h.PeriodStart.UTC()), h.GradeBand, h.Subject, h.Kind}] = h.N
-	}
-	if err := compareCounts("observation rollup", want.obs, gotObs); err != nil {
+	if err := compareCounts("observation rollup", want.obs, got.obs); err != nil {
 		return err
 	}
-	// Dimension rollups hold a cell's counts side by side; spread them out
-	// one level a key, as the deltas are.
-	rows2, err := tx.db.Table("dimension_rollups").Select("rubric_id, scope, dimension_key, period_start, "+strings.Join(dimensionCounts, ", ")).
-		Where("district_id = ?", districtID).Rows()
-	if err != nil {
-		return translate(err, "rollup")
-	}
-	defer rows2.Close()
-	gotDims := map[dimKey]int64{}
-	for rows2.Next() {
-		var rubricID, scope, dim string
-		var period any
-		counts := make([]int64, len(dimensionCounts))
-		dest := []any{&rubricID, &scope, &dim, &period}
-		for i := range counts {
-			dest = append(dest, &counts[i])
-		}
-		if err := rows2.Scan(dest...); err != nil {
-			return translate(err, "rollup")
-		}
-		p := anyTime(period)
-		if p == nil {
-			return fmt.Errorf("dimension rollup: period %v", period)
-		}
-		for i, n := range counts {
-			if n != 0 {
-				gotDims[dimKey{districtID, rubricID, scope, dim, dateOnly(*p), i - 1}] = n
-			}
-		}
-	}
-	if err := rows2.Err(); err != nil {
-		return translate(err, "rollup")
-	}
-	if err := compareCounts("dimension rollup", want.dims, gotDims); err != nil {
-		return err
-	}
-	return nil
+	return compareCounts("dimension rollup", want.dims, got.dims)
 }
 
 // compareCounts reports the first cell whose maintained count differs from

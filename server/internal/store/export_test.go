@@ -8,3 +8,11 @@ func (s *Store) Exec(ctx context.Context, q string, args ...any) (int64, error) 
 	res := s.db.WithContext(ctx).Exec(q, args...)
 	return res.RowsAffected, res.Error
 }
+
+// Count answers how many rows of a table belong to the district, whatever
+// the schema's version.
+func (s *Store) Count(ctx context.Context, table, districtID string) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Table(table).Where("district_id = ?", districtID).Count(&n).Error
+	return n, err
+}

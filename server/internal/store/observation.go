@@ -185,7 +185,7 @@ func (tx *Tx) PutObservations(ctx context.Context, obs []domain.Observation, old
 			return translate(err, "score")
 		}
 	}
-	if err := tx.applyRollups(deltas); err != nil {
+	if err := tx.applyRollups(ctx, deltas); err != nil {
 		return err
 	}
 	return tx.AppendChanges(ctx, changes)

@@ -78,12 +78,21 @@ func TestObservationRollupsFollowSubmitAmendDelete(t *testing.T) {
 		ctx := context.Background()
 		f := mustFixture(t, s)
 		counts := func() map[string]int64 {
+			if err := s.CheckRollups(ctx, f.district.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CompactRollups(ctx); err != nil {
+				t.Fatal(err)
+			}
 			c, err := s.TableCounts(ctx, f.district.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := s.CheckRollups(ctx, f.district.ID); err != nil {
 				t.Fatal(err)
+			}
+			if c["rollup_deltas"]+c["rollup_observation_deltas"]+c["dimension_rollup_deltas"] != 0 {
+				t.Fatalf("deltas left after compaction: %v", c)
 			}
 			return c
 		}
@@ -135,7 +144,7 @@ func TestObservationRefusesAnotherSchoolsReferenceOrAMissingTeacher(t *testing.T
 		if domain.ErrorCode(err) != domain.EInvalid {
 			t.Fatalf("a missing teacher must be refused as invalid, got %v", err)
 		}
-		if c, _ := s.TableCounts(ctx, f.district.ID); c["observations"] != 0 || c["scores"] != 0 || c["rollups"] != 0 {
+		if c, _ := s.TableCounts(ctx, f.district.ID); c["observations"] != 0 || c["scores"] != 0 || c["rollup_deltas"] != 0 {
 			t.Fatalf("a refused write left rows: %v", c)
 		}
 	})

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 )
@@ -86,24 +89,33 @@ func (tx *Tx) addContribution(ctx context.Context, d *rollupDeltas, o domain.Obs
 	return nil
 }
 
-// countTable is a rollup table: rows of key columns and a count n.
+// countTable is a rollup table: rows of key columns and counts, and the
+// table of its deltas, which has the same columns and no key.
 type countTable struct {
 	name    string
+	deltas  string
 	columns []string // in insert order, the counts last
 	key     []string // the primary key
 	counts  []string // the count columns, added to on conflict
 }
 
+// read is the table as every read must see it, for a FROM clause under the
+// table's own name: its rows and the deltas not folded into them yet.
+func (t countTable) read() string {
+	cols := strings.Join(t.columns, ", ")
+	return "(SELECT " + cols + " FROM " + t.name + " UNION ALL SELECT " + cols + " FROM " + t.deltas + ") AS " + t.name
+}
+
 var (
-	rollupsTable = countTable{"rollups",
+	rollupsTable = countTable{"rollups", "rollup_deltas",
 		append([]string{"district_id", "school_id", "rubric_id", "dimension_key", "indicator_key", "period_start", "week_start", "month_start", "grade_band", "subject", "kind"}, levelCounts...),
 		[]string{"district_id", "rubric_id", "period_start", "school_id", "dimension_key", "indicator_key", "grade_band", "subject", "kind"},
 		levelCounts}
-	observationRollupsTable = countTable{"rollup_observations",
+	observationRollupsTable = countTable{"rollup_observations", "rollup_observation_deltas",
 		[]string{"district_id", "school_id", "rubric_id", "period_start", "week_start", "month_start", "grade_band", "subject", "kind", "n"},
 		[]string{"district_id", "rubric_id", "period_start", "school_id", "grade_band", "subject", "kind"},
 		[]string{"n"}}
-	dimensionRollupsTable = countTable{"dimension_rollups",
+	dimensionRollupsTable = countTable{"dimension_rollups", "dimension_rollup_deltas",
 		append([]string{"district_id", "rubric_id", "scope", "dimension_key", "period_start", "week_start", "month_start"}, dimensionCounts...),
 		[]string{"district_id", "rubric_id", "scope", "period_start", "dimension_key"},
 		dimensionCounts}
@@ -123,111 +135,9 @@ var levelCounts = func() []string {
 // observations, then the scores at each level.
 var dimensionCounts = append([]string{"observations"}, levelCounts...)
 
-// rowsPerStatement bounds a multi-row upsert's bind parameters well under
+// rowsPerStatement bounds a multi-row insert's bind parameters well under
 // both databases' limits.
 const rowsPerStatement = 200
-
-// add adds the counts of rows (the values of t.columns, counts last) many
-// rows a statement, then deletes the rows whose counts all fell to zero.
-// Rows come sorted, so that concurrent transactions lock rows in the same
-// order and cannot deadlock.
-func (tx *Tx) add(t countTable, all [][]any) error {
-	rows := all
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.columns)), ", ") + ")"
-	var set, zero []string
-	for _, c := range t.counts {
-		set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, t.name, c, c))
-		zero = append(zero, c+" = 0")
-	}
-	conflict := fmt.Sprintf("ON CONFLICT (%s) DO UPDATE SET %s", strings.Join(t.key, ", "), strings.Join(set, ", "))
-	if tx.dialect == Postgres && len(rows) > 0 {
-		if err := tx.addUnnested(t, rows, conflict); err != nil {
-			return translate(err, "rollup")
-		}
-		rows = nil // added
-	}
-	for start := 0; start < len(rows); start += rowsPerStatement {
-		chunk := rows[start:min(start+rowsPerStatement, len(rows))]
-		values := strings.TrimSuffix(strings.Repeat(one+", ", len(chunk)), ", ")
-		args := make([]any, 0, len(chunk)*len(t.columns))
-		for _, r := range chunk {
-			args = append(args, r...)
-		}
-		q := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s %s", t.name, strings.Join(t.columns, ", "), values, conflict)
-		if err := tx.db.Exec(q, args...).Error; err != nil {
-			return translate(err, "rollup")
-		}
-	}
-	var where []string
-	for _, k := range t.key {
-		where = append(where, k+" = ?")
-	}
-	del := "DELETE FROM " + t.name + " WHERE " + strings.Join(where, " AND ") + " AND " + strings.Join(zero, " AND ")
-	for _, r := range all {
-		shrank := false
-		for _, v := range r[len(r)-len(t.counts):] {
-			shrank = shrank || v.(int64) < 0
-		}
-		if !shrank {
-			continue
-		}
-		args := make([]any, len(t.key))
-		for i, k := range t.key {
-			args[i] = r[slices.Index(t.columns, k)]
-		}
-		if err := tx.db.Exec(del, args...).Error; err != nil {
-			return translate(err, "rollup")
-		}
-	}
-	return nil
-}
-
-// addUnnested adds rows in one statement that unnests an array per column:
-// PostgreSQL then parses a handful of parameters, not thousands. Rows keep
-// their order, so row locks are still taken in it.
-func (tx *Tx) addUnnested(t countTable, rows [][]any, conflict string) error {
-	args := make([]any, len(t.columns))
-	params := make([]string, len(t.columns))
-	selects := make([]string, len(t.columns))
-	for c, col := range t.columns {
-		switch rows[0][c].(type) {
-		case int64:
-			v := make([]int64, len(rows))
-			for i, r := range rows {
-				v[i] = r[c].(int64)
-			}
-			args[c], params[c], selects[c] = v, fmt.Sprintf("$%d::int8[]", c+1), col
-		case int:
-			v := make([]int32, len(rows))
-			for i, r := range rows {
-				v[i] = int32(r[c].(int))
-			}
-			args[c], params[c], selects[c] = v, fmt.Sprintf("$%d::int4[]", c+1), col+"::smallint"
-		case time.Time:
-			v := make([]string, len(rows))
-			for i, r := range rows {
-				v[i] = r[c].(time.Time).Format(time.DateOnly)
-			}
-			args[c], params[c], selects[c] = v, fmt.Sprintf("$%d::text[]", c+1), col+"::date"
-		case string:
-			v := make([]string, len(rows))
-			for i, r := range rows {
-				v[i] = r[c].(string)
-			}
-			args[c], params[c], selects[c] = v, fmt.Sprintf("$%d::text[]", c+1), col
-			if strings.HasSuffix(col, "_id") {
-				selects[c] += "::uuid"
-			}
-		default:
-			return fmt.Errorf("store: rollup column %s holds a %T", col, rows[0][c])
-		}
-	}
-	cols := strings.Join(t.columns, ", ")
-	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM unnest(%s) AS v (%s) %s",
-		t.name, cols, strings.Join(selects, ", "), strings.Join(params, ", "), cols, conflict)
-	_, err := tx.db.Statement.ConnPool.ExecContext(tx.db.Statement.Context, q, args...)
-	return err
-}
 
 // merge adds e's deltas to d's; into none yet, it takes e's as they are.
 func (d *rollupDeltas) merge(e rollupDeltas) {
@@ -246,13 +156,94 @@ func (d *rollupDeltas) merge(e rollupDeltas) {
 	}
 }
 
-// applyRollups adds the deltas to the rollup tables and removes cells that
-// fall to zero; in a batch, it keeps them for the batch's end.
-func (tx *Tx) applyRollups(d rollupDeltas) error {
+// applyRollups appends the deltas to the rollups' delta tables, which
+// reads add to the rollups until CompactRollups folds them in; in a batch,
+// it keeps them for the batch's end.
+func (tx *Tx) applyRollups(ctx context.Context, d rollupDeltas) error {
 	if tx.pending != nil {
 		tx.pending.deltas.merge(d)
 		return nil
 	}
+	levelRows, obsRows, dimRows := d.rows()
+	for _, t := range []struct {
+		table countTable
+		rows  [][]any
+	}{{rollupsTable, levelRows}, {observationRollupsTable, obsRows}, {dimensionRollupsTable, dimRows}} {
+		if err := tx.appendDeltas(ctx, t.table, t.rows); err != nil {
+			return translate(err, "rollup")
+		}
+	}
+	return nil
+}
+
+// appendDeltas appends rows (the values of t's columns) to t's deltas: on
+// PostgreSQL by COPY when the transaction's connection is at hand (a
+// batch), else many rows a statement.
+func (tx *Tx) appendDeltas(ctx context.Context, t countTable, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if tx.dialect == Postgres && tx.conn != nil {
+		typed, err := copyValues(t.columns, rows)
+		if err != nil {
+			return err
+		}
+		return tx.conn.Raw(func(dc any) error {
+			c, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("store: the connection is a %T, not pgx's", dc)
+			}
+			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{t.deltas}, t.columns, pgx.CopyFromRows(typed))
+			return err
+		})
+	}
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.columns)), ", ") + ")"
+	for start := 0; start < len(rows); start += rowsPerStatement {
+		chunk := rows[start:min(start+rowsPerStatement, len(rows))]
+		args := make([]any, 0, len(chunk)*len(t.columns))
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		q := "INSERT INTO " + t.deltas + " (" + strings.Join(t.columns, ", ") + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat(one+", ", len(chunk)), ", ")
+		if err := tx.db.Exec(q, args...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyValues are rows as COPY takes them: ids (the columns named *_id) as
+// UUIDs, which pgx encodes directly; as strings each would first fail a
+// plan and then go through text.
+func copyValues(columns []string, rows [][]any) ([][]any, error) {
+	ids := map[string]pgtype.UUID{}
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		row := slices.Clone(r)
+		for c, col := range columns {
+			if !strings.HasSuffix(col, "_id") {
+				continue
+			}
+			s := r[c].(string)
+			u, ok := ids[s]
+			if !ok {
+				if err := u.Scan(s); err != nil {
+					return nil, fmt.Errorf("store: %q is not a UUID: %w", s, err)
+				}
+				ids[s] = u
+			}
+			row[c] = u
+		}
+		out[i] = row
+	}
+	return out, nil
+}
+
+// rows are the deltas as rows of the three rollup tables: a rollup row
+// holds a cell's counts at every level, a dimension rollup row also its
+// observations.
+func (d rollupDeltas) rows() (levelRows, obsRows, dimRows [][]any) {
 	// A rollup row holds a cell's count at every level.
 	levelCells := map[rollupKey][]int64{}
 	var lk []rollupKey
@@ -268,8 +259,7 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 		}
 		levelCells[k][level] += n
 	}
-	sort.Slice(lk, func(i, j int) bool { return lessRollup(lk[i], lk[j]) })
-	levelRows := make([][]any, len(lk))
+	levelRows = make([][]any, len(lk))
 	for i, k := range lk {
 		row := []any{k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.period, weekOf(k.period),
 			domain.MonthStart(k.period), k.gradeBand, k.subject, k.kind}
@@ -284,8 +274,7 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 			ok = append(ok, k)
 		}
 	}
-	sort.Slice(ok, func(i, j int) bool { return lessObs(ok[i], ok[j]) })
-	obsRows := make([][]any, len(ok))
+	obsRows = make([][]any, len(ok))
 	for i, k := range ok {
 		obsRows[i] = []any{k.districtID, k.schoolID, k.rubricID, k.period, weekOf(k.period), domain.MonthStart(k.period),
 			k.gradeBand, k.subject, k.kind, d.obs[k]}
@@ -308,19 +297,7 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 		}
 		cells[c][k.level+1] += n // ObservationsLevel (-1) is the first count
 	}
-	sort.Slice(dk, func(i, j int) bool {
-		a, b := dk[i], dk[j]
-		for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.scope, b.scope}} {
-			if p[0] != p[1] {
-				return p[0] < p[1]
-			}
-		}
-		if !a.period.Equal(b.period) {
-			return a.period.Before(b.period)
-		}
-		return a.dimensionKey < b.dimensionKey
-	})
-	dimRows := make([][]any, len(dk))
+	dimRows = make([][]any, len(dk))
 	for i, c := range dk {
 		row := []any{c.districtID, c.rubricID, c.scope, c.dimensionKey, c.period, weekOf(c.period), domain.MonthStart(c.period)}
 		for _, n := range cells[c] {
@@ -328,36 +305,5 @@ func (tx *Tx) applyRollups(d rollupDeltas) error {
 		}
 		dimRows[i] = row
 	}
-	if err := tx.add(rollupsTable, levelRows); err != nil {
-		return err
-	}
-	if err := tx.add(observationRollupsTable, obsRows); err != nil {
-		return err
-	}
-	return tx.add(dimensionRollupsTable, dimRows)
-}
-
-func lessRollup(a, b rollupKey) bool {
-	if !a.period.Equal(b.period) {
-		return a.period.Before(b.period)
-	}
-	for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.schoolID, b.schoolID}, {a.dimensionKey, b.dimensionKey},
-		{a.indicatorKey, b.indicatorKey}, {a.gradeBand, b.gradeBand}, {a.subject, b.subject}, {a.kind, b.kind}} {
-		if p[0] != p[1] {
-			return p[0] < p[1]
-		}
-	}
-	return false
-}
-
-func lessObs(a, b obsKey) bool {
-	if !a.period.Equal(b.period) {
-		return a.period.Before(b.period)
-	}
-	for _, p := range [][2]string{{a.rubricID, b.rubricID}, {a.schoolID, b.schoolID}, {a.gradeBand, b.gradeBand}, {a.subject, b.subject}, {a.kind, b.kind}} {
-		if p[0] != p[1] {
-			return p[0] < p[1]
-		}
-	}
-	return false
+	return levelRows, obsRows, dimRows
 }

@@ -247,7 +247,7 @@ func dimensionPeriods(q TrendQuery, group []string, lo, hi int, postgres bool) (
 		cols = append(cols, "l"+strconv.Itoa(l))
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM dimension_rollups WHERE district_id = " + arg(q.DistrictID, "::uuid") +
+	b.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM " + dimensionRollupsTable.read() + " WHERE district_id = " + arg(q.DistrictID, "::uuid") +
 		" AND rubric_id = " + arg(q.RubricID, "::uuid"))
 	periodTo := q.To
 	switch {
@@ -372,7 +372,9 @@ func (d *dimensionSums) add(id cellID, observations int64, lo int, levels []int6
 func (d *dimensionSums) sum(i int32) *dimensionSum { return &d.chunks[i/sumChunk][i%sumChunk] }
 
 // cells is the sums in bucket order, then in the byte order of the group's
-// values.
+// values. A cell whose counts add up to nothing (a period in the rollups
+// and its removal still in the deltas) is left out, as it is once the
+// deltas are folded in.
 func (d *dimensionSums) cells() []DimensionCell {
 	byName := make([]int32, len(d.values))
 	for i := range byName {
@@ -383,7 +385,10 @@ func (d *dimensionSums) cells() []DimensionCell {
 	for r, i := range byName {
 		rank[i] = int32(r)
 	}
-	order := d.order(rank)
+	order := slices.DeleteFunc(d.order(rank), func(i int32) bool {
+		s := d.sum(i)
+		return s.observations == 0 && !slices.ContainsFunc(s.levels[:], func(n int64) bool { return n != 0 })
+	})
 	out := make([]DimensionCell, len(order))
 	groups := make([]string, len(order)*d.ngroup)
 	for n, i := range order {

@@ -138,7 +138,7 @@ func (s *Store) trendRead(ctx context.Context, fn func(db *gorm.DB) error) error
 }
 
 func (s *Store) trendLevels(db *gorm.DB, q TrendQuery, bucket string, group []string) ([]TrendRow, error) {
-	db, _ = q.where(db.Table("rollups"), true)
+	db, _ = q.where(db.Table(rollupsTable.read()), true)
 	return trendRows(db, q, bucket, group, true)
 }
 
@@ -227,7 +227,7 @@ func (s *Store) TrendObservations(ctx context.Context, q TrendQuery) ([]TrendRow
 	}
 	var out []TrendRow
 	err = s.trendRead(ctx, func(db *gorm.DB) error {
-		db, _ = q.where(db.Table("rollup_observations"), false)
+		db, _ = q.where(db.Table(observationRollupsTable.read()), false)
 		rows, err := trendRows(db, q, bucket, group, false)
 		out = rows
 		return err

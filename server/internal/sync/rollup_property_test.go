@@ -20,7 +20,8 @@ import (
 
 // TestRollupsEqualRecomputationAfterAnySequence pushes random sequences of
 // creates, amends, deletes, stale edits, edits of deleted records and
-// replays through Service.Push, and then requires the maintained rollups to
+// replays through Service.Push, with the rollup deltas folded into the
+// rollups at random points between them, and then requires the maintained rollups to
 // equal a recomputation from raw scores, and the raw observations to be
 // exactly what the model says the device last wrote. Each check runs in a
 // district of its own inside the subtest's database.
@@ -47,6 +48,7 @@ func TestRollupsEqualRecomputationAfterAnySequence(t *testing.T) {
 				"replay":       m.replay,
 				"stale edit":   m.staleEdit,
 				"edit deleted": m.editDeleted,
+				"compact":      m.compact,
 			})
 			m.checkStore(rt)
 		})
@@ -252,6 +254,20 @@ func (m *rollupMachine) editDeleted(rt *rapid.T) {
 	rt.Logf("%s deleted %s", c.Op, id)
 	if r := m.push(rt, c)[0]; r.Status != sync.StatusGone {
 		rt.Fatalf("an edit of a deleted record: %+v", r)
+	}
+}
+
+// compact folds the rollup deltas into the rollups: the rollups as reads
+// see them are the same before and after.
+func (m *rollupMachine) compact(rt *rapid.T) {
+	if err := m.f.store.CheckRollups(m.ctx, m.f.district); err != nil {
+		rt.Fatalf("before folding the deltas in: %v", err)
+	}
+	if _, err := m.f.store.CompactRollups(m.ctx); err != nil {
+		rt.Fatal(err)
+	}
+	if err := m.f.store.CheckRollups(m.ctx, m.f.district); err != nil {
+		rt.Fatalf("after folding the deltas in: %v", err)
 	}
 }
 

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// compactLock is the advisory lock (with key 0) a compaction holds on
+// PostgreSQL, so that of many servers on one database one compacts at a
+// time and the others skip.
+const compactLock = 7003
+
+// CompactRollups folds the rollup deltas into the rollups in one
+// transaction and answers how many cells it added to: many pushes' deltas
+// become one addition per cell, summed by the database. Reads give the
+// same answers before and after. On PostgreSQL the transaction is
+// repeatable read, so that it deletes exactly the deltas it added up while
+// pushes go on appending; it returns at once, folding nothing, while
+// another compaction runs, and clears the emptied delta tables' dead rows
+// after it commits.
+func (s *Store) CompactRollups(ctx context.Context) (int, error) {
+	if s.dialect == SQLite {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	folded := 0
+	err := s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		if s.dialect == Postgres {
+			var mine bool
+			if err := db.Raw("SELECT pg_try_advisory_xact_lock(?, 0)", compactLock).Scan(&mine).Error; err != nil {
+				return translate(err, "rollup compaction lock")
+			}
+			if !mine {
+				return nil
+			}
+		}
+		for _, t := range []countTable{rollupsTable, observationRollupsTable, dimensionRollupsTable} {
+			n, err := fold(db, t)
+			if err != nil {
+				return translate(err, "rollup deltas")
+			}
+			folded += n
+		}
+		return nil
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	if err != nil || folded == 0 || s.dialect != Postgres {
+		return folded, err
+	}
+	// Deleted rows stay in a table until it is vacuumed; the delta tables
+	// are emptied every second, faster than autovacuum may come.
+	err = s.db.WithContext(ctx).Exec("VACUUM " + rollupsTable.deltas + ", " + observationRollupsTable.deltas + ", " + dimensionRollupsTable.deltas).Error
+	return folded, translate(err, "rollup deltas")
+}
+
+// fold adds t's deltas, summed per cell, to t, removes the cells that fall
+// to zero and the deltas, and answers how many cells it added to.
+func fold(db *gorm.DB, t countTable) (int, error) {
+	keys := t.columns[:len(t.columns)-len(t.counts)] // the key and the week and month of its period
+	var sums, set, zero []string
+	for _, c := range t.counts {
+		sums = append(sums, "SUM("+c+")")
+		set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, t.name, c, c))
+		zero = append(zero, c+" = 0")
+	}
+	// WHERE true keeps SQLite from reading ON CONFLICT as a join's ON.
+	rows, err := db.Raw("INSERT INTO " + t.name + " (" + strings.Join(t.columns, ", ") + ") SELECT " + strings.Join(keys, ", ") + ", " +
+		strings.Join(sums, ", ") + " FROM " + t.deltas + " WHERE true GROUP BY " + strings.Join(keys, ", ") +
+		" ON CONFLICT (" + strings.Join(t.key, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ") +
+		" RETURNING " + strings.Join(t.key, ", ") + ", " + strings.Join(zero, " AND ")).Rows()
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	cells := 0
+	var empty [][]any
+	for rows.Next() {
+		key := make([]any, len(t.key)+1)
+		ptrs := make([]any, len(key))
+		for i := range key {
+			ptrs[i] = &key[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return cells, err
+		}
+		cells++
+		if isEmpty := key[len(t.key)]; isEmpty == true || isEmpty == int64(1) {
+			empty = append(empty, key[:len(t.key)])
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return cells, err
+	}
+	rows.Close()
+	where := strings.Join(t.key, " = ? AND ") + " = ?"
+	for _, key := range empty {
+		if err := db.Exec("DELETE FROM "+t.name+" WHERE "+where+" AND "+strings.Join(zero, " AND "), key...).Error; err != nil {
+			return cells, err
+		}
+	}
+	return cells, db.Exec("DELETE FROM " + t.deltas).Error
+}
+
+// scan adds rows of t's columns (from t or its deltas) to d, one key per
+// level, and answers how many rows it read. A row whose counts are all zero
+// is an error: adding to the rollups removes such rows, and deltas never
+// hold one.
+func (d *rollupDeltas) scan(t countTable, rows *sql.Rows) (int, error) {
+	defer rows.Close()
+	if d.levels == nil {
+		d.levels, d.obs, d.dims = map[rollupKey]int64{}, map[obsKey]int64{}, map[dimKey]int64{}
+	}
+	read := 0
+	var period, week, month any
+	counts := make([]int64, len(t.counts))
+	for rows.Next() {
+		var lk rollupKey
+		var ok obsKey
+		var dk dimKey
+		var dest []any
+		switch t.name {
+		case rollupsTable.name:
+			dest = []any{&lk.districtID, &lk.schoolID, &lk.rubricID, &lk.dimensionKey, &lk.indicatorKey, &period, &week, &month, &lk.gradeBand, &lk.subject, &lk.kind}
+		case observationRollupsTable.name:
+			dest = []any{&ok.districtID, &ok.schoolID, &ok.rubricID, &period, &week, &month, &ok.gradeBand, &ok.subject, &ok.kind}
+		default:
+			dest = []any{&dk.districtID, &dk.rubricID, &dk.scope, &dk.dimensionKey, &period, &week, &month}
+		}
+		for i := range counts {
+			dest = append(dest, &counts[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return read, translate(err, "rollup")
+		}
+		read++
+		p := anyTime(period)
+		if p == nil {
+			return read, fmt.Errorf("%s: period %v", t.name, period)
+		}
+		at := dateOnly(*p)
+		zero := true
+		for i, n := range counts {
+			if n == 0 {
+				continue
+			}
+			zero = false
+			switch t.name {
+			case rollupsTable.name:
+				lk.period, lk.level = at, i
+				d.levels[lk] += n
+			case observationRollupsTable.name:
+				ok.period = at
+				d.obs[ok] += n
+			default:
+				dk.period, dk.level = at, i-1 // the observations come first
+				d.dims[dk] += n
+			}
+		}
+		if zero {
+			return read, fmt.Errorf("%s: a row with no counts for period %s", t.name, at.Format(time.DateOnly))
+		}
+	}
+	return read, translate(rows.Err(), "rollup")
+}

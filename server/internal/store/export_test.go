@@ -16,3 +16,13 @@ func (s *Store) Count(ctx context.Context, table, districtID string) (int64, err
 	err := s.db.WithContext(ctx).Table(table).Where("district_id = ?", districtID).Count(&n).Error
 	return n, err
 }
+
+// MigrateDownTo rolls back every migration after version.
+func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
+	p, err := s.provider()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
+	return err
+}

@@ -161,6 +161,22 @@ func (tx *Tx) PutObservations(ctx context.Context, obs []domain.Observation, old
 		}
 		changes[i] = Change{DistrictID: o.DistrictID, Entity: "observation", RecordID: o.ID, SchoolID: o.SchoolID, Rev: o.Rev, Deleted: o.Deleted}
 	}
+	if tx.dialect == Postgres && tx.conn != nil && len(replaced) < len(rows) {
+		// New observations are copied in; only replaced ones need an upsert.
+		var fresh []observationRow
+		upserts := rows[:0:0]
+		for _, r := range rows {
+			if _, ok := old[r.ID]; ok {
+				upserts = append(upserts, r)
+			} else {
+				fresh = append(fresh, r)
+			}
+		}
+		if err := tx.copyObservations(ctx, fresh); err != nil {
+			return err
+		}
+		rows = upserts
+	}
 	for start := 0; start < len(rows); start += rowsPerStatement {
 		chunk := rows[start:min(start+rowsPerStatement, len(rows))]
 		res := tx.db.Clauses(clause.OnConflict{
@@ -190,6 +206,62 @@ func (tx *Tx) PutObservations(ctx context.Context, obs []domain.Observation, old
 	}
 	return tx.AppendChanges(ctx, changes)
 }
+
+// copyObservations copies in observations that are not stored yet, their
+// ids locked by the caller. An id that is taken can only be another
+// district's, and is refused as the upsert refuses it.
+func (tx *Tx) copyObservations(ctx context.Context, rows []observationRow) error {
+	ids := map[string]pgtype.UUID{}
+	id := func(s *string) (pgtype.UUID, error) {
+		if s == nil {
+			return pgtype.UUID{}, nil
+		}
+		u, ok := ids[*s]
+		if !ok {
+			if err := u.Scan(*s); err != nil {
+				return u, fmt.Errorf("store: %q is not a UUID: %w", *s, err)
+			}
+			ids[*s] = u
+		}
+		return u, nil
+	}
+	values := make([][]any, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		v := make([]any, 0, len(observationCopyColumns))
+		for _, s := range []*string{&r.ID, &r.DistrictID, &r.SchoolID, r.WalkthroughID, r.FollowUpID, &r.TeacherID, &r.ObserverID, &r.RubricVersionID} {
+			u, err := id(s)
+			if err != nil {
+				return err
+			}
+			v = append(v, u)
+		}
+		device, err := id(r.DeviceID)
+		if err != nil {
+			return err
+		}
+		values[i] = append(v, r.Kind, r.Grade, r.GradeBand, r.Subject, r.StartedAt, r.EndedAt, r.Status, r.Evidence, r.Tags,
+			device, r.Rev, r.SubmittedAt, r.ReceivedAt, r.ClockSkewed, r.DeletedAt, r.CreatedAt, r.UpdatedAt)
+	}
+	err := tx.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: the connection is a %T, not pgx's", dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"observations"}, observationCopyColumns, pgx.CopyFromRows(values))
+		return err
+	})
+	if err = translate(err, "observation"); domain.ErrorCode(err) == domain.EConflict {
+		return conflict("an observation id is taken in another district")
+	}
+	return err
+}
+
+// observationCopyColumns are the observation columns in copyObservations'
+// order: the ids first.
+var observationCopyColumns = []string{"id", "district_id", "school_id", "walkthrough_id", "follow_up_id", "teacher_id", "observer_id",
+	"rubric_version_id", "kind", "grade", "grade_band", "subject", "started_at", "ended_at", "status", "evidence", "tags",
+	"device_id", "rev", "submitted_at", "received_at", "clock_skewed", "deleted_at", "created_at", "updated_at"}
 
 // observationRow is the row an observation is stored as.
 func (tx *Tx) observationRow(o domain.Observation) observationRow {

@@ -182,3 +182,37 @@ func TestScoresBelongToAnObservationOfTheirDistrict(t *testing.T) {
 		}
 	})
 }
+
+// TestObservationsNameOnlyRowsThatExist writes observations that name a
+// district, school, teacher, observer, rubric version, walkthrough or
+// follow-up that does not exist, and deletes a rubric version observations
+// name: each is refused, whether the database checks with foreign keys or
+// once per statement.
+func TestObservationsNameOnlyRowsThatExist(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		o := f.observation(domain.ObservationSubmitted, 2, 3)
+		put(t, s, o)
+		for _, col := range []string{"district_id", "school_id", "teacher_id", "observer_id", "rubric_version_id", "walkthrough_id", "follow_up_id"} {
+			if _, err := s.Exec(ctx, `UPDATE observations SET `+col+` = ? WHERE id = ?`, domain.NewID(), o.ID); err == nil {
+				t.Errorf("an observation was changed to name a %s that does not exist", col)
+			}
+		}
+		copyOf := `INSERT INTO observations (id, district_id, school_id, teacher_id, observer_id, rubric_version_id, kind, started_at, status, received_at, created_at, updated_at)
+			SELECT ?, district_id, ?, teacher_id, observer_id, rubric_version_id, kind, started_at, status, received_at, created_at, updated_at FROM observations WHERE id = ?`
+		if _, err := s.Exec(ctx, copyOf, domain.NewID(), domain.NewID(), o.ID); err == nil {
+			t.Error("an observation of a school that does not exist was written")
+		}
+		if n, err := s.Exec(ctx, copyOf, domain.NewID(), f.school.ID, o.ID); err != nil || n != 1 {
+			t.Errorf("an observation naming rows that exist was refused: %d, %v", n, err)
+		}
+		if _, err := s.Exec(ctx, `DELETE FROM rubric_versions WHERE id = ?`, f.rubric.ID); err == nil {
+			t.Error("a rubric version that observations name was deleted")
+		}
+		got, err := s.Observation(ctx, f.district.ID, o.ID)
+		if err != nil || got.TeacherID != f.teacher.ID || got.RubricVersionID != f.rubric.ID {
+			t.Fatalf("the observation changed: %+v, %v", got, err)
+		}
+	})
+}

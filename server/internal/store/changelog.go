@@ -55,6 +55,27 @@ func (tx *Tx) AppendChanges(ctx context.Context, cs []Change) error {
 			return translate(err, "change log lock")
 		}
 	}
+	if tx.canCopy() {
+		ids := uuids{}
+		rows := make([][]any, len(cs))
+		for i, c := range cs {
+			district, err := ids.of(c.DistrictID)
+			if err != nil {
+				return err
+			}
+			record, err := ids.of(c.RecordID)
+			if err != nil {
+				return err
+			}
+			school, err := ids.orNull(nullable(c.SchoolID))
+			if err != nil {
+				return err
+			}
+			rows[i] = []any{district, c.Entity, record, school, c.Rev, c.Deleted, tx.now}
+		}
+		return translate(tx.copyIn(ctx, "change_log", []string{"district_id", "entity", "record_id", "school_id", "rev", "deleted", "changed_at"}, rows),
+			"change log entry")
+	}
 	rows := make([]changeRow, len(cs))
 	for i, c := range cs {
 		rows[i] = changeRow{DistrictID: c.DistrictID, Entity: c.Entity, RecordID: c.RecordID, SchoolID: nullable(c.SchoolID),

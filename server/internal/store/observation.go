@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm/clause"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
@@ -161,7 +159,7 @@ func (tx *Tx) PutObservations(ctx context.Context, obs []domain.Observation, old
 		}
 		changes[i] = Change{DistrictID: o.DistrictID, Entity: "observation", RecordID: o.ID, SchoolID: o.SchoolID, Rev: o.Rev, Deleted: o.Deleted}
 	}
-	if tx.dialect == Postgres && tx.conn != nil && len(replaced) < len(rows) {
+	if tx.canCopy() && len(replaced) < len(rows) {
 		// New observations are copied in; only replaced ones need an upsert.
 		var fresh []observationRow
 		upserts := rows[:0:0]
@@ -211,47 +209,23 @@ func (tx *Tx) PutObservations(ctx context.Context, obs []domain.Observation, old
 // ids locked by the caller. An id that is taken can only be another
 // district's, and is refused as the upsert refuses it.
 func (tx *Tx) copyObservations(ctx context.Context, rows []observationRow) error {
-	ids := map[string]pgtype.UUID{}
-	id := func(s *string) (pgtype.UUID, error) {
-		if s == nil {
-			return pgtype.UUID{}, nil
-		}
-		u, ok := ids[*s]
-		if !ok {
-			if err := u.Scan(*s); err != nil {
-				return u, fmt.Errorf("store: %q is not a UUID: %w", *s, err)
-			}
-			ids[*s] = u
-		}
-		return u, nil
-	}
+	ids := uuids{}
 	values := make([][]any, len(rows))
 	for i := range rows {
 		r := &rows[i]
 		v := make([]any, 0, len(observationCopyColumns))
-		for _, s := range []*string{&r.ID, &r.DistrictID, &r.SchoolID, r.WalkthroughID, r.FollowUpID, &r.TeacherID, &r.ObserverID, &r.RubricVersionID} {
-			u, err := id(s)
+		for _, id := range []*string{&r.ID, &r.DistrictID, &r.SchoolID, r.WalkthroughID, r.FollowUpID, &r.TeacherID, &r.ObserverID, &r.RubricVersionID, r.DeviceID} {
+			u, err := ids.orNull(id)
 			if err != nil {
 				return err
 			}
 			v = append(v, u)
 		}
-		device, err := id(r.DeviceID)
-		if err != nil {
-			return err
-		}
 		values[i] = append(v, r.Kind, r.Grade, r.GradeBand, r.Subject, r.StartedAt, r.EndedAt, r.Status, r.Evidence, r.Tags,
-			device, r.Rev, r.SubmittedAt, r.ReceivedAt, r.ClockSkewed, r.DeletedAt, r.CreatedAt, r.UpdatedAt)
+			r.Rev, r.SubmittedAt, r.ReceivedAt, r.ClockSkewed, r.DeletedAt, r.CreatedAt, r.UpdatedAt)
 	}
-	err := tx.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("store: the connection is a %T, not pgx's", dc)
-		}
-		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"observations"}, observationCopyColumns, pgx.CopyFromRows(values))
-		return err
-	})
-	if err = translate(err, "observation"); domain.ErrorCode(err) == domain.EConflict {
+	err := translate(tx.copyIn(ctx, "observations", observationCopyColumns, values), "observation")
+	if domain.ErrorCode(err) == domain.EConflict {
 		return conflict("an observation id is taken in another district")
 	}
 	return err
@@ -260,8 +234,8 @@ func (tx *Tx) copyObservations(ctx context.Context, rows []observationRow) error
 // observationCopyColumns are the observation columns in copyObservations'
 // order: the ids first.
 var observationCopyColumns = []string{"id", "district_id", "school_id", "walkthrough_id", "follow_up_id", "teacher_id", "observer_id",
-	"rubric_version_id", "kind", "grade", "grade_band", "subject", "started_at", "ended_at", "status", "evidence", "tags",
-	"device_id", "rev", "submitted_at", "received_at", "clock_skewed", "deleted_at", "created_at", "updated_at"}
+	"rubric_version_id", "device_id", "kind", "grade", "grade_band", "subject", "started_at", "ended_at", "status", "evidence", "tags",
+	"rev", "submitted_at", "received_at", "clock_skewed", "deleted_at", "created_at", "updated_at"}
 
 // observationRow is the row an observation is stored as.
 func (tx *Tx) observationRow(o domain.Observation) observationRow {
@@ -332,20 +306,12 @@ func (tx *Tx) insertScores(ctx context.Context, scores []scoreRow) error {
 	if tx.dialect != Postgres {
 		return tx.db.CreateInBatches(scores, scoresPerStatement).Error
 	}
-	if tx.conn != nil {
+	if tx.canCopy() {
 		rows, err := copyRows(scores)
 		if err != nil {
 			return err
 		}
-		return tx.conn.Raw(func(dc any) error {
-			c, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return fmt.Errorf("store: the connection is a %T, not pgx's", dc)
-			}
-			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"scores"},
-				[]string{"observation_id", "indicator_key", "district_id", "rubric_version_id", "level", "evidence"}, pgx.CopyFromRows(rows))
-			return err
-		})
+		return tx.copyIn(ctx, "scores", []string{"observation_id", "indicator_key", "district_id", "rubric_version_id", "level", "evidence"}, rows)
 	}
 	n := len(scores)
 	obs, keys, districts, versions, evidence := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -368,22 +334,11 @@ func (tx *Tx) insertScores(ctx context.Context, scores []scoreRow) error {
 // fail a plan and then go through text.
 func copyRows(scores []scoreRow) ([][]any, error) {
 	rows := make([][]any, len(scores))
-	ids := map[string]pgtype.UUID{}
-	uuid := func(s string) (pgtype.UUID, error) {
-		if u, ok := ids[s]; ok {
-			return u, nil
-		}
-		var u pgtype.UUID
-		if err := u.Scan(s); err != nil {
-			return u, fmt.Errorf("store: %q is not a UUID: %w", s, err)
-		}
-		ids[s] = u
-		return u, nil
-	}
+	ids := uuids{}
 	for i, s := range scores {
 		var id [3]pgtype.UUID
 		for j, v := range []string{s.ObservationID, s.DistrictID, s.RubricVersionID} {
-			u, err := uuid(v)
+			u, err := ids.of(v)
 			if err != nil {
 				return nil, err
 			}

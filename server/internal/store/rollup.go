@@ -7,10 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 )
 
@@ -183,19 +179,12 @@ func (tx *Tx) appendDeltas(ctx context.Context, t countTable, rows [][]any) erro
 	if len(rows) == 0 {
 		return nil
 	}
-	if tx.dialect == Postgres && tx.conn != nil {
+	if tx.canCopy() {
 		typed, err := copyValues(t.columns, rows)
 		if err != nil {
 			return err
 		}
-		return tx.conn.Raw(func(dc any) error {
-			c, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return fmt.Errorf("store: the connection is a %T, not pgx's", dc)
-			}
-			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{t.deltas}, t.columns, pgx.CopyFromRows(typed))
-			return err
-		})
+		return tx.copyIn(ctx, t.deltas, t.columns, typed)
 	}
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.columns)), ", ") + ")"
 	for start := 0; start < len(rows); start += rowsPerStatement {
@@ -214,26 +203,20 @@ func (tx *Tx) appendDeltas(ctx context.Context, t countTable, rows [][]any) erro
 }
 
 // copyValues are rows as COPY takes them: ids (the columns named *_id) as
-// UUIDs, which pgx encodes directly; as strings each would first fail a
-// plan and then go through text.
+// UUIDs.
 func copyValues(columns []string, rows [][]any) ([][]any, error) {
-	ids := map[string]pgtype.UUID{}
+	ids := uuids{}
 	out := make([][]any, len(rows))
 	for i, r := range rows {
 		row := slices.Clone(r)
 		for c, col := range columns {
-			if !strings.HasSuffix(col, "_id") {
-				continue
-			}
-			s := r[c].(string)
-			u, ok := ids[s]
-			if !ok {
-				if err := u.Scan(s); err != nil {
-					return nil, fmt.Errorf("store: %q is not a UUID: %w", s, err)
+			if strings.HasSuffix(col, "_id") {
+				u, err := ids.of(r[c].(string))
+				if err != nil {
+					return nil, err
 				}
-				ids[s] = u
+				row[c] = u
 			}
-			row[c] = u
 		}
 		out[i] = row
 	}

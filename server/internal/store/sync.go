@@ -60,11 +60,28 @@ func (tx *Tx) AppliedChanges(ctx context.Context, ids []string) (map[string]Appl
 	return out, nil
 }
 
-// RecordAppliedChanges stores that changes were applied, in one statement,
-// in the transaction that applied them.
+// RecordAppliedChanges stores that changes were applied, in one statement
+// (a COPY in a batch on PostgreSQL), in the transaction that applied them.
 func (tx *Tx) RecordAppliedChanges(ctx context.Context, as []AppliedChange) error {
 	if len(as) == 0 {
 		return nil
+	}
+	if tx.canCopy() {
+		ids := uuids{}
+		rows := make([][]any, len(as))
+		for i, a := range as {
+			row := make([]any, 0, 9)
+			for _, id := range []string{a.ChangeID, a.DistrictID, a.DeviceID, a.UserID, a.RecordID} {
+				u, err := ids.of(id)
+				if err != nil {
+					return err
+				}
+				row = append(row, u)
+			}
+			rows[i] = append(row, a.Entity, a.PayloadHash, a.Result, tx.now)
+		}
+		return translate(tx.copyIn(ctx, "applied_changes", []string{"change_id", "district_id", "device_id", "user_id", "record_id",
+			"entity", "payload_hash", "result", "applied_at"}, rows), "applied change")
 	}
 	rows := make([]appliedChangeRow, len(as))
 	for i, a := range as {

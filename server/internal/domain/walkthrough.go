@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -169,15 +170,24 @@ func (o Observation) Validate() error {
 	if len(o.Evidence) > 50000 {
 		p.Add("evidence", "must be at most 50000 characters")
 	}
-	seen := map[string]bool{}
+	// A rubric has a few dozen indicators at most, which are quicker to
+	// compare than to hash; a longer list is refused all the same.
+	var seen map[string]bool
+	if len(o.Scores) > 64 {
+		seen = make(map[string]bool, len(o.Scores))
+	}
 	for i, s := range o.Scores {
-		f := "scores[" + itoa(i) + "]"
-		if seen[s.IndicatorKey] {
-			p.Add(f+".indicator_key", "%q is scored twice", s.IndicatorKey)
+		twice := false
+		if seen != nil {
+			twice, seen[s.IndicatorKey] = seen[s.IndicatorKey], true
+		} else {
+			twice = slices.ContainsFunc(o.Scores[:i], func(e Score) bool { return e.IndicatorKey == s.IndicatorKey })
 		}
-		seen[s.IndicatorKey] = true
+		if twice {
+			p.Add("scores["+itoa(i)+"].indicator_key", "%q is scored twice", s.IndicatorKey)
+		}
 		if len(s.Evidence) > 20000 {
-			p.Add(f+".evidence", "must be at most 20000 characters")
+			p.Add("scores["+itoa(i)+"].evidence", "must be at most 20000 characters")
 		}
 	}
 	for i, t := range o.Tags {

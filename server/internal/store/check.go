@@ -65,13 +65,15 @@ func (s *Store) CheckRollups(ctx context.Context, districtID string) error {
 			return err
 		}
 	}
-	if err := compareCounts("rollup", want.levels, got.levels); err != nil {
+	wantLevels, wantObs, wantDims := want.flat()
+	gotLevels, gotObs, gotDims := got.flat()
+	if err := compareCounts("rollup", wantLevels, gotLevels); err != nil {
 		return err
 	}
-	if err := compareCounts("observation rollup", want.obs, got.obs); err != nil {
+	if err := compareCounts("observation rollup", wantObs, gotObs); err != nil {
 		return err
 	}
-	return compareCounts("dimension rollup", want.dims, got.dims)
+	return compareCounts("dimension rollup", wantDims, gotDims)
 }
 
 // compareCounts reports the first cell whose maintained count differs from

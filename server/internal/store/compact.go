@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,24 +112,22 @@ func fold(db *gorm.DB, t countTable) (int, error) {
 // hold one.
 func (d *rollupDeltas) scan(t countTable, rows *sql.Rows) (int, error) {
 	defer rows.Close()
-	if d.levels == nil {
-		d.levels, d.obs, d.dims = map[rollupKey]int64{}, map[obsKey]int64{}, map[dimKey]int64{}
-	}
+	d.init(0)
 	read := 0
 	var period, week, month any
 	counts := make([]int64, len(t.counts))
 	for rows.Next() {
-		var lk rollupKey
+		var ck cellKey
 		var ok obsKey
-		var dk dimKey
+		var dc dimCell
 		var dest []any
 		switch t.name {
 		case rollupsTable.name:
-			dest = []any{&lk.districtID, &lk.schoolID, &lk.rubricID, &lk.dimensionKey, &lk.indicatorKey, &period, &week, &month, &lk.gradeBand, &lk.subject, &lk.kind}
+			dest = []any{&ck.districtID, &ck.schoolID, &ck.rubricID, &ck.dimensionKey, &ck.indicatorKey, &period, &week, &month, &ck.gradeBand, &ck.subject, &ck.kind}
 		case observationRollupsTable.name:
 			dest = []any{&ok.districtID, &ok.schoolID, &ok.rubricID, &period, &week, &month, &ok.gradeBand, &ok.subject, &ok.kind}
 		default:
-			dest = []any{&dk.districtID, &dk.rubricID, &dk.scope, &dk.dimensionKey, &period, &week, &month}
+			dest = []any{&dc.districtID, &dc.rubricID, &dc.scope, &dc.dimensionKey, &period, &week, &month}
 		}
 		for i := range counts {
 			dest = append(dest, &counts[i])
@@ -142,26 +141,25 @@ func (d *rollupDeltas) scan(t countTable, rows *sql.Rows) (int, error) {
 			return read, fmt.Errorf("%s: period %v", t.name, period)
 		}
 		at := dateOnly(*p)
-		zero := true
-		for i, n := range counts {
-			if n == 0 {
-				continue
-			}
-			zero = false
-			switch t.name {
-			case rollupsTable.name:
-				lk.period, lk.level = at, i
-				d.levels[lk] += n
-			case observationRollupsTable.name:
-				ok.period = at
-				d.obs[ok] += n
-			default:
-				dk.period, dk.level = at, i-1 // the observations come first
-				d.dims[dk] += n
-			}
-		}
-		if zero {
+		if !slices.ContainsFunc(counts, func(n int64) bool { return n != 0 }) {
 			return read, fmt.Errorf("%s: a row with no counts for period %s", t.name, at.Format(time.DateOnly))
+		}
+		switch t.name {
+		case rollupsTable.name:
+			ck.period = at
+			c := d.cell(ck)
+			for l, n := range counts {
+				c[l] += n
+			}
+		case observationRollupsTable.name:
+			ok.period = at
+			d.obs[ok] += counts[0]
+		default:
+			dc.period = at
+			c := d.dim(dc)
+			for i, n := range counts {
+				c[i] += n
+			}
 		}
 	}
 	return read, translate(rows.Err(), "rollup")

@@ -335,14 +335,21 @@ func (tx *Tx) insertScores(ctx context.Context, scores []scoreRow) error {
 func copyRows(scores []scoreRow) ([][]any, error) {
 	rows := make([][]any, len(scores))
 	ids := uuids{}
+	// An observation's scores come together, and a push's are of one
+	// district and mostly one rubric version: each id is parsed when it
+	// differs from the row before's.
+	var prev [3]string
+	var id [3]pgtype.UUID
 	for i, s := range scores {
-		var id [3]pgtype.UUID
 		for j, v := range []string{s.ObservationID, s.DistrictID, s.RubricVersionID} {
+			if i > 0 && v == prev[j] {
+				continue
+			}
 			u, err := ids.of(v)
 			if err != nil {
 				return nil, err
 			}
-			id[j] = u
+			id[j], prev[j] = u, v
 		}
 		level := pgtype.Int2{}
 		if s.Level != nil {

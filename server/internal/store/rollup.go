@@ -13,17 +13,22 @@ import (
 // DistrictScope is the dimension rollups' scope for the whole district.
 const DistrictScope = "district"
 
-// ObservationsLevel is the level a dimension delta uses for the
-// observations that scored the dimension (a rubric's levels run 0 to 10);
-// it lands in the dimension rollups' observations column.
-const ObservationsLevel = -1
+// observationsLevel is the level a dimKey uses for the observations that
+// scored the dimension (a rubric's levels run 0 to 10): the dimension
+// rollups' observations column.
+const observationsLevel = -1
 
 // rollupKey is one rollup cell and level.
 type rollupKey struct {
+	cellKey
+	level int
+}
+
+// cellKey is one rollup cell.
+type cellKey struct {
 	districtID, schoolID, rubricID, dimensionKey, indicatorKey string
 	period                                                     time.Time
 	gradeBand, subject, kind                                   string
-	level                                                      int
 }
 
 // obsKey is one observation-count cell.
@@ -33,18 +38,60 @@ type obsKey struct {
 	gradeBand, subject, kind       string
 }
 
-// dimKey is one dimension-rollup cell and level: scope is a school's id or
-// DistrictScope; level ObservationsLevel counts observations.
+// dimKey is one dimension-rollup cell and level: level observationsLevel
+// counts observations.
 type dimKey struct {
-	districtID, rubricID, scope, dimensionKey string
-	period                                    time.Time
-	level                                     int
+	dimCell
+	level int
 }
 
+// dimCell is one dimension-rollup cell: scope is a school's id or
+// DistrictScope.
+type dimCell struct {
+	districtID, rubricID, scope, dimensionKey string
+	period                                    time.Time
+}
+
+// cellCounts are a rollup cell's scores at each level.
+type cellCounts [MaxLevel + 1]int64
+
+// dimCounts are a dimension-rollup cell's observations, then its scores at
+// each level: the dimension rollups' count columns.
+type dimCounts [MaxLevel + 2]int64
+
+// rollupDeltas are what changes add to the rollups, a cell's counts side by
+// side as the rollup rows hold them.
 type rollupDeltas struct {
-	levels map[rollupKey]int64
-	obs    map[obsKey]int64
-	dims   map[dimKey]int64
+	cells map[cellKey]*cellCounts
+	obs   map[obsKey]int64
+	dims  map[dimCell]*dimCounts
+}
+
+// init makes the maps, sized for about n scores.
+func (d *rollupDeltas) init(n int) {
+	if d.cells == nil {
+		d.cells, d.obs, d.dims = make(map[cellKey]*cellCounts, n), make(map[obsKey]int64, n/8), make(map[dimCell]*dimCounts, n/4)
+	}
+}
+
+// cell is k's counts, made on first use.
+func (d *rollupDeltas) cell(k cellKey) *cellCounts {
+	c := d.cells[k]
+	if c == nil {
+		c = new(cellCounts)
+		d.cells[k] = c
+	}
+	return c
+}
+
+// dim is k's counts, made on first use.
+func (d *rollupDeltas) dim(k dimCell) *dimCounts {
+	c := d.dims[k]
+	if c == nil {
+		c = new(dimCounts)
+		d.dims[k] = c
+	}
+	return c
 }
 
 // addContribution adds sign times o's contribution to the rollups: nothing
@@ -61,28 +108,55 @@ func (tx *Tx) addContribution(ctx context.Context, d *rollupDeltas, o domain.Obs
 	if err != nil {
 		return err
 	}
-	if d.levels == nil {
-		d.levels, d.obs, d.dims = map[rollupKey]int64{}, map[obsKey]int64{}, map[dimKey]int64{}
-	}
+	d.init(16 * len(o.Scores))
 	period := domain.PeriodStart(o.StartedAt, loc)
 	band := domain.GradeBand(o.Grade)
 	d.obs[obsKey{o.DistrictID, o.SchoolID, sh.rubricID, period, band, o.Subject, string(o.Kind)}] += sign
-	scored := map[string]bool{}
+	var scored []string // the dimensions scored so far
 	for _, s := range o.Scores {
 		if s.Level == nil {
 			continue
 		}
 		dim := sh.dimension[s.IndicatorKey]
-		d.levels[rollupKey{o.DistrictID, o.SchoolID, sh.rubricID, dim, s.IndicatorKey, period, band, o.Subject, string(o.Kind), *s.Level}] += sign
+		d.cell(cellKey{o.DistrictID, o.SchoolID, sh.rubricID, dim, s.IndicatorKey, period, band, o.Subject, string(o.Kind)})[*s.Level] += sign
+		first := !slices.Contains(scored, dim)
 		for _, scope := range []string{o.SchoolID, DistrictScope} {
-			d.dims[dimKey{o.DistrictID, sh.rubricID, scope, dim, period, *s.Level}] += sign
-			if !scored[dim] {
-				d.dims[dimKey{o.DistrictID, sh.rubricID, scope, dim, period, ObservationsLevel}] += sign
+			c := d.dim(dimCell{o.DistrictID, sh.rubricID, scope, dim, period})
+			c[*s.Level+1] += sign
+			if first {
+				c[0] += sign // the observations
 			}
 		}
-		scored[dim] = true
+		if first {
+			scored = append(scored, dim)
+		}
 	}
 	return nil
+}
+
+// flat is the deltas one count per key and level, left out where zero.
+func (d rollupDeltas) flat() (map[rollupKey]int64, map[obsKey]int64, map[dimKey]int64) {
+	levels, obs, dims := map[rollupKey]int64{}, map[obsKey]int64{}, map[dimKey]int64{}
+	for k, c := range d.cells {
+		for l, n := range c {
+			if n != 0 {
+				levels[rollupKey{k, l}] = n
+			}
+		}
+	}
+	for k, n := range d.obs {
+		if n != 0 {
+			obs[k] = n
+		}
+	}
+	for k, c := range d.dims {
+		for i, n := range c {
+			if n != 0 {
+				dims[dimKey{k, i + observationsLevel}] = n // the observations are the first count
+			}
+		}
+	}
+	return levels, obs, dims
 }
 
 // countTable is a rollup table: rows of key columns and counts, and the
@@ -137,18 +211,24 @@ const rowsPerStatement = 200
 
 // merge adds e's deltas to d's; into none yet, it takes e's as they are.
 func (d *rollupDeltas) merge(e rollupDeltas) {
-	if d.levels == nil {
+	if d.cells == nil {
 		*d = e
 		return
 	}
-	for k, n := range e.levels {
-		d.levels[k] += n
+	for k, c := range e.cells {
+		sum := d.cell(k)
+		for l, n := range c {
+			sum[l] += n
+		}
 	}
 	for k, n := range e.obs {
 		d.obs[k] += n
 	}
-	for k, n := range e.dims {
-		d.dims[k] += n
+	for k, c := range e.dims {
+		sum := d.dim(k)
+		for i, n := range c {
+			sum[i] += n
+		}
 	}
 }
 
@@ -227,66 +307,38 @@ func copyValues(columns []string, rows [][]any) ([][]any, error) {
 // holds a cell's counts at every level, a dimension rollup row also its
 // observations.
 func (d rollupDeltas) rows() (levelRows, obsRows, dimRows [][]any) {
-	// A rollup row holds a cell's count at every level.
-	levelCells := map[rollupKey][]int64{}
-	var lk []rollupKey
-	for k, n := range d.levels {
-		if n == 0 {
+	nonzero := func(n int64) bool { return n != 0 }
+	levelRows = make([][]any, 0, len(d.cells))
+	for k, c := range d.cells {
+		if !slices.ContainsFunc(c[:], nonzero) {
 			continue
 		}
-		level := k.level
-		k.level = 0
-		if levelCells[k] == nil {
-			levelCells[k] = make([]int64, len(levelCounts))
-			lk = append(lk, k)
-		}
-		levelCells[k][level] += n
-	}
-	levelRows = make([][]any, len(lk))
-	for i, k := range lk {
-		row := []any{k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.period, weekOf(k.period),
-			domain.MonthStart(k.period), k.gradeBand, k.subject, k.kind}
-		for _, n := range levelCells[k] {
+		row := make([]any, 0, 11+len(c))
+		row = append(row, k.districtID, k.schoolID, k.rubricID, k.dimensionKey, k.indicatorKey, k.period, weekOf(k.period),
+			domain.MonthStart(k.period), k.gradeBand, k.subject, k.kind)
+		for _, n := range c {
 			row = append(row, n)
 		}
-		levelRows[i] = row
+		levelRows = append(levelRows, row)
 	}
-	ok := make([]obsKey, 0, len(d.obs))
+	obsRows = make([][]any, 0, len(d.obs))
 	for k, n := range d.obs {
 		if n != 0 {
-			ok = append(ok, k)
+			obsRows = append(obsRows, []any{k.districtID, k.schoolID, k.rubricID, k.period, weekOf(k.period), domain.MonthStart(k.period),
+				k.gradeBand, k.subject, k.kind, n})
 		}
 	}
-	obsRows = make([][]any, len(ok))
-	for i, k := range ok {
-		obsRows[i] = []any{k.districtID, k.schoolID, k.rubricID, k.period, weekOf(k.period), domain.MonthStart(k.period),
-			k.gradeBand, k.subject, k.kind, d.obs[k]}
-	}
-	// A dimension rollup row holds a cell's observations and every level.
-	type dimCell struct {
-		districtID, rubricID, scope, dimensionKey string
-		period                                    time.Time
-	}
-	cells := map[dimCell][]int64{}
-	var dk []dimCell
-	for k, n := range d.dims {
-		if n == 0 {
+	dimRows = make([][]any, 0, len(d.dims))
+	for k, c := range d.dims {
+		if !slices.ContainsFunc(c[:], nonzero) {
 			continue
 		}
-		c := dimCell{k.districtID, k.rubricID, k.scope, k.dimensionKey, k.period}
-		if cells[c] == nil {
-			cells[c] = make([]int64, len(dimensionCounts))
-			dk = append(dk, c)
-		}
-		cells[c][k.level+1] += n // ObservationsLevel (-1) is the first count
-	}
-	dimRows = make([][]any, len(dk))
-	for i, c := range dk {
-		row := []any{c.districtID, c.rubricID, c.scope, c.dimensionKey, c.period, weekOf(c.period), domain.MonthStart(c.period)}
-		for _, n := range cells[c] {
+		row := make([]any, 0, 7+len(c))
+		row = append(row, k.districtID, k.rubricID, k.scope, k.dimensionKey, k.period, weekOf(k.period), domain.MonthStart(k.period))
+		for _, n := range c {
 			row = append(row, n)
 		}
-		dimRows[i] = row
+		dimRows = append(dimRows, row)
 	}
 	return levelRows, obsRows, dimRows
 }

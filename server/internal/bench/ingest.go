@@ -20,9 +20,11 @@ type Coach struct {
 	Schools             []string
 }
 
-// AddCoach adds a coach at the district's first n schools.
-func (d *District) AddCoach(ctx context.Context, s *store.Store, n int) (Coach, error) {
-	c := Coach{ID: domain.NewID(), Email: "coach-" + d.ID[24:] + "@example.org", Password: "bench-coach-password", Schools: d.Schools[:min(n, len(d.Schools))]}
+// AddCoach adds a coach at n of the district's schools from the first.
+func (d *District) AddCoach(ctx context.Context, s *store.Store, first, n int) (Coach, error) {
+	first = min(first, len(d.Schools))
+	c := Coach{ID: domain.NewID(), Email: fmt.Sprintf("coach-%d-%s@example.org", first, d.ID[24:]), Password: "bench-coach-password",
+		Schools: d.Schools[first:min(first+n, len(d.Schools))]}
 	hash, err := auth.HashPassword(c.Password)
 	if err != nil {
 		return Coach{}, err
@@ -41,7 +43,7 @@ type Ingest struct {
 	First, Second loadgen.Report
 }
 
-// RunIngest plays the day against the server as the coach.
+// RunIngest plays the day against the server as the coach, twice.
 func RunIngest(ctx context.Context, baseURL string, c Coach, observations, devices int) (Ingest, error) {
 	day := loadgen.Day{BaseURL: baseURL, Email: c.Email, Password: c.Password, Observations: observations, Devices: devices, Seed: 11}
 	first, second, err := day.RunTwice(ctx, loadgen.NewClient(devices))
@@ -57,14 +59,24 @@ func RunIngest(ctx context.Context, baseURL string, c Coach, observations, devic
 	return Ingest{First: first, Second: second}, nil
 }
 
-// CopyReference copies the score rows the coach's observations wrote into
-// a table of the same shape (columns, keys and indexes) with pgx CopyFrom,
-// three times into a fresh table each after a checkpoint, and answers the
-// rows and the median seconds a COPY took: the physical limit ingest is
-// measured against.
-func CopyReference(ctx context.Context, conn *pgx.Conn, c Coach) (rows int64, seconds float64, err error) {
+// RunIngestOnce plays another day of new observations (another seed) once.
+func RunIngestOnce(ctx context.Context, baseURL string, c Coach, observations, devices int, seed uint64) (loadgen.Report, error) {
+	day := loadgen.Day{BaseURL: baseURL, Email: c.Email, Password: c.Password, Observations: observations, Devices: devices, Seed: seed}
+	r, err := day.Run(ctx, loadgen.NewClient(devices))
+	if err == nil && (r.Applied != observations || r.Other != 0) {
+		err = fmt.Errorf("ingest: the pass answered %s", r)
+	}
+	return r, err
+}
+
+// CopyReference copies the score rows of the coach's observations stored
+// since a time into a table of the same shape (columns, keys and indexes)
+// with pgx CopyFrom, three times, each into a fresh table after a
+// checkpoint, and answers the rows and the median seconds a COPY took: the
+// physical limit ingest is measured against.
+func CopyReference(ctx context.Context, conn *pgx.Conn, c Coach, since time.Time) (rows int64, seconds float64, err error) {
 	res, err := conn.Query(ctx, `SELECT s.observation_id, s.indicator_key, s.district_id, s.rubric_version_id, s.level, s.evidence
-		FROM scores s JOIN observations o ON o.id = s.observation_id WHERE o.observer_id = $1`, c.ID)
+		FROM scores s JOIN observations o ON o.id = s.observation_id WHERE o.observer_id = $1 AND o.created_at >= $2`, c.ID, since)
 	if err != nil {
 		return 0, 0, fmt.Errorf("copy reference: %w", err)
 	}

@@ -26,11 +26,13 @@ type Service struct {
 	writers chan struct{}
 }
 
-// pushesAtOnce is how many pushes are applied at once: as many as the server
-// has processors, and at least two. When every tablet syncs after school,
-// pushes beyond that only wait for each other's rollup rows and change-log
-// lock inside the database, and keep it from tidying the rows they replace.
-func pushesAtOnce() int { return max(2, runtime.GOMAXPROCS(0)) }
+// pushesAtOnce is how many pushes are applied at once: one more than the
+// server has processors, and at least three, since about one push at a time
+// is committing (waiting for the disk, holding its district's change-log
+// lock). When every tablet syncs after school, pushes beyond that only wait
+// for each other's locks inside the database, holding a connection and a
+// snapshot.
+func pushesAtOnce() int { return max(3, runtime.GOMAXPROCS(0)+1) }
 
 // NewService builds the sync service; metrics may be nil.
 func NewService(s *store.Store, log *slog.Logger, m *Metrics, now func() time.Time) *Service {

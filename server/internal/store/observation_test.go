@@ -216,3 +216,35 @@ func TestObservationsNameOnlyRowsThatExist(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncRecordsNameTheirDistrictAndUser writes an applied change and a
+// change-log entry naming a district or user that does not exist: each is
+// refused, whether the database checks with foreign keys or once per
+// statement.
+func TestSyncRecordsNameTheirDistrictAndUser(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		applied := `INSERT INTO applied_changes (change_id, district_id, device_id, user_id, entity, record_id, payload_hash, result, applied_at)
+			VALUES (?, ?, ?, ?, 'observation', ?, 'hash', '{}', ?)`
+		logged := `INSERT INTO change_log (district_id, entity, record_id, rev, changed_at) VALUES (?, 'observation', ?, 1, ?)`
+		now := time.Now().UTC()
+		for name, args := range map[string][]any{
+			"a district": {domain.NewID(), domain.NewID(), domain.NewID(), f.observer.ID, domain.NewID(), now},
+			"a user":     {domain.NewID(), f.district.ID, domain.NewID(), domain.NewID(), domain.NewID(), now},
+		} {
+			if _, err := s.Exec(ctx, applied, args...); err == nil {
+				t.Errorf("an applied change naming %s that does not exist was written", name)
+			}
+		}
+		if _, err := s.Exec(ctx, logged, domain.NewID(), domain.NewID(), now); err == nil {
+			t.Error("a change-log entry naming a district that does not exist was written")
+		}
+		if _, err := s.Exec(ctx, applied, domain.NewID(), f.district.ID, domain.NewID(), f.observer.ID, domain.NewID(), now); err != nil {
+			t.Errorf("an applied change naming rows that exist was refused: %v", err)
+		}
+		if _, err := s.Exec(ctx, logged, f.district.ID, domain.NewID(), now); err != nil {
+			t.Errorf("a change-log entry naming its district was refused: %v", err)
+		}
+	})
+}

@@ -200,8 +200,9 @@ func matrix(w *world) map[string][]probe {
 				ch := w.obsChange(w.matrixObservation, 0, 2, 3)
 				return map[string]any{"change_id": ch.ChangeID, "device_id": domain.NewID(), "base_rev": 0, "data": json.RawMessage(ch.Data)}
 			},
-			// The administrator makes it; everyone else may not touch another's observation; in district B it does not exist.
-			want: signedIn(http.StatusForbidden, map[actor]int{admin: ok, otherAdmin: invalid})}},
+			// The administrator makes it; everyone else may not touch another's observation, and in district B the id is
+			// another district's record.
+			want: signedIn(http.StatusForbidden, map[actor]int{admin: ok})}},
 		"POST /api/v1/sync/push": {{name: "own school", method: "POST", path: "/api/v1/sync/push",
 			body: func(a actor) any {
 				return sync.PushRequest{DeviceID: domain.NewID(), Changes: []sync.Change{w.obsChange(domain.NewID(), 0, 2)}}

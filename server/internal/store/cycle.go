@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm/clause"
-
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 )
 
@@ -63,13 +61,9 @@ func (tx *Tx) PutCycle(ctx context.Context, c domain.Cycle) error {
 		FocusIndicatorKey: c.FocusIndicatorKey, FocusShift: c.FocusShift, Status: string(c.Status), Outcome: string(c.Outcome),
 		OutcomeEvidence: c.OutcomeEvidence, StartedOn: datePtr(c.StartedOn), EndedOn: datePtr(c.EndedOn), Rev: c.Rev,
 		DeletedAt: tx.deletedAt(c.Deleted), CreatedAt: tx.now, UpdatedAt: tx.now}
-	err := tx.db.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"school_id", "coach_id", "focus_indicator_key", "focus_shift", "status",
-			"outcome", "outcome_evidence", "started_on", "ended_on", "rev", "deleted_at", "updated_at"}),
-	}).Create(&row).Error
-	if err != nil {
-		return translate(err, "cycle")
+	if err := tx.upsert(&row, "cycles", "cycle", "school_id", "coach_id", "focus_indicator_key", "focus_shift", "status",
+		"outcome", "outcome_evidence", "started_on", "ended_on", "rev", "deleted_at", "updated_at"); err != nil {
+		return err
 	}
 	if err := tx.db.Where("cycle_id = ?", c.ID).Delete(&cycleTeacherRow{}).Error; err != nil {
 		return translate(err, "cycle teacher")
@@ -110,12 +104,8 @@ func (tx *Tx) PutActivity(ctx context.Context, a domain.Activity, schoolID strin
 	row := activityRow{ID: a.ID, DistrictID: a.DistrictID, CycleID: a.CycleID, Kind: string(a.Kind), OccurredOn: dateOnly(a.OccurredOn),
 		Notes: a.Notes, AuthorID: a.AuthorID, DeviceID: nullable(a.DeviceID), Rev: a.Rev, DeletedAt: tx.deletedAt(a.Deleted),
 		CreatedAt: tx.now, UpdatedAt: tx.now}
-	err := tx.db.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"kind", "occurred_on", "notes", "rev", "deleted_at", "updated_at"}),
-	}).Create(&row).Error
-	if err != nil {
-		return translate(err, "activity")
+	if err := tx.upsert(&row, "cycle_activities", "activity", "kind", "occurred_on", "notes", "rev", "deleted_at", "updated_at"); err != nil {
+		return err
 	}
 	return tx.AppendChange(ctx, Change{DistrictID: a.DistrictID, Entity: "cycle_activity", RecordID: a.ID, SchoolID: schoolID, Rev: a.Rev, Deleted: a.Deleted})
 }
@@ -156,12 +146,9 @@ func (tx *Tx) PutFollowUp(ctx context.Context, f domain.FollowUp) error {
 	row := followUpRow{ID: f.ID, DistrictID: f.DistrictID, CycleID: f.CycleID, SchoolID: f.SchoolID, TeacherID: f.TeacherID,
 		StartsAt: f.StartsAt.UTC(), EndsAt: f.EndsAt.UTC(), Status: string(f.Status), ObservationID: nullable(f.ObservationID),
 		Notes: f.Notes, Rev: f.Rev, DeletedAt: tx.deletedAt(f.Deleted), CreatedAt: tx.now, UpdatedAt: tx.now}
-	err := tx.db.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"teacher_id", "starts_at", "ends_at", "status", "observation_id", "notes", "rev", "deleted_at", "updated_at"}),
-	}).Create(&row).Error
-	if err != nil {
-		return translate(err, "follow-up")
+	if err := tx.upsert(&row, "follow_ups", "follow-up", "teacher_id", "starts_at", "ends_at", "status", "observation_id", "notes", "rev",
+		"deleted_at", "updated_at"); err != nil {
+		return err
 	}
 	if err := tx.db.Where("follow_up_id = ?", f.ID).Delete(&followUpObserverRow{}).Error; err != nil {
 		return translate(err, "follow-up observer")
@@ -209,12 +196,8 @@ func (tx *Tx) PutNextStep(ctx context.Context, n domain.NextStep) error {
 	if !n.Done {
 		row.DoneAt = nil
 	}
-	err := tx.db.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"owner_id", "action", "due_on", "indicator_key", "done_at", "rev", "deleted_at", "updated_at"}),
-	}).Create(&row).Error
-	if err != nil {
-		return translate(err, "next step")
+	if err := tx.upsert(&row, "next_steps", "next step", "owner_id", "action", "due_on", "indicator_key", "done_at", "rev", "deleted_at", "updated_at"); err != nil {
+		return err
 	}
 	return tx.AppendChange(ctx, Change{DistrictID: n.DistrictID, Entity: "next_step", RecordID: n.ID, SchoolID: n.SchoolID, Rev: n.Rev, Deleted: n.Deleted})
 }

@@ -186,7 +186,7 @@ func (tx *Tx) PutObservations(ctx context.Context, obs []domain.Observation, old
 			return translate(res.Error, "observation")
 		}
 		if res.RowsAffected != int64(len(chunk)) {
-			return conflict("an observation id is taken in another district")
+			return otherDistrict("observation")
 		}
 	}
 	if len(replaced) > 0 {

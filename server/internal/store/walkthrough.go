@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm/clause"
-
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 )
 
@@ -47,12 +45,9 @@ func (tx *Tx) PutWalkthrough(ctx context.Context, w domain.Walkthrough) error {
 	if w.Deleted {
 		row.DeletedAt = &tx.now
 	}
-	err := tx.db.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"school_id", "rubric_version_id", "kind", "visit_date", "lead_id", "focus", "debrief_notes", "rev", "deleted_at", "updated_at"}),
-	}).Create(&row).Error
-	if err != nil {
-		return translate(err, "walkthrough")
+	if err := tx.upsert(&row, "walkthroughs", "walkthrough", "school_id", "rubric_version_id", "kind", "visit_date", "lead_id", "focus",
+		"debrief_notes", "rev", "deleted_at", "updated_at"); err != nil {
+		return err
 	}
 	if err := tx.db.Where("walkthrough_id = ?", w.ID).Delete(&walkthroughMemberRow{}).Error; err != nil {
 		return translate(err, "walkthrough team")

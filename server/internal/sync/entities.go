@@ -13,13 +13,32 @@ import (
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// one takes the single record a load by id found, if any.
-func one[T any](found []T, err error) (cur T, exists bool, _ error) {
-	if err != nil || len(found) == 0 {
+// existing loads the record a change names, in the caller's district. When
+// there is none there and the id is a record of another district, the
+// change is refused before anything of that record is read: district
+// first, then scope, then revision.
+func existing[T any](ctx context.Context, tx *store.Tx, p auth.Principal, c Change,
+	load func(ctx context.Context, districtID string, ids []string) ([]T, error)) (cur T, exists bool, _ error) {
+	found, err := load(ctx, p.DistrictID(), []string{c.ID})
+	if err != nil {
 		return cur, false, err
 	}
-	return found[0], true, nil
+	if len(found) > 0 {
+		return found[0], true, nil
+	}
+	foreign, err := tx.ForeignIDs(ctx, c.Entity, p.DistrictID(), []string{c.ID})
+	if err != nil {
+		return cur, false, err
+	}
+	if foreign[c.ID] {
+		return cur, false, notYours()
+	}
+	return cur, false, nil
 }
+
+// notYours refuses a change to a record the caller may not change, and
+// says nothing of it.
+func notYours() error { return forbidden("this record is not one you may change") }
 
 // leaders may change any next step or walkthrough of their schools.
 var leaders = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal}
@@ -49,7 +68,7 @@ func orEmpty(xs []string) []string {
 }
 
 func (s *Service) applyWalkthrough(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	cur, exists, err := one(tx.Walkthroughs(ctx, p.DistrictID(), []string{c.ID}))
+	cur, exists, err := existing(ctx, tx, p, c, tx.Walkthroughs)
 	if err != nil {
 		return 0, err
 	}
@@ -134,7 +153,7 @@ func nextStepData(n domain.NextStep) NextStepData {
 }
 
 func (s *Service) applyNextStep(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	cur, exists, err := one(tx.NextSteps(ctx, p.DistrictID(), []string{c.ID}))
+	cur, exists, err := existing(ctx, tx, p, c, tx.NextSteps)
 	if err != nil {
 		return 0, err
 	}
@@ -240,11 +259,24 @@ func cycleFor(ctx context.Context, tx *store.Tx, p auth.Principal, cycleID, fiel
 }
 
 // cycleChange reads a change to a record that lives in a cycle of support
-// (an activity or a follow-up): it checks the revision, decodes the data
-// into data (whose cycle id is at cycleID), keeps the record in its cycle,
-// and returns the cycle and whether the caller runs it.
+// (an activity or a follow-up). Scope comes before revision: for a record
+// that exists, may (given the record's cycle and whether the caller runs
+// it) says whether the caller may change it at all, and a caller who may
+// not learns nothing of the record, its revision included. Then it checks
+// the revision, decodes the data into data (whose cycle id is at cycleID),
+// keeps the record in its cycle, and returns the cycle and whether the
+// caller runs it.
 func cycleChange(ctx context.Context, tx *store.Tx, p auth.Principal, c Change, exists, deleted bool, rev int64, curCycle string,
-	current func() *Record, data any, cycleID *string) (domain.Cycle, bool, error) {
+	may func(cy domain.Cycle, runs bool) bool, current func() *Record, data any, cycleID *string) (domain.Cycle, bool, error) {
+	if exists {
+		cy, runs, err := cycleFor(ctx, tx, p, curCycle, "data.cycle_id")
+		if err != nil {
+			return domain.Cycle{}, false, err
+		}
+		if !may(cy, runs) {
+			return domain.Cycle{}, false, notYours()
+		}
+	}
 	if err := checkRev(c, exists, deleted, rev, current); err != nil {
 		return domain.Cycle{}, false, err
 	}
@@ -262,14 +294,15 @@ func cycleChange(ctx context.Context, tx *store.Tx, p auth.Principal, c Change, 
 }
 
 func (s *Service) applyActivity(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	cur, exists, err := one(tx.Activities(ctx, p.DistrictID(), []string{c.ID}))
+	cur, exists, err := existing(ctx, tx, p, c, tx.Activities)
 	if err != nil {
 		return 0, err
 	}
 	var d ActivityData
-	cy, runs, err := cycleChange(ctx, tx, p, c, exists, cur.Deleted, cur.Rev, cur.CycleID, func() *Record {
-		return &Record{Entity: EntityCycleActivity, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: activityData(cur)}
-	}, &d, &d.CycleID)
+	cy, runs, err := cycleChange(ctx, tx, p, c, exists, cur.Deleted, cur.Rev, cur.CycleID, func(_ domain.Cycle, runs bool) bool { return runs },
+		func() *Record {
+			return &Record{Entity: EntityCycleActivity, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: activityData(cur)}
+		}, &d, &d.CycleID)
 	if err != nil {
 		return 0, err
 	}
@@ -310,18 +343,20 @@ func followUpData(f domain.FollowUp) FollowUpData {
 }
 
 func (s *Service) applyFollowUp(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	cur, exists, err := one(tx.FollowUps(ctx, p.DistrictID(), []string{c.ID}))
+	cur, exists, err := existing(ctx, tx, p, c, tx.FollowUps)
 	if err != nil {
 		return 0, err
 	}
 	var d FollowUpData
-	cy, runs, err := cycleChange(ctx, tx, p, c, exists, cur.Deleted, cur.Rev, cur.CycleID, func() *Record {
-		return &Record{Entity: EntityFollowUp, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: followUpData(cur)}
-	}, &d, &d.CycleID)
+	invited := exists && slices.Contains(cur.ObserverIDs, p.User.ID)
+	cy, runs, err := cycleChange(ctx, tx, p, c, exists, cur.Deleted, cur.Rev, cur.CycleID,
+		func(_ domain.Cycle, runs bool) bool { return runs || invited && c.Op == OpUpsert },
+		func() *Record {
+			return &Record{Entity: EntityFollowUp, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: followUpData(cur)}
+		}, &d, &d.CycleID)
 	if err != nil {
 		return 0, err
 	}
-	invited := exists && slices.Contains(cur.ObserverIDs, p.User.ID)
 	switch {
 	case runs:
 	case invited && c.Op == OpUpsert:

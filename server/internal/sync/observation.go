@@ -60,7 +60,7 @@ func orEmptyScores(s []domain.Score) []domain.Score {
 }
 
 func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
-	cur, exists, err := one(tx.Observations(ctx, p.DistrictID(), []string{c.ID}))
+	cur, exists, err := existing(ctx, tx, p, c, tx.Observations)
 	if err != nil {
 		return 0, err
 	}

@@ -69,6 +69,20 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 		for _, o := range stored {
 			current[o.ID], old[o.ID] = o, o
 		}
+		// District first: an id not found in the caller's district may be
+		// another district's record, which is refused unread.
+		var foreign map[string]bool
+		if len(stored) < len(fresh) {
+			missing := make([]string, 0, len(fresh)-len(stored))
+			for _, id := range fresh {
+				if _, ok := current[id]; !ok {
+					missing = append(missing, id)
+				}
+			}
+			if foreign, err = tx.ForeignIDs(ctx, EntityObservation, p.DistrictID(), validIDs(missing)); err != nil {
+				return err
+			}
+		}
 		var written []string // record ids in the order first written
 		wrote := map[string]bool{}
 		var records []store.AppliedChange
@@ -86,6 +100,10 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 					return err
 				}
 				results = append(results, res)
+				continue
+			}
+			if foreign[c.ID] {
+				results = append(results, notYours().(*outcome).r)
 				continue
 			}
 			o, _, err := s.nextObservation(ctx, look, p, deviceID, c, decoded[i], cur, exists)

@@ -179,6 +179,9 @@ func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, d
 		case domain.ErrorCode(err) == domain.EConflict && attempt < 2:
 			// A concurrent twin committed first; the next attempt sees it.
 			continue
+		case domain.ErrorCode(err) == domain.EForbidden:
+			// The store refused to move a record of another district.
+			return notYours().(*outcome).r, nil
 		case domain.ErrorCode(err) == domain.EInvalid || domain.ErrorCode(err) == domain.EConflict:
 			return Result{Status: StatusRejected, Error: problemOf(err)}, nil
 		default:

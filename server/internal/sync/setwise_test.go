@@ -297,7 +297,7 @@ func TestObservationIDOfAnotherDistrictIsRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res[0].Status != sync.StatusRejected {
+		if res[0].Status != sync.StatusForbidden || res[0].Current != nil {
 			t.Errorf("alone: the taken id answered %+v", res[0])
 		}
 		res, err = second.push(ctx, device, second.upsert(domain.NewID(), 0, obs(second)), second.upsert(taken, 0, obs(second)),
@@ -305,8 +305,8 @@ func TestObservationIDOfAnotherDistrictIsRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := []string{res[0].Status, res[1].Status, res[2].Status}; got[0] != sync.StatusApplied || got[1] != sync.StatusRejected || got[2] != sync.StatusApplied {
-			t.Errorf("in a push: answered %v, want applied, rejected, applied", got)
+		if got := []string{res[0].Status, res[1].Status, res[2].Status}; got[0] != sync.StatusApplied || got[1] != sync.StatusForbidden || got[2] != sync.StatusApplied {
+			t.Errorf("in a push: answered %v, want applied, forbidden, applied", got)
 		}
 		o, err := s.Observation(ctx, first.district, taken)
 		if err != nil {

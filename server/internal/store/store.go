@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	gosync "sync"
 	"time"
 
@@ -264,12 +263,52 @@ func translate(err error, what string) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) {
 		return notFound(what)
 	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "SQLSTATE 23505"), strings.Contains(msg, "UNIQUE constraint failed"):
+	switch dbErrorClass(err) {
+	case classUnique:
 		return conflict("%s already exists", what)
-	case strings.Contains(msg, "SQLSTATE 23503"), strings.Contains(msg, "FOREIGN KEY constraint failed"):
+	case classForeignKey:
 		return invalidRef(what)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
+}
+
+// What a database error means, read from its code, never its message.
+const (
+	classOther = iota
+	classUnique
+	classForeignKey
+)
+
+// SQLSTATE codes of PostgreSQL, and extended result codes of SQLite.
+const (
+	pgUniqueViolation     = "23505"
+	pgForeignKeyViolation = "23503"
+	sqliteForeignKey      = 787  // SQLITE_CONSTRAINT_FOREIGNKEY
+	sqlitePrimaryKey      = 1555 // SQLITE_CONSTRAINT_PRIMARYKEY
+	sqliteUnique          = 2067 // SQLITE_CONSTRAINT_UNIQUE
+)
+
+// dbErrorClass classifies a driver error by its code: pgx's errors carry
+// an SQLSTATE, SQLite's an extended result code.
+func dbErrorClass(err error) int {
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		switch pg.SQLState() {
+		case pgUniqueViolation:
+			return classUnique
+		case pgForeignKeyViolation:
+			return classForeignKey
+		}
+		return classOther
+	}
+	var lite interface{ Code() int }
+	if errors.As(err, &lite) {
+		switch lite.Code() {
+		case sqliteUnique, sqlitePrimaryKey:
+			return classUnique
+		case sqliteForeignKey:
+			return classForeignKey
+		}
+	}
+	return classOther
 }

@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -96,7 +94,7 @@ func (s *Server) listAuditCSV(c *gin.Context) {
 		return
 	}
 	f.Before = ""
-	var w *csv.Writer
+	var w *csvWriter
 	start := func() {
 		if w != nil {
 			return
@@ -104,7 +102,7 @@ func (s *Server) listAuditCSV(c *gin.Context) {
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", `attachment; filename="audit.csv"`)
 		c.Status(http.StatusOK)
-		w = csv.NewWriter(c.Writer)
+		w = newCSVWriter(c.Writer)
 		_ = w.Write([]string{"id", "at", "actor_id", "actor_email", "actor_name", "action", "entity", "entity_id", "ip", "user_agent", "detail"})
 	}
 	err = s.auth.ExportAudit(c.Request.Context(), principal(c), f, client(c), func(page []store.AuditEntry, users map[string]domain.User) error {
@@ -116,8 +114,8 @@ func (s *Server) listAuditCSV(c *gin.Context) {
 				b, _ := json.Marshal(e.Detail)
 				detail = string(b)
 			}
-			_ = w.Write([]string{e.ID, e.At.UTC().Format(time.RFC3339), e.ActorID, cell(u.Email), cell(u.Name), e.Action, e.Entity, e.EntityID,
-				e.IP, cell(e.UserAgent), cell(detail)})
+			_ = w.Write([]string{e.ID, e.At.UTC().Format(time.RFC3339), e.ActorID, u.Email, u.Name, e.Action, e.Entity, e.EntityID,
+				e.IP, e.UserAgent, detail})
 		}
 		w.Flush()
 		return w.Error()
@@ -131,12 +129,4 @@ func (s *Server) listAuditCSV(c *gin.Context) {
 		start() // no entries: the header row alone
 		w.Flush()
 	}
-}
-
-// cell keeps a spreadsheet from reading a value as a formula.
-func cell(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/csv"
 	"net/http"
 	"sort"
 	"strconv"
@@ -87,7 +86,7 @@ func (s *Server) getTrendsCSV(c *gin.Context) {
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="trends.csv"`)
 	c.Status(http.StatusOK)
-	w := csv.NewWriter(c.Writer)
+	w := newCSVWriter(c.Writer)
 	header := []string{"scope", "bucket"}
 	header = append(header, res.Group...)
 	header = append(header, "observations", "scores", "mean")

@@ -8,10 +8,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"strings"
+	"strconv"
 	"time"
-	"unicode/utf8"
 
+	"github.com/emersion/go-ical"
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
@@ -124,18 +124,18 @@ func (s *Service) Calendar(ctx context.Context, secret string) ([]byte, error) {
 	}
 
 	loc := d.Location()
-	tzid := loc.String()
-	w := &icsWriter{}
-	w.line("BEGIN:VCALENDAR")
-	w.line("VERSION:2.0")
-	w.line("PRODID:-//Walkthrough//Cycles of support//EN")
-	w.line("CALSCALE:GREGORIAN")
-	w.line("METHOD:PUBLISH")
-	w.prop("X-WR-CALNAME", "Walkthrough follow-ups: "+u.Name)
-	w.prop("X-WR-TIMEZONE", tzid)
-	w.line("REFRESH-INTERVAL;VALUE=DURATION:PT1H")
-	w.line("X-PUBLISHED-TTL:PT1H")
-	writeTimezone(w, loc, now.Add(-feedPast-366*24*time.Hour), now.Add(feedFuture+366*24*time.Hour))
+	cal := ical.NewCalendar()
+	cal.Props.SetText(ical.PropVersion, "2.0")
+	cal.Props.SetText(ical.PropProductID, "-//Walkthrough//Cycles of support//EN")
+	cal.Props.SetText(ical.PropCalendarScale, "GREGORIAN")
+	cal.Props.SetText(ical.PropMethod, "PUBLISH")
+	cal.Props.SetText("X-WR-CALNAME", "Walkthrough follow-ups: "+u.Name)
+	cal.Props.SetText("X-WR-TIMEZONE", loc.String())
+	refresh := ical.NewProp(ical.PropRefreshInterval)
+	refresh.SetDuration(time.Hour)
+	cal.Props.Set(refresh)
+	cal.Props.SetText("X-PUBLISHED-TTL", "PT1H")
+	cal.Children = append(cal.Children, timezone(loc, now.Add(-feedPast-366*24*time.Hour), now.Add(feedFuture+366*24*time.Hour)))
 	for _, f := range fs {
 		c := cycles[f.CycleID]
 		focus := names[c.FocusIndicatorKey]
@@ -143,16 +143,16 @@ func (s *Service) Calendar(ctx context.Context, secret string) ([]byte, error) {
 			focus = c.FocusIndicatorKey
 		}
 		teacher := teachers[f.TeacherID].DisplayName()
-		w.line("BEGIN:VEVENT")
-		w.line("UID:" + f.ID + "@walkthrough")
-		w.line("DTSTAMP:" + now.Format("20060102T150405Z"))
-		w.line("DTSTART;TZID=" + tzid + ":" + f.StartsAt.In(loc).Format("20060102T150405"))
-		w.line("DTEND;TZID=" + tzid + ":" + f.EndsAt.In(loc).Format("20060102T150405"))
-		w.line(fmt.Sprintf("SEQUENCE:%d", len(hist[f.ID])+cancelled(f)))
-		w.line("LAST-MODIFIED:" + f.UpdatedAt.UTC().Format("20060102T150405Z"))
-		w.line("CREATED:" + f.CreatedAt.UTC().Format("20060102T150405Z"))
-		w.prop("SUMMARY", "Follow-up: "+teacher+" ("+focus+")")
-		w.prop("LOCATION", schools[f.SchoolID].Name)
+		ev := ical.NewEvent()
+		ev.Props.SetText(ical.PropUID, f.ID+"@walkthrough")
+		ev.Props.SetDateTime(ical.PropDateTimeStamp, now)
+		ev.Props.SetDateTime(ical.PropDateTimeStart, f.StartsAt.In(loc))
+		ev.Props.SetDateTime(ical.PropDateTimeEnd, f.EndsAt.In(loc))
+		ev.Props.SetText(ical.PropSequence, strconv.Itoa(len(hist[f.ID])+cancelled(f)))
+		ev.Props.SetDateTime(ical.PropLastModified, f.UpdatedAt.UTC())
+		ev.Props.SetDateTime(ical.PropCreated, f.CreatedAt.UTC())
+		ev.Props.SetText(ical.PropSummary, "Follow-up: "+teacher+" ("+focus+")")
+		ev.Props.SetText(ical.PropLocation, schools[f.SchoolID].Name)
 		desc := "Cycle of support focus: " + focus
 		if c.FocusShift != "" {
 			desc += "\nShift: " + c.FocusShift
@@ -163,18 +163,20 @@ func (s *Service) Calendar(ctx context.Context, secret string) ([]byte, error) {
 		if f.Status == domain.FollowUpDone {
 			desc += "\nDone: the observation is recorded."
 		}
-		w.prop("DESCRIPTION", desc)
-		switch f.Status {
-		case domain.FollowUpCancelled:
-			w.line("STATUS:CANCELLED")
-		default:
-			w.line("STATUS:CONFIRMED")
+		ev.Props.SetText(ical.PropDescription, desc)
+		status := ical.EventConfirmed
+		if f.Status == domain.FollowUpCancelled {
+			status = ical.EventCancelled
 		}
-		w.line("TRANSP:OPAQUE")
-		w.line("END:VEVENT")
+		ev.Props.SetText(ical.PropStatus, string(status))
+		ev.Props.SetText(ical.PropTransparency, "OPAQUE")
+		cal.Children = append(cal.Children, ev.Component)
 	}
-	w.line("END:VCALENDAR")
-	return w.buf.Bytes(), nil
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func cancelled(f domain.FollowUp) int {
@@ -192,15 +194,23 @@ func followUpIDs(fs []domain.FollowUp) []string {
 	return out
 }
 
-// writeTimezone writes a VTIMEZONE for loc with one observance per offset
-// change between from and to (each with its own DTSTART, no RRULE, which
-// RFC 5545 allows and which holds any history of rule changes), or one
-// standard observance for a zone without changes.
-func writeTimezone(w *icsWriter, loc *time.Location, from, to time.Time) {
-	w.line("BEGIN:VTIMEZONE")
-	w.line("TZID:" + loc.String())
+// timezone is a VTIMEZONE for loc with one observance per offset change
+// between from and to (each with its own DTSTART, no RRULE, which RFC 5545
+// allows and which holds any history of rule changes), or one standard
+// observance for a zone without changes.
+func timezone(loc *time.Location, from, to time.Time) *ical.Component {
+	tz := ical.NewComponent(ical.CompTimezone)
+	tz.Props.SetText(ical.PropTimezoneID, loc.String())
+	observance := func(kind string, start time.Time, from, to int, name string) {
+		o := ical.NewComponent(kind)
+		// DTSTART is the local time of the change under the offset before it.
+		o.Props.SetText(ical.PropDateTimeStart, start.Format("20060102T150405"))
+		o.Props.SetText(ical.PropTimezoneOffsetFrom, utcOffset(from))
+		o.Props.SetText(ical.PropTimezoneOffsetTo, utcOffset(to))
+		o.Props.SetText(ical.PropTimezoneName, name)
+		tz.Children = append(tz.Children, o)
+	}
 	name, offset := from.In(loc).Zone()
-	any := false
 	for t := from; t.Before(to); {
 		next := t.Add(24 * time.Hour)
 		if _, o := next.In(loc).Zone(); o != offset {
@@ -216,33 +226,21 @@ func writeTimezone(w *icsWriter, loc *time.Location, from, to time.Time) {
 			}
 			change := hi.Truncate(time.Second)
 			newName, newOffset := change.In(loc).Zone()
-			kind := "STANDARD"
+			kind := ical.CompTimezoneStandard
 			if newOffset > offset {
-				kind = "DAYLIGHT"
+				kind = ical.CompTimezoneDaylight
 			}
-			w.line("BEGIN:" + kind)
-			// DTSTART is the local time of the change under the offset before it.
-			w.line("DTSTART:" + change.Add(time.Duration(offset)*time.Second).UTC().Format("20060102T150405"))
-			w.line("TZOFFSETFROM:" + utcOffset(offset))
-			w.line("TZOFFSETTO:" + utcOffset(newOffset))
-			w.prop("TZNAME", newName)
-			w.line("END:" + kind)
-			any = true
+			observance(kind, change.Add(time.Duration(offset)*time.Second).UTC(), offset, newOffset, newName)
 			name, offset = newName, newOffset
 			t = change
 			continue
 		}
 		t = next
 	}
-	if !any {
-		w.line("BEGIN:STANDARD")
-		w.line("DTSTART:19700101T000000")
-		w.line("TZOFFSETFROM:" + utcOffset(offset))
-		w.line("TZOFFSETTO:" + utcOffset(offset))
-		w.prop("TZNAME", name)
-		w.line("END:STANDARD")
+	if len(tz.Children) == 0 {
+		observance(ical.CompTimezoneStandard, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), offset, offset, name)
 	}
-	w.line("END:VTIMEZONE")
+	return tz
 }
 
 func utcOffset(seconds int) string {
@@ -251,30 +249,4 @@ func utcOffset(seconds int) string {
 		sign, seconds = "-", -seconds
 	}
 	return fmt.Sprintf("%s%02d%02d", sign, seconds/3600, seconds%3600/60)
-}
-
-// icsWriter writes content lines: CRLF endings, folded at 75 octets
-// without splitting a character.
-type icsWriter struct{ buf bytes.Buffer }
-
-func (w *icsWriter) line(s string) {
-	limit := 75
-	for len(s) > limit {
-		cut := limit
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		w.buf.WriteString(s[:cut])
-		w.buf.WriteString("\r\n ")
-		s = s[cut:]
-		limit = 74 // a continuation line starts with a space
-	}
-	w.buf.WriteString(s)
-	w.buf.WriteString("\r\n")
-}
-
-// prop writes a TEXT property with its value escaped.
-func (w *icsWriter) prop(name, value string) {
-	r := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`)
-	w.line(name + ":" + r.Replace(value))
 }

@@ -75,7 +75,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	}
 	ok := VerifyPassword(u.PasswordHash, password) // costs the same for a missing user
 	if !ok || !u.Active || u.ID == "" {
-		if err := s.store.RecordFailure(ctx, keys, s.throttle.next); err != nil {
+		if err := s.store.RecordFailure(ctx, keys, s.now().Add(-s.throttle.Window), s.throttle.next); err != nil {
 			return Session{}, err
 		}
 		if u.ID != "" {

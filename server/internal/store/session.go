@@ -143,9 +143,16 @@ func (s *Store) Throttle(ctx context.Context, key string) (Throttle, error) {
 }
 
 // RecordFailure counts one failed sign-in for each key and lets decide set
-// the new state from the old, inside one transaction.
-func (s *Store) RecordFailure(ctx context.Context, keys []string, decide func(old Throttle, now time.Time) Throttle) error {
+// the new state from the old, inside one transaction. It also forgets every
+// key whose window started before staleBefore and that is not blocked any
+// more, so that the counts of client addresses, which no sign-in clears,
+// do not pile up.
+func (s *Store) RecordFailure(ctx context.Context, keys []string, staleBefore time.Time, decide func(old Throttle, now time.Time) Throttle) error {
 	return s.InTx(ctx, func(tx *Tx) error {
+		err := tx.db.Where("window_start < ? AND (blocked_until IS NULL OR blocked_until < ?)", staleBefore, tx.now).Delete(&throttleRow{}).Error
+		if err != nil {
+			return translate(err, "throttle")
+		}
 		for _, k := range keys {
 			var row throttleRow
 			err := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).Where("key = ?", k).Take(&row).Error

@@ -316,20 +316,3 @@ func (g *gen) rosterHas(email string) bool {
 	}
 	return false
 }
-
-// mayObserve reports whether user u may score classrooms at school s: a
-// district administrator anywhere, a supervisor, principal, coach or observer
-// at the schools they are granted.
-func mayObserve(u domain.User, schoolID string) bool {
-	for _, gr := range u.Grants {
-		switch gr.Role {
-		case domain.RoleDistrictAdmin:
-			return true
-		case domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach, domain.RoleObserver:
-			if gr.SchoolID == schoolID {
-				return true
-			}
-		}
-	}
-	return false
-}

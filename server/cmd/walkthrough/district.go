@@ -36,6 +36,9 @@ func districtCmd(ctx context.Context, args []string, getenv func(string) string,
 		return fmt.Errorf("district %s takes no arguments, only flags: %s", args[0], strings.Join(fs.Args(), " "))
 	}
 	if args[0] == "list" {
+		if fs.NFlag() > 0 {
+			return errors.New("district list takes no flags")
+		}
 		return listDistricts(ctx, getenv, stdout, stderr)
 	}
 	var missing []string

@@ -25,6 +25,21 @@ type cli struct {
 }
 
 func openCLI(ctx context.Context, getenv func(string) string, district string, stdout, stderr io.Writer) (*cli, error) {
+	s, err := openMigrated(ctx, getenv, stdout, stderr)
+	if err != nil {
+		return nil, err
+	}
+	id, err := pickDistrict(ctx, s, district)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return &cli{store: s, p: auth.SystemPrincipal(id)}, nil
+}
+
+// openMigrated opens the configured database, as serve would, and applies
+// pending migrations.
+func openMigrated(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) (*store.Store, error) {
 	c, err := loadConfig("cli", nil, getenv, stdout)
 	if err != nil {
 		return nil, err
@@ -37,12 +52,7 @@ func openCLI(ctx context.Context, getenv func(string) string, district string, s
 		s.Close()
 		return nil, err
 	}
-	id, err := pickDistrict(ctx, s, district)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	return &cli{store: s, p: auth.SystemPrincipal(id)}, nil
+	return s, nil
 }
 
 var cliClient = auth.Client{UserAgent: "walkthrough command line"}

@@ -34,6 +34,9 @@ Usage:
                                          add a user (password from --password or standard input)
   walkthrough user reset-password --email E
                                          set a new password and sign the user out everywhere
+  walkthrough district add --name N --time-zone Z --admin-email E [--admin-name A]
+                                         add a district and its first administrator (password on standard input)
+  walkthrough district list              list the districts with their numbers of schools and users
   walkthrough rubric import FILE [--publish] [--rubric ID] | export VERSION_ID | list
                                          rubric versions as JSON documents (docs/rubric-format.md)
   walkthrough import roster --kind schools|teachers|users|oneroster [--dry-run] FILE
@@ -57,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return demoCmd(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return userCmd(ctx, rest, getenv, stdin, stdout, stderr)
+	case "district":
+		return districtCmd(ctx, rest, getenv, stdin, stdout, stderr)
 	case "rubric":
 		return rubricCmd(ctx, rest, getenv, stdout, stderr)
 	case "import":

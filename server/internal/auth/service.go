@@ -21,6 +21,15 @@ const (
 	RefreshTTL = 30 * 24 * time.Hour
 )
 
+// RefreshGrace is how long after a refresh token is spent presenting it
+// again answers the same successor rather than revoking the family as
+// theft (RFC 9700, section 4.14.2): two tabs that refresh at once, or a
+// retry after an answer lost on a flaky network, keep the user signed in.
+// It is measured on the store's clock, the one that stamped the token spent.
+// Longer would widen what a stolen spent token is worth; shorter would not
+// cover a retry over a slow link.
+const RefreshGrace = 30 * time.Second
+
 // Service signs people in and out and says who a request comes from.
 type Service struct {
 	store    *store.Store
@@ -113,16 +122,21 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 }
 
 func (s *Service) newRefresh(ctx context.Context, tx *store.Tx, u domain.User, familyID, deviceID string) (Session, error) {
-	token, hash, err := newRefreshToken()
+	token, err := newRefreshToken()
 	if err != nil {
 		return Session{}, err
 	}
+	return s.saveRefresh(ctx, tx, u, domain.NewID(), familyID, deviceID, token)
+}
+
+// saveRefresh stores a refresh token of the family under id, its hash only.
+func (s *Service) saveRefresh(ctx context.Context, tx *store.Tx, u domain.User, id, familyID, deviceID, token string) (Session, error) {
 	dev := &deviceID
 	if deviceID == "" {
 		dev = nil
 	}
-	t := store.RefreshToken{ID: domain.NewID(), DistrictID: u.DistrictID, UserID: u.ID, DeviceID: dev, FamilyID: familyID,
-		TokenHash: hash, ExpiresAt: tx.Now().Add(RefreshTTL)}
+	t := store.RefreshToken{ID: id, DistrictID: u.DistrictID, UserID: u.ID, DeviceID: dev, FamilyID: familyID,
+		TokenHash: hashRefresh(token), ExpiresAt: tx.Now().Add(RefreshTTL)}
 	if err := tx.CreateRefreshToken(ctx, t); err != nil {
 		return Session{}, err
 	}
@@ -143,19 +157,29 @@ func (s *Service) withAccess(sess Session, u domain.User) (Session, error) {
 var errBadRefresh = domain.Errorf(domain.EUnauthorized, "the session has ended; sign in again")
 
 // Refresh rotates a refresh token: the old one is spent and a new one of
-// the same family is returned with a new access token. Presenting a token
-// that was already spent revokes its whole family, the newest token too.
+// the same family is returned with a new access token. The same token
+// presented again within RefreshGrace of being spent answers the same
+// successor with a new access token; presented later, it revokes its whole
+// family, the newest token too, as a stolen token would.
 func (s *Service) Refresh(ctx context.Context, refreshToken string, c Client) (Session, error) {
 	if len(refreshToken) > 200 || !strings.HasPrefix(refreshToken, refreshPrefix) {
 		return Session{}, errBadRefresh
 	}
 	hash := hashRefresh(refreshToken)
+	successorID := domain.NewID()
+	successor, err := newRefreshToken()
+	if err != nil {
+		return Session{}, err
+	}
+	sealed, err := sealSuccessor(refreshToken, successorID, successor)
+	if err != nil {
+		return Session{}, err
+	}
 	var sess Session
 	var u domain.User
-	reused := false
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		successor := domain.NewID()
-		t, consumed, err := tx.ConsumeRefreshToken(ctx, hash, successor)
+	reused, again := false, false
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		t, consumed, err := tx.ConsumeRefreshToken(ctx, hash, successorID, sealed)
 		if domain.ErrorCode(err) == domain.ENotFound {
 			return errBadRefresh
 		}
@@ -163,23 +187,37 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, c Client) (S
 			return err
 		}
 		if !consumed {
-			if t.UsedAt != nil && t.RevokedAt == nil {
-				reused = true
-				n, err := tx.RevokeRefreshFamily(ctx, t.FamilyID)
-				if err != nil {
-					return err
-				}
-				return tx.Audit(ctx, store.AuditEntry{DistrictID: t.DistrictID, ActorID: t.UserID, Action: "auth.refresh_reuse",
-					Entity: "session", EntityID: t.FamilyID, IP: c.IP, UserAgent: c.UserAgent, Detail: map[string]any{"revoked": n}})
+			if t.UsedAt == nil || t.RevokedAt != nil {
+				return errBadRefresh // expired or revoked
 			}
-			return errBadRefresh
+			next, ok, err := successorInGrace(ctx, tx, t, refreshToken)
+			if err != nil {
+				return err
+			}
+			if ok {
+				again = true
+				if u, err = tx.UserRecord(ctx, t.UserID); err != nil || !u.Active {
+					return errBadRefresh
+				}
+				sess = Session{RefreshToken: next, User: u, AccessToken: t.FamilyID}
+				return nil
+			}
+			reused = true
+			n, err := tx.RevokeRefreshFamily(ctx, t.FamilyID)
+			if err != nil {
+				return err
+			}
+			return tx.Audit(ctx, store.AuditEntry{DistrictID: t.DistrictID, ActorID: t.UserID, Action: "auth.refresh_reuse",
+				Entity: "session", EntityID: t.FamilyID, IP: c.IP, UserAgent: c.UserAgent, Detail: map[string]any{"revoked": n}})
 		}
 		u, err = tx.UserRecord(ctx, t.UserID)
 		if err != nil || !u.Active {
 			return errBadRefresh
 		}
-		sess, err = s.newRefresh(ctx, tx, u, t.FamilyID, deref(t.DeviceID))
-		return err
+		if sess, err = s.saveRefresh(ctx, tx, u, successorID, t.FamilyID, deref(t.DeviceID), successor); err != nil {
+			return err
+		}
+		return tx.ForgetSealedSuccessors(ctx, t.FamilyID, tx.Now().Add(-RefreshGrace))
 	})
 	if err != nil {
 		return Session{}, err
@@ -188,7 +226,35 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, c Client) (S
 		s.log.WarnContext(ctx, "refresh token reused: session revoked", "ip", c.IP)
 		return Session{}, errBadRefresh
 	}
+	if again {
+		s.log.DebugContext(ctx, "refresh token presented again within the grace period", "ip", c.IP)
+	}
 	return s.withAccess(sess, u)
+}
+
+// successorInGrace answers the successor of a token spent less than
+// RefreshGrace ago, opened with the spent token itself, when that successor
+// is still live. ok is false when the grace is over or the successor cannot
+// be handed back; the caller then takes the token for stolen.
+func successorInGrace(ctx context.Context, tx *store.Tx, t store.RefreshToken, spent string) (token string, ok bool, err error) {
+	if t.ReplacedBy == nil || t.SuccessorSealed == "" || tx.Now().Sub(*t.UsedAt) > RefreshGrace {
+		return "", false, nil
+	}
+	token, err = openSuccessor(spent, *t.ReplacedBy, t.SuccessorSealed)
+	if err != nil {
+		return "", false, nil
+	}
+	next, err := tx.RefreshToken(ctx, *t.ReplacedBy)
+	if domain.ErrorCode(err) == domain.ENotFound {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if next.RevokedAt != nil || !next.ExpiresAt.After(tx.Now()) || next.FamilyID != t.FamilyID || next.TokenHash != hashRefresh(token) {
+		return "", false, nil
+	}
+	return token, true, nil
 }
 
 // Logout ends the caller's session: every token of its family stops working.
@@ -238,13 +304,12 @@ func (s *Service) Authenticate(ctx context.Context, header string) (Principal, e
 
 const refreshPrefix = "wtr_"
 
-func newRefreshToken() (token, hash string, err error) {
+func newRefreshToken() (string, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", "", err
+		return "", err
 	}
-	token = refreshPrefix + base64.RawURLEncoding.EncodeToString(b[:])
-	return token, hashRefresh(token), nil
+	return refreshPrefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
 func hashRefresh(token string) string {

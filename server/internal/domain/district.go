@@ -37,8 +37,12 @@ func (d District) Validate() error {
 	if strings.TrimSpace(d.Name) == "" {
 		p.Add("name", "must not be empty")
 	}
-	if _, err := time.LoadLocation(d.TimeZone); err != nil || d.TimeZone == "" {
-		p.Add("time_zone", "must be an IANA time zone such as America/Chicago")
+	if !KnownTimeZone(d.TimeZone) {
+		if d.TimeZone == "" {
+			p.Add("time_zone", "must be an IANA time zone such as America/Chicago")
+		} else {
+			p.Add("time_zone", "%q is not an IANA time zone; use a name such as America/Chicago", d.TimeZone)
+		}
 	}
 	s := d.Settings
 	if s.SchoolYearStartMonth < 1 || s.SchoolYearStartMonth > 12 {
@@ -51,6 +55,17 @@ func (d District) Validate() error {
 		p.Add("settings.min_cell_size", "must be 1 to 100")
 	}
 	return p.Err("the district is not valid")
+}
+
+// KnownTimeZone reports whether name is a zone of the IANA database, such
+// as America/Chicago or UTC. "Local" is refused: it names the server's own
+// zone, which says nothing about where the district is.
+func KnownTimeZone(name string) bool {
+	if name == "" || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
 }
 
 // Location returns the district's time zone, UTC if it cannot be loaded.

@@ -29,3 +29,18 @@ func TestPeriodStartSplitsWeeksAtMonthEnds(t *testing.T) {
 		t.Errorf("WeekStart: %s", w)
 	}
 }
+
+func TestDistrictTimeZoneMustBeIANA(t *testing.T) {
+	d := District{ID: NewID(), Name: "North", Settings: DefaultDistrictSettings()}
+	for zone, ok := range map[string]bool{"America/Chicago": true, "UTC": true, "Europe/Paris": true,
+		"": false, "Local": false, "Mars/Olympus": false, "../etc/passwd": false, "america/chicago ": false} {
+		d.TimeZone = zone
+		err := d.Validate()
+		if (err == nil) != ok {
+			t.Errorf("time zone %q: valid %v, want %v (%v)", zone, err == nil, ok, err)
+		}
+		if !ok && (len(ErrorFields(err)) != 1 || ErrorFields(err)[0].Field != "time_zone") {
+			t.Errorf("time zone %q: fields %+v", zone, ErrorFields(err))
+		}
+	}
+}

@@ -1,13 +1,18 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
 
 func (w *world) refreshWith(token string) response {
@@ -15,8 +20,21 @@ func (w *world) refreshWith(token string) response {
 	return w.do(anonymous, "POST", "/api/v1/auth/refresh", map[string]string{"refresh_token": token})
 }
 
+// eachWorldWithStoreClock runs fn on a fresh world on each database whose
+// store clock runs with real time plus what advance adds, so that a refresh
+// token's grace period can pass without waiting for it.
+func eachWorldWithStoreClock(t *testing.T, fn func(t *testing.T, w *world, advance func(time.Duration))) {
+	for _, d := range testdb.Dialects {
+		t.Run(d, func(t *testing.T) {
+			var skew atomic.Int64
+			s := testdb.OpenAt(t, d, func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
+			fn(t, newWorld(t, s), func(d time.Duration) { skew.Add(int64(d)) })
+		})
+	}
+}
+
 func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
-	eachWorld(t, func(t *testing.T, w *world) {
+	eachWorldWithStoreClock(t, func(t *testing.T, w *world, advance func(time.Duration)) {
 		first := w.refresh[coach]
 		r := w.refreshWith(first)
 		if r.Code != 200 {
@@ -32,8 +50,21 @@ func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
 			t.Fatalf("the new access token does not work: %d", r.Code)
 		}
 
-		// The spent token comes back: someone copied it. The whole family
-		// ends, the newest token and its access token too.
+		// A retry at once (the answer was lost) gets the same successor.
+		r = w.refreshWith(first)
+		var again sessionResponse
+		if r.Code != 200 {
+			t.Fatalf("a retry within the grace period: %d %s", r.Code, r.Body)
+		}
+		r.decode(t, &again)
+		if again.RefreshToken != next.RefreshToken || again.AccessToken == "" {
+			t.Fatal("a retry within the grace period got another successor")
+		}
+
+		// Past the grace period the spent token coming back means someone
+		// copied it. The whole family ends, the newest token and its access
+		// token too.
+		advance(auth.RefreshGrace + time.Second)
 		if r := w.refreshWith(first); r.Code != 401 {
 			t.Fatalf("a reused refresh token was accepted: %d", r.Code)
 		}
@@ -52,11 +83,12 @@ func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
 	})
 }
 
-func TestConcurrentRefreshesYieldOneSuccessor(t *testing.T) {
+func TestConcurrentRefreshesShareOneSuccessor(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		token := w.refresh[observer]
 		const n = 8
 		codes := make([]int, n)
+		sessions := make([]sessionResponse, n)
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Add(1)
@@ -67,21 +99,24 @@ func TestConcurrentRefreshesYieldOneSuccessor(t *testing.T) {
 				rec := httptest.NewRecorder()
 				w.handler.ServeHTTP(rec, req)
 				codes[i] = rec.Code
+				_ = json.Unmarshal(rec.Body.Bytes(), &sessions[i])
 			}()
 		}
 		wg.Wait()
-		wins := 0
-		for _, c := range codes {
-			switch c {
-			case 200:
-				wins++
-			case 401:
-			default:
-				t.Errorf("unexpected status %d", c)
+		for i, c := range codes {
+			if c != 200 {
+				t.Fatalf("of %d concurrent refreshes of one token, not all succeeded: %v", n, codes)
+			}
+			if sessions[i].RefreshToken != sessions[0].RefreshToken || sessions[i].RefreshToken == token {
+				t.Fatalf("concurrent refreshes of one token got different successors")
+			}
+			w.access[observer] = sessions[i].AccessToken
+			if r := w.do(observer, "GET", "/api/v1/me", nil); r.Code != 200 {
+				t.Fatalf("access token %d does not work: %d", i+1, r.Code)
 			}
 		}
-		if wins != 1 {
-			t.Fatalf("%d concurrent refreshes won, want exactly 1 (%v)", wins, codes)
+		if r := w.refreshWith(sessions[0].RefreshToken); r.Code != 200 {
+			t.Fatalf("the shared successor does not refresh: %d %s", r.Code, r.Body)
 		}
 	})
 }

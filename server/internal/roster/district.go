@@ -92,3 +92,89 @@ func (s *Service) UpdateDistrict(ctx context.Context, p auth.Principal, ch Distr
 	})
 	return d, err
 }
+
+// NewDistrict is what provisioning a district takes: the district and its
+// first administrator.
+type NewDistrict struct {
+	Name          string
+	TimeZone      string // IANA name, such as America/Chicago
+	AdminEmail    string
+	AdminName     string // "District administrator" when empty
+	AdminPassword string
+}
+
+// AddDistrict provisions a district with its first district administrator,
+// who then administers that district and no other. It is the operator's
+// act, run from the command line: no signed-in caller of any district may
+// make another district, so it takes no principal and no route calls it.
+//
+// The district, the administrator, their grant and the audit entries are
+// written in one transaction: a taken name or email, an unknown time zone
+// or a password that breaks the rules writes nothing.
+func (s *Service) AddDistrict(ctx context.Context, in NewDistrict, c auth.Client) (domain.District, domain.User, error) {
+	d := domain.District{ID: domain.NewID(), Name: strings.TrimSpace(in.Name), TimeZone: strings.TrimSpace(in.TimeZone),
+		Settings: domain.DefaultDistrictSettings()}
+	if err := d.Validate(); err != nil {
+		return domain.District{}, domain.User{}, err
+	}
+	name := strings.TrimSpace(in.AdminName)
+	if name == "" {
+		name = "District administrator"
+	}
+	u := domain.User{ID: domain.NewID(), DistrictID: d.ID, Email: domain.NormalizeEmail(in.AdminEmail), Name: name,
+		Active: true, Grants: []domain.RoleGrant{{Role: domain.RoleDistrictAdmin}}}
+	if err := u.Validate(); err != nil {
+		return domain.District{}, domain.User{}, err
+	}
+	var err error
+	if u.PasswordHash, err = auth.HashPassword(in.AdminPassword); err != nil {
+		return domain.District{}, domain.User{}, err
+	}
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.LockDistrictName(ctx, d.Name); err != nil {
+			return err
+		}
+		other, err := tx.DistrictByName(ctx, d.Name)
+		if err == nil {
+			return domain.Errorf(domain.EConflict, "a district named %q already exists (%s)", other.Name, other.ID)
+		}
+		if domain.ErrorCode(err) != domain.ENotFound {
+			return err
+		}
+		_, err = tx.UserByEmail(ctx, u.Email)
+		if err == nil {
+			return domain.Errorf(domain.EConflict, "the email %s is already used by a user; each email signs in to one district", u.Email)
+		}
+		if domain.ErrorCode(err) != domain.ENotFound {
+			return err
+		}
+		if err := tx.CreateDistrict(ctx, d); err != nil {
+			return err
+		}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		for _, e := range []store.AuditEntry{
+			{Action: "district.create", Entity: "district", EntityID: d.ID,
+				Detail: map[string]any{"name": d.Name, "time_zone": d.TimeZone, "admin_email": u.Email}},
+			{Action: "user.create", Entity: "user", EntityID: u.ID, Detail: map[string]any{"email": u.Email}},
+			{Action: "role.grant", Entity: "user", EntityID: u.ID, Detail: map[string]any{"role": string(domain.RoleDistrictAdmin), "school_id": ""}},
+		} {
+			e.DistrictID, e.IP, e.UserAgent = d.ID, c.IP, c.UserAgent
+			if err := tx.Audit(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return domain.District{}, domain.User{}, err
+	}
+	return d, u, nil
+}
+
+// Districts lists every district with the size of its roster, for the
+// operator at the command line; like AddDistrict it is no caller's view.
+func (s *Service) Districts(ctx context.Context) ([]store.DistrictSummary, error) {
+	return s.store.DistrictSummaries(ctx)
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
@@ -65,6 +66,66 @@ func (s *Store) Districts(ctx context.Context) ([]domain.District, error) {
 	out := make([]domain.District, len(rows))
 	for i, r := range rows {
 		out[i] = r.toDomain()
+	}
+	return out, nil
+}
+
+// LockDistrictName makes transactions that check and add a district of the
+// same name (ignoring case) run one after the other, so that two at once
+// cannot both find the name free: on PostgreSQL a transaction-scoped
+// advisory lock (class 7004, beside the change log's 7001, records' 7002 and
+// compaction's 7003); SQLite has one writer at a time already.
+func (tx *Tx) LockDistrictName(ctx context.Context, name string) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	key := strings.ToLower(strings.TrimSpace(name))
+	return translate(tx.db.Exec("SELECT pg_advisory_xact_lock(7004, hashtext(?))", key).Error, "district name lock")
+}
+
+// DistrictByName returns the district whose name matches name, ignoring
+// case (as the database folds it: SQLite folds only ASCII letters) and
+// surrounding spaces; ENotFound when none does.
+func (tx *Tx) DistrictByName(ctx context.Context, name string) (domain.District, error) {
+	var row districtRow
+	err := tx.db.Where("lower(trim(name)) = lower(?)", strings.TrimSpace(name)).Order("created_at, id").Take(&row).Error
+	if err != nil {
+		return domain.District{}, translate(err, "district")
+	}
+	return row.toDomain(), nil
+}
+
+// DistrictSummary is a district with the size of its roster, for operators.
+type DistrictSummary struct {
+	District domain.District
+	Schools  int64
+	Users    int64
+}
+
+type districtSummaryRow struct {
+	ID       string
+	Name     string
+	TimeZone string
+	Settings string
+	Schools  int64
+	Users    int64
+}
+
+// DistrictSummaries lists every district, oldest first, with how many
+// schools and users (active or not) each holds.
+func (s *Store) DistrictSummaries(ctx context.Context) ([]DistrictSummary, error) {
+	var rows []districtSummaryRow
+	err := s.db.WithContext(ctx).Raw(`SELECT d.id, d.name, d.time_zone, d.settings,
+	(SELECT count(*) FROM schools s WHERE s.district_id = d.id) AS schools,
+	(SELECT count(*) FROM users u WHERE u.district_id = d.id) AS users
+FROM districts d ORDER BY d.created_at, d.id`).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "district")
+	}
+	out := make([]DistrictSummary, len(rows))
+	for i, r := range rows {
+		d := districtRow{ID: r.ID, Name: r.Name, TimeZone: r.TimeZone, Settings: r.Settings}
+		out[i] = DistrictSummary{District: d.toDomain(), Schools: r.Schools, Users: r.Users}
 	}
 	return out, nil
 }

@@ -230,6 +230,12 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (domain.User, err
 	return s.read(ctx).userWhere("user", "email = ?", domain.NormalizeEmail(email))
 }
 
+// UserByEmail returns the user of any district with this (normalised)
+// email and its grants, inside tx.
+func (tx *Tx) UserByEmail(ctx context.Context, email string) (domain.User, error) {
+	return tx.userWhere("user", "email = ?", domain.NormalizeEmail(email))
+}
+
 // User returns a user of the district with its grants.
 func (s *Store) User(ctx context.Context, districtID, id string) (domain.User, error) {
 	return s.read(ctx).userWhere("user", "district_id = ? AND id = ?", districtID, id)

@@ -61,6 +61,10 @@ type RefreshToken struct {
 	UsedAt     *time.Time
 	RevokedAt  *time.Time
 	ReplacedBy *string
+	// SuccessorSealed is, for a spent token, its successor's token sealed
+	// with a key only the spent token's holder can derive; empty once it is
+	// wiped (see auth.RefreshGrace).
+	SuccessorSealed string
 }
 
 type refreshTokenRow RefreshToken
@@ -75,14 +79,16 @@ func (tx *Tx) CreateRefreshToken(ctx context.Context, t RefreshToken) error {
 }
 
 // ConsumeRefreshToken marks the live token with this hash used and replaced
-// by successorID, in one conditional update, so that of two concurrent
-// refreshes with one token exactly one wins. It returns the consumed token,
-// or for a token that was not live the stored token (to tell reuse from
-// expiry) with consumed false. An unknown hash is ENotFound.
-func (tx *Tx) ConsumeRefreshToken(ctx context.Context, hash, successorID string) (t RefreshToken, consumed bool, err error) {
+// by successorID, keeping the successor's sealed token beside it, in one
+// conditional update, so that of two concurrent refreshes with one token
+// exactly one wins. It returns the consumed token, or for a token that was
+// not live the stored token (to tell a retry from reuse and expiry) with
+// consumed false; a loser of a race sees the winner's successor. An unknown
+// hash is ENotFound.
+func (tx *Tx) ConsumeRefreshToken(ctx context.Context, hash, successorID, successorSealed string) (t RefreshToken, consumed bool, err error) {
 	res := tx.db.Model(&refreshTokenRow{}).
 		Where("token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?", hash, tx.now).
-		Updates(map[string]any{"used_at": tx.now, "replaced_by": successorID})
+		Updates(map[string]any{"used_at": tx.now, "replaced_by": successorID, "successor_sealed": successorSealed})
 	if res.Error != nil {
 		return t, false, translate(res.Error, "refresh token")
 	}
@@ -93,21 +99,41 @@ func (tx *Tx) ConsumeRefreshToken(ctx context.Context, hash, successorID string)
 	return RefreshToken(row), res.RowsAffected == 1, nil
 }
 
-// RevokeRefreshFamily revokes every live token of a family and returns how
-// many it revoked.
+// RefreshToken reads a stored refresh token by id.
+func (tx *Tx) RefreshToken(ctx context.Context, id string) (RefreshToken, error) {
+	var row refreshTokenRow
+	if err := tx.db.Where("id = ?", id).Take(&row).Error; err != nil {
+		return RefreshToken{}, translate(err, "refresh token")
+	}
+	return RefreshToken(row), nil
+}
+
+// ForgetSealedSuccessors wipes the sealed successors of a family's tokens
+// spent before usedBefore: past its grace a spent token is answered only as
+// reuse, so its successor need not be kept.
+func (tx *Tx) ForgetSealedSuccessors(ctx context.Context, familyID string, usedBefore time.Time) error {
+	res := tx.db.Model(&refreshTokenRow{}).Where("family_id = ? AND successor_sealed <> '' AND used_at < ?", familyID, usedBefore).
+		Update("successor_sealed", "")
+	return translate(res.Error, "refresh token")
+}
+
+// RevokeRefreshFamily revokes every live token of a family, wiping their
+// sealed successors, and returns how many it revoked.
 func (tx *Tx) RevokeRefreshFamily(ctx context.Context, familyID string) (int64, error) {
-	res := tx.db.Model(&refreshTokenRow{}).Where("family_id = ? AND revoked_at IS NULL", familyID).Update("revoked_at", tx.now)
+	res := tx.db.Model(&refreshTokenRow{}).Where("family_id = ? AND revoked_at IS NULL", familyID).
+		Updates(map[string]any{"revoked_at": tx.now, "successor_sealed": ""})
 	return res.RowsAffected, translate(res.Error, "refresh token")
 }
 
 // RevokeUserRefreshTokens revokes every live token of a user (deactivation,
-// password reset), or only those of one device when deviceID is set.
+// password reset), or only those of one device when deviceID is set, wiping
+// their sealed successors.
 func (tx *Tx) RevokeUserRefreshTokens(ctx context.Context, userID, deviceID string) (int64, error) {
 	q := tx.db.Model(&refreshTokenRow{}).Where("user_id = ? AND revoked_at IS NULL", userID)
 	if deviceID != "" {
 		q = q.Where("device_id = ?", deviceID)
 	}
-	res := q.Update("revoked_at", tx.now)
+	res := q.Updates(map[string]any{"revoked_at": tx.now, "successor_sealed": ""})
 	return res.RowsAffected, translate(res.Error, "refresh token")
 }
 

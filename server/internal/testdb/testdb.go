@@ -51,11 +51,27 @@ func Open(tb testing.TB, dialect string) *store.Store {
 	return s
 }
 
+// OpenAt is Open with the store's clock set to now, for tests of what
+// depends on time passing.
+func OpenAt(tb testing.TB, dialect string, now func() time.Time) *store.Store {
+	tb.Helper()
+	s := openEmpty(tb, dialect, now)
+	if err := s.Migrate(context.Background()); err != nil {
+		tb.Fatalf("migrate %s: %v", dialect, err)
+	}
+	return s
+}
+
 // OpenEmpty returns a fresh store with no migrations applied.
 func OpenEmpty(tb testing.TB, dialect string) *store.Store {
 	tb.Helper()
+	return openEmpty(tb, dialect, nil)
+}
+
+func openEmpty(tb testing.TB, dialect string, now func() time.Time) *store.Store {
+	tb.Helper()
 	dbURL, sqlitePath := NewDatabase(tb, dialect)
-	s, err := store.Open(context.Background(), store.Options{DatabaseURL: dbURL, SQLitePath: sqlitePath})
+	s, err := store.Open(context.Background(), store.Options{DatabaseURL: dbURL, SQLitePath: sqlitePath, Now: now})
 	if err != nil {
 		tb.Fatalf("open %s: %v", dialect, err)
 	}

@@ -46,8 +46,13 @@ func Decode(data []byte, v any) error {
 // plain tells text on which the fast decoder reads what encoding/json
 // reads: valid UTF-8 (encoding/json replaces bad bytes, the fast decoder
 // keeps them) with no control character inside a string (encoding/json
-// refuses one, the fast decoder takes it).
+// refuses one, the fast decoder takes it) and four hex digits after every
+// \u (encoding/json refuses \u00X0, the fast decoder reads it as a
+// character, NUL for one).
 func plain(data []byte) bool {
+	if !hexEscapes(data) {
+		return false
+	}
 	if !hasControl(data) {
 		return utf8.Valid(data)
 	}
@@ -67,6 +72,30 @@ func plain(data []byte) bool {
 		}
 	}
 	return utf8.Valid(data)
+}
+
+// hexEscapes tells whether every \u escape in data has four hex digits. It
+// jumps from backslash to backslash: most text has none.
+func hexEscapes(data []byte) bool {
+	for i := 0; i < len(data); {
+		slash := bytes.IndexByte(data[i:], '\\')
+		if slash < 0 {
+			break
+		}
+		i += slash + 1
+		if i < len(data) && data[i] == 'u' {
+			if i+5 > len(data) {
+				return false
+			}
+			for _, h := range data[i+1 : i+5] {
+				if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+					return false
+				}
+			}
+		}
+		i++ // past the escaped character, a backslash included
+	}
+	return true
 }
 
 // hasControl tells whether data holds a byte below 0x20 anywhere, eight

@@ -52,6 +52,12 @@ func TestDecodeRefusesWithEncodingJSONsErrors(t *testing.T) {
 		{`{"text":"a"} {"text":"b"}`, func(err error) bool { return errors.Is(err, strictjson.ErrTrailing) }},
 		{`{"text":"a"} x`, func(err error) bool { return errors.Is(err, strictjson.ErrTrailing) }},
 		{`{"text":`, func(err error) bool { return err != nil }},
+		// The fast decoder reads a \u escape without its four hex digits
+		// as some character (NUL for \u00X0); encoding/json refuses it.
+		{`{"text":"\u00X0"}`, func(err error) bool { return errors.As(err, &syntaxErr) }},
+		{`{"tags":["a","\uZZZZ"]}`, func(err error) bool { return errors.As(err, &syntaxErr) }},
+		{`{"text":"\u12"}`, func(err error) bool { return errors.As(err, &syntaxErr) }},
+		{`{"text":"\u`, func(err error) bool { return err != nil }},
 	}
 	for _, c := range cases {
 		var n note

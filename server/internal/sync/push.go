@@ -258,11 +258,18 @@ func checkRev(c Change, exists, deleted bool, rev int64, current func() *Record)
 func decodeData(raw json.RawMessage, v any) error {
 	err := strictjson.Decode(raw, v)
 	var typeErr *json.UnmarshalTypeError
+	var nul *strictjson.NULError
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, strictjson.ErrTrailing):
 		return rejected("data", "holds more than one JSON value")
+	case errors.As(err, &nul):
+		field := "data"
+		if nul.Field != "" {
+			field += "." + nul.Field
+		}
+		return rejected(field, domain.NULMessage)
 	case errors.As(err, &typeErr):
 		return rejected("data."+typeErr.Field, "has the wrong type")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -538,6 +538,9 @@ func resultError(r sync.Result) error {
 	case sync.StatusGone:
 		return domain.Errorf(domain.ENotFound, "%s", msg("the record is gone"))
 	}
+	if r.Error != nil && r.Error.Code == sync.CodeServerError {
+		return domain.Errorf(domain.EInternal, "%s", r.Error.Message) // logged by the sync service
+	}
 	field := "body"
 	if r.Error != nil && r.Error.Field != "" {
 		field = strings.TrimPrefix(r.Error.Field, "data.")

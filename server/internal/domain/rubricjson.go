@@ -403,6 +403,9 @@ func (d *rubricDecoder) str(path string, tok json.Token, dst *string) error {
 		d.wrongType(path, tok, "a string")
 		return d.skip(path, tok)
 	}
+	if HasNUL(s) {
+		d.add(path, NULMessage)
+	}
 	*dst = s
 	return nil
 }

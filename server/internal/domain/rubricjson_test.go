@@ -234,6 +234,10 @@ func TestParseRubricRefusals(t *testing.T) {
 			"document", "byte order mark"},
 		{"not UTF-8", edit(t, `"Evident"`, "\"Evid\xffent\"", 1),
 			"document", "is not valid UTF-8 at line 16, column 21"},
+		{"NUL in a descriptor", edit(t, `"Students explain their reasoning`, `"Students\u0000 explain their reasoning`, 1),
+			"dimensions[1].indicators[1].descriptors[2].text", domain.NULMessage},
+		{"NUL in the name", edit(t, `"name": "Engagement look-fors"`, `"name": "\u0000"`, 1),
+			"name", domain.NULMessage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

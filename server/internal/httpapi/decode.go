@@ -25,16 +25,24 @@ const maxJSONBody = 1 << 20
 // decodeJSON reads the request body strictly into v: the content type must
 // be JSON, the body at most limit bytes, one value with no trailing data, no
 // unknown fields, no key given twice (even in another case, which
-// encoding/json would otherwise quietly merge) and fields of the right type.
+// encoding/json would otherwise quietly merge), fields of the right type
+// and no text holding U+0000 (NUL).
 // Every refusal is an EInvalid or ETooLarge naming the field.
 func decodeJSON(c *gin.Context, limit int64, v any) error {
 	body, err := readBody(c, limit, "application/json")
 	if err != nil {
 		return err
 	}
+	var nul *strictjson.NULError
 	switch err := strictjson.Decode(body, v); {
 	case errors.Is(err, strictjson.ErrTrailing):
 		return domain.Invalid("the body holds more than one JSON value", domain.FieldError{Field: "body", Message: "trailing data after the JSON value"})
+	case errors.As(err, &nul):
+		field := nul.Field
+		if field == "" {
+			field = "body"
+		}
+		return domain.Invalid("the body holds text with the NUL character", domain.FieldError{Field: field, Message: domain.NULMessage})
 	case err != nil:
 		return jsonProblem(err)
 	}

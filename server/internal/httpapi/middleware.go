@@ -5,9 +5,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -71,6 +74,37 @@ func recoverer(log *slog.Logger) gin.HandlerFunc {
 		}()
 		c.Next()
 	}
+}
+
+// refuseNUL answers 422 when a path or query parameter holds U+0000 (NUL),
+// which PostgreSQL cannot store or compare with text: every route runs it
+// before its handler, so no handler reads one. Each such parameter is
+// named, query parameters in the order of their names.
+func (s *Server) refuseNUL(c *gin.Context) {
+	var p domain.Problems
+	for _, param := range c.Params {
+		if domain.HasNUL(param.Value) {
+			p.Add(param.Key, domain.NULMessage)
+		}
+	}
+	// Only the escape %00 brings a NUL: net/url refuses control bytes.
+	if raw := c.Request.URL.RawQuery; strings.Contains(raw, "%00") {
+		q := c.Request.URL.Query()
+		keys := slices.Sorted(maps.Keys(q))
+		for _, k := range keys {
+			switch {
+			case domain.HasNUL(k):
+				p.Add(strconv.Quote(k), "the name of a query parameter "+domain.NULMessage)
+			case slices.ContainsFunc(q[k], domain.HasNUL):
+				p.Add(k, domain.NULMessage)
+			}
+		}
+	}
+	if err := p.Err("a parameter holds the NUL character"); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Next()
 }
 
 // securityHeaders sets the hardening headers on every answer. The policy

@@ -163,11 +163,11 @@ func New(d Deps) (http.Handler, *Server, error) {
 	}
 	r.Use(requestID(), recoverer(s.log), securityHeaders(), accessLog(s.log), instrument(s.metrics))
 	for _, rt := range s.Routes() {
+		chain := []gin.HandlerFunc{s.authenticate, s.refuseNUL, rt.handle}
 		if rt.Public {
-			r.Handle(rt.Method, rt.Path, rt.handle)
-		} else {
-			r.Handle(rt.Method, rt.Path, s.authenticate, rt.handle)
+			chain = chain[1:]
 		}
+		r.Handle(rt.Method, rt.Path, chain...)
 	}
 	r.NoRoute(s.noRoute)
 	r.NoMethod(func(c *gin.Context) {

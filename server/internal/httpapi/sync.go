@@ -78,6 +78,12 @@ func (s *Server) putObservation(c *gin.Context) {
 		c.JSON(http.StatusGone, r)
 	case sync.StatusForbidden:
 		s.fail(c, domain.Errorf(domain.EForbidden, "%s", r.Error.Message))
+	case sync.StatusRejected:
+		if r.Error.Code == sync.CodeServerError {
+			s.fail(c, domain.Errorf(domain.EInternal, "%s", r.Error.Message)) // logged by the sync service
+			return
+		}
+		fallthrough
 	default:
 		s.fail(c, domain.Invalid(r.Error.Message, domain.FieldError{Field: r.Error.Field, Message: r.Error.Message}))
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 )
 
 // table is a CSV file's header: which column holds which field.
@@ -116,6 +118,11 @@ func newTable(file string, header []string, line int, required []string, b *Batc
 			b.problem(file, line, "", "the header is not valid UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8)")
 			return nil, false
 		}
+		if domain.HasNUL(h) {
+			// A UTF-16 file without its byte order mark reads so.
+			b.problem(file, line, "", "the header holds the NUL character (U+0000), which no value may hold; is the file UTF-16? Save it as UTF-8 (in Excel: CSV UTF-8)")
+			return nil, false
+		}
 		name := strings.TrimSpace(h)
 		t.names[i] = name
 		if name == "" {
@@ -153,12 +160,17 @@ func newTable(file string, header []string, line int, required []string, b *Batc
 }
 
 // wellFormed checks a record's shape and encoding, adding a problem when it
-// is wrong: too few fields, values beyond the last column, invalid UTF-8.
+// is wrong: too few fields, values beyond the last column, invalid UTF-8,
+// the NUL character (which the database cannot store).
 func (t *table) wellFormed(line int, fields []string, b *Batch) bool {
 	ok := true
 	for i, f := range fields {
-		if !utf8.ValidString(f) {
+		switch {
+		case !utf8.ValidString(f):
 			b.problem(t.file, line, t.name(i), "is not valid UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8)")
+			ok = false
+		case domain.HasNUL(f):
+			b.problem(t.file, line, t.name(i), "%s", domain.NULMessage)
 			ok = false
 		}
 	}

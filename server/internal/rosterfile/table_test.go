@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rosterfile"
 )
 
@@ -21,6 +22,26 @@ func TestInvalidUTF8InHeader(t *testing.T) {
 	if len(b.Schools) != 0 {
 		t.Errorf("schools = %+v, want none", b.Schools)
 	}
+}
+
+func TestNULIsAProblemOfItsRowAndColumn(t *testing.T) {
+	b := rosterfile.ParseSchools(strings.NewReader("external_id,name\nS-1,Adams\nS-2,Ba\x00ker\nS-3,Carver\n"))
+	mustProblems(t, b, rosterfile.Problem{Line: 3, Field: "name", Message: domain.NULMessage})
+	if len(b.Schools) != 2 || b.Schools[0].Name != "Adams" || b.Schools[1].Name != "Carver" {
+		t.Errorf("schools = %+v, want Adams and Carver", b.Schools)
+	}
+	tb := rosterfile.ParseTeachers(strings.NewReader("external_id,school_external_id,given_name,family_name,email,grades,subjects\n" +
+		"T-1,S-1,Ana,Diaz,ana@example.org,3,Math\x00ematics\n"))
+	mustProblems(t, tb, rosterfile.Problem{Line: 2, Field: "subjects", Message: domain.NULMessage})
+	if len(tb.Teachers) != 0 {
+		t.Errorf("teachers = %+v, want none", tb.Teachers)
+	}
+}
+
+func TestUTF16WithoutByteOrderMarkIsOneProblem(t *testing.T) {
+	in := "e\x00x\x00t\x00,\x00n\x00a\x00m\x00e\x00\n\x00"
+	b := rosterfile.ParseSchools(strings.NewReader(in))
+	mustProblemsAt(t, b, problemAt{1, "", "is the file UTF-16?"})
 }
 
 func TestDuplicateColumnIsAProblem(t *testing.T) {

@@ -55,6 +55,11 @@ const (
 	StatusForbidden = "forbidden" // the caller may not change this record
 )
 
+// CodeServerError is the code of a change rejected for a failure of the
+// server's own that was confined to it: its step was undone, the rest of
+// the push applied, and the error is logged with the change id.
+const CodeServerError = "server_error"
+
 // PushRequest is the body of POST /sync/push.
 type PushRequest struct {
 	DeviceID string   `json:"device_id"`

@@ -102,6 +102,10 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 			}
 			if run-i > 1 && i >= oneByOne {
 				rs, err := s.applyObservations(ctx, b, p, req.DeviceID, req.Changes[i:run])
+				if errors.Is(err, store.ErrBatchFailed) {
+					s.log.ErrorContext(ctx, "sync: the push failed applying a run of observations", "err", err)
+					return err
+				}
 				if err != nil {
 					s.log.DebugContext(ctx, "sync: a run of observations goes change by change", "err", err)
 					oneByOne = run
@@ -140,8 +144,9 @@ func setWise(c Change) bool {
 }
 
 // apply applies one change exactly once. Only failures of the machinery
-// (the database down, say) are errors; everything about the change itself
-// is a result.
+// (the database down, the context ended: store.ErrBatchFailed) are errors;
+// everything about the change itself is a result, an unexpected error
+// confined to its step included (rejected with CodeServerError).
 func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, c Change) (Result, error) {
 	if prob := c.envelopeProblem(); prob != nil {
 		return Result{Status: StatusRejected, Error: prob}, nil
@@ -184,11 +189,27 @@ func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, d
 			return notYours().(*outcome).r, nil
 		case domain.ErrorCode(err) == domain.EInvalid || domain.ErrorCode(err) == domain.EConflict:
 			return Result{Status: StatusRejected, Error: problemOf(err)}, nil
-		default:
-			s.log.ErrorContext(ctx, "sync: applying a change failed", "change_id", c.ChangeID, "entity", c.Entity, "err", err)
+		case errors.Is(err, store.ErrBatchFailed):
+			s.log.ErrorContext(ctx, "sync: the push failed applying a change", "change_id", c.ChangeID, "entity", c.Entity, "err", err)
 			return Result{}, err
+		default:
+			// The step was undone and the batch goes on: the change is kept
+			// out, and the device moves on to its next change rather than
+			// retry this one forever.
+			s.log.ErrorContext(ctx, "sync: a change could not be stored and was kept out of the push",
+				"change_id", c.ChangeID, "entity", c.Entity, "record_id", c.ID, "err", err)
+			return serverError(), nil
 		}
 	}
+}
+
+// serverError answers a change that failed for a reason of the server's
+// (a bug, a rule the database holds that validation missed), not one the
+// device can fix or retry: its step was undone and the rest of the push
+// applied.
+func serverError() Result {
+	return Result{Status: StatusRejected, Error: &Problem{Code: CodeServerError,
+		Message: "the server could not store this change, so it was kept out; the rest of the push was applied"}}
 }
 
 // answerAgain answers a change whose id was applied before: its stored
@@ -261,11 +282,18 @@ func checkRev(c Change, exists, deleted bool, rev int64, current func() *Record)
 func decodeData(raw json.RawMessage, v any) error {
 	err := strictjson.Decode(raw, v)
 	var typeErr *json.UnmarshalTypeError
+	var nul *strictjson.NULError
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, strictjson.ErrTrailing):
 		return rejected("data", "holds more than one JSON value")
+	case errors.As(err, &nul):
+		field := "data"
+		if nul.Field != "" {
+			field += "." + nul.Field
+		}
+		return rejected(field, domain.NULMessage)
 	case errors.As(err, &typeErr):
 		return rejected("data."+typeErr.Field, "has the wrong type")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

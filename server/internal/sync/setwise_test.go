@@ -118,6 +118,7 @@ type abstractObservation struct {
 	status                  string
 	grade                   string
 	minutesAgo              int
+	nul                     bool  // the evidence holds U+0000
 	levels                  []int // per indicator of the rubric in order: an index into its scale, or -1 for not observed
 }
 
@@ -158,6 +159,8 @@ func drawChange(rt *rapid.T, sent []abstractChange, revs map[int]int64, i int) a
 		o.unknownField = true
 	case 2:
 		o.photo = i + 1
+	case 3:
+		o.nul = true
 	}
 	o.levels = rapid.SliceOfN(rapid.IntRange(-1, 3), 0, 16).Draw(rt, "levels")
 	a.obs = o
@@ -225,6 +228,9 @@ func (tw *twin) data(o abstractObservation) json.RawMessage {
 		StartedAt: tw.now.Add(-time.Duration(o.minutesAgo) * time.Minute), Status: o.status, Scores: scores}
 	if o.photo > 0 {
 		d.AttachmentIDs = []string{tw.id("photo", o.photo)}
+	}
+	if o.nul {
+		d.Evidence = "Students\x00 compared two strategies." // sent as \u0000
 	}
 	raw, err := json.Marshal(d)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,6 +79,70 @@ func openEmpty(tb testing.TB, dialect string, now func() time.Time) *store.Store
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
+
+// OpenWithSQL returns a fresh, migrated store of the dialect and a plain
+// database/sql handle on the same database, closed when the test ends, for
+// tests that change behind the store's back what the database refuses (a
+// trigger that fails on one value, say).
+func OpenWithSQL(tb testing.TB, dialect string) (*store.Store, *sql.DB) {
+	tb.Helper()
+	dbURL, sqlitePath := NewDatabase(tb, dialect)
+	s, err := store.Open(context.Background(), store.Options{DatabaseURL: dbURL, SQLitePath: sqlitePath})
+	if err != nil {
+		tb.Fatalf("open %s: %v", dialect, err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if err := s.Migrate(context.Background()); err != nil {
+		tb.Fatalf("migrate %s: %v", dialect, err)
+	}
+	// The store registers the "sqlite" driver (glebarez/go-sqlite).
+	driver, dsn := "pgx", dbURL
+	if dialect == store.SQLite {
+		driver, dsn = "sqlite", sqlitePath
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		tb.Fatalf("open %s with database/sql: %v", dialect, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return s, db
+}
+
+// RefuseValue makes the database refuse, on insert and update, a row of
+// table whose column holds value: a rule of the database that validation
+// does not know, so that writing such a row fails unexpectedly. PostgreSQL
+// raises sqlstate (check_violation, say, or lock_not_available); SQLite
+// raises a constraint error.
+func RefuseValue(tb testing.TB, dialect string, db *sql.DB, table, column, value, sqlstate string) {
+	tb.Helper()
+	name := "refuse_" + table + "_" + column
+	var stmts []string
+	if dialect == store.Postgres {
+		stmts = []string{
+			`CREATE FUNCTION ` + name + `() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				IF NEW.` + column + ` = ` + quote(value) + ` THEN
+					RAISE EXCEPTION 'refused by a test trigger' USING ERRCODE = ` + quote(sqlstate) + `;
+				END IF;
+				RETURN NEW;
+			END $$`,
+			`CREATE TRIGGER ` + name + ` BEFORE INSERT OR UPDATE ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION ` + name + `()`,
+		}
+	} else {
+		for _, op := range []string{"insert", "update"} {
+			stmts = append(stmts, `CREATE TRIGGER `+name+`_`+op+` BEFORE `+op+` ON `+table+
+				` WHEN NEW.`+column+` = `+quote(value)+` BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END`)
+		}
+	}
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			tb.Fatalf("refuse %s.%s = %q: %v", table, column, value, err)
+		}
+	}
+}
+
+// quote is s as an SQL string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // NewDatabase makes an empty database of the dialect and returns how to
 // reach it: a PostgreSQL URL, or an SQLite file path.

@@ -71,11 +71,11 @@ func evidenceOf(c domain.Cycle, acts []domain.Activity, followUps []domain.Follo
 		if s.IndicatorKey != c.FocusIndicatorKey || !slices.Contains(c.TeacherIDs, s.TeacherID) {
 			continue
 		}
-		pt := Point{ObservationID: s.ObservationID, TeacherID: s.TeacherID, FollowUpID: s.FollowUpID, ObservedAt: s.StartedAt, Level: s.Level}
+		pt := Point{ObservationID: s.ObservationID, TeacherID: s.TeacherID, FollowUpID: s.FollowUpID, ObservedAt: s.ObservedAt, Level: s.Level}
 		switch {
 		case mine[s.FollowUpID]:
 			e.FollowUps = append(e.FollowUps, pt)
-		case s.StartedAt.Before(cut):
+		case s.ObservedAt.Before(cut):
 			e.Before = append(e.Before, pt)
 		}
 	}

@@ -252,7 +252,7 @@ type TeacherCoverage struct {
 // Coverage lists the active teachers of the scope's schools not visited (no
 // submitted observation) since the given time, least recently visited first.
 func (s *Store) Coverage(ctx context.Context, sc domain.Scope, since time.Time) ([]TeacherCoverage, error) {
-	last := s.db.Model(&observationRow{}).Select("teacher_id, MAX(started_at) AS last_at").
+	last := s.db.Model(&observationRow{}).Select("teacher_id, MAX(counted_at) AS last_at").
 		Where("district_id = ? AND status = 'submitted' AND deleted_at IS NULL", sc.DistrictID).Group("teacher_id")
 	q := inScope(s.db.WithContext(ctx).Table("teachers"), "teachers.school_id", sc).
 		Select("teachers.id AS id, l.last_at AS last_at").Joins("LEFT JOIN (?) l ON l.teacher_id = teachers.id", last).

@@ -19,8 +19,8 @@ type ObservationFilter struct {
 	Kind          string
 	GradeBand     string // a band of domain.GradeBand, e.g. "3-5"
 	Subject       string
-	From, To      *time.Time
-	Before        string // id of the last item of the previous page
+	From, To      *time.Time // counting times: a trend cell's observations are those it counts
+	Before        string     // id of the last item of the previous page
 	Limit         int
 }
 
@@ -41,10 +41,10 @@ func (s *Store) ObservationsPage(ctx context.Context, f ObservationFilter) ([]do
 		}
 	}
 	if f.From != nil {
-		q = q.Where("started_at >= ?", f.From.UTC())
+		q = q.Where("counted_at >= ?", f.From.UTC())
 	}
 	if f.To != nil {
-		q = q.Where("started_at < ?", f.To.UTC())
+		q = q.Where("counted_at < ?", f.To.UTC())
 	}
 	if f.Before != "" {
 		q = q.Where("id < ?", f.Before)

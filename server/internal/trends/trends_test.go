@@ -72,9 +72,9 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				b := domain.WeekStart(o.StartedAt, d.Location())
+				b := domain.WeekStart(o.CountedAt, d.Location())
 				if bucket == "month" {
-					local := o.StartedAt.In(d.Location())
+					local := o.CountedAt.In(d.Location())
 					b = time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, time.UTC)
 				}
 				for _, sc := range o.Scores {
@@ -156,7 +156,7 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 		perSchoolMonth := map[[2]string]int64{}
 		for _, o := range allObservations(t, s, res.DistrictID) {
 			if o.Status == domain.ObservationSubmitted {
-				local := o.StartedAt.In(d.Location())
+				local := o.CountedAt.In(d.Location())
 				perSchoolMonth[[2]string{time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), o.SchoolID}]++
 			}
 		}

@@ -212,8 +212,8 @@ func (s *Service) Debrief(ctx context.Context, p auth.Principal, id string) (Deb
 		}
 	}
 	sort.SliceStable(submitted, func(i, j int) bool {
-		if !submitted[i].StartedAt.Equal(submitted[j].StartedAt) {
-			return submitted[i].StartedAt.Before(submitted[j].StartedAt)
+		if !submitted[i].CountedAt.Equal(submitted[j].CountedAt) {
+			return submitted[i].CountedAt.Before(submitted[j].CountedAt)
 		}
 		return submitted[i].ID < submitted[j].ID
 	})

@@ -1,6 +1,7 @@
 // Drill-down: from a cell to the observations behind it, then to one
 // observation with its scores and evidence. The server decides what the
 // caller sees (a supervisor reads the evidence without the teacher).
+import { ClockNote } from '../components/ClockNote';
 import type { Level } from '../db/types';
 import { getAll, getJSON, useLoad, type Observation, type Teacher } from './api';
 import { rubricOf, type Context } from './context';
@@ -97,7 +98,8 @@ function List(props: { ctx: Context; view: View; go: (v: View) => void; behind: 
             <li key={o.id} class="card" data-testid="drill-observation" data-observation={o.id}>
               <div class="row-between">
                 <span>
-                  <strong>{new Date(o.started_at).toLocaleDateString([], { timeZone: ctx.me.district.time_zone, dateStyle: 'medium' })}</strong> · {schoolName(o.school_id)} ·{' '}
+                  <strong>{new Date(o.started_at).toLocaleDateString([], { timeZone: ctx.me.district.time_zone, dateStyle: 'medium' })}</strong>
+                  <ClockNote o={o} timeZone={ctx.me.district.time_zone} /> · {schoolName(o.school_id)} ·{' '}
                   {o.teacher_id ? names.get(o.teacher_id) ?? 'Teacher' : <span class="muted">teacher not shown to your role</span>}
                 </span>
                 <button type="button" onClick={() => go({ ...view, observation: o.id })}>
@@ -152,7 +154,8 @@ export function ObservationView({ ctx, view, go }: { ctx: Context; view: View; g
       ) : (
         <div data-testid="observation">
           <p>
-            <strong>{new Date(o.data.started_at).toLocaleString([], { timeZone: ctx.me.district.time_zone, dateStyle: 'medium', timeStyle: 'short' })}</strong> ·{' '}
+            <strong>{new Date(o.data.started_at).toLocaleString([], { timeZone: ctx.me.district.time_zone, dateStyle: 'medium', timeStyle: 'short' })}</strong>
+            <ClockNote o={o.data} timeZone={ctx.me.district.time_zone} /> ·{' '}
             {ctx.schools.find((s) => s.id === o.data.school_id)?.name ?? 'School'} ·{' '}
             {o.data.teacher_id ? names.get(o.data.teacher_id) ?? 'Teacher' : <span class="muted" data-testid="teacher-hidden">teacher not shown to your role</span>}
           </p>

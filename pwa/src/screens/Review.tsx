@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { ClockNote } from '../components/ClockNote';
 import { updateObservation } from '../db/writes';
 import { navigate } from '../router';
 import { db, teacherName, useLive } from '../state';
@@ -36,6 +37,7 @@ export function Review({ id }: { id: string }) {
       <p class="muted">
         {o.data.grade ? `Grade ${o.data.grade}` : 'No grade'} · {o.data.subject || 'No subject'} · started {new Date(o.data.started_at).toLocaleString()}
         {o.data.ended_at ? `, ended ${new Date(o.data.ended_at).toLocaleTimeString()}` : ''}
+        <ClockNote o={o.data} />
       </p>
       <p data-testid="sync-state">
         {submitted ? 'Submitted' : 'Draft'} ·{' '}

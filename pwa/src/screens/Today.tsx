@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { ClockNote } from '../components/ClockNote';
 import { getMeta } from '../db/schema';
 import type { SignedInUser } from '../db/types';
 import { unsyncedCount } from '../db/writes';
@@ -55,6 +56,7 @@ export function Today({ user }: { user: SignedInUser }) {
                       <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
                       <span>
                         {data.schools.get(o.data.school_id) ?? ''} · {o.data.scores.length} scored · started {new Date(o.data.started_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+                        <ClockNote o={o.data} />
                       </span>
                     </a>
                   </li>
@@ -118,7 +120,10 @@ export function Today({ user }: { user: SignedInUser }) {
                   <li key={o.id}>
                     <a class="card" href={`/review/${o.id}`} onClick={onLink}>
                       <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
-                      <span>{new Date(o.data.started_at).toLocaleDateString()}</span>
+                      <span>
+                        {new Date(o.data.started_at).toLocaleDateString()}
+                        <ClockNote o={o.data} />
+                      </span>
                     </a>
                   </li>
                 ))}

@@ -1,6 +1,7 @@
 // A walkthrough as a team member sees it on the tablet, offline too: its
 // focus, the team, the classrooms this member has scored, and a way to add
 // another observation to it.
+import { ClockNote } from '../components/ClockNote';
 import { getMeta } from '../db/schema';
 import type { Colleague, SignedInUser } from '../db/types';
 import { navigate, onLink } from '../router';
@@ -88,6 +89,7 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
                     {o.data.status === 'submitted' ? 'Submitted' : 'Draft'} · {o.data.scores.length} scored ·{' '}
                     {data.pending.has(o.id) ? 'waiting to sync' : 'synced'} · started{' '}
                     {new Date(o.data.started_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+                    <ClockNote o={o.data} />
                   </span>
                 </a>
               </li>

@@ -418,7 +418,10 @@ export class SyncEngine {
     });
     if (batch.length === 0) return 0;
 
-    const res = await this.#authed('POST', '/api/v1/sync/push', { device_id: await this.deviceID(), changes: batch });
+    const deviceID = await this.deviceID();
+    // The device's clock as the push leaves: the server measures how far off
+    // it is and counts observations on the day they really happened.
+    const res = await this.#authed('POST', '/api/v1/sync/push', { device_id: deviceID, device_time: new Date(this.#now()).toISOString(), changes: batch });
     if (!res.ok) {
       const detail = await problemDetail(res);
       if (res.status === 413 || res.status === 422 || res.status === 400) {

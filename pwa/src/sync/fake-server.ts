@@ -18,6 +18,8 @@ export class FakeServer {
   /** change_ids in the order the server saw them, across all pushes. */
   seen: string[] = [];
   pushes: Change[][] = [];
+  /** The device_time each push was stamped with. */
+  pushTimes: (string | undefined)[] = [];
   pushBytes: number[] = [];
   attachments = new Map<string, { type: string; sha: string; size: number }>();
   seq = 0;
@@ -97,6 +99,7 @@ export class FakeServer {
       if (size > 5 << 20 || body.changes.length > 500) return json(413, { title: 'Too large', status: 413 });
       if (this.pushDelay > 0) await new Promise((r) => setTimeout(r, this.pushDelay));
       this.pushes.push(body.changes);
+      this.pushTimes.push(body.device_time);
       return json(200, { results: (body.changes as Change[]).map((c) => this.apply(c)), server_time: new Date().toISOString() });
     }
     if (url.pathname === '/api/v1/sync/pull') {

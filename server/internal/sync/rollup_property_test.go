@@ -285,10 +285,10 @@ func (m *rollupMachine) amend(rt *rapid.T) {
 	rt.Logf("amend %s on rev %d from %s (same start %v): %s", id, cur.rev, tb, keep, o)
 	res, from, to := m.pushFrom(rt, tb, c)
 	m.expect(rt, res[0], sync.StatusApplied, cur.rev+1)
-	cur.rev, cur.last = cur.rev+1, o
-	if !keep {
+	if !o.StartedAt.Equal(cur.last.StartedAt) { // a new start may also happen to be the same
 		cur.counted = tb.counts(real, from, to)
 	}
+	cur.rev, cur.last = cur.rev+1, o
 	m.applied = append(m.applied, appliedChange{c, cur.rev})
 }
 

@@ -18,20 +18,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 )
 
-// Who may do what with a cycle of support, besides its coach and a district
-// administrator.
-var (
-	// viewers see a school's cycles.
-	viewers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
-	// runners change a school's cycles and schedule their follow-ups.
-	runners = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal}
-	// openers open cycles at a school.
-	openers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
-	// teacherViewers see a school's teacher-level evidence; supervisors
-	// read school-level data only.
-	teacherViewers = []domain.Role{domain.RolePrincipal, domain.RoleCoach}
-)
-
 // Service answers for cycles of support on behalf of a caller. Writes of
 // activities and follow-ups go through the sync service, the same code path
 // as a device's push.
@@ -50,18 +36,6 @@ func NewService(s *store.Store, sy *sync.Service, now func() time.Time) *Service
 }
 
 var errNoCycle = domain.Errorf(domain.ENotFound, "cycle of support not found")
-
-func sees(p auth.Principal, c domain.Cycle) bool {
-	return c.CoachID == p.User.ID || p.ScopeWith(viewers...).HasSchool(c.SchoolID)
-}
-
-func runs(p auth.Principal, c domain.Cycle) bool {
-	return c.CoachID == p.User.ID || p.ScopeWith(runners...).HasSchool(c.SchoolID)
-}
-
-func seesTeachers(p auth.Principal, c domain.Cycle) bool {
-	return c.CoachID == p.User.ID || p.ScopeWith(teacherViewers...).HasSchool(c.SchoolID)
-}
 
 // cycle loads a live cycle the caller may see.
 func (s *Service) cycle(ctx context.Context, p auth.Principal, id string) (domain.Cycle, error) {
@@ -83,7 +57,7 @@ func (s *Service) cycle(ctx context.Context, p auth.Principal, id string) (domai
 	if err != nil {
 		return c, err
 	}
-	if !sees(p, c) {
+	if !p.SeesCycle(c) {
 		return domain.Cycle{}, errNoCycle
 	}
 	return c, nil
@@ -101,7 +75,7 @@ func (s *Service) Cycles(ctx context.Context, p auth.Principal, q Query) ([]doma
 	if q.Status != "" && !validStatus(domain.CycleStatus(q.Status)) {
 		return nil, domain.Invalid("the filters are not valid", domain.FieldError{Field: "status", Message: "must be planned, active, completed or abandoned"})
 	}
-	return s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ScopeWith(viewers...), CoachID: p.User.ID, SchoolID: q.SchoolID,
+	return s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ReadScope(), CoachID: p.User.ID, SchoolID: q.SchoolID,
 		Status: q.Status, Mine: q.Mine})
 }
 
@@ -200,7 +174,7 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, n NewCycle) (domai
 	if err := c.Validate(); err != nil {
 		return domain.Cycle{}, err
 	}
-	if !p.ScopeWith(openers...).HasSchool(c.SchoolID) {
+	if !p.ReadScope().HasSchool(c.SchoolID) {
 		return domain.Cycle{}, domain.Errorf(domain.EForbidden, "only the school's coaches and leaders may open a cycle of support there")
 	}
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
@@ -268,7 +242,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ch Cy
 	if err != nil {
 		return c, err
 	}
-	if !runs(p, c) {
+	if !p.RunsCycle(c) {
 		return domain.Cycle{}, domain.Errorf(domain.EForbidden, "only the cycle's coach or the school's leaders may change it")
 	}
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
@@ -341,7 +315,7 @@ func (s *Service) LogActivity(ctx context.Context, p auth.Principal, cycleID str
 	if err != nil {
 		return domain.Activity{}, err
 	}
-	if !runs(p, c) {
+	if !p.RunsCycle(c) {
 		return domain.Activity{}, domain.Errorf(domain.EForbidden, "only the cycle's coach or the school's leaders may log its activities")
 	}
 	if n.ID == "" {
@@ -380,7 +354,7 @@ func (s *Service) Schedule(ctx context.Context, p auth.Principal, cycleID string
 	if err != nil {
 		return FollowUp{}, err
 	}
-	if !runs(p, c) {
+	if !p.RunsCycle(c) {
 		return FollowUp{}, domain.Errorf(domain.EForbidden, "only the cycle's coach or the school's leaders may schedule its follow-ups")
 	}
 	if n.ID == "" {

@@ -58,7 +58,7 @@ func (s *Service) Due(ctx context.Context, p auth.Principal, due string, mine bo
 	if mine {
 		f.UserID = p.User.ID
 	} else {
-		f.Visible = p.ScopeWith(viewers...)
+		f.Visible = p.ReadScope()
 	}
 	fs, err := s.store.FollowUpsWhere(ctx, f)
 	if err != nil {
@@ -100,7 +100,7 @@ type WorkloadWeeks struct {
 // coaches working at their schools, with each coach's whole load.
 func (s *Service) Workloads(ctx context.Context, p auth.Principal) ([]Workload, WorkloadWeeks, error) {
 	isCoach := slices.ContainsFunc(p.User.Grants, func(g domain.RoleGrant) bool { return g.Role == domain.RoleCoach })
-	leads := p.IsAdmin() || len(p.SchoolsWith(domain.RoleSupervisor, domain.RolePrincipal)) > 0
+	leads := !p.LeadScope().Empty()
 	if !isCoach && !leads {
 		return nil, WorkloadWeeks{}, domain.Errorf(domain.EForbidden, "coaches' workload is for coaches and school and district leaders")
 	}
@@ -119,7 +119,7 @@ func (s *Service) Workloads(ctx context.Context, p auth.Principal) ([]Workload, 
 		coaches[p.User.ID] = true
 	}
 	if leads {
-		visible, err := s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ScopeWith(runners...), CoachID: p.User.ID})
+		visible, err := s.store.CyclesList(ctx, store.CycleFilter{Visible: p.LeadScope(), CoachID: p.User.ID})
 		if err != nil {
 			return nil, weeks, err
 		}

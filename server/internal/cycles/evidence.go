@@ -103,7 +103,7 @@ func (s *Service) Evidence(ctx context.Context, p auth.Principal, cycleID string
 	if err != nil {
 		return Evidence{}, err
 	}
-	if !seesTeachers(p, c) {
+	if !p.SeesCycleTeachers(c) {
 		return Evidence{}, domain.Errorf(domain.EForbidden, "a cycle's evidence is about its teachers: their principal and coaches see it")
 	}
 	d, err := s.store.District(ctx, p.DistrictID())
@@ -162,7 +162,7 @@ type ReportQuery struct {
 // before the day of the follow-up. Scores of teachers with no score before
 // the cycle cannot be compared and are left out.
 func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQuery) (Effectiveness, error) {
-	if !p.IsAdmin() && len(p.SchoolsWith(viewers...)) == 0 {
+	if p.ReadScope().Empty() {
 		return Effectiveness{}, domain.Errorf(domain.EForbidden, "the cycle-effectiveness report is for coaches and school and district leaders")
 	}
 	d, err := s.store.District(ctx, p.DistrictID())
@@ -170,7 +170,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 		return Effectiveness{}, err
 	}
 	loc := d.Location()
-	cs, err := s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ScopeWith(viewers...), CoachID: p.User.ID})
+	cs, err := s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ReadScope(), CoachID: p.User.ID})
 	if err != nil || len(cs) == 0 {
 		return Effectiveness{Kinds: []KindEffect{}}, err
 	}
@@ -257,7 +257,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 	}
 	// Roles that may not see individual teachers get no rate from fewer
 	// follow-ups than the district's minimum cell size, as with trends.
-	hide := !p.IsAdmin() && len(p.SchoolsWith(teacherViewers...)) == 0
+	hide := p.TeacherScope().Empty()
 	out.Kinds = []KindEffect{}
 	for _, k := range kinds {
 		if hide && k.FollowUps < d.Settings.MinCellSize {

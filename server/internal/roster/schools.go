@@ -14,15 +14,11 @@ func (s *Service) Schools(ctx context.Context, p auth.Principal) ([]domain.Schoo
 	return s.store.Schools(ctx, p.Scope())
 }
 
-// rosterReaders may list a school's teachers; a teacher sees only what is
-// shared with them.
-var rosterReaders = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach, domain.RoleObserver}
-
 // Teachers lists the teachers of the schools the caller may see, of one
 // school when schoolID is set. A school outside the caller's scope answers
 // not found, the same as a school that does not exist.
 func (s *Service) Teachers(ctx context.Context, p auth.Principal, schoolID string) ([]domain.Teacher, error) {
-	sc := p.ScopeWith(rosterReaders...)
+	sc := p.ObserveScope()
 	if schoolID != "" {
 		if !domain.ValidID(schoolID) || !sc.HasSchool(schoolID) {
 			return nil, domain.Errorf(domain.ENotFound, "school not found")
@@ -116,7 +112,7 @@ func (s *Service) Teacher(ctx context.Context, p auth.Principal, id string) (dom
 		return domain.Teacher{}, notFound
 	}
 	t, err := s.store.Teacher(ctx, p.DistrictID(), id)
-	if domain.ErrorCode(err) == domain.ENotFound || (err == nil && !p.ScopeWith(rosterReaders...).HasSchool(t.SchoolID)) {
+	if domain.ErrorCode(err) == domain.ENotFound || (err == nil && !p.ObserveScope().HasSchool(t.SchoolID)) {
 		return domain.Teacher{}, notFound
 	}
 	return t, err

@@ -10,9 +10,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// observers may score classrooms at the schools of these grants.
-var observers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach, domain.RoleObserver}
-
 // ObservationData is an observation on the wire.
 type ObservationData struct {
 	SchoolID        string         `json:"school_id"`
@@ -201,7 +198,7 @@ func (l *lookups) walkthrough(ctx context.Context, districtID, id string) (*doma
 // caller observes at, a teacher of that school, a published rubric version
 // of the district, and a walkthrough or follow-up the caller is part of.
 func checkObservationRefs(ctx context.Context, look *lookups, p auth.Principal, o domain.Observation) error {
-	if !p.ScopeWith(observers...).HasSchool(o.SchoolID) {
+	if !p.ObserveScope().HasSchool(o.SchoolID) {
 		return refuse(StatusRejected, "out_of_scope", "data.school_id", "the school is not one you observe at")
 	}
 	t, err := look.teacher(ctx, p.DistrictID(), o.TeacherID)

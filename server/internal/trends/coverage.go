@@ -13,7 +13,7 @@ import (
 // given time: is attention spread fairly. Naming teachers is for the roles
 // that see teachers (and administrators).
 func (s *Service) Coverage(ctx context.Context, p auth.Principal, since time.Time, schoolID string) ([]store.TeacherCoverage, error) {
-	sc := p.ScopeWith(domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach)
+	sc := p.ReadScope()
 	if !p.IsAdmin() && len(sc.SchoolIDs) == 0 {
 		return nil, domain.Errorf(domain.EForbidden, "coverage is for district administrators, supervisors, principals and coaches")
 	}

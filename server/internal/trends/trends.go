@@ -18,13 +18,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// readers may ask for trends over their schools.
-var readers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
-
-// teacherViewers see individual teachers at their schools, so small cells
-// are not hidden from them there.
-var teacherViewers = []domain.Role{domain.RolePrincipal, domain.RoleCoach}
-
 // Groupings a trend may use.
 var Groupings = []string{"school", "dimension", "indicator", "grade_band", "subject", "kind"}
 
@@ -137,7 +130,7 @@ func NewService(s *store.Store) *Service { return &Service{store: s} }
 // where the caller may not see teachers and a cell is smaller than the
 // district's minimum, or would give such a cell away by subtraction.
 func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result, error) {
-	scope := p.ScopeWith(readers...)
+	scope := p.ReadScope()
 	if !p.IsAdmin() && len(scope.SchoolIDs) == 0 {
 		return Result{}, domain.Errorf(domain.EForbidden, "trends are for district administrators, supervisors, principals and coaches")
 	}
@@ -373,7 +366,7 @@ func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 	if p.IsAdmin() {
 		return
 	}
-	sees := p.ScopeWith(teacherViewers...)
+	sees := p.TeacherScope()
 	min := int64(r.MinCellSize)
 	seesAll := func(c Cell) bool {
 		if id, ok := c.Group["school"]; ok {

@@ -10,9 +10,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// stepLeaders see every next step of their schools.
-var stepLeaders = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal}
-
 // NextStepItem is a next step as lists and the debrief show it: overdue
 // when it is open and its due day has passed in the district's time zone.
 type NextStepItem struct {
@@ -64,7 +61,7 @@ func (s *Service) NextSteps(ctx context.Context, p auth.Principal, q NextStepQue
 		return nil, err
 	}
 	today := localDay(s.store.Now(), d.Location())
-	f := store.NextStepFilter{Visible: p.ScopeWith(stepLeaders...), CallerID: p.User.ID, WalkthroughID: q.WalkthroughID,
+	f := store.NextStepFilter{Visible: p.LeadScope(), CallerID: p.User.ID, WalkthroughID: q.WalkthroughID,
 		SchoolID: q.SchoolID, Limit: q.Limit}
 	if q.Mine {
 		f.OwnerID = p.User.ID

@@ -14,10 +14,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// viewers may read every visit at the schools of these grants; observers
-// and teachers read only what is theirs.
-var viewers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
-
 // Service reads visits on behalf of a caller.
 type Service struct {
 	store *store.Store
@@ -37,14 +33,10 @@ type ObservationQuery struct {
 	Limit                    int
 }
 
-// teacherViewers see which teacher an observation is about; a supervisor
-// reads the evidence of their schools without the teacher's identity.
-var teacherViewers = []domain.Role{domain.RolePrincipal, domain.RoleCoach}
-
 // redact hides the teacher from callers who may see school-level evidence
 // but not individual teachers.
 func redact(p auth.Principal, o domain.Observation) domain.Observation {
-	if p.IsAdmin() || o.ObserverID == p.User.ID || p.ScopeWith(teacherViewers...).HasSchool(o.SchoolID) {
+	if p.IsAdmin() || o.ObserverID == p.User.ID || p.TeacherScope().HasSchool(o.SchoolID) {
 		return o
 	}
 	o.TeacherID, o.FollowUpID = "", ""
@@ -60,11 +52,11 @@ func (s *Service) Observations(ctx context.Context, p auth.Principal, q Observat
 	}
 	if q.TeacherID != "" && !p.IsAdmin() {
 		t, err := s.store.Teacher(ctx, p.DistrictID(), q.TeacherID)
-		if err != nil || !p.ScopeWith(teacherViewers...).HasSchool(t.SchoolID) {
+		if err != nil || !p.TeacherScope().HasSchool(t.SchoolID) {
 			return nil, domain.Errorf(domain.ENotFound, "teacher not found")
 		}
 	}
-	os, err := s.store.ObservationsPage(ctx, store.ObservationFilter{Visible: p.ScopeWith(viewers...), ObserverID: p.User.ID,
+	os, err := s.store.ObservationsPage(ctx, store.ObservationFilter{Visible: p.ReadScope(), ObserverID: p.User.ID,
 		SchoolID: q.SchoolID, TeacherID: q.TeacherID, WalkthroughID: q.WalkthroughID, Status: q.Status, Kind: q.Kind, GradeBand: q.GradeBand, Subject: q.Subject, From: q.From, To: q.To,
 		Before: q.Cursor, Limit: q.Limit})
 	for i := range os {
@@ -95,7 +87,7 @@ func (s *Service) Observation(ctx context.Context, p auth.Principal, id string) 
 	if err != nil {
 		return o, err
 	}
-	if o.ObserverID != p.User.ID && !p.ScopeWith(viewers...).HasSchool(o.SchoolID) {
+	if o.ObserverID != p.User.ID && !p.ReadScope().HasSchool(o.SchoolID) {
 		return domain.Observation{}, errNoObservation
 	}
 	return redact(p, o), nil
@@ -112,7 +104,7 @@ func (s *Service) Walkthroughs(ctx context.Context, p auth.Principal, q Walkthro
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 100
 	}
-	return s.store.WalkthroughsPage(ctx, store.WalkthroughFilter{Visible: p.ScopeWith(viewers...), MemberID: p.User.ID,
+	return s.store.WalkthroughsPage(ctx, store.WalkthroughFilter{Visible: p.ReadScope(), MemberID: p.User.ID,
 		SchoolID: q.SchoolID, Kind: q.Kind, Before: q.Cursor, Limit: q.Limit})
 }
 
@@ -138,7 +130,7 @@ func (s *Service) Walkthrough(ctx context.Context, p auth.Principal, id string) 
 	if err != nil {
 		return w, err
 	}
-	if !slices.Contains(w.Team, p.User.ID) && !p.ScopeWith(viewers...).HasSchool(w.SchoolID) {
+	if !slices.Contains(w.Team, p.User.ID) && !p.ReadScope().HasSchool(w.SchoolID) {
 		return domain.Walkthrough{}, errNoWalkthrough
 	}
 	return w, nil

@@ -88,7 +88,7 @@ func TestDayLoadTwiceAsTheDemoCoach(t *testing.T) {
 			if n := after["scores"] - before["scores"]; n != observations*scores {
 				t.Errorf("the district holds %d more scores, want %d", n, observations*scores)
 			}
-			if err := st.CheckRollups(ctx, district); err != nil {
+			if err := testdb.CheckRollups(ctx, st, district); err != nil {
 				t.Errorf("rollups after the day: %v", err)
 			}
 		})

@@ -98,7 +98,7 @@ func TestKillMidBatchLeavesEachChangeWholeOrAbsent(t *testing.T) {
 				t.Errorf("%d of the batch's observations are present, but the district gained %d observations and %d scores",
 					present, after["observations"]-before["observations"], after["scores"]-before["scores"])
 			}
-			if err := st.CheckRollups(ctx, district); err != nil {
+			if err := testdb.CheckRollups(ctx, st, district); err != nil {
 				t.Errorf("rollups after the kill: %v", err)
 			}
 			t.Logf("%s: killed with %d of %d observations committed", dialect, present, size)
@@ -140,7 +140,7 @@ func TestKillMidBatchLeavesEachChangeWholeOrAbsent(t *testing.T) {
 			if n := final["scores"] - before["scores"]; n != 15*size {
 				t.Errorf("after the retry the district gained %d scores, want %d", n, 15*size)
 			}
-			if err := st.CheckRollups(ctx, district); err != nil {
+			if err := testdb.CheckRollups(ctx, st, district); err != nil {
 				t.Errorf("rollups after the retry: %v", err)
 			}
 		})

@@ -43,7 +43,7 @@ func TestRebuiltRollupsEqualTheMaintainedOnes(t *testing.T) {
 	if err := d.BuildRollups(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CheckRollups(ctx, d.ID); err != nil {
+	if err := testdb.CheckRollups(ctx, s, d.ID); err != nil {
 		t.Fatal(err)
 	}
 	// A supervisor of two schools gets their two schools' cells and the

@@ -39,7 +39,7 @@ func TestLoadIsDeterministicIdempotentAndKeepsRollupsExact(t *testing.T) {
 			if first["observations"] != int64(res.Observations) || first["scores"] < 10*first["observations"] || first["rollups"] == 0 {
 				t.Fatalf("rows do not match the plan: %v", first)
 			}
-			if err := a.CheckRollups(ctx, res.DistrictID); err != nil {
+			if err := testdb.CheckRollups(ctx, a, res.DistrictID); err != nil {
 				t.Fatalf("rollups differ from a recomputation: %v", err)
 			}
 			if len(res.SignIns) != 6 {

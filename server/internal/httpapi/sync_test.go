@@ -13,6 +13,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
+	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
 
 // obsChange is a pushed observation by the coach of school A1.
@@ -95,7 +96,7 @@ func TestPushLostAcknowledgementAnswersDuplicate(t *testing.T) {
 		if c["observations"] != 2 || c["scores"] != 5 {
 			t.Fatalf("rows after a retried push: %v", c)
 		}
-		if err := w.store.CheckRollups(context.Background(), w.districtA); err != nil {
+		if err := testdb.CheckRollups(context.Background(), w.store, w.districtA); err != nil {
 			t.Fatal(err)
 		}
 		// The same change id with another payload is refused.
@@ -225,7 +226,7 @@ func TestPushEditOfADeletedRecordIsGone(t *testing.T) {
 			t.Fatalf("edit on the tombstone's rev: %+v", res.Results[0])
 		}
 		o, _ := w.store.Observation(context.Background(), w.districtA, id)
-		if err := w.store.CheckRollups(context.Background(), w.districtA); !o.Deleted || err != nil {
+		if err := testdb.CheckRollups(context.Background(), w.store, w.districtA); !o.Deleted || err != nil {
 			t.Fatal("a deleted observation came back")
 		}
 	})

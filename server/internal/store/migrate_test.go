@@ -181,7 +181,7 @@ func TestRollupCellsKeepTheirCountsAcrossMigrations(t *testing.T) {
 		if n := rollupRows(); n != cells {
 			t.Fatalf("%d rollup rows after up, want one per cell", n)
 		}
-		if err := s.CheckRollups(ctx, f.district.ID); err != nil {
+		if err := testdb.CheckRollups(ctx, s, f.district.ID); err != nil {
 			t.Fatal(err)
 		}
 		after, err := s.TrendLevels(ctx, q)

@@ -78,7 +78,7 @@ func TestObservationRollupsFollowSubmitAmendDelete(t *testing.T) {
 		ctx := context.Background()
 		f := mustFixture(t, s)
 		counts := func() map[string]int64 {
-			if err := s.CheckRollups(ctx, f.district.ID); err != nil {
+			if err := testdb.CheckRollups(ctx, s, f.district.ID); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.CompactRollups(ctx); err != nil {
@@ -88,7 +88,7 @@ func TestObservationRollupsFollowSubmitAmendDelete(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.CheckRollups(ctx, f.district.ID); err != nil {
+			if err := testdb.CheckRollups(ctx, s, f.district.ID); err != nil {
 				t.Fatal(err)
 			}
 			if c["rollup_deltas"]+c["rollup_observation_deltas"]+c["dimension_rollup_deltas"] != 0 {

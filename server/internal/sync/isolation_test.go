@@ -88,7 +88,7 @@ func TestUnexpectedErrorKeepsOnlyItsChangeOut(t *testing.T) {
 					}
 				}
 			}
-			if err := s.CheckRollups(ctx, f.district); err != nil {
+			if err := testdb.CheckRollups(ctx, s, f.district); err != nil {
 				t.Error(err)
 			}
 		})

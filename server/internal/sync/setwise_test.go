@@ -70,7 +70,7 @@ func TestPushAnswersAsIfEachChangeCameAlone(t *testing.T) {
 				}
 			}
 			for _, tw := range twins {
-				if err := s.CheckRollups(ctx, tw.f.district); err != nil {
+				if err := testdb.CheckRollups(ctx, s, tw.f.district); err != nil {
 					rt.Fatalf("rollups differ from the recomputation: %v", err)
 				}
 			}
@@ -322,7 +322,7 @@ func TestObservationIDOfAnotherDistrictIsRefused(t *testing.T) {
 			t.Errorf("the first district's observation changed: %+v", o)
 		}
 		for _, f := range []*fixture{first, second} {
-			if err := s.CheckRollups(ctx, f.district); err != nil {
+			if err := testdb.CheckRollups(ctx, s, f.district); err != nil {
 				t.Error(err)
 			}
 		}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 )
@@ -104,63 +102,4 @@ func fold(db *gorm.DB, t countTable) (int, error) {
 		}
 	}
 	return cells, db.Exec("DELETE FROM " + t.deltas).Error
-}
-
-// scan adds rows of t's columns (from t or its deltas) to d, one key per
-// level, and answers how many rows it read. A row whose counts are all zero
-// is an error: adding to the rollups removes such rows, and deltas never
-// hold one.
-func (d *rollupDeltas) scan(t countTable, rows *sql.Rows) (int, error) {
-	defer rows.Close()
-	d.init(0)
-	read := 0
-	var period, week, month any
-	counts := make([]int64, len(t.counts))
-	for rows.Next() {
-		var ck cellKey
-		var ok obsKey
-		var dc dimCell
-		var dest []any
-		switch t.name {
-		case rollupsTable.name:
-			dest = []any{&ck.districtID, &ck.schoolID, &ck.rubricID, &ck.dimensionKey, &ck.indicatorKey, &period, &week, &month, &ck.gradeBand, &ck.subject, &ck.kind}
-		case observationRollupsTable.name:
-			dest = []any{&ok.districtID, &ok.schoolID, &ok.rubricID, &period, &week, &month, &ok.gradeBand, &ok.subject, &ok.kind}
-		default:
-			dest = []any{&dc.districtID, &dc.rubricID, &dc.scope, &dc.dimensionKey, &period, &week, &month}
-		}
-		for i := range counts {
-			dest = append(dest, &counts[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return read, translate(err, "rollup")
-		}
-		read++
-		p := anyTime(period)
-		if p == nil {
-			return read, fmt.Errorf("%s: period %v", t.name, period)
-		}
-		at := dateOnly(*p)
-		if !slices.ContainsFunc(counts, func(n int64) bool { return n != 0 }) {
-			return read, fmt.Errorf("%s: a row with no counts for period %s", t.name, at.Format(time.DateOnly))
-		}
-		switch t.name {
-		case rollupsTable.name:
-			ck.period = at
-			c := d.cell(ck)
-			for l, n := range counts {
-				c[l] += n
-			}
-		case observationRollupsTable.name:
-			ok.period = at
-			d.obs[ok] += counts[0]
-		default:
-			dc.period = at
-			c := d.dim(dc)
-			for i, n := range counts {
-				c[i] += n
-			}
-		}
-	}
-	return read, translate(rows.Err(), "rollup")
 }

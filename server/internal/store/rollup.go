@@ -13,17 +13,6 @@ import (
 // DistrictScope is the dimension rollups' scope for the whole district.
 const DistrictScope = "district"
 
-// observationsLevel is the level a dimKey uses for the observations that
-// scored the dimension (a rubric's levels run 0 to 10): the dimension
-// rollups' observations column.
-const observationsLevel = -1
-
-// rollupKey is one rollup cell and level.
-type rollupKey struct {
-	cellKey
-	level int
-}
-
 // cellKey is one rollup cell.
 type cellKey struct {
 	districtID, schoolID, rubricID, dimensionKey, indicatorKey string
@@ -36,13 +25,6 @@ type obsKey struct {
 	districtID, schoolID, rubricID string
 	period                         time.Time
 	gradeBand, subject, kind       string
-}
-
-// dimKey is one dimension-rollup cell and level: level observationsLevel
-// counts observations.
-type dimKey struct {
-	dimCell
-	level int
 }
 
 // dimCell is one dimension-rollup cell: scope is a school's id or
@@ -133,31 +115,6 @@ func (tx *Tx) addContribution(ctx context.Context, d *rollupDeltas, o domain.Obs
 		}
 	}
 	return nil
-}
-
-// flat is the deltas one count per key and level, left out where zero.
-func (d rollupDeltas) flat() (map[rollupKey]int64, map[obsKey]int64, map[dimKey]int64) {
-	levels, obs, dims := map[rollupKey]int64{}, map[obsKey]int64{}, map[dimKey]int64{}
-	for k, c := range d.cells {
-		for l, n := range c {
-			if n != 0 {
-				levels[rollupKey{k, l}] = n
-			}
-		}
-	}
-	for k, n := range d.obs {
-		if n != 0 {
-			obs[k] = n
-		}
-	}
-	for k, c := range d.dims {
-		for i, n := range c {
-			if n != 0 {
-				dims[dimKey{k, i + observationsLevel}] = n // the observations are the first count
-			}
-		}
-	}
-	return levels, obs, dims
 }
 
 // countTable is a rollup table: rows of key columns and counts, and the

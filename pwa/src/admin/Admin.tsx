@@ -1,9 +1,8 @@
-// The administration area: loaded on demand (a dynamic import in app.tsx),
+// The administration area: loaded on demand (a lazy route in app.tsx),
 // so the scoring screens never carry it. Online-only; the server refuses
 // everyone but district administrators, and so does this screen.
 import { useEffect, useState } from 'preact/hooks';
 import { useOnline } from '../components/useOnline';
-import { onLink } from '../router';
 import { api, failure } from './api';
 import { Audit } from './Audit';
 import { Builder } from './Builder';
@@ -23,7 +22,8 @@ interface Me {
   user: { id: string; grants: { role: string }[] };
 }
 
-export default function Admin({ path }: { path: string[] }) {
+/** /admin and /admin/{section}. */
+export default function Admin({ section = 'frameworks' }: { section?: string }) {
   const online = useOnline();
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
@@ -37,7 +37,6 @@ export default function Admin({ path }: { path: string[] }) {
       (e) => setError(failure(e)),
     );
   }, [online]);
-  const section = path[0] ?? 'frameworks';
 
   let body;
   if (!online) body = <p class="notice" role="status">You are offline. Administration needs a connection; scoring and the outbox keep working.</p>;
@@ -67,7 +66,7 @@ export default function Admin({ path }: { path: string[] }) {
       <h1>Administration</h1>
       <nav aria-label="Administration" class="admin-nav">
         {sections.map((s) => (
-          <a key={s.path} href={`/admin/${s.path}`} onClick={onLink} aria-current={s.path === section ? 'page' : undefined}>
+          <a key={s.path} href={`/admin/${s.path}`} aria-current={s.path === section ? 'page' : undefined}>
             {s.label}
           </a>
         ))}

@@ -18,7 +18,6 @@ import {
 import type { SignedInUser } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { saveNextStep } from '../db/writes';
-import { onLink } from '../router';
 import { HttpError, RetryLater } from '../sync/engine';
 import { ago, db, engine, useLive } from '../state';
 import { useOnline } from '../components/useOnline';
@@ -85,7 +84,7 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
           <button type="button" onClick={() => void load()} disabled={loading}>
             Try again
           </button>
-          <a class="button" href={`/walkthroughs/${id}`} onClick={onLink}>
+          <a class="button" href={`/walkthroughs/${id}`}>
             Back to the walkthrough
           </a>
         </div>
@@ -116,7 +115,7 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
           <button type="button" onClick={() => void load()} disabled={loading} aria-busy={loading}>
             {loading ? 'Refreshing…' : 'Refresh'}
           </button>
-          <a class="button" href={`/walkthroughs/${id}`} onClick={onLink}>
+          <a class="button" href={`/walkthroughs/${id}`}>
             Walkthrough
           </a>
         </div>

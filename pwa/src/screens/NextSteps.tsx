@@ -5,7 +5,6 @@ import { useState } from 'preact/hooks';
 import { getMeta, type RefRow } from '../db/schema';
 import type { Colleague, NextStepData, SignedInUser } from '../db/types';
 import { setNextStepDone } from '../db/writes';
-import { onLink } from '../router';
 import { db, engine, useLive } from '../state';
 
 /** Today on this device, as YYYY-MM-DD. */
@@ -86,7 +85,7 @@ export function NextSteps({ user }: { user: SignedInUser }) {
             {!mine && ` · ${data.names.get(n.data.owner_id) ?? 'owner'}`}
           </span>
           {n.data.walkthrough_id && (
-            <a href={`/walkthroughs/${n.data.walkthrough_id}`} onClick={onLink}>
+            <a href={`/walkthroughs/${n.data.walkthrough_id}`}>
               From the walkthrough
             </a>
           )}

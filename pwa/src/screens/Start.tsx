@@ -3,7 +3,7 @@ import { getMeta } from '../db/schema';
 import type { Colleague, WalkthroughKind } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { saveWalkthrough } from '../db/writes';
-import { navigate } from '../router';
+import { useLocation } from 'preact-iso';
 import { currentRubric, db, useLive, useWho } from '../state';
 
 const kinds: { value: WalkthroughKind; label: string }[] = [
@@ -18,6 +18,7 @@ function today(): string {
 }
 
 export function Start() {
+  const { route } = useLocation();
   const who = useWho();
   const ref = useLive(
     async () => ({
@@ -56,7 +57,7 @@ export function Start() {
     try {
       const id = uuidv7();
       await saveWalkthrough(db, id, { school_id: schoolId, rubric_version_id: rubric.id, kind, date: today(), lead_id: me.id, team: [me.id, ...team.filter((t) => colleagues.some((c) => c.id === t))], focus });
-      navigate(`/observe/new?walkthrough=${id}`, true);
+      route(`/observe/new?walkthrough=${id}`, true);
     } catch (err) {
       setError(`Could not save on this device: ${String(err)}`);
     }

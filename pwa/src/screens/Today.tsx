@@ -2,10 +2,11 @@ import { useEffect, useState } from 'preact/hooks';
 import { getMeta } from '../db/schema';
 import type { SignedInUser } from '../db/types';
 import { unsyncedCount } from '../db/writes';
-import { navigate, onLink } from '../router';
+import { useLocation } from 'preact-iso';
 import { db, engine, teacherName, useLive } from '../state';
 
 export function Today({ user }: { user: SignedInUser }) {
+  const { route } = useLocation();
   const data = useLive(async () => {
     const walkthroughs = (await db.walkthroughs.toArray())
       .filter((w) => w.data.team.includes(user.id) || w.data.lead_id === user.id || w.local)
@@ -32,7 +33,7 @@ export function Today({ user }: { user: SignedInUser }) {
     <main class="screen wide">
       <div class="title-row">
         <h1>Today</h1>
-        <button type="button" class="primary" onClick={() => navigate('/start')}>
+        <button type="button" class="primary" onClick={() => route('/start')}>
           Start a walkthrough
         </button>
       </div>
@@ -51,7 +52,7 @@ export function Today({ user }: { user: SignedInUser }) {
               <ul class="cards">
                 {data.drafts.map((o) => (
                   <li key={o.id}>
-                    <a class="card" href={`/observe/${o.id}`} onClick={onLink} data-testid="draft">
+                    <a class="card" href={`/observe/${o.id}`} data-testid="draft">
                       <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
                       <span>
                         {data.schools.get(o.data.school_id) ?? ''} · {o.data.scores.length} scored · started {new Date(o.data.started_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
@@ -66,7 +67,7 @@ export function Today({ user }: { user: SignedInUser }) {
             <h2 id="followups-h">My follow-ups</h2>
             {data.followUps.length === 0 ? (
               <p class="muted">
-                No follow-ups for you today. <a href="/due" onClick={onLink}>Due this week</a>
+                No follow-ups for you today. <a href="/due">Due this week</a>
               </p>
             ) : (
               <ul class="cards">
@@ -80,7 +81,7 @@ export function Today({ user }: { user: SignedInUser }) {
                       </span>
                       {f.data.notes && <span class="muted">{f.data.notes}</span>}
                     </span>
-                    <button type="button" onClick={() => navigate(`/observe/new?follow_up=${f.id}`)}>
+                    <button type="button" onClick={() => route(`/observe/new?follow_up=${f.id}`)}>
                       Observe
                     </button>
                   </li>
@@ -96,13 +97,13 @@ export function Today({ user }: { user: SignedInUser }) {
               <ul class="cards">
                 {data.walkthroughs.map((w) => (
                   <li key={w.id} class="card row" data-testid="walkthrough">
-                    <a class="walkthrough-link" href={`/walkthroughs/${w.id}`} onClick={onLink}>
+                    <a class="walkthrough-link" href={`/walkthroughs/${w.id}`}>
                       <strong>{data.schools.get(w.data.school_id) ?? 'School'}</strong>
                       <span>
                         {w.data.date} · {w.data.kind.replace('_', ' ')} {w.local ? '· not synced yet' : ''}
                       </span>
                     </a>
-                    <button type="button" onClick={() => navigate(`/observe/new?walkthrough=${w.id}`)}>
+                    <button type="button" onClick={() => route(`/observe/new?walkthrough=${w.id}`)}>
                       Observe a classroom
                     </button>
                   </li>
@@ -116,7 +117,7 @@ export function Today({ user }: { user: SignedInUser }) {
               <ul class="cards">
                 {data.recent.map((o) => (
                   <li key={o.id}>
-                    <a class="card" href={`/review/${o.id}`} onClick={onLink}>
+                    <a class="card" href={`/review/${o.id}`}>
                       <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
                       <span>{new Date(o.data.started_at).toLocaleDateString()}</span>
                     </a>
@@ -164,7 +165,7 @@ function Account({ user }: { user: SignedInUser }) {
       <p data-testid="persist">Storage on this device: {persisted}.</p>
       {warning && (
         <p class="error" role="alert">
-          {warning} <a href="/outbox" onClick={onLink}>Open the Outbox</a>
+          {warning} <a href="/outbox">Open the Outbox</a>
         </p>
       )}
       <button type="button" onClick={() => void signOut()}>

@@ -3,11 +3,12 @@
 // another observation to it.
 import { getMeta } from '../db/schema';
 import type { Colleague, SignedInUser } from '../db/types';
-import { navigate, onLink } from '../router';
+import { useLocation } from 'preact-iso';
 import { db, teacherName, useLive } from '../state';
 import { dueText, isOverdue, todayISO } from './NextSteps';
 
 export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }) {
+  const { route } = useLocation();
   const data = useLive(async () => {
     const w = await db.walkthroughs.get(id);
     if (w === undefined) return null;
@@ -33,7 +34,7 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
       <main class="screen">
         <h1>Walkthrough not found</h1>
         <p>This walkthrough is not on this device. If you were just invited, sync while connected.</p>
-        <a class="button" href="/" onClick={onLink}>
+        <a class="button" href="/">
           Back to Today
         </a>
       </main>
@@ -54,10 +55,10 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
           </p>
         </div>
         <div class="actions">
-          <button type="button" class="primary" onClick={() => navigate(`/observe/new?walkthrough=${w.id}`)}>
+          <button type="button" class="primary" onClick={() => route(`/observe/new?walkthrough=${w.id}`)}>
             Add an observation
           </button>
-          <a class="button" href={`/walkthroughs/${w.id}/debrief`} onClick={onLink}>
+          <a class="button" href={`/walkthroughs/${w.id}/debrief`}>
             {lead ? 'Open the debrief' : 'See the debrief'}
           </a>
         </div>
@@ -82,7 +83,7 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
           <ul class="cards">
             {data.mine.map((o) => (
               <li key={o.id}>
-                <a class="card" href={o.data.status === 'submitted' ? `/review/${o.id}` : `/observe/${o.id}`} onClick={onLink} data-testid="my-classroom">
+                <a class="card" href={o.data.status === 'submitted' ? `/review/${o.id}` : `/observe/${o.id}`} data-testid="my-classroom">
                   <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
                   <span>
                     {o.data.status === 'submitted' ? 'Submitted' : 'Draft'} · {o.data.scores.length} scored ·{' '}
@@ -119,7 +120,7 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
               </li>
             ))}
           </ul>
-          <a href="/next-steps" onClick={onLink}>
+          <a href="/next-steps">
             All my next steps
           </a>
         </section>

@@ -9,7 +9,7 @@ import { getMeta, setMeta, type RefRow } from '../../db/schema';
 import type { ActivityData, ActivityKind, Colleague, CycleData, CycleEvidence, FollowUpData, SignedInUser } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { saveActivity, saveFollowUp } from '../../db/writes';
-import { navigate, onLink } from '../../router';
+import { useLocation } from 'preact-iso';
 import { currentRubric, db, engine, teacherName, useLive } from '../../state';
 import { useOnline } from '../../components/useOnline';
 
@@ -54,14 +54,8 @@ async function indicatorNames(): Promise<Map<string, string>> {
   return m;
 }
 
-export function CycleScreens({ parts, user }: { parts: string[]; user: SignedInUser }) {
-  if (parts[0] === 'due') return <Due user={user} />;
-  if (parts[1] === undefined) return <MyCycles user={user} />;
-  if (parts[2] === 'schedule') return <Schedule cycleId={parts[1]} user={user} />;
-  return <Cycle cycleId={parts[1]} user={user} />;
-}
-
-function MyCycles({ user }: { user: SignedInUser }) {
+/** /cycles */
+export function MyCycles({ user }: { user: SignedInUser }) {
   const data = useLive(async () => {
     const cycles = (await db.cycles.toArray()).sort((a, b) => (b.data.started_on ?? '').localeCompare(a.data.started_on ?? '') || b.id.localeCompare(a.id));
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
@@ -79,7 +73,7 @@ function MyCycles({ user }: { user: SignedInUser }) {
     const late = data.followUps.filter((f) => f.data.cycle_id === c.id && overdue(f.data)).length;
     return (
       <li key={c.id}>
-        <a class="card" href={`/cycles/${c.id}`} onClick={onLink} data-testid="cycle-card">
+        <a class="card" href={`/cycles/${c.id}`} data-testid="cycle-card">
           <strong>{data.names.get(c.data.focus_indicator_key) ?? c.data.focus_indicator_key}</strong>
           <span>
             {c.data.teacher_ids.map((t) => teacherName(data.teachers.get(t))).join(', ')} · {data.schools.get(c.data.school_id) ?? ''}
@@ -96,7 +90,7 @@ function MyCycles({ user }: { user: SignedInUser }) {
     <main class="screen wide">
       <div class="title-row">
         <h1>My cycles of support</h1>
-        <a class="button" href="/due" onClick={onLink}>
+        <a class="button" href="/due">
           Due this week
         </a>
       </div>
@@ -112,7 +106,9 @@ function MyCycles({ user }: { user: SignedInUser }) {
   );
 }
 
-function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
+/** /cycles/{id} */
+export function Cycle({ id: cycleId, user }: { id: string; user: SignedInUser }) {
+  const { route } = useLocation();
   const data = useLive(async () => {
     const cycle = await db.cycles.get(cycleId);
     const activities = (await db.cycleActivities.where('data.cycle_id').equals(cycleId).toArray()).sort((a, b) => a.data.occurred_on.localeCompare(b.data.occurred_on));
@@ -127,7 +123,7 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
     return (
       <main class="screen">
         <h1>Cycle of support</h1>
-        <p class="notice">This cycle is not on this device. <a href="/cycles" onClick={onLink}>Back to my cycles</a></p>
+        <p class="notice">This cycle is not on this device. <a href="/cycles">Back to my cycles</a></p>
       </main>
     );
   }
@@ -143,7 +139,7 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
   return (
     <main class="screen wide">
       <p>
-        <a href="/cycles" onClick={onLink}>← My cycles</a>
+        <a href="/cycles">← My cycles</a>
       </p>
       <h1>{data.names.get(c.data.focus_indicator_key) ?? c.data.focus_indicator_key}</h1>
       <p>
@@ -160,7 +156,7 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
       <section aria-labelledby="fu-h">
         <div class="title-row">
           <h2 id="fu-h">Follow-ups</h2>
-          <button type="button" class="primary" onClick={() => navigate(`/cycles/${c.id}/schedule`)}>
+          <button type="button" class="primary" onClick={() => route(`/cycles/${c.id}/schedule`)}>
             Schedule a follow-up
           </button>
         </div>
@@ -181,7 +177,7 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
                 {f.data.notes && <span class="muted">{f.data.notes}</span>}
                 {f.data.status === 'scheduled' && (
                   <span class="actions">
-                    <button type="button" onClick={() => navigate(`/cycles/${c.id}/schedule?move=${f.id}`)}>
+                    <button type="button" onClick={() => route(`/cycles/${c.id}/schedule?move=${f.id}`)}>
                       Move
                     </button>
                     <button
@@ -385,8 +381,10 @@ function EvidenceChart({ ev }: { ev: CycleEvidence }) {
   );
 }
 
-function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
-  const moveId = new URLSearchParams(location.search).get('move') ?? undefined;
+/** /cycles/{id}/schedule, and ?move={follow-up id} to move one. */
+export function Schedule({ id: cycleId, user }: { id: string; user: SignedInUser }) {
+  const { query, route } = useLocation();
+  const moveId = query['move'] || undefined;
   const data = useLive(async () => {
     const cycle = await db.cycles.get(cycleId);
     const moving = moveId === undefined ? undefined : await db.followUps.get(moveId);
@@ -468,7 +466,7 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
         notes: notes.trim(),
       });
       void engine.syncNow();
-      navigate(`/cycles/${c.id}`, true);
+      route(`/cycles/${c.id}`, true);
     } catch (err) {
       setError(`Could not save on this device: ${String(err)}`);
     }
@@ -477,7 +475,7 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
   return (
     <main class="screen">
       <p>
-        <a href={`/cycles/${c.id}`} onClick={onLink}>← Back to the cycle</a>
+        <a href={`/cycles/${c.id}`}>← Back to the cycle</a>
       </p>
       <h1>{moveId === undefined ? 'Schedule a follow-up' : 'Move the follow-up'}</h1>
       <form class="stack" onSubmit={save}>
@@ -557,7 +555,9 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
   );
 }
 
-function Due({ user }: { user: SignedInUser }) {
+/** /due */
+export function Due({ user }: { user: SignedInUser }) {
+  const { route } = useLocation();
   const data = useLive(async () => {
     const cycles = new Map((await db.cycles.toArray()).map((c) => [c.id, c]));
     const end = endOfWeek();
@@ -574,7 +574,7 @@ function Due({ user }: { user: SignedInUser }) {
     <main class="screen wide">
       <div class="title-row">
         <h1>Due this week</h1>
-        <a class="button" href="/cycles" onClick={onLink}>
+        <a class="button" href="/cycles">
           My cycles
         </a>
       </div>
@@ -597,11 +597,11 @@ function Due({ user }: { user: SignedInUser }) {
                 </span>
                 <span class="actions">
                   {c && (
-                    <a class="button" href={`/cycles/${c.id}`} onClick={onLink}>
+                    <a class="button" href={`/cycles/${c.id}`}>
                       Cycle
                     </a>
                   )}
-                  <button type="button" onClick={() => navigate(`/observe/new?follow_up=${f.id}`)}>
+                  <button type="button" onClick={() => route(`/observe/new?follow_up=${f.id}`)}>
                     Observe
                   </button>
                 </span>

@@ -19,7 +19,7 @@ import { SignIn } from './screens/SignIn';
 import { Start } from './screens/Start';
 import { Today } from './screens/Today';
 import { WalkthroughView } from './screens/WalkthroughView';
-import { engine, useSyncStatus, useWho } from './state';
+import { engine, keepDistrict, useSyncStatus, useWho } from './state';
 
 // Fetched the first time they open, so the scoring screens stay light; the
 // service worker precaches them, so they open offline once installed.
@@ -48,6 +48,11 @@ function Main() {
     if (signedIn) engine.start(window);
     return () => engine.stop();
   }, [signedIn]);
+  // The district's time zone decides "today" and "this week" on the device;
+  // it is read again after every sync that reached the server.
+  useEffect(() => {
+    if (signedIn && status.phase === 'idle' && status.reachable === true) void keepDistrict();
+  }, [signedIn, status]);
 
   if (who === undefined) {
     return (

@@ -59,7 +59,7 @@ function CoverageList({ ctx, items, since }: { ctx: Context; items: CoverageItem
                     {i.teacher.given_name} {i.teacher.family_name}{' '}
                     <span class="muted">
                       {i.teacher.grades.length > 0 ? `grade ${i.teacher.grades.join(', ')} · ` : ''}
-                      {i.last_observed ? `last visited ${new Date(i.last_observed).toLocaleDateString()}` : 'never visited'}
+                      {i.last_observed ? `last visited ${new Date(i.last_observed).toLocaleDateString([], { timeZone: ctx.me.district.time_zone })}` : 'never visited'}
                     </span>
                   </li>
                 ))}

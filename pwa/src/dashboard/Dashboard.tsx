@@ -11,7 +11,8 @@ import { Coverage } from './Coverage';
 import { DrillDown, ObservationView } from './Drill';
 import { HeatMap } from './HeatMap';
 import { Levels } from './Levels';
-import { addDays, defaults, kinds, parseView, today, trendSearch, viewSearch, type Drill, type Filters, type Trend, type View } from './shape';
+import { addDays, dateIn } from '../time/zone';
+import { defaults, kinds, parseView, trendSearch, viewSearch, type Drill, type Filters, type Trend, type View } from './shape';
 import './dashboard.css';
 
 export default function Dashboard() {
@@ -26,7 +27,7 @@ function Board({ ctx }: { ctx: Context }) {
   const { url, route } = useLocation();
   const current = new URL(url, location.origin).search;
   const s = ctx.me.district.settings;
-  const todayDate = today(ctx.me.district.time_zone);
+  const todayDate = dateIn(Date.now(), ctx.me.district.time_zone);
   const defs = useMemo(() => defaults(s, todayDate), [s.school_year_start_month, s.school_year_start_day, todayDate]);
   const view = parseView(new URLSearchParams(current), defs);
   const go = (v: View) => route('/dashboard' + viewSearch(v));

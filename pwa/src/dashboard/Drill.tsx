@@ -4,7 +4,8 @@
 import type { Level } from '../db/types';
 import { getAll, getJSON, useLoad, type Observation, type Teacher } from './api';
 import { rubricOf, type Context } from './context';
-import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, zonedMidnight, type Drill, type Trend, type View } from './shape';
+import { rfc3339, startOfDay } from '../time/zone';
+import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, type Drill, type Trend, type View } from './shape';
 import { Status } from './status';
 
 const most = 2000;
@@ -27,7 +28,7 @@ export function DrillDown({ ctx, view, drill, go }: { ctx: Context; view: View; 
   const [data, retry] = useLoad(key, async (): Promise<Behind> => {
     const t = await getJSON<Trend>('/trends' + trendSearch({ ...f, schools: drill.school !== '' ? [drill.school] : f.schools, dimension: drill.dimension }, drill.span, []));
     const cell = t.cells.find((c) => c.bucket.slice(0, 10) === drill.bucket);
-    const q = new URLSearchParams({ status: 'submitted', from: zonedMidnight(days.from, tz), to: zonedMidnight(days.to, tz) });
+    const q = new URLSearchParams({ status: 'submitted', from: rfc3339(startOfDay(days.from, tz)), to: rfc3339(startOfDay(days.to, tz)) });
     if (schools.length === 1) q.set('school_id', schools[0]!);
     for (const k of ['kind', 'grade_band', 'subject'] as const) if (f[k] !== '') q.set(k, f[k]);
     const { items, more } = await getAll<Observation>('/observations?' + q.toString(), most);

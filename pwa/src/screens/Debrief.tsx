@@ -19,9 +19,10 @@ import type { SignedInUser } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { saveNextStep } from '../db/writes';
 import { HttpError, RetryLater } from '../sync/engine';
-import { ago, db, engine, useLive } from '../state';
+import { ago, db, engine, useDistrictZone, useLive } from '../state';
+import { dateIn } from '../time/zone';
 import { useOnline } from '../components/useOnline';
-import { dueText, isOverdue, todayISO } from './NextSteps';
+import { dueText, isOverdue } from './NextSteps';
 
 const refreshEvery = 30_000;
 
@@ -386,6 +387,7 @@ function ClassroomDetail({ d, room }: { d: DebriefData; room: DebriefClassroom }
 }
 
 function NextStepsPanel({ d, user }: { d: DebriefData; user: SignedInUser }) {
+  const tz = useDistrictZone();
   const steps = useLive(
     async () => (await db.nextSteps.toArray()).filter((n) => n.data.walkthrough_id === d.walkthrough_id).sort((a, b) => a.id.localeCompare(b.id)),
     [d.walkthrough_id],
@@ -426,7 +428,7 @@ function NextStepsPanel({ d, user }: { d: DebriefData; user: SignedInUser }) {
     }
   };
 
-  const today = todayISO();
+  const today = dateIn(Date.now(), tz);
   return (
     <section aria-labelledby="steps-h" class="debrief-steps">
       <h2 id="steps-h">Next steps</h2>

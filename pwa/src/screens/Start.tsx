@@ -4,18 +4,14 @@ import type { Colleague, WalkthroughKind } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { saveWalkthrough } from '../db/writes';
 import { useLocation } from 'preact-iso';
-import { currentRubric, db, useLive, useWho } from '../state';
+import { currentRubric, db, districtZone, useLive, useWho } from '../state';
+import { dateIn } from '../time/zone';
 
 const kinds: { value: WalkthroughKind; label: string }[] = [
   { value: 'classroom', label: 'Team walkthrough' },
   { value: 'leadership', label: 'Leadership walkthrough' },
   { value: 'informal', label: 'Informal visit' },
 ];
-
-function today(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
 
 export function Start() {
   const { route } = useLocation();
@@ -25,6 +21,7 @@ export function Start() {
       schools: await db.schools.toArray(),
       rubric: await currentRubric(),
       directory: (await getMeta<Colleague[]>(db, 'directory')) ?? [],
+      tz: await districtZone(),
     }),
     [],
   );
@@ -56,7 +53,7 @@ export function Start() {
     if (me === undefined) return;
     try {
       const id = uuidv7();
-      await saveWalkthrough(db, id, { school_id: schoolId, rubric_version_id: rubric.id, kind, date: today(), lead_id: me.id, team: [me.id, ...team.filter((t) => colleagues.some((c) => c.id === t))], focus });
+      await saveWalkthrough(db, id, { school_id: schoolId, rubric_version_id: rubric.id, kind, date: dateIn(Date.now(), ref.tz), lead_id: me.id, team: [me.id, ...team.filter((t) => colleagues.some((c) => c.id === t))], focus });
       route(`/observe/new?walkthrough=${id}`, true);
     } catch (err) {
       setError(`Could not save on this device: ${String(err)}`);

@@ -3,7 +3,8 @@ import { getMeta } from '../db/schema';
 import type { SignedInUser } from '../db/types';
 import { unsyncedCount } from '../db/writes';
 import { useLocation } from 'preact-iso';
-import { db, engine, teacherName, useLive } from '../state';
+import { db, districtZone, engine, teacherName, useLive } from '../state';
+import { dueBy } from '../time/zone';
 
 export function Today({ user }: { user: SignedInUser }) {
   const { route } = useLocation();
@@ -14,10 +15,11 @@ export function Today({ user }: { user: SignedInUser }) {
       .slice(0, 8);
     const mine = (await db.observations.toArray()).sort((a, b) => b.updated_at - a.updated_at);
     // Today's follow-ups the user is invited to (and any overdue), less those
-    // already observed on this device and waiting to sync.
+    // already observed on this device and waiting to sync. Today is the
+    // district's, as on the server (GET /followups?due=today).
     const observed = new Set(mine.filter((o) => o.data.status === 'submitted' && o.data.follow_up_id).map((o) => o.data.follow_up_id));
-    const now = new Date();
-    const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1).getTime();
+    const tz = await districtZone();
+    const tomorrow = dueBy('today', Date.now(), tz);
     const followUps = (await db.followUps.toArray())
       .filter((f) => f.data.status === 'scheduled' && f.data.observer_ids.includes(user.id) && !observed.has(f.id))
       .filter((f) => Date.parse(f.data.starts_at) < tomorrow)
@@ -26,7 +28,7 @@ export function Today({ user }: { user: SignedInUser }) {
     const recent = mine.filter((o) => o.data.status === 'submitted').slice(0, 5);
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
     const schools = new Map((await db.schools.toArray()).map((s) => [s.id, s.data.name]));
-    return { walkthroughs, followUps, drafts, recent, teachers, schools, empty: (await db.schools.count()) === 0 };
+    return { walkthroughs, followUps, drafts, recent, teachers, schools, tz, empty: (await db.schools.count()) === 0 };
   }, [user.id]);
 
   return (
@@ -77,7 +79,7 @@ export function Today({ user }: { user: SignedInUser }) {
                       <strong>{teacherName(data.teachers.get(f.data.teacher_id))}</strong>
                       <span>
                         {Date.parse(f.data.ends_at) < Date.now() && <span class="badge danger">Overdue</span>}{' '}
-                        {new Date(f.data.starts_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}
+                        {new Date(f.data.starts_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short', timeZone: data.tz })}
                       </span>
                       {f.data.notes && <span class="muted">{f.data.notes}</span>}
                     </span>
@@ -119,7 +121,7 @@ export function Today({ user }: { user: SignedInUser }) {
                   <li key={o.id}>
                     <a class="card" href={`/review/${o.id}`}>
                       <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
-                      <span>{new Date(o.data.started_at).toLocaleDateString()}</span>
+                      <span>{new Date(o.data.started_at).toLocaleDateString([], { timeZone: data.tz })}</span>
                     </a>
                   </li>
                 ))}

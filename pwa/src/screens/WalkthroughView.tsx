@@ -4,11 +4,13 @@
 import { getMeta } from '../db/schema';
 import type { Colleague, SignedInUser } from '../db/types';
 import { useLocation } from 'preact-iso';
-import { db, teacherName, useLive } from '../state';
-import { dueText, isOverdue, todayISO } from './NextSteps';
+import { db, teacherName, useDistrictZone, useLive } from '../state';
+import { dateIn } from '../time/zone';
+import { dueText, isOverdue } from './NextSteps';
 
 export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }) {
   const { route } = useLocation();
+  const tz = useDistrictZone();
   const data = useLive(async () => {
     const w = await db.walkthroughs.get(id);
     if (w === undefined) return null;
@@ -43,7 +45,7 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
   const { w } = data;
   const lead = w.data.lead_id === user.id;
   const team = [...new Set([w.data.lead_id ?? '', ...w.data.team])].filter(Boolean);
-  const today = todayISO();
+  const today = dateIn(Date.now(), tz);
   return (
     <main class="screen wide">
       <div class="title-row">

@@ -2,6 +2,7 @@
 // live (the screens read from the device, never from the network).
 import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
+import type { Me } from './api/types';
 import { WalkthroughDB, getMeta, setMeta } from './db/schema';
 import type { RubricVersionData, SignedInUser, StoredSession } from './db/types';
 import { SyncEngine, type SyncStatus } from './sync/engine';
@@ -52,7 +53,7 @@ export interface KeptDistrict {
 /** Reads the district from the server and keeps it on the device; best effort, the next sync tries again. */
 export async function keepDistrict(): Promise<void> {
   try {
-    const { district: d } = await engine.getJSON<{ district: KeptDistrict }>('/api/v1/me');
+    const { district: d } = await engine.getJSON<Me>('/api/v1/me');
     const kept = await getMeta<KeptDistrict>(db, 'district');
     if (kept?.id !== d.id || kept.name !== d.name || kept.time_zone !== d.time_zone) {
       await setMeta(db, 'district', { id: d.id, name: d.name, time_zone: d.time_zone } satisfies KeptDistrict);

@@ -2,6 +2,7 @@
 // so the scoring screens never carry it. Online-only; the server refuses
 // everyone but district administrators, and so does this screen.
 import { useEffect, useState } from 'preact/hooks';
+import type { Me } from '../api/types';
 import { useOnline } from '../components/useOnline';
 import { api, failure } from './api';
 import { Audit } from './Audit';
@@ -18,14 +19,10 @@ const sections = [
   { path: 'audit', label: 'Audit log' },
 ] as const;
 
-interface Me {
-  user: { id: string; grants: { role: string }[] };
-}
-
 /** /admin and /admin/{section}. */
 export default function Admin({ section = 'frameworks' }: { section?: string }) {
   const online = useOnline();
-  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [me, setMe] = useState<Me | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!online) return;
@@ -42,7 +39,7 @@ export default function Admin({ section = 'frameworks' }: { section?: string }) 
   if (!online) body = <p class="notice" role="status">You are offline. Administration needs a connection; scoring and the outbox keep working.</p>;
   else if (error) body = <p class="error" role="alert">{error}</p>;
   else if (me === undefined) body = <p aria-busy="true">Loading…</p>;
-  else if (!me?.user.grants.some((g) => g.role === 'district_admin')) body = <p class="notice">Only district administrators may use these screens.</p>;
+  else if (!me.user.grants.some((g) => g.role === 'district_admin')) body = <p class="notice">Only district administrators may use these screens.</p>;
   else {
     switch (section) {
       case 'roster':

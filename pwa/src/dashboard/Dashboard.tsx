@@ -12,7 +12,8 @@ import { DrillDown, ObservationView } from './Drill';
 import { HeatMap } from './HeatMap';
 import { Levels } from './Levels';
 import { addDays, dateIn } from '../time/zone';
-import { defaults, kinds, parseView, trendSearch, viewSearch, type Drill, type Filters, type Trend, type View } from './shape';
+import type { Trend } from '../api/types';
+import { defaults, kinds, parseView, trendSearch, viewSearch, type Drill, type Filters, type View } from './shape';
 import './dashboard.css';
 
 export default function Dashboard() {

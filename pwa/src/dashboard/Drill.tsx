@@ -2,10 +2,11 @@
 // observation with its scores and evidence. The server decides what the
 // caller sees (a supervisor reads the evidence without the teacher).
 import type { Level } from '../db/types';
-import { getAll, getJSON, useLoad, type Observation, type Teacher } from './api';
+import type { Observation, Trend, TeacherList } from '../api/types';
+import { getAll, getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
 import { rfc3339, startOfDay } from '../time/zone';
-import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, type Drill, type Trend, type View } from './shape';
+import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, type Drill, type View } from './shape';
 import { Status } from './status';
 
 const most = 2000;
@@ -128,7 +129,7 @@ function List(props: { ctx: Context; view: View; go: (v: View) => void; behind: 
 
 /** Teacher names of the caller's schools, for roles that see teachers. */
 function useTeachers(wanted: boolean): Map<string, string> {
-  const [t] = useLoad(wanted ? 'teachers' : undefined, () => getJSON<{ items: Teacher[] }>('/teachers'));
+  const [t] = useLoad(wanted ? 'teachers' : undefined, () => getJSON<TeacherList>('/teachers'));
   return new Map(t.state === 'ok' ? t.data.items.map((x) => [x.id, `${x.given_name} ${x.family_name}`]) : []);
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { Trend } from '../api/types';
 import {
   band,
   behindCell,
@@ -16,7 +17,6 @@ import {
   seriesOf,
   trendSearch,
   viewSearch,
-  type Trend,
   type View,
 } from './shape';
 

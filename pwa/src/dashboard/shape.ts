@@ -2,31 +2,13 @@
 // trend's cells as chart series, the school × dimension matrix, the share of
 // scores at each level, and the time range behind a cell. The answers are
 // those of GET /api/v1/trends (server/internal/trends).
+import type { Trend, TrendCell } from '../api/types';
 import { addDays } from '../time/zone';
 import { trendRoles, type Grant } from './access';
 
 export type Bucket = 'week' | 'month';
 export type Span = Bucket | 'range';
 export const kinds = ['classroom', 'leadership', 'follow_up', 'informal'] as const;
-
-export interface TrendCell {
-  bucket: string;
-  group: Record<string, string>;
-  observations?: number;
-  scores: number;
-  mean?: number;
-  levels?: Record<string, number>;
-  suppressed?: boolean;
-}
-
-export interface Trend {
-  rubric_id: string;
-  bucket: Span;
-  group: string[] | null;
-  min_cell_size: number;
-  cells: TrendCell[];
-  district: TrendCell[];
-}
 
 export interface Filters {
   from: string; // YYYY-MM-DD

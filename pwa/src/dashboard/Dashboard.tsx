@@ -1,8 +1,8 @@
 // The trends dashboard: loaded only when opened (src/app.tsx), online only,
 // every view named by its URL.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { useOnline } from '../components/useOnline';
 import { useLocation } from 'preact-iso';
+import { useOnline } from '../components/useOnline';
 import { fetchAPI, getJSON, saveAs, useLoad } from './api';
 import { loadContext, rubricOf, type Context } from './context';
 import { Shell, Status, OfflineNote } from './status';

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import type { ObservationRow } from '../db/schema';
 import type { Indicator, ObservationData, RubricVersionData, Score } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { addAttachment, saveObservation, updateObservation } from '../db/writes';
-import { useLocation } from 'preact-iso';
 import { currentRubric, db, teacherName, useLive } from '../state';
 
 const grades = ['PK', 'K', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];

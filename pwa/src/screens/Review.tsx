@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { updateObservation } from '../db/writes';
 import { useLocation } from 'preact-iso';
+import { updateObservation } from '../db/writes';
 import { db, teacherName, useLive } from '../state';
 
 export function Review({ id }: { id: string }) {

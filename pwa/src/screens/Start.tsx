@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { getMeta } from '../db/schema';
 import type { Colleague, WalkthroughKind } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { saveWalkthrough } from '../db/writes';
-import { useLocation } from 'preact-iso';
 import { currentRubric, db, districtZone, useLive, useWho } from '../state';
 import { dateIn } from '../time/zone';
 

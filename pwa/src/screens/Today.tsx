@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { getMeta } from '../db/schema';
 import type { SignedInUser } from '../db/types';
 import { unsyncedCount } from '../db/writes';
-import { useLocation } from 'preact-iso';
 import { db, districtZone, engine, teacherName, useLive } from '../state';
 import { dueBy } from '../time/zone';
 

@@ -1,9 +1,9 @@
 // A walkthrough as a team member sees it on the tablet, offline too: its
 // focus, the team, the classrooms this member has scored, and a way to add
 // another observation to it.
+import { useLocation } from 'preact-iso';
 import { getMeta } from '../db/schema';
 import type { Colleague, SignedInUser } from '../db/types';
-import { useLocation } from 'preact-iso';
 import { db, teacherName, useDistrictZone, useLive } from '../state';
 import { dateIn } from '../time/zone';
 import { dueText, isOverdue } from './NextSteps';

@@ -6,12 +6,12 @@
 // times of follow-ups are the district's (src/time/zone.ts), as on the
 // server, whatever zone the device is set to.
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { findClash, nextFreeSlot, type Window } from '../../cycles/slots';
 import { getMeta, setMeta, type RefRow } from '../../db/schema';
 import type { ActivityData, ActivityKind, Colleague, CycleData, CycleEvidence, FollowUpData, SignedInUser } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { saveActivity, saveFollowUp } from '../../db/writes';
-import { useLocation } from 'preact-iso';
 import { currentRubric, db, districtZone, engine, teacherName, useLive } from '../../state';
 import { dateIn, deviceZone, dueBy, instantAt, timeIn, wallClock, zonedInstant } from '../../time/zone';
 import { useOnline } from '../../components/useOnline';

@@ -1,6 +1,7 @@
 // The audit log: who did what, when and from where; filter and export.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type AuditEntry, download, failure, type List, saveFile, type User } from './api';
+import type { AuditEntry, AuditList, User, UserList } from '../api/types';
+import { api, download, failure, saveFile } from './api';
 
 const actions = [
   'auth.login',
@@ -50,7 +51,7 @@ export function Audit() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<{ items: User[] }>('GET', '/users').then(
+    api<UserList>('GET', '/users').then(
       (l) => setUsers(l.items.sort((a, b) => a.name.localeCompare(b.name))),
       () => undefined,
     );
@@ -61,7 +62,7 @@ export function Audit() {
     setError(null);
     try {
       const q = query(f);
-      const page = await api<List<AuditEntry>>('GET', `/audit?limit=100${q ? `&${q}` : ''}${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await api<AuditList>('GET', `/audit?limit=100${q ? `&${q}` : ''}${cursor ? `&cursor=${cursor}` : ''}`);
       setEntries(cursor ? [...(entries ?? []), ...page.items] : page.items);
       setNext(page.next_cursor);
     } catch (e) {

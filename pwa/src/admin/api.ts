@@ -1,95 +1,9 @@
 // The administration screens talk to the server directly: they are
-// online-only, and nothing they do goes through the outbox.
-import type { Dimension, Level } from '../db/types';
+// online-only, and nothing they do goes through the outbox. The types of
+// what they send and read are in src/api/types.ts.
 import { engine } from '../state';
 import { problemsOf, type Problems } from './builder';
 export { saveFile } from '../components/saveFile';
-
-export interface Grant {
-  role: string;
-  school_id?: string;
-}
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  active: boolean;
-  grants: Grant[];
-  created_at: string;
-}
-export interface School {
-  id: string;
-  name: string;
-  external_id?: string;
-  grade_band?: string;
-  active: boolean;
-}
-export interface Device {
-  id: string;
-  name: string;
-  user_agent: string;
-  signed_in: boolean;
-  created_at: string;
-  last_seen_at: string;
-}
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor_id?: string;
-  action: string;
-  entity?: string;
-  entity_id?: string;
-  detail?: Record<string, unknown>;
-  ip?: string;
-}
-export interface DistrictSettings {
-  school_year_start_month: number;
-  school_year_start_day: number;
-  min_cell_size: number;
-  invite_principal_to_follow_ups: boolean;
-}
-export interface District {
-  id: string;
-  name: string;
-  time_zone: string;
-  settings: DistrictSettings;
-}
-export interface RubricSummary {
-  id: string;
-  name: string;
-  versions: { id: string; version: number; status: 'draft' | 'published'; published_at?: string }[] | null;
-}
-export interface RubricVersion {
-  id: string;
-  rubric_id: string;
-  version: number;
-  status: 'draft' | 'published';
-  published_at?: string;
-  name: string;
-  description: string;
-  levels: Level[];
-  dimensions: Dimension[];
-}
-export interface Counts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  deactivated: number;
-}
-export interface ImportReport {
-  kind: string;
-  dry_run: boolean;
-  applied: boolean;
-  schools: Counts;
-  teachers: Counts;
-  users: Counts;
-  skipped: number;
-  problems: { file: string; line: number; field: string; message: string }[];
-}
-export interface List<T> {
-  items: T[];
-  next_cursor?: string;
-}
 
 /** A refusal from the server: its words, and its problems by field. */
 export class ApiError extends Error {

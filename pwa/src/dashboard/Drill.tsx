@@ -3,9 +3,11 @@
 // caller sees (a supervisor reads the evidence without the teacher).
 import { ClockNote } from '../components/ClockNote';
 import type { Level } from '../db/types';
-import { getAll, getJSON, useLoad, type Observation, type Teacher } from './api';
+import type { Observation, Trend, TeacherList } from '../api/types';
+import { getAll, getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
-import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, zonedMidnight, type Drill, type Trend, type View } from './shape';
+import { rfc3339, startOfDay } from '../time/zone';
+import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, type Drill, type View } from './shape';
 import { Status } from './status';
 
 const most = 2000;
@@ -28,7 +30,7 @@ export function DrillDown({ ctx, view, drill, go }: { ctx: Context; view: View; 
   const [data, retry] = useLoad(key, async (): Promise<Behind> => {
     const t = await getJSON<Trend>('/trends' + trendSearch({ ...f, schools: drill.school !== '' ? [drill.school] : f.schools, dimension: drill.dimension }, drill.span, []));
     const cell = t.cells.find((c) => c.bucket.slice(0, 10) === drill.bucket);
-    const q = new URLSearchParams({ status: 'submitted', from: zonedMidnight(days.from, tz), to: zonedMidnight(days.to, tz) });
+    const q = new URLSearchParams({ status: 'submitted', from: rfc3339(startOfDay(days.from, tz)), to: rfc3339(startOfDay(days.to, tz)) });
     if (schools.length === 1) q.set('school_id', schools[0]!);
     for (const k of ['kind', 'grade_band', 'subject'] as const) if (f[k] !== '') q.set(k, f[k]);
     const { items, more } = await getAll<Observation>('/observations?' + q.toString(), most);
@@ -129,7 +131,7 @@ function List(props: { ctx: Context; view: View; go: (v: View) => void; behind: 
 
 /** Teacher names of the caller's schools, for roles that see teachers. */
 function useTeachers(wanted: boolean): Map<string, string> {
-  const [t] = useLoad(wanted ? 'teachers' : undefined, () => getJSON<{ items: Teacher[] }>('/teachers'));
+  const [t] = useLoad(wanted ? 'teachers' : undefined, () => getJSON<TeacherList>('/teachers'));
   return new Map(t.state === 'ok' ? t.data.items.map((x) => [x.id, `${x.given_name} ${x.family_name}`]) : []);
 }
 

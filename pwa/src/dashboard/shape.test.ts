@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { Trend } from '../api/types';
 import {
   band,
   behindCell,
@@ -14,11 +15,8 @@ import {
   proficientShare,
   schoolYearStart,
   seriesOf,
-  today,
   trendSearch,
   viewSearch,
-  zonedMidnight,
-  type Trend,
   type View,
 } from './shape';
 
@@ -69,12 +67,6 @@ describe('the view and the URL', () => {
     expect(schoolYearStart('2026-08-14', 8, 15)).toBe('2025-08-15');
     expect(schoolYearStart('2026-08-15', 8, 15)).toBe('2026-08-15');
     expect(defaults({ school_year_start_month: 8, school_year_start_day: 15 }, '2026-11-23')).toEqual({ from: '2026-08-15', to: '2026-11-24', since: '2026-10-26' });
-  });
-
-  test('today is the date in the district, not in UTC', () => {
-    const late = new Date('2026-11-24T03:00:00Z'); // 21:00 on the 23rd in Chicago
-    expect(today('America/Chicago', late)).toBe('2026-11-23');
-    expect(today('UTC', late)).toBe('2026-11-24');
   });
 });
 
@@ -167,13 +159,6 @@ describe('drill-down', () => {
     // period before the range; the first period in it starts Monday the 17th.
     expect(cellDays({ span: 'range', bucket: '2026-08-15' }, { from: '2026-08-15', to: '2026-11-24' })).toEqual({ from: '2026-08-17', to: '2026-11-30' });
     expect(periodCeil('2026-10-29')).toBe('2026-11-01'); // a Thursday: the month starts before the next Monday
-  });
-
-  test('a day starts at the district midnight, daylight saving time included', () => {
-    expect(zonedMidnight('2026-09-07', 'America/Chicago')).toBe('2026-09-07T05:00:00Z');
-    expect(zonedMidnight('2026-12-07', 'America/Chicago')).toBe('2026-12-07T06:00:00Z');
-    expect(zonedMidnight('2026-11-01', 'America/Chicago')).toBe('2026-11-01T05:00:00Z'); // the day summer time ends
-    expect(zonedMidnight('2026-09-07', 'UTC')).toBe('2026-09-07T00:00:00Z');
   });
 
   test('only submitted observations at the cell schools, on its rubric, scoring its indicators are behind it', () => {

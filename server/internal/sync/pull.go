@@ -45,19 +45,27 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit 
 			return PullResponse{}, err
 		}
 	}
+	// The next cursor names the horizon as it was before the page was read,
+	// so that a compaction while the page is read is never taken for one
+	// the page already reflects. From the start it is read first; after a
+	// position it is read with the position once the page is read, and a
+	// compaction that removed tombstones after the cursor in between has
+	// moved it by then.
+	next := cursor{version: 2, database: database, scope: p.ScopeFingerprint(), seq: c.seq, record: c.record}
+	if c.seq == 0 {
+		if next.horizon, err = s.store.ChangeHorizon(ctx, p.DistrictID()); err != nil {
+			return PullResponse{}, err
+		}
+	}
 	changes, err := s.store.ChangesAfter(ctx, p.Scope(), c.seq, limit)
 	if err != nil {
 		return PullResponse{}, err
 	}
-	// The position is checked after the changes are read: a compaction that
-	// removed tombstones after the cursor in between has moved the horizon
-	// by now.
 	if c.seq > 0 {
-		if err := s.checkPosition(ctx, p, c); err != nil {
+		if next.horizon, err = s.checkPosition(ctx, p, c); err != nil {
 			return PullResponse{}, err
 		}
 	}
-	next := cursor{version: 2, database: database, scope: p.ScopeFingerprint(), seq: c.seq, record: c.record}
 	if len(changes) > 0 {
 		next.seq, next.record = changes[len(changes)-1].Seq, changes[len(changes)-1].RecordID
 	}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { AdminArea } from './components/AdminArea';
 import { Header } from './components/Header';
+import { RefreshedNote } from './components/RefreshedNote';
 import { readsTrends } from './dashboard/access';
 import { DashboardRoute } from './dashboard/route';
 import { UpdatePrompt } from './components/UpdatePrompt';
@@ -95,6 +96,7 @@ export function App() {
           {status.message}
         </p>
       )}
+      <RefreshedNote />
       {screen}
       <UpdatePrompt />
     </>

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { Header } from './components/Header';
 import { lazyScreen } from './components/lazyScreen';
+import { RefreshedNote } from './components/RefreshedNote';
 import { UpdatePrompt } from './components/UpdatePrompt';
 import { readsTrends } from './dashboard/access';
 import type { SignedInUser } from './db/types';
@@ -79,6 +80,7 @@ function Main() {
           {status.message}
         </p>
       )}
+      <RefreshedNote />
       <Routes user={user} />
       <UpdatePrompt />
     </>

@@ -524,7 +524,7 @@ export interface paths {
         };
         /**
          * Pull what changed
-         * @description 410 when the device has been away longer than the server keeps changes: start again from a snapshot.
+         * @description Everything the caller may see that changed after the cursor, in commit order, tombstones included; an empty cursor is a full snapshot. 410 (a problem document whose detail says why) when the server cannot vouch for the cursor: the device has been away longer than the server keeps changes (WALKTHROUGH_CHANGE_LOG_HORIZON), the cursor comes from an older version of the server or from another database, the change log is behind it or holds other changes at its position (the database was restored from a backup), or the caller's schools or roles changed since it was given. The device then pulls a snapshot from the empty cursor, keeps its outbox, and once the snapshot's last page has arrived drops the records it no longer contains. 422 for text that is no cursor at all.
          */
         get: operations["pull"];
         put?: never;
@@ -3542,7 +3542,7 @@ export interface operations {
     pull: {
         parameters: {
             query?: {
-                /** @description The cursor of the previous pull; left out, a full snapshot. */
+                /** @description The cursor of the previous pull, opaque; left out or empty, a full snapshot. */
                 cursor?: string;
                 /** @description The most records to answer. */
                 limit?: number;

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
@@ -24,6 +25,9 @@ type Service struct {
 	// writers admits pushes to the database a few at a time; the rest wait
 	// here, holding no transaction, lock or snapshot.
 	writers chan struct{}
+	// idMu guards dbID, the database's identity, read at the first pull.
+	idMu gosync.Mutex
+	dbID string
 }
 
 // pushesAtOnce is how many pushes are applied at once: one more than the

@@ -16,9 +16,6 @@ const (
 	MaxPullLimit     = 2000
 )
 
-// readers may see a school's roster.
-var readers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach, domain.RoleObserver}
-
 // Pull answers what changed after the cursor that the caller may see, in
 // commit order: the caller's schools and their teachers, published rubric
 // versions, the walkthroughs, follow-ups, cycles and next steps that are
@@ -107,7 +104,7 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit 
 // load reads the records of a page and keeps those the caller may see.
 func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids map[string][]string, out map[string]Record) error {
 	d := p.DistrictID()
-	lead := p.ScopeWith(domain.RoleSupervisor, domain.RolePrincipal)
+	lead := p.LeadScope()
 	put := func(entity, id string, rev int64, deleted bool, data any) {
 		r := Record{Entity: entity, ID: id, Rev: rev, Deleted: deleted}
 		if !deleted {
@@ -131,7 +128,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 		if err != nil {
 			return err
 		}
-		sc := p.ScopeWith(readers...)
+		sc := p.ObserveScope()
 		for _, t := range teachers {
 			if sc.HasSchool(t.SchoolID) {
 				put(EntityTeacher, t.ID, t.Rev, false, TeacherData{SchoolID: t.SchoolID, GivenName: t.GivenName, FamilyName: t.FamilyName,
@@ -207,7 +204,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 	}
 	runs := func(cycleID string) bool {
 		c, ok := cycles[cycleID]
-		return ok && (c.CoachID == p.User.ID || lead.HasSchool(c.SchoolID))
+		return ok && p.RunsCycle(c)
 	}
 	for _, id := range ids[EntityCycle] {
 		if c, ok := cycles[id]; ok && runs(id) {

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ObservationRow } from '../db/schema';
 import type { ObservationData } from '../db/types';
 import { Rubric } from '../screens/Observe';
-import { api, ApiError, download, failure, type RubricSummary, type RubricVersion, saveFile, sendText } from './api';
+import { api, apiAll, ApiError, download, failure, type RubricSummary, type RubricVersion, saveFile, sendText } from './api';
 import * as b from './builder';
 
 interface Editing {
@@ -24,9 +24,9 @@ export function Builder() {
   const [busy, setBusy] = useState(false);
 
   const load = () =>
-    api<{ items: RubricSummary[] }>('GET', '/rubrics').then(
+    apiAll<RubricSummary>('/rubrics').then(
       (l) => {
-        setList(l.items);
+        setList(l);
         setError(null);
       },
       (e) => setError(failure(e)),

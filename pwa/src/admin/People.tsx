@@ -3,7 +3,7 @@
 // password, and sign their devices out.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { applyGrants, effectInWords, grantsFor, roleNames, roles } from './access';
-import { api, ApiError, type Device, failure, type Grant, type School, type User } from './api';
+import { api, apiAll, ApiError, type Device, failure, type Grant, type School, type User } from './api';
 
 export function People({ meId }: { meId: string }) {
   const [users, setUsers] = useState<User[] | undefined>();
@@ -15,9 +15,9 @@ export function People({ meId }: { meId: string }) {
 
   const load = async () => {
     try {
-      const [u, s] = await Promise.all([api<{ items: User[] }>('GET', '/users'), api<{ items: School[] }>('GET', '/schools')]);
-      setUsers(u.items.sort((a, b) => a.name.localeCompare(b.name)));
-      setSchools(s.items.sort((a, b) => a.name.localeCompare(b.name)));
+      const [u, s] = await Promise.all([apiAll<User>('/users'), apiAll<School>('/schools')]);
+      setUsers(u.sort((a, b) => a.name.localeCompare(b.name)));
+      setSchools(s.sort((a, b) => a.name.localeCompare(b.name)));
       setError(null);
     } catch (e) {
       setError(failure(e));
@@ -209,9 +209,9 @@ function UserDetail({ user, schools, self, onChange }: { user: User; schools: Sc
   useEffect(() => top.current?.scrollIntoView({ block: 'start' }), []);
 
   const loadDevices = () =>
-    api<{ items: Device[] }>('GET', `/users/${user.id}/devices`).then(
+    apiAll<Device>(`/users/${user.id}/devices`).then(
       (l) => {
-        setDevices(l.items);
+        setDevices(l);
         setDevError(null);
       },
       (e) => setDevError(failure(e)),
@@ -225,7 +225,7 @@ function UserDetail({ user, schools, self, onChange }: { user: User; schools: Sc
     setError(null);
     setMessage(null);
     try {
-      const u = await api<User>('PATCH', `/users/${user.id}`, body);
+      const u = await api<User>('PATCH', `/users/${user.id}`, { ...body, rev: user.rev });
       onChange(u);
       setMessage(done);
       return true;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyGrants, effectInWords, grantsFor } from './access';
 import type { School } from './api';
 
-const schools: School[] = ['Cedar', 'Willow', 'Maple', 'Harbor'].map((name, i) => ({ id: `s${i}`, name, active: true }));
+const schools: School[] = ['Cedar', 'Willow', 'Maple', 'Harbor'].map((name, i) => ({ id: `s${i}`, name, active: true, rev: 1 }));
 
 describe('grants in words', () => {
   it('counts the schools of the grants once each', () => {

@@ -15,6 +15,7 @@ export interface User {
   name: string;
   active: boolean;
   grants: Grant[];
+  rev: number;
   created_at: string;
 }
 export interface School {
@@ -23,6 +24,7 @@ export interface School {
   external_id?: string;
   grade_band?: string;
   active: boolean;
+  rev: number;
 }
 export interface Device {
   id: string;
@@ -53,6 +55,7 @@ export interface District {
   name: string;
   time_zone: string;
   settings: DistrictSettings;
+  rev: number;
 }
 export interface RubricSummary {
   id: string;
@@ -86,9 +89,12 @@ export interface ImportReport {
   skipped: number;
   problems: { file: string; line: number; field: string; message: string }[];
 }
+/** A page of a list: every list of the API answers this shape. */
 export interface List<T> {
   items: T[];
-  next_cursor?: string;
+  /** Sent back as `cursor` for the next page; empty when more is false. */
+  cursor: string;
+  more: boolean;
 }
 
 /** A refusal from the server: its words, and its problems by field. */
@@ -98,23 +104,28 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly problems: Problems = {},
+    /** With 409: the revision the record is at now, when the change named an older one. */
+    readonly currentRev?: number,
   ) {
     super(message);
   }
 }
 
 async function refusal(res: Response): Promise<ApiError> {
-  let body: { detail?: string; title?: string } | null = null;
+  let body: { detail?: string; title?: string; current_rev?: number } | null = null;
   try {
-    body = (await res.json()) as { detail?: string; title?: string };
+    body = (await res.json()) as { detail?: string; title?: string; current_rev?: number };
   } catch {
     // not a problem document
   }
-  return new ApiError(res.status, body?.detail || body?.title || `The server answered ${res.status}.`, problemsOf(body));
+  return new ApiError(res.status, body?.detail || body?.title || `The server answered ${res.status}.`, problemsOf(body), body?.current_rev);
 }
 
 /** The words to show for any failure of an online request. */
 export function failure(err: unknown): string {
+  if (err instanceof ApiError && err.status === 409 && err.currentRev !== undefined) {
+    return 'Someone else changed this since it was loaded, so nothing was saved. Load it again to see their change, then make yours.';
+  }
   if (err instanceof ApiError) return err.message;
   if (typeof navigator !== 'undefined' && !navigator.onLine) return 'You are offline. Administration needs a connection.';
   return `Could not reach the server: ${err instanceof Error ? err.message : String(err)}`;
@@ -125,6 +136,19 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (!res.ok) throw await refusal(res);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+/** Every item of a list, read a page of 500 at a time. */
+export async function apiAll<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor = '';
+  for (;;) {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await api<List<T>>('GET', `${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    if (!page.more) return items;
+    cursor = page.cursor;
+  }
 }
 
 /** Sends a document as it is (a rubric's JSON text). */

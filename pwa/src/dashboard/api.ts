@@ -135,17 +135,25 @@ export function useLoad<T>(key: string | undefined, load: () => Promise<T>): [Lo
   return [value, () => setAttempt((n) => n + 1)];
 }
 
+/** A page of a list: every list of the API answers this shape. */
+export interface Page<T> {
+  items: T[];
+  /** Sent back as `cursor` for the next page; empty when more is false. */
+  cursor: string;
+  more: boolean;
+}
+
 /** Every page of a list, up to max items; more tells whether some were left. */
 export async function getAll<T>(path: string, max: number): Promise<{ items: T[]; more: boolean }> {
   const items: T[] = [];
   let cursor = '';
   for (;;) {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await getJSON<{ items: T[]; next_cursor?: string }>(`${path}${sep}limit=500${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
+    const page = await getJSON<Page<T>>(`${path}${sep}limit=500${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
     items.push(...page.items);
-    if (page.next_cursor === undefined || page.items.length === 0) return { items, more: false };
+    if (!page.more) return { items, more: false };
     if (items.length >= max) return { items, more: true };
-    cursor = page.next_cursor;
+    cursor = page.cursor;
   }
 }
 

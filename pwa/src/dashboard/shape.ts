@@ -169,10 +169,10 @@ export function trendSearch(f: Filters, bucket: Span, group: string[]): string {
   const q = new URLSearchParams();
   q.set('from', f.from);
   q.set('to', f.to);
-  if (f.schools.length > 0) q.set('school_id', f.schools.join(','));
+  for (const id of f.schools) q.append('school_id', id);
   for (const k of ['dimension', 'indicator', 'grade_band', 'subject', 'kind'] as const) if (f[k] !== '') q.set(k, f[k]);
   q.set('bucket', bucket);
-  if (group.length > 0) q.set('group', group.join(','));
+  for (const g of group) q.append('group', g);
   return '?' + q.toString();
 }
 
@@ -337,20 +337,6 @@ export function periodCeil(d: string): string {
     const t = new Date(x + 'T00:00:00Z');
     if (t.getUTCDay() === 1 || t.getUTCDate() === 1) return x;
   }
-}
-
-/** The instant a day starts in a time zone, as RFC 3339 in UTC. */
-export function zonedMidnight(day: string, tz: string): string {
-  const utc = Date.parse(day + 'T00:00:00Z');
-  // The zone's offset at a moment: its wall clock there, read as UTC, minus the moment.
-  const offset = (ms: number) => {
-    const p = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(ms));
-    const g = (t: string) => Number(p.find((x) => x.type === t)?.value);
-    return Date.UTC(g('year'), g('month') - 1, g('day'), g('hour'), g('minute'), g('second')) - ms;
-  };
-  let guess = utc - offset(utc);
-  guess = utc - offset(guess);
-  return new Date(guess).toISOString().replace('.000Z', 'Z');
 }
 
 export interface ObservationLike {

@@ -5,8 +5,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ObservationRow } from '../db/schema';
 import type { ObservationData } from '../db/types';
 import { Rubric } from '../screens/Observe';
-import type { RubricList, RubricSummary, RubricVersion } from '../api/types';
-import { api, ApiError, download, failure, saveFile, sendText } from './api';
+import type { RubricSummary, RubricVersion } from '../api/types';
+import { api, apiAll, ApiError, download, failure, saveFile, sendText } from './api';
 import * as b from './builder';
 
 interface Editing {
@@ -25,9 +25,9 @@ export function Builder() {
   const [busy, setBusy] = useState(false);
 
   const load = () =>
-    api<RubricList>('GET', '/rubrics').then(
+    apiAll<RubricSummary>('/rubrics').then(
       (l) => {
-        setList(l.items);
+        setList(l);
         setError(null);
       },
       (e) => setError(failure(e)),

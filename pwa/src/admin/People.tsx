@@ -3,8 +3,8 @@
 // password, and sign their devices out.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { applyGrants, effectInWords, grantsFor, roleNames, roleOf, roles } from './access';
-import type { CreateUserRequest, Device, DeviceList, Role, RoleGrant, School, SchoolList, UpdateUserRequest, User, UserList } from '../api/types';
-import { api, ApiError, failure } from './api';
+import type { CreateUserRequest, Device, Role, RoleGrant, School, UpdateUserRequest, User } from '../api/types';
+import { api, apiAll, ApiError, failure } from './api';
 
 export function People({ meId }: { meId: string }) {
   const [users, setUsers] = useState<User[] | undefined>();
@@ -16,9 +16,9 @@ export function People({ meId }: { meId: string }) {
 
   const load = async () => {
     try {
-      const [u, s] = await Promise.all([api<UserList>('GET', '/users'), api<SchoolList>('GET', '/schools')]);
-      setUsers(u.items.sort((a, b) => a.name.localeCompare(b.name)));
-      setSchools(s.items.sort((a, b) => a.name.localeCompare(b.name)));
+      const [u, s] = await Promise.all([apiAll<User>('/users'), apiAll<School>('/schools')]);
+      setUsers(u.sort((a, b) => a.name.localeCompare(b.name)));
+      setSchools(s.sort((a, b) => a.name.localeCompare(b.name)));
       setError(null);
     } catch (e) {
       setError(failure(e));
@@ -210,9 +210,9 @@ function UserDetail({ user, schools, self, onChange }: { user: User; schools: Sc
   useEffect(() => top.current?.scrollIntoView({ block: 'start' }), []);
 
   const loadDevices = () =>
-    api<DeviceList>('GET', `/users/${user.id}/devices`).then(
+    apiAll<Device>(`/users/${user.id}/devices`).then(
       (l) => {
-        setDevices(l.items);
+        setDevices(l);
         setDevError(null);
       },
       (e) => setDevError(failure(e)),
@@ -226,7 +226,7 @@ function UserDetail({ user, schools, self, onChange }: { user: User; schools: Sc
     setError(null);
     setMessage(null);
     try {
-      const u = await api<User>('PATCH', `/users/${user.id}`, body);
+      const u = await api<User>('PATCH', `/users/${user.id}`, { ...body, rev: user.rev });
       onChange(u);
       setMessage(done);
       return true;

@@ -38,7 +38,7 @@ export function Settings() {
     setError(null);
     setProblems({});
     try {
-      const body: UpdateDistrictRequest = { name: form.name, settings: form.settings };
+      const body: UpdateDistrictRequest = { name: form.name, settings: form.settings, rev: d.rev };
       if (form.time_zone !== d.time_zone) body.time_zone = form.time_zone;
       const x = await api<District>('PATCH', '/district', body);
       setD(x);

@@ -426,7 +426,7 @@ export interface paths {
         };
         /**
          * Next steps the caller may see
-         * @description The caller's own, those of walkthroughs they lead and every one at the schools they lead; with `walkthrough_id`, all of that walkthrough's. Ordered by due date, undated last; at most `limit` (default 200).
+         * @description The caller's own, those of walkthroughs they lead and every one at the schools they lead; with `walkthrough_id`, all of that walkthrough's. Ordered by due date, undated last, a page at a time.
          */
         get: operations["listNextSteps"];
         put?: never;
@@ -599,7 +599,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Teachers not visited since a date */
+        /**
+         * Teachers not visited between two days
+         * @description The active teachers of the caller's schools with no submitted observation from `from` (until `to`, when given), least recently visited first; `last_observed` is their last visit before `to`.
+         */
         get: operations["getCoverage"];
         put?: never;
         post?: never;
@@ -959,6 +962,13 @@ export interface components {
             errors?: components["schemas"]["FieldError"][];
             /** @description With the `clash` code: the follow-up that already holds the time. */
             clashes_with?: components["schemas"]["Id"];
+            /**
+             * Format: int64
+             * @description With the `conflict` code of a write made on a stale revision: the revision the record is at now.
+             */
+            current_rev?: number;
+            /** @description With the `conflict` code, where the operation says so: the record as the server holds it. */
+            current?: Record<string, unknown>;
         };
         Status: {
             /** @enum {string} */
@@ -983,6 +993,11 @@ export interface components {
             grants: components["schemas"]["RoleGrant"][];
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: int64
+             * @description The revision: it moves on with each change.
+             */
+            rev: number;
         };
         LoginRequest: {
             email: string;
@@ -1019,13 +1034,7 @@ export interface components {
             school_ids: components["schemas"]["Id"][];
             /** @description True for a district administrator, who sees every school. */
             all_schools: boolean;
-            district: {
-                id: components["schemas"]["Id"];
-                name: string;
-                /** @description An IANA time zone name. */
-                time_zone: string;
-                settings: components["schemas"]["DistrictSettings"];
-            };
+            district: components["schemas"]["District"];
         };
         School: {
             id: components["schemas"]["Id"];
@@ -1046,6 +1055,11 @@ export interface components {
             external_id?: string;
             /** @description Ignored when creating: a new school is active. */
             active?: boolean;
+            /**
+             * Format: int64
+             * @description The revision the change was made on: when the record has moved on, nothing is written and the answer is 409 naming `current_rev`. Left out, the change writes over whatever is there. Not taken when creating.
+             */
+            rev?: number;
         };
         Teacher: {
             id: components["schemas"]["Id"];
@@ -1072,6 +1086,11 @@ export interface components {
             grades?: string[];
             subjects?: string[];
             active?: boolean;
+            /**
+             * Format: int64
+             * @description The revision the change was made on: when the record has moved on, nothing is written and the answer is 409 naming `current_rev`. Left out, the change writes over whatever is there. Not taken when creating.
+             */
+            rev?: number;
         };
         CreateUserRequest: {
             email: string;
@@ -1090,24 +1109,35 @@ export interface components {
             grant?: components["schemas"]["RoleGrant"][];
             /** @description Grants to take away. */
             revoke?: components["schemas"]["RoleGrant"][];
+            /**
+             * Format: int64
+             * @description The revision the change was made on: when the record has moved on, nothing is written and the answer is 409 naming `current_rev`. Left out, the change writes over whatever is there. Not taken when creating.
+             */
+            rev?: number;
         };
         /** @description Schools in the caller's scope. */
         SchoolList: {
             items: components["schemas"]["School"][];
-            /** @description Present when there may be more: pass it as `cursor` to read the next page. */
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         /** @description Teachers in the caller's scope. */
         TeacherList: {
             items: components["schemas"]["Teacher"][];
-            /** @description Present when there may be more: pass it as `cursor` to read the next page. */
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         /** @description The district's users. */
         UserList: {
             items: components["schemas"]["User"][];
-            /** @description Present when there may be more: pass it as `cursor` to read the next page. */
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         ImportCounts: {
             created: number;
@@ -1195,8 +1225,10 @@ export interface components {
         /** @description The district's rubrics. */
         RubricList: {
             items: components["schemas"]["RubricSummary"][];
-            /** @description Present when there may be more: pass it as `cursor` to read the next page. */
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         RubricVersion: {
             id: components["schemas"]["Id"];
@@ -1310,8 +1342,10 @@ export interface components {
         /** @description Observations the caller may see, by id, descending. */
         ObservationList: {
             items: components["schemas"]["Observation"][];
-            /** @description Present when there may be more: pass it as `cursor` to read the next page. */
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         /** @description A walkthrough on the wire. */
         WalkthroughData: {
@@ -1354,8 +1388,10 @@ export interface components {
         /** @description Walkthroughs the caller may see, by id, descending. */
         WalkthroughList: {
             items: components["schemas"]["Walkthrough"][];
-            /** @description Present when there may be more: pass it as `cursor` to read the next page. */
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         /** @description A next step on the wire. */
         NextStepData: {
@@ -1740,8 +1776,8 @@ export interface components {
         };
         TrendCell: {
             /**
-             * Format: date-time
-             * @description The first day of the week or month, or for `range` the first day asked for, at midnight UTC.
+             * Format: date
+             * @description The first day of the week or month, or for `range` the first day asked for.
              */
             bucket: string;
             /** @description The value of each grouping. */
@@ -1780,11 +1816,13 @@ export interface components {
             /** Format: date-time */
             last_observed?: string;
         };
-        /** @description Teachers not visited since the date, least recently visited first. */
+        /** @description Teachers not visited between the days asked, least recently visited first. */
         CoverageList: {
             items: components["schemas"]["CoverageItem"][];
-            /** @description Present when there may be more: pass it as `cursor` to read the next page. */
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         AuditEntry: {
             id: components["schemas"]["Id"];
@@ -1801,8 +1839,10 @@ export interface components {
         /** @description Audit entries, newest first. */
         AuditList: {
             items: components["schemas"]["AuditEntry"][];
-            /** @description Present when there may be more: pass it as `cursor` to read the next page. */
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         /** @description A user who may be invited to a walkthrough team. */
         Colleague: {
@@ -1812,7 +1852,10 @@ export interface components {
         };
         ColleagueList: {
             items: components["schemas"]["Colleague"][];
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         /** @description A cycle of support. */
         Cycle: {
@@ -1837,7 +1880,10 @@ export interface components {
         /** @description Cycles of support, newest first. */
         CycleList: {
             items: components["schemas"]["Cycle"][];
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         /** @description A support activity. */
         CycleActivity: {
@@ -1893,7 +1939,10 @@ export interface components {
         /** @description Follow-ups, overdue first, then by start. */
         FollowUpList: {
             items: components["schemas"]["FollowUp"][];
-            next_cursor?: string;
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         /** @description A cycle of support with its activities and follow-ups. */
         CycleDetail: {
@@ -2026,9 +2075,15 @@ export interface components {
         };
         /** @description Coaches' load: open cycles and follow-ups this week and next (weeks start on Monday in the district's time zone). */
         CoachWorkload: {
-            /** Format: date-time */
+            /**
+             * Format: date
+             * @description A Monday, in the district's time zone.
+             */
             this_week: string;
-            /** Format: date-time */
+            /**
+             * Format: date
+             * @description A Monday, in the district's time zone.
+             */
             next_week: string;
             items: {
                 coach_id: components["schemas"]["Id"];
@@ -2039,6 +2094,10 @@ export interface components {
                 follow_ups_next_week: number;
                 overdue: number;
             }[];
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         /** @description The caller's calendar feed. The secret path is shown once, when it is made. */
         CalendarFeed: {
@@ -2052,6 +2111,10 @@ export interface components {
         };
         DeviceList: {
             items: components["schemas"]["Device"][];
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
         };
         District: {
             id: components["schemas"]["Id"];
@@ -2059,6 +2122,11 @@ export interface components {
             /** @description An IANA time zone name. */
             time_zone: string;
             settings: components["schemas"]["DistrictSettings"];
+            /**
+             * Format: int64
+             * @description The revision: it moves on with each change.
+             */
+            rev: number;
         };
         Device: {
             id: components["schemas"]["Id"];
@@ -2085,6 +2153,11 @@ export interface components {
                 min_cell_size?: number;
                 invite_principal_to_follow_ups?: boolean;
             };
+            /**
+             * Format: int64
+             * @description The revision the change was made on: when the record has moved on, nothing is written and the answer is 409 naming `current_rev`. Left out, the change writes over whatever is there. Not taken when creating.
+             */
+            rev?: number;
         };
     };
     responses: {
@@ -2116,7 +2189,7 @@ export interface components {
                 };
             };
         };
-        /** @description The record changed, is in a state that forbids this, or a unique rule was hit. */
+        /** @description The record changed (a `rev` that is behind: `current_rev` names where it is now), is in a state that forbids this, or a unique rule was hit. */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -2249,28 +2322,46 @@ export interface components {
     };
     parameters: {
         id: components["schemas"]["Id"];
-        /** @description The first day. */
-        trend_from: string;
-        /** @description The day after the last (exclusive). */
-        trend_to: string;
-        /** @description Only these schools; repeat the parameter or separate ids with commas. */
-        trend_school_id: components["schemas"]["Id"][];
         /** @description Only this dimension. */
         trend_dimension: string;
         /** @description Only this indicator. */
         trend_indicator: string;
         /** @description Only this grade band. */
-        trend_grade_band: string;
+        trend_grade_band: "PK-2" | "3-5" | "6-8" | "9-12";
         /** @description Only this subject. */
         trend_subject: string;
         /** @description Only this kind of visit. */
         trend_kind: "classroom" | "leadership" | "follow_up" | "informal";
         /** @description The size of a cell's period; `range` makes one period of the whole range, for a heat map. */
         trend_bucket: "week" | "month" | "range";
-        /** @description Group cells by these, comma-separated. */
+        /** @description Group cells by these; repeat the parameter for several. */
         trend_group: ("school" | "dimension" | "indicator" | "grade_band" | "subject" | "kind")[];
         /** @description The rubric; left out, the district's most recently published. */
         trend_rubric_id: components["schemas"]["Id"];
+        /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+        cursor: string;
+        /** @description How many items the page holds at most: 1 to 500. */
+        limit: number;
+        /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+        from: string;
+        /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+        to: string;
+        /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+        from_required: string;
+        /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+        to_required: string;
+        /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+        school_id: components["schemas"]["Id"][];
+        /** @description Only these teachers. Repeat the parameter for several; a record matching any is kept. */
+        teacher_id: components["schemas"]["Id"][];
+        /** @description Only these walkthroughs. Repeat the parameter for several; a record matching any is kept. */
+        walkthrough_id: components["schemas"]["Id"][];
+        /** @description Only what these users did. Repeat the parameter for several; a record matching any is kept. */
+        actor_id: components["schemas"]["Id"][];
+        /** @description `true`: only the caller's own. */
+        mine: boolean;
+        /** @description `true`: only the follow-ups the caller is invited to or coaches; otherwise those at the schools whose cycles the caller sees. */
+        mine_followups: boolean;
     };
     requestBodies: never;
     headers: never;
@@ -2470,7 +2561,12 @@ export interface operations {
     };
     listSchools: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2583,8 +2679,12 @@ export interface operations {
     listTeachers: {
         parameters: {
             query?: {
-                /** @description Only this school's teachers. */
-                school_id?: components["schemas"]["Id"];
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
             };
             header?: never;
             path?: never;
@@ -2740,7 +2840,12 @@ export interface operations {
     };
     listUsers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2853,7 +2958,12 @@ export interface operations {
     };
     listRubrics: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3051,14 +3161,14 @@ export interface operations {
     listWalkthroughs: {
         parameters: {
             query?: {
-                /** @description Only this school's. */
-                school_id?: components["schemas"]["Id"];
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
                 /** @description Only this kind. */
                 kind?: "classroom" | "leadership" | "follow_up" | "informal";
-                /** @description The `next_cursor` of the previous page. */
-                cursor?: components["schemas"]["Id"];
-                /** @description The most items to answer. */
-                limit?: number;
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
             };
             header?: never;
             path?: never;
@@ -3272,16 +3382,18 @@ export interface operations {
     listNextSteps: {
         parameters: {
             query?: {
-                /** @description Only the caller's own. */
-                mine?: "true" | "false";
-                /** @description Only this walkthrough's. */
-                walkthrough_id?: components["schemas"]["Id"];
-                /** @description Only this school's. */
-                school_id?: components["schemas"]["Id"];
+                /** @description `true`: only the caller's own. */
+                mine?: components["parameters"]["mine"];
+                /** @description Only these walkthroughs. Repeat the parameter for several; a record matching any is kept. */
+                walkthrough_id?: components["parameters"]["walkthrough_id"];
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
                 /** @description open, overdue (open and past due) or done. */
                 status?: "open" | "overdue" | "done";
-                /** @description At most this many. */
-                limit?: number;
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
             };
             header?: never;
             path?: never;
@@ -3312,7 +3424,10 @@ export interface operations {
                             done_at: string | null;
                             overdue: boolean;
                         }[];
-                        next_cursor?: string;
+                        /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+                        cursor: string;
+                        /** @description True when another page follows. */
+                        more: boolean;
                     };
                 };
             };
@@ -3325,12 +3440,12 @@ export interface operations {
     getCalibration: {
         parameters: {
             query: {
-                /** @description Walkthroughs visited on or after this day. */
-                from: string;
-                /** @description Walkthroughs visited before this day. */
-                to: string;
-                /** @description Only these schools (repeated or comma-separated). */
-                school_id?: string;
+                /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+                from: components["parameters"]["from_required"];
+                /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+                to: components["parameters"]["to_required"];
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
             };
             header?: never;
             path?: never;
@@ -3392,28 +3507,28 @@ export interface operations {
     listObservations: {
         parameters: {
             query?: {
-                /** @description Only at this school. */
-                school_id?: components["schemas"]["Id"];
-                /** @description Only of this teacher. */
-                teacher_id?: components["schemas"]["Id"];
-                /** @description Only of this walkthrough. */
-                walkthrough_id?: components["schemas"]["Id"];
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
+                /** @description Only these teachers. Repeat the parameter for several; a record matching any is kept. */
+                teacher_id?: components["parameters"]["teacher_id"];
+                /** @description Only these walkthroughs. Repeat the parameter for several; a record matching any is kept. */
+                walkthrough_id?: components["parameters"]["walkthrough_id"];
                 /** @description Only in this status. */
                 status?: "draft" | "submitted";
                 /** @description Only of this kind of visit. */
                 kind?: "classroom" | "leadership" | "follow_up" | "informal";
                 /** @description Only in this grade band (as the trends name it, e.g. 3-5). */
-                grade_band?: string;
+                grade_band?: "PK-2" | "3-5" | "6-8" | "9-12";
                 /** @description Only in this subject. */
                 subject?: string;
-                /** @description Only counted (counted_at) at or after this time (RFC 3339). */
-                from?: string;
-                /** @description Only counted (counted_at) before this time (RFC 3339). */
-                to?: string;
-                /** @description The `next_cursor` of the previous page. */
-                cursor?: components["schemas"]["Id"];
-                /** @description The most items to answer. */
-                limit?: number;
+                /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+                from?: components["parameters"]["from"];
+                /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+                to?: components["parameters"]["to"];
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
             };
             header?: never;
             path?: never;
@@ -3487,24 +3602,21 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description `base_rev` is behind: `current` holds the server's record. */
+            /** @description `base_rev` is behind: nothing was written; `current` holds the server's record and `current_rev` its revision. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PushResult"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 409;
+                        /** @enum {unknown} */
+                        code?: "conflict" | "clash";
+                    };
                 };
             };
-            /** @description The observation was deleted on the server; nothing was resurrected. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PushResult"];
-                };
-            };
+            410: components["responses"]["Gone"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
@@ -3621,12 +3733,12 @@ export interface operations {
     getTrends: {
         parameters: {
             query: {
-                /** @description The first day. */
-                from: components["parameters"]["trend_from"];
-                /** @description The day after the last (exclusive). */
-                to: components["parameters"]["trend_to"];
-                /** @description Only these schools; repeat the parameter or separate ids with commas. */
-                school_id?: components["parameters"]["trend_school_id"];
+                /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+                from: components["parameters"]["from_required"];
+                /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+                to: components["parameters"]["to_required"];
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
                 /** @description Only this dimension. */
                 dimension?: components["parameters"]["trend_dimension"];
                 /** @description Only this indicator. */
@@ -3639,7 +3751,7 @@ export interface operations {
                 kind?: components["parameters"]["trend_kind"];
                 /** @description The size of a cell's period; `range` makes one period of the whole range, for a heat map. */
                 bucket?: components["parameters"]["trend_bucket"];
-                /** @description Group cells by these, comma-separated. */
+                /** @description Group cells by these; repeat the parameter for several. */
                 group?: components["parameters"]["trend_group"];
                 /** @description The rubric; left out, the district's most recently published. */
                 rubric_id?: components["parameters"]["trend_rubric_id"];
@@ -3669,12 +3781,12 @@ export interface operations {
     getTrendsCSV: {
         parameters: {
             query: {
-                /** @description The first day. */
-                from: components["parameters"]["trend_from"];
-                /** @description The day after the last (exclusive). */
-                to: components["parameters"]["trend_to"];
-                /** @description Only these schools; repeat the parameter or separate ids with commas. */
-                school_id?: components["parameters"]["trend_school_id"];
+                /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+                from: components["parameters"]["from_required"];
+                /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+                to: components["parameters"]["to_required"];
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
                 /** @description Only this dimension. */
                 dimension?: components["parameters"]["trend_dimension"];
                 /** @description Only this indicator. */
@@ -3687,7 +3799,7 @@ export interface operations {
                 kind?: components["parameters"]["trend_kind"];
                 /** @description The size of a cell's period; `range` makes one period of the whole range, for a heat map. */
                 bucket?: components["parameters"]["trend_bucket"];
-                /** @description Group cells by these, comma-separated. */
+                /** @description Group cells by these; repeat the parameter for several. */
                 group?: components["parameters"]["trend_group"];
                 /** @description The rubric; left out, the district's most recently published. */
                 rubric_id?: components["parameters"]["trend_rubric_id"];
@@ -3719,10 +3831,16 @@ export interface operations {
     getCoverage: {
         parameters: {
             query: {
-                /** @description The date. */
-                since: string;
-                /** @description Only this school. */
-                school_id?: components["schemas"]["Id"];
+                /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+                from: components["parameters"]["from_required"];
+                /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+                to?: components["parameters"]["to"];
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
             };
             header?: never;
             path?: never;
@@ -3749,18 +3867,18 @@ export interface operations {
     listAudit: {
         parameters: {
             query?: {
-                /** @description Only by this user. */
-                actor?: components["schemas"]["Id"];
+                /** @description Only what these users did. Repeat the parameter for several; a record matching any is kept. */
+                actor_id?: components["parameters"]["actor_id"];
                 /** @description Only this action, such as `auth.login`. */
                 action?: string;
-                /** @description Only at or after this time (RFC 3339). */
-                from?: string;
-                /** @description Only before this time (RFC 3339). */
-                to?: string;
-                /** @description The `next_cursor` of the previous page. */
-                cursor?: components["schemas"]["Id"];
-                /** @description The most items to answer. */
-                limit?: number;
+                /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+                from?: components["parameters"]["from"];
+                /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+                to?: components["parameters"]["to"];
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
             };
             header?: never;
             path?: never;
@@ -3785,7 +3903,12 @@ export interface operations {
     };
     directory: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3809,12 +3932,16 @@ export interface operations {
     listCycles: {
         parameters: {
             query?: {
-                /** @description Only this school's. */
-                school_id?: components["schemas"]["Id"];
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
                 /** @description Only cycles in this status. */
                 status?: "planned" | "active" | "completed" | "abandoned";
                 /** @description `true`: only the caller's own. */
-                mine?: "true" | "false";
+                mine?: components["parameters"]["mine"];
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
             };
             header?: never;
             path?: never;
@@ -4016,10 +4143,16 @@ export interface operations {
     dueFollowUps: {
         parameters: {
             query?: {
-                /** @description `today`, `this_week` (the default), `next_week`, or a date: due by the end of it, in the district's time zone. */
-                due?: string;
+                /** @description The window, in the district's time zone: `today`, `this_week` (the default) or `next_week`. Give `due` or `to`, not both. */
+                due?: "today" | "this_week" | "next_week";
+                /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): the follow-ups starting before it, instead of a window. */
+                to?: string;
                 /** @description `true`: only the follow-ups the caller is invited to or coaches; otherwise those at the schools whose cycles the caller sees. */
-                mine?: "true" | "false";
+                mine?: components["parameters"]["mine_followups"];
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
             };
             header?: never;
             path?: never;
@@ -4075,7 +4208,12 @@ export interface operations {
     };
     coachWorkload: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4100,10 +4238,10 @@ export interface operations {
     cycleEffectiveness: {
         parameters: {
             query?: {
-                /** @description Follow-up scores observed from this time. */
-                from?: string;
-                /** @description Follow-up scores observed before this time. */
-                to?: string;
+                /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+                from?: components["parameters"]["from"];
+                /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+                to?: components["parameters"]["to"];
             };
             header?: never;
             path?: never;
@@ -4229,7 +4367,12 @@ export interface operations {
     };
     listDevices: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
             header?: never;
             path: {
                 id: components["parameters"]["id"];
@@ -4257,14 +4400,14 @@ export interface operations {
     exportAudit: {
         parameters: {
             query?: {
-                /** @description Only by this user. */
-                actor?: components["schemas"]["Id"];
+                /** @description Only what these users did. Repeat the parameter for several; a record matching any is kept. */
+                actor_id?: components["parameters"]["actor_id"];
                 /** @description Only this action, such as `auth.login`. */
                 action?: string;
-                /** @description Only at or after this time (RFC 3339). */
-                from?: string;
-                /** @description Only before this time (RFC 3339). */
-                to?: string;
+                /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+                from?: components["parameters"]["from"];
+                /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+                to?: components["parameters"]["to"];
             };
             header?: never;
             path?: never;
@@ -4337,6 +4480,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];

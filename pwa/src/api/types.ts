@@ -48,8 +48,10 @@ export type ImportCounts = Schemas['ImportCounts'];
 export type ImportReport = Schemas['ImportReport'];
 export type RosterProblem = Schemas['RosterProblem'];
 
-/** One page of any list the API answers: its items, and next_cursor while there may be more. */
+/** A page of a list: every list of the API answers this shape. */
 export interface Page<T> {
   items: T[];
-  next_cursor?: string;
+  /** Sent back as `cursor` for the next page; empty when more is false. */
+  cursor: string;
+  more: boolean;
 }

@@ -1,15 +1,15 @@
 // Is attention spread fairly: the teachers of the selected schools not
 // visited since a day, school by school.
 import { useState } from 'preact/hooks';
-import type { CoverageItem, CoverageList } from '../api/types';
-import { getJSON, useLoad } from './api';
+import type { CoverageItem } from '../api/types';
+import { getAll, useLoad } from './api';
 import type { Context } from './context';
 import type { View } from './shape';
 import { Status } from './status';
 
 export function Coverage({ ctx, view, go }: { ctx: Context; view: View; go: (v: View) => void }) {
-  const path = `/coverage?since=${view.since}`;
-  const [c, retry] = useLoad(path, () => getJSON<CoverageList>(path));
+  const path = `/coverage?from=${view.since}`;
+  const [c, retry] = useLoad(path, () => getAll<CoverageItem>(path, Infinity));
   const [since, setSince] = useState(view.since);
   const [seen, setSeen] = useState(view.since);
   if (seen !== view.since) {

@@ -91,9 +91,9 @@ export async function getAll<T>(path: string, max: number): Promise<{ items: T[]
     const sep = path.includes('?') ? '&' : '?';
     const page = await getJSON<Page<T>>(`${path}${sep}limit=500${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
     items.push(...page.items);
-    if (page.next_cursor === undefined || page.items.length === 0) return { items, more: false };
+    if (!page.more) return { items, more: false };
     if (items.length >= max) return { items, more: true };
-    cursor = page.next_cursor;
+    cursor = page.cursor;
   }
 }
 

@@ -138,10 +138,10 @@ export function trendSearch(f: Filters, bucket: Span, group: string[]): string {
   const q = new URLSearchParams();
   q.set('from', f.from);
   q.set('to', f.to);
-  if (f.schools.length > 0) q.set('school_id', f.schools.join(','));
+  for (const id of f.schools) q.append('school_id', id);
   for (const k of ['dimension', 'indicator', 'grade_band', 'subject', 'kind'] as const) if (f[k] !== '') q.set(k, f[k]);
   q.set('bucket', bucket);
-  if (group.length > 0) q.set('group', group.join(','));
+  for (const g of group) q.append('group', g);
   return '?' + q.toString();
 }
 

@@ -634,10 +634,16 @@ export class SyncEngine {
   /** Keeps on the device the colleagues a lead may invite to a team; best effort. */
   async #refreshDirectory(): Promise<void> {
     try {
-      const res = await this.#authed('GET', '/api/v1/directory');
-      if (!res.ok) return;
-      const body = (await res.json()) as { items?: Colleague[] };
-      await setMeta(this.db, 'directory', body.items ?? []);
+      const all: Colleague[] = [];
+      for (let cursor = ''; ; ) {
+        const res = await this.#authed('GET', `/api/v1/directory?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        if (!res.ok) return;
+        const page = (await res.json()) as { items?: Colleague[]; cursor?: string; more?: boolean };
+        all.push(...(page.items ?? []));
+        if (!page.more || !page.cursor) break;
+        cursor = page.cursor;
+      }
+      await setMeta(this.db, 'directory', all);
     } catch {
       // The directory is a convenience: the next sync tries again.
     }

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -185,22 +186,28 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	return json.Marshal(d.Format(time.DateOnly))
 }
 
-// UnmarshalJSON reads YYYY-MM-DD.
+// UnmarshalJSON reads YYYY-MM-DD, or null, for encoding/json.
 func (d *Date) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*d = Date{}
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	return d.UnmarshalJSONFrom(jsontext.NewDecoder(bytes.NewReader(b), jsontext.AllowInvalidUTF8(true)))
+}
+
+// UnmarshalJSONFrom reads YYYY-MM-DD, or null.
+func (d *Date) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
 		return err
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return fmt.Errorf("must be a date such as 2026-09-01")
+	switch tok.Kind() {
+	case 'n':
+		*d = Date{}
+		return nil
+	case '"':
+		if t, err := time.Parse(time.DateOnly, tok.String()); err == nil {
+			*d = Date{t}
+			return nil
+		}
 	}
-	*d = Date{t}
-	return nil
+	return errors.New("must be a date such as 2026-09-01")
 }
 
 func datePtr(d *Date) *time.Time {

@@ -100,11 +100,11 @@ func (e *TypeError) Message() string {
 		t = t.Elem()
 	}
 	switch {
+	case t == timeType:
+		return "must be a date and time such as 2026-09-14T09:30:00Z"
 	case e.Err == nil:
 	case errors.Is(e.Err, strconv.ErrRange):
 		return "is out of range"
-	case t == timeType:
-		return "must be a date and time such as 2026-09-14T09:30:00Z"
 	case t != nil && ownDecoding(t):
 		return e.Err.Error()
 	}

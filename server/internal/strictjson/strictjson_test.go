@@ -91,6 +91,7 @@ func TestDecodeRefusesWithTypedErrors(t *testing.T) {
 		{`{"extra":{"2":7}}`, isType("extra.2", strictjson.KindString, "must be a string")},
 		{`{"ref":[]}`, isType("ref", strictjson.KindObject, "must be an object")},
 		{`{"at":"yesterday"}`, isType("at", strictjson.KindString, "must be a date and time such as 2026-09-14T09:30:00Z")},
+		{`{"at":5}`, isType("at", strictjson.KindString, "must be a date and time such as 2026-09-14T09:30:00Z")},
 		{`[]`, isType("", strictjson.KindObject, "must be an object")},
 		{"{\"text\":\"a raw \x01 control\"}", isSyntax(15)},
 		{"{\"text\":\"a raw \x00 nul\"}", isSyntax(15)},

@@ -1,10 +1,12 @@
 // Drill-down: from a cell to the observations behind it, then to one
 // observation with its scores and evidence. The server decides what the
 // caller sees (a supervisor reads the evidence without the teacher).
+import { ClockNote } from '../components/ClockNote';
 import type { Level } from '../db/types';
-import { getAll, getJSON, useLoad, type Observation, type Teacher } from './api';
+import type { Observation, Teacher, Trend } from '../api/types';
+import { getAll, getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
-import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, zonedMidnight, type Drill, type Trend, type View } from './shape';
+import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, type Drill, type View } from './shape';
 import { Status } from './status';
 
 const most = 2000;
@@ -18,7 +20,6 @@ interface Behind {
 
 export function DrillDown({ ctx, view, drill, go }: { ctx: Context; view: View; drill: Drill; go: (v: View) => void }) {
   const f = view.filters;
-  const tz = ctx.me.district.time_zone;
   const schools = drill.school !== '' ? [drill.school] : f.schools.length > 0 ? f.schools : ctx.me.all_schools ? ctx.schools.map((s) => s.id) : ctx.me.school_ids;
   const days = cellDays(drill, f);
   const back = () => go({ ...view, drill: undefined, observation: undefined });
@@ -27,8 +28,9 @@ export function DrillDown({ ctx, view, drill, go }: { ctx: Context; view: View; 
   const [data, retry] = useLoad(key, async (): Promise<Behind> => {
     const t = await getJSON<Trend>('/trends' + trendSearch({ ...f, schools: drill.school !== '' ? [drill.school] : f.schools, dimension: drill.dimension }, drill.span, []));
     const cell = t.cells.find((c) => c.bucket.slice(0, 10) === drill.bucket);
-    const q = new URLSearchParams({ status: 'submitted', from: zonedMidnight(days.from, tz), to: zonedMidnight(days.to, tz) });
-    if (schools.length === 1) q.set('school_id', schools[0]!);
+    // from and to are days in the district's time zone, as the trend's.
+    const q = new URLSearchParams({ status: 'submitted', from: days.from, to: days.to });
+    if (drill.school !== '' || f.schools.length > 0) for (const id of schools) q.append('school_id', id);
     for (const k of ['kind', 'grade_band', 'subject'] as const) if (f[k] !== '') q.set(k, f[k]);
     const { items, more } = await getAll<Observation>('/observations?' + q.toString(), most);
     return { cell, rubricID: t.rubric_id, observations: items, more };
@@ -97,7 +99,8 @@ function List(props: { ctx: Context; view: View; go: (v: View) => void; behind: 
             <li key={o.id} class="card" data-testid="drill-observation" data-observation={o.id}>
               <div class="row-between">
                 <span>
-                  <strong>{new Date(o.started_at).toLocaleDateString([], { timeZone: ctx.me.district.time_zone, dateStyle: 'medium' })}</strong> · {schoolName(o.school_id)} ·{' '}
+                  <strong>{new Date(o.started_at).toLocaleDateString([], { timeZone: ctx.me.district.time_zone, dateStyle: 'medium' })}</strong>
+                  <ClockNote o={o} timeZone={ctx.me.district.time_zone} /> · {schoolName(o.school_id)} ·{' '}
                   {o.teacher_id ? names.get(o.teacher_id) ?? 'Teacher' : <span class="muted">teacher not shown to your role</span>}
                 </span>
                 <button type="button" onClick={() => go({ ...view, observation: o.id })}>
@@ -127,7 +130,7 @@ function List(props: { ctx: Context; view: View; go: (v: View) => void; behind: 
 
 /** Teacher names of the caller's schools, for roles that see teachers. */
 function useTeachers(wanted: boolean): Map<string, string> {
-  const [t] = useLoad(wanted ? 'teachers' : undefined, () => getJSON<{ items: Teacher[] }>('/teachers'));
+  const [t] = useLoad(wanted ? 'teachers' : undefined, () => getAll<Teacher>('/teachers', Infinity));
   return new Map(t.state === 'ok' ? t.data.items.map((x) => [x.id, `${x.given_name} ${x.family_name}`]) : []);
 }
 
@@ -152,7 +155,8 @@ export function ObservationView({ ctx, view, go }: { ctx: Context; view: View; g
       ) : (
         <div data-testid="observation">
           <p>
-            <strong>{new Date(o.data.started_at).toLocaleString([], { timeZone: ctx.me.district.time_zone, dateStyle: 'medium', timeStyle: 'short' })}</strong> ·{' '}
+            <strong>{new Date(o.data.started_at).toLocaleString([], { timeZone: ctx.me.district.time_zone, dateStyle: 'medium', timeStyle: 'short' })}</strong>
+            <ClockNote o={o.data} timeZone={ctx.me.district.time_zone} /> ·{' '}
             {ctx.schools.find((s) => s.id === o.data.school_id)?.name ?? 'School'} ·{' '}
             {o.data.teacher_id ? names.get(o.data.teacher_id) ?? 'Teacher' : <span class="muted" data-testid="teacher-hidden">teacher not shown to your role</span>}
           </p>

@@ -98,6 +98,10 @@ export interface ObservationData {
   attachment_ids?: string[];
   submitted_at?: string;
   received_at?: string;
+  /** When the server counts it (its day, week and month): started_at unless the device's clock was off. */
+  counted_at?: string;
+  /** The device's clock was off: counted_at is not started_at. */
+  clock_skewed?: boolean;
 }
 
 export type FollowUpStatus = 'scheduled' | 'done' | 'cancelled';

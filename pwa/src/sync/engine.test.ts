@@ -125,6 +125,35 @@ describe('push', () => {
     expect((await db.observations.get(id))?.rev).toBe(1);
   });
 
+  it('stamps every send with the device clock, a retry too, outside the frozen change', async () => {
+    // A tablet whose clock is a year ahead.
+    let clock = Date.now() + 365 * 24 * 3600 * 1000;
+    const e = new SyncEngine({ db, fetch: server.fetch, random: () => 0.5, now: () => clock });
+    await signedIn(e);
+    const id = uuidv7();
+    await saveObservation(db, id, obs());
+
+    // The server applies the push but the answer is lost; the retry goes a minute later.
+    const real = server.fetch;
+    const lossy = new SyncEngine({
+      db,
+      random: () => 0.5,
+      now: () => clock,
+      fetch: async (input, init) => {
+        const res = await real(input, init);
+        if (String(input).includes('/sync/push')) throw new TypeError('connection reset');
+        return res;
+      },
+    });
+    await lossy.syncNow();
+    const first = clock;
+    clock += 60_000;
+    await e.syncNow();
+    expect(await db.outbox.count()).toBe(0);
+    expect(server.pushTimes).toEqual([new Date(first).toISOString(), new Date(clock).toISOString()]);
+    expect(server.pushes[1]).toEqual(server.pushes[0]);
+  });
+
   it('retries after a 5xx and after a network error, with growing back-off', async () => {
     const e = engine();
     await signedIn(e);

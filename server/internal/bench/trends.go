@@ -99,7 +99,7 @@ func (d *District) loadWeeks(ctx context.Context, conn *pgx.Conn, start time.Tim
 				id := domain.NewID()
 				grade := grades[(si+k)%len(grades)]
 				obs = append(obs, []any{id, d.ID, school, d.teachers[school][k%len(d.teachers[school])], d.observer, d.RubricVersionID,
-					kinds[k%len(kinds)], grade, domain.GradeBand(grade), subjects[(si+k)%len(subjects)], at, "submitted", at, now, now, int64(1)})
+					kinds[k%len(kinds)], grade, domain.GradeBand(grade), subjects[(si+k)%len(subjects)], at, at, "submitted", at, now, now, int64(1)})
 				for _, ind := range d.indicators {
 					sc = append(sc, []any{id, ind, d.ID, d.RubricVersionID, int16(1 + rng.IntN(4))})
 				}
@@ -107,7 +107,7 @@ func (d *District) loadWeeks(ctx context.Context, conn *pgx.Conn, start time.Tim
 		}
 	}
 	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"observations"}, []string{"id", "district_id", "school_id", "teacher_id", "observer_id",
-		"rubric_version_id", "kind", "grade", "grade_band", "subject", "started_at", "status", "received_at", "created_at", "updated_at", "rev"},
+		"rubric_version_id", "kind", "grade", "grade_band", "subject", "started_at", "counted_at", "status", "received_at", "created_at", "updated_at", "rev"},
 		pgx.CopyFromRows(obs)); err != nil {
 		return 0, 0, fmt.Errorf("copy observations: %w", err)
 	}
@@ -132,7 +132,7 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		return strings.Join(out, ", ")
 	}
 	levels := byLevel("l%d")
-	const period = `GREATEST(date_trunc('week', o.started_at AT TIME ZONE 'America/Chicago'), date_trunc('month', o.started_at AT TIME ZONE 'America/Chicago'))::date`
+	const period = `GREATEST(date_trunc('week', o.counted_at AT TIME ZONE 'America/Chicago'), date_trunc('month', o.counted_at AT TIME ZONE 'America/Chicago'))::date`
 	stmts := []string{
 		`DELETE FROM rollup_deltas WHERE district_id = $1`,
 		`DELETE FROM rollup_observation_deltas WHERE district_id = $1`,

@@ -7,6 +7,7 @@ package cycles
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,20 +17,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
-)
-
-// Who may do what with a cycle of support, besides its coach and a district
-// administrator.
-var (
-	// viewers see a school's cycles.
-	viewers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
-	// runners change a school's cycles and schedule their follow-ups.
-	runners = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal}
-	// openers open cycles at a school.
-	openers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
-	// teacherViewers see a school's teacher-level evidence; supervisors
-	// read school-level data only.
-	teacherViewers = []domain.Role{domain.RolePrincipal, domain.RoleCoach}
 )
 
 // Service answers for cycles of support on behalf of a caller. Writes of
@@ -51,18 +38,6 @@ func NewService(s *store.Store, sy *sync.Service, now func() time.Time) *Service
 
 var errNoCycle = domain.Errorf(domain.ENotFound, "cycle of support not found")
 
-func sees(p auth.Principal, c domain.Cycle) bool {
-	return c.CoachID == p.User.ID || p.ScopeWith(viewers...).HasSchool(c.SchoolID)
-}
-
-func runs(p auth.Principal, c domain.Cycle) bool {
-	return c.CoachID == p.User.ID || p.ScopeWith(runners...).HasSchool(c.SchoolID)
-}
-
-func seesTeachers(p auth.Principal, c domain.Cycle) bool {
-	return c.CoachID == p.User.ID || p.ScopeWith(teacherViewers...).HasSchool(c.SchoolID)
-}
-
 // cycle loads a live cycle the caller may see.
 func (s *Service) cycle(ctx context.Context, p auth.Principal, id string) (domain.Cycle, error) {
 	if !domain.ValidID(id) {
@@ -83,7 +58,7 @@ func (s *Service) cycle(ctx context.Context, p auth.Principal, id string) (domai
 	if err != nil {
 		return c, err
 	}
-	if !sees(p, c) {
+	if !p.SeesCycle(c) {
 		return domain.Cycle{}, errNoCycle
 	}
 	return c, nil
@@ -91,18 +66,20 @@ func (s *Service) cycle(ctx context.Context, p auth.Principal, id string) (domai
 
 // Query narrows a cycle listing.
 type Query struct {
-	SchoolID string
-	Status   string
-	Mine     bool // only the caller's own cycles
+	SchoolIDs []string
+	Status    string
+	Mine      bool         // only the caller's own cycles
+	Page      store.Keyset // after the key [id]
 }
 
-// Cycles lists the cycles the caller may see, newest first.
+// Cycles lists the cycles the caller may see, newest first, a page at a
+// time.
 func (s *Service) Cycles(ctx context.Context, p auth.Principal, q Query) ([]domain.Cycle, error) {
 	if q.Status != "" && !validStatus(domain.CycleStatus(q.Status)) {
 		return nil, domain.Invalid("the filters are not valid", domain.FieldError{Field: "status", Message: "must be planned, active, completed or abandoned"})
 	}
-	return s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ScopeWith(viewers...), CoachID: p.User.ID, SchoolID: q.SchoolID,
-		Status: q.Status, Mine: q.Mine})
+	return s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ReadScope(), CoachID: p.User.ID, SchoolIDs: q.SchoolIDs,
+		Status: q.Status, Mine: q.Mine, Page: q.Page})
 }
 
 func validStatus(st domain.CycleStatus) bool {
@@ -200,7 +177,7 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, n NewCycle) (domai
 	if err := c.Validate(); err != nil {
 		return domain.Cycle{}, err
 	}
-	if !p.ScopeWith(openers...).HasSchool(c.SchoolID) {
+	if !p.ReadScope().HasSchool(c.SchoolID) {
 		return domain.Cycle{}, domain.Errorf(domain.EForbidden, "only the school's coaches and leaders may open a cycle of support there")
 	}
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
@@ -268,7 +245,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ch Cy
 	if err != nil {
 		return c, err
 	}
-	if !runs(p, c) {
+	if !p.RunsCycle(c) {
 		return domain.Cycle{}, domain.Errorf(domain.EForbidden, "only the cycle's coach or the school's leaders may change it")
 	}
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
@@ -281,7 +258,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ch Cy
 		}
 		c = cs[0]
 		if ch.Rev != nil && *ch.Rev != c.Rev {
-			return domain.Errorf(domain.EConflict, "the cycle changed since revision %d; it is at %d", *ch.Rev, c.Rev)
+			return domain.Stale("the cycle", *ch.Rev, c.Rev)
 		}
 		if ch.TeacherIDs != nil {
 			c.TeacherIDs = sortedUnique(ch.TeacherIDs)
@@ -341,7 +318,7 @@ func (s *Service) LogActivity(ctx context.Context, p auth.Principal, cycleID str
 	if err != nil {
 		return domain.Activity{}, err
 	}
-	if !runs(p, c) {
+	if !p.RunsCycle(c) {
 		return domain.Activity{}, domain.Errorf(domain.EForbidden, "only the cycle's coach or the school's leaders may log its activities")
 	}
 	if n.ID == "" {
@@ -380,7 +357,7 @@ func (s *Service) Schedule(ctx context.Context, p auth.Principal, cycleID string
 	if err != nil {
 		return FollowUp{}, err
 	}
-	if !runs(p, c) {
+	if !p.RunsCycle(c) {
 		return FollowUp{}, domain.Errorf(domain.EForbidden, "only the cycle's coach or the school's leaders may schedule its follow-ups")
 	}
 	if n.ID == "" {
@@ -521,35 +498,25 @@ func (s *Service) apply(ctx context.Context, p auth.Principal, deviceID, entity,
 	return resultError(res.Results[0])
 }
 
+// resultError is the error a change's result answers with, its fields
+// named as the route's body names them (without the change's "data."); a
+// record deleted meanwhile is not found, as it would be had it gone first.
 func resultError(r sync.Result) error {
-	msg := func(def string) string {
+	if r.Status == sync.StatusGone {
+		msg := "the record is gone"
 		if r.Error != nil && r.Error.Message != "" {
-			return r.Error.Message
+			msg = r.Error.Message
 		}
-		return def
+		return domain.Errorf(domain.ENotFound, "%s", msg)
 	}
-	switch r.Status {
-	case sync.StatusApplied, sync.StatusDuplicate:
-		return nil
-	case sync.StatusForbidden:
-		return domain.Errorf(domain.EForbidden, "%s", msg("not allowed"))
-	case sync.StatusConflict:
-		return domain.Errorf(domain.EConflict, "%s", msg("the record changed since it was read"))
-	case sync.StatusGone:
-		return domain.Errorf(domain.ENotFound, "%s", msg("the record is gone"))
+	err := r.Err()
+	var e *domain.Error
+	if errors.As(err, &e) {
+		for i := range e.Fields {
+			e.Fields[i].Field = strings.TrimPrefix(e.Fields[i].Field, "data.")
+		}
 	}
-	if r.Error != nil && r.Error.Code == sync.CodeServerError {
-		return domain.Errorf(domain.EInternal, "%s", r.Error.Message) // logged by the sync service
-	}
-	field := "body"
-	if r.Error != nil && r.Error.Field != "" {
-		field = strings.TrimPrefix(r.Error.Field, "data.")
-	}
-	if r.Error != nil && r.Error.Code == domain.EClash {
-		return &domain.Error{Code: domain.EClash, Message: r.Error.Message, Fields: []domain.FieldError{{Field: field, Message: r.Error.Message}},
-			Record: r.Error.ClashesWith}
-	}
-	return domain.Invalid(msg("the change is not valid"), domain.FieldError{Field: field, Message: msg("is not valid")})
+	return err
 }
 
 func sortedUnique(xs []string) []string {

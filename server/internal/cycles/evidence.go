@@ -71,11 +71,11 @@ func evidenceOf(c domain.Cycle, acts []domain.Activity, followUps []domain.Follo
 		if s.IndicatorKey != c.FocusIndicatorKey || !slices.Contains(c.TeacherIDs, s.TeacherID) {
 			continue
 		}
-		pt := Point{ObservationID: s.ObservationID, TeacherID: s.TeacherID, FollowUpID: s.FollowUpID, ObservedAt: s.StartedAt, Level: s.Level}
+		pt := Point{ObservationID: s.ObservationID, TeacherID: s.TeacherID, FollowUpID: s.FollowUpID, ObservedAt: s.ObservedAt, Level: s.Level}
 		switch {
 		case mine[s.FollowUpID]:
 			e.FollowUps = append(e.FollowUps, pt)
-		case s.StartedAt.Before(cut):
+		case s.ObservedAt.Before(cut):
 			e.Before = append(e.Before, pt)
 		}
 	}
@@ -103,7 +103,7 @@ func (s *Service) Evidence(ctx context.Context, p auth.Principal, cycleID string
 	if err != nil {
 		return Evidence{}, err
 	}
-	if !seesTeachers(p, c) {
+	if !p.SeesCycleTeachers(c) {
 		return Evidence{}, domain.Errorf(domain.EForbidden, "a cycle's evidence is about its teachers: their principal and coaches see it")
 	}
 	d, err := s.store.District(ctx, p.DistrictID())
@@ -149,9 +149,11 @@ type Effectiveness struct {
 	Rose      int
 }
 
-// ReportQuery bounds the report by when the follow-up scores were observed.
+// ReportQuery bounds the report by the days the follow-up scores were
+// observed: dates at 00:00 UTC, To exclusive, zero for no bound, read in
+// the district's time zone.
 type ReportQuery struct {
-	From, To *time.Time
+	From, To time.Time
 }
 
 // Effectiveness reports, over the cycles the caller sees (the whole
@@ -162,7 +164,7 @@ type ReportQuery struct {
 // before the day of the follow-up. Scores of teachers with no score before
 // the cycle cannot be compared and are left out.
 func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQuery) (Effectiveness, error) {
-	if !p.IsAdmin() && len(p.SchoolsWith(viewers...)) == 0 {
+	if p.ReadScope().Empty() {
 		return Effectiveness{}, domain.Errorf(domain.EForbidden, "the cycle-effectiveness report is for coaches and school and district leaders")
 	}
 	d, err := s.store.District(ctx, p.DistrictID())
@@ -170,7 +172,8 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 		return Effectiveness{}, err
 	}
 	loc := d.Location()
-	cs, err := s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ScopeWith(viewers...), CoachID: p.User.ID})
+	from, to := domain.DayStart(q.From, loc), domain.DayStart(q.To, loc)
+	cs, err := s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ReadScope(), CoachID: p.User.ID})
 	if err != nil || len(cs) == 0 {
 		return Effectiveness{Kinds: []KindEffect{}}, err
 	}
@@ -216,7 +219,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 		counted := map[domain.ActivityKind]bool{}
 		compared := false
 		for _, pt := range e.FollowUps {
-			if (q.From != nil && pt.ObservedAt.Before(*q.From)) || (q.To != nil && !pt.ObservedAt.Before(*q.To)) {
+			if (!from.IsZero() && pt.ObservedAt.Before(from)) || (!to.IsZero() && !pt.ObservedAt.Before(to)) {
 				continue
 			}
 			b := mean(base[pt.TeacherID])
@@ -257,7 +260,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 	}
 	// Roles that may not see individual teachers get no rate from fewer
 	// follow-ups than the district's minimum cell size, as with trends.
-	hide := !p.IsAdmin() && len(p.SchoolsWith(teacherViewers...)) == 0
+	hide := p.TeacherScope().Empty()
 	out.Kinds = []KindEffect{}
 	for _, k := range kinds {
 		if hide && k.FollowUps < d.Settings.MinCellSize {

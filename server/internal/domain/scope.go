@@ -26,3 +26,6 @@ func (s Scope) HasSchool(schoolID string) bool {
 	}
 	return false
 }
+
+// Empty reports whether the scope covers no school.
+func (s Scope) Empty() bool { return !s.AllSchools && len(s.SchoolIDs) == 0 }

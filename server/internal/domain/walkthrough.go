@@ -104,7 +104,8 @@ type Observation struct {
 	Kind            WalkthroughKind
 	Grade           string
 	Subject         string
-	StartedAt       time.Time
+	StartedAt       time.Time // by the device's clock, as it was pushed
+	CountedAt       time.Time // puts it in a day, week and month: StartedAt unless the device's clock was off
 	EndedAt         *time.Time
 	Status          ObservationStatus
 	Scores          []Score
@@ -116,7 +117,7 @@ type Observation struct {
 	Deleted         bool
 	SubmittedAt     *time.Time
 	ReceivedAt      time.Time
-	ClockSkewed     bool // the device's times were far from when the server received them
+	ClockSkewed     bool // the device's clock was off: CountedAt is not StartedAt
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }

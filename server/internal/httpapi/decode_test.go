@@ -112,13 +112,13 @@ func TestAuditFiltersAndPages(t *testing.T) {
 	for range 3 {
 		w.signIn(coach)
 	}
-	r := w.do(admin, "GET", "/api/v1/audit?action=auth.login&actor="+w.users[coach].ID+"&limit=2", nil)
+	r := w.do(admin, "GET", "/api/v1/audit?action=auth.login&actor_id="+w.users[coach].ID+"&limit=2", nil)
 	var page1 listResponse[auditResponse]
 	r.decode(t, &page1)
-	if len(page1.Items) != 2 || page1.NextCursor == "" {
+	if len(page1.Items) != 2 || page1.Cursor == "" || !page1.More {
 		t.Fatalf("first page: %s", r.Body)
 	}
-	r = w.do(admin, "GET", "/api/v1/audit?action=auth.login&actor="+w.users[coach].ID+"&limit=2&cursor="+page1.NextCursor, nil)
+	r = w.do(admin, "GET", "/api/v1/audit?action=auth.login&actor_id="+w.users[coach].ID+"&limit=2&cursor="+page1.Cursor, nil)
 	var page2 listResponse[auditResponse]
 	r.decode(t, &page2)
 	if len(page2.Items) != 2 || page2.Items[0].ID == page1.Items[1].ID {

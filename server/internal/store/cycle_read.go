@@ -10,14 +10,16 @@ import (
 // CycleFilter narrows a cycle listing. Visible is who may be listed: cycles
 // at the scope's schools, plus the ones CoachID runs.
 type CycleFilter struct {
-	Visible  domain.Scope
-	CoachID  string
-	SchoolID string
-	Status   string
-	Mine     bool // only the cycles CoachID runs
+	Visible   domain.Scope
+	CoachID   string
+	SchoolIDs []string
+	Status    string
+	Mine      bool   // only the cycles CoachID runs
+	Page      Keyset // after the key [id]; every cycle when empty
 }
 
-// CyclesList lists cycles of support, newest first, tombstones left out.
+// CyclesList lists cycles of support, newest first, a page at a time,
+// tombstones left out.
 func (s *Store) CyclesList(ctx context.Context, f CycleFilter) ([]domain.Cycle, error) {
 	tx := s.read(ctx)
 	q := tx.db.Model(&cycleRow{}).Where("district_id = ? AND deleted_at IS NULL", f.Visible.DistrictID)
@@ -30,14 +32,14 @@ func (s *Store) CyclesList(ctx context.Context, f CycleFilter) ([]domain.Cycle, 
 	default:
 		q = q.Where("coach_id = ?", f.CoachID)
 	}
-	if f.SchoolID != "" {
-		q = q.Where("school_id = ?", f.SchoolID)
+	if len(f.SchoolIDs) > 0 {
+		q = q.Where("school_id IN ?", f.SchoolIDs)
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
 	var ids []string
-	if err := q.Order("id DESC").Pluck("id", &ids).Error; err != nil {
+	if err := f.Page.apply(q, "id DESC").Pluck("id", &ids).Error; err != nil {
 		return nil, translate(err, "cycle")
 	}
 	if len(ids) == 0 {
@@ -228,7 +230,7 @@ type FocusScore struct {
 	TeacherID     string
 	FollowUpID    string
 	IndicatorKey  string
-	StartedAt     time.Time
+	ObservedAt    time.Time // the observation's counting time
 	Level         int
 }
 
@@ -243,22 +245,22 @@ func (s *Store) FocusScores(ctx context.Context, districtID string, teacherIDs, 
 		TeacherID     string
 		FollowUpID    *string
 		IndicatorKey  string
-		StartedAt     time.Time
+		ObservedAt    time.Time
 		Level         int
 	}
 	err := s.db.WithContext(ctx).Table("scores").
-		Select("o.id AS observation_id, o.teacher_id, o.follow_up_id, scores.indicator_key, o.started_at, scores.level").
+		Select("o.id AS observation_id, o.teacher_id, o.follow_up_id, scores.indicator_key, o.counted_at AS observed_at, scores.level").
 		Joins("JOIN observations o ON o.id = scores.observation_id").
 		Where("o.district_id = ? AND o.deleted_at IS NULL AND o.status = ? AND o.teacher_id IN ? AND scores.indicator_key IN ? AND scores.level IS NOT NULL",
 			districtID, string(domain.ObservationSubmitted), teacherIDs, indicatorKeys).
-		Order("o.started_at, o.id").Scan(&rows).Error
+		Order("o.counted_at, o.id").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "score")
 	}
 	out := make([]FocusScore, len(rows))
 	for i, r := range rows {
 		out[i] = FocusScore{ObservationID: r.ObservationID, TeacherID: r.TeacherID, FollowUpID: deref(r.FollowUpID), IndicatorKey: r.IndicatorKey,
-			StartedAt: r.StartedAt.UTC(), Level: r.Level}
+			ObservedAt: r.ObservedAt.UTC(), Level: r.Level}
 	}
 	return out, nil
 }

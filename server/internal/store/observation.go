@@ -25,6 +25,7 @@ type observationRow struct {
 	GradeBand       string
 	Subject         string
 	StartedAt       time.Time
+	CountedAt       time.Time
 	EndedAt         *time.Time
 	Status          string
 	Evidence        string
@@ -55,8 +56,8 @@ func (scoreRow) TableName() string { return "scores" }
 func (r observationRow) toDomain(scores []scoreRow) domain.Observation {
 	o := domain.Observation{ID: r.ID, DistrictID: r.DistrictID, SchoolID: r.SchoolID, WalkthroughID: deref(r.WalkthroughID),
 		FollowUpID: deref(r.FollowUpID), TeacherID: r.TeacherID, ObserverID: r.ObserverID, RubricVersionID: r.RubricVersionID,
-		Kind: domain.WalkthroughKind(r.Kind), Grade: r.Grade, Subject: r.Subject, StartedAt: r.StartedAt.UTC(), EndedAt: utcPtr(r.EndedAt),
-		Status: domain.ObservationStatus(r.Status), Evidence: r.Evidence, Tags: decodeList(r.Tags), DeviceID: deref(r.DeviceID),
+		Kind: domain.WalkthroughKind(r.Kind), Grade: r.Grade, Subject: r.Subject, StartedAt: r.StartedAt.UTC(), CountedAt: r.CountedAt.UTC(),
+		EndedAt: utcPtr(r.EndedAt), Status: domain.ObservationStatus(r.Status), Evidence: r.Evidence, Tags: decodeList(r.Tags), DeviceID: deref(r.DeviceID),
 		Rev: r.Rev, Deleted: r.DeletedAt != nil, SubmittedAt: utcPtr(r.SubmittedAt), ReceivedAt: r.ReceivedAt.UTC(),
 		ClockSkewed: r.ClockSkewed, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	for _, s := range scores {
@@ -112,7 +113,7 @@ func (tx *Tx) PutObservation(ctx context.Context, o domain.Observation) error {
 // observationColumns are the columns an upsert of an observation rewrites:
 // all but its id, district and creation time.
 var observationColumns = []string{"school_id", "walkthrough_id", "follow_up_id", "teacher_id", "observer_id",
-	"rubric_version_id", "kind", "grade", "grade_band", "subject", "started_at", "ended_at", "status", "evidence", "tags",
+	"rubric_version_id", "kind", "grade", "grade_band", "subject", "started_at", "counted_at", "ended_at", "status", "evidence", "tags",
 	"device_id", "rev", "submitted_at", "clock_skewed", "deleted_at", "updated_at"}
 
 // scoresPerStatement bounds a multi-row insert of scores (six columns each)
@@ -143,6 +144,9 @@ func (tx *Tx) PutObservations(ctx context.Context, obs []domain.Observation, old
 			return fmt.Errorf("store: observation %s written twice in one statement", o.ID)
 		}
 		seen[o.ID] = true
+		if o.CountedAt.IsZero() {
+			o.CountedAt = o.StartedAt // written by the server itself, whose clock is right
+		}
 		if prev, ok := old[o.ID]; ok {
 			if err := tx.addContribution(ctx, &deltas, prev, -1); err != nil {
 				return err
@@ -221,7 +225,7 @@ func (tx *Tx) copyObservations(ctx context.Context, rows []observationRow) error
 			}
 			v = append(v, u)
 		}
-		values[i] = append(v, r.Kind, r.Grade, r.GradeBand, r.Subject, r.StartedAt, r.EndedAt, r.Status, r.Evidence, r.Tags,
+		values[i] = append(v, r.Kind, r.Grade, r.GradeBand, r.Subject, r.StartedAt, r.CountedAt, r.EndedAt, r.Status, r.Evidence, r.Tags,
 			r.Rev, r.SubmittedAt, r.ReceivedAt, r.ClockSkewed, r.DeletedAt, r.CreatedAt, r.UpdatedAt)
 	}
 	err := translate(tx.copyIn(ctx, "observations", observationCopyColumns, values), "observation")
@@ -234,7 +238,7 @@ func (tx *Tx) copyObservations(ctx context.Context, rows []observationRow) error
 // observationCopyColumns are the observation columns in copyObservations'
 // order: the ids first.
 var observationCopyColumns = []string{"id", "district_id", "school_id", "walkthrough_id", "follow_up_id", "teacher_id", "observer_id",
-	"rubric_version_id", "device_id", "kind", "grade", "grade_band", "subject", "started_at", "ended_at", "status", "evidence", "tags",
+	"rubric_version_id", "device_id", "kind", "grade", "grade_band", "subject", "started_at", "counted_at", "ended_at", "status", "evidence", "tags",
 	"rev", "submitted_at", "received_at", "clock_skewed", "deleted_at", "created_at", "updated_at"}
 
 // observationRow is the row an observation is stored as.
@@ -242,7 +246,7 @@ func (tx *Tx) observationRow(o domain.Observation) observationRow {
 	row := observationRow{ID: o.ID, DistrictID: o.DistrictID, SchoolID: o.SchoolID, WalkthroughID: nullable(o.WalkthroughID),
 		FollowUpID: nullable(o.FollowUpID), TeacherID: o.TeacherID, ObserverID: o.ObserverID, RubricVersionID: o.RubricVersionID,
 		Kind: string(o.Kind), Grade: o.Grade, GradeBand: domain.GradeBand(o.Grade), Subject: o.Subject,
-		StartedAt: o.StartedAt.UTC(), EndedAt: utcPtr(o.EndedAt), Status: string(o.Status), Evidence: o.Evidence,
+		StartedAt: o.StartedAt.UTC(), CountedAt: o.CountedAt.UTC(), EndedAt: utcPtr(o.EndedAt), Status: string(o.Status), Evidence: o.Evidence,
 		Tags: encodeList(o.Tags), DeviceID: nullable(o.DeviceID), Rev: o.Rev, SubmittedAt: utcPtr(o.SubmittedAt),
 		ReceivedAt: o.ReceivedAt.UTC(), ClockSkewed: o.ClockSkewed, CreatedAt: tx.now, UpdatedAt: tx.now}
 	if row.ReceivedAt.IsZero() {

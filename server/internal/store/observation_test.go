@@ -199,8 +199,8 @@ func TestObservationsNameOnlyRowsThatExist(t *testing.T) {
 				t.Errorf("an observation was changed to name a %s that does not exist", col)
 			}
 		}
-		copyOf := `INSERT INTO observations (id, district_id, school_id, teacher_id, observer_id, rubric_version_id, kind, started_at, status, received_at, created_at, updated_at)
-			SELECT ?, district_id, ?, teacher_id, observer_id, rubric_version_id, kind, started_at, status, received_at, created_at, updated_at FROM observations WHERE id = ?`
+		copyOf := `INSERT INTO observations (id, district_id, school_id, teacher_id, observer_id, rubric_version_id, kind, started_at, counted_at, status, received_at, created_at, updated_at)
+			SELECT ?, district_id, ?, teacher_id, observer_id, rubric_version_id, kind, started_at, counted_at, status, received_at, created_at, updated_at FROM observations WHERE id = ?`
 		if _, err := s.Exec(ctx, copyOf, domain.NewID(), domain.NewID(), o.ID); err == nil {
 			t.Error("an observation of a school that does not exist was written")
 		}

@@ -95,7 +95,8 @@ func (d *rollupDeltas) dim(k dimCell) *dimCounts {
 }
 
 // addContribution adds sign times o's contribution to the rollups: nothing
-// unless o is submitted and not deleted.
+// unless o is submitted and not deleted. Its period is that of its counting
+// time, which a device's wrong clock does not move.
 func (tx *Tx) addContribution(ctx context.Context, d *rollupDeltas, o domain.Observation, sign int64) error {
 	if o.Status != domain.ObservationSubmitted || o.Deleted {
 		return nil
@@ -109,7 +110,7 @@ func (tx *Tx) addContribution(ctx context.Context, d *rollupDeltas, o domain.Obs
 		return err
 	}
 	d.init(16 * len(o.Scores))
-	period := domain.PeriodStart(o.StartedAt, loc)
+	period := domain.PeriodStart(o.CountedAt, loc)
 	band := domain.GradeBand(o.Grade)
 	d.obs[obsKey{o.DistrictID, o.SchoolID, sh.rubricID, period, band, o.Subject, string(o.Kind)}] += sign
 	var scored []string // the dimensions scored so far

@@ -40,9 +40,6 @@ func existing[T any](ctx context.Context, tx *store.Tx, p auth.Principal, c Chan
 // says nothing of it.
 func notYours() error { return forbidden("this record is not one you may change") }
 
-// leaders may change any next step or walkthrough of their schools.
-var leaders = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal}
-
 // WalkthroughData is a walkthrough on the wire.
 type WalkthroughData struct {
 	SchoolID        string   `json:"school_id"`
@@ -73,7 +70,7 @@ func (s *Service) applyWalkthrough(ctx context.Context, tx *store.Tx, p auth.Pri
 		return 0, err
 	}
 	if exists {
-		if cur.LeadID != p.User.ID && !p.IsAdmin() && !p.ScopeWith(leaders...).HasSchool(cur.SchoolID) {
+		if !p.ChangesWalkthrough(cur) {
 			return 0, forbidden("only the walkthrough's lead may change it")
 		}
 	}
@@ -105,7 +102,7 @@ func (s *Service) applyWalkthrough(ctx context.Context, tx *store.Tx, p auth.Pri
 	if err := w.Validate(); err != nil {
 		return 0, err
 	}
-	if !p.ScopeWith(observers...).HasSchool(w.SchoolID) {
+	if !p.ObserveScope().HasSchool(w.SchoolID) {
 		return 0, refuse(StatusRejected, "out_of_scope", "data.school_id", "the school is not one you observe at")
 	}
 	v, err := tx.RubricVersion(ctx, p.DistrictID(), w.RubricVersionID)
@@ -158,7 +155,7 @@ func (s *Service) applyNextStep(ctx context.Context, tx *store.Tx, p auth.Princi
 		return 0, err
 	}
 	if exists {
-		if cur.OwnerID != p.User.ID && !p.ScopeWith(leaders...).HasSchool(cur.SchoolID) && !s.leads(ctx, tx, p, cur.WalkthroughID) {
+		if cur.OwnerID != p.User.ID && !p.LeadScope().HasSchool(cur.SchoolID) && !s.leads(ctx, tx, p, cur.WalkthroughID) {
 			return 0, forbidden("only the owner, the walkthrough's lead or the school's leaders may change a next step")
 		}
 	}
@@ -183,7 +180,7 @@ func (s *Service) applyNextStep(ctx context.Context, tx *store.Tx, p auth.Princi
 	if err := n.Validate(); err != nil {
 		return 0, err
 	}
-	if !p.ScopeWith(observers...).HasSchool(n.SchoolID) && !(exists && cur.OwnerID == p.User.ID && cur.SchoolID == n.SchoolID) {
+	if !p.ObserveScope().HasSchool(n.SchoolID) && !(exists && cur.OwnerID == p.User.ID && cur.SchoolID == n.SchoolID) {
 		return 0, refuse(StatusRejected, "out_of_scope", "data.school_id", "the school is not one of yours")
 	}
 	owner, err := tx.UserRecord(ctx, n.OwnerID)
@@ -254,7 +251,7 @@ func cycleFor(ctx context.Context, tx *store.Tx, p auth.Principal, cycleID, fiel
 		return domain.Cycle{}, false, refuse(StatusRejected, "out_of_scope", field, "no such cycle of support")
 	}
 	c := cs[0]
-	runs := c.CoachID == p.User.ID || p.IsAdmin() || p.ScopeWith(leaders...).HasSchool(c.SchoolID)
+	runs := p.RunsCycle(c)
 	return c, runs, nil
 }
 

@@ -25,11 +25,15 @@ type fixture struct {
 	teachers map[string][]string // school id -> teacher ids
 	rubrics  []fixtureRubric     // published versions
 	coach    auth.Principal
+	// serverNow, when set, is the sync service's clock, against which it
+	// measures a device's; else the service reads the real clock.
+	serverNow time.Time
 }
 
 // fixtureRubric is a published rubric version's id and shape.
 type fixtureRubric struct {
 	id     string
+	rubric string   // the rubric it is a version of
 	keys   []string // indicator keys, in order
 	levels []int    // the scale
 }
@@ -37,14 +41,20 @@ type fixtureRubric struct {
 // newFixture makes a fresh district in s. Many fixtures share one database
 // without seeing each other, since every query is scoped by district.
 func newFixture(ctx context.Context, s *store.Store) (*fixture, error) {
-	f := &fixture{store: s, svc: sync.NewService(s, nil, nil, nil), district: domain.NewID(), teachers: map[string][]string{}}
+	f := &fixture{store: s, district: domain.NewID(), teachers: map[string][]string{}}
+	f.svc = sync.NewService(s, nil, nil, func() time.Time {
+		if !f.serverNow.IsZero() {
+			return f.serverNow
+		}
+		return time.Now()
+	})
 	f.schools = []string{domain.NewID(), domain.NewID()}
 	coach := domain.User{ID: domain.NewID(), DistrictID: f.district, Name: "Coach", Active: true,
 		Email:  "coach." + f.district[len(f.district)-12:] + "@example.org",
 		Grants: []domain.RoleGrant{{Role: domain.RoleCoach, SchoolID: f.schools[0]}, {Role: domain.RoleCoach, SchoolID: f.schools[1]}}}
 	versions := fixtureRubrics(f.district)
 	for _, v := range versions {
-		r := fixtureRubric{id: v.ID, keys: v.IndicatorKeys()}
+		r := fixtureRubric{id: v.ID, rubric: v.RubricID, keys: v.IndicatorKeys()}
 		for _, l := range v.Levels {
 			r.levels = append(r.levels, l.Value)
 		}
@@ -150,7 +160,13 @@ func (f *fixture) remove(id string, baseRev int64) sync.Change {
 
 // push sends changes as the coach from device and returns the results.
 func (f *fixture) push(ctx context.Context, device string, changes ...sync.Change) ([]sync.Result, error) {
-	res, err := f.svc.Push(ctx, f.coach, sync.PushRequest{DeviceID: device, Changes: changes})
+	return f.pushAt(ctx, device, nil, changes...)
+}
+
+// pushAt sends changes as push does, stamped with the device's clock
+// (nil: not stamped, as by an older client).
+func (f *fixture) pushAt(ctx context.Context, device string, deviceTime *time.Time, changes ...sync.Change) ([]sync.Result, error) {
+	res, err := f.svc.Push(ctx, f.coach, sync.PushRequest{DeviceID: device, DeviceTime: deviceTime, Changes: changes})
 	if err != nil {
 		return nil, err
 	}

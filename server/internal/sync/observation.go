@@ -10,16 +10,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// observers may score classrooms at the schools of these grants.
-var observers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach, domain.RoleObserver}
-
-// A device's clock is kept but never trusted: an observation dated further
-// than this from when the server received it is flagged.
-const (
-	maxAhead  = 24 * time.Hour
-	maxBehind = 180 * 24 * time.Hour
-)
-
 // ObservationData is an observation on the wire.
 type ObservationData struct {
 	SchoolID        string         `json:"school_id"`
@@ -41,15 +31,17 @@ type ObservationData struct {
 	// Set by the server; ignored when pushed.
 	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
 	ReceivedAt  *time.Time `json:"received_at,omitempty"`
-	ClockSkewed bool       `json:"clock_skewed,omitempty"`
+	CountedAt   *time.Time `json:"counted_at,omitempty"` // the time that puts it in a day, week and month
+	ClockSkewed bool       `json:"clock_skewed"`         // counted_at is not started_at: the device's clock was off
 }
 
 func observationData(o domain.Observation) ObservationData {
-	rec := o.ReceivedAt
+	rec, counted := o.ReceivedAt, o.CountedAt
 	return ObservationData{SchoolID: o.SchoolID, TeacherID: o.TeacherID, ObserverID: o.ObserverID, WalkthroughID: o.WalkthroughID,
 		FollowUpID: o.FollowUpID, RubricVersionID: o.RubricVersionID, Kind: string(o.Kind), Grade: o.Grade, Subject: o.Subject,
 		StartedAt: o.StartedAt, EndedAt: o.EndedAt, Status: string(o.Status), Scores: orEmptyScores(o.Scores), Evidence: o.Evidence,
-		Tags: o.Tags, AttachmentIDs: o.AttachmentIDs, SubmittedAt: o.SubmittedAt, ReceivedAt: &rec, ClockSkewed: o.ClockSkewed}
+		Tags: o.Tags, AttachmentIDs: o.AttachmentIDs, SubmittedAt: o.SubmittedAt, ReceivedAt: &rec, CountedAt: &counted,
+		ClockSkewed: o.ClockSkewed}
 }
 
 func orEmptyScores(s []domain.Score) []domain.Score {
@@ -59,12 +51,12 @@ func orEmptyScores(s []domain.Score) []domain.Score {
 	return s
 }
 
-func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
+func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, clock deviceClock, c Change) (int64, error) {
 	cur, exists, err := existing(ctx, tx, p, c, tx.Observations)
 	if err != nil {
 		return 0, err
 	}
-	o, d, err := s.nextObservation(ctx, newLookups(tx, nil), p, deviceID, c, nil, cur, exists)
+	o, d, err := s.nextObservation(ctx, newLookups(tx, nil), p, deviceID, clock, c, nil, cur, exists)
 	if err != nil {
 		return 0, err
 	}
@@ -95,8 +87,9 @@ func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Pri
 // nextObservation checks an observation change against the record as it
 // stands (cur, if it exists) and the rules, and answers the observation to
 // write and, for an upsert, the data it was made from. decoded is the
-// change's data when it was read already, else nil.
-func (s *Service) nextObservation(ctx context.Context, look *lookups, p auth.Principal, deviceID string, c Change,
+// change's data when it was read already, else nil; clock is what the push
+// told of the device's clock.
+func (s *Service) nextObservation(ctx context.Context, look *lookups, p auth.Principal, deviceID string, clock deviceClock, c Change,
 	decoded *ObservationData, cur domain.Observation, exists bool) (domain.Observation, ObservationData, error) {
 	var d ObservationData
 	if exists && cur.ObserverID != p.User.ID && !(c.Op == OpDelete && p.IsAdmin()) {
@@ -128,10 +121,16 @@ func (s *Service) nextObservation(ctx context.Context, look *lookups, p auth.Pri
 		Kind: domain.WalkthroughKind(d.Kind), Grade: d.Grade, Subject: d.Subject, StartedAt: d.StartedAt.UTC(), EndedAt: d.EndedAt,
 		Status: domain.ObservationStatus(d.Status), Scores: d.Scores, Evidence: d.Evidence, Tags: d.Tags, DeviceID: deviceID,
 		Rev: cur.Rev + 1, ReceivedAt: now}
+	// When it counts is settled when the server first receives a start time,
+	// and kept while the start stays the same: an amend from a device whose
+	// clock has been put right since takes nothing from another week.
+	o.CountedAt, o.ClockSkewed = countedAt(o.StartedAt, now, clock)
 	if exists {
 		o.ReceivedAt = cur.ReceivedAt
+		if cur.StartedAt.Equal(o.StartedAt) {
+			o.CountedAt, o.ClockSkewed = cur.CountedAt, cur.ClockSkewed
+		}
 	}
-	o.ClockSkewed = o.StartedAt.After(now.Add(maxAhead)) || o.StartedAt.Before(now.Add(-maxBehind))
 	if o.Status == domain.ObservationSubmitted {
 		o.SubmittedAt = &now
 		if exists && cur.SubmittedAt != nil {
@@ -199,7 +198,7 @@ func (l *lookups) walkthrough(ctx context.Context, districtID, id string) (*doma
 // caller observes at, a teacher of that school, a published rubric version
 // of the district, and a walkthrough or follow-up the caller is part of.
 func checkObservationRefs(ctx context.Context, look *lookups, p auth.Principal, o domain.Observation) error {
-	if !p.ScopeWith(observers...).HasSchool(o.SchoolID) {
+	if !p.ObserveScope().HasSchool(o.SchoolID) {
 		return refuse(StatusRejected, "out_of_scope", "data.school_id", "the school is not one you observe at")
 	}
 	t, err := look.teacher(ctx, p.DistrictID(), o.TeacherID)

@@ -20,7 +20,7 @@ import (
 // that names photos or a follow-up, or edits an observation that has photos,
 // since those write other records one by one. If the step fails, nothing of
 // it stays and the caller applies the run change by change.
-func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, cs []Change) ([]Result, error) {
+func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, clock deviceClock, cs []Change) ([]Result, error) {
 	ids := make([]string, len(cs))
 	changeIDs := make([]string, len(cs))
 	for i, c := range cs {
@@ -106,7 +106,7 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 				results = append(results, notYours().(*outcome).r)
 				continue
 			}
-			o, _, err := s.nextObservation(ctx, look, p, deviceID, c, decoded[i], cur, exists)
+			o, _, err := s.nextObservation(ctx, look, p, deviceID, clock, c, decoded[i], cur, exists)
 			var out *outcome
 			switch {
 			case err == nil:

@@ -64,8 +64,11 @@ const CodeServerError = "server_error"
 
 // PushRequest is the body of POST /sync/push.
 type PushRequest struct {
-	DeviceID string   `json:"device_id"`
-	Changes  []Change `json:"changes"`
+	DeviceID string `json:"device_id"`
+	// DeviceTime is the device's clock when it sent the push, so that the
+	// server can tell how far off it is; older clients leave it out.
+	DeviceTime *time.Time `json:"device_time,omitempty"`
+	Changes    []Change   `json:"changes"`
 }
 
 // Change is one device-authored change.

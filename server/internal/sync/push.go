@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
@@ -24,6 +25,9 @@ type Service struct {
 	// writers admits pushes to the database a few at a time; the rest wait
 	// here, holding no transaction, lock or snapshot.
 	writers chan struct{}
+	// idMu guards dbID, the database's identity, read at the first pull.
+	idMu gosync.Mutex
+	dbID string
 }
 
 // pushesAtOnce is how many pushes are applied at once: one more than the
@@ -73,6 +77,7 @@ func forbidden(format string, args ...any) error {
 // everything applied is committed, so a retried push is always safe.
 func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (PushResponse, error) {
 	start := time.Now()
+	clock := clockOf(req.DeviceTime, s.now()) // before waiting for a turn
 	if err := req.Validate(); err != nil {
 		return PushResponse{}, err
 	}
@@ -101,7 +106,7 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 				run++
 			}
 			if run-i > 1 && i >= oneByOne {
-				rs, err := s.applyObservations(ctx, b, p, req.DeviceID, req.Changes[i:run])
+				rs, err := s.applyObservations(ctx, b, p, req.DeviceID, clock, req.Changes[i:run])
 				if errors.Is(err, store.ErrBatchFailed) {
 					s.log.ErrorContext(ctx, "sync: the push failed applying a run of observations", "err", err)
 					return err
@@ -118,7 +123,7 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 					continue
 				}
 			}
-			r, err := s.apply(ctx, b, p, req.DeviceID, req.Changes[i])
+			r, err := s.apply(ctx, b, p, req.DeviceID, clock, req.Changes[i])
 			if err != nil {
 				return err
 			}
@@ -147,7 +152,7 @@ func setWise(c Change) bool {
 // (the database down, the context ended: store.ErrBatchFailed) are errors;
 // everything about the change itself is a result, an unexpected error
 // confined to its step included (rejected with CodeServerError).
-func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, c Change) (Result, error) {
+func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, clock deviceClock, c Change) (Result, error) {
 	if prob := c.envelopeProblem(); prob != nil {
 		return Result{Status: StatusRejected, Error: prob}, nil
 	}
@@ -168,7 +173,7 @@ func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, d
 			case domain.ErrorCode(err) != domain.ENotFound:
 				return err
 			}
-			rev, err := s.applyEntity(ctx, tx, p, deviceID, c)
+			rev, err := s.applyEntity(ctx, tx, p, deviceID, clock, c)
 			if err != nil {
 				return err
 			}
@@ -243,11 +248,12 @@ func problemOf(err error) *Problem {
 }
 
 // applyEntity checks the change against the current record and the rules,
-// writes it, and returns the record's new revision.
-func (s *Service) applyEntity(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, c Change) (int64, error) {
+// writes it, and returns the record's new revision. clock is what the push
+// told of the device's clock.
+func (s *Service) applyEntity(ctx context.Context, tx *store.Tx, p auth.Principal, deviceID string, clock deviceClock, c Change) (int64, error) {
 	switch c.Entity {
 	case EntityObservation:
-		return s.applyObservation(ctx, tx, p, deviceID, c)
+		return s.applyObservation(ctx, tx, p, deviceID, clock, c)
 	case EntityWalkthrough:
 		return s.applyWalkthrough(ctx, tx, p, deviceID, c)
 	case EntityNextStep:

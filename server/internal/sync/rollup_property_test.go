@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"maps"
 	"os"
 	"slices"
@@ -23,8 +24,11 @@ import (
 // replays through Service.Push, with the rollup deltas folded into the
 // rollups at random points between them, and then requires the maintained rollups to
 // equal a recomputation from raw scores, and the raw observations to be
-// exactly what the model says the device last wrote. Each check runs in a
-// district of its own inside the subtest's database.
+// exactly what the model says the device last wrote. Each push comes from a
+// tablet whose clock may be right or far off, and which may or may not
+// stamp its pushes with its clock; the model says when each observation
+// counts. Each check runs in a district of its own inside the subtest's
+// database.
 func TestRollupsEqualRecomputationAfterAnySequence(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store) {
 		if s.Dialect() == store.Postgres {
@@ -39,6 +43,7 @@ func TestRollupsEqualRecomputationAfterAnySequence(t *testing.T) {
 			if err != nil {
 				rt.Fatalf("fixture: %v", err)
 			}
+			f.serverNow = now // so that a stamped clock is measured exactly
 			m := &rollupMachine{ctx: ctx, f: f, now: now, obs: map[string]*modelObservation{}, device: domain.NewID()}
 			rt.Repeat(map[string]func(*rapid.T){
 				"create":       m.create,
@@ -77,6 +82,52 @@ type modelObservation struct {
 	rev     int64
 	deleted bool
 	last    observation // the last version written
+	counted counting    // when it counts
+}
+
+// counting is when an observation should count: some time from from to to
+// (the same time, unless it counts when the server received it), and
+// whether it is flagged as skewed.
+type counting struct {
+	from, to time.Time
+	skewed   bool
+}
+
+// tablet is a device's clock: how far ahead of the server's it is (behind
+// when negative), and whether the device stamps its pushes with it.
+type tablet struct {
+	ahead  time.Duration
+	stamps bool
+}
+
+// tablets are the clocks pushes come from: right, a year ahead, forty
+// days behind and a couple of minutes off (within the tolerance), stamped
+// or not.
+var tablets = []tablet{{0, true}, {0, false}, {365 * 24 * time.Hour, true}, {365 * 24 * time.Hour, false},
+	{-40 * 24 * time.Hour, true}, {2 * time.Minute, true}}
+
+func (tb tablet) String() string {
+	if tb.stamps {
+		return fmt.Sprintf("a tablet %v ahead", tb.ahead)
+	}
+	return fmt.Sprintf("an older client %v ahead", tb.ahead)
+}
+
+// counts is when an observation that really started at real, pushed from
+// tb between from and to, should count. A clock measured off by more than
+// the tolerance (five minutes) is taken back; one that was not measured is
+// believed where its start is possible, and the older client a year ahead
+// gives starts that are not, which count when the server received them.
+func (tb tablet) counts(real, from, to time.Time) counting {
+	switch {
+	case tb.ahead.Abs() <= 5*time.Minute:
+		return counting{from: real.Add(tb.ahead), to: real.Add(tb.ahead)}
+	case tb.stamps:
+		return counting{from: real, to: real, skewed: true}
+	case tb.ahead > 0:
+		return counting{from: from, to: to, skewed: true}
+	}
+	panic("the model does not know when " + tb.String() + " counts")
 }
 
 // appliedChange is a change the server applied, kept to replay later.
@@ -153,6 +204,28 @@ func (m *rollupMachine) push(rt *rapid.T, changes ...sync.Change) []sync.Result 
 	return res
 }
 
+// pushFrom sends changes from the tablet and says when the push began and
+// ended, between which the server received it.
+func (m *rollupMachine) pushFrom(rt *rapid.T, tb tablet, changes ...sync.Change) (res []sync.Result, from, to time.Time) {
+	rt.Helper()
+	var stamp *time.Time
+	if tb.stamps {
+		at := m.now.Add(tb.ahead)
+		stamp = &at
+	}
+	from = time.Now().UTC().Truncate(time.Microsecond)
+	res, err := m.f.pushAt(m.ctx, m.device, stamp, changes...)
+	if err != nil {
+		rt.Fatalf("push: %v", err)
+	}
+	return res, from, time.Now().UTC()
+}
+
+// drawTablet draws the clock a push comes from.
+func drawTablet(rt *rapid.T) tablet {
+	return rapid.SampledFrom(tablets).Draw(rt, "tablet")
+}
+
 func (m *rollupMachine) expect(rt *rapid.T, r sync.Result, status string, rev int64) {
 	rt.Helper()
 	if r.Status != status || r.Rev != rev {
@@ -161,38 +234,60 @@ func (m *rollupMachine) expect(rt *rapid.T, r sync.Result, status string, rev in
 }
 
 func (m *rollupMachine) create(rt *rapid.T) {
-	id, o := domain.NewID(), m.genObservation(rt)
+	id, o, tb := domain.NewID(), m.genObservation(rt), drawTablet(rt)
+	real := o.StartedAt
+	o.StartedAt = real.Add(tb.ahead) // by the tablet's clock
 	c := m.f.upsert(id, 0, o)
-	rt.Logf("create %s: %s", id, o)
-	m.expect(rt, m.push(rt, c)[0], sync.StatusApplied, 1)
-	m.obs[id] = &modelObservation{rev: 1, last: o}
+	rt.Logf("create %s from %s: %s", id, tb, o)
+	res, from, to := m.pushFrom(rt, tb, c)
+	m.expect(rt, res[0], sync.StatusApplied, 1)
+	m.obs[id] = &modelObservation{rev: 1, last: o, counted: tb.counts(real, from, to)}
 	m.applied = append(m.applied, appliedChange{c, 1})
 }
 
 // createBatch sends several new observations in one push.
 func (m *rollupMachine) createBatch(rt *rapid.T) {
 	n := rapid.IntRange(2, 6).Draw(rt, "batch size")
+	tb := drawTablet(rt)
 	changes := make([]sync.Change, n)
 	obs := make([]observation, n)
+	real := make([]time.Time, n)
 	for i := range n {
 		obs[i] = m.genObservation(rt)
+		real[i] = obs[i].StartedAt
+		obs[i].StartedAt = real[i].Add(tb.ahead)
 		changes[i] = m.f.upsert(domain.NewID(), 0, obs[i])
-		rt.Logf("create %s in a batch: %s", changes[i].ID, obs[i])
+		rt.Logf("create %s in a batch from %s: %s", changes[i].ID, tb, obs[i])
 	}
-	for i, r := range m.push(rt, changes...) {
+	res, from, to := m.pushFrom(rt, tb, changes...)
+	for i, r := range res {
 		m.expect(rt, r, sync.StatusApplied, 1)
-		m.obs[changes[i].ID] = &modelObservation{rev: 1, last: obs[i]}
+		m.obs[changes[i].ID] = &modelObservation{rev: 1, last: obs[i], counted: tb.counts(real[i], from, to)}
 		m.applied = append(m.applied, appliedChange{changes[i], 1})
 	}
 }
 
+// amend replaces a record from any tablet. When the tablet keeps the start
+// it holds, the record counts where it did, whatever the tablet's clock
+// says now; a new start counts afresh.
 func (m *rollupMachine) amend(rt *rapid.T) {
 	id := m.pick(rt, false)
 	cur := m.obs[id]
-	o := m.genObservation(rt)
+	o, tb := m.genObservation(rt), drawTablet(rt)
+	real := o.StartedAt
+	keep := rapid.Bool().Draw(rt, "same start")
+	if keep {
+		o.StartedAt = cur.last.StartedAt
+	} else {
+		o.StartedAt = real.Add(tb.ahead)
+	}
 	c := m.f.upsert(id, cur.rev, o)
-	rt.Logf("amend %s on rev %d: %s", id, cur.rev, o)
-	m.expect(rt, m.push(rt, c)[0], sync.StatusApplied, cur.rev+1)
+	rt.Logf("amend %s on rev %d from %s (same start %v): %s", id, cur.rev, tb, keep, o)
+	res, from, to := m.pushFrom(rt, tb, c)
+	m.expect(rt, res[0], sync.StatusApplied, cur.rev+1)
+	if !o.StartedAt.Equal(cur.last.StartedAt) { // a new start may also happen to be the same
+		cur.counted = tb.counts(real, from, to)
+	}
 	cur.rev, cur.last = cur.rev+1, o
 	m.applied = append(m.applied, appliedChange{c, cur.rev})
 }
@@ -301,6 +396,10 @@ func (m *rollupMachine) checkStore(rt *rapid.T) {
 		}
 		if got, want := levelsByKey(o.Scores), levelsByKey(l.Scores); !maps.Equal(got, want) {
 			rt.Fatalf("observation %s scores: stored %v, pushed %v", id, got, want)
+		}
+		if w := mo.counted; o.CountedAt.Before(w.from) || o.CountedAt.After(w.to) || o.ClockSkewed != w.skewed {
+			rt.Fatalf("observation %s started %v: counted at %v (skewed %v), want from %v to %v (skewed %v)",
+				id, o.StartedAt, o.CountedAt, o.ClockSkewed, w.from, w.to, w.skewed)
 		}
 	}
 	if len(live) != want {

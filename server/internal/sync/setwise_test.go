@@ -84,7 +84,7 @@ func TestPushAnswersAsIfEachChangeCameAlone(t *testing.T) {
 					rt.Fatal(err)
 				}
 				if aok != bok || aok && (a.Rev != b.Rev || a.Deleted != b.Deleted || a.Status != b.Status || a.Grade != b.Grade ||
-					!a.StartedAt.Equal(b.StartedAt) || !maps.Equal(levelsByKey(a.Scores), levelsByKey(b.Scores)) || len(a.AttachmentIDs) != len(b.AttachmentIDs)) {
+					!a.StartedAt.Equal(b.StartedAt) || !a.CountedAt.Equal(b.CountedAt) || a.ClockSkewed != b.ClockSkewed || !maps.Equal(levelsByKey(a.Scores), levelsByKey(b.Scores)) || len(a.AttachmentIDs) != len(b.AttachmentIDs)) {
 					rt.Fatalf("record %d: after whole pushes %v %+v, after changes alone %v %+v", r, aok, a, bok, b)
 				}
 			}

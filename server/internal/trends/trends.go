@@ -18,13 +18,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// readers may ask for trends over their schools.
-var readers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
-
-// teacherViewers see individual teachers at their schools, so small cells
-// are not hidden from them there.
-var teacherViewers = []domain.Role{domain.RolePrincipal, domain.RoleCoach}
-
 // Groupings a trend may use.
 var Groupings = []string{"school", "dimension", "indicator", "grade_band", "subject", "kind"}
 
@@ -60,6 +53,36 @@ type Cell struct {
 	// atLeast is a lower bound of the observations behind a dimension's
 	// cell: its most-scored indicator's count.
 	atLeast int64
+}
+
+// cellJSON is a cell as the API writes it.
+type cellJSON Cell
+
+// MarshalJSON writes the cell with its bucket as a date (YYYY-MM-DD), the
+// first day of the week, month or range, as the CSV export writes it.
+func (c Cell) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Bucket string `json:"bucket"`
+		cellJSON
+	}{c.Bucket.Format(time.DateOnly), cellJSON(c)})
+}
+
+// UnmarshalJSON reads a cell written by MarshalJSON.
+func (c *Cell) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Bucket string `json:"bucket"`
+		cellJSON
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	day, err := time.Parse(time.DateOnly, v.Bucket)
+	if err != nil {
+		return fmt.Errorf("trends: bucket %q is not a date", v.Bucket)
+	}
+	*c = Cell(v.cellJSON)
+	c.Bucket = day
+	return nil
 }
 
 // Levels counts a cell's scores at each level of the scale. It encodes as
@@ -137,7 +160,7 @@ func NewService(s *store.Store) *Service { return &Service{store: s} }
 // where the caller may not see teachers and a cell is smaller than the
 // district's minimum, or would give such a cell away by subtraction.
 func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result, error) {
-	scope := p.ScopeWith(readers...)
+	scope := p.ReadScope()
 	if !p.IsAdmin() && len(scope.SchoolIDs) == 0 {
 		return Result{}, domain.Errorf(domain.EForbidden, "trends are for district administrators, supervisors, principals and coaches")
 	}
@@ -373,7 +396,7 @@ func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
 	if p.IsAdmin() {
 		return
 	}
-	sees := p.ScopeWith(teacherViewers...)
+	sees := p.TeacherScope()
 	min := int64(r.MinCellSize)
 	seesAll := func(c Cell) bool {
 		if id, ok := c.Group["school"]; ok {

@@ -11,9 +11,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// calibrators may read how alike their schools' walkthrough teams score.
-var calibrators = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal}
-
 // CalibrationQuery is what a caller asks for: walkthroughs visited in
 // [From, To), at SchoolIDs (all the caller's schools when empty).
 type CalibrationQuery struct {
@@ -99,7 +96,7 @@ func (m *MedianAgreement) finish() {
 // Calibration answers q for district administrators, and for supervisors
 // and principals over their schools.
 func (s *Service) Calibration(ctx context.Context, p auth.Principal, q CalibrationQuery) (Calibration, error) {
-	scope := p.ScopeWith(calibrators...)
+	scope := p.LeadScope()
 	if !scope.AllSchools && len(scope.SchoolIDs) == 0 {
 		return Calibration{}, domain.Errorf(domain.EForbidden, "calibration is for district administrators, supervisors and principals")
 	}

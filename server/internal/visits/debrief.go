@@ -123,12 +123,6 @@ type indLevels struct {
 
 var errNoDebrief = domain.Errorf(domain.ENotFound, "walkthrough not found")
 
-// mayReadWalkthrough says whether the caller is on the walkthrough's team
-// or may read its school's visits.
-func mayReadWalkthrough(p auth.Principal, w domain.Walkthrough) bool {
-	return w.LeadID == p.User.ID || slices.Contains(w.Team, p.User.ID) || p.ScopeWith(viewers...).HasSchool(w.SchoolID)
-}
-
 // Debrief puts together the submitted observations of one walkthrough for
 // its team and the leaders of its school. It reads the database afresh on
 // every call, so observations that sync late appear the next time it is
@@ -145,7 +139,7 @@ func (s *Service) Debrief(ctx context.Context, p auth.Principal, id string) (Deb
 		return Debrief{}, err
 	}
 	w := rec.Walkthrough
-	if !mayReadWalkthrough(p, w) {
+	if !p.ReadsWalkthrough(w) {
 		return Debrief{}, errNoDebrief
 	}
 	d, err := s.store.District(ctx, p.DistrictID())
@@ -156,7 +150,7 @@ func (s *Service) Debrief(ctx context.Context, p auth.Principal, id string) (Deb
 	onTeam := w.LeadID == p.User.ID || slices.Contains(w.Team, p.User.ID)
 	out := Debrief{WalkthroughID: w.ID, Rev: w.Rev, SchoolID: w.SchoolID, SchoolName: rec.School.Name, Date: w.Date.Format(time.DateOnly),
 		Kind: string(w.Kind), LeadID: w.LeadID, Focus: orEmpty(w.Focus), DebriefNotes: w.DebriefNotes, GeneratedAt: now,
-		Levels: rec.Rubric.Levels, TeachersShown: onTeam || p.ScopeWith(teacherViewers...).HasSchool(w.SchoolID),
+		Levels: rec.Rubric.Levels, TeachersShown: onTeam || p.TeacherScope().HasSchool(w.SchoolID),
 		Members: []DebriefMember{}, Indicators: []DebriefIndicator{}, Classrooms: []DebriefClassroom{}, NextSteps: []NextStepItem{}}
 	name := func(userID string) string {
 		if u, ok := rec.Users[userID]; ok {
@@ -212,8 +206,8 @@ func (s *Service) Debrief(ctx context.Context, p auth.Principal, id string) (Deb
 		}
 	}
 	sort.SliceStable(submitted, func(i, j int) bool {
-		if !submitted[i].StartedAt.Equal(submitted[j].StartedAt) {
-			return submitted[i].StartedAt.Before(submitted[j].StartedAt)
+		if !submitted[i].CountedAt.Equal(submitted[j].CountedAt) {
+			return submitted[i].CountedAt.Before(submitted[j].CountedAt)
 		}
 		return submitted[i].ID < submitted[j].ID
 	})

@@ -14,10 +14,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// viewers may read every visit at the schools of these grants; observers
-// and teachers read only what is theirs.
-var viewers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
-
 // Service reads visits on behalf of a caller.
 type Service struct {
 	store *store.Store
@@ -28,23 +24,22 @@ func NewService(s *store.Store) *Service { return &Service{store: s} }
 
 // ObservationQuery is what a caller asks for.
 type ObservationQuery struct {
-	SchoolID, TeacherID, WalkthroughID, Status string
+	SchoolIDs, TeacherIDs, WalkthroughIDs []string
+	Status                                string
 	// Kind, GradeBand and Subject narrow as the trends' filters do, so a
 	// trend's cell can be opened on the observations behind it.
 	Kind, GradeBand, Subject string
-	From, To                 *time.Time
-	Cursor                   string
-	Limit                    int
+	// From and To are days (dates at 00:00 UTC, To exclusive, zero for
+	// none) read in the district's time zone.
+	From, To time.Time
+	Cursor   string // the id of the last observation of the previous page
+	Limit    int
 }
-
-// teacherViewers see which teacher an observation is about; a supervisor
-// reads the evidence of their schools without the teacher's identity.
-var teacherViewers = []domain.Role{domain.RolePrincipal, domain.RoleCoach}
 
 // redact hides the teacher from callers who may see school-level evidence
 // but not individual teachers.
 func redact(p auth.Principal, o domain.Observation) domain.Observation {
-	if p.IsAdmin() || o.ObserverID == p.User.ID || p.ScopeWith(teacherViewers...).HasSchool(o.SchoolID) {
+	if p.IsAdmin() || o.ObserverID == p.User.ID || p.TeacherScope().HasSchool(o.SchoolID) {
 		return o
 	}
 	o.TeacherID, o.FollowUpID = "", ""
@@ -55,18 +50,36 @@ func redact(p auth.Principal, o domain.Observation) domain.Observation {
 // Filtering by teacher needs the right to see that teacher's school's
 // teachers.
 func (s *Service) Observations(ctx context.Context, p auth.Principal, q ObservationQuery) ([]domain.Observation, error) {
-	if q.Limit <= 0 || q.Limit > 500 {
+	if q.Limit <= 0 {
 		q.Limit = 100
 	}
-	if q.TeacherID != "" && !p.IsAdmin() {
-		t, err := s.store.Teacher(ctx, p.DistrictID(), q.TeacherID)
-		if err != nil || !p.ScopeWith(teacherViewers...).HasSchool(t.SchoolID) {
+	for _, id := range q.TeacherIDs {
+		if p.IsAdmin() {
+			break
+		}
+		t, err := s.store.Teacher(ctx, p.DistrictID(), id)
+		if err != nil || !p.TeacherScope().HasSchool(t.SchoolID) {
 			return nil, domain.Errorf(domain.ENotFound, "teacher not found")
 		}
 	}
-	os, err := s.store.ObservationsPage(ctx, store.ObservationFilter{Visible: p.ScopeWith(viewers...), ObserverID: p.User.ID,
-		SchoolID: q.SchoolID, TeacherID: q.TeacherID, WalkthroughID: q.WalkthroughID, Status: q.Status, Kind: q.Kind, GradeBand: q.GradeBand, Subject: q.Subject, From: q.From, To: q.To,
-		Before: q.Cursor, Limit: q.Limit})
+	f := store.ObservationFilter{Visible: p.ReadScope(), ObserverID: p.User.ID,
+		SchoolIDs: q.SchoolIDs, TeacherIDs: q.TeacherIDs, WalkthroughIDs: q.WalkthroughIDs, Status: q.Status, Kind: q.Kind, GradeBand: q.GradeBand, Subject: q.Subject,
+		Before: q.Cursor, Limit: q.Limit}
+	if !q.From.IsZero() || !q.To.IsZero() {
+		d, err := s.store.District(ctx, p.DistrictID())
+		if err != nil {
+			return nil, err
+		}
+		if !q.From.IsZero() {
+			from := domain.DayStart(q.From, d.Location())
+			f.From = &from
+		}
+		if !q.To.IsZero() {
+			to := domain.DayStart(q.To, d.Location())
+			f.To = &to
+		}
+	}
+	os, err := s.store.ObservationsPage(ctx, f)
 	for i := range os {
 		os[i] = redact(p, os[i])
 	}
@@ -95,7 +108,7 @@ func (s *Service) Observation(ctx context.Context, p auth.Principal, id string) 
 	if err != nil {
 		return o, err
 	}
-	if o.ObserverID != p.User.ID && !p.ScopeWith(viewers...).HasSchool(o.SchoolID) {
+	if o.ObserverID != p.User.ID && !p.ReadScope().HasSchool(o.SchoolID) {
 		return domain.Observation{}, errNoObservation
 	}
 	return redact(p, o), nil
@@ -103,17 +116,18 @@ func (s *Service) Observation(ctx context.Context, p auth.Principal, id string) 
 
 // WalkthroughQuery is what a caller asks for.
 type WalkthroughQuery struct {
-	SchoolID, Kind, Cursor string
-	Limit                  int
+	SchoolIDs    []string
+	Kind, Cursor string
+	Limit        int
 }
 
 // Walkthroughs lists the walkthroughs the caller may read, newest first.
 func (s *Service) Walkthroughs(ctx context.Context, p auth.Principal, q WalkthroughQuery) ([]domain.Walkthrough, error) {
-	if q.Limit <= 0 || q.Limit > 500 {
+	if q.Limit <= 0 {
 		q.Limit = 100
 	}
-	return s.store.WalkthroughsPage(ctx, store.WalkthroughFilter{Visible: p.ScopeWith(viewers...), MemberID: p.User.ID,
-		SchoolID: q.SchoolID, Kind: q.Kind, Before: q.Cursor, Limit: q.Limit})
+	return s.store.WalkthroughsPage(ctx, store.WalkthroughFilter{Visible: p.ReadScope(), MemberID: p.User.ID,
+		SchoolIDs: q.SchoolIDs, Kind: q.Kind, Before: q.Cursor, Limit: q.Limit})
 }
 
 var errNoWalkthrough = domain.Errorf(domain.ENotFound, "walkthrough not found")
@@ -138,7 +152,7 @@ func (s *Service) Walkthrough(ctx context.Context, p auth.Principal, id string) 
 	if err != nil {
 		return w, err
 	}
-	if !slices.Contains(w.Team, p.User.ID) && !p.ScopeWith(viewers...).HasSchool(w.SchoolID) {
+	if !slices.Contains(w.Team, p.User.ID) && !p.ReadScope().HasSchool(w.SchoolID) {
 		return domain.Walkthrough{}, errNoWalkthrough
 	}
 	return w, nil

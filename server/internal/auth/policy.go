@@ -1,0 +1,70 @@
+package auth
+
+import (
+	"slices"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+)
+
+// Who may see and do what. Every package asks these; none keeps a list of
+// roles of its own. A scope is the schools of the caller's grants in the
+// roles a rule names, or the whole district for a district administrator.
+
+var (
+	// observing roles score classrooms and read the roster of their schools.
+	observing = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach, domain.RoleObserver}
+	// reading roles read their schools' figures, visits and cycles of support.
+	reading = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach}
+	// leading roles change any walkthrough, next step and cycle of their
+	// schools, see every next step there and read how alike teams score.
+	leading = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal}
+	// teacherRoles see individual teachers at their schools; a supervisor
+	// reads school-level figures and evidence without teachers.
+	teacherRoles = []domain.Role{domain.RolePrincipal, domain.RoleCoach}
+)
+
+// ObserveScope is where the caller scores classrooms and reads the roster.
+func (p Principal) ObserveScope() domain.Scope { return p.ScopeWith(observing...) }
+
+// ReadScope is where the caller reads figures, visits and cycles of support,
+// and opens cycles.
+func (p Principal) ReadScope() domain.Scope { return p.ScopeWith(reading...) }
+
+// LeadScope is where the caller leads: changes any walkthrough, next step
+// or cycle, sees every next step and calibrates.
+func (p Principal) LeadScope() domain.Scope { return p.ScopeWith(leading...) }
+
+// TeacherScope is where the caller may see individual teachers; elsewhere
+// figures are school-level and small cells are hidden.
+func (p Principal) TeacherScope() domain.Scope { return p.ScopeWith(teacherRoles...) }
+
+// SeesCycle reports whether the caller reads the cycle of support: its
+// coach, or a reader of its school.
+func (p Principal) SeesCycle(c domain.Cycle) bool {
+	return c.CoachID == p.User.ID || p.ReadScope().HasSchool(c.SchoolID)
+}
+
+// RunsCycle reports whether the caller runs the cycle: logs its activities,
+// schedules its follow-ups and changes it. Its coach, or a leader of its
+// school.
+func (p Principal) RunsCycle(c domain.Cycle) bool {
+	return c.CoachID == p.User.ID || p.LeadScope().HasSchool(c.SchoolID)
+}
+
+// SeesCycleTeachers reports whether the caller sees the teacher-level
+// evidence of the cycle.
+func (p Principal) SeesCycleTeachers(c domain.Cycle) bool {
+	return c.CoachID == p.User.ID || p.TeacherScope().HasSchool(c.SchoolID)
+}
+
+// ChangesWalkthrough reports whether the caller may change the walkthrough:
+// its lead, or a leader of its school.
+func (p Principal) ChangesWalkthrough(w domain.Walkthrough) bool {
+	return w.LeadID == p.User.ID || p.LeadScope().HasSchool(w.SchoolID)
+}
+
+// ReadsWalkthrough reports whether the caller reads the walkthrough and its
+// debrief: its lead and team, and the readers of its school.
+func (p Principal) ReadsWalkthrough(w domain.Walkthrough) bool {
+	return w.LeadID == p.User.ID || slices.Contains(w.Team, p.User.ID) || p.ReadScope().HasSchool(w.SchoolID)
+}

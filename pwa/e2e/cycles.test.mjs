@@ -2,6 +2,8 @@
 // invited principal's tablet (a second browser, offline) shows it on Today,
 // scores it and syncs when back online; the cycle's evidence then shows the
 // new score. The real binary with its demo district, Debian's Chromium.
+// Both tablets are set to Tokyo, the demo district is in Chicago: "today"
+// and "this week" are the district's, and the coach types times in its zone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Server, closeContext, coach, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
@@ -9,6 +11,17 @@ import { Server, closeContext, coach, freePort, launch, removeDir, requirePrereq
 const T = { timeout: 180_000 };
 const principal = { email: 'principal@demo.walkthrough.test', password: 'walkthrough-principal' };
 const focus = 'eliciting_student_thinking';
+const deviceZone = 'Asia/Tokyo';
+
+/** The calendar date and the HH:MM time of an instant in a zone. */
+function wall(ms, zone) {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      .formatToParts(ms)
+      .map((x) => [x.type, x.value]),
+  );
+  return { day: `${p.year}-${p.month}-${p.day}`, hour: p.hour, minute: p.minute };
+}
 
 async function signIn(page, who) {
   await page.getByLabel('Email').fill(who.email);
@@ -52,6 +65,7 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
   let cycleId;
   let followUpId;
   let teacherName;
+  let zone;
 
   before(async () => {
     requirePrerequisites();
@@ -60,6 +74,9 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     principalProfile = tempDir('wt-e2e-cycles-principal-');
     server = new Server(await freePort(), dataDir);
     await server.start();
+    const me = await fetch(`${server.base}/api/v1/me`, { headers: { Authorization: `Bearer ${await server.token(coach)}` } });
+    zone = (await me.json()).district.time_zone;
+    assert.notEqual(zone, deviceZone, 'the tablets are in another zone than the district');
   });
 
   after(async () => {
@@ -72,7 +89,7 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
   });
 
   test('1: the coach schedules a follow-up today; the device proposes the next free slot for a clash', T, async () => {
-    coachCtx = await launch(coachProfile);
+    coachCtx = await launch(coachProfile, { timezoneId: deviceZone });
     coachPage = coachCtx.pages()[0] ?? (await coachCtx.newPage());
     await coachPage.goto(server.base + '/');
     await signIn(coachPage, coach);
@@ -90,14 +107,11 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     await coachPage.getByRole('button', { name: 'Schedule a follow-up' }).click();
     await coachPage.getByRole('heading', { name: 'Schedule a follow-up' }).waitFor();
     teacherName = (await coachPage.getByLabel('Teacher').locator('option:checked').textContent()).trim();
-    // Now, rounded down to five minutes: a visit that is happening today.
-    const { day, time } = await coachPage.evaluate(() => {
-      const d = new Date();
-      const p = (n) => String(n).padStart(2, '0');
-      return { day: `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`, time: `${p(d.getHours())}:${p(Math.floor(d.getMinutes() / 5) * 5)}` };
-    });
-    await coachPage.getByLabel('Day').fill(day);
-    await coachPage.getByLabel('Start time').fill(time);
+    // Now in the district, rounded down to five minutes: a visit that is happening today there.
+    await coachPage.getByTestId('zone-note').waitFor();
+    const now = wall(Date.now(), zone);
+    await coachPage.getByLabel('Day').fill(now.day);
+    await coachPage.getByLabel('Start time').fill(`${now.hour}:${String(Math.floor(Number(now.minute) / 5) * 5).padStart(2, '0')}`);
     await coachPage.getByLabel('What to look for').fill('Students explain how they know; a second strategy before confirming.');
     const invited = coachPage.getByRole('group', { name: 'Invited observers' }).getByRole('checkbox', { name: /Angela Ortiz/ });
     assert.ok(await invited.isChecked(), 'the school principal is invited by default');
@@ -113,14 +127,13 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     assert.ok(fu, 'the follow-up reached the server and the principal');
     followUpId = fu.id;
     assert.equal(fu.data.status, 'scheduled');
-    assert.equal(new Date(fu.data.starts_at).toDateString(), new Date().toDateString(), 'booked for today');
+    assert.equal(wall(Date.parse(fu.data.starts_at), zone).day, wall(Date.now(), zone).day, 'booked for today in the district');
 
     // The same teacher at the same time again: the device refuses and proposes the next free slot.
     await coachPage.getByRole('button', { name: 'Schedule a follow-up' }).click();
-    const start = new Date(fu.data.starts_at);
-    const p = (n) => String(n).padStart(2, '0');
-    await coachPage.getByLabel('Day').fill(`${start.getFullYear()}-${p(start.getMonth() + 1)}-${p(start.getDate())}`);
-    await coachPage.getByLabel('Start time').fill(`${p(start.getHours())}:${p(start.getMinutes())}`);
+    const start = wall(Date.parse(fu.data.starts_at), zone);
+    await coachPage.getByLabel('Day').fill(start.day);
+    await coachPage.getByLabel('Start time').fill(`${start.hour}:${start.minute}`);
     await coachPage.getByTestId('clash').waitFor();
     assert.match(await coachPage.getByTestId('clash').textContent(), new RegExp(`${teacherName} already has a follow-up`));
     assert.ok(await coachPage.getByRole('button', { name: 'Schedule the follow-up' }).isDisabled(), 'a clashing follow-up cannot be saved');
@@ -140,7 +153,7 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
   });
 
   test('2: the invited principal\'s tablet, offline, shows it on Today, scores it, and syncs when back online', T, async () => {
-    principalCtx = await launch(principalProfile);
+    principalCtx = await launch(principalProfile, { timezoneId: deviceZone });
     tablet = principalCtx.pages()[0] ?? (await principalCtx.newPage());
     await tablet.goto(server.base + '/');
     await signIn(tablet, principal);
@@ -183,7 +196,8 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     await coachPage.goto(`${server.base}/cycles/${cycleId}`);
     await coachPage.getByTestId('evidence-table').waitFor({ timeout: 20_000 });
     await coachPage.waitForFunction((n) => document.querySelectorAll('[data-testid=evidence-follow-up]').length === n + 1, coachPage.beforeFollowUps, { timeout: 20_000 });
-    const today = await coachPage.evaluate(() => new Date().toLocaleDateString());
+    // The evidence names days in the district's zone.
+    const today = await coachPage.evaluate((zone) => new Date().toLocaleDateString([], { timeZone: zone }), zone);
     const fresh = coachPage.getByTestId('evidence-follow-up').filter({ hasText: today }).filter({ hasText: teacherName });
     assert.equal(await fresh.getAttribute('data-level'), '4');
     await coachPage.getByRole('button', { name: 'Sync now' }).click();

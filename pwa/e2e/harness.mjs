@@ -178,9 +178,10 @@ export const chromiumArgs = [
   '--disable-sync',
 ];
 
-/** A tablet-sized browser with a profile that survives a restart. */
-export async function launch(profileDir) {
+/** A tablet-sized browser with a profile that survives a restart; options such as timezoneId go to Playwright. */
+export async function launch(profileDir, options = {}) {
   const context = await chromium.launchPersistentContext(profileDir, {
+    ...options,
     executablePath: chromiumPath,
     headless: true,
     args: chromiumArgs,

@@ -1,24 +1,47 @@
-import { useEffect, useState } from 'preact/hooks';
-import { AdminArea } from './components/AdminArea';
+// The app's routes. Client routing on the History API (no hash): the server
+// answers every path outside /api and /assets with index.html, and so does
+// the service worker. preact-iso's LocationProvider routes every same-origin
+// <a href> on the client (a modified click, a target or a download attribute
+// keeps the browser's behaviour), so links need no click handler.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { Header } from './components/Header';
-import { readsTrends } from './dashboard/access';
-import { DashboardRoute } from './dashboard/route';
+import { lazyScreen } from './components/lazyScreen';
+import { RefreshedNote } from './components/RefreshedNote';
 import { UpdatePrompt } from './components/UpdatePrompt';
-import { navigate, useLocation } from './router';
+import { readsTrends } from './dashboard/access';
+import type { SignedInUser } from './db/types';
+import { Debrief } from './screens/Debrief';
+import { NextSteps } from './screens/NextSteps';
 import { Observe } from './screens/Observe';
 import { Outbox } from './screens/Outbox';
 import { Review } from './screens/Review';
 import { SignIn } from './screens/SignIn';
 import { Start } from './screens/Start';
 import { Today } from './screens/Today';
-import { Debrief } from './screens/Debrief';
-import { NextSteps } from './screens/NextSteps';
 import { WalkthroughView } from './screens/WalkthroughView';
-import { engine, useSyncStatus, useWho } from './state';
+import { engine, keepDistrict, useSyncStatus, useWho } from './state';
+
+// Fetched the first time they open, so the scoring screens stay light; the
+// service worker precaches them, so they open offline once installed.
+const Dashboard = lazyScreen('Trends', 'the dashboard', () => import('./dashboard/Dashboard').then((m) => m.default));
+const Admin = lazyScreen('Administration', 'the administration screens', () => import('./admin/Admin').then((m) => m.default));
+const cycles = () => import('./screens/cycles');
+const MyCycles = lazyScreen('Cycles of support', 'the cycles screens', () => cycles().then((m) => m.MyCycles));
+const Cycle = lazyScreen('Cycle of support', 'the cycles screens', () => cycles().then((m) => m.Cycle));
+const Schedule = lazyScreen('Schedule a follow-up', 'the cycles screens', () => cycles().then((m) => m.Schedule));
+const Due = lazyScreen('Due this week', 'the cycles screens', () => cycles().then((m) => m.Due));
 
 export function App() {
+  return (
+    <LocationProvider>
+      <Main />
+    </LocationProvider>
+  );
+}
+
+function Main() {
   const who = useWho();
-  const url = useLocation();
   const status = useSyncStatus();
   const signedIn = who?.session !== undefined;
 
@@ -26,6 +49,11 @@ export function App() {
     if (signedIn) engine.start(window);
     return () => engine.stop();
   }, [signedIn]);
+  // The district's time zone decides "today" and "this week" on the device;
+  // it is read again after every sync that reached the server.
+  useEffect(() => {
+    if (signedIn && status.phase === 'idle' && status.reachable === true) void keepDistrict();
+  }, [signedIn, status]);
 
   if (who === undefined) {
     return (
@@ -43,88 +71,84 @@ export function App() {
       </>
     );
   }
-  const parts = url.pathname.split('/').filter(Boolean);
-  let screen;
-  switch (parts[0]) {
-    case 'start':
-      screen = <Start />;
-      break;
-    case 'observe':
-      screen = <Observe id={parts[1] ?? 'new'} params={url.searchParams} />;
-      break;
-    case 'review':
-      screen = <Review id={parts[1] ?? ''} />;
-      break;
-    case 'outbox':
-      screen = <Outbox />;
-      break;
-    case 'walkthroughs':
-      screen = parts[2] === 'debrief' ? <Debrief id={parts[1] ?? ''} user={who.session!.user} /> : <WalkthroughView id={parts[1] ?? ''} user={who.session!.user} />;
-      break;
-    case 'next-steps':
-      screen = <NextSteps user={who.session!.user} />;
-      break;
-    case 'dashboard':
-      screen = <DashboardRoute url={url} />;
-      break;
-    case 'cycles':
-    case 'due':
-      screen = <LazyCycles parts={parts} user={who.session!.user} />;
-      break;
-    case 'admin':
-      screen = <AdminArea path={parts.slice(1)} />;
-      break;
-    case undefined:
-      screen = <Today user={who.session!.user} />;
-      break;
-    default:
-      screen = (
-        <main class="screen">
-          <h1>Not found</h1>
-          <button type="button" onClick={() => navigate('/')}>
-            Back to Today
-          </button>
-        </main>
-      );
-  }
+  const user = who.session!.user;
   return (
     <>
-      <Header signedIn trends={readsTrends(who.session!.user.grants)} />
+      <Header signedIn trends={readsTrends(user.grants)} />
       {status.phase === 'signed_out' && (
         <p class="error banner" role="alert">
           {status.message}
         </p>
       )}
-      {screen}
+      <RefreshedNote />
+      <Routes user={user} />
       <UpdatePrompt />
     </>
   );
 }
 
-type CycleModule = typeof import('./screens/cycles');
-
-/** The cycles screens, loaded on first use (precached by the service worker, so offline too). */
-function LazyCycles(props: Parameters<CycleModule['CycleScreens']>[0]) {
-  const [mod, setMod] = useState<CycleModule | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    import('./screens/cycles').then((m) => setMod(() => m), (e: unknown) => setError(String(e)));
-  }, []);
-  if (error !== null) {
-    return (
-      <main class="screen">
-        <p class="error" role="alert">
-          Could not open this screen: {error}
+function Routes({ user }: { user: SignedInUser }) {
+  // A screen fetched on first use is announced while it loads; the screen
+  // before it stays in place meanwhile.
+  const [opening, setOpening] = useState(false);
+  const toTop = useScrollToTop();
+  return (
+    <>
+      {opening && (
+        <p class="notice banner" role="status" aria-busy="true">
+          Opening…
         </p>
-      </main>
-    );
-  }
-  if (mod === undefined) {
-    return (
-      <main class="screen" aria-busy="true">
-        <p>Loading…</p>
-      </main>
-    );
-  }
-  return <mod.CycleScreens {...props} />;
+      )}
+      <Router onLoadStart={() => setOpening(true)} onLoadEnd={() => setOpening(false)} onRouteChange={toTop}>
+        <Route path="/" component={Today} user={user} />
+        <Route path="/start" component={Start} />
+        <Route path="/observe/:id?" component={Observe} />
+        <Route path="/review/:id" component={Review} />
+        <Route path="/outbox" component={Outbox} />
+        <Route path="/walkthroughs/:id" component={WalkthroughView} user={user} />
+        <Route path="/walkthroughs/:id/debrief" component={Debrief} user={user} />
+        <Route path="/next-steps" component={NextSteps} user={user} />
+        <Route path="/dashboard" component={Dashboard} />
+        <Route path="/cycles" component={MyCycles} user={user} />
+        <Route path="/cycles/:id" component={Cycle} user={user} />
+        <Route path="/cycles/:id/schedule" component={Schedule} user={user} />
+        <Route path="/due" component={Due} user={user} />
+        <Route path="/admin/:section?" component={Admin} />
+        <Route default component={NotFound} />
+      </Router>
+    </>
+  );
+}
+
+/**
+ * A new screen opens at its top, whether a link, a button or a replaced
+ * address (a draft saved, a follow-up scheduled) opened it; back and forward
+ * leave the scrolling to the browser.
+ */
+function useScrollToTop(): (url: string) => void {
+  // The path that back or forward went to, until its screen has opened.
+  const popped = useRef<string | null>(null);
+  useEffect(() => {
+    const pop = () => {
+      popped.current = location.pathname;
+    };
+    addEventListener('popstate', pop);
+    return () => removeEventListener('popstate', pop);
+  }, []);
+  return (url) => {
+    if (popped.current !== new URL(url, location.origin).pathname) scrollTo(0, 0);
+    popped.current = null;
+  };
+}
+
+function NotFound() {
+  const { route } = useLocation();
+  return (
+    <main class="screen">
+      <h1>Not found</h1>
+      <button type="button" onClick={() => route('/')}>
+        Back to Today
+      </button>
+    </main>
+  );
 }

@@ -2,9 +2,11 @@
 // live (the screens read from the device, never from the network).
 import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
-import { WalkthroughDB, getMeta } from './db/schema';
+import type { Me } from './api/types';
+import { WalkthroughDB, getMeta, setMeta } from './db/schema';
 import type { RubricVersionData, SignedInUser, StoredSession } from './db/types';
 import { SyncEngine, type SyncStatus } from './sync/engine';
+import { deviceZone, isKnownZone } from './time/zone';
 
 export const db = new WalkthroughDB();
 export const engine = new SyncEngine({ db });
@@ -38,6 +40,42 @@ export function useWho(): Who | undefined {
     lastUser: await getMeta<SignedInUser>(db, 'last_user'),
     needsSignIn: (await getMeta<boolean>(db, 'needs_sign_in')) === true,
   }), []);
+}
+
+/** What the device keeps of the district (GET /api/v1/me), under meta "district". */
+export interface KeptDistrict {
+  id: string;
+  name: string;
+  /** IANA; decides "today" and "this week" on the device, offline too. */
+  time_zone: string;
+}
+
+/** Reads the district from the server and keeps it on the device; best effort, the next sync tries again. */
+export async function keepDistrict(): Promise<void> {
+  try {
+    const { district: d } = await engine.getJSON<Me>('/api/v1/me');
+    const kept = await getMeta<KeptDistrict>(db, 'district');
+    if (kept?.id !== d.id || kept.name !== d.name || kept.time_zone !== d.time_zone) {
+      await setMeta(db, 'district', { id: d.id, name: d.name, time_zone: d.time_zone } satisfies KeptDistrict);
+    }
+  } catch {
+    // Offline or refused: the zone kept so far (or the device's) holds meanwhile.
+  }
+}
+
+/**
+ * The district's time zone as the device knows it: the device's own until
+ * the first sync has kept the district's, or if the browser does not know
+ * the district's zone. Read inside a live query, it re-runs when it changes.
+ */
+export async function districtZone(): Promise<string> {
+  const tz = (await getMeta<KeptDistrict>(db, 'district'))?.time_zone;
+  return tz !== undefined && isKnownZone(tz) ? tz : deviceZone();
+}
+
+/** districtZone() as a hook; the device's zone while it loads. */
+export function useDistrictZone(): string {
+  return useLive(districtZone, []) ?? deviceZone();
 }
 
 export interface OutboxSummary {

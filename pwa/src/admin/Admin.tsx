@@ -1,9 +1,9 @@
-// The administration area: loaded on demand (a dynamic import in app.tsx),
+// The administration area: loaded on demand (a lazy route in app.tsx),
 // so the scoring screens never carry it. Online-only; the server refuses
 // everyone but district administrators, and so does this screen.
 import { useEffect, useState } from 'preact/hooks';
+import type { Me } from '../api/types';
 import { useOnline } from '../components/useOnline';
-import { onLink } from '../router';
 import { api, failure } from './api';
 import { Audit } from './Audit';
 import { Builder } from './Builder';
@@ -19,13 +19,10 @@ const sections = [
   { path: 'audit', label: 'Audit log' },
 ] as const;
 
-interface Me {
-  user: { id: string; grants: { role: string }[] };
-}
-
-export default function Admin({ path }: { path: string[] }) {
+/** /admin and /admin/{section}. */
+export default function Admin({ section = 'frameworks' }: { section?: string }) {
   const online = useOnline();
-  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [me, setMe] = useState<Me | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!online) return;
@@ -37,13 +34,12 @@ export default function Admin({ path }: { path: string[] }) {
       (e) => setError(failure(e)),
     );
   }, [online]);
-  const section = path[0] ?? 'frameworks';
 
   let body;
   if (!online) body = <p class="notice" role="status">You are offline. Administration needs a connection; scoring and the outbox keep working.</p>;
   else if (error) body = <p class="error" role="alert">{error}</p>;
   else if (me === undefined) body = <p aria-busy="true">Loading…</p>;
-  else if (!me?.user.grants.some((g) => g.role === 'district_admin')) body = <p class="notice">Only district administrators may use these screens.</p>;
+  else if (!me.user.grants.some((g) => g.role === 'district_admin')) body = <p class="notice">Only district administrators may use these screens.</p>;
   else {
     switch (section) {
       case 'roster':
@@ -67,7 +63,7 @@ export default function Admin({ path }: { path: string[] }) {
       <h1>Administration</h1>
       <nav aria-label="Administration" class="admin-nav">
         {sections.map((s) => (
-          <a key={s.path} href={`/admin/${s.path}`} onClick={onLink} aria-current={s.path === section ? 'page' : undefined}>
+          <a key={s.path} href={`/admin/${s.path}`} aria-current={s.path === section ? 'page' : undefined}>
             {s.label}
           </a>
         ))}

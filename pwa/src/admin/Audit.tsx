@@ -1,6 +1,7 @@
 // The audit log: who did what, when and from where; filter and export.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type AuditEntry, download, failure, type List, saveFile, type User } from './api';
+import type { AuditEntry, AuditList, User } from '../api/types';
+import { api, apiAll, download, failure, saveFile } from './api';
 
 const actions = [
   'auth.login',
@@ -27,17 +28,23 @@ interface Filter {
   to: string;
 }
 
-/** The query of a filter; dates are whole days on this device's calendar, the end day included. */
+/** The day after a date (yyyy-mm-dd). */
+function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The query of a filter. Dates are whole days in the district's time zone;
+ * the end day is included here, and the API's to is the first day left out.
+ */
 function query(f: Filter): string {
   const p = new URLSearchParams();
-  if (f.actor) p.set('actor', f.actor);
+  if (f.actor) p.set('actor_id', f.actor);
   if (f.action) p.set('action', f.action);
-  if (f.from) p.set('from', new Date(`${f.from}T00:00:00`).toISOString());
-  if (f.to) {
-    const end = new Date(`${f.to}T00:00:00`);
-    end.setDate(end.getDate() + 1);
-    p.set('to', end.toISOString());
-  }
+  if (f.from) p.set('from', f.from);
+  if (f.to) p.set('to', nextDay(f.to));
   return p.toString();
 }
 
@@ -50,8 +57,8 @@ export function Audit() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<{ items: User[] }>('GET', '/users').then(
-      (l) => setUsers(l.items.sort((a, b) => a.name.localeCompare(b.name))),
+    apiAll<User>('/users').then(
+      (l) => setUsers(l.sort((a, b) => a.name.localeCompare(b.name))),
       () => undefined,
     );
   }, []);
@@ -61,9 +68,9 @@ export function Audit() {
     setError(null);
     try {
       const q = query(f);
-      const page = await api<List<AuditEntry>>('GET', `/audit?limit=100${q ? `&${q}` : ''}${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await api<AuditList>('GET', `/audit?limit=100${q ? `&${q}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       setEntries(cursor ? [...(entries ?? []), ...page.items] : page.items);
-      setNext(page.next_cursor);
+      setNext(page.more ? page.cursor : undefined);
     } catch (e) {
       setError(failure(e));
     } finally {

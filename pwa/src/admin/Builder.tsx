@@ -5,7 +5,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ObservationRow } from '../db/schema';
 import type { ObservationData } from '../db/types';
 import { Rubric } from '../screens/Observe';
-import { api, ApiError, download, failure, type RubricSummary, type RubricVersion, saveFile, sendText } from './api';
+import type { RubricSummary, RubricVersion } from '../api/types';
+import { api, apiAll, ApiError, download, failure, saveFile, sendText } from './api';
 import * as b from './builder';
 
 interface Editing {
@@ -24,9 +25,9 @@ export function Builder() {
   const [busy, setBusy] = useState(false);
 
   const load = () =>
-    api<{ items: RubricSummary[] }>('GET', '/rubrics').then(
+    apiAll<RubricSummary>('/rubrics').then(
       (l) => {
-        setList(l.items);
+        setList(l);
         setError(null);
       },
       (e) => setError(failure(e)),
@@ -128,7 +129,7 @@ export function Builder() {
                   </tr>
                 </thead>
                 <tbody>
-                  {[...(r.versions ?? [])].reverse().map((v) => (
+                  {[...r.versions].reverse().map((v) => (
                     <tr key={v.id}>
                       <td>{v.version}</td>
                       <td>{v.status === 'published' ? `Published ${v.published_at ? new Date(v.published_at).toLocaleDateString() : ''}` : 'Draft'}</td>
@@ -212,7 +213,7 @@ function Editor({ editing, setEditing, list, close }: EditorProps) {
     step({ type: 'request' });
     try {
       const v = await save();
-      const published = list.find((r) => r.id === v.rubric_id)?.versions?.filter((x) => x.status === 'published').at(-1);
+      const published = list.find((r) => r.id === v.rubric_id)?.versions.filter((x) => x.status === 'published').at(-1);
       const current = published ? await api<RubricVersion>('GET', `/rubrics/${published.id}`) : undefined;
       const total = draft.dimensions.reduce((n, d) => n + d.indicators.length, 0);
       const summary = b.describeChanges(b.changes(current, draft), current === undefined, total);

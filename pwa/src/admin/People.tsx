@@ -2,8 +2,9 @@
 // schools (with what that lets them see, in words), deactivate, reset a
 // password, and sign their devices out.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { applyGrants, effectInWords, grantsFor, roleNames, roles } from './access';
-import { api, ApiError, type Device, failure, type Grant, type School, type User } from './api';
+import { applyGrants, effectInWords, grantsFor, roleNames, roleOf, roles } from './access';
+import type { CreateUserRequest, Device, Role, RoleGrant, School, UpdateUserRequest, User } from '../api/types';
+import { api, apiAll, ApiError, failure } from './api';
 
 export function People({ meId }: { meId: string }) {
   const [users, setUsers] = useState<User[] | undefined>();
@@ -15,9 +16,9 @@ export function People({ meId }: { meId: string }) {
 
   const load = async () => {
     try {
-      const [u, s] = await Promise.all([api<{ items: User[] }>('GET', '/users'), api<{ items: School[] }>('GET', '/schools')]);
-      setUsers(u.items.sort((a, b) => a.name.localeCompare(b.name)));
-      setSchools(s.items.sort((a, b) => a.name.localeCompare(b.name)));
+      const [u, s] = await Promise.all([apiAll<User>('/users'), apiAll<School>('/schools')]);
+      setUsers(u.sort((a, b) => a.name.localeCompare(b.name)));
+      setSchools(s.sort((a, b) => a.name.localeCompare(b.name)));
       setError(null);
     } catch (e) {
       setError(failure(e));
@@ -98,19 +99,19 @@ function schoolName(schools: School[], id: string | undefined): string {
   return schools.find((s) => s.id === id)?.name ?? 'an unknown school';
 }
 
-function grantSummary(grants: Grant[], schools: School[]): string {
+function grantSummary(grants: RoleGrant[], schools: School[]): string {
   if (grants.length === 0) return 'No role';
   const by = new Map<string, string[]>();
   for (const g of grants) by.set(g.role, [...(by.get(g.role) ?? []), ...(g.school_id ? [schoolName(schools, g.school_id)] : [])]);
   return [...by].map(([r, s]) => (s.length ? `${roleNames[r] ?? r} at ${s.join(', ')}` : (roleNames[r] ?? r))).join('; ');
 }
 
-function GrantPicker({ schools, role, setRole, picked, setPicked, idPrefix }: { schools: School[]; role: string; setRole: (r: string) => void; picked: string[]; setPicked: (p: string[]) => void; idPrefix: string }) {
+function GrantPicker({ schools, role, setRole, picked, setPicked, idPrefix }: { schools: School[]; role: Role; setRole: (r: Role) => void; picked: string[]; setPicked: (p: string[]) => void; idPrefix: string }) {
   return (
     <>
       <div class="field">
         <label for={`${idPrefix}-role`}>Role</label>
-        <select id={`${idPrefix}-role`} value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+        <select id={`${idPrefix}-role`} value={role} onChange={(e) => setRole(roleOf(e.currentTarget.value))}>
           {roles.map((r) => (
             <option key={r} value={r}>
               {roleNames[r]}
@@ -139,7 +140,7 @@ function CreateUser({ schools, onCreated }: { schools: School[]; onCreated: (u: 
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const [role, setRole] = useState('observer');
+  const [role, setRole] = useState<Role>('observer');
   const [picked, setPicked] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [problems, setProblems] = useState<Record<string, string>>({});
@@ -151,7 +152,7 @@ function CreateUser({ schools, onCreated }: { schools: School[]; onCreated: (u: 
     setError(null);
     setProblems({});
     try {
-      onCreated(await api<User>('POST', '/users', { email, name, password, grants }));
+      onCreated(await api<User>('POST', '/users', { email, name, password, grants } satisfies CreateUserRequest));
     } catch (err) {
       setError(failure(err));
       if (err instanceof ApiError) setProblems(err.problems);
@@ -195,9 +196,9 @@ function CreateUser({ schools, onCreated }: { schools: School[]; onCreated: (u: 
 }
 
 function UserDetail({ user, schools, self, onChange }: { user: User; schools: School[]; self: boolean; onChange: (u: User) => void }) {
-  const [grant, setGrant] = useState<Grant[]>([]);
-  const [revoke, setRevoke] = useState<Grant[]>([]);
-  const [role, setRole] = useState('coach');
+  const [grant, setGrant] = useState<RoleGrant[]>([]);
+  const [revoke, setRevoke] = useState<RoleGrant[]>([]);
+  const [role, setRole] = useState<Role>('coach');
   const [picked, setPicked] = useState<string[]>([]);
   const [password, setPassword] = useState('');
   const [message, setMessage] = useState<string | null>(null);
@@ -209,9 +210,9 @@ function UserDetail({ user, schools, self, onChange }: { user: User; schools: Sc
   useEffect(() => top.current?.scrollIntoView({ block: 'start' }), []);
 
   const loadDevices = () =>
-    api<{ items: Device[] }>('GET', `/users/${user.id}/devices`).then(
+    apiAll<Device>(`/users/${user.id}/devices`).then(
       (l) => {
-        setDevices(l.items);
+        setDevices(l);
         setDevError(null);
       },
       (e) => setDevError(failure(e)),
@@ -220,12 +221,12 @@ function UserDetail({ user, schools, self, onChange }: { user: User; schools: Sc
     void loadDevices();
   }, [user.id]);
 
-  const patch = async (body: Record<string, unknown>, done: string) => {
+  const patch = async (body: UpdateUserRequest, done: string) => {
     setBusy(true);
     setError(null);
     setMessage(null);
     try {
-      const u = await api<User>('PATCH', `/users/${user.id}`, body);
+      const u = await api<User>('PATCH', `/users/${user.id}`, { ...body, rev: user.rev });
       onChange(u);
       setMessage(done);
       return true;
@@ -238,7 +239,7 @@ function UserDetail({ user, schools, self, onChange }: { user: User; schools: Sc
   };
   const after = applyGrants(user.grants, grant, revoke);
   const pending = grant.length + revoke.length > 0;
-  const isRevoked = (g: Grant) => revoke.some((r) => r.role === g.role && (r.school_id ?? '') === (g.school_id ?? ''));
+  const isRevoked = (g: RoleGrant) => revoke.some((r) => r.role === g.role && (r.school_id ?? '') === (g.school_id ?? ''));
 
   return (
     <section class="stack card user-detail" aria-labelledby="ud-h" ref={top}>

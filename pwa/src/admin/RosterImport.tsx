@@ -1,7 +1,8 @@
 // Roster import: choose a file, see what it would do (a dry run), then
 // import it. The server changes nothing when any row is bad.
 import { useState } from 'preact/hooks';
-import { ApiError, failure, type ImportReport, upload } from './api';
+import type { ImportReport } from '../api/types';
+import { ApiError, failure, upload } from './api';
 
 const kinds = [
   { value: 'schools', label: 'Schools (CSV)', accept: '.csv,text/csv' },

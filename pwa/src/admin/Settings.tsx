@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type District, failure } from './api';
+import type { District, UpdateDistrictRequest } from '../api/types';
+import { api, ApiError, failure } from './api';
 
 const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -37,8 +38,8 @@ export function Settings() {
     setError(null);
     setProblems({});
     try {
-      const body: Record<string, unknown> = { name: form.name, settings: form.settings };
-      if (form.time_zone !== d.time_zone) body['time_zone'] = form.time_zone;
+      const body: UpdateDistrictRequest = { name: form.name, settings: form.settings, rev: d.rev };
+      if (form.time_zone !== d.time_zone) body.time_zone = form.time_zone;
       const x = await api<District>('PATCH', '/district', body);
       setD(x);
       setForm(x);

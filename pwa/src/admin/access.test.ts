@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { applyGrants, effectInWords, grantsFor } from './access';
-import type { School } from './api';
+import type { RoleGrant, School } from '../api/types';
 
-const schools: School[] = ['Cedar', 'Willow', 'Maple', 'Harbor'].map((name, i) => ({ id: `s${i}`, name, active: true }));
+const schools: School[] = ['Cedar', 'Willow', 'Maple', 'Harbor'].map((name, i) => ({ id: `s${i}`, name, grade_band: 'K-5', active: true, rev: 1, updated_at: '2026-09-01T00:00:00Z' }));
 
 describe('grants in words', () => {
   it('counts the schools of the grants once each', () => {
-    const g = [...grantsFor('coach', ['s0', 's1']), { role: 'observer', school_id: 's1' }, { role: 'principal', school_id: 's2' }];
+    const g: RoleGrant[] = [...grantsFor('coach', ['s0', 's1']), { role: 'observer', school_id: 's1' }, { role: 'principal', school_id: 's2' }];
     expect(effectInWords(g, schools)).toBe('will see 3 schools: Cedar, Willow and Maple');
   });
   it('a district administrator sees every school', () => {

@@ -1,95 +1,11 @@
 // The administration screens talk to the server directly: they are
-// online-only, and nothing they do goes through the outbox.
-import type { Dimension, Level } from '../db/types';
+// online-only, and nothing they do goes through the outbox. The types of
+// what they send and read are in src/api/types.ts.
+import type { Page } from '../api/types';
 import { engine } from '../state';
 import { problemsOf, type Problems } from './builder';
 export { saveFile } from '../components/saveFile';
 
-export interface Grant {
-  role: string;
-  school_id?: string;
-}
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  active: boolean;
-  grants: Grant[];
-  created_at: string;
-}
-export interface School {
-  id: string;
-  name: string;
-  external_id?: string;
-  grade_band?: string;
-  active: boolean;
-}
-export interface Device {
-  id: string;
-  name: string;
-  user_agent: string;
-  signed_in: boolean;
-  created_at: string;
-  last_seen_at: string;
-}
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor_id?: string;
-  action: string;
-  entity?: string;
-  entity_id?: string;
-  detail?: Record<string, unknown>;
-  ip?: string;
-}
-export interface DistrictSettings {
-  school_year_start_month: number;
-  school_year_start_day: number;
-  min_cell_size: number;
-  invite_principal_to_follow_ups: boolean;
-}
-export interface District {
-  id: string;
-  name: string;
-  time_zone: string;
-  settings: DistrictSettings;
-}
-export interface RubricSummary {
-  id: string;
-  name: string;
-  versions: { id: string; version: number; status: 'draft' | 'published'; published_at?: string }[] | null;
-}
-export interface RubricVersion {
-  id: string;
-  rubric_id: string;
-  version: number;
-  status: 'draft' | 'published';
-  published_at?: string;
-  name: string;
-  description: string;
-  levels: Level[];
-  dimensions: Dimension[];
-}
-export interface Counts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  deactivated: number;
-}
-export interface ImportReport {
-  kind: string;
-  dry_run: boolean;
-  applied: boolean;
-  schools: Counts;
-  teachers: Counts;
-  users: Counts;
-  skipped: number;
-  problems: { file: string; line: number; field: string; message: string }[];
-}
-export interface List<T> {
-  items: T[];
-  next_cursor?: string;
-}
 
 /** A refusal from the server: its words, and its problems by field. */
 export class ApiError extends Error {
@@ -98,23 +14,28 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly problems: Problems = {},
+    /** With 409: the revision the record is at now, when the change named an older one. */
+    readonly currentRev?: number,
   ) {
     super(message);
   }
 }
 
 async function refusal(res: Response): Promise<ApiError> {
-  let body: { detail?: string; title?: string } | null = null;
+  let body: { detail?: string; title?: string; current_rev?: number } | null = null;
   try {
-    body = (await res.json()) as { detail?: string; title?: string };
+    body = (await res.json()) as { detail?: string; title?: string; current_rev?: number };
   } catch {
     // not a problem document
   }
-  return new ApiError(res.status, body?.detail || body?.title || `The server answered ${res.status}.`, problemsOf(body));
+  return new ApiError(res.status, body?.detail || body?.title || `The server answered ${res.status}.`, problemsOf(body), body?.current_rev);
 }
 
 /** The words to show for any failure of an online request. */
 export function failure(err: unknown): string {
+  if (err instanceof ApiError && err.status === 409 && err.currentRev !== undefined) {
+    return 'Someone else changed this since it was loaded, so nothing was saved. Load it again to see their change, then make yours.';
+  }
   if (err instanceof ApiError) return err.message;
   if (typeof navigator !== 'undefined' && !navigator.onLine) return 'You are offline. Administration needs a connection.';
   return `Could not reach the server: ${err instanceof Error ? err.message : String(err)}`;
@@ -125,6 +46,19 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (!res.ok) throw await refusal(res);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+/** Every item of a list, read a page of 500 at a time. */
+export async function apiAll<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor = '';
+  for (;;) {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await api<Page<T>>('GET', `${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    if (!page.more) return items;
+    cursor = page.cursor;
+  }
 }
 
 /** Sends a document as it is (a rubric's JSON text). */

@@ -1,4 +1,3 @@
-import { onLink } from '../router';
 import { ago, engine, useOutboxSummary, useSyncStatus, useWho } from '../state';
 import { useOnline } from './useOnline';
 
@@ -12,38 +11,38 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
   const offline = !online || status.phase === 'offline';
   return (
     <header class="app-header">
-      <a href="/" class="app-name" onClick={onLink}>
+      <a href="/" class="app-name">
         Walkthrough
       </a>
       {signedIn && admin && (
-        <a href="/admin" onClick={onLink} class="admin-link">
+        <a href="/admin" class="admin-link">
           Administration
         </a>
       )}
       {signedIn && (
         <nav class="app-nav" aria-label="Main">
           {trends && (
-            <a href="/dashboard" class="nav-link" onClick={onLink}>
+            <a href="/dashboard" class="nav-link">
               Trends
             </a>
           )}
           {/* The roles that read trends are the ones that run or follow cycles of support. */}
           {trends && (
-            <a href="/cycles" onClick={onLink}>
+            <a href="/cycles">
               Cycles
             </a>
           )}
-          <a href="/due" onClick={onLink}>
+          <a href="/due">
             Due
           </a>
-          <a href="/next-steps" onClick={onLink}>
+          <a href="/next-steps">
             My next steps
           </a>
         </nav>
       )}
       {signedIn && (
         <div class="sync-bar" aria-label="Sync status">
-          <a href="/outbox" onClick={onLink} class="sync-counts" data-testid="sync-counts">
+          <a href="/outbox" class="sync-counts" data-testid="sync-counts">
             {sum === undefined ? (
               <span aria-busy="true">Counting…</span>
             ) : (

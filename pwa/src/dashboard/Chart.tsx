@@ -4,7 +4,8 @@
 import { getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
 import { Status } from './status';
-import { bucketsOf, fmtMean, mayDrill, seriesOf, trendSearch, type Drill, type Filters, type Point, type Series, type Trend } from './shape';
+import type { Trend } from '../api/types';
+import { bucketsOf, fmtMean, mayDrill, seriesOf, trendSearch, type Drill, type Filters, type Point, type Series } from './shape';
 
 const W = 320;
 const H = 190;

@@ -1,14 +1,15 @@
 // Is attention spread fairly: the teachers of the selected schools not
 // visited since a day, school by school.
 import { useState } from 'preact/hooks';
-import { getJSON, useLoad, type CoverageItem } from './api';
+import type { CoverageItem } from '../api/types';
+import { getAll, useLoad } from './api';
 import type { Context } from './context';
 import type { View } from './shape';
 import { Status } from './status';
 
 export function Coverage({ ctx, view, go }: { ctx: Context; view: View; go: (v: View) => void }) {
-  const path = `/coverage?since=${view.since}`;
-  const [c, retry] = useLoad(path, () => getJSON<{ items: CoverageItem[] }>(path));
+  const path = `/coverage?from=${view.since}`;
+  const [c, retry] = useLoad(path, () => getAll<CoverageItem>(path, Infinity));
   const [since, setSince] = useState(view.since);
   const [seen, setSeen] = useState(view.since);
   if (seen !== view.since) {
@@ -59,7 +60,7 @@ function CoverageList({ ctx, items, since }: { ctx: Context; items: CoverageItem
                     {i.teacher.given_name} {i.teacher.family_name}{' '}
                     <span class="muted">
                       {i.teacher.grades.length > 0 ? `grade ${i.teacher.grades.join(', ')} · ` : ''}
-                      {i.last_observed ? `last visited ${new Date(i.last_observed).toLocaleDateString()}` : 'never visited'}
+                      {i.last_observed ? `last visited ${new Date(i.last_observed).toLocaleDateString([], { timeZone: ctx.me.district.time_zone })}` : 'never visited'}
                     </span>
                   </li>
                 ))}

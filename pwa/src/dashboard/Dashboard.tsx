@@ -1,8 +1,8 @@
-// The trends dashboard: loaded only when opened (src/dashboard/route.tsx),
-// online only, every view named by its URL.
+// The trends dashboard: loaded only when opened (src/app.tsx), online only,
+// every view named by its URL.
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { useOnline } from '../components/useOnline';
-import { navigate } from '../router';
 import { fetchAPI, getJSON, saveAs, useLoad } from './api';
 import { loadContext, rubricOf, type Context } from './context';
 import { Shell, Status, OfflineNote } from './status';
@@ -11,29 +11,33 @@ import { Coverage } from './Coverage';
 import { DrillDown, ObservationView } from './Drill';
 import { HeatMap } from './HeatMap';
 import { Levels } from './Levels';
-import { addDays, defaults, kinds, parseView, today, trendSearch, viewSearch, type Drill, type Filters, type Trend, type View } from './shape';
+import { addDays, dateIn } from '../time/zone';
+import type { Trend } from '../api/types';
+import { defaults, kinds, parseView, trendSearch, viewSearch, type Drill, type Filters, type View } from './shape';
 import './dashboard.css';
 
-export default function Dashboard({ url }: { url: URL }) {
+export default function Dashboard() {
   const online = useOnline();
   const [ctx, retry] = useLoad(online ? 'context' : undefined, loadContext);
   if (!online) return <Shell><OfflineNote /></Shell>;
   if (ctx.state !== 'ok') return <Shell><Status loaded={ctx} retry={retry} what="the dashboard" /></Shell>;
-  return <Board ctx={ctx.data} url={url} />;
+  return <Board ctx={ctx.data} />;
 }
 
-function Board({ ctx, url }: { ctx: Context; url: URL }) {
+function Board({ ctx }: { ctx: Context }) {
+  const { url, route } = useLocation();
+  const current = new URL(url, location.origin).search;
   const s = ctx.me.district.settings;
-  const todayDate = today(ctx.me.district.time_zone);
+  const todayDate = dateIn(Date.now(), ctx.me.district.time_zone);
   const defs = useMemo(() => defaults(s, todayDate), [s.school_year_start_month, s.school_year_start_day, todayDate]);
-  const view = parseView(url.searchParams, defs);
-  const go = (v: View) => navigate('/dashboard' + viewSearch(v));
+  const view = parseView(new URLSearchParams(current), defs);
+  const go = (v: View) => route('/dashboard' + viewSearch(v));
   // The address always names the whole view, defaults included, so a link
   // to it shows the same figures tomorrow.
   const search = viewSearch(view);
   useEffect(() => {
-    if (url.search !== search) history.replaceState(null, '', '/dashboard' + search);
-  }, [url.search, search]);
+    if (current !== search) route('/dashboard' + search, true);
+  }, [current, search]);
   const f = view.filters;
   const rubric = rubricOf(ctx, undefined);
 
@@ -67,6 +71,7 @@ function Board({ ctx, url }: { ctx: Context; url: URL }) {
 }
 
 function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View) => void }) {
+  const { route } = useLocation();
   const f = view.filters;
   const set = (p: Partial<Filters>) => go({ ...view, filters: { ...f, ...p } });
   const rubric = rubricOf(ctx, undefined)?.latest;
@@ -194,7 +199,7 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
         </p>
       )}
       <div class="actions">
-        <button type="button" onClick={() => navigate('/dashboard')}>
+        <button type="button" onClick={() => route('/dashboard')}>
           Reset filters
         </button>
         <CopyLink />

@@ -3,9 +3,10 @@
 // caller sees (a supervisor reads the evidence without the teacher).
 import { ClockNote } from '../components/ClockNote';
 import type { Level } from '../db/types';
-import { getAll, getJSON, useLoad, type Observation, type Teacher } from './api';
+import type { Observation, Teacher, Trend } from '../api/types';
+import { getAll, getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
-import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, zonedMidnight, type Drill, type Trend, type View } from './shape';
+import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, type Drill, type View } from './shape';
 import { Status } from './status';
 
 const most = 2000;
@@ -19,7 +20,6 @@ interface Behind {
 
 export function DrillDown({ ctx, view, drill, go }: { ctx: Context; view: View; drill: Drill; go: (v: View) => void }) {
   const f = view.filters;
-  const tz = ctx.me.district.time_zone;
   const schools = drill.school !== '' ? [drill.school] : f.schools.length > 0 ? f.schools : ctx.me.all_schools ? ctx.schools.map((s) => s.id) : ctx.me.school_ids;
   const days = cellDays(drill, f);
   const back = () => go({ ...view, drill: undefined, observation: undefined });
@@ -28,8 +28,9 @@ export function DrillDown({ ctx, view, drill, go }: { ctx: Context; view: View; 
   const [data, retry] = useLoad(key, async (): Promise<Behind> => {
     const t = await getJSON<Trend>('/trends' + trendSearch({ ...f, schools: drill.school !== '' ? [drill.school] : f.schools, dimension: drill.dimension }, drill.span, []));
     const cell = t.cells.find((c) => c.bucket.slice(0, 10) === drill.bucket);
-    const q = new URLSearchParams({ status: 'submitted', from: zonedMidnight(days.from, tz), to: zonedMidnight(days.to, tz) });
-    if (schools.length === 1) q.set('school_id', schools[0]!);
+    // from and to are days in the district's time zone, as the trend's.
+    const q = new URLSearchParams({ status: 'submitted', from: days.from, to: days.to });
+    if (drill.school !== '' || f.schools.length > 0) for (const id of schools) q.append('school_id', id);
     for (const k of ['kind', 'grade_band', 'subject'] as const) if (f[k] !== '') q.set(k, f[k]);
     const { items, more } = await getAll<Observation>('/observations?' + q.toString(), most);
     return { cell, rubricID: t.rubric_id, observations: items, more };
@@ -129,7 +130,7 @@ function List(props: { ctx: Context; view: View; go: (v: View) => void; behind: 
 
 /** Teacher names of the caller's schools, for roles that see teachers. */
 function useTeachers(wanted: boolean): Map<string, string> {
-  const [t] = useLoad(wanted ? 'teachers' : undefined, () => getJSON<{ items: Teacher[] }>('/teachers'));
+  const [t] = useLoad(wanted ? 'teachers' : undefined, () => getAll<Teacher>('/teachers', Infinity));
   return new Map(t.state === 'ok' ? t.data.items.map((x) => [x.id, `${x.given_name} ${x.family_name}`]) : []);
 }
 

@@ -3,7 +3,8 @@
 // without colour; a suppressed cell is hatched and says why.
 import { getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
-import { band, fmtMean, heatMatrix, mayDrill, trendSearch, type Drill, type Filters, type Trend, type TrendCell } from './shape';
+import type { Trend, TrendCell } from '../api/types';
+import { band, fmtMean, heatMatrix, mayDrill, trendSearch, type Drill, type Filters } from './shape';
 import { Status } from './status';
 
 const bandWords = ['', 'lowest quarter', 'second quarter', 'third quarter', 'top quarter'];

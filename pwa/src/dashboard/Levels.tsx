@@ -3,7 +3,8 @@
 // district's. Each level has its own fill pattern and its share in words.
 import { getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
-import { fmtShare, levelShares, proficientLevel, proficientShare, trendSearch, type Filters, type Trend } from './shape';
+import type { Trend } from '../api/types';
+import { fmtShare, levelShares, proficientLevel, proficientShare, trendSearch, type Filters } from './shape';
 import { Status } from './status';
 
 export function Levels({ ctx, filters }: { ctx: Context; filters: Filters }) {

@@ -1,10 +1,9 @@
 // Who opens the dashboard. Kept apart from the dashboard itself: the header
 // asks it on every screen, and the dashboard's code loads only when opened.
+import type { RoleGrant } from '../api/types';
 
-export interface Grant {
-  role: string;
-  school_id?: string;
-}
+/** A grant as GET /me has it, or as the session kept on the device has it (its role a plain string). */
+export type Grant = Omit<RoleGrant, 'role'> & { role: string };
 
 /** The roles that read trends (and the observations behind them at their schools). */
 export const trendRoles: readonly string[] = ['district_admin', 'supervisor', 'principal', 'coach'];

@@ -1,62 +1,10 @@
-// What the dashboard reads from the server. It is online only: the answers
-// are not kept on the device.
+// How the dashboard reads the server. It is online only: the answers are
+// not kept on the device. Their types are in src/api/types.ts.
 import { useEffect, useState } from 'preact/hooks';
-import type { Dimension, Level, ObservationData } from '../db/types';
+import type { Page } from '../api/types';
 import { RetryLater } from '../sync/engine';
 import { engine } from '../state';
-import type { Grant } from './access';
 import { saveFile } from '../components/saveFile';
-
-export interface Me {
-  user: { id: string; email: string; name: string; grants: Grant[] };
-  school_ids: string[];
-  all_schools: boolean;
-  district: {
-    id: string;
-    name: string;
-    time_zone: string;
-    settings: { school_year_start_month: number; school_year_start_day: number; min_cell_size: number };
-  };
-}
-
-export interface School {
-  id: string;
-  name: string;
-  grade_band: string;
-  active: boolean;
-}
-
-export interface RubricSummary {
-  id: string;
-  name: string;
-  versions: { id: string; version: number; status: string; published_at?: string }[];
-}
-
-export interface RubricVersion {
-  id: string;
-  rubric_id: string;
-  version: number;
-  name: string;
-  levels: Level[];
-  dimensions: Dimension[];
-}
-
-export interface Observation extends ObservationData {
-  id: string;
-  rev: number;
-}
-
-export interface Teacher {
-  id: string;
-  school_id: string;
-  given_name: string;
-  family_name: string;
-}
-
-export interface CoverageItem {
-  teacher: Teacher & { grades: string[]; subjects: string[] };
-  last_observed?: string;
-}
 
 /** The server cannot be reached. */
 export class Offline extends Error {
@@ -141,11 +89,11 @@ export async function getAll<T>(path: string, max: number): Promise<{ items: T[]
   let cursor = '';
   for (;;) {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await getJSON<{ items: T[]; next_cursor?: string }>(`${path}${sep}limit=500${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
+    const page = await getJSON<Page<T>>(`${path}${sep}limit=500${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
     items.push(...page.items);
-    if (page.next_cursor === undefined || page.items.length === 0) return { items, more: false };
+    if (!page.more) return { items, more: false };
     if (items.length >= max) return { items, more: true };
-    cursor = page.next_cursor;
+    cursor = page.cursor;
   }
 }
 

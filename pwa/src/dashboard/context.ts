@@ -1,6 +1,7 @@
 // What every part of the dashboard needs once: the caller, their schools
 // and the district's published rubrics.
-import { getJSON, type Me, type RubricSummary, type RubricVersion, type School } from './api';
+import type { Me, RubricSummary, RubricVersion, School } from '../api/types';
+import { getAll, getJSON } from './api';
 
 export interface Context {
   me: Me;
@@ -21,8 +22,8 @@ export function rubricOf(ctx: Context, rubricID: string | undefined) {
 export async function loadContext(): Promise<Context> {
   const [me, schools, rubrics] = await Promise.all([
     getJSON<Me>('/me'),
-    getJSON<{ items: School[] }>('/schools'),
-    getJSON<{ items: RubricSummary[] }>('/rubrics'),
+    getAll<School>('/schools', Infinity),
+    getAll<RubricSummary>('/rubrics', Infinity),
   ]);
   const published = rubrics.items
     .map((r) => ({ r, versions: r.versions.filter((v) => v.status === 'published').sort((a, b) => b.version - a.version) }))

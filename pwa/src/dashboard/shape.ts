@@ -2,30 +2,13 @@
 // trend's cells as chart series, the school × dimension matrix, the share of
 // scores at each level, and the time range behind a cell. The answers are
 // those of GET /api/v1/trends (server/internal/trends).
+import type { Trend, TrendCell } from '../api/types';
+import { addDays } from '../time/zone';
 import { trendRoles, type Grant } from './access';
 
 export type Bucket = 'week' | 'month';
 export type Span = Bucket | 'range';
 export const kinds = ['classroom', 'leadership', 'follow_up', 'informal'] as const;
-
-export interface TrendCell {
-  bucket: string;
-  group: Record<string, string>;
-  observations?: number;
-  scores: number;
-  mean?: number;
-  levels?: Record<string, number>;
-  suppressed?: boolean;
-}
-
-export interface Trend {
-  rubric_id: string;
-  bucket: Span;
-  group: string[] | null;
-  min_cell_size: number;
-  cells: TrendCell[];
-  district: TrendCell[];
-}
 
 export interface Filters {
   from: string; // YYYY-MM-DD
@@ -63,24 +46,10 @@ function isDate(s: string | null): s is string {
   return s !== null && dateRe.test(s) && !Number.isNaN(Date.parse(s + 'T00:00:00Z'));
 }
 
-/** The day n days after d (both YYYY-MM-DD). */
-export function addDays(d: string, n: number): string {
-  const t = new Date(d + 'T00:00:00Z');
-  t.setUTCDate(t.getUTCDate() + n);
-  return t.toISOString().slice(0, 10);
-}
-
 export function addMonths(d: string, n: number): string {
   const t = new Date(d + 'T00:00:00Z');
   t.setUTCMonth(t.getUTCMonth() + n);
   return t.toISOString().slice(0, 10);
-}
-
-/** Today's date in the district's time zone. */
-export function today(tz: string, now = new Date()): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
 /** The first day of the school year that holds day, from the district's settings. */
@@ -169,10 +138,10 @@ export function trendSearch(f: Filters, bucket: Span, group: string[]): string {
   const q = new URLSearchParams();
   q.set('from', f.from);
   q.set('to', f.to);
-  if (f.schools.length > 0) q.set('school_id', f.schools.join(','));
+  for (const id of f.schools) q.append('school_id', id);
   for (const k of ['dimension', 'indicator', 'grade_band', 'subject', 'kind'] as const) if (f[k] !== '') q.set(k, f[k]);
   q.set('bucket', bucket);
-  if (group.length > 0) q.set('group', group.join(','));
+  for (const g of group) q.append('group', g);
   return '?' + q.toString();
 }
 
@@ -337,20 +306,6 @@ export function periodCeil(d: string): string {
     const t = new Date(x + 'T00:00:00Z');
     if (t.getUTCDay() === 1 || t.getUTCDate() === 1) return x;
   }
-}
-
-/** The instant a day starts in a time zone, as RFC 3339 in UTC. */
-export function zonedMidnight(day: string, tz: string): string {
-  const utc = Date.parse(day + 'T00:00:00Z');
-  // The zone's offset at a moment: its wall clock there, read as UTC, minus the moment.
-  const offset = (ms: number) => {
-    const p = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(ms));
-    const g = (t: string) => Number(p.find((x) => x.type === t)?.value);
-    return Date.UTC(g('year'), g('month') - 1, g('day'), g('hour'), g('minute'), g('second')) - ms;
-  };
-  let guess = utc - offset(utc);
-  guess = utc - offset(guess);
-  return new Date(guess).toISOString().replace('.000Z', 'Z');
 }
 
 export interface ObservationLike {

@@ -83,6 +83,26 @@ export interface MetaRow {
   value: unknown;
 }
 
+/** A record a snapshot in progress has handed out, keyed `entity/id`. */
+export interface SeenRow {
+  key: string;
+}
+
+/** Meta `snapshot`: present while a snapshot (a pull from the empty cursor) is in progress. */
+export interface SnapshotState {
+  started_at: number;
+  /** Why: the server's reason for its 410, or absent for a device's first snapshot. */
+  reason?: string;
+}
+
+/** Meta `refreshed`: the device replaced its data with a snapshot after a 410, until the user dismisses the note. */
+export interface RefreshedNote {
+  at: number;
+  /** Records removed because the snapshot no longer had them. */
+  removed: number;
+  reason: string;
+}
+
 export class WalkthroughDB extends Dexie {
   schools!: EntityTable<RefRow<SchoolData>, 'id'>;
   teachers!: EntityTable<RefRow<TeacherData>, 'id'>;
@@ -96,6 +116,7 @@ export class WalkthroughDB extends Dexie {
   outbox!: EntityTable<OutboxEntry, 'seq'>;
   attachments!: EntityTable<AttachmentRow, 'id'>;
   meta!: EntityTable<MetaRow, 'key'>;
+  snapshotSeen!: EntityTable<SeenRow, 'key'>;
 
   constructor(name = 'walkthrough') {
     super(name);
@@ -117,6 +138,11 @@ export class WalkthroughDB extends Dexie {
     this.version(2).stores({
       followUps: 'id, data.starts_at, data.cycle_id',
       cycleActivities: 'id, data.cycle_id',
+    });
+    // Snapshots replace the reference data: the records a snapshot in
+    // progress has handed out, kept until its last page (src/sync).
+    this.version(3).stores({
+      snapshotSeen: 'key',
     });
   }
 }

@@ -18,11 +18,11 @@ import {
 import type { SignedInUser } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { saveNextStep } from '../db/writes';
-import { onLink } from '../router';
 import { HttpError, RetryLater } from '../sync/engine';
-import { ago, db, engine, useLive } from '../state';
+import { ago, db, engine, useDistrictZone, useLive } from '../state';
+import { dateIn } from '../time/zone';
 import { useOnline } from '../components/useOnline';
-import { dueText, isOverdue, todayISO } from './NextSteps';
+import { dueText, isOverdue } from './NextSteps';
 
 const refreshEvery = 30_000;
 
@@ -85,7 +85,7 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
           <button type="button" onClick={() => void load()} disabled={loading}>
             Try again
           </button>
-          <a class="button" href={`/walkthroughs/${id}`} onClick={onLink}>
+          <a class="button" href={`/walkthroughs/${id}`}>
             Back to the walkthrough
           </a>
         </div>
@@ -116,7 +116,7 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
           <button type="button" onClick={() => void load()} disabled={loading} aria-busy={loading}>
             {loading ? 'Refreshing…' : 'Refresh'}
           </button>
-          <a class="button" href={`/walkthroughs/${id}`} onClick={onLink}>
+          <a class="button" href={`/walkthroughs/${id}`}>
             Walkthrough
           </a>
         </div>
@@ -387,6 +387,7 @@ function ClassroomDetail({ d, room }: { d: DebriefData; room: DebriefClassroom }
 }
 
 function NextStepsPanel({ d, user }: { d: DebriefData; user: SignedInUser }) {
+  const tz = useDistrictZone();
   const steps = useLive(
     async () => (await db.nextSteps.toArray()).filter((n) => n.data.walkthrough_id === d.walkthrough_id).sort((a, b) => a.id.localeCompare(b.id)),
     [d.walkthrough_id],
@@ -427,7 +428,7 @@ function NextStepsPanel({ d, user }: { d: DebriefData; user: SignedInUser }) {
     }
   };
 
-  const today = todayISO();
+  const today = dateIn(Date.now(), tz);
   return (
     <section aria-labelledby="steps-h" class="debrief-steps">
       <h2 id="steps-h">Next steps</h2>

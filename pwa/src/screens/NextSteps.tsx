@@ -5,14 +5,10 @@ import { useState } from 'preact/hooks';
 import { getMeta, type RefRow } from '../db/schema';
 import type { Colleague, NextStepData, SignedInUser } from '../db/types';
 import { setNextStepDone } from '../db/writes';
-import { onLink } from '../router';
-import { db, engine, useLive } from '../state';
+import { db, engine, useDistrictZone, useLive } from '../state';
+import { dateIn } from '../time/zone';
 
-/** Today on this device, as YYYY-MM-DD. */
-export function todayISO(d = new Date()): string {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
+/** Whether an open step's due day is before today (both the district's calendar dates). */
 export function isOverdue(n: NextStepData, today: string): boolean {
   return !n.done && n.due_on !== undefined && n.due_on < today;
 }
@@ -31,6 +27,7 @@ function byUrgency(a: RefRow<NextStepData>, b: RefRow<NextStepData>): number {
 }
 
 export function NextSteps({ user }: { user: SignedInUser }) {
+  const tz = useDistrictZone();
   const data = useLive(async () => {
     const all = await db.nextSteps.toArray();
     const led = new Set((await db.walkthroughs.toArray()).filter((w) => w.data.lead_id === user.id).map((w) => w.id));
@@ -49,7 +46,7 @@ export function NextSteps({ user }: { user: SignedInUser }) {
     };
   }, [user.id]);
   const [error, setError] = useState<string | null>(null);
-  const today = todayISO();
+  const today = dateIn(Date.now(), tz);
 
   const toggle = async (id: string, done: boolean) => {
     try {
@@ -86,7 +83,7 @@ export function NextSteps({ user }: { user: SignedInUser }) {
             {!mine && ` · ${data.names.get(n.data.owner_id) ?? 'owner'}`}
           </span>
           {n.data.walkthrough_id && (
-            <a href={`/walkthroughs/${n.data.walkthrough_id}`} onClick={onLink}>
+            <a href={`/walkthroughs/${n.data.walkthrough_id}`}>
               From the walkthrough
             </a>
           )}

@@ -1,21 +1,23 @@
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import type { ObservationRow } from '../db/schema';
 import type { Indicator, ObservationData, RubricVersionData, Score } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { addAttachment, saveObservation, updateObservation } from '../db/writes';
-import { navigate } from '../router';
 import { currentRubric, db, teacherName, useLive } from '../state';
 
 const grades = ['PK', 'K', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
 
-export function Observe({ id, params }: { id: string; params: URLSearchParams }) {
-  return id === 'new' ? <PickTeacher params={params} /> : <Scoring id={id} />;
+/** /observe/new?walkthrough=…|follow_up=… picks a teacher; /observe/{id} scores. */
+export function Observe({ id = 'new' }: { id?: string }) {
+  return id === 'new' ? <PickTeacher /> : <Scoring id={id} />;
 }
 
 /** Step one: whom are we observing? The observation is saved the moment a teacher is picked. */
-function PickTeacher({ params }: { params: URLSearchParams }) {
-  const walkthroughId = params.get('walkthrough') ?? undefined;
-  const followUpId = params.get('follow_up') ?? undefined;
+function PickTeacher() {
+  const { query, route } = useLocation();
+  const walkthroughId = query['walkthrough'] || undefined;
+  const followUpId = query['follow_up'] || undefined;
   const [q, setQ] = useState('');
   const ctx = useLive(async () => {
     const w = walkthroughId ? await db.walkthroughs.get(walkthroughId) : undefined;
@@ -58,7 +60,7 @@ function PickTeacher({ params }: { params: URLSearchParams }) {
     if (t.data.grades[0]) data.grade = t.data.grades[0];
     if (t.data.subjects[0]) data.subject = t.data.subjects[0];
     await saveObservation(db, id, data);
-    navigate(`/observe/${id}`, true);
+    route(`/observe/${id}`, true);
   };
 
   return (
@@ -112,6 +114,7 @@ function setScore(d: ObservationData, key: string, change: (s: Score) => Score |
 }
 
 function Scoring({ id }: { id: string }) {
+  const { route } = useLocation();
   const ctx = useLive(async () => {
     const o = await db.observations.get(id);
     if (o === undefined) return null;
@@ -231,7 +234,7 @@ function Scoring({ id }: { id: string }) {
             End visit
           </button>
         )}
-        <button type="button" class="primary" onClick={() => navigate(`/review/${id}`)}>
+        <button type="button" class="primary" onClick={() => route(`/review/${id}`)}>
           Review and submit
         </button>
       </div>

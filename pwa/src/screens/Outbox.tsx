@@ -2,7 +2,6 @@ import { useState } from 'preact/hooks';
 import type { OutboxEntry } from '../db/schema';
 import type { ObservationData } from '../db/types';
 import { exportUnsynced, resolveConflict, retryEntry } from '../db/writes';
-import { onLink } from '../router';
 import { db, engine, teacherName, useLive, useSyncStatus } from '../state';
 
 const stateText: Record<OutboxEntry['state'], string> = {
@@ -78,7 +77,7 @@ export function Outbox() {
             </span>
             <div class="actions">
               {e.entity === 'observation' && (
-                <a class="button" href={`/observe/${e.id}`} onClick={onLink}>
+                <a class="button" href={`/observe/${e.id}`}>
                   Open
                 </a>
               )}

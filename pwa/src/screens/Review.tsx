@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { ClockNote } from '../components/ClockNote';
 import { updateObservation } from '../db/writes';
-import { navigate } from '../router';
 import { db, teacherName, useLive } from '../state';
 
 export function Review({ id }: { id: string }) {
+  const { route } = useLocation();
   const ctx = useLive(async () => {
     const o = await db.observations.get(id);
     if (o === undefined) return null;
@@ -25,7 +26,7 @@ export function Review({ id }: { id: string }) {
   const submit = async () => {
     try {
       await updateObservation(db, id, (d) => ({ ...d, status: 'submitted', ended_at: d.ended_at ?? new Date().toISOString() }));
-      navigate('/');
+      route('/');
     } catch (err) {
       setError(`Could not save on this device: ${String(err)}`);
     }
@@ -79,7 +80,7 @@ export function Review({ id }: { id: string }) {
       )}
       {(o.data.tags ?? []).length > 0 && <p>Tags: {o.data.tags!.join(', ')}</p>}
       <div class="actions">
-        <button type="button" onClick={() => navigate(`/observe/${id}`)}>
+        <button type="button" onClick={() => route(`/observe/${id}`)}>
           {submitted ? 'Amend' : 'Back to scoring'}
         </button>
         {!submitted && (

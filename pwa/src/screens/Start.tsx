@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { getMeta } from '../db/schema';
 import type { Colleague, WalkthroughKind } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { saveWalkthrough } from '../db/writes';
-import { navigate } from '../router';
-import { currentRubric, db, useLive, useWho } from '../state';
+import { currentRubric, db, districtZone, useLive, useWho } from '../state';
+import { dateIn } from '../time/zone';
 
 const kinds: { value: WalkthroughKind; label: string }[] = [
   { value: 'classroom', label: 'Team walkthrough' },
@@ -12,18 +13,15 @@ const kinds: { value: WalkthroughKind; label: string }[] = [
   { value: 'informal', label: 'Informal visit' },
 ];
 
-function today(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
 export function Start() {
+  const { route } = useLocation();
   const who = useWho();
   const ref = useLive(
     async () => ({
       schools: await db.schools.toArray(),
       rubric: await currentRubric(),
       directory: (await getMeta<Colleague[]>(db, 'directory')) ?? [],
+      tz: await districtZone(),
     }),
     [],
   );
@@ -55,8 +53,8 @@ export function Start() {
     if (me === undefined) return;
     try {
       const id = uuidv7();
-      await saveWalkthrough(db, id, { school_id: schoolId, rubric_version_id: rubric.id, kind, date: today(), lead_id: me.id, team: [me.id, ...team.filter((t) => colleagues.some((c) => c.id === t))], focus });
-      navigate(`/observe/new?walkthrough=${id}`, true);
+      await saveWalkthrough(db, id, { school_id: schoolId, rubric_version_id: rubric.id, kind, date: dateIn(Date.now(), ref.tz), lead_id: me.id, team: [me.id, ...team.filter((t) => colleagues.some((c) => c.id === t))], focus });
+      route(`/observe/new?walkthrough=${id}`, true);
     } catch (err) {
       setError(`Could not save on this device: ${String(err)}`);
     }

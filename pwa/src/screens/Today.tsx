@@ -1,12 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { ClockNote } from '../components/ClockNote';
 import { getMeta } from '../db/schema';
 import type { SignedInUser } from '../db/types';
 import { unsyncedCount } from '../db/writes';
-import { navigate, onLink } from '../router';
-import { db, engine, teacherName, useLive } from '../state';
+import { db, districtZone, engine, teacherName, useLive } from '../state';
+import { dueBy } from '../time/zone';
 
 export function Today({ user }: { user: SignedInUser }) {
+  const { route } = useLocation();
   const data = useLive(async () => {
     const walkthroughs = (await db.walkthroughs.toArray())
       .filter((w) => w.data.team.includes(user.id) || w.data.lead_id === user.id || w.local)
@@ -14,10 +16,11 @@ export function Today({ user }: { user: SignedInUser }) {
       .slice(0, 8);
     const mine = (await db.observations.toArray()).sort((a, b) => b.updated_at - a.updated_at);
     // Today's follow-ups the user is invited to (and any overdue), less those
-    // already observed on this device and waiting to sync.
+    // already observed on this device and waiting to sync. Today is the
+    // district's, as on the server (GET /followups?due=today).
     const observed = new Set(mine.filter((o) => o.data.status === 'submitted' && o.data.follow_up_id).map((o) => o.data.follow_up_id));
-    const now = new Date();
-    const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1).getTime();
+    const tz = await districtZone();
+    const tomorrow = dueBy('today', Date.now(), tz);
     const followUps = (await db.followUps.toArray())
       .filter((f) => f.data.status === 'scheduled' && f.data.observer_ids.includes(user.id) && !observed.has(f.id))
       .filter((f) => Date.parse(f.data.starts_at) < tomorrow)
@@ -26,14 +29,14 @@ export function Today({ user }: { user: SignedInUser }) {
     const recent = mine.filter((o) => o.data.status === 'submitted').slice(0, 5);
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
     const schools = new Map((await db.schools.toArray()).map((s) => [s.id, s.data.name]));
-    return { walkthroughs, followUps, drafts, recent, teachers, schools, empty: (await db.schools.count()) === 0 };
+    return { walkthroughs, followUps, drafts, recent, teachers, schools, tz, empty: (await db.schools.count()) === 0 };
   }, [user.id]);
 
   return (
     <main class="screen wide">
       <div class="title-row">
         <h1>Today</h1>
-        <button type="button" class="primary" onClick={() => navigate('/start')}>
+        <button type="button" class="primary" onClick={() => route('/start')}>
           Start a walkthrough
         </button>
       </div>
@@ -52,11 +55,11 @@ export function Today({ user }: { user: SignedInUser }) {
               <ul class="cards">
                 {data.drafts.map((o) => (
                   <li key={o.id}>
-                    <a class="card" href={`/observe/${o.id}`} onClick={onLink} data-testid="draft">
+                    <a class="card" href={`/observe/${o.id}`} data-testid="draft">
                       <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
                       <span>
                         {data.schools.get(o.data.school_id) ?? ''} · {o.data.scores.length} scored · started {new Date(o.data.started_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
-                        <ClockNote o={o.data} />
+                        <ClockNote o={o.data} timeZone={data.tz} />
                       </span>
                     </a>
                   </li>
@@ -68,7 +71,7 @@ export function Today({ user }: { user: SignedInUser }) {
             <h2 id="followups-h">My follow-ups</h2>
             {data.followUps.length === 0 ? (
               <p class="muted">
-                No follow-ups for you today. <a href="/due" onClick={onLink}>Due this week</a>
+                No follow-ups for you today. <a href="/due">Due this week</a>
               </p>
             ) : (
               <ul class="cards">
@@ -78,11 +81,11 @@ export function Today({ user }: { user: SignedInUser }) {
                       <strong>{teacherName(data.teachers.get(f.data.teacher_id))}</strong>
                       <span>
                         {Date.parse(f.data.ends_at) < Date.now() && <span class="badge danger">Overdue</span>}{' '}
-                        {new Date(f.data.starts_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}
+                        {new Date(f.data.starts_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short', timeZone: data.tz })}
                       </span>
                       {f.data.notes && <span class="muted">{f.data.notes}</span>}
                     </span>
-                    <button type="button" onClick={() => navigate(`/observe/new?follow_up=${f.id}`)}>
+                    <button type="button" onClick={() => route(`/observe/new?follow_up=${f.id}`)}>
                       Observe
                     </button>
                   </li>
@@ -98,13 +101,13 @@ export function Today({ user }: { user: SignedInUser }) {
               <ul class="cards">
                 {data.walkthroughs.map((w) => (
                   <li key={w.id} class="card row" data-testid="walkthrough">
-                    <a class="walkthrough-link" href={`/walkthroughs/${w.id}`} onClick={onLink}>
+                    <a class="walkthrough-link" href={`/walkthroughs/${w.id}`}>
                       <strong>{data.schools.get(w.data.school_id) ?? 'School'}</strong>
                       <span>
                         {w.data.date} · {w.data.kind.replace('_', ' ')} {w.local ? '· not synced yet' : ''}
                       </span>
                     </a>
-                    <button type="button" onClick={() => navigate(`/observe/new?walkthrough=${w.id}`)}>
+                    <button type="button" onClick={() => route(`/observe/new?walkthrough=${w.id}`)}>
                       Observe a classroom
                     </button>
                   </li>
@@ -118,11 +121,11 @@ export function Today({ user }: { user: SignedInUser }) {
               <ul class="cards">
                 {data.recent.map((o) => (
                   <li key={o.id}>
-                    <a class="card" href={`/review/${o.id}`} onClick={onLink}>
+                    <a class="card" href={`/review/${o.id}`}>
                       <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
                       <span>
-                        {new Date(o.data.started_at).toLocaleDateString()}
-                        <ClockNote o={o.data} />
+                        {new Date(o.data.started_at).toLocaleDateString([], { timeZone: data.tz })}
+                        <ClockNote o={o.data} timeZone={data.tz} />
                       </span>
                     </a>
                   </li>
@@ -169,7 +172,7 @@ function Account({ user }: { user: SignedInUser }) {
       <p data-testid="persist">Storage on this device: {persisted}.</p>
       {warning && (
         <p class="error" role="alert">
-          {warning} <a href="/outbox" onClick={onLink}>Open the Outbox</a>
+          {warning} <a href="/outbox">Open the Outbox</a>
         </p>
       )}
       <button type="button" onClick={() => void signOut()}>

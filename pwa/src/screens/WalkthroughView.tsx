@@ -1,14 +1,17 @@
 // A walkthrough as a team member sees it on the tablet, offline too: its
 // focus, the team, the classrooms this member has scored, and a way to add
 // another observation to it.
+import { useLocation } from 'preact-iso';
 import { ClockNote } from '../components/ClockNote';
 import { getMeta } from '../db/schema';
 import type { Colleague, SignedInUser } from '../db/types';
-import { navigate, onLink } from '../router';
-import { db, teacherName, useLive } from '../state';
-import { dueText, isOverdue, todayISO } from './NextSteps';
+import { db, teacherName, useDistrictZone, useLive } from '../state';
+import { dateIn } from '../time/zone';
+import { dueText, isOverdue } from './NextSteps';
 
 export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }) {
+  const { route } = useLocation();
+  const tz = useDistrictZone();
   const data = useLive(async () => {
     const w = await db.walkthroughs.get(id);
     if (w === undefined) return null;
@@ -34,7 +37,7 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
       <main class="screen">
         <h1>Walkthrough not found</h1>
         <p>This walkthrough is not on this device. If you were just invited, sync while connected.</p>
-        <a class="button" href="/" onClick={onLink}>
+        <a class="button" href="/">
           Back to Today
         </a>
       </main>
@@ -43,7 +46,7 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
   const { w } = data;
   const lead = w.data.lead_id === user.id;
   const team = [...new Set([w.data.lead_id ?? '', ...w.data.team])].filter(Boolean);
-  const today = todayISO();
+  const today = dateIn(Date.now(), tz);
   return (
     <main class="screen wide">
       <div class="title-row">
@@ -55,10 +58,10 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
           </p>
         </div>
         <div class="actions">
-          <button type="button" class="primary" onClick={() => navigate(`/observe/new?walkthrough=${w.id}`)}>
+          <button type="button" class="primary" onClick={() => route(`/observe/new?walkthrough=${w.id}`)}>
             Add an observation
           </button>
-          <a class="button" href={`/walkthroughs/${w.id}/debrief`} onClick={onLink}>
+          <a class="button" href={`/walkthroughs/${w.id}/debrief`}>
             {lead ? 'Open the debrief' : 'See the debrief'}
           </a>
         </div>
@@ -83,7 +86,7 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
           <ul class="cards">
             {data.mine.map((o) => (
               <li key={o.id}>
-                <a class="card" href={o.data.status === 'submitted' ? `/review/${o.id}` : `/observe/${o.id}`} onClick={onLink} data-testid="my-classroom">
+                <a class="card" href={o.data.status === 'submitted' ? `/review/${o.id}` : `/observe/${o.id}`} data-testid="my-classroom">
                   <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
                   <span>
                     {o.data.status === 'submitted' ? 'Submitted' : 'Draft'} · {o.data.scores.length} scored ·{' '}
@@ -121,7 +124,7 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
               </li>
             ))}
           </ul>
-          <a href="/next-steps" onClick={onLink}>
+          <a href="/next-steps">
             All my next steps
           </a>
         </section>

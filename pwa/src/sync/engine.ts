@@ -1,7 +1,7 @@
 // The sync engine: pushes the outbox, uploads photos, pulls what changed.
 // Plain TypeScript with no UI imports (STYLE.md, "The PWA"): Vitest drives it
 // against a fake server and fake-indexeddb.
-import { getMeta, refTable, setMeta, type OutboxEntry, type WalkthroughDB } from '../db/schema';
+import { getMeta, refTable, setMeta, type OutboxEntry, type RefreshedNote, type SnapshotState, type WalkthroughDB } from '../db/schema';
 import type { Change, Colleague, PushResult, ServerRecord, SignedInUser, StoredSession } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { defaultLock, type SyncLock } from './lock';
@@ -542,46 +542,120 @@ export class SyncEngine {
     return n;
   }
 
-  /** Pulls every page after the stored cursor; on 410 starts again from a snapshot. */
+  /**
+   * Pulls every page after the stored cursor. On 410 (a cursor the server can
+   * no longer vouch for) it starts again from a snapshot, which replaces the
+   * device's reference data once its last page has arrived; the outbox is
+   * never touched.
+   */
   async #pull(renew: () => Promise<void>): Promise<number> {
     const db = this.db;
     let cursor = (await getMeta<string>(db, 'pull_cursor')) ?? '';
+    let snapshot = await getMeta<SnapshotState>(db, 'snapshot');
+    if (cursor === '' && snapshot === undefined) snapshot = await this.#beginSnapshot(undefined);
     let n = 0;
+    let restarts = 0;
     for (let page = 0; page < 1000; page++) {
       const res = await this.#authed('GET', `/api/v1/sync/pull?cursor=${encodeURIComponent(cursor)}&limit=${this.#pullLimit}`);
       if (res.status === 410) {
+        const reason = await problemDetail(res);
+        // A snapshot is never refused; one that is, again and again, is the server's fault.
+        if (cursor === '' || ++restarts > 3) throw new RetryLater(`pull failed (HTTP 410): ${reason}`, false);
+        snapshot = await this.#beginSnapshot(reason);
         cursor = '';
-        await setMeta(db, 'pull_cursor', '');
         continue;
       }
       if (!res.ok) throw new RetryLater(`pull failed (HTTP ${res.status}): ${await problemDetail(res)}`, false);
       const body = (await res.json()) as { changes: ServerRecord[]; cursor: string; more: boolean };
-      await this.#applyPulled(body.changes ?? [], body.cursor);
+      await this.#applyPulled(body.changes ?? [], body.cursor, snapshot !== undefined);
       n += body.changes?.length ?? 0;
       cursor = body.cursor;
-      if (!body.more) break;
+      if (!body.more) {
+        if (snapshot !== undefined) await this.#finishSnapshot(snapshot);
+        break;
+      }
       await renew();
     }
     await this.#refreshDirectory();
     return n;
   }
 
+  /**
+   * Starts a snapshot: the cursor goes back to the start and the records seen
+   * so far are forgotten. Until its last page arrives nothing is removed, and
+   * an interrupted snapshot goes on at the next sync from where it stopped.
+   */
+  async #beginSnapshot(reason: string | undefined): Promise<SnapshotState> {
+    const db = this.db;
+    const state: SnapshotState = { started_at: this.#now() };
+    if (reason !== undefined) state.reason = reason;
+    await db.transaction('rw', db.meta, db.snapshotSeen, async () => {
+      await db.snapshotSeen.clear();
+      await setMeta(db, 'snapshot', state);
+      await setMeta(db, 'pull_cursor', '');
+    });
+    return state;
+  }
+
+  /**
+   * Ends a snapshot whose last page has arrived: every record pulled before
+   * that the snapshot did not hand out is removed, except those with an
+   * outbox entry (they keep the local version until their change is
+   * answered) and those the server never had (local drafts). Photos already
+   * uploaded go with their observation; photos waiting to upload stay.
+   */
+  async #finishSnapshot(state: SnapshotState): Promise<void> {
+    const db = this.db;
+    const tables = [db.schools, db.teachers, db.rubricVersions, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.observations];
+    await db.transaction('rw', [...tables, db.outbox, db.attachments, db.snapshotSeen, db.meta], async () => {
+      const queued = new Set((await db.outbox.toArray()).map((e) => e.id));
+      const seen = new Set((await db.snapshotSeen.toCollection().primaryKeys()) as string[]);
+      let removed = 0;
+      for (const [entity, table] of snapshotTables(db)) {
+        const rows = (await table.toArray()) as { id: string; rev: number; local?: boolean }[];
+        const gone = rows.filter((r) => !seen.has(`${entity}/${r.id}`) && !queued.has(r.id) && r.rev > 0 && r.local !== true).map((r) => r.id);
+        if (gone.length === 0) continue;
+        await table.bulkDelete(gone);
+        removed += gone.length;
+        if (entity === 'observation') {
+          const photos = await db.attachments.where('observation_id').anyOf(gone).filter((a) => a.uploaded).primaryKeys();
+          await db.attachments.bulkDelete(photos);
+        }
+      }
+      await db.snapshotSeen.clear();
+      await db.meta.delete('snapshot');
+      if (state.reason !== undefined) {
+        const note: RefreshedNote = { at: this.#now(), removed, reason: state.reason };
+        await setMeta(db, 'refreshed', note);
+      }
+    });
+  }
+
   /** Keeps on the device the colleagues a lead may invite to a team; best effort. */
   async #refreshDirectory(): Promise<void> {
     try {
-      const res = await this.#authed('GET', '/api/v1/directory');
-      if (!res.ok) return;
-      const body = (await res.json()) as { items?: Colleague[] };
-      await setMeta(this.db, 'directory', body.items ?? []);
+      const all: Colleague[] = [];
+      for (let cursor = ''; ; ) {
+        const res = await this.#authed('GET', `/api/v1/directory?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        if (!res.ok) return;
+        const page = (await res.json()) as { items?: Colleague[]; cursor?: string; more?: boolean };
+        all.push(...(page.items ?? []));
+        if (!page.more || !page.cursor) break;
+        cursor = page.cursor;
+      }
+      await setMeta(this.db, 'directory', all);
     } catch {
       // The directory is a convenience: the next sync tries again.
     }
   }
 
-  async #applyPulled(changes: ServerRecord[], cursor: string) {
+  async #applyPulled(changes: ServerRecord[], cursor: string, snapshot: boolean) {
     const db = this.db;
-    const tables = [db.schools, db.teachers, db.rubricVersions, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.observations, db.outbox, db.meta];
+    const tables = [db.schools, db.teachers, db.rubricVersions, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.observations, db.outbox, db.meta, db.snapshotSeen];
     await db.transaction('rw', tables, async () => {
+      // In a snapshot, what the server handed out is noted with the page, so
+      // that an interrupted snapshot goes on knowing what it has seen.
+      if (snapshot) await db.snapshotSeen.bulkPut(changes.filter((c) => !c.deleted).map((c) => ({ key: `${c.entity}/${c.id}` })));
       for (const c of changes) {
         // A record with local changes waiting keeps the local version: its
         // change will meet the server's rev (and a conflict) on push.
@@ -606,6 +680,21 @@ export class SyncEngine {
       await setMeta(db, 'pull_cursor', cursor);
     });
   }
+}
+
+/** The tables a snapshot replaces, with the entity each holds. */
+function snapshotTables(db: WalkthroughDB) {
+  return [
+    ['school', db.schools],
+    ['teacher', db.teachers],
+    ['rubric_version', db.rubricVersions],
+    ['walkthrough', db.walkthroughs],
+    ['follow_up', db.followUps],
+    ['cycle', db.cycles],
+    ['cycle_activity', db.cycleActivities],
+    ['next_step', db.nextSteps],
+    ['observation', db.observations],
+  ] as const;
 }
 
 interface SessionAnswer {

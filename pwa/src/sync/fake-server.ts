@@ -33,6 +33,16 @@ export class FakeServer {
   #n = 0;
   /** Delay before answering a push, for races. */
   pushDelay = 0;
+  /** The schools the signed-in user may see; undefined: every school. */
+  schools: Set<string> | undefined;
+  /** Changes whenever the user's schools change: cursors given before are answered 410, as the real server does. */
+  scopeVersion = 1;
+  /** How many more pull pages to answer before the connection drops (an interrupted sync); undefined: no limit. */
+  pullPagesLeft: number | undefined;
+  /** Pull requests seen, by cursor. */
+  pulls: string[] = [];
+  /** Runs before a pull is answered, as the user goes on working meanwhile. */
+  onPull: ((cursor: string) => Promise<void>) | undefined;
 
   constructor() {
     this.put({ entity: 'school', id: 'school-1', rev: 1, deleted: false, data: { name: 'Cedar Hollow', active: true } });
@@ -57,6 +67,19 @@ export class FakeServer {
       if (r.deleted) this.records.delete(id);
       else r.seq = ++this.seq;
     }
+  }
+
+  /** Gives the user a new set of schools, as an administrator changing role grants does. */
+  setSchools(ids: string[] | undefined) {
+    this.schools = ids === undefined ? undefined : new Set(ids);
+    this.scopeVersion++;
+  }
+
+  /** Whether the user may see a record: the school of a school, the school_id of anything else. */
+  visible(r: Rec): boolean {
+    if (this.schools === undefined || r.entity === 'rubric_version') return true;
+    const school = r.entity === 'school' ? r.id : (r.data as { school_id?: string } | undefined)?.school_id;
+    return school === undefined || this.schools.has(school);
   }
 
   /** Issues a session as login would. */
@@ -103,13 +126,20 @@ export class FakeServer {
       return json(200, { results: (body.changes as Change[]).map((c) => this.apply(c)), server_time: new Date().toISOString() });
     }
     if (url.pathname === '/api/v1/sync/pull') {
-      const after = Number(url.searchParams.get('cursor') || '0');
-      if (after > 0 && after < this.horizon) return json(410, { title: 'Gone', status: 410 });
+      const raw = url.searchParams.get('cursor') ?? '';
+      this.pulls.push(raw);
+      await this.onPull?.(raw);
+      if (this.pullPagesLeft !== undefined && this.pullPagesLeft-- <= 0) throw new TypeError('Failed to fetch');
+      // A cursor is "scope version:position"; it is opaque to the device.
+      const [scope, pos] = raw === '' ? [this.scopeVersion, 0] : raw.split(':').map(Number);
+      const after = pos ?? 0;
+      if (scope !== this.scopeVersion) return json(410, { title: 'Gone', status: 410, detail: 'the schools or roles of this user have changed since the last pull: start again from a full snapshot' });
+      if (after > 0 && after < this.horizon) return json(410, { title: 'Gone', status: 410, detail: 'this device has been away longer than the server keeps changes: start again from a full snapshot' });
       const limit = Number(url.searchParams.get('limit') || '500');
-      const rows = [...this.records.values()].filter((r) => r.seq > after).sort((a, b) => a.seq - b.seq);
+      const rows = [...this.records.values()].filter((r) => r.seq > after && this.visible(r)).sort((a, b) => a.seq - b.seq);
       const page = rows.slice(0, limit);
       const changes: ServerRecord[] = page.map((r) => ({ entity: r.entity as never, id: r.id, rev: r.rev, deleted: r.deleted, ...(r.deleted ? {} : { data: r.data }) }));
-      return json(200, { changes, cursor: String(page.at(-1)?.seq ?? after), more: rows.length > limit });
+      return json(200, { changes, cursor: `${this.scopeVersion}:${page.at(-1)?.seq ?? after}`, more: rows.length > limit });
     }
     const m = url.pathname.match(/^\/api\/v1\/attachments\/(.+)$/);
     if (m && method === 'PUT') {
@@ -139,6 +169,10 @@ export class FakeServer {
     }
     if (data?.teacher_id === 'teacher-elsewhere') {
       return { change_id: c.change_id, status: 'forbidden', error: { code: 'forbidden', message: 'not your school' } };
+    }
+    const school = (c.data as { school_id?: string } | undefined)?.school_id;
+    if (this.schools !== undefined && school !== undefined && !this.schools.has(school)) {
+      return { change_id: c.change_id, status: 'rejected', error: { code: 'out_of_scope', field: 'data.school_id', message: 'the school is not one you observe at' } };
     }
     const rev = (cur?.rev ?? 0) + 1;
     this.put({ entity: c.entity, id: c.id, rev, deleted: c.op === 'delete', data: c.data });

@@ -72,7 +72,7 @@ func TestRubricAndRosterCommands(t *testing.T) {
 				t.Fatalf("import: %v", err)
 			}
 			ds, _ := st.Districts(ctx)
-			schools, err := st.Schools(ctx, domain.DistrictScope(ds[0].ID))
+			schools, err := st.Schools(ctx, domain.DistrictScope(ds[0].ID), store.Keyset{})
 			if err != nil || len(schools) != 2 {
 				t.Fatalf("schools after import: %v %v", schools, err)
 			}

@@ -113,9 +113,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer close(compacted)
 		compactRollups(compacting, s, log, rollupCompactEvery)
 	}()
+	// The change log is compacted hourly, across every district; on
+	// PostgreSQL one replica at a time (see docs/decisions.md).
+	logCompacted := make(chan struct{})
+	go func() {
+		defer close(logCompacted)
+		syncs.CompactChangeLogEvery(compacting, sync.CompactEvery, c.ChangeLogHorizon)
+	}()
 	defer func() {
 		stopCompacting()
 		<-compacted
+		<-logCompacted
 	}()
 
 	errc := make(chan error, 1)

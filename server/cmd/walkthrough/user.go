@@ -80,7 +80,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if r.DistrictWide() {
 		u.Grants = []domain.RoleGrant{{Role: r}}
 	} else {
-		all, err := s.Schools(ctx, domain.DistrictScope(u.DistrictID))
+		all, err := s.Schools(ctx, domain.DistrictScope(u.DistrictID), store.Keyset{})
 		if err != nil {
 			return err
 		}

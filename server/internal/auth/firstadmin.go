@@ -18,7 +18,7 @@ func CreateFirstAdmin(ctx context.Context, s *store.Store, districtID, email, pa
 	}
 	u := domain.User{
 		ID: domain.NewID(), Email: domain.NormalizeEmail(email), Name: "District administrator",
-		PasswordHash: hash, Active: true, Grants: []domain.RoleGrant{{Role: domain.RoleDistrictAdmin}},
+		PasswordHash: hash, Active: true, Grants: []domain.RoleGrant{{Role: domain.RoleDistrictAdmin}}, Rev: 1,
 	}
 	err = s.InTx(ctx, func(tx *store.Tx) error {
 		if districtID == "" {

@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"sort"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
@@ -44,6 +46,25 @@ func (p Principal) Scope() domain.Scope {
 		return domain.DistrictScope(p.DistrictID())
 	}
 	return domain.Scope{DistrictID: p.DistrictID(), SchoolIDs: p.SchoolsWith(domain.Roles...)}
+}
+
+// ScopeFingerprint is a short digest of who the caller is and of every role
+// grant they hold, so it changes whenever what they may see may have
+// changed: a school lost or gained, a role added or taken away. Pull cursors
+// carry it; a cursor given under another fingerprint is answered 410 and the
+// device takes a fresh snapshot of what the caller may see now.
+func (p Principal) ScopeFingerprint() string {
+	grants := make([]string, len(p.User.Grants))
+	for i, g := range p.User.Grants {
+		grants[i] = string(g.Role) + " " + g.SchoolID
+	}
+	sort.Strings(grants)
+	h := sha256.New()
+	h.Write([]byte(p.DistrictID() + "\n" + p.User.ID + "\n"))
+	for _, g := range grants {
+		h.Write([]byte(g + "\n"))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // RequireAdmin refuses a caller who does not administer the district.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting of `walkthrough serve` and the other subcommands.
@@ -27,7 +28,13 @@ type Config struct {
 	LogFormat      string   // json or text
 	TrustedProxies []string // CIDRs whose X-Forwarded-For is believed
 	Dev            bool     // development mode: Gin debug mode, text logs
+	// ChangeLogHorizon is how long the change log keeps tombstones: a device
+	// away longer takes a fresh snapshot.
+	ChangeLogHorizon time.Duration
 }
+
+// MinChangeLogHorizon is the shortest change-log horizon accepted.
+const MinChangeLogHorizon = time.Hour
 
 // Dialect is "postgres" or "sqlite".
 func (c Config) Dialect() string {
@@ -59,6 +66,7 @@ var settings = []setting{
 	{"base-url", "WALKTHROUGH_BASE_URL", "http://localhost:8080", "public URL of this server, used in links such as calendar feeds"},
 	{"log-level", "WALKTHROUGH_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"trusted-proxies", "WALKTHROUGH_TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (none by default)"},
+	{"change-log-horizon", "WALKTHROUGH_CHANGE_LOG_HORIZON", "90d", "how long the change log keeps deletions for devices that were away, in days (90d) or as a Go duration (2160h); at least 1h"},
 }
 
 // Load reads the settings: a flag wins over its environment variable, which
@@ -137,5 +145,32 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
+	if h, err := parseHorizon(*values["change-log-horizon"]); err != nil {
+		errs = append(errs, fmt.Errorf("WALKTHROUGH_CHANGE_LOG_HORIZON: %w", err))
+	} else {
+		c.ChangeLogHorizon = h
+	}
 	return c, errors.Join(errs...)
+}
+
+// parseHorizon reads a whole number of days ("90d") or a Go duration
+// ("2160h") of at least MinChangeLogHorizon.
+func parseHorizon(v string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("%q is not a number of days such as 90d", v)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, fmt.Errorf("%q is not a duration such as 90d or 2160h", v)
+		}
+	}
+	if d < MinChangeLogHorizon {
+		return 0, fmt.Errorf("%q is shorter than the least allowed, %s", v, MinChangeLogHorizon)
+	}
+	return d, nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -81,6 +82,25 @@ func TestHelpNamesEverySetting(t *testing.T) {
 	for _, s := range settings {
 		if !strings.Contains(out.String(), s.env) || !strings.Contains(out.String(), "-"+s.flag) {
 			t.Errorf("help does not document %s / --%s", s.env, s.flag)
+		}
+	}
+}
+
+func TestChangeLogHorizon(t *testing.T) {
+	c, err := Load("serve", nil, env(nil), &bytes.Buffer{})
+	if err != nil || c.ChangeLogHorizon != 90*24*time.Hour {
+		t.Fatalf("default horizon %s, %v", c.ChangeLogHorizon, err)
+	}
+	for v, want := range map[string]time.Duration{"60d": 60 * 24 * time.Hour, "2160h": 2160 * time.Hour, "1h": time.Hour, "90m": 90 * time.Minute} {
+		c, err := Load("serve", nil, env(map[string]string{"WALKTHROUGH_CHANGE_LOG_HORIZON": v}), &bytes.Buffer{})
+		if err != nil || c.ChangeLogHorizon != want {
+			t.Errorf("%s: %s, %v", v, c.ChangeLogHorizon, err)
+		}
+	}
+	for _, v := range []string{"59m", "0d", "-3d", "ninety days", "2.5d", "0"} {
+		_, err := Load("serve", []string{"--change-log-horizon", v}, env(nil), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "WALKTHROUGH_CHANGE_LOG_HORIZON") {
+			t.Errorf("%s was accepted: %v", v, err)
 		}
 	}
 }

@@ -7,6 +7,7 @@ package cycles
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,18 +66,20 @@ func (s *Service) cycle(ctx context.Context, p auth.Principal, id string) (domai
 
 // Query narrows a cycle listing.
 type Query struct {
-	SchoolID string
-	Status   string
-	Mine     bool // only the caller's own cycles
+	SchoolIDs []string
+	Status    string
+	Mine      bool         // only the caller's own cycles
+	Page      store.Keyset // after the key [id]
 }
 
-// Cycles lists the cycles the caller may see, newest first.
+// Cycles lists the cycles the caller may see, newest first, a page at a
+// time.
 func (s *Service) Cycles(ctx context.Context, p auth.Principal, q Query) ([]domain.Cycle, error) {
 	if q.Status != "" && !validStatus(domain.CycleStatus(q.Status)) {
 		return nil, domain.Invalid("the filters are not valid", domain.FieldError{Field: "status", Message: "must be planned, active, completed or abandoned"})
 	}
-	return s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ReadScope(), CoachID: p.User.ID, SchoolID: q.SchoolID,
-		Status: q.Status, Mine: q.Mine})
+	return s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ReadScope(), CoachID: p.User.ID, SchoolIDs: q.SchoolIDs,
+		Status: q.Status, Mine: q.Mine, Page: q.Page})
 }
 
 func validStatus(st domain.CycleStatus) bool {
@@ -255,7 +258,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ch Cy
 		}
 		c = cs[0]
 		if ch.Rev != nil && *ch.Rev != c.Rev {
-			return domain.Errorf(domain.EConflict, "the cycle changed since revision %d; it is at %d", *ch.Rev, c.Rev)
+			return domain.Stale("the cycle", *ch.Rev, c.Rev)
 		}
 		if ch.TeacherIDs != nil {
 			c.TeacherIDs = sortedUnique(ch.TeacherIDs)
@@ -495,35 +498,25 @@ func (s *Service) apply(ctx context.Context, p auth.Principal, deviceID, entity,
 	return resultError(res.Results[0])
 }
 
+// resultError is the error a change's result answers with, its fields
+// named as the route's body names them (without the change's "data."); a
+// record deleted meanwhile is not found, as it would be had it gone first.
 func resultError(r sync.Result) error {
-	msg := func(def string) string {
+	if r.Status == sync.StatusGone {
+		msg := "the record is gone"
 		if r.Error != nil && r.Error.Message != "" {
-			return r.Error.Message
+			msg = r.Error.Message
 		}
-		return def
+		return domain.Errorf(domain.ENotFound, "%s", msg)
 	}
-	switch r.Status {
-	case sync.StatusApplied, sync.StatusDuplicate:
-		return nil
-	case sync.StatusForbidden:
-		return domain.Errorf(domain.EForbidden, "%s", msg("not allowed"))
-	case sync.StatusConflict:
-		return domain.Errorf(domain.EConflict, "%s", msg("the record changed since it was read"))
-	case sync.StatusGone:
-		return domain.Errorf(domain.ENotFound, "%s", msg("the record is gone"))
+	err := r.Err()
+	var e *domain.Error
+	if errors.As(err, &e) {
+		for i := range e.Fields {
+			e.Fields[i].Field = strings.TrimPrefix(e.Fields[i].Field, "data.")
+		}
 	}
-	if r.Error != nil && r.Error.Code == sync.CodeServerError {
-		return domain.Errorf(domain.EInternal, "%s", r.Error.Message) // logged by the sync service
-	}
-	field := "body"
-	if r.Error != nil && r.Error.Field != "" {
-		field = strings.TrimPrefix(r.Error.Field, "data.")
-	}
-	if r.Error != nil && r.Error.Code == domain.EClash {
-		return &domain.Error{Code: domain.EClash, Message: r.Error.Message, Fields: []domain.FieldError{{Field: field, Message: r.Error.Message}},
-			Record: r.Error.ClashesWith}
-	}
-	return domain.Invalid(msg("the change is not valid"), domain.FieldError{Field: field, Message: msg("is not valid")})
+	return err
 }
 
 func sortedUnique(xs []string) []string {

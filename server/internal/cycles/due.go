@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
@@ -12,12 +13,15 @@ import (
 )
 
 // Due windows: what is due by the end of today, this week or next week (in
-// the district's time zone), or by the end of a given day.
+// the district's time zone).
 const (
 	DueToday    = "today"
 	DueThisWeek = "this_week"
 	DueNextWeek = "next_week"
 )
+
+// DueWindows are the windows a due list may ask for.
+var DueWindows = []string{DueToday, DueThisWeek, DueNextWeek}
 
 // dueBy is the instant a due window ends.
 func dueBy(due string, now time.Time, loc *time.Location) (time.Time, error) {
@@ -32,28 +36,36 @@ func dueBy(due string, now time.Time, loc *time.Location) (time.Time, error) {
 	case DueNextWeek:
 		return monday.AddDate(0, 0, 14), nil
 	}
-	d, err := time.ParseInLocation(time.DateOnly, due, loc)
-	if err != nil {
-		return time.Time{}, domain.Invalid("the filters are not valid", domain.FieldError{Field: "due",
-			Message: "must be today, this_week, next_week or a date such as 2026-09-01"})
-	}
-	return d.AddDate(0, 0, 1), nil
+	return time.Time{}, domain.Invalid("the filters are not valid", domain.FieldError{Field: "due",
+		Message: "must be one of " + strings.Join(DueWindows, ", ")})
+}
+
+// DueQuery is what a due list asks for: a window (this week when empty),
+// or the day To (a date at 00:00 UTC, exclusive) the follow-ups start
+// before; Mine keeps the caller's own.
+type DueQuery struct {
+	Window string
+	To     time.Time
+	Mine   bool
 }
 
 // Due lists the scheduled follow-ups due by the end of the window, overdue
-// first (oldest first), then by start. mine keeps the caller's own (invited
+// first (oldest first), then by start. Mine keeps the caller's own (invited
 // to, or coaching the cycle); otherwise every follow-up at the schools the
 // caller sees cycles of.
-func (s *Service) Due(ctx context.Context, p auth.Principal, due string, mine bool) ([]FollowUp, error) {
+func (s *Service) Due(ctx context.Context, p auth.Principal, q DueQuery) ([]FollowUp, error) {
 	d, err := s.store.District(ctx, p.DistrictID())
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	end, err := dueBy(due, now, d.Location())
-	if err != nil {
-		return nil, err
+	end := domain.DayStart(q.To, d.Location())
+	if q.To.IsZero() {
+		if end, err = dueBy(q.Window, now, d.Location()); err != nil {
+			return nil, err
+		}
 	}
+	mine := q.Mine
 	f := store.FollowUpFilter{DistrictID: p.DistrictID(), StartsBefore: end, Statuses: []domain.FollowUpStatus{domain.FollowUpScheduled}}
 	if mine {
 		f.UserID = p.User.ID

@@ -149,9 +149,11 @@ type Effectiveness struct {
 	Rose      int
 }
 
-// ReportQuery bounds the report by when the follow-up scores were observed.
+// ReportQuery bounds the report by the days the follow-up scores were
+// observed: dates at 00:00 UTC, To exclusive, zero for no bound, read in
+// the district's time zone.
 type ReportQuery struct {
-	From, To *time.Time
+	From, To time.Time
 }
 
 // Effectiveness reports, over the cycles the caller sees (the whole
@@ -170,6 +172,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 		return Effectiveness{}, err
 	}
 	loc := d.Location()
+	from, to := domain.DayStart(q.From, loc), domain.DayStart(q.To, loc)
 	cs, err := s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ReadScope(), CoachID: p.User.ID})
 	if err != nil || len(cs) == 0 {
 		return Effectiveness{Kinds: []KindEffect{}}, err
@@ -216,7 +219,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 		counted := map[domain.ActivityKind]bool{}
 		compared := false
 		for _, pt := range e.FollowUps {
-			if (q.From != nil && pt.ObservedAt.Before(*q.From)) || (q.To != nil && !pt.ObservedAt.Before(*q.To)) {
+			if (!from.IsZero() && pt.ObservedAt.Before(from)) || (!to.IsZero() && !pt.ObservedAt.Before(to)) {
 				continue
 			}
 			b := mean(base[pt.TeacherID])

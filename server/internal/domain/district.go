@@ -11,6 +11,7 @@ type District struct {
 	Name     string
 	TimeZone string // IANA name; decides "which day and week was this"
 	Settings DistrictSettings
+	Rev      int64
 }
 
 // DistrictSettings are the knobs a district administrator sets.
@@ -75,6 +76,16 @@ func (d District) Location() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// DayStart is the instant a calendar date (held at 00:00 UTC, as the API's
+// from and to parameters are read) begins in the location loc; the zero
+// time stays zero.
+func DayStart(date time.Time, loc *time.Location) time.Time {
+	if date.IsZero() {
+		return date
+	}
+	return time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, loc).UTC()
 }
 
 // WeekStart returns the Monday (a date at 00:00 UTC) of the week that t falls

@@ -38,6 +38,12 @@ type Error struct {
 	RetryAfter time.Duration
 	// Record, with EClash, is the id of the record that holds the time.
 	Record string
+	// CurrentRev, with EConflict for a write made on a stale revision, is
+	// the revision the record is at now.
+	CurrentRev int64
+	// Current, with EConflict, is the record as it is now, where the API
+	// shows it.
+	Current any
 }
 
 func (e *Error) Error() string {
@@ -112,6 +118,22 @@ func ErrorRetryAfter(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
+}
+
+// Stale is the EConflict of a write made on revision rev of a record that
+// is at current: what names the record ("the school").
+func Stale(what string, rev, current int64) *Error {
+	return &Error{Code: EConflict, Message: fmt.Sprintf("%s changed since revision %d; it is at %d", what, rev, current), CurrentRev: current}
+}
+
+// ErrorCurrent returns the revision and record a conflict names, or zero
+// and nil.
+func ErrorCurrent(err error) (int64, any) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.CurrentRev, e.Current
+	}
+	return 0, nil
 }
 
 // ErrorRecord returns the record id err's *Error names, or "".

@@ -132,6 +132,7 @@ type User struct {
 	PasswordHash string
 	Active       bool
 	Grants       []RoleGrant
+	Rev          int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // RubricFormat is the "format" value every rubric document carries.
@@ -141,8 +143,9 @@ func ParseRubric(data []byte) (RubricVersion, error) {
 		return RubricVersion{}, Invalid("the rubric document is empty", FieldError{Field: documentField, Message: "is empty"})
 	}
 
-	d := &rubricDecoder{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
-	d.dec.UseNumber()
+	// The decoder lets a name come twice: object reports it, compared
+	// without case, and goes on to list the document's other problems.
+	d := &rubricDecoder{data: data, dec: jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true))}
 	var doc rubricDocument
 	formatSeen := false
 	tok, err := d.token("")
@@ -208,12 +211,20 @@ func listProblems(message string, fields []FieldError, unlisted int) error {
 var errSyntax = errors.New("rubric document syntax error")
 
 // rubricDecoder walks the document token by token, so that it can name the
-// path of every problem and see keys that encoding/json would merge.
+// path of every problem, list them all, and see keys that differ only in
+// case.
 type rubricDecoder struct {
 	data     []byte
-	dec      *json.Decoder
+	dec      *jsontext.Decoder
 	problems Problems
 	unlisted int // problems found beyond maxRubricProblems
+}
+
+// token is one token of the document: its kind, and the text of a string
+// or a number as written.
+type token struct {
+	kind jsontext.Kind
+	text string
 }
 
 // add records a problem, or only counts it once maxRubricProblems are listed.
@@ -229,38 +240,38 @@ func (d *rubricDecoder) add(field, format string, args ...any) {
 type docField struct {
 	name     string
 	required bool
-	read     func(path string, tok json.Token) error
+	read     func(path string, tok token) error
 }
 
 // documentFields are the fields of the document object, each reading into
 // doc; formatSeen records that a format string was given.
 func (d *rubricDecoder) documentFields(doc *rubricDocument, formatSeen *bool) []docField {
 	return []docField{
-		{"format", true, func(p string, tok json.Token) error {
-			*formatSeen = isString(tok)
+		{"format", true, func(p string, tok token) error {
+			*formatSeen = tok.kind == '"'
 			return d.str(p, tok, &doc.Format)
 		}},
-		{"name", true, func(p string, tok json.Token) error { return d.str(p, tok, &doc.Name) }},
-		{"description", false, func(p string, tok json.Token) error { return d.str(p, tok, &doc.Description) }},
-		{"levels", true, func(p string, tok json.Token) error {
-			return d.array(p, tok, func(p string, tok json.Token) error {
+		{"name", true, func(p string, tok token) error { return d.str(p, tok, &doc.Name) }},
+		{"description", false, func(p string, tok token) error { return d.str(p, tok, &doc.Description) }},
+		{"levels", true, func(p string, tok token) error {
+			return d.array(p, tok, func(p string, tok token) error {
 				var l rubricDocLevel
 				err := d.object(p, tok, "a level", []docField{
-					{"value", true, func(p string, tok json.Token) error { return d.integer(p, tok, &l.Value) }},
-					{"label", true, func(p string, tok json.Token) error { return d.str(p, tok, &l.Label) }},
+					{"value", true, func(p string, tok token) error { return d.integer(p, tok, &l.Value) }},
+					{"label", true, func(p string, tok token) error { return d.str(p, tok, &l.Label) }},
 				})
 				doc.Levels = append(doc.Levels, l)
 				return err
 			})
 		}},
-		{"dimensions", true, func(p string, tok json.Token) error {
-			return d.array(p, tok, func(p string, tok json.Token) error {
+		{"dimensions", true, func(p string, tok token) error {
+			return d.array(p, tok, func(p string, tok token) error {
 				var dim rubricDocDimension
 				err := d.object(p, tok, "a dimension", []docField{
-					{"key", true, func(p string, tok json.Token) error { return d.str(p, tok, &dim.Key) }},
-					{"name", true, func(p string, tok json.Token) error { return d.str(p, tok, &dim.Name) }},
-					{"indicators", true, func(p string, tok json.Token) error {
-						return d.array(p, tok, func(p string, tok json.Token) error {
+					{"key", true, func(p string, tok token) error { return d.str(p, tok, &dim.Key) }},
+					{"name", true, func(p string, tok token) error { return d.str(p, tok, &dim.Name) }},
+					{"indicators", true, func(p string, tok token) error {
+						return d.array(p, tok, func(p string, tok token) error {
 							ind, err := d.indicator(p, tok)
 							dim.Indicators = append(dim.Indicators, ind)
 							return err
@@ -275,17 +286,17 @@ func (d *rubricDecoder) documentFields(doc *rubricDocument, formatSeen *bool) []
 }
 
 // indicator reads one indicator and its descriptors.
-func (d *rubricDecoder) indicator(path string, tok json.Token) (rubricDocIndicator, error) {
+func (d *rubricDecoder) indicator(path string, tok token) (rubricDocIndicator, error) {
 	var ind rubricDocIndicator
 	err := d.object(path, tok, "an indicator", []docField{
-		{"key", true, func(p string, tok json.Token) error { return d.str(p, tok, &ind.Key) }},
-		{"name", true, func(p string, tok json.Token) error { return d.str(p, tok, &ind.Name) }},
-		{"descriptors", true, func(p string, tok json.Token) error {
-			return d.array(p, tok, func(p string, tok json.Token) error {
+		{"key", true, func(p string, tok token) error { return d.str(p, tok, &ind.Key) }},
+		{"name", true, func(p string, tok token) error { return d.str(p, tok, &ind.Name) }},
+		{"descriptors", true, func(p string, tok token) error {
+			return d.array(p, tok, func(p string, tok token) error {
 				var desc rubricDocDescriptor
 				err := d.object(p, tok, "a descriptor", []docField{
-					{"level", true, func(p string, tok json.Token) error { return d.integer(p, tok, &desc.Level) }},
-					{"text", true, func(p string, tok json.Token) error { return d.str(p, tok, &desc.Text) }},
+					{"level", true, func(p string, tok token) error { return d.integer(p, tok, &desc.Level) }},
+					{"text", true, func(p string, tok token) error { return d.str(p, tok, &desc.Text) }},
 				})
 				ind.Descriptors = append(ind.Descriptors, desc)
 				return err
@@ -297,40 +308,44 @@ func (d *rubricDecoder) indicator(path string, tok json.Token) (rubricDocIndicat
 
 // token reads the next token, recording a syntax problem at path when the
 // JSON cannot be read.
-func (d *rubricDecoder) token(path string) (json.Token, error) {
-	tok, err := d.dec.Token()
+func (d *rubricDecoder) token(path string) (token, error) {
+	tok, err := d.dec.ReadToken()
 	if err == nil {
-		return tok, nil
+		t := token{kind: tok.Kind()}
+		if t.kind == '"' || t.kind == '0' {
+			t.text = tok.String() // a string's value, a number as written
+		}
+		return t, nil
 	}
 	if path == "" {
 		path = documentField
 	}
-	var syn *json.SyntaxError
+	var syn *jsontext.SyntacticError
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		d.add(path, "the document ends before this value is complete; is it cut short?")
 	case errors.As(err, &syn):
-		d.add(path, "is not valid JSON at %s: %s", position(d.data, syn.Offset), strings.TrimPrefix(syn.Error(), "json: "))
+		d.add(path, "is not valid JSON at %s: %v", position(d.data, syn.ByteOffset), syn.Err)
 	default:
-		d.add(path, "is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		d.add(path, "is not valid JSON: %v", err)
 	}
-	return nil, errSyntax
+	return token{}, errSyntax
 }
 
 // object reads an object, what (say "an indicator"), that begins with tok
 // and may hold the given fields.
-func (d *rubricDecoder) object(path string, tok json.Token, what string, fields []docField) error {
-	if tok != json.Delim('{') {
+func (d *rubricDecoder) object(path string, tok token, what string, fields []docField) error {
+	if tok.kind != '{' {
 		d.wrongType(path, tok, "an object")
 		return d.skip(path, tok)
 	}
 	seen := map[string]string{} // folded key → the key as first written
-	for d.dec.More() {
+	for d.dec.PeekKind() != '}' {
 		kt, err := d.token(path)
 		if err != nil {
 			return err
 		}
-		key, _ := kt.(string) // the decoder allows nothing else here
+		key := kt.text // the decoder allows nothing but a string here
 		kp := joinKey(path, key)
 		vt, err := d.token(kp)
 		if err != nil {
@@ -378,12 +393,12 @@ func (d *rubricDecoder) object(path string, tok json.Token, what string, fields 
 }
 
 // array reads a list, calling each for every element.
-func (d *rubricDecoder) array(path string, tok json.Token, each func(path string, tok json.Token) error) error {
-	if tok != json.Delim('[') {
+func (d *rubricDecoder) array(path string, tok token, each func(path string, tok token) error) error {
+	if tok.kind != '[' {
 		d.wrongType(path, tok, "a list")
 		return d.skip(path, tok)
 	}
-	for i := 0; d.dec.More(); i++ {
+	for i := 0; d.dec.PeekKind() != ']'; i++ {
 		ep := path + "[" + itoa(i) + "]"
 		et, err := d.token(ep)
 		if err != nil {
@@ -397,31 +412,30 @@ func (d *rubricDecoder) array(path string, tok json.Token, each func(path string
 	return err
 }
 
-func (d *rubricDecoder) str(path string, tok json.Token, dst *string) error {
-	s, ok := tok.(string)
-	if !ok {
+func (d *rubricDecoder) str(path string, tok token, dst *string) error {
+	if tok.kind != '"' {
 		d.wrongType(path, tok, "a string")
 		return d.skip(path, tok)
 	}
-	if HasNUL(s) {
+	if HasNUL(tok.text) {
 		d.add(path, NULMessage)
 	}
-	*dst = s
+	*dst = tok.text
 	return nil
 }
 
 // integer reads a whole number; 3.0 is 3, 3.5 is refused.
-func (d *rubricDecoder) integer(path string, tok json.Token, dst *int) error {
-	n, ok := tok.(json.Number)
-	if !ok {
+func (d *rubricDecoder) integer(path string, tok token, dst *int) error {
+	if tok.kind != '0' {
 		d.wrongType(path, tok, "a whole number")
 		return d.skip(path, tok)
 	}
-	if i, err := strconv.Atoi(string(n)); err == nil && i >= -1e9 && i <= 1e9 {
+	n := tok.text
+	if i, err := strconv.Atoi(n); err == nil && i >= -1e9 && i <= 1e9 {
 		*dst = i
 		return nil
 	}
-	f, err := n.Float64()
+	f, err := strconv.ParseFloat(n, 64)
 	switch {
 	case err != nil && !errors.Is(err, strconv.ErrRange), f != math.Trunc(f):
 		d.add(path, "must be a whole number, not %s", n)
@@ -433,7 +447,7 @@ func (d *rubricDecoder) integer(path string, tok json.Token, dst *int) error {
 	return nil
 }
 
-func (d *rubricDecoder) wrongType(path string, tok json.Token, want string) {
+func (d *rubricDecoder) wrongType(path string, tok token, want string) {
 	if path == "" {
 		path = documentField
 	}
@@ -442,13 +456,13 @@ func (d *rubricDecoder) wrongType(path string, tok json.Token, want string) {
 
 // skip reads past the rest of the value at path whose first token is tok,
 // without recursion, however deep it nests.
-func (d *rubricDecoder) skip(path string, tok json.Token) error {
+func (d *rubricDecoder) skip(path string, tok token) error {
 	depth := 0
 	for {
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
+		switch tok.kind {
+		case '{', '[':
 			depth++
-		case json.Delim('}'), json.Delim(']'):
+		case '}', ']':
 			depth--
 		}
 		if depth == 0 {
@@ -461,25 +475,24 @@ func (d *rubricDecoder) skip(path string, tok json.Token) error {
 	}
 }
 
-func isString(tok json.Token) bool { _, ok := tok.(string); return ok }
-
-func kindOf(tok json.Token) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '[' {
-			return "a list"
-		}
+func kindOf(tok token) string {
+	switch tok.kind {
+	case '[':
+		return "a list"
+	case '{':
 		return "an object"
-	case string:
+	case '"':
 		return "a string"
-	case json.Number:
+	case '0':
 		return "a number"
-	case bool:
-		return strconv.FormatBool(t)
-	case nil:
+	case 't':
+		return "true"
+	case 'f':
+		return "false"
+	case 'n':
 		return "null"
 	}
-	return fmt.Sprintf("%T", tok)
+	return tok.kind.String()
 }
 
 func findField(fields []docField, key string) (docField, bool) {

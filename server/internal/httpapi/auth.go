@@ -119,6 +119,7 @@ type districtResponse struct {
 	Name     string                  `json:"name"`
 	TimeZone string                  `json:"time_zone"`
 	Settings domain.DistrictSettings `json:"settings"`
+	Rev      int64                   `json:"rev"`
 }
 
 func (s *Server) me(c *gin.Context) {
@@ -130,7 +131,7 @@ func (s *Server) me(c *gin.Context) {
 	}
 	sc := p.Scope()
 	c.JSON(http.StatusOK, meResponse{User: toUser(p.User), Schools: orEmpty(sc.SchoolIDs), AllSchools: sc.AllSchools,
-		District: districtResponse{ID: d.ID, Name: d.Name, TimeZone: d.TimeZone, Settings: d.Settings}})
+		District: toDistrict(d)})
 }
 
 func orEmpty(xs []string) []string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 )
 
@@ -60,19 +61,26 @@ type cycleDetailResponse struct {
 	FollowUps  []followUpResponse `json:"follow_ups"`
 }
 
-// listCycles answers GET /cycles?school_id&status&mine.
+// cycleStatuses are the values of a cycle's status.
+var cycleStatuses = []string{string(domain.CyclePlanned), string(domain.CycleActive), string(domain.CycleCompleted), string(domain.CycleAbandoned)}
+
+// listCycles answers GET /cycles?school_id&status&mine&cursor&limit, newest
+// first.
 func (s *Server) listCycles(c *gin.Context) {
-	q := cycles.Query{SchoolID: c.Query("school_id"), Status: c.Query("status"), Mine: c.Query("mine") == "true"}
-	if err := queryFilters(c, []string{"school_id"}, nil, new(int)); err != nil {
+	q := newQuery(c)
+	cq := cycles.Query{SchoolIDs: q.ids("school_id"), Status: q.enum("status", cycleStatuses...), Mine: q.boolean("mine")}
+	pg := q.page("cycles", keyID)
+	if err := q.err(); err != nil {
 		s.fail(c, err)
 		return
 	}
-	cs, err := s.cycles.Cycles(c.Request.Context(), principal(c), q)
+	cq.Page = store.Keyset{After: pg.After, Limit: pg.fetch()}
+	cs, err := s.cycles.Cycles(c.Request.Context(), principal(c), cq)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(cs, cycleOut))
+	c.JSON(http.StatusOK, pageOf(pg, cs, cycleOut, func(c domain.Cycle) []string { return []string{c.ID} }))
 }
 
 type openCycleRequest struct {
@@ -250,14 +258,27 @@ func (s *Server) updateFollowUp(c *gin.Context) {
 	c.JSON(http.StatusOK, followUpOut(f))
 }
 
-// dueFollowUps answers GET /followups?due=today|this_week|next_week|YYYY-MM-DD&mine=true.
+// dueFollowUps answers GET
+// /followups?due=today|this_week|next_week&to&mine&cursor&limit: the
+// scheduled follow-ups due by the end of the window (this week when
+// neither due nor to is given), or starting before the day to.
 func (s *Server) dueFollowUps(c *gin.Context) {
-	fs, err := s.cycles.Due(c.Request.Context(), principal(c), c.Query("due"), c.Query("mine") == "true")
+	q := newQuery(c)
+	dq := cycles.DueQuery{Window: q.enum("due", cycles.DueWindows...), To: q.date("to", false), Mine: q.boolean("mine")}
+	if dq.Window != "" && !dq.To.IsZero() {
+		q.fail("to", "give due or to, not both")
+	}
+	pg := q.page("followups", keyOffset)
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	fs, err := s.cycles.Due(c.Request.Context(), principal(c), dq)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(fs, followUpOut))
+	c.JSON(http.StatusOK, slicePage(pg, fs, followUpOut))
 }
 
 type pointResponse struct {
@@ -323,12 +344,13 @@ func share(n, of int) *float64 {
 
 // cycleEffectiveness answers GET /reports/cycle-effectiveness?from&to.
 func (s *Server) cycleEffectiveness(c *gin.Context) {
-	var q cycles.ReportQuery
-	if err := queryFilters(c, nil, map[string]**time.Time{"from": &q.From, "to": &q.To}, new(int)); err != nil {
+	q := newQuery(c)
+	from, to := q.span(anyDates)
+	if err := q.err(); err != nil {
 		s.fail(c, err)
 		return
 	}
-	r, err := s.cycles.Effectiveness(c.Request.Context(), principal(c), q)
+	r, err := s.cycles.Effectiveness(c.Request.Context(), principal(c), cycles.ReportQuery{From: from, To: to})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -356,22 +378,32 @@ type workloadItem struct {
 }
 
 type workloadResponse struct {
-	ThisWeek time.Time      `json:"this_week"`
-	NextWeek time.Time      `json:"next_week"`
-	Items    []workloadItem `json:"items"`
+	listResponse[workloadItem]
+	// ThisWeek and NextWeek are the Mondays of the weeks counted, as dates.
+	ThisWeek sync.Date `json:"this_week"`
+	NextWeek sync.Date `json:"next_week"`
 }
 
+// coachWorkload answers GET /coaches/workload?cursor&limit.
 func (s *Server) coachWorkload(c *gin.Context) {
+	q := newQuery(c)
+	pg := q.page("workload", keyOffset)
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
 	ws, weeks, err := s.cycles.Workloads(c.Request.Context(), principal(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := workloadResponse{ThisWeek: weeks.ThisWeek.UTC(), NextWeek: weeks.NextWeek.UTC(), Items: make([]workloadItem, len(ws))}
-	for i, w := range ws {
-		out.Items[i] = workloadItem(w)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, workloadResponse{listResponse: slicePage(pg, ws, func(w cycles.Workload) workloadItem { return workloadItem(w) }),
+		ThisWeek: sync.Date{Time: localDate(weeks.ThisWeek)}, NextWeek: sync.Date{Time: localDate(weeks.NextWeek)}})
+}
+
+// localDate is the calendar date of t in t's own location, at 00:00 UTC.
+func localDate(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 type calendarResponse struct {

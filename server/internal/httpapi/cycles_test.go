@@ -278,7 +278,7 @@ func TestDueListPutsOverdueFirstAndDropsNothing(t *testing.T) {
 			made = append(made, f.ID)
 		}
 		var due listResponse[followUpResponse]
-		w.do(coach, "GET", "/api/v1/followups?due=2099-01-01&mine=true", nil).decode(t, &due)
+		w.do(coach, "GET", "/api/v1/followups?to=2099-01-02&mine=true", nil).decode(t, &due)
 		var got []string
 		for _, f := range due.Items {
 			got = append(got, fmt.Sprintf("%s overdue=%v", f.ID, f.Overdue))

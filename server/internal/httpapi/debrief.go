@@ -2,12 +2,10 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 )
 
@@ -24,27 +22,14 @@ func (s *Server) getDebrief(c *gin.Context) {
 
 // getCalibration answers GET /calibration?from&to&school_id.
 func (s *Server) getCalibration(c *gin.Context) {
-	var q visits.CalibrationQuery
-	var p domain.Problems
-	for name, dst := range map[string]*time.Time{"from": &q.From, "to": &q.To} {
-		t, err := time.Parse(time.DateOnly, c.Query(name))
-		if err != nil {
-			p.Add(name, "must be a date such as 2026-08-15")
-		}
-		*dst = t
-	}
-	for _, v := range c.QueryArray("school_id") {
-		for _, id := range strings.Split(v, ",") {
-			if id = strings.TrimSpace(id); id != "" {
-				q.SchoolIDs = append(q.SchoolIDs, id)
-			}
-		}
-	}
-	if err := p.Err("the calibration query is not valid"); err != nil {
+	q := newQuery(c)
+	from, to := q.span(bothDates)
+	cq := visits.CalibrationQuery{From: from, To: to, SchoolIDs: q.ids("school_id")}
+	if err := q.err(); err != nil {
 		s.fail(c, err)
 		return
 	}
-	res, err := s.visits.Calibration(c.Request.Context(), principal(c), q)
+	res, err := s.visits.Calibration(c.Request.Context(), principal(c), cq)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -52,29 +37,23 @@ func (s *Server) getCalibration(c *gin.Context) {
 	c.JSON(http.StatusOK, res)
 }
 
-// listNextSteps answers GET /next-steps?mine&walkthrough_id&school_id&status&limit.
+// listNextSteps answers GET
+// /next-steps?mine&walkthrough_id&school_id&status&cursor&limit, by due
+// date, undated last.
 func (s *Server) listNextSteps(c *gin.Context) {
-	q := visits.NextStepQuery{WalkthroughID: c.Query("walkthrough_id"), SchoolID: c.Query("school_id"), Status: c.Query("status")}
-	switch c.Query("mine") {
-	case "", "false":
-	case "true":
-		q.Mine = true
-	default:
-		s.fail(c, domain.Invalid("the filters are not valid", domain.FieldError{Field: "mine", Message: "must be true or false"}))
-		return
-	}
-	if err := queryFilters(c, []string{"walkthrough_id", "school_id"}, nil, &q.Limit); err != nil {
+	q := newQuery(c)
+	nq := visits.NextStepQuery{Mine: q.boolean("mine"), WalkthroughIDs: q.ids("walkthrough_id"), SchoolIDs: q.ids("school_id"),
+		Status: q.enum("status", "open", "overdue", "done")}
+	pg := q.page("next_steps", keyDate, keyID)
+	if err := q.err(); err != nil {
 		s.fail(c, err)
 		return
 	}
-	items, err := s.visits.NextSteps(c.Request.Context(), principal(c), q)
+	nq.Page = store.Keyset{After: pg.After, Limit: pg.fetch()}
+	items, err := s.visits.NextSteps(c.Request.Context(), principal(c), nq)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := listResponse[visits.NextStepItem]{Items: items}
-	if out.Items == nil {
-		out.Items = []visits.NextStepItem{}
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, pageOf(pg, items, same[visits.NextStepItem], visits.NextStepKey))
 }

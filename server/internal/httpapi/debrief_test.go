@@ -440,10 +440,6 @@ func TestDebriefGathersEveryObserverOnce(t *testing.T) {
 	})
 }
 
-func localDate(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
 func allApplied(res sync.PushResponse) bool {
 	for _, r := range res.Results {
 		if r.Status != "applied" {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
 type deviceResponse struct {
@@ -16,19 +18,24 @@ type deviceResponse struct {
 	LastSeenAt time.Time `json:"last_seen_at"`
 }
 
-// listDevices answers GET /users/{id}/devices: where the user signed in.
+// listDevices answers GET /users/{id}/devices?cursor&limit: where the user
+// signed in.
 func (s *Server) listDevices(c *gin.Context) {
+	q := newQuery(c)
+	pg := q.page("devices", keyOffset)
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
 	ds, err := s.auth.Devices(c.Request.Context(), principal(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := listResponse[deviceResponse]{Items: make([]deviceResponse, len(ds))}
-	for i, d := range ds {
-		out.Items[i] = deviceResponse{ID: d.ID, Name: d.Name, UserAgent: d.UserAgent, SignedIn: d.SignedIn,
+	c.JSON(http.StatusOK, slicePage(pg, ds, func(d store.DeviceSession) deviceResponse {
+		return deviceResponse{ID: d.ID, Name: d.Name, UserAgent: d.UserAgent, SignedIn: d.SignedIn,
 			CreatedAt: d.CreatedAt.UTC(), LastSeenAt: d.LastSeenAt.UTC()}
-	}
-	c.JSON(http.StatusOK, out)
+	}))
 }
 
 type signOutResponse struct {

@@ -10,7 +10,7 @@ import (
 )
 
 func toDistrict(d domain.District) districtResponse {
-	return districtResponse{ID: d.ID, Name: d.Name, TimeZone: d.TimeZone, Settings: d.Settings}
+	return districtResponse{ID: d.ID, Name: d.Name, TimeZone: d.TimeZone, Settings: d.Settings, Rev: d.Rev}
 }
 
 // getDistrict answers GET /district: the district's name, time zone and
@@ -35,6 +35,8 @@ type updateDistrictRequest struct {
 	Name     *string                `json:"name,omitempty"`
 	TimeZone *string                `json:"time_zone,omitempty"`
 	Settings districtSettingsChange `json:"settings"`
+	// Rev is the revision the change was made on.
+	Rev *int64 `json:"rev,omitempty"`
 }
 
 // updateDistrict answers PATCH /district: fields left out stay as they are.
@@ -47,7 +49,7 @@ func (s *Server) updateDistrict(c *gin.Context) {
 	d, err := s.roster.UpdateDistrict(c.Request.Context(), principal(c), roster.DistrictChange{
 		Name: req.Name, TimeZone: req.TimeZone,
 		SchoolYearStartMonth: req.Settings.SchoolYearStartMonth, SchoolYearStartDay: req.Settings.SchoolYearStartDay,
-		MinCellSize: req.Settings.MinCellSize, InvitePrincipalToFollowUps: req.Settings.InvitePrincipalToFollowUps,
+		MinCellSize: req.Settings.MinCellSize, InvitePrincipalToFollowUps: req.Settings.InvitePrincipalToFollowUps, Rev: req.Rev,
 	}, client(c))
 	if err != nil {
 		s.fail(c, err)

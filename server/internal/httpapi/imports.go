@@ -3,7 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,10 +18,10 @@ const maxRosterBody = 64 << 20
 // the report, bad rows included; a real run with bad rows changes nothing
 // and answers 422 listing every bad row.
 func (s *Server) importRoster(c *gin.Context) {
-	kind := c.Query("kind")
-	dryRun, err := strconv.ParseBool(c.DefaultQuery("dry_run", "false"))
-	if err != nil {
-		s.fail(c, domain.Invalid("dry_run must be true or false", domain.FieldError{Field: "dry_run", Message: "must be true or false"}))
+	q := newQuery(c)
+	kind, dryRun := q.text("kind"), q.boolean("dry_run")
+	if err := q.err(); err != nil {
+		s.fail(c, err)
 		return
 	}
 	types := []string{"text/csv", "application/csv", "text/plain"}

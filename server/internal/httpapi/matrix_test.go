@@ -288,7 +288,7 @@ func matrix(w *world) map[string][]probe {
 			}}},
 		"GET /api/v1/observations/:id": {{name: "the coach's", method: "GET", path: "/api/v1/observations/" + w.obsA1,
 			want: signedIn(notFound, map[actor]int{admin: ok, supervisor: ok, principalA: ok, coach: ok})}},
-		"GET /api/v1/trends": {{name: "year by week", method: "GET", path: "/api/v1/trends?from=2026-01-01&to=2027-01-01&group=school,dimension",
+		"GET /api/v1/trends": {{name: "year by week", method: "GET", path: "/api/v1/trends?from=2026-01-01&to=2027-01-01&group=school&group=dimension",
 			want: signedIn(ok, map[actor]int{observer: forbidden, teacher: forbidden}),
 			check: func(t *testing.T, w *world, a actor, r response) {
 				var res trends.Result
@@ -307,7 +307,7 @@ func matrix(w *world) map[string][]probe {
 				}
 			}}},
 		"GET /api/v1/coverage": {
-			{name: "own schools", method: "GET", path: "/api/v1/coverage?since=2027-01-01", want: signedIn(ok, map[actor]int{observer: forbidden, teacher: forbidden}),
+			{name: "own schools", method: "GET", path: "/api/v1/coverage?from=2027-01-01", want: signedIn(ok, map[actor]int{observer: forbidden, teacher: forbidden}),
 				check: func(t *testing.T, w *world, a actor, r response) {
 					var l listResponse[coverageItem]
 					r.decode(t, &l)
@@ -317,7 +317,7 @@ func matrix(w *world) map[string][]probe {
 						}
 					}
 				}},
-			{name: "other school", method: "GET", path: "/api/v1/coverage?since=2027-01-01&school_id=" + w.schoolA2,
+			{name: "other school", method: "GET", path: "/api/v1/coverage?from=2027-01-01&school_id=" + w.schoolA2,
 				want: signedIn(notFound, map[actor]int{admin: ok, observer: forbidden, teacher: forbidden})},
 		},
 		"GET /api/v1/directory": {{name: "colleagues", method: "GET", path: "/api/v1/directory", want: signedIn(ok, nil),

@@ -144,7 +144,7 @@ func TestNULInAParameterIsRefusedNamingIt(t *testing.T) {
 			{coach, "/api/v1/observations?teacher_id=%00", "teacher_id"},
 			{admin, "/api/v1/trends?from=2026-01-01&to=2027-01-01&subject=a%00b", "subject"},
 			{admin, "/api/v1/audit?action=%00", "action"},
-			{admin, "/api/v1/audit?action=auth.login&actor=x%00&%00=1", "actor"},
+			{admin, "/api/v1/audit?action=auth.login&actor_id=x%00&%00=1", "actor_id"},
 			{admin, "/api/v1/sync/pull?cursor=%00", "cursor"},
 			{admin, "/api/v1/schools/" + w.schoolA1 + "%00", "id"},
 			{anonymous, "/api/v1/calendar/a%00b.ics", "file"},

@@ -93,8 +93,8 @@ func TestObservationFromASkewedTabletShowsBothTimes(t *testing.T) {
 		realWeek, deviceWeek := domain.WeekStart(real, loc), domain.WeekStart(device, loc)
 		listed := func(week time.Time) map[string]bool {
 			t.Helper()
-			from := time.Date(week.Year(), week.Month(), week.Day(), 0, 0, 0, 0, loc)
-			r := w.do(admin, "GET", "/api/v1/observations?from="+from.Format(time.RFC3339)+"&to="+from.AddDate(0, 0, 7).Format(time.RFC3339), nil)
+			// from and to are days in the district's time zone, to exclusive.
+			r := w.do(admin, "GET", "/api/v1/observations?from="+week.Format(time.DateOnly)+"&to="+week.AddDate(0, 0, 7).Format(time.DateOnly), nil)
 			if r.Code != 200 {
 				t.Fatalf("list: %d %s", r.Code, r.Body)
 			}

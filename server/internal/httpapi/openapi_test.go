@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -29,9 +28,6 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 		t.Errorf("info is %q version %q", doc.Info.Title, doc.Info.Version)
 	}
 }
-
-// ginParam is a Gin path parameter such as :id.
-var ginParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
 
 // TestOpenAPIDocumentHasEveryRoute checks the document against the route
 // table both ways, and that exactly the public routes need no token.

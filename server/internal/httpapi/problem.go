@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,6 +25,12 @@ type Problem struct {
 	Errors    []domain.FieldError `json:"errors,omitempty"`
 	// ClashesWith, with the clash code, is the follow-up that holds the time.
 	ClashesWith string `json:"clashes_with,omitempty"`
+	// CurrentRev, with the conflict code of a write made on a stale
+	// revision, is the revision the record is at now.
+	CurrentRev int64 `json:"current_rev,omitempty"`
+	// Current, with the conflict code, is the record as the server holds
+	// it, where the route says so (PUT /observations/{id}).
+	Current any `json:"current,omitempty"`
 }
 
 // statusOf is the one table from domain error codes to HTTP statuses.
@@ -55,10 +64,13 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 		Instance:  c.Request.URL.Path,
 		Code:      code,
 		RequestID: c.GetString(requestIDKey),
-		Errors:    domain.ErrorFields(err),
+		Errors:    sortedFields(domain.ErrorFields(err)),
 	}
-	if code == domain.EClash {
+	switch code {
+	case domain.EClash:
 		p.ClashesWith = domain.ErrorRecord(err)
+	case domain.EConflict:
+		p.CurrentRev, p.Current = domain.ErrorCurrent(err)
 	}
 	var de *domain.Error
 	if status == http.StatusInternalServerError && !errors.As(err, &de) {
@@ -83,4 +95,58 @@ func (r problemRender) Render(w http.ResponseWriter) error {
 
 func (r problemRender) WriteContentType(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/problem+json")
+}
+
+// sortedFields is a copy of fs in a stable order, so the same request gets
+// the same answer: by field, then message. Numbers inside a field compare
+// as numbers, so changes[2] comes before changes[10] and a roster's line 9
+// before its line 10.
+func sortedFields(fs []domain.FieldError) []domain.FieldError {
+	if len(fs) == 0 {
+		return nil
+	}
+	out := slices.Clone(fs)
+	slices.SortStableFunc(out, func(a, b domain.FieldError) int {
+		if c := naturalCompare(a.Field, b.Field); c != 0 {
+			return c
+		}
+		return naturalCompare(a.Message, b.Message)
+	})
+	return out
+}
+
+// naturalCompare orders strings byte by byte except that runs of digits
+// compare by their value.
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digits(a), digits(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if c := cmp.Compare(len(na), len(nb)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(da, db); c != 0 {
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// digits is the length of the run of ASCII digits s starts with.
+func digits(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }

@@ -43,20 +43,27 @@ func toRubricVersion(v domain.RubricVersion) rubricVersionResponse {
 		Name: v.Name, Description: v.Description, Levels: v.Levels, Dimensions: v.Dimensions}
 }
 
+// listRubrics answers GET /rubrics?cursor&limit: the district's frameworks
+// with their versions.
 func (s *Server) listRubrics(c *gin.Context) {
+	q := newQuery(c)
+	pg := q.page("rubrics", keyOffset)
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
 	rs, err := s.rubrics.List(c.Request.Context(), principal(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := listResponse[rubricSummary]{Items: make([]rubricSummary, len(rs))}
-	for i, r := range rs {
-		out.Items[i] = rubricSummary{ID: r.ID, Name: r.Name}
+	c.JSON(http.StatusOK, slicePage(pg, rs, func(r domain.Rubric) rubricSummary {
+		out := rubricSummary{ID: r.ID, Name: r.Name}
 		for _, v := range r.Versions {
-			out.Items[i].Versions = append(out.Items[i].Versions, rubricVersionSummary{ID: v.ID, Version: v.Version, Status: string(v.Status), PublishedAt: v.PublishedAt})
+			out.Versions = append(out.Versions, rubricVersionSummary{ID: v.ID, Version: v.Version, Status: string(v.Status), PublishedAt: v.PublishedAt})
 		}
-	}
-	c.JSON(http.StatusOK, out)
+		return out
+	}))
 }
 
 func (s *Server) getRubric(c *gin.Context) {
@@ -96,11 +103,17 @@ func (s *Server) readRubric(c *gin.Context) (domain.RubricVersion, bool) {
 // createRubric answers POST /rubrics[?rubric_id=…]: the body is a rubric
 // document; it becomes a new draft.
 func (s *Server) createRubric(c *gin.Context) {
+	q := newQuery(c)
+	rubricID := q.id("rubric_id")
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
 	v, ok := s.readRubric(c)
 	if !ok {
 		return
 	}
-	v, err := s.rubrics.CreateDraft(c.Request.Context(), principal(c), v, c.Query("rubric_id"), client(c))
+	v, err := s.rubrics.CreateDraft(c.Request.Context(), principal(c), v, rubricID, client(c))
 	if err != nil {
 		s.fail(c, err)
 		return

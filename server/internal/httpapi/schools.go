@@ -8,6 +8,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
 type schoolResponse struct {
@@ -24,13 +25,21 @@ func toSchool(s domain.School) schoolResponse {
 	return schoolResponse{ID: s.ID, ExternalID: s.ExternalID, Name: s.Name, GradeBand: s.GradeBand, Active: s.Active, Rev: s.Rev, UpdatedAt: s.UpdatedAt.UTC()}
 }
 
+// listSchools answers GET /schools?cursor&limit: the caller's schools by
+// name.
 func (s *Server) listSchools(c *gin.Context) {
-	schools, err := s.roster.Schools(c.Request.Context(), principal(c))
+	q := newQuery(c)
+	pg := q.page("schools", keyText, keyID)
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	schools, err := s.roster.Schools(c.Request.Context(), principal(c), store.Keyset{After: pg.After, Limit: pg.fetch()})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(schools, toSchool))
+	c.JSON(http.StatusOK, pageOf(pg, schools, toSchool, store.SchoolKey))
 }
 
 type teacherResponse struct {
@@ -52,15 +61,22 @@ func toTeacher(t domain.Teacher) teacherResponse {
 		Email: t.Email, Grades: orEmpty(t.Grades), Subjects: orEmpty(t.Subjects), Active: t.Active, Rev: t.Rev, UpdatedAt: t.UpdatedAt.UTC()}
 }
 
-// listTeachers answers GET /teachers?school_id=…, the teachers of the
-// caller's schools.
+// listTeachers answers GET /teachers?school_id&cursor&limit: the teachers
+// of the caller's schools (of the schools named), by name.
 func (s *Server) listTeachers(c *gin.Context) {
-	teachers, err := s.roster.Teachers(c.Request.Context(), principal(c), c.Query("school_id"))
+	q := newQuery(c)
+	schoolIDs := q.ids("school_id")
+	pg := q.page("teachers", keyText, keyText, keyID)
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	teachers, err := s.roster.Teachers(c.Request.Context(), principal(c), schoolIDs, store.Keyset{After: pg.After, Limit: pg.fetch()})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(teachers, toTeacher))
+	c.JSON(http.StatusOK, pageOf(pg, teachers, toTeacher, store.TeacherKey))
 }
 
 func (s *Server) getSchool(c *gin.Context) {
@@ -77,12 +93,18 @@ type schoolRequest struct {
 	GradeBand  *string `json:"grade_band,omitempty"`
 	ExternalID *string `json:"external_id,omitempty"`
 	Active     *bool   `json:"active,omitempty"`
+	// Rev, on a change, is the revision it was made on.
+	Rev *int64 `json:"rev,omitempty"`
 }
 
 func (s *Server) createSchool(c *gin.Context) {
 	var req schoolRequest
 	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		s.fail(c, err)
+		return
+	}
+	if req.Rev != nil {
+		s.fail(c, domain.Invalid("a new school has no revision", domain.FieldError{Field: "rev", Message: "only a change names a revision"}))
 		return
 	}
 	sc := domain.School{}
@@ -110,7 +132,7 @@ func (s *Server) updateSchool(c *gin.Context) {
 		return
 	}
 	sc, err := s.roster.UpdateSchool(c.Request.Context(), principal(c), c.Param("id"),
-		roster.SchoolChange{Name: req.Name, GradeBand: req.GradeBand, ExternalID: req.ExternalID, Active: req.Active}, client(c))
+		roster.SchoolChange{Name: req.Name, GradeBand: req.GradeBand, ExternalID: req.ExternalID, Active: req.Active, Rev: req.Rev}, client(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -136,17 +158,23 @@ type teacherRequest struct {
 	Grades     *[]string `json:"grades,omitempty"`
 	Subjects   *[]string `json:"subjects,omitempty"`
 	Active     *bool     `json:"active,omitempty"`
+	// Rev, on a change, is the revision it was made on.
+	Rev *int64 `json:"rev,omitempty"`
 }
 
 func (r teacherRequest) change() roster.TeacherChange {
 	return roster.TeacherChange{SchoolID: r.SchoolID, GivenName: r.GivenName, FamilyName: r.FamilyName, Email: r.Email,
-		ExternalID: r.ExternalID, Grades: r.Grades, Subjects: r.Subjects, Active: r.Active}
+		ExternalID: r.ExternalID, Grades: r.Grades, Subjects: r.Subjects, Active: r.Active, Rev: r.Rev}
 }
 
 func (s *Server) createTeacher(c *gin.Context) {
 	var req teacherRequest
 	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		s.fail(c, err)
+		return
+	}
+	if req.Rev != nil {
+		s.fail(c, domain.Invalid("a new teacher has no revision", domain.FieldError{Field: "rev", Message: "only a change names a revision"}))
 		return
 	}
 	var t domain.Teacher

@@ -4,8 +4,10 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -146,6 +148,10 @@ func (s *Server) Routes() []Route {
 	}
 }
 
+// ginParam is a Gin path parameter such as :id; the OpenAPI document
+// writes it {id}.
+var ginParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
+
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
 	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, web: d.Web}
@@ -161,9 +167,18 @@ func New(d Deps) (http.Handler, *Server, error) {
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, nil, err
 	}
+	queries, err := documentedQueries(openAPIDocument)
+	if err != nil {
+		return nil, nil, err
+	}
 	r.Use(requestID(), recoverer(s.log), securityHeaders(), accessLog(s.log), instrument(s.metrics))
 	for _, rt := range s.Routes() {
-		chain := []gin.HandlerFunc{s.authenticate, s.refuseNUL, rt.handle}
+		key := rt.Method + " " + ginParam.ReplaceAllString(rt.Path, "{$1}")
+		allowed, ok := queries[key]
+		if !ok {
+			return nil, nil, fmt.Errorf("route %s is not in openapi.json", key)
+		}
+		chain := []gin.HandlerFunc{s.authenticate, s.refuseNUL, s.checkQuery(allowed), rt.handle}
 		if rt.Public {
 			chain = chain[1:]
 		}

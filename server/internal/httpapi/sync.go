@@ -69,22 +69,9 @@ func (s *Server) putObservation(c *gin.Context) {
 		return
 	}
 	r := res.Results[0]
-	switch r.Status {
-	case sync.StatusApplied, sync.StatusDuplicate:
-		c.JSON(http.StatusOK, r)
-	case sync.StatusConflict:
-		c.JSON(http.StatusConflict, r)
-	case sync.StatusGone:
-		c.JSON(http.StatusGone, r)
-	case sync.StatusForbidden:
-		s.fail(c, domain.Errorf(domain.EForbidden, "%s", r.Error.Message))
-	case sync.StatusRejected:
-		if r.Error.Code == sync.CodeServerError {
-			s.fail(c, domain.Errorf(domain.EInternal, "%s", r.Error.Message)) // logged by the sync service
-			return
-		}
-		fallthrough
-	default:
-		s.fail(c, domain.Invalid(r.Error.Message, domain.FieldError{Field: r.Error.Field, Message: r.Error.Message}))
+	if err := r.Err(); err != nil {
+		s.fail(c, err)
+		return
 	}
+	c.JSON(http.StatusOK, r)
 }

@@ -377,8 +377,26 @@ func TestPutObservationAppliesOneChange(t *testing.T) {
 			t.Fatalf("put again: %d %s", r.Code, r.Body)
 		}
 		body["change_id"] = domain.NewID()
-		if r := w.do(coach, "PUT", "/api/v1/observations/"+ch.ID, body); r.Code != 409 {
+		r := w.do(coach, "PUT", "/api/v1/observations/"+ch.ID, body)
+		var conflict struct {
+			Problem
+			Current sync.Record `json:"current"`
+		}
+		r.decode(t, &conflict)
+		if r.Code != 409 || r.Header().Get("Content-Type") != "application/problem+json" || conflict.Code != "conflict" ||
+			conflict.CurrentRev != 1 || conflict.Current.ID != ch.ID || conflict.Current.Rev != 1 || conflict.Current.Data == nil {
 			t.Fatalf("stale put: %d %s", r.Code, r.Body)
+		}
+		del := sync.Change{ChangeID: domain.NewID(), Entity: sync.EntityObservation, Op: sync.OpDelete, ID: ch.ID, BaseRev: 1}
+		if code, res := w.push(coach, domain.NewID(), del); code != 200 || res.Results[0].Status != sync.StatusApplied {
+			t.Fatalf("delete: %d %+v", code, res)
+		}
+		body["change_id"], body["base_rev"] = domain.NewID(), 2
+		r = w.do(coach, "PUT", "/api/v1/observations/"+ch.ID, body)
+		var gone Problem
+		r.decode(t, &gone)
+		if r.Code != 410 || r.Header().Get("Content-Type") != "application/problem+json" || gone.Code != "gone" {
+			t.Fatalf("a put on a deleted observation: %d %s", r.Code, r.Body)
 		}
 	})
 }

@@ -4,44 +4,25 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 )
 
-// trendQuery reads GET /trends' filters: from and to (YYYY-MM-DD, to
-// exclusive), school_id (repeated or comma-separated), dimension, indicator,
-// grade_band, subject, kind, bucket (week or month), group (comma-separated)
-// and rubric_id.
+// trendQuery reads GET /trends' filters: from and to (dates, to
+// exclusive), school_id (repeated), dimension, indicator, grade_band,
+// subject, kind, bucket (week, month or range), group (repeated) and
+// rubric_id (the framework).
 func trendQuery(c *gin.Context) (trends.Query, error) {
-	q := trends.Query{Dimension: c.Query("dimension"), Indicator: c.Query("indicator"), GradeBand: c.Query("grade_band"),
-		Subject: c.Query("subject"), Kind: c.Query("kind"), Bucket: c.Query("bucket"), RubricID: c.Query("rubric_id")}
-	var p domain.Problems
-	for name, dst := range map[string]*time.Time{"from": &q.From, "to": &q.To} {
-		v := c.Query(name)
-		t, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			p.Add(name, "must be a date such as 2026-08-15")
-		}
-		*dst = t
-	}
-	for _, v := range c.QueryArray("school_id") {
-		for _, id := range strings.Split(v, ",") {
-			if id = strings.TrimSpace(id); id != "" {
-				q.SchoolIDs = append(q.SchoolIDs, id)
-			}
-		}
-	}
-	if g := c.Query("group"); g != "" {
-		for _, part := range strings.Split(g, ",") {
-			q.Group = append(q.Group, strings.TrimSpace(part))
-		}
-	}
-	return q, p.Err("the trend query is not valid")
+	q := newQuery(c)
+	from, to := q.span(bothDates)
+	tq := trends.Query{From: from, To: to, SchoolIDs: q.ids("school_id"), Dimension: q.text("dimension"), Indicator: q.text("indicator"),
+		GradeBand: q.enum("grade_band", gradeBands...), Subject: q.text("subject"), Kind: q.enum("kind", kinds...),
+		Bucket: q.enum("bucket", "week", "month", "range"), Group: q.enums("group", trends.Groupings...), RubricID: q.id("rubric_id")}
+	return tq, q.err()
 }
 
 // trend reads the query and answers the trend, or the problem and false.
@@ -136,22 +117,24 @@ type coverageItem struct {
 	LastObserved *time.Time      `json:"last_observed,omitempty"`
 }
 
-// getCoverage answers GET /coverage?since=YYYY-MM-DD&school_id=…: teachers
-// not visited since the date, least recently visited first.
+// getCoverage answers GET /coverage?from&to&school_id&cursor&limit: the
+// active teachers not visited from the day from (until the day to),
+// least recently visited first.
 func (s *Server) getCoverage(c *gin.Context) {
-	since, err := time.Parse(time.DateOnly, c.Query("since"))
-	if err != nil {
-		s.fail(c, domain.Invalid("since is required", domain.FieldError{Field: "since", Message: "must be a date such as 2026-09-01"}))
+	q := newQuery(c)
+	from, to := q.span(fromDate)
+	cq := trends.CoverageQuery{From: from, To: to, SchoolIDs: q.ids("school_id")}
+	pg := q.page("coverage", keyOffset)
+	if err := q.err(); err != nil {
+		s.fail(c, err)
 		return
 	}
-	cov, err := s.trends.Coverage(c.Request.Context(), principal(c), since, c.Query("school_id"))
+	cov, err := s.trends.Coverage(c.Request.Context(), principal(c), cq)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := listResponse[coverageItem]{Items: make([]coverageItem, len(cov))}
-	for i, t := range cov {
-		out.Items[i] = coverageItem{Teacher: toTeacher(t.Teacher), LastObserved: t.LastObserved}
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, slicePage(pg, cov, func(t store.TeacherCoverage) coverageItem {
+		return coverageItem{Teacher: toTeacher(t.Teacher), LastObserved: t.LastObserved}
+	}))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
 type grantJSON struct {
@@ -21,11 +22,12 @@ type userResponse struct {
 	Name      string      `json:"name"`
 	Active    bool        `json:"active"`
 	Grants    []grantJSON `json:"grants"`
+	Rev       int64       `json:"rev"`
 	CreatedAt time.Time   `json:"created_at"`
 }
 
 func toUser(u domain.User) userResponse {
-	r := userResponse{ID: u.ID, Email: u.Email, Name: u.Name, Active: u.Active, Grants: []grantJSON{}, CreatedAt: u.CreatedAt.UTC()}
+	r := userResponse{ID: u.ID, Email: u.Email, Name: u.Name, Active: u.Active, Grants: []grantJSON{}, Rev: u.Rev, CreatedAt: u.CreatedAt.UTC()}
 	for _, g := range u.Grants {
 		r.Grants = append(r.Grants, grantJSON(g))
 	}
@@ -40,27 +42,20 @@ func toGrants(gs []grantJSON) []domain.RoleGrant {
 	return out
 }
 
-type listResponse[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-// listOf is a whole list (no further page), each item converted for the API.
-func listOf[T, R any](items []T, conv func(T) R) listResponse[R] {
-	out := listResponse[R]{Items: make([]R, len(items))}
-	for i, it := range items {
-		out.Items[i] = conv(it)
-	}
-	return out
-}
-
+// listUsers answers GET /users?cursor&limit: the district's users by name.
 func (s *Server) listUsers(c *gin.Context) {
-	us, err := s.roster.Users(c.Request.Context(), principal(c))
+	q := newQuery(c)
+	pg := q.page("users", keyText, keyID)
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	us, err := s.roster.Users(c.Request.Context(), principal(c), store.Keyset{After: pg.After, Limit: pg.fetch()})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(us, toUser))
+	c.JSON(http.StatusOK, pageOf(pg, us, toUser, store.UserKey))
 }
 
 func (s *Server) getUser(c *gin.Context) {
@@ -100,6 +95,8 @@ type updateUserRequest struct {
 	Password *string     `json:"password,omitempty"`
 	Grant    []grantJSON `json:"grant,omitempty"`
 	Revoke   []grantJSON `json:"revoke,omitempty"`
+	// Rev is the revision the change was made on.
+	Rev *int64 `json:"rev,omitempty"`
 }
 
 func (s *Server) updateUser(c *gin.Context) {
@@ -109,7 +106,7 @@ func (s *Server) updateUser(c *gin.Context) {
 		return
 	}
 	u, err := s.roster.UpdateUser(c.Request.Context(), principal(c), c.Param("id"), roster.UserChange{
-		Name: req.Name, Active: req.Active, Password: req.Password, Grant: toGrants(req.Grant), Revoke: toGrants(req.Revoke),
+		Name: req.Name, Active: req.Active, Password: req.Password, Grant: toGrants(req.Grant), Revoke: toGrants(req.Revoke), Rev: req.Rev,
 	}, client(c))
 	if err != nil {
 		s.fail(c, err)
@@ -124,19 +121,25 @@ type colleagueResponse struct {
 	Grants []grantJSON `json:"grants"`
 }
 
-// directory answers GET /directory: who the caller may invite to a team.
+// directory answers GET /directory?cursor&limit: who the caller may invite
+// to a team.
 func (s *Server) directory(c *gin.Context) {
+	q := newQuery(c)
+	pg := q.page("directory", keyOffset)
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
 	cs, err := s.roster.Directory(c.Request.Context(), principal(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := listResponse[colleagueResponse]{Items: make([]colleagueResponse, len(cs))}
-	for i, col := range cs {
-		out.Items[i] = colleagueResponse{ID: col.ID, Name: col.Name, Grants: []grantJSON{}}
+	c.JSON(http.StatusOK, slicePage(pg, cs, func(col roster.Colleague) colleagueResponse {
+		out := colleagueResponse{ID: col.ID, Name: col.Name, Grants: []grantJSON{}}
 		for _, g := range col.Grants {
-			out.Items[i].Grants = append(out.Items[i].Grants, grantJSON(g))
+			out.Grants = append(out.Grants, grantJSON(g))
 		}
-	}
-	c.JSON(http.StatusOK, out)
+		return out
+	}))
 }

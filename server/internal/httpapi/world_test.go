@@ -56,6 +56,7 @@ type world struct {
 	handler http.Handler
 	tokens  *auth.Tokens
 	clock   *fakeClock
+	syncs   *sync.Service
 
 	districtA, districtB string
 	schoolA1, schoolA2   string
@@ -176,7 +177,7 @@ func newWorld(t *testing.T, s *store.Store) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.handler = h
+	w.handler, w.syncs = h, syncs
 	for _, a := range actors[1:] {
 		w.signIn(a)
 	}

@@ -26,6 +26,8 @@ type DistrictChange struct {
 	SchoolYearStartDay         *int
 	MinCellSize                *int
 	InvitePrincipalToFollowUps *bool
+	// Rev, when set, is the revision the change was made on.
+	Rev *int64
 }
 
 // UpdateDistrict changes the district's name, time zone and settings in one
@@ -41,6 +43,9 @@ func (s *Service) UpdateDistrict(ctx context.Context, p auth.Principal, ch Distr
 		var err error
 		if d, err = tx.District(ctx, p.DistrictID()); err != nil {
 			return err
+		}
+		if ch.Rev != nil && *ch.Rev != d.Rev {
+			return domain.Stale("the district", *ch.Rev, d.Rev)
 		}
 		changed := map[string]any{}
 		if ch.Name != nil && strings.TrimSpace(*ch.Name) != d.Name {
@@ -87,6 +92,7 @@ func (s *Service) UpdateDistrict(ctx context.Context, p auth.Principal, ch Distr
 		if err := tx.UpdateDistrict(ctx, d); err != nil {
 			return err
 		}
+		d.Rev++
 		return tx.Audit(ctx, store.AuditEntry{DistrictID: d.ID, ActorID: p.User.ID, Action: "district.update",
 			Entity: "district", EntityID: d.ID, IP: c.IP, UserAgent: c.UserAgent, Detail: changed})
 	})

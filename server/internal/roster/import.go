@@ -197,7 +197,7 @@ func (im *importer) teachers(ctx context.Context, in []rosterfile.Teacher) error
 			created = append(created, next)
 			continue
 		}
-		next.ID = cur.ID
+		next.ID, next.Rev = cur.ID, cur.Rev
 		if sameTeacher(cur, next) {
 			im.rep.Teachers.Unchanged++
 			continue

@@ -9,30 +9,21 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// Schools lists the schools the caller may see.
-func (s *Service) Schools(ctx context.Context, p auth.Principal) ([]domain.School, error) {
-	return s.store.Schools(ctx, p.Scope())
+// Schools lists the schools the caller may see, a page at a time.
+func (s *Service) Schools(ctx context.Context, p auth.Principal, ks store.Keyset) ([]domain.School, error) {
+	return s.store.Schools(ctx, p.Scope(), ks)
 }
 
-// Teachers lists the teachers of the schools the caller may see, of one
-// school when schoolID is set. A school outside the caller's scope answers
-// not found, the same as a school that does not exist.
-func (s *Service) Teachers(ctx context.Context, p auth.Principal, schoolID string) ([]domain.Teacher, error) {
-	sc := p.ObserveScope()
-	if schoolID != "" {
-		if !domain.ValidID(schoolID) || !sc.HasSchool(schoolID) {
-			return nil, domain.Errorf(domain.ENotFound, "school not found")
-		}
-		ok, err := s.store.SchoolExists(ctx, p.DistrictID(), schoolID)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, domain.Errorf(domain.ENotFound, "school not found")
-		}
-		sc = domain.Scope{DistrictID: sc.DistrictID, SchoolIDs: []string{schoolID}}
+// Teachers lists the teachers of the schools the caller may see, of the
+// schools named when schoolIDs is not empty, a page at a time. A school
+// outside the caller's scope answers not found, the same as a school that
+// does not exist.
+func (s *Service) Teachers(ctx context.Context, p auth.Principal, schoolIDs []string, ks store.Keyset) ([]domain.Teacher, error) {
+	sc, err := s.store.NarrowScope(ctx, p.ObserveScope(), schoolIDs)
+	if err != nil {
+		return nil, err
 	}
-	return s.store.Teachers(ctx, sc)
+	return s.store.Teachers(ctx, sc, ks)
 }
 
 // School returns a school the caller may see.
@@ -66,6 +57,8 @@ func (s *Service) CreateSchool(ctx context.Context, p auth.Principal, sc domain.
 type SchoolChange struct {
 	Name, GradeBand, ExternalID *string
 	Active                      *bool
+	// Rev, when set, is the revision the change was made on.
+	Rev *int64
 }
 
 // UpdateSchool renames, re-bands or (de)activates a school.
@@ -80,6 +73,9 @@ func (s *Service) UpdateSchool(ctx context.Context, p auth.Principal, id string,
 		sc, err := tx.School(ctx, p.DistrictID(), id)
 		if err != nil {
 			return err
+		}
+		if ch.Rev != nil && *ch.Rev != sc.Rev {
+			return domain.Stale("the school", *ch.Rev, sc.Rev)
 		}
 		set(&sc.Name, ch.Name)
 		set(&sc.GradeBand, ch.GradeBand)
@@ -145,6 +141,8 @@ type TeacherChange struct {
 	SchoolID, GivenName, FamilyName, Email, ExternalID *string
 	Grades, Subjects                                   *[]string
 	Active                                             *bool
+	// Rev, when set, is the revision the change was made on.
+	Rev *int64
 }
 
 // UpdateTeacher changes a roster entry; moving a teacher keeps their history.
@@ -159,6 +157,9 @@ func (s *Service) UpdateTeacher(ctx context.Context, p auth.Principal, id string
 		t, err := tx.Teacher(ctx, p.DistrictID(), id)
 		if err != nil {
 			return err
+		}
+		if ch.Rev != nil && *ch.Rev != t.Rev {
+			return domain.Stale("the teacher", *ch.Rev, t.Rev)
 		}
 		ApplyTeacherChange(&t, ch)
 		if ch.SchoolID != nil {

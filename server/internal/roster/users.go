@@ -28,12 +28,13 @@ type NewUser struct {
 	Grants   []domain.RoleGrant
 }
 
-// Users lists the district's users; only administrators may.
-func (s *Service) Users(ctx context.Context, p auth.Principal) ([]domain.User, error) {
+// Users lists the district's users, a page at a time; only administrators
+// may.
+func (s *Service) Users(ctx context.Context, p auth.Principal, ks store.Keyset) ([]domain.User, error) {
 	if err := p.RequireAdmin(); err != nil {
 		return nil, err
 	}
-	return s.store.Users(ctx, p.DistrictID())
+	return s.store.UsersPage(ctx, p.DistrictID(), ks)
 }
 
 // User returns one user of the district; administrators see anyone, others
@@ -90,6 +91,8 @@ type UserChange struct {
 	Password *string
 	Grant    []domain.RoleGrant
 	Revoke   []domain.RoleGrant
+	// Rev, when set, is the revision the change was made on.
+	Rev *int64
 }
 
 // UpdateUser renames, deactivates or reactivates a user, resets a password
@@ -103,6 +106,9 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id string, c
 		u, err := tx.User(ctx, p.DistrictID(), id)
 		if err != nil {
 			return err
+		}
+		if ch.Rev != nil && *ch.Rev != u.Rev {
+			return domain.Stale("the user", *ch.Rev, u.Rev)
 		}
 		var actions []string
 		if ch.Name != nil {

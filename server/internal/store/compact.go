@@ -9,9 +9,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// compactLock is the advisory lock (with key 0) a compaction holds on
-// PostgreSQL, so that of many servers on one database one compacts at a
-// time and the others skip.
+// compactLock is the advisory lock a compaction holds on PostgreSQL (key 0
+// folding rollup deltas, key 1 compacting the change log), so that of many
+// servers on one database one compacts at a time and the others skip.
 const compactLock = 7003
 
 // CompactRollups folds the rollup deltas into the rollups in one

@@ -10,14 +10,16 @@ import (
 // CycleFilter narrows a cycle listing. Visible is who may be listed: cycles
 // at the scope's schools, plus the ones CoachID runs.
 type CycleFilter struct {
-	Visible  domain.Scope
-	CoachID  string
-	SchoolID string
-	Status   string
-	Mine     bool // only the cycles CoachID runs
+	Visible   domain.Scope
+	CoachID   string
+	SchoolIDs []string
+	Status    string
+	Mine      bool   // only the cycles CoachID runs
+	Page      Keyset // after the key [id]; every cycle when empty
 }
 
-// CyclesList lists cycles of support, newest first, tombstones left out.
+// CyclesList lists cycles of support, newest first, a page at a time,
+// tombstones left out.
 func (s *Store) CyclesList(ctx context.Context, f CycleFilter) ([]domain.Cycle, error) {
 	tx := s.read(ctx)
 	q := tx.db.Model(&cycleRow{}).Where("district_id = ? AND deleted_at IS NULL", f.Visible.DistrictID)
@@ -30,14 +32,14 @@ func (s *Store) CyclesList(ctx context.Context, f CycleFilter) ([]domain.Cycle, 
 	default:
 		q = q.Where("coach_id = ?", f.CoachID)
 	}
-	if f.SchoolID != "" {
-		q = q.Where("school_id = ?", f.SchoolID)
+	if len(f.SchoolIDs) > 0 {
+		q = q.Where("school_id IN ?", f.SchoolIDs)
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
 	var ids []string
-	if err := q.Order("id DESC").Pluck("id", &ids).Error; err != nil {
+	if err := f.Page.apply(q, "id DESC").Pluck("id", &ids).Error; err != nil {
 		return nil, translate(err, "cycle")
 	}
 	if len(ids) == 0 {

@@ -173,32 +173,55 @@ func (s *Store) CalibrationScores(ctx context.Context, f CalibrationFilter) ([]C
 // listed: the steps at the scope's schools, plus the caller's own and those
 // of walkthroughs the caller leads.
 type NextStepFilter struct {
-	Visible       domain.Scope
-	CallerID      string
-	OwnerID       string
-	WalkthroughID string
-	SchoolID      string
-	Open          bool       // not done
-	Done          bool       // done
-	DueBefore     *time.Time // due before this day (with Open: overdue)
-	Limit         int
+	Visible  domain.Scope
+	CallerID string
+	// TeamOf are walkthroughs whose every step the caller sees, being on
+	// their team.
+	TeamOf         []string
+	OwnerID        string
+	WalkthroughIDs []string
+	SchoolIDs      []string
+	Open           bool       // not done
+	Done           bool       // done
+	DueBefore      *time.Time // due before this day (with Open: overdue)
+	// Page is the page asked for, after the key [due day or "", id].
+	Page Keyset
 }
 
-// NextStepsPage lists next steps by due date (undated last), tombstones
-// left out.
+// NextStepsPage lists next steps by due date (undated last), a page at a
+// time, tombstones left out.
 func (s *Store) NextStepsPage(ctx context.Context, f NextStepFilter) ([]domain.NextStep, error) {
 	q := s.db.WithContext(ctx).Model(&nextStepRow{}).Where("district_id = ? AND deleted_at IS NULL", f.Visible.DistrictID)
 	led := s.db.Model(&walkthroughRow{}).Select("id").Where("district_id = ? AND lead_id = ?", f.Visible.DistrictID, f.CallerID)
+	team := f.TeamOf
+	if len(team) == 0 {
+		team = []string{f.CallerID} // no walkthrough has that id: an IN list cannot be empty
+	}
 	switch {
 	case f.Visible.AllSchools:
 	case len(f.Visible.SchoolIDs) > 0:
-		q = q.Where("(school_id IN ? OR owner_id = ? OR walkthrough_id IN (?))", f.Visible.SchoolIDs, f.CallerID, led)
+		q = q.Where("(school_id IN ? OR owner_id = ? OR walkthrough_id IN (?) OR walkthrough_id IN ?)", f.Visible.SchoolIDs, f.CallerID, led, team)
 	default:
-		q = q.Where("(owner_id = ? OR walkthrough_id IN (?))", f.CallerID, led)
+		q = q.Where("(owner_id = ? OR walkthrough_id IN (?) OR walkthrough_id IN ?)", f.CallerID, led, team)
 	}
-	for col, v := range map[string]string{"owner_id": f.OwnerID, "walkthrough_id": f.WalkthroughID, "school_id": f.SchoolID} {
-		if v != "" {
-			q = q.Where(col+" = ?", v)
+	if f.OwnerID != "" {
+		q = q.Where("owner_id = ?", f.OwnerID)
+	}
+	for col, vs := range map[string][]string{"walkthrough_id": f.WalkthroughIDs, "school_id": f.SchoolIDs} {
+		if len(vs) > 0 {
+			q = q.Where(col+" IN ?", vs)
+		}
+	}
+	if len(f.Page.After) == 2 {
+		due, id := f.Page.After[0], f.Page.After[1]
+		if due == "" {
+			q = q.Where("(due_on IS NULL AND id > ?)", id)
+		} else {
+			day, err := time.Parse(time.DateOnly, due)
+			if err != nil {
+				return nil, domain.Invalid("the cursor is not valid", domain.FieldError{Field: "cursor", Message: "is not a cursor of this list"})
+			}
+			q = q.Where("(due_on IS NULL OR due_on > ? OR (due_on = ? AND id > ?))", dateOnly(day), dateOnly(day), id)
 		}
 	}
 	if f.Open {
@@ -211,7 +234,11 @@ func (s *Store) NextStepsPage(ctx context.Context, f NextStepFilter) ([]domain.N
 		q = q.Where("due_on < ?", dateOnly(*f.DueBefore))
 	}
 	var ids []string
-	if err := q.Order("CASE WHEN due_on IS NULL THEN 1 ELSE 0 END, due_on, id").Limit(f.Limit).Pluck("id", &ids).Error; err != nil {
+	q = q.Order("CASE WHEN due_on IS NULL THEN 1 ELSE 0 END, due_on, id")
+	if f.Page.Limit > 0 {
+		q = q.Limit(f.Page.Limit)
+	}
+	if err := q.Pluck("id", &ids).Error; err != nil {
 		return nil, translate(err, "next step")
 	}
 	if len(ids) == 0 {

@@ -14,6 +14,7 @@ type districtRow struct {
 	Name      string
 	TimeZone  string
 	Settings  string
+	Rev       int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -21,7 +22,7 @@ type districtRow struct {
 func (districtRow) TableName() string { return "districts" }
 
 func (r districtRow) toDomain() domain.District {
-	d := domain.District{ID: r.ID, Name: r.Name, TimeZone: r.TimeZone, Settings: domain.DefaultDistrictSettings()}
+	d := domain.District{ID: r.ID, Name: r.Name, TimeZone: r.TimeZone, Settings: domain.DefaultDistrictSettings(), Rev: r.Rev}
 	_ = json.Unmarshal([]byte(r.Settings), &d.Settings) // a bad blob keeps the defaults
 	return d
 }
@@ -32,7 +33,7 @@ func (tx *Tx) CreateDistrict(ctx context.Context, d domain.District) error {
 		return err
 	}
 	settings, _ := json.Marshal(d.Settings)
-	row := districtRow{ID: d.ID, Name: d.Name, TimeZone: d.TimeZone, Settings: string(settings), CreatedAt: tx.now, UpdatedAt: tx.now}
+	row := districtRow{ID: d.ID, Name: d.Name, TimeZone: d.TimeZone, Settings: string(settings), Rev: 1, CreatedAt: tx.now, UpdatedAt: tx.now}
 	return translate(tx.db.Create(&row).Error, "district")
 }
 

@@ -53,10 +53,10 @@ func inScope(db *gorm.DB, column string, sc domain.Scope) *gorm.DB {
 	return db
 }
 
-// Schools lists the schools in scope by name.
-func (s *Store) Schools(ctx context.Context, sc domain.Scope) ([]domain.School, error) {
+// Schools lists the schools in scope by name, a page at a time (SchoolKey).
+func (s *Store) Schools(ctx context.Context, sc domain.Scope, ks Keyset) ([]domain.School, error) {
 	var rows []schoolRow
-	if err := inScope(s.db.WithContext(ctx), "id", sc).Order("name, id").Find(&rows).Error; err != nil {
+	if err := ks.apply(inScope(s.db.WithContext(ctx), "id", sc), "name", "id").Find(&rows).Error; err != nil {
 		return nil, translate(err, "school")
 	}
 	out := make([]domain.School, len(rows))
@@ -112,10 +112,14 @@ func (tx *Tx) CreateTeachers(ctx context.Context, ts []domain.Teacher) error {
 	return tx.AppendChanges(ctx, changes)
 }
 
-// Teachers lists the teachers of the schools in scope by name.
-func (s *Store) Teachers(ctx context.Context, sc domain.Scope) ([]domain.Teacher, error) {
+// SchoolKey is a school's place in the order of Schools.
+func SchoolKey(sc domain.School) []string { return []string{sc.Name, sc.ID} }
+
+// Teachers lists the teachers of the schools in scope by name, a page at a
+// time (TeacherKey).
+func (s *Store) Teachers(ctx context.Context, sc domain.Scope, ks Keyset) ([]domain.Teacher, error) {
 	var rows []teacherRow
-	if err := inScope(s.db.WithContext(ctx), "school_id", sc).Order("family_name, given_name, id").Find(&rows).Error; err != nil {
+	if err := ks.apply(inScope(s.db.WithContext(ctx), "school_id", sc), "family_name", "given_name", "id").Find(&rows).Error; err != nil {
 		return nil, translate(err, "teacher")
 	}
 	out := make([]domain.Teacher, len(rows))
@@ -125,6 +129,9 @@ func (s *Store) Teachers(ctx context.Context, sc domain.Scope) ([]domain.Teacher
 	return out, nil
 }
 
+// TeacherKey is a teacher's place in the order of Teachers.
+func TeacherKey(t domain.Teacher) []string { return []string{t.FamilyName, t.GivenName, t.ID} }
+
 type userRow struct {
 	ID            string
 	DistrictID    string
@@ -133,6 +140,7 @@ type userRow struct {
 	Name          string
 	PasswordHash  string
 	Active        bool
+	Rev           int64
 	CalendarToken *string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
@@ -153,7 +161,7 @@ func (roleGrantRow) TableName() string { return "role_grants" }
 
 func (r userRow) toDomain(grants []roleGrantRow) domain.User {
 	u := domain.User{ID: r.ID, DistrictID: r.DistrictID, ExternalID: deref(r.ExternalID), Email: r.Email, Name: r.Name,
-		PasswordHash: r.PasswordHash, Active: r.Active, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		PasswordHash: r.PasswordHash, Active: r.Active, Rev: r.Rev, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	for _, g := range grants {
 		u.Grants = append(u.Grants, domain.RoleGrant{Role: domain.Role(g.Role), SchoolID: deref(g.SchoolID)})
 	}
@@ -166,7 +174,7 @@ func (tx *Tx) CreateUser(ctx context.Context, u domain.User) error {
 		return err
 	}
 	row := userRow{ID: u.ID, DistrictID: u.DistrictID, ExternalID: nullable(u.ExternalID), Email: u.Email, Name: u.Name,
-		PasswordHash: u.PasswordHash, Active: u.Active, CreatedAt: tx.now, UpdatedAt: tx.now}
+		PasswordHash: u.PasswordHash, Active: u.Active, Rev: 1, CreatedAt: tx.now, UpdatedAt: tx.now}
 	if err := tx.db.Create(&row).Error; err != nil {
 		return translate(err, "user with this email")
 	}
@@ -243,9 +251,18 @@ func (s *Store) User(ctx context.Context, districtID, id string) (domain.User, e
 
 // Users lists a district's users with their grants, by name.
 func (s *Store) Users(ctx context.Context, districtID string) ([]domain.User, error) {
+	return s.UsersPage(ctx, districtID, Keyset{})
+}
+
+// UserKey is a user's place in the order of UsersPage.
+func UserKey(u domain.User) []string { return []string{u.Name, u.ID} }
+
+// UsersPage lists a district's users with their grants by name, a page at
+// a time (UserKey).
+func (s *Store) UsersPage(ctx context.Context, districtID string, ks Keyset) ([]domain.User, error) {
 	tx := s.read(ctx)
 	var rows []userRow
-	if err := tx.db.Where("district_id = ?", districtID).Order("name, id").Find(&rows).Error; err != nil {
+	if err := ks.apply(tx.db.Where("district_id = ?", districtID), "name", "id").Find(&rows).Error; err != nil {
 		return nil, translate(err, "user")
 	}
 	ids := make([]string, len(rows))
@@ -266,18 +283,23 @@ func (s *Store) Users(ctx context.Context, districtID string) ([]domain.User, er
 	return out, nil
 }
 
-// UpdateUser changes a user's name, activity and password hash (when set).
+// UpdateUser changes a user's name, activity and password hash (when set)
+// and moves the revision on, if it is still at u.Rev.
 func (tx *Tx) UpdateUser(ctx context.Context, u domain.User) error {
-	updates := map[string]any{"name": u.Name, "active": u.Active, "external_id": nullable(u.ExternalID), "updated_at": tx.now}
+	updates := map[string]any{"name": u.Name, "active": u.Active, "external_id": nullable(u.ExternalID), "rev": gorm.Expr("rev + 1"), "updated_at": tx.now}
 	if u.PasswordHash != "" {
 		updates["password_hash"] = u.PasswordHash
 	}
-	res := tx.db.Model(&userRow{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).Updates(updates)
+	res := tx.db.Model(&userRow{}).Where("district_id = ? AND id = ? AND rev = ?", u.DistrictID, u.ID, u.Rev).Updates(updates)
 	if res.Error != nil {
 		return translate(res.Error, "user")
 	}
 	if res.RowsAffected == 0 {
-		return notFound("user")
+		cur, err := tx.User(ctx, u.DistrictID, u.ID)
+		if err != nil {
+			return err
+		}
+		return domain.Stale("the user", u.Rev, cur.Rev)
 	}
 	return nil
 }
@@ -313,6 +335,35 @@ func (tx *Tx) SchoolsExist(ctx context.Context, districtID string, ids []string)
 	return out, nil
 }
 
+// SchoolsExist reports which of ids are schools of the district.
+func (s *Store) SchoolsExist(ctx context.Context, districtID string, ids []string) (map[string]bool, error) {
+	return s.read(ctx).SchoolsExist(ctx, districtID, ids)
+}
+
+// NarrowScope is sc narrowed to the schools ids (sc itself when ids is
+// empty); a school outside sc or not in the district answers not found,
+// the one answer for both.
+func (s *Store) NarrowScope(ctx context.Context, sc domain.Scope, ids []string) (domain.Scope, error) {
+	if len(ids) == 0 {
+		return sc, nil
+	}
+	for _, id := range ids {
+		if !domain.ValidID(id) || !sc.HasSchool(id) {
+			return sc, notFound("school")
+		}
+	}
+	found, err := s.SchoolsExist(ctx, sc.DistrictID, ids)
+	if err != nil {
+		return sc, err
+	}
+	for _, id := range ids {
+		if !found[id] {
+			return sc, notFound("school")
+		}
+	}
+	return domain.Scope{DistrictID: sc.DistrictID, SchoolIDs: ids}, nil
+}
+
 // SchoolExists reports whether id is a school of the district.
 func (s *Store) SchoolExists(ctx context.Context, districtID, id string) (bool, error) {
 	found, err := s.read(ctx).SchoolsExist(ctx, districtID, []string{id})
@@ -333,23 +384,24 @@ func (s *Store) School(ctx context.Context, districtID, id string) (domain.Schoo
 	return s.read(ctx).School(ctx, districtID, id)
 }
 
-// UpdateSchool writes a school's fields and moves its revision on.
+// UpdateSchool writes a school's fields and moves its revision on, if it
+// is still at sc.Rev.
 func (tx *Tx) UpdateSchool(ctx context.Context, sc domain.School) error {
 	if err := sc.Validate(); err != nil {
 		return err
 	}
-	res := tx.db.Model(&schoolRow{}).Where("district_id = ? AND id = ?", sc.DistrictID, sc.ID).Updates(map[string]any{
+	res := tx.db.Model(&schoolRow{}).Where("district_id = ? AND id = ? AND rev = ?", sc.DistrictID, sc.ID, sc.Rev).Updates(map[string]any{
 		"name": sc.Name, "grade_band": sc.GradeBand, "active": sc.Active, "external_id": nullable(sc.ExternalID),
 		"rev": gorm.Expr("rev + 1"), "updated_at": tx.now})
 	if res.Error != nil {
 		return translate(res.Error, "school")
 	}
-	if res.RowsAffected == 0 {
-		return notFound("school")
-	}
 	got, err := tx.School(ctx, sc.DistrictID, sc.ID)
 	if err != nil {
 		return err
+	}
+	if res.RowsAffected == 0 {
+		return domain.Stale("the school", sc.Rev, got.Rev)
 	}
 	return tx.AppendChange(ctx, Change{DistrictID: sc.DistrictID, Entity: "school", RecordID: sc.ID, SchoolID: sc.ID, Rev: got.Rev})
 }
@@ -368,12 +420,13 @@ func (s *Store) Teacher(ctx context.Context, districtID, id string) (domain.Teac
 	return s.read(ctx).Teacher(ctx, districtID, id)
 }
 
-// UpdateTeacher writes a teacher's fields and moves the revision on.
+// UpdateTeacher writes a teacher's fields and moves the revision on, if it
+// is still at t.Rev.
 func (tx *Tx) UpdateTeacher(ctx context.Context, t domain.Teacher) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	res := tx.db.Model(&teacherRow{}).Where("district_id = ? AND id = ?", t.DistrictID, t.ID).Updates(map[string]any{
+	res := tx.db.Model(&teacherRow{}).Where("district_id = ? AND id = ? AND rev = ?", t.DistrictID, t.ID, t.Rev).Updates(map[string]any{
 		"school_id": t.SchoolID, "external_id": nullable(t.ExternalID), "given_name": t.GivenName, "family_name": t.FamilyName,
 		"email": t.Email, "grades": encodeList(t.Grades), "subjects": encodeList(t.Subjects), "active": t.Active,
 		"rev": gorm.Expr("rev + 1"), "updated_at": tx.now})
@@ -381,7 +434,11 @@ func (tx *Tx) UpdateTeacher(ctx context.Context, t domain.Teacher) error {
 		return translate(res.Error, "teacher")
 	}
 	if res.RowsAffected == 0 {
-		return notFound("teacher")
+		cur, err := tx.Teacher(ctx, t.DistrictID, t.ID)
+		if err != nil {
+			return err
+		}
+		return domain.Stale("the teacher", t.Rev, cur.Rev)
 	}
 	got, err := tx.Teacher(ctx, t.DistrictID, t.ID)
 	if err != nil {

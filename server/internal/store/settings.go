@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"gorm.io/gorm"
+
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 )
 
-// UpdateDistrict writes a district's name, time zone and settings.
+// UpdateDistrict writes a district's name, time zone and settings and moves
+// its revision on, if it is still at d.Rev.
 func (tx *Tx) UpdateDistrict(ctx context.Context, d domain.District) error {
 	if err := d.Validate(); err != nil {
 		return err
@@ -17,13 +20,17 @@ func (tx *Tx) UpdateDistrict(ctx context.Context, d domain.District) error {
 	if err != nil {
 		return fmt.Errorf("encode district settings: %w", err)
 	}
-	res := tx.db.Model(&districtRow{}).Where("id = ?", d.ID).
-		Updates(map[string]any{"name": d.Name, "time_zone": d.TimeZone, "settings": string(settings), "updated_at": tx.now})
+	res := tx.db.Model(&districtRow{}).Where("id = ? AND rev = ?", d.ID, d.Rev).
+		Updates(map[string]any{"name": d.Name, "time_zone": d.TimeZone, "settings": string(settings), "rev": gorm.Expr("rev + 1"), "updated_at": tx.now})
 	if res.Error != nil {
 		return translate(res.Error, "district")
 	}
 	if res.RowsAffected == 0 {
-		return domain.Errorf(domain.ENotFound, "district not found")
+		cur, err := tx.District(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		return domain.Stale("the district", d.Rev, cur.Rev)
 	}
 	delete(tx.cache.locations, d.ID)
 	return nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -150,6 +151,50 @@ func (s *Store) ChangesAfter(ctx context.Context, sc domain.Scope, after int64, 
 	return out, nil
 }
 
+// LogPosition is what the change log says about a position a pull cursor
+// names.
+type LogPosition struct {
+	// End is the highest sequence number the log has handed out, committed
+	// or not: no cursor it gave can be beyond it.
+	End int64
+	// Horizon is the lowest position the district's log can still serve.
+	Horizon int64
+	// Found reports whether an entry is at the position; DistrictID and
+	// RecordID are then its district and record.
+	Found      bool
+	DistrictID string
+	RecordID   string
+	// RecordChangedLater reports whether the record the cursor names has an
+	// entry of the district after the position (so compaction may have
+	// removed the one at it).
+	RecordChangedLater bool
+}
+
+// ChangeLogPosition reads, in one statement, what the log says about seq in
+// a district and about recordID, the record a cursor says was at seq.
+func (s *Store) ChangeLogPosition(ctx context.Context, districtID string, seq int64, recordID string) (LogPosition, error) {
+	end := "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM change_log_seq_seq)"
+	if s.dialect == SQLite {
+		end = "(SELECT seq FROM sqlite_sequence WHERE name = 'change_log')"
+	}
+	later, args := "false", []any{districtID, seq, seq}
+	if recordID != "" {
+		later = "EXISTS (SELECT 1 FROM change_log WHERE district_id = ? AND record_id = ? AND seq > ?)"
+		args = append(args, districtID, recordID, seq)
+	}
+	q := "SELECT COALESCE(" + end + ", 0), COALESCE((SELECT seq FROM change_log_horizon WHERE district_id = ?), 0), " +
+		"(SELECT district_id FROM change_log WHERE seq = ?), (SELECT record_id FROM change_log WHERE seq = ?), " + later
+	var p LogPosition
+	var district, record *string
+	if err := s.db.WithContext(ctx).Raw(q, args...).Row().Scan(&p.End, &p.Horizon, &district, &record, &p.RecordChangedLater); err != nil {
+		return LogPosition{}, translate(err, "change log")
+	}
+	if district != nil && record != nil {
+		p.Found, p.DistrictID, p.RecordID = true, *district, *record
+	}
+	return p, nil
+}
+
 type horizonRow struct {
 	DistrictID  string
 	Seq         int64
@@ -166,6 +211,55 @@ func (s *Store) ChangeHorizon(ctx context.Context, districtID string) (int64, er
 		return 0, nil
 	}
 	return row.Seq, translate(err, "change log horizon")
+}
+
+// ChangeLogCompaction is what one compaction of every district's change
+// log did.
+type ChangeLogCompaction struct {
+	// Ran is false when another server was compacting (PostgreSQL): this
+	// one removed nothing.
+	Ran       bool
+	Districts int
+	Removed   int64
+}
+
+// CompactChangeLogs runs CompactChangeLog on every district, one
+// transaction each. On PostgreSQL it holds an advisory lock meanwhile, so
+// that of many servers on one database one compacts at a time; the others
+// return at once with Ran false.
+func (s *Store) CompactChangeLogs(ctx context.Context, keepTombstones time.Duration) (ChangeLogCompaction, error) {
+	var out ChangeLogCompaction
+	if s.dialect == Postgres {
+		// The lock is a transaction's, so that it goes whatever happens to
+		// the connection. The transaction writes nothing and, in read
+		// committed, holds no snapshot between statements.
+		lock, err := s.sqlDB.BeginTx(ctx, nil)
+		if err != nil {
+			return out, translate(err, "change log compaction lock")
+		}
+		defer lock.Rollback()
+		var mine bool
+		if err := lock.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock($1, 1)", compactLock).Scan(&mine); err != nil {
+			return out, translate(err, "change log compaction lock")
+		}
+		if !mine {
+			return out, nil
+		}
+	}
+	var districts []string
+	if err := s.db.WithContext(ctx).Model(&districtRow{}).Order("id").Pluck("id", &districts).Error; err != nil {
+		return out, translate(err, "district")
+	}
+	out.Ran = true
+	for _, d := range districts {
+		n, err := s.CompactChangeLog(ctx, d, keepTombstones)
+		if err != nil {
+			return out, fmt.Errorf("district %s: %w", d, err)
+		}
+		out.Districts++
+		out.Removed += n
+	}
+	return out, nil
 }
 
 // CompactChangeLog removes the entries a snapshot no longer needs: every

@@ -29,7 +29,7 @@ func TestTrendDimensionsEqualTheFineRollups(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		schools, err := s.Schools(ctx, domain.DistrictScope(res.DistrictID))
+		schools, err := s.Schools(ctx, domain.DistrictScope(res.DistrictID), store.Keyset{})
 		if err != nil || len(schools) < 2 {
 			t.Fatalf("schools: %v, %v", schools, err)
 		}

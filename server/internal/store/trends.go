@@ -250,10 +250,17 @@ type TeacherCoverage struct {
 }
 
 // Coverage lists the active teachers of the scope's schools not visited (no
-// submitted observation) since the given time, least recently visited first.
-func (s *Store) Coverage(ctx context.Context, sc domain.Scope, since time.Time) ([]TeacherCoverage, error) {
+// submitted observation) from the instant from until the instant to (no end
+// when zero), least recently visited first; LastObserved is their last
+// visit before to.
+func (s *Store) Coverage(ctx context.Context, sc domain.Scope, from, to time.Time) ([]TeacherCoverage, error) {
+	since := from
 	last := s.db.Model(&observationRow{}).Select("teacher_id, MAX(counted_at) AS last_at").
-		Where("district_id = ? AND status = 'submitted' AND deleted_at IS NULL", sc.DistrictID).Group("teacher_id")
+		Where("district_id = ? AND status = 'submitted' AND deleted_at IS NULL", sc.DistrictID)
+	if !to.IsZero() {
+		last = last.Where("counted_at < ?", to.UTC())
+	}
+	last = last.Group("teacher_id")
 	q := inScope(s.db.WithContext(ctx).Table("teachers"), "teachers.school_id", sc).
 		Select("teachers.id AS id, l.last_at AS last_at").Joins("LEFT JOIN (?) l ON l.teacher_id = teachers.id", last).
 		Where("teachers.active AND (l.last_at IS NULL OR l.last_at < ?)", since.UTC()).

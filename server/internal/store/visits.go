@@ -10,18 +10,18 @@ import (
 // ObservationFilter narrows an observation listing. Visible is who may be
 // listed: observations at the scope's schools, plus the caller's own.
 type ObservationFilter struct {
-	Visible       domain.Scope
-	ObserverID    string // the caller: their own observations are always visible
-	SchoolID      string
-	TeacherID     string
-	WalkthroughID string
-	Status        string
-	Kind          string
-	GradeBand     string // a band of domain.GradeBand, e.g. "3-5"
-	Subject       string
-	From, To      *time.Time // counting times: a trend cell's observations are those it counts
-	Before        string     // id of the last item of the previous page
-	Limit         int
+	Visible        domain.Scope
+	ObserverID     string // the caller: their own observations are always visible
+	SchoolIDs      []string
+	TeacherIDs     []string
+	WalkthroughIDs []string
+	Status         string
+	Kind           string
+	GradeBand      string // a band of domain.GradeBand, e.g. "3-5"
+	Subject        string
+	From, To       *time.Time // counting times: a trend cell's observations are those it counts
+	Before         string     // id of the last item of the previous page
+	Limit          int
 }
 
 // ObservationsPage lists observations newest first, tombstones left out.
@@ -34,8 +34,12 @@ func (s *Store) ObservationsPage(ctx context.Context, f ObservationFilter) ([]do
 	default:
 		q = q.Where("observer_id = ?", f.ObserverID)
 	}
-	for col, v := range map[string]string{"school_id": f.SchoolID, "teacher_id": f.TeacherID, "walkthrough_id": f.WalkthroughID, "status": f.Status,
-		"kind": f.Kind, "grade_band": f.GradeBand, "subject": f.Subject} {
+	for col, vs := range map[string][]string{"school_id": f.SchoolIDs, "teacher_id": f.TeacherIDs, "walkthrough_id": f.WalkthroughIDs} {
+		if len(vs) > 0 {
+			q = q.Where(col+" IN ?", vs)
+		}
+	}
+	for col, v := range map[string]string{"status": f.Status, "kind": f.Kind, "grade_band": f.GradeBand, "subject": f.Subject} {
 		if v != "" {
 			q = q.Where(col+" = ?", v)
 		}
@@ -74,12 +78,12 @@ func (s *Store) ObservationsPage(ctx context.Context, f ObservationFilter) ([]do
 // WalkthroughFilter narrows a walkthrough listing: those at the scope's
 // schools plus those the member is on.
 type WalkthroughFilter struct {
-	Visible  domain.Scope
-	MemberID string
-	SchoolID string
-	Kind     string
-	Before   string
-	Limit    int
+	Visible   domain.Scope
+	MemberID  string
+	SchoolIDs []string
+	Kind      string
+	Before    string
+	Limit     int
 }
 
 // WalkthroughsPage lists walkthroughs newest first, tombstones left out.
@@ -93,8 +97,8 @@ func (s *Store) WalkthroughsPage(ctx context.Context, f WalkthroughFilter) ([]do
 	default:
 		q = q.Where("id IN (?)", member)
 	}
-	if f.SchoolID != "" {
-		q = q.Where("school_id = ?", f.SchoolID)
+	if len(f.SchoolIDs) > 0 {
+		q = q.Where("school_id IN ?", f.SchoolIDs)
 	}
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)

@@ -1,10 +1,13 @@
 package strictjson_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/strictjson"
 )
@@ -18,9 +21,14 @@ type note struct {
 func TestDecodeReadsWhatEncodingJSONReads(t *testing.T) {
 	for _, in := range []string{
 		`{"text":"plain","level":2,"tags":["a","b"]}`,
+		`{"text":"escaped \u00e9 \ud83d\ude00 \n \/"}`,
+		// Text that is not UTF-8 is read as encoding/json reads it, each
+		// bad part becoming U+FFFD.
 		"{\"text\":\"bad byte \xff here\"}",
-		`{"text":"escaped \u00e9 \ud800 \n"}`,
+		`{"text":"a lone \ud800 surrogate, \udc00\ud800 two"}`,
+		"{\"text\":\"\xed\xa0\x80 \xf4\x90\x80\x80 \x80 \xe2\x82\", \"tags\":[\"a\xc3(b\"]}",
 		` {"level":null} `,
+		"{\n\t\"text\": \"a\",\r\n \"level\" : 1}\n",
 		`{"text":"café, naïve, 数学 — ünïcödé at every offset of eight bytes"}`,
 	} {
 		var got, want note
@@ -39,30 +47,71 @@ func TestDecodeReadsWhatEncodingJSONReads(t *testing.T) {
 	}
 }
 
-func TestDecodeRefusesWithEncodingJSONsErrors(t *testing.T) {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
+func TestDecodeRefusesWithTypedErrors(t *testing.T) {
+	var syntax *strictjson.SyntaxError
+	var unknown *strictjson.UnknownFieldError
+	var dup *strictjson.DuplicateFieldError
+	var typeErr *strictjson.TypeError
+	isSyntax := func(offset int64) func(error) bool {
+		return func(err error) bool { return errors.As(err, &syntax) && syntax.Offset == offset }
+	}
+	isUnknown := func(field string) func(error) bool {
+		return func(err error) bool { return errors.As(err, &unknown) && unknown.Field == field }
+	}
+	isDuplicate := func(field string) func(error) bool {
+		return func(err error) bool { return errors.As(err, &dup) && dup.Field == field }
+	}
+	isType := func(field string, want strictjson.Kind, message string) func(error) bool {
+		return func(err error) bool {
+			return errors.As(err, &typeErr) && typeErr.Field == field && typeErr.Want == want && typeErr.Message() == message
+		}
+	}
+	cutShort := func(err error) bool { return errors.As(err, &syntax) && errors.Is(err, io.ErrUnexpectedEOF) }
+	trailing := func(err error) bool { return errors.Is(err, strictjson.ErrTrailing) }
 	cases := []struct {
 		in    string
 		check func(error) bool
 	}{
-		{`{"text":"a","colour":"red"}`, func(err error) bool { return err != nil && err.Error() == `json: unknown field "colour"` }},
-		{`{"level":"high"}`, func(err error) bool { return errors.As(err, &typeErr) && typeErr.Field == "level" }},
-		{"{\"text\":\"a raw \x01 control\"}", func(err error) bool { return errors.As(err, &syntaxErr) }},
-		{"{\"text\":\"a raw \x00 nul\"}", func(err error) bool { return errors.As(err, &syntaxErr) }},
-		{`{"text":"a"} {"text":"b"}`, func(err error) bool { return errors.Is(err, strictjson.ErrTrailing) }},
-		{`{"text":"a"} x`, func(err error) bool { return errors.Is(err, strictjson.ErrTrailing) }},
-		{`{"text":`, func(err error) bool { return err != nil }},
-		// The fast decoder reads a \u escape without its four hex digits
-		// as some character (NUL for \u00X0); encoding/json refuses it.
-		{`{"text":"\u00X0"}`, func(err error) bool { return errors.As(err, &syntaxErr) }},
-		{`{"tags":["a","\uZZZZ"]}`, func(err error) bool { return errors.As(err, &syntaxErr) }},
-		{`{"text":"\u12"}`, func(err error) bool { return errors.As(err, &syntaxErr) }},
-		{`{"text":"\u`, func(err error) bool { return err != nil }},
+		{`{"text":"a","colour":"red"}`, isUnknown("colour")},
+		{`{"scores":[{"text":"a"},{"TEXT":"b"}]}`, isUnknown("scores[1].TEXT")},
+		{`{"text":"a","Text":"b"}`, isUnknown("Text")},
+		{`{"text":"a","text":"b"}`, isDuplicate("text")},
+		{`{"text":"a","te\u0078t":"b"}`, isDuplicate("text")},
+		{`{"scores":[{},{"tags":[],"tags":[]}]}`, isDuplicate("scores[1].tags")},
+		{`{"extra":{"k":"a","k":"b"}}`, isDuplicate("extra.k")},
+		{`{"any":{"list":[1,{"x":1,"x":2}]}}`, isDuplicate("any.list[1].x")},
+		{`{"data":{"x":1,"x":2}}`, isDuplicate("data.x")},
+		{`{"level":"high"}`, isType("level", strictjson.KindInteger, "must be a whole number")},
+		{`{"scores":[{},{},{"level":2.5}]}`, isType("scores[2].level", strictjson.KindInteger, "must be a whole number")},
+		{`{"scores":[{"level":1e2}]}`, isType("scores[0].level", strictjson.KindInteger, "must be a whole number")},
+		{`{"scores":[{"level":99999999999999999999}]}`, isType("scores[0].level", strictjson.KindInteger, "is out of range")},
+		{`{"weight":1e400}`, isType("weight", strictjson.KindNumber, "is out of range")},
+		{`{"weight":true}`, isType("weight", strictjson.KindNumber, "must be a number")},
+		{`{"tags":"a"}`, isType("tags", strictjson.KindArray, "must be a list")},
+		{`{"extra":{"2":7}}`, isType("extra.2", strictjson.KindString, "must be a string")},
+		{`{"ref":[]}`, isType("ref", strictjson.KindObject, "must be an object")},
+		{`{"at":"yesterday"}`, isType("at", strictjson.KindString, "must be a date and time such as 2026-09-14T09:30:00Z")},
+		{`{"at":5}`, isType("at", strictjson.KindString, "must be a date and time such as 2026-09-14T09:30:00Z")},
+		{`[]`, isType("", strictjson.KindObject, "must be an object")},
+		{"{\"text\":\"a raw \x01 control\"}", isSyntax(15)},
+		{"{\"text\":\"a raw \x00 nul\"}", isSyntax(15)},
+		{`{"text":"a"} {"text":"b"}`, trailing},
+		{`{"text":"a"} x`, trailing},
+		{`{"text":"a"}}`, trailing},
+		{`{"text":`, cutShort},
+		{``, cutShort},
+		{" \n", cutShort},
+		{`nul`, cutShort},
+		{`,{"text":"a","Text":"c","scores":[{"text":"coach","TEXT":"admin"}]}`, isSyntax(0)},
+		{`:{"text":"a"}`, isSyntax(0)},
+		{`{"text":"\u00X0"}`, isSyntax(9)},
+		{`{"tags":["a","\uZZZZ"]}`, isSyntax(14)},
+		{`{"text":"\u12"}`, isSyntax(9)},
+		{`{"text":"\u`, cutShort},
 	}
 	for _, c := range cases {
-		var n note
-		if err := strictjson.Decode([]byte(c.in), &n); !c.check(err) {
+		var o observation
+		if err := strictjson.Decode([]byte(c.in), &o); !c.check(err) {
 			t.Errorf("%q: got %v (%T)", c.in, err, err)
 		}
 	}
@@ -98,12 +147,17 @@ type embedded struct {
 
 type observation struct {
 	embedded
+	Text     string            `json:"text"`
+	Level    *int              `json:"level"`
+	Weight   float64           `json:"weight"`
 	Evidence evidence          `json:"evidence"`
 	Scores   []note            `json:"scores"`
+	Tags     []string          `json:"tags"`
 	Extra    map[string]string `json:"extra"`
 	Any      any               `json:"any"`
 	Data     json.RawMessage   `json:"data"`
 	Ref      *note             `json:"ref"`
+	At       time.Time         `json:"at"`
 }
 
 func TestDecodeRefusesNULNamingTheField(t *testing.T) {
@@ -115,7 +169,6 @@ func TestDecodeRefusesNULNamingTheField(t *testing.T) {
 		{`{"extra":{"k\u0000":"v"}}`, `extra."k\x00"`},
 		{`{"any":{"list":[1,"\u0000"]}}`, "any.list[1]"},
 		{`{"ref":{"text":"\u0000"}}`, "ref.text"},
-		// Both decoders: the fast one, and encoding/json for text that is not UTF-8.
 		{"{\"evidence\":{\"overall\":\"\xff \\u0000\"}}", "evidence.overall"},
 	} {
 		var o observation
@@ -145,14 +198,15 @@ func TestDecodeLeavesRawAndEscapedBackslashesAlone(t *testing.T) {
 }
 
 // FuzzDecodeNUL checks that whatever Decode accepts holds no NUL, and that
-// it refuses what encoding/json reads with one.
+// a refusal for another reason than NUL stays when every \u0000 becomes
+// \u0001: it refuses with a NULError what it would read but for the NUL.
 func FuzzDecodeNUL(f *testing.F) {
 	for _, s := range []string{`{"evidence":{"overall":"a\u0000"}}`, `{"scores":[{"tags":["\u0000"]}]}`, `{"data":"\u0000"}`,
-		`{"extra":{"\u0000":""}}`, `{"label":"\\u0000"}`} {
+		`{"extra":{"\u0000":""}}`, `{"label":"\\u0000"}`, `{"Label":"\u0000"}`, `{"label":"\u0000","label":""}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		var got, want observation
+		var got observation
 		err := strictjson.Decode(in, &got)
 		if err == nil {
 			if _, found := nulIn(got); found {
@@ -161,10 +215,13 @@ func FuzzDecodeNUL(f *testing.F) {
 			return
 		}
 		var nul *strictjson.NULError
-		if json.Unmarshal(in, &want) == nil && !errors.As(err, &nul) && !errors.Is(err, strictjson.ErrTrailing) {
-			if _, found := nulIn(want); found {
-				t.Fatalf("%q: %v, not a NUL error", in, err)
-			}
+		if errors.As(err, &nul) {
+			return
+		}
+		without := bytes.ReplaceAll(in, []byte(`\u0000`), []byte(`\u0001`))
+		var o observation
+		if strictjson.Decode(without, &o) == nil {
+			t.Fatalf("%q: %v, but read without its NULs", in, err)
 		}
 	})
 }

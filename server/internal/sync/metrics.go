@@ -12,6 +12,10 @@ type Metrics struct {
 	changes *prometheus.CounterVec
 	push    prometheus.Histogram
 	pending prometheus.Gauge
+	// compacted counts change-log entries removed; compactedAt is when this
+	// server last compacted the log.
+	compacted   prometheus.Counter
+	compactedAt prometheus.Gauge
 }
 
 // NewMetrics registers the sync collectors on reg.
@@ -30,8 +34,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "walkthrough_sync_changes_uncommitted",
 			Help: "Changes of pushes in progress that have been applied and await their push's commit.",
 		}),
+		compacted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "walkthrough_change_log_compacted_entries_total",
+			Help: "Change-log entries removed by compaction: superseded entries, and tombstones older than the horizon.",
+		}),
+		compactedAt: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "walkthrough_change_log_last_compaction_timestamp_seconds",
+			Help: "When this server last compacted the change log of every district (Unix time); 0 before the first time.",
+		}),
 	}
-	reg.MustRegister(m.changes, m.push, m.pending)
+	reg.MustRegister(m.changes, m.push, m.pending, m.compacted, m.compactedAt)
 	return m
 }
 
@@ -50,6 +62,13 @@ func (m *Metrics) count(status string) {
 func (m *Metrics) observePush(d time.Duration) {
 	if m != nil {
 		m.push.Observe(d.Seconds())
+	}
+}
+
+func (m *Metrics) compaction(removed int64, at time.Time) {
+	if m != nil {
+		m.compacted.Add(float64(removed))
+		m.compactedAt.Set(float64(at.UnixNano()) / 1e9)
 	}
 }
 

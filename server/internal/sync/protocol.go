@@ -8,10 +8,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 )
@@ -155,48 +157,25 @@ func (c Change) envelopeProblem() *Problem {
 
 // payloadHash identifies a change's content, so that a reused change id
 // with other content is told apart from a retry. White space in data does
-// not count.
+// not count: data is hashed compacted, its strings and numbers as written.
+// The hash is stored with every applied change and compared when a device
+// sends the change again, so it must never change.
 func (c Change) payloadHash() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00", c.Entity, c.Op, strings.ToLower(c.ID), c.BaseRev)
-	writeCompact(h, c.Data)
+	h.Write(compact(c.Data))
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// writeCompact writes JSON text without the white space between its
-// tokens: what json.Compact makes of valid JSON, without building it. It
-// jumps through strings from quote to quote, since text is most of a push.
-func writeCompact(w io.Writer, src []byte) {
-	start := 0
-	for i := 0; i < len(src); {
-		switch src[i] {
-		case '"':
-			i = stringEnd(src, i)
-		case ' ', '\t', '\n', '\r':
-			w.Write(src[start:i])
-			i++
-			start = i
-		default:
-			i++
-		}
+// compact is JSON text without the white space between its tokens, as
+// json.Compact writes it; text that is not JSON, which a decoded push
+// never holds, is answered as it is.
+func compact(data []byte) []byte {
+	v := jsontext.Value(bytes.Clone(data)) // Compact works in place
+	if v.Compact() != nil {
+		return data
 	}
-	w.Write(src[start:])
-}
-
-// stringEnd is the index just past the string that starts at src[i].
-func stringEnd(src []byte, i int) int {
-	for i++; i < len(src); {
-		quote := bytes.IndexByte(src[i:], '"')
-		if quote < 0 {
-			break
-		}
-		if slash := bytes.IndexByte(src[i:i+quote], '\\'); slash >= 0 {
-			i += slash + 2 // past the backslash and what it escapes
-			continue
-		}
-		return i + quote + 1
-	}
-	return len(src)
+	return v
 }
 
 // Date is a calendar day written as YYYY-MM-DD.
@@ -210,22 +189,28 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	return json.Marshal(d.Format(time.DateOnly))
 }
 
-// UnmarshalJSON reads YYYY-MM-DD.
+// UnmarshalJSON reads YYYY-MM-DD, or null, for encoding/json.
 func (d *Date) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*d = Date{}
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	return d.UnmarshalJSONFrom(jsontext.NewDecoder(bytes.NewReader(b), jsontext.AllowInvalidUTF8(true)))
+}
+
+// UnmarshalJSONFrom reads YYYY-MM-DD, or null.
+func (d *Date) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
 		return err
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return fmt.Errorf("must be a date such as 2026-09-01")
+	switch tok.Kind() {
+	case 'n':
+		*d = Date{}
+		return nil
+	case '"':
+		if t, err := time.Parse(time.DateOnly, tok.String()); err == nil {
+			*d = Date{t}
+			return nil
+		}
 	}
-	*d = Date{t}
-	return nil
+	return errors.New("must be a date such as 2026-09-01")
 }
 
 func datePtr(d *Date) *time.Time {

@@ -2,10 +2,7 @@ package sync
 
 import (
 	"context"
-	"encoding/base64"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
@@ -19,38 +16,14 @@ const (
 	MaxPullLimit     = 2000
 )
 
-// readers may see a school's roster.
-var readers = []domain.Role{domain.RoleSupervisor, domain.RolePrincipal, domain.RoleCoach, domain.RoleObserver}
-
-// EncodeCursor makes an opaque cursor of a change-log position.
-func EncodeCursor(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + strconv.FormatInt(seq, 10)))
-}
-
-// DecodeCursor reads a cursor; the empty cursor is the start (a snapshot).
-func DecodeCursor(c string) (int64, error) {
-	if c == "" {
-		return 0, nil
-	}
-	bad := domain.Invalid("the cursor is not one this server gave", domain.FieldError{Field: "cursor", Message: "unknown cursor"})
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(raw), "v1:") {
-		return 0, bad
-	}
-	seq, err := strconv.ParseInt(strings.TrimPrefix(string(raw), "v1:"), 10, 64)
-	if err != nil || seq < 0 {
-		return 0, bad
-	}
-	return seq, nil
-}
-
 // Pull answers what changed after the cursor that the caller may see, in
 // commit order: the caller's schools and their teachers, published rubric
 // versions, the walkthroughs, follow-ups, cycles and next steps that are
 // theirs, and their own observations, tombstones included. An empty cursor
-// replays the compacted log: a full snapshot.
-func (s *Service) Pull(ctx context.Context, p auth.Principal, cursor string, limit int) (PullResponse, error) {
-	after, err := DecodeCursor(cursor)
+// replays the compacted log: a full snapshot. A cursor this database cannot
+// vouch for (see cursor) is answered with an EGone error.
+func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit int) (PullResponse, error) {
+	c, err := decodeCursor(raw)
 	if err != nil {
 		return PullResponse{}, err
 	}
@@ -60,22 +33,43 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, cursor string, lim
 	if limit > MaxPullLimit {
 		limit = MaxPullLimit
 	}
-	horizon, err := s.store.ChangeHorizon(ctx, p.DistrictID())
+	database, err := s.databaseID(ctx)
 	if err != nil {
 		return PullResponse{}, err
 	}
-	if after > 0 && after < horizon {
-		return PullResponse{}, domain.Errorf(domain.EGone, "this device has been away longer than the server keeps changes: start again from a full snapshot")
+	if raw != "" {
+		if err := s.checkOrigin(p, c, database); err != nil {
+			return PullResponse{}, err
+		}
 	}
-	changes, err := s.store.ChangesAfter(ctx, p.Scope(), after, limit)
+	// The next cursor names the horizon as it was before the page was read,
+	// so that a compaction while the page is read is never taken for one
+	// the page already reflects. From the start it is read first; after a
+	// position it is read with the position once the page is read, and a
+	// compaction that removed tombstones after the cursor in between has
+	// moved it by then.
+	next := cursor{version: 2, database: database, scope: p.ScopeFingerprint(), seq: c.seq, record: c.record}
+	if c.seq == 0 {
+		if next.horizon, err = s.store.ChangeHorizon(ctx, p.DistrictID()); err != nil {
+			return PullResponse{}, err
+		}
+	}
+	changes, err := s.store.ChangesAfter(ctx, p.Scope(), c.seq, limit)
 	if err != nil {
 		return PullResponse{}, err
 	}
-	out := PullResponse{Changes: []Record{}, Cursor: EncodeCursor(after), More: len(changes) == limit}
+	if c.seq > 0 {
+		if next.horizon, err = s.checkPosition(ctx, p, c); err != nil {
+			return PullResponse{}, err
+		}
+	}
+	if len(changes) > 0 {
+		next.seq, next.record = changes[len(changes)-1].Seq, changes[len(changes)-1].RecordID
+	}
+	out := PullResponse{Changes: []Record{}, Cursor: next.encode(), More: len(changes) == limit}
 	if len(changes) == 0 {
 		return out, nil
 	}
-	out.Cursor = EncodeCursor(changes[len(changes)-1].Seq)
 
 	// The newest entry of each record in the page decides; older ones in the
 	// same page are superseded.
@@ -110,7 +104,7 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, cursor string, lim
 // load reads the records of a page and keeps those the caller may see.
 func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids map[string][]string, out map[string]Record) error {
 	d := p.DistrictID()
-	lead := p.ScopeWith(domain.RoleSupervisor, domain.RolePrincipal)
+	lead := p.LeadScope()
 	put := func(entity, id string, rev int64, deleted bool, data any) {
 		r := Record{Entity: entity, ID: id, Rev: rev, Deleted: deleted}
 		if !deleted {
@@ -134,7 +128,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 		if err != nil {
 			return err
 		}
-		sc := p.ScopeWith(readers...)
+		sc := p.ObserveScope()
 		for _, t := range teachers {
 			if sc.HasSchool(t.SchoolID) {
 				put(EntityTeacher, t.ID, t.Rev, false, TeacherData{SchoolID: t.SchoolID, GivenName: t.GivenName, FamilyName: t.FamilyName,
@@ -210,7 +204,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 	}
 	runs := func(cycleID string) bool {
 		c, ok := cycles[cycleID]
-		return ok && (c.CoachID == p.User.ID || lead.HasSchool(c.SchoolID))
+		return ok && p.RunsCycle(c)
 	}
 	for _, id := range ids[EntityCycle] {
 		if c, ok := cycles[id]; ok && runs(id) {

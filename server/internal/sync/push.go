@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
@@ -24,6 +25,9 @@ type Service struct {
 	// writers admits pushes to the database a few at a time; the rest wait
 	// here, holding no transaction, lock or snapshot.
 	writers chan struct{}
+	// idMu guards dbID, the database's identity, read at the first pull.
+	idMu gosync.Mutex
+	dbID string
 }
 
 // pushesAtOnce is how many pushes are applied at once: one more than the
@@ -282,25 +286,37 @@ func checkRev(c Change, exists, deleted bool, rev int64, current func() *Record)
 
 // decodeData reads a change's data strictly into v.
 func decodeData(raw json.RawMessage, v any) error {
-	err := strictjson.Decode(raw, v)
-	var typeErr *json.UnmarshalTypeError
-	var nul *strictjson.NULError
-	switch {
+	var (
+		nul     *strictjson.NULError
+		unknown *strictjson.UnknownFieldError
+		dup     *strictjson.DuplicateFieldError
+		typeErr *strictjson.TypeError
+		syntax  *strictjson.SyntaxError
+	)
+	switch err := strictjson.Decode(raw, v); {
 	case err == nil:
 		return nil
 	case errors.Is(err, strictjson.ErrTrailing):
 		return rejected("data", "holds more than one JSON value")
 	case errors.As(err, &nul):
-		field := "data"
-		if nul.Field != "" {
-			field += "." + nul.Field
-		}
-		return rejected(field, domain.NULMessage)
+		return rejected(dataField(nul.Field), domain.NULMessage)
+	case errors.As(err, &unknown):
+		return rejected(dataField(unknown.Field), "is not a field of this entity")
+	case errors.As(err, &dup):
+		return rejected(dataField(dup.Field), "is given twice")
 	case errors.As(err, &typeErr):
-		return rejected("data."+typeErr.Field, "has the wrong type")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return rejected("data."+name, "is not a field of this entity")
+		return rejected(dataField(typeErr.Field), "%s", typeErr.Message())
+	case errors.As(err, &syntax):
+		return rejected(dataField(syntax.Field), "is not valid JSON at byte %d", syntax.Offset)
+	default:
+		return rejected("data", "is not valid: %v", err)
 	}
-	return rejected("data", "is not valid: %v", err)
+}
+
+// dataField is the path of a field of a change's data.
+func dataField(field string) string {
+	if field == "" {
+		return "data"
+	}
+	return "data." + field
 }

@@ -80,6 +80,19 @@ func openEmpty(tb testing.TB, dialect string, now func() time.Time) *store.Store
 	return s
 }
 
+// OpenExisting opens a store on a database NewDatabase made, or on one
+// restored from its backup, closed when the test ends; it does not migrate.
+// now may be nil.
+func OpenExisting(tb testing.TB, databaseURL, sqlitePath string, now func() time.Time) *store.Store {
+	tb.Helper()
+	s, err := store.Open(context.Background(), store.Options{DatabaseURL: databaseURL, SQLitePath: sqlitePath, Now: now})
+	if err != nil {
+		tb.Fatalf("open %q: %v", redact(databaseURL)+sqlitePath, err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
 // OpenWithSQL returns a fresh, migrated store of the dialect and a plain
 // database/sql handle on the same database, closed when the test ends, for
 // tests that change behind the store's back what the database refuses (a

@@ -9,25 +9,30 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// Coverage lists the teachers of the caller's schools not visited since the
-// given time: is attention spread fairly. Naming teachers is for the roles
+// CoverageQuery asks which teachers were not visited from the day From to
+// the day To (dates at 00:00 UTC read in the district's time zone, To
+// exclusive; no end when zero), at the schools SchoolIDs (all the caller's
+// when empty).
+type CoverageQuery struct {
+	From, To  time.Time
+	SchoolIDs []string
+}
+
+// Coverage lists the teachers of the caller's schools not visited in the
+// days asked: is attention spread fairly. Naming teachers is for the roles
 // that see teachers (and administrators).
-func (s *Service) Coverage(ctx context.Context, p auth.Principal, since time.Time, schoolID string) ([]store.TeacherCoverage, error) {
+func (s *Service) Coverage(ctx context.Context, p auth.Principal, q CoverageQuery) ([]store.TeacherCoverage, error) {
 	sc := p.ReadScope()
 	if !p.IsAdmin() && len(sc.SchoolIDs) == 0 {
 		return nil, domain.Errorf(domain.EForbidden, "coverage is for district administrators, supervisors, principals and coaches")
 	}
-	if schoolID != "" {
-		if !domain.ValidID(schoolID) || !sc.HasSchool(schoolID) {
-			return nil, domain.Errorf(domain.ENotFound, "school not found")
-		}
-		if ok, err := s.store.SchoolExists(ctx, p.DistrictID(), schoolID); err != nil || !ok {
-			if err != nil {
-				return nil, err
-			}
-			return nil, domain.Errorf(domain.ENotFound, "school not found")
-		}
-		sc = domain.Scope{DistrictID: p.DistrictID(), SchoolIDs: []string{schoolID}}
+	sc, err := s.store.NarrowScope(ctx, sc, q.SchoolIDs)
+	if err != nil {
+		return nil, err
 	}
-	return s.store.Coverage(ctx, sc, since)
+	d, err := s.store.District(ctx, p.DistrictID())
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Coverage(ctx, sc, domain.DayStart(q.From, d.Location()), domain.DayStart(q.To, d.Location()))
 }

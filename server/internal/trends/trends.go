@@ -55,6 +55,36 @@ type Cell struct {
 	atLeast int64
 }
 
+// cellJSON is a cell as the API writes it.
+type cellJSON Cell
+
+// MarshalJSON writes the cell with its bucket as a date (YYYY-MM-DD), the
+// first day of the week, month or range, as the CSV export writes it.
+func (c Cell) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Bucket string `json:"bucket"`
+		cellJSON
+	}{c.Bucket.Format(time.DateOnly), cellJSON(c)})
+}
+
+// UnmarshalJSON reads a cell written by MarshalJSON.
+func (c *Cell) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Bucket string `json:"bucket"`
+		cellJSON
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	day, err := time.Parse(time.DateOnly, v.Bucket)
+	if err != nil {
+		return fmt.Errorf("trends: bucket %q is not a date", v.Bucket)
+	}
+	*c = Cell(v.cellJSON)
+	c.Bucket = day
+	return nil
+}
+
 // Levels counts a cell's scores at each level of the scale. It encodes as
 // a JSON object keyed by level with the levels that have scores, such as
 // {"1": 4, "3": 12}, and is left out when there are none.

@@ -174,19 +174,24 @@ func TestCoverageListsTeachersNotVisitedSince(t *testing.T) {
 		w := newSmallWorld(t, s)
 		svc := trends.NewService(s)
 		// Every teacher was visited on 5 October: none is missing since 1 October, all since 1 November.
-		got, err := svc.Coverage(ctx, w.coach, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), "")
+		got, err := svc.Coverage(ctx, w.coach, trends.CoverageQuery{From: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)})
 		if err != nil || len(got) != 0 {
 			t.Fatalf("since October: %+v %v", got, err)
 		}
-		got, err = svc.Coverage(ctx, w.coach, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "")
+		got, err = svc.Coverage(ctx, w.coach, trends.CoverageQuery{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)})
 		if err != nil || len(got) != 3 || got[0].LastObserved == nil {
 			t.Fatalf("since November: %+v %v", got, err)
 		}
-		got, err = svc.Coverage(ctx, w.principal, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "")
+		got, err = svc.Coverage(ctx, w.principal, trends.CoverageQuery{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)})
 		if err != nil || len(got) != 1 || got[0].Teacher.SchoolID != w.s1 {
 			t.Fatalf("the principal's coverage: %+v %v", got, err)
 		}
-		if _, err := svc.Coverage(ctx, w.principal, time.Now(), w.s2); domain.ErrorCode(err) != domain.ENotFound {
+		// Not visited in September, the month before the visits of 5 October.
+		got, err = svc.Coverage(ctx, w.coach, trends.CoverageQuery{From: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil || len(got) != 3 || got[0].LastObserved != nil {
+			t.Fatalf("in September: %+v %v", got, err)
+		}
+		if _, err := svc.Coverage(ctx, w.principal, trends.CoverageQuery{From: time.Now(), SchoolIDs: []string{w.s2}}); domain.ErrorCode(err) != domain.ENotFound {
 			t.Fatalf("another school's coverage: %v", err)
 		}
 	})

@@ -41,11 +41,19 @@ func nextStepItem(n domain.NextStep, owner string, today time.Time) NextStepItem
 // NextStepQuery is what a caller asks for. Status is "" (all), open,
 // overdue or done.
 type NextStepQuery struct {
-	Mine          bool
-	WalkthroughID string
-	SchoolID      string
-	Status        string
-	Limit         int
+	Mine           bool
+	WalkthroughIDs []string
+	SchoolIDs      []string
+	Status         string
+	Page           store.Keyset // after NextStepKey
+}
+
+// NextStepKey is an item's place in the order NextSteps lists.
+func NextStepKey(it NextStepItem) []string {
+	if it.DueOn == nil {
+		return []string{"", it.ID}
+	}
+	return []string{*it.DueOn, it.ID}
 }
 
 // NextSteps lists the next steps the caller may see: their own, those of
@@ -53,26 +61,23 @@ type NextStepQuery struct {
 // walkthrough named, all of that walkthrough's (for its team and the
 // leaders of its school).
 func (s *Service) NextSteps(ctx context.Context, p auth.Principal, q NextStepQuery) ([]NextStepItem, error) {
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 200
-	}
 	d, err := s.store.District(ctx, p.DistrictID())
 	if err != nil {
 		return nil, err
 	}
 	today := localDay(s.store.Now(), d.Location())
-	f := store.NextStepFilter{Visible: p.LeadScope(), CallerID: p.User.ID, WalkthroughID: q.WalkthroughID,
-		SchoolID: q.SchoolID, Limit: q.Limit}
+	f := store.NextStepFilter{Visible: p.LeadScope(), CallerID: p.User.ID, WalkthroughIDs: q.WalkthroughIDs,
+		SchoolIDs: q.SchoolIDs, Page: q.Page}
 	if q.Mine {
 		f.OwnerID = p.User.ID
 	}
-	if q.WalkthroughID != "" {
-		w, err := s.Walkthrough(ctx, p, q.WalkthroughID)
+	for _, id := range q.WalkthroughIDs {
+		w, err := s.Walkthrough(ctx, p, id)
 		if err != nil {
 			return nil, err
 		}
 		if w.LeadID == p.User.ID || slices.Contains(w.Team, p.User.ID) {
-			f.Visible = domain.DistrictScope(p.DistrictID())
+			f.TeamOf = append(f.TeamOf, w.ID)
 		}
 	}
 	switch q.Status {

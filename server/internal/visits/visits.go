@@ -24,13 +24,16 @@ func NewService(s *store.Store) *Service { return &Service{store: s} }
 
 // ObservationQuery is what a caller asks for.
 type ObservationQuery struct {
-	SchoolID, TeacherID, WalkthroughID, Status string
+	SchoolIDs, TeacherIDs, WalkthroughIDs []string
+	Status                                string
 	// Kind, GradeBand and Subject narrow as the trends' filters do, so a
 	// trend's cell can be opened on the observations behind it.
 	Kind, GradeBand, Subject string
-	From, To                 *time.Time
-	Cursor                   string
-	Limit                    int
+	// From and To are days (dates at 00:00 UTC, To exclusive, zero for
+	// none) read in the district's time zone.
+	From, To time.Time
+	Cursor   string // the id of the last observation of the previous page
+	Limit    int
 }
 
 // redact hides the teacher from callers who may see school-level evidence
@@ -47,18 +50,36 @@ func redact(p auth.Principal, o domain.Observation) domain.Observation {
 // Filtering by teacher needs the right to see that teacher's school's
 // teachers.
 func (s *Service) Observations(ctx context.Context, p auth.Principal, q ObservationQuery) ([]domain.Observation, error) {
-	if q.Limit <= 0 || q.Limit > 500 {
+	if q.Limit <= 0 {
 		q.Limit = 100
 	}
-	if q.TeacherID != "" && !p.IsAdmin() {
-		t, err := s.store.Teacher(ctx, p.DistrictID(), q.TeacherID)
+	for _, id := range q.TeacherIDs {
+		if p.IsAdmin() {
+			break
+		}
+		t, err := s.store.Teacher(ctx, p.DistrictID(), id)
 		if err != nil || !p.TeacherScope().HasSchool(t.SchoolID) {
 			return nil, domain.Errorf(domain.ENotFound, "teacher not found")
 		}
 	}
-	os, err := s.store.ObservationsPage(ctx, store.ObservationFilter{Visible: p.ReadScope(), ObserverID: p.User.ID,
-		SchoolID: q.SchoolID, TeacherID: q.TeacherID, WalkthroughID: q.WalkthroughID, Status: q.Status, Kind: q.Kind, GradeBand: q.GradeBand, Subject: q.Subject, From: q.From, To: q.To,
-		Before: q.Cursor, Limit: q.Limit})
+	f := store.ObservationFilter{Visible: p.ReadScope(), ObserverID: p.User.ID,
+		SchoolIDs: q.SchoolIDs, TeacherIDs: q.TeacherIDs, WalkthroughIDs: q.WalkthroughIDs, Status: q.Status, Kind: q.Kind, GradeBand: q.GradeBand, Subject: q.Subject,
+		Before: q.Cursor, Limit: q.Limit}
+	if !q.From.IsZero() || !q.To.IsZero() {
+		d, err := s.store.District(ctx, p.DistrictID())
+		if err != nil {
+			return nil, err
+		}
+		if !q.From.IsZero() {
+			from := domain.DayStart(q.From, d.Location())
+			f.From = &from
+		}
+		if !q.To.IsZero() {
+			to := domain.DayStart(q.To, d.Location())
+			f.To = &to
+		}
+	}
+	os, err := s.store.ObservationsPage(ctx, f)
 	for i := range os {
 		os[i] = redact(p, os[i])
 	}
@@ -95,17 +116,18 @@ func (s *Service) Observation(ctx context.Context, p auth.Principal, id string) 
 
 // WalkthroughQuery is what a caller asks for.
 type WalkthroughQuery struct {
-	SchoolID, Kind, Cursor string
-	Limit                  int
+	SchoolIDs    []string
+	Kind, Cursor string
+	Limit        int
 }
 
 // Walkthroughs lists the walkthroughs the caller may read, newest first.
 func (s *Service) Walkthroughs(ctx context.Context, p auth.Principal, q WalkthroughQuery) ([]domain.Walkthrough, error) {
-	if q.Limit <= 0 || q.Limit > 500 {
+	if q.Limit <= 0 {
 		q.Limit = 100
 	}
 	return s.store.WalkthroughsPage(ctx, store.WalkthroughFilter{Visible: p.ReadScope(), MemberID: p.User.ID,
-		SchoolID: q.SchoolID, Kind: q.Kind, Before: q.Cursor, Limit: q.Limit})
+		SchoolIDs: q.SchoolIDs, Kind: q.Kind, Before: q.Cursor, Limit: q.Limit})
 }
 
 var errNoWalkthrough = domain.Errorf(domain.ENotFound, "walkthrough not found")

@@ -60,7 +60,7 @@ func TestSupervisorsReadEvidenceWithoutTheTeacher(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].TeacherID != "" {
 			t.Fatalf("supervisor's list: %+v %v", list, err)
 		}
-		if _, err := svc.Observations(ctx, auth.Principal{User: sup}, visits.ObservationQuery{TeacherID: teacher.ID}); domain.ErrorCode(err) != domain.ENotFound {
+		if _, err := svc.Observations(ctx, auth.Principal{User: sup}, visits.ObservationQuery{TeacherIDs: []string{teacher.ID}}); domain.ErrorCode(err) != domain.ENotFound {
 			t.Fatalf("a supervisor filtered by teacher: %v", err)
 		}
 		got, err = svc.Observation(ctx, auth.Principal{User: pri}, o.ID)

@@ -2,15 +2,18 @@
 // cycles, a cycle, schedule a follow-up, due this week. They read the
 // device's database and write through the outbox, so they work offline
 // with what is on the device; only the evidence chart needs the server,
-// and the last one fetched is kept for offline use.
+// and the last one fetched is kept for offline use. Days, weeks and the
+// times of follow-ups are the district's (src/time/zone.ts), as on the
+// server, whatever zone the device is set to.
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { findClash, nextFreeSlot, type Window } from '../../cycles/slots';
 import { getMeta, setMeta, type RefRow } from '../../db/schema';
 import type { ActivityData, ActivityKind, Colleague, CycleData, CycleEvidence, FollowUpData, SignedInUser } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { saveActivity, saveFollowUp } from '../../db/writes';
-import { navigate, onLink } from '../../router';
-import { currentRubric, db, engine, teacherName, useLive } from '../../state';
+import { currentRubric, db, districtZone, engine, teacherName, useLive } from '../../state';
+import { dateIn, deviceZone, dueBy, instantAt, timeIn, wallClock, zonedInstant } from '../../time/zone';
 import { useOnline } from '../../components/useOnline';
 
 export const activityKinds: { value: ActivityKind; label: string }[] = [
@@ -24,23 +27,14 @@ export const activityKinds: { value: ActivityKind; label: string }[] = [
 const kindLabel = (k: string) => activityKinds.find((x) => x.value === k)?.label ?? k;
 const statusLabel: Record<string, string> = { planned: 'Planned', active: 'Active', completed: 'Completed', abandoned: 'Abandoned' };
 
-function pad(n: number) {
-  return String(n).padStart(2, '0');
-}
-function localDate(d: Date) {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-function localTime(d: Date) {
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-const when = (iso: string) => new Date(iso).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-const until = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const when = (iso: string, tz: string) => new Date(iso).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: tz });
+const until = (iso: string, tz: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', timeZone: tz });
+const dayText = (iso: string, tz: string) => new Date(iso).toLocaleDateString([], { timeZone: tz });
 
-/** Monday 00:00 local of the week after the one holding d. */
-export function endOfWeek(d = new Date()): number {
-  const midnight = new Date(d.getFullYear(), d.getMonth(), d.getDate());
-  const offset = (midnight.getDay() + 6) % 7;
-  return new Date(midnight.getFullYear(), midnight.getMonth(), midnight.getDate() - offset + 7).getTime();
+/** The next whole hour in tz after an instant. */
+function nextHour(ms: number, tz: string): number {
+  const w = wallClock(ms, tz);
+  return zonedInstant(tz, w.year, w.month, w.day, w.hour + 1);
 }
 
 export function overdue(f: FollowUpData, now = Date.now()): boolean {
@@ -54,20 +48,14 @@ async function indicatorNames(): Promise<Map<string, string>> {
   return m;
 }
 
-export function CycleScreens({ parts, user }: { parts: string[]; user: SignedInUser }) {
-  if (parts[0] === 'due') return <Due user={user} />;
-  if (parts[1] === undefined) return <MyCycles user={user} />;
-  if (parts[2] === 'schedule') return <Schedule cycleId={parts[1]} user={user} />;
-  return <Cycle cycleId={parts[1]} user={user} />;
-}
-
-function MyCycles({ user }: { user: SignedInUser }) {
+/** /cycles */
+export function MyCycles({ user }: { user: SignedInUser }) {
   const data = useLive(async () => {
     const cycles = (await db.cycles.toArray()).sort((a, b) => (b.data.started_on ?? '').localeCompare(a.data.started_on ?? '') || b.id.localeCompare(a.id));
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
     const schools = new Map((await db.schools.toArray()).map((s) => [s.id, s.data.name]));
     const followUps = await db.followUps.toArray();
-    return { cycles, teachers, schools, followUps, names: await indicatorNames() };
+    return { cycles, teachers, schools, followUps, names: await indicatorNames(), tz: await districtZone() };
   }, []);
   if (data === undefined) return <main class="screen" aria-busy="true"><p>Loading…</p></main>;
   const mine = data.cycles.filter((c) => c.data.coach_id === user.id);
@@ -79,13 +67,13 @@ function MyCycles({ user }: { user: SignedInUser }) {
     const late = data.followUps.filter((f) => f.data.cycle_id === c.id && overdue(f.data)).length;
     return (
       <li key={c.id}>
-        <a class="card" href={`/cycles/${c.id}`} onClick={onLink} data-testid="cycle-card">
+        <a class="card" href={`/cycles/${c.id}`} data-testid="cycle-card">
           <strong>{data.names.get(c.data.focus_indicator_key) ?? c.data.focus_indicator_key}</strong>
           <span>
             {c.data.teacher_ids.map((t) => teacherName(data.teachers.get(t))).join(', ')} · {data.schools.get(c.data.school_id) ?? ''}
           </span>
           <span class="muted">
-            {statusLabel[c.data.status]} · {next ? `next follow-up ${when(next.data.starts_at)}` : 'no follow-up booked'}
+            {statusLabel[c.data.status]} · {next ? `next follow-up ${when(next.data.starts_at, data.tz)}` : 'no follow-up booked'}
             {late > 0 && <span class="badge danger"> {late} overdue</span>}
           </span>
         </a>
@@ -96,7 +84,7 @@ function MyCycles({ user }: { user: SignedInUser }) {
     <main class="screen wide">
       <div class="title-row">
         <h1>My cycles of support</h1>
-        <a class="button" href="/due" onClick={onLink}>
+        <a class="button" href="/due">
           Due this week
         </a>
       </div>
@@ -112,7 +100,9 @@ function MyCycles({ user }: { user: SignedInUser }) {
   );
 }
 
-function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
+/** /cycles/{id} */
+export function Cycle({ id: cycleId, user }: { id: string; user: SignedInUser }) {
+  const { route } = useLocation();
   const data = useLive(async () => {
     const cycle = await db.cycles.get(cycleId);
     const activities = (await db.cycleActivities.where('data.cycle_id').equals(cycleId).toArray()).sort((a, b) => a.data.occurred_on.localeCompare(b.data.occurred_on));
@@ -120,14 +110,14 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
     const outbox = await db.outbox.toArray();
     const directory = (await getMeta<Colleague[]>(db, 'directory')) ?? [];
-    return { cycle, activities, followUps, teachers, outbox, directory, names: await indicatorNames() };
+    return { cycle, activities, followUps, teachers, outbox, directory, names: await indicatorNames(), tz: await districtZone() };
   }, [cycleId]);
   if (data === undefined) return <main class="screen" aria-busy="true"><p>Loading…</p></main>;
   if (data.cycle === undefined) {
     return (
       <main class="screen">
         <h1>Cycle of support</h1>
-        <p class="notice">This cycle is not on this device. <a href="/cycles" onClick={onLink}>Back to my cycles</a></p>
+        <p class="notice">This cycle is not on this device. <a href="/cycles">Back to my cycles</a></p>
       </main>
     );
   }
@@ -143,7 +133,7 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
   return (
     <main class="screen wide">
       <p>
-        <a href="/cycles" onClick={onLink}>← My cycles</a>
+        <a href="/cycles">← My cycles</a>
       </p>
       <h1>{data.names.get(c.data.focus_indicator_key) ?? c.data.focus_indicator_key}</h1>
       <p>
@@ -156,11 +146,11 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
           Outcome: <strong>{{ seen: 'shift seen', partly: 'partly seen', not_yet: 'not yet' }[c.data.outcome]}</strong> {c.data.outcome_evidence}
         </p>
       )}
-      <Evidence cycleId={c.id} teachers={data.teachers} />
+      <Evidence cycleId={c.id} teachers={data.teachers} tz={data.tz} />
       <section aria-labelledby="fu-h">
         <div class="title-row">
           <h2 id="fu-h">Follow-ups</h2>
-          <button type="button" class="primary" onClick={() => navigate(`/cycles/${c.id}/schedule`)}>
+          <button type="button" class="primary" onClick={() => route(`/cycles/${c.id}/schedule`)}>
             Schedule a follow-up
           </button>
         </div>
@@ -171,7 +161,7 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
             {data.followUps.map((f) => (
               <li key={f.id} class="card" data-testid="follow-up">
                 <strong>
-                  {when(f.data.starts_at)}–{until(f.data.ends_at)} · {teacherName(data.teachers.get(f.data.teacher_id))}
+                  {when(f.data.starts_at, data.tz)}–{until(f.data.ends_at, data.tz)} · {teacherName(data.teachers.get(f.data.teacher_id))}
                 </strong>
                 <span>
                   {f.data.status === 'done' ? 'Done' : f.data.status === 'cancelled' ? 'Cancelled' : overdue(f.data) ? <span class="badge danger">Overdue</span> : 'Scheduled'}
@@ -181,7 +171,7 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
                 {f.data.notes && <span class="muted">{f.data.notes}</span>}
                 {f.data.status === 'scheduled' && (
                   <span class="actions">
-                    <button type="button" onClick={() => navigate(`/cycles/${c.id}/schedule?move=${f.id}`)}>
+                    <button type="button" onClick={() => route(`/cycles/${c.id}/schedule?move=${f.id}`)}>
                       Move
                     </button>
                     <button
@@ -199,14 +189,14 @@ function Cycle({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
           </ul>
         )}
       </section>
-      <Activities cycleId={c.id} activities={data.activities} state={state} />
+      <Activities cycleId={c.id} activities={data.activities} state={state} tz={data.tz} />
     </main>
   );
 }
 
-function Activities({ cycleId, activities, state }: { cycleId: string; activities: RefRow<ActivityData>[]; state: (id: string) => unknown }) {
+function Activities({ cycleId, activities, state, tz }: { cycleId: string; activities: RefRow<ActivityData>[]; state: (id: string) => unknown; tz: string }) {
   const [kind, setKind] = useState<ActivityKind>('one_on_one');
-  const [day, setDay] = useState(localDate(new Date()));
+  const [day, setDay] = useState(() => dateIn(Date.now(), tz));
   const [notes, setNotes] = useState('');
   const [error, setError] = useState<string | null>(null);
   const log = async (e: Event) => {
@@ -269,7 +259,7 @@ function Activities({ cycleId, activities, state }: { cycleId: string; activitie
 }
 
 /** The focus indicator's scores before support began and in follow-ups, as a small inline chart and a table. */
-function Evidence({ cycleId, teachers }: { cycleId: string; teachers: Map<string, RefRow<{ given_name: string; family_name: string }>> }) {
+function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<string, RefRow<{ given_name: string; family_name: string }>>; tz: string }) {
   const online = useOnline();
   const [ev, setEv] = useState<{ data: CycleEvidence; at: number } | undefined | null>(undefined);
   const [error, setError] = useState<string | null>(null);
@@ -311,7 +301,7 @@ function Evidence({ cycleId, teachers }: { cycleId: string; teachers: Map<string
         <>
           {!online && <p class="muted">Offline: evidence as of {new Date(ev.at).toLocaleString()}.</p>}
           {error && <p class="muted">Could not refresh: {error}</p>}
-          <EvidenceChart ev={ev.data} />
+          <EvidenceChart ev={ev.data} tz={tz} />
           <table class="scores" data-testid="evidence-table">
             <caption>
               Before support (from {ev.data.support_from}): {ev.data.before.length} scores
@@ -329,7 +319,7 @@ function Evidence({ cycleId, teachers }: { cycleId: string; teachers: Map<string
             <tbody>
               {[...ev.data.before.map((p) => ({ p, phase: 'before' })), ...ev.data.follow_ups.map((p) => ({ p, phase: 'follow-up' }))].map(({ p, phase }) => (
                 <tr key={p.observation_id} data-testid={`evidence-${phase}`} data-level={p.level}>
-                  <td>{new Date(p.observed_at).toLocaleDateString()}</td>
+                  <td>{dayText(p.observed_at, tz)}</td>
                   <td>{teacherName(teachers.get(p.teacher_id))}</td>
                   <td>{phase}</td>
                   <td>{p.level}</td>
@@ -343,7 +333,7 @@ function Evidence({ cycleId, teachers }: { cycleId: string; teachers: Map<string
   );
 }
 
-function EvidenceChart({ ev }: { ev: CycleEvidence }) {
+function EvidenceChart({ ev, tz }: { ev: CycleEvidence; tz: string }) {
   const pts = [...ev.before.map((p) => ({ ...p, after: false })), ...ev.follow_ups.map((p) => ({ ...p, after: true }))];
   if (pts.length === 0) return <p class="muted">No scores of the focus indicator yet for these teachers.</p>;
   const W = 640;
@@ -377,7 +367,7 @@ function EvidenceChart({ ev }: { ev: CycleEvidence }) {
       {pts.map((p) => (
         <circle key={p.observation_id} cx={x(Date.parse(p.observed_at))} cy={y(p.level)} r={p.after ? 7 : 5} fill={p.after ? '#1d6b4f' : '#fff'} stroke={p.after ? '#1d6b4f' : '#555'} stroke-width="2">
           <title>
-            {new Date(p.observed_at).toLocaleDateString()}: level {p.level} {p.after ? '(follow-up)' : '(before)'}
+            {dayText(p.observed_at, tz)}: level {p.level} {p.after ? '(follow-up)' : '(before)'}
           </title>
         </circle>
       ))}
@@ -385,21 +375,23 @@ function EvidenceChart({ ev }: { ev: CycleEvidence }) {
   );
 }
 
-function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
-  const moveId = new URLSearchParams(location.search).get('move') ?? undefined;
+/** /cycles/{id}/schedule, and ?move={follow-up id} to move one. */
+export function Schedule({ id: cycleId, user }: { id: string; user: SignedInUser }) {
+  const { query, route } = useLocation();
+  const moveId = query['move'] || undefined;
   const data = useLive(async () => {
     const cycle = await db.cycles.get(cycleId);
     const moving = moveId === undefined ? undefined : await db.followUps.get(moveId);
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
     const followUps = await db.followUps.toArray();
     const directory = (await getMeta<Colleague[]>(db, 'directory')) ?? [];
-    return { cycle, teachers, followUps, directory, moving };
+    return { cycle, teachers, followUps, directory, moving, tz: await districtZone() };
   }, [cycleId, moveId]);
-  const now = new Date();
-  const nextHour = new Date(now.getFullYear(), now.getMonth(), now.getDate(), now.getHours() + 1);
+  const [opened] = useState(() => Date.now());
   const [teacher, setTeacher] = useState('');
-  const [day, setDay] = useState(localDate(nextHour));
-  const [time, setTime] = useState(localTime(nextHour));
+  // The day and time typed, in the district's zone; until then, the next whole hour there.
+  const [typedDay, setDay] = useState<string | undefined>(undefined);
+  const [typedTime, setTime] = useState<string | undefined>(undefined);
   const [minutes, setMinutes] = useState(30);
   const [invited, setInvited] = useState<string[] | undefined>(undefined);
   const [notes, setNotes] = useState('');
@@ -408,12 +400,13 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
   // Moving a follow-up starts from where it is.
   useEffect(() => {
     const m = data?.moving;
-    if (m === undefined || filled) return;
-    const d = new Date(m.data.starts_at);
+    const tz = data?.tz;
+    if (m === undefined || tz === undefined || filled) return;
+    const start = Date.parse(m.data.starts_at);
     setTeacher(m.data.teacher_id);
-    setDay(localDate(d));
-    setTime(localTime(d));
-    setMinutes(Math.round((Date.parse(m.data.ends_at) - d.getTime()) / 60_000));
+    setDay(dateIn(start, tz));
+    setTime(timeIn(start, tz));
+    setMinutes(Math.round((Date.parse(m.data.ends_at) - start) / 60_000));
     setInvited(m.data.observer_ids.filter((o) => o !== user.id && o !== data?.cycle?.data.coach_id));
     setNotes(m.data.notes ?? '');
     setFilled(true);
@@ -429,13 +422,16 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
     );
   }
   const c = data.cycle;
+  const tz = data.tz;
+  const day = typedDay ?? dateIn(nextHour(opened, tz), tz);
+  const time = typedTime ?? timeIn(nextHour(opened, tz), tz);
   const teacherId = teacher || c.data.teacher_ids[0]!;
   // Colleagues at the cycle's school; its principals are invited by default.
   const colleagues = data.directory.filter((p) => p.id !== user.id && p.grants.some((g) => g.school_id === c.data.school_id));
   const principals = colleagues.filter((p) => p.grants.some((g) => g.role === 'principal' && g.school_id === c.data.school_id)).map((p) => p.id);
   const others = invited ?? principals;
   const observers = [...new Set([c.data.coach_id === user.id ? user.id : c.data.coach_id, ...others])];
-  const start = new Date(`${day}T${time}`).getTime();
+  const start = instantAt(day, time, tz);
   const valid = Number.isFinite(start) && /^\d{4}-\d{2}-\d{2}$/.test(day) && /^\d{2}:\d{2}$/.test(time);
   const win: Window = { teacher_id: teacherId, observer_ids: observers, start, end: start + minutes * 60_000 };
   if (moveId !== undefined) win.id = moveId;
@@ -445,9 +441,8 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
 
   const useSlot = () => {
     if (!free) return;
-    const d = new Date(free.start);
-    setDay(localDate(d));
-    setTime(localTime(d));
+    setDay(dateIn(free.start, tz));
+    setTime(timeIn(free.start, tz));
   };
   const save = async (e: Event) => {
     e.preventDefault();
@@ -468,7 +463,7 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
         notes: notes.trim(),
       });
       void engine.syncNow();
-      navigate(`/cycles/${c.id}`, true);
+      route(`/cycles/${c.id}`, true);
     } catch (err) {
       setError(`Could not save on this device: ${String(err)}`);
     }
@@ -477,7 +472,7 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
   return (
     <main class="screen">
       <p>
-        <a href={`/cycles/${c.id}`} onClick={onLink}>← Back to the cycle</a>
+        <a href={`/cycles/${c.id}`}>← Back to the cycle</a>
       </p>
       <h1>{moveId === undefined ? 'Schedule a follow-up' : 'Move the follow-up'}</h1>
       <form class="stack" onSubmit={save}>
@@ -502,6 +497,7 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
             <input id="fu-time" type="time" value={time} step={300} onInput={(e) => setTime(e.currentTarget.value)} required />
           </div>
         </div>
+        {tz !== deviceZone() && <p class="muted" data-testid="zone-note">Day and time in the district’s time zone ({tz.replace(/_/g, ' ')}), not this device’s.</p>}
         <div class="field">
           <label for="fu-length">Length</label>
           <select id="fu-length" value={minutes} onChange={(e) => setMinutes(Number(e.currentTarget.value))}>
@@ -537,12 +533,12 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
         {clash && (
           <div class="error" role="alert" data-testid="clash">
             <p>
-              {who(clash.who)} {clash.who === user.id ? 'already have' : 'already has'} a follow-up {when(clash.data.starts_at)}–{until(clash.data.ends_at)}
+              {who(clash.who)} {clash.who === user.id ? 'already have' : 'already has'} a follow-up {when(clash.data.starts_at, tz)}–{until(clash.data.ends_at, tz)}
               {clash.who !== 'teacher' && clash.data.teacher_id !== teacherId ? ` with ${teacherName(data.teachers.get(clash.data.teacher_id))}` : ''}.
             </p>
             {free ? (
               <button type="button" onClick={useSlot}>
-                Use the next free slot: {when(new Date(free.start).toISOString())}–{until(new Date(free.end).toISOString())}
+                Use the next free slot: {when(new Date(free.start).toISOString(), tz)}–{until(new Date(free.end).toISOString(), tz)}
               </button>
             ) : (
               <p>No free slot in the next two weeks: choose another day.</p>
@@ -557,24 +553,28 @@ function Schedule({ cycleId, user }: { cycleId: string; user: SignedInUser }) {
   );
 }
 
-function Due({ user }: { user: SignedInUser }) {
+/** /due */
+export function Due({ user }: { user: SignedInUser }) {
+  const { route } = useLocation();
   const data = useLive(async () => {
     const cycles = new Map((await db.cycles.toArray()).map((c) => [c.id, c]));
-    const end = endOfWeek();
+    // This week ends as GET /followups?due=this_week ends it: Monday 00:00 in the district.
+    const tz = await districtZone();
     const now = Date.now();
+    const end = dueBy('this_week', now, tz);
     const due = (await db.followUps.toArray())
       .filter((f) => f.data.status === 'scheduled' && Date.parse(f.data.starts_at) < end)
       .filter((f) => f.data.observer_ids.includes(user.id) || cycles.get(f.data.cycle_id)?.data.coach_id === user.id)
       .sort((a, b) => Number(overdue(b.data, now)) - Number(overdue(a.data, now)) || a.data.starts_at.localeCompare(b.data.starts_at));
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
-    return { due, cycles, teachers, names: await indicatorNames() };
+    return { due, cycles, teachers, names: await indicatorNames(), tz };
   }, [user.id]);
   if (data === undefined) return <main class="screen" aria-busy="true"><p>Loading…</p></main>;
   return (
     <main class="screen wide">
       <div class="title-row">
         <h1>Due this week</h1>
-        <a class="button" href="/cycles" onClick={onLink}>
+        <a class="button" href="/cycles">
           My cycles
         </a>
       </div>
@@ -588,7 +588,7 @@ function Due({ user }: { user: SignedInUser }) {
               <li key={f.id} class="card row" data-testid="due">
                 <span>
                   <strong>
-                    {overdue(f.data) && <span class="badge danger">Overdue</span>} {when(f.data.starts_at)}–{until(f.data.ends_at)}
+                    {overdue(f.data) && <span class="badge danger">Overdue</span>} {when(f.data.starts_at, data.tz)}–{until(f.data.ends_at, data.tz)}
                   </strong>
                   <span>
                     {teacherName(data.teachers.get(f.data.teacher_id))} · {c ? (data.names.get(c.data.focus_indicator_key) ?? c.data.focus_indicator_key) : 'cycle of support'}
@@ -597,11 +597,11 @@ function Due({ user }: { user: SignedInUser }) {
                 </span>
                 <span class="actions">
                   {c && (
-                    <a class="button" href={`/cycles/${c.id}`} onClick={onLink}>
+                    <a class="button" href={`/cycles/${c.id}`}>
                       Cycle
                     </a>
                   )}
-                  <button type="button" onClick={() => navigate(`/observe/new?follow_up=${f.id}`)}>
+                  <button type="button" onClick={() => route(`/observe/new?follow_up=${f.id}`)}>
                     Observe
                   </button>
                 </span>

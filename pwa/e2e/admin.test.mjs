@@ -29,17 +29,6 @@ async function dismissOfflineReady(page) {
   }
 }
 
-async function api(server, who, method, path, body) {
-  const token = await server.token({ email: who.email, password: who.password });
-  const r = await fetch(server.base + '/api/v1' + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text };
-}
-
 describe('administration with the real server', { timeout: 900_000 }, () => {
   let server;
   let dataDir;
@@ -75,11 +64,11 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     await dismissOfflineReady(page);
     await page.getByRole('link', { name: 'Administration' }).click();
     await page.getByRole('heading', { name: 'Frameworks' }).waitFor();
-    const before = (await api(server, admin, 'GET', '/rubrics')).body.items;
+    const before = (await server.request(admin, 'GET', '/rubrics')).body.items;
     assert.equal(before.length, 1, 'the demo district has one framework');
     const rubric = before[0];
     const published = rubric.versions.filter((v) => v.status === 'published').at(-1);
-    const current = (await api(server, admin, 'GET', `/rubrics/${published.id}`)).body;
+    const current = (await server.request(admin, 'GET', `/rubrics/${published.id}`)).body;
 
     await page.getByRole('button', { name: 'Copy into a new draft' }).click();
     await page.getByRole('heading', { name: 'New draft' }).waitFor();
@@ -171,14 +160,14 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     assert.deepEqual(schoolsRow, ['2', '0', '0', '0'], 'two schools to be created');
     assert.equal(await page.locator('table.bad-rows').count(), 0);
     // The dry run changed nothing.
-    let schools = (await api(server, admin, 'GET', '/schools')).body.items.map((s) => s.name);
+    let schools = (await server.request(admin, 'GET', '/schools')).body.items.map((s) => s.name);
     assert.ok(!schools.includes('Aspen Ridge Elementary'));
     await shot(page, 'admin-roster-dry-run.png');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByText('Imported. The changes are in the audit log.').waitFor();
-    schools = (await api(server, admin, 'GET', '/schools')).body.items.map((s) => s.name);
+    schools = (await server.request(admin, 'GET', '/schools')).body.items.map((s) => s.name);
     assert.ok(schools.includes('Aspen Ridge Elementary') && schools.includes('Birch Hill Middle School'));
-    const audit = (await api(server, admin, 'GET', '/audit?action=roster.import')).body.items;
+    const audit = (await server.request(admin, 'GET', '/audit?action=roster.import')).body.items;
     assert.ok(audit.some((e) => e.detail.dry_run === false && e.detail.schools.created === 2), 'the import is audited');
   });
 
@@ -220,7 +209,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     assert.deepEqual(options.sort(), ['Aspen Ridge Elementary', 'Cedar Hollow Elementary']);
     await shot(tablet, 'coach-two-schools.png');
     // The API refuses the coach the administration routes.
-    assert.equal((await api(server, newCoach, 'GET', '/district')).status, 403);
+    assert.equal((await server.request(newCoach, 'GET', '/district')).status, 403);
     await tablet.goto(server.base + '/admin');
     await tablet.getByText('Only district administrators may use these screens.').waitFor();
 
@@ -258,7 +247,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText(/^Saved\./).waitFor();
     await shot(page, 'admin-settings.png');
-    const me = (await api(server, admin, 'GET', '/me')).body;
+    const me = (await server.request(admin, 'GET', '/me')).body;
     assert.equal(me.district.settings.min_cell_size, 8);
     assert.equal(me.district.settings.invite_principal_to_follow_ups, false);
 

@@ -93,6 +93,18 @@ export class Server {
     return (await r.json()).access_token;
   }
 
+  /** One API request as who (email and password): its status and its body, parsed when JSON. */
+  async request(who, method, path, body) {
+    const token = await this.token({ email: who.email, password: who.password });
+    const r = await fetch(this.base + '/api/v1' + path, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text };
+  }
+
   /** Every record the caller may see, as GET /sync/pull hands them out (all pages). */
   async pullAll(who = coach) {
     const token = await this.token(who);

@@ -8,16 +8,11 @@ import { Server, closeContext, coach, freePort, launch, removeDir, requirePrereq
 const T = { timeout: 180_000 };
 const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
 
+/** An API request as who that must succeed; its body. */
 async function api(server, who, method, path, body) {
-  const token = await server.token(who);
-  const r = await fetch(server.base + '/api/v1' + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  assert.ok(r.ok, `${method} ${path}: HTTP ${r.status} ${text}`);
-  return text === '' ? undefined : JSON.parse(text);
+  const r = await server.request(who, method, path, body);
+  assert.ok(r.status < 300, `${method} ${path}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
 }
 
 /** The teachers the "Pick a teacher" screen lists, by name. */

@@ -13,6 +13,8 @@ interface Editing {
   draft: b.Draft;
   /** The saved draft's id, once the server has it. */
   draftId?: string;
+  /** The saved draft's revision: an edit made on an older one is refused, not written over another's. */
+  draftRev?: number;
   /** The rubric the draft will be the next version of; none for a new framework. */
   rubricId?: string;
   from: string;
@@ -60,7 +62,7 @@ export function Builder() {
   const edit = (r: RubricSummary, id: string, version: number) =>
     run(async () => {
       const v = await api<RubricVersion>('GET', `/rubrics/${id}`);
-      setEditing({ draft: b.fromVersion(v), draftId: id, rubricId: r.id, from: `${r.name}, draft version ${version}` });
+      setEditing({ draft: b.fromVersion(v), draftId: id, draftRev: v.rev, rubricId: r.id, from: `${r.name}, draft version ${version}` });
     });
   const exportVersion = (id: string, version: number) =>
     run(async () => {
@@ -191,9 +193,9 @@ function Editor({ editing, setEditing, list, close }: EditorProps) {
   const save = async (): Promise<RubricVersion> => {
     const doc = b.toDocument(draft);
     const v = editing.draftId
-      ? await sendText<RubricVersion>('PUT', `/rubrics/${editing.draftId}`, doc, 'application/json')
+      ? await sendText<RubricVersion>('PUT', `/rubrics/${editing.draftId}${editing.draftRev ? `?rev=${editing.draftRev}` : ''}`, doc, 'application/json')
       : await sendText<RubricVersion>('POST', `/rubrics${editing.rubricId ? `?rubric_id=${editing.rubricId}` : ''}`, doc, 'application/json');
-    setEditing({ ...editing, draftId: v.id, rubricId: v.rubric_id });
+    setEditing({ ...editing, draftId: v.id, draftRev: v.rev, rubricId: v.rubric_id });
     return v;
   };
   const saveOnly = async () => {

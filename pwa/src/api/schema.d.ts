@@ -319,7 +319,7 @@ export interface paths {
         get: operations["getRubric"];
         /**
          * Replace a draft's content
-         * @description A published version never changes: 409.
+         * @description A published version never changes: 409. A framework document is the whole body, so the revision the edit was made on travels as the query parameter `rev`.
          */
         put: operations["updateRubric"];
         post?: never;
@@ -1241,6 +1241,11 @@ export interface components {
             description: string;
             levels: components["schemas"]["Level"][];
             dimensions: components["schemas"]["Dimension"][];
+            /**
+             * Format: int64
+             * @description Moves on with each edit of a draft and with publishing.
+             */
+            rev: number;
         };
         Score: {
             /** @description A stable name: a lower-case letter, then up to 62 lower-case letters, digits or underscores. */
@@ -3070,7 +3075,10 @@ export interface operations {
     };
     updateRubric: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The draft's revision the edit was made on; when the draft has moved on, nothing is written and the answer is 409 naming `current_rev`. */
+                rev?: number;
+            };
             header?: never;
             path: {
                 id: components["parameters"]["id"];

@@ -14,6 +14,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 )
@@ -126,7 +127,7 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 	// byLevel is an expression per level, %d its level.
 	byLevel := func(format string) string {
 		var out []string
-		for l := 0; l <= store.MaxLevel; l++ {
+		for l := 0; l <= rollup.MaxLevel; l++ {
 			out = append(out, fmt.Sprintf(format, l))
 		}
 		return strings.Join(out, ", ")

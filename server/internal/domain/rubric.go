@@ -44,6 +44,7 @@ type RubricVersion struct {
 	PublishedAt *time.Time
 	Levels      []Level
 	Dimensions  []Dimension
+	Rev         int64 // moves on with each edit of a draft and with publishing
 }
 
 // Level is one step of the rubric's scale.

@@ -143,6 +143,21 @@ func (q *queryReader) boolean(name string) bool {
 	return false
 }
 
+// revision reads a record's revision, a positive whole number; nil when
+// absent.
+func (q *queryReader) revision(name string) *int64 {
+	v := q.c.Query(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		q.problems.Add(name, "must be a revision: a whole number from 1")
+		return nil
+	}
+	return &n
+}
+
 // enum reads one of values; "" when absent.
 func (q *queryReader) enum(name string, values ...string) string {
 	v := q.c.Query(name)

@@ -36,11 +36,12 @@ type rubricVersionResponse struct {
 	Description string             `json:"description"`
 	Levels      []domain.Level     `json:"levels"`
 	Dimensions  []domain.Dimension `json:"dimensions"`
+	Rev         int64              `json:"rev"`
 }
 
 func toRubricVersion(v domain.RubricVersion) rubricVersionResponse {
 	return rubricVersionResponse{ID: v.ID, RubricID: v.RubricID, Version: v.Version, Status: string(v.Status), PublishedAt: v.PublishedAt,
-		Name: v.Name, Description: v.Description, Levels: v.Levels, Dimensions: v.Dimensions}
+		Name: v.Name, Description: v.Description, Levels: v.Levels, Dimensions: v.Dimensions, Rev: v.Rev}
 }
 
 // listRubrics answers GET /rubrics?cursor&limit: the district's frameworks
@@ -122,11 +123,17 @@ func (s *Server) createRubric(c *gin.Context) {
 }
 
 func (s *Server) updateRubric(c *gin.Context) {
+	q := newQuery(c)
+	rev := q.revision("rev")
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
 	v, ok := s.readRubric(c)
 	if !ok {
 		return
 	}
-	v, err := s.rubrics.UpdateDraft(c.Request.Context(), principal(c), c.Param("id"), v, client(c))
+	v, err := s.rubrics.UpdateDraft(c.Request.Context(), principal(c), c.Param("id"), v, rev, client(c))
 	if err != nil {
 		s.fail(c, err)
 		return

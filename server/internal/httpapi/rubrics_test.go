@@ -30,8 +30,27 @@ func TestRubricLifecycle(t *testing.T) {
 		if bytes.Equal(edited, doc) {
 			t.Fatal("the test's edit found nothing to change; update the indicator name it looks for")
 		}
+		r = w.doRaw(admin, "PUT", "/api/v1/rubrics/"+v1.ID+"?rev=1", "application/json", edited)
+		var edit rubricVersionResponse
+		r.decode(t, &edit)
+		if r.Code != 200 || edit.Rev != 2 || edit.ID != v1.ID || !bytes.Contains(r.Body.Bytes(), []byte("Warm, respectful relationships")) {
+			t.Fatalf("edit draft at its revision: %d %s", r.Code, r.Body)
+		}
+		// Another screen still showing revision 1 cannot write over the edit.
+		r = w.doRaw(admin, "PUT", "/api/v1/rubrics/"+v1.ID+"?rev=1", "application/json", doc)
+		var stale Problem
+		r.decode(t, &stale)
+		if r.Code != 409 || stale.Code != "conflict" || stale.CurrentRev != 2 {
+			t.Fatalf("edit draft at a stale revision: %d %s", r.Code, r.Body)
+		}
+		if r := w.do(admin, "GET", "/api/v1/rubrics/"+v1.ID, nil); !bytes.Contains(r.Body.Bytes(), []byte("Warm, respectful relationships")) {
+			t.Fatalf("a refused edit wrote over the draft: %s", r.Body)
+		}
+		if r := w.doRaw(admin, "PUT", "/api/v1/rubrics/"+v1.ID+"?rev=0", "application/json", edited); r.Code != 422 || !bytes.Contains(r.Body.Bytes(), []byte(`"rev"`)) {
+			t.Fatalf("a revision of 0: %d %s", r.Code, r.Body)
+		}
 		if r := w.doRaw(admin, "PUT", "/api/v1/rubrics/"+v1.ID, "application/json", edited); r.Code != 200 {
-			t.Fatalf("edit draft: %d %s", r.Code, r.Body)
+			t.Fatalf("edit draft without a revision: %d %s", r.Code, r.Body)
 		}
 		if r := w.do(coach, "GET", "/api/v1/rubrics/"+v1.ID, nil); r.Code != 404 {
 			t.Fatalf("a coach sees a draft: %d", r.Code)

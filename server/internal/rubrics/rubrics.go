@@ -77,8 +77,9 @@ func (s *Service) CreateDraft(ctx context.Context, p auth.Principal, v domain.Ru
 	return s.store.RubricVersion(ctx, p.DistrictID(), v.ID)
 }
 
-// UpdateDraft replaces a draft's content; a published version refuses.
-func (s *Service) UpdateDraft(ctx context.Context, p auth.Principal, id string, v domain.RubricVersion, c auth.Client) (domain.RubricVersion, error) {
+// UpdateDraft replaces a draft's content; a published version refuses, and
+// so does a draft that moved on from rev when rev is given.
+func (s *Service) UpdateDraft(ctx context.Context, p auth.Principal, id string, v domain.RubricVersion, rev *int64, c auth.Client) (domain.RubricVersion, error) {
 	if err := p.RequireAdmin(); err != nil {
 		return v, err
 	}
@@ -87,7 +88,7 @@ func (s *Service) UpdateDraft(ctx context.Context, p auth.Principal, id string, 
 	}
 	v.ID, v.DistrictID = id, p.DistrictID()
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.ReplaceDraft(ctx, v); err != nil {
+		if err := tx.ReplaceDraft(ctx, v, rev); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, store.AuditEntry{DistrictID: p.DistrictID(), ActorID: p.User.ID, Action: "rubric.edit",

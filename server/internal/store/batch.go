@@ -12,16 +12,17 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 )
 
 // pending is what a batch writes last, for the steps that succeeded.
 type pending struct {
-	deltas  rollupDeltas
+	deltas  rollup.Deltas
 	changes []Change
 }
 
 func (p *pending) merge(q *pending) {
-	p.deltas.merge(q.deltas)
+	p.deltas.Merge(q.deltas)
 	p.changes = append(p.changes, q.changes...)
 }
 
@@ -54,7 +55,7 @@ func (s *Store) InBatch(ctx context.Context, fn func(b *Batch) error) error {
 	run := func(conn *sql.Conn) func(db *gorm.DB) error {
 		return func(db *gorm.DB) error {
 			tx := &Tx{db: db, dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond),
-				cache:   txCache{rubrics: map[string]rubricShape{}, locations: map[string]*time.Location{}, versions: map[string]domain.RubricVersion{}},
+				cache:   txCache{rubrics: map[string]rollup.Rubric{}, locations: map[string]*time.Location{}, versions: map[string]domain.RubricVersion{}},
 				pending: &pending{}, conn: conn}
 			if err := fn(&Batch{tx: tx}); err != nil {
 				return err

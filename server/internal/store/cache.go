@@ -4,11 +4,12 @@ import (
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 )
 
 // txCache remembers, for one transaction, what does not change inside it.
 type txCache struct {
-	rubrics   map[string]rubricShape
+	rubrics   map[string]rollup.Rubric
 	locations map[string]*time.Location
 	versions  map[string]domain.RubricVersion // published versions only
 }
@@ -20,9 +21,9 @@ func (c *txCache) setVersion(v domain.RubricVersion) {
 	c.versions[v.ID] = v
 }
 
-func (c *txCache) setRubric(id string, sh rubricShape) {
+func (c *txCache) setRubric(id string, sh rollup.Rubric) {
 	if c.rubrics == nil {
-		c.rubrics = map[string]rubricShape{}
+		c.rubrics = map[string]rollup.Rubric{}
 	}
 	c.rubrics[id] = sh
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 )
 
 // compactLock is the advisory lock a compaction holds on PostgreSQL (key 0
@@ -38,7 +40,7 @@ func (s *Store) CompactRollups(ctx context.Context) (int, error) {
 				return nil
 			}
 		}
-		for _, t := range []countTable{rollupsTable, observationRollupsTable, dimensionRollupsTable} {
+		for _, t := range rollup.Tables {
 			n, err := fold(db, t)
 			if err != nil {
 				return translate(err, "rollup deltas")
@@ -52,25 +54,25 @@ func (s *Store) CompactRollups(ctx context.Context) (int, error) {
 	}
 	// Deleted rows stay in a table until it is vacuumed; the delta tables
 	// are emptied every second, faster than autovacuum may come.
-	err = s.db.WithContext(ctx).Exec("VACUUM " + rollupsTable.deltas + ", " + observationRollupsTable.deltas + ", " + dimensionRollupsTable.deltas).Error
+	err = s.db.WithContext(ctx).Exec("VACUUM " + rollup.Levels.Deltas + ", " + rollup.Observations.Deltas + ", " + rollup.Dimensions.Deltas).Error
 	return folded, translate(err, "rollup deltas")
 }
 
 // fold adds t's deltas, summed per cell, to t, removes the cells that fall
 // to zero and the deltas, and answers how many cells it added to.
-func fold(db *gorm.DB, t countTable) (int, error) {
-	keys := t.columns[:len(t.columns)-len(t.counts)] // the key and the week and month of its period
+func fold(db *gorm.DB, t rollup.Table) (int, error) {
+	keys := t.Columns[:len(t.Columns)-len(t.Counts)] // the key and the week and month of its period
 	var sums, set, zero []string
-	for _, c := range t.counts {
+	for _, c := range t.Counts {
 		sums = append(sums, "SUM("+c+")")
-		set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, t.name, c, c))
+		set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, t.Name, c, c))
 		zero = append(zero, c+" = 0")
 	}
 	// WHERE true keeps SQLite from reading ON CONFLICT as a join's ON.
-	rows, err := db.Raw("INSERT INTO " + t.name + " (" + strings.Join(t.columns, ", ") + ") SELECT " + strings.Join(keys, ", ") + ", " +
-		strings.Join(sums, ", ") + " FROM " + t.deltas + " WHERE true GROUP BY " + strings.Join(keys, ", ") +
-		" ON CONFLICT (" + strings.Join(t.key, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ") +
-		" RETURNING " + strings.Join(t.key, ", ") + ", " + strings.Join(zero, " AND ")).Rows()
+	rows, err := db.Raw("INSERT INTO " + t.Name + " (" + strings.Join(t.Columns, ", ") + ") SELECT " + strings.Join(keys, ", ") + ", " +
+		strings.Join(sums, ", ") + " FROM " + t.Deltas + " WHERE true GROUP BY " + strings.Join(keys, ", ") +
+		" ON CONFLICT (" + strings.Join(t.Key, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ") +
+		" RETURNING " + strings.Join(t.Key, ", ") + ", " + strings.Join(zero, " AND ")).Rows()
 	if err != nil {
 		return 0, err
 	}
@@ -78,7 +80,7 @@ func fold(db *gorm.DB, t countTable) (int, error) {
 	cells := 0
 	var empty [][]any
 	for rows.Next() {
-		key := make([]any, len(t.key)+1)
+		key := make([]any, len(t.Key)+1)
 		ptrs := make([]any, len(key))
 		for i := range key {
 			ptrs[i] = &key[i]
@@ -87,19 +89,19 @@ func fold(db *gorm.DB, t countTable) (int, error) {
 			return cells, err
 		}
 		cells++
-		if isEmpty := key[len(t.key)]; isEmpty == true || isEmpty == int64(1) {
-			empty = append(empty, key[:len(t.key)])
+		if isEmpty := key[len(t.Key)]; isEmpty == true || isEmpty == int64(1) {
+			empty = append(empty, key[:len(t.Key)])
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return cells, err
 	}
 	rows.Close()
-	where := strings.Join(t.key, " = ? AND ") + " = ?"
+	where := strings.Join(t.Key, " = ? AND ") + " = ?"
 	for _, key := range empty {
-		if err := db.Exec("DELETE FROM "+t.name+" WHERE "+where+" AND "+strings.Join(zero, " AND "), key...).Error; err != nil {
+		if err := db.Exec("DELETE FROM "+t.Name+" WHERE "+where+" AND "+strings.Join(zero, " AND "), key...).Error; err != nil {
 			return cells, err
 		}
 	}
-	return cells, db.Exec("DELETE FROM " + t.deltas).Error
+	return cells, db.Exec("DELETE FROM " + t.Deltas).Error
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
@@ -34,11 +35,11 @@ func TestTrendsAreTheSameBeforeAndAfterTheDeltasAreFolded(t *testing.T) {
 		gone.Deleted, gone.Rev = true, 2
 		put(t, s, gone)
 
-		q := store.TrendQuery{DistrictID: f.district.ID, RubricID: f.rubric.RubricID, From: time.Date(2026, 8, 3, 0, 0, 0, 0, time.UTC),
+		q := rollup.Query{DistrictID: f.district.ID, RubricID: f.rubric.RubricID, From: time.Date(2026, 8, 3, 0, 0, 0, 0, time.UTC),
 			To: time.Date(2027, 8, 2, 0, 0, 0, 0, time.UTC)}
 		type answers struct {
-			levels, observations []store.TrendRow
-			dimensions           []store.DimensionCell
+			levels, observations []rollup.Row
+			dimensions           []rollup.DimensionCell
 		}
 		read := func() answers {
 			t.Helper()
@@ -59,8 +60,8 @@ func TestTrendsAreTheSameBeforeAndAfterTheDeltasAreFolded(t *testing.T) {
 			if a.dimensions, err = s.TrendDimensions(ctx, byDimension); err != nil {
 				t.Fatal(err)
 			}
-			for _, rows := range [][]store.TrendRow{a.levels, a.observations} {
-				slices.SortFunc(rows, func(x, y store.TrendRow) int {
+			for _, rows := range [][]rollup.Row{a.levels, a.observations} {
+				slices.SortFunc(rows, func(x, y rollup.Row) int {
 					if c := x.Bucket.Compare(y.Bucket); c != 0 {
 						return c
 					}

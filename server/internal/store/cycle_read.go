@@ -265,60 +265,92 @@ func (s *Store) FocusScores(ctx context.Context, districtID string, teacherIDs, 
 	return out, nil
 }
 
-// SetCalendarToken keeps the hash of a user's calendar secret (empty: no
-// feed).
-func (s *Store) SetCalendarToken(ctx context.Context, districtID, userID, hash string) error {
-	res := s.db.WithContext(ctx).Model(&userRow{}).Where("district_id = ? AND id = ?", districtID, userID).
-		Updates(map[string]any{"calendar_token": nullable(hash), "updated_at": s.now().UTC()})
-	if res.Error != nil {
-		return translate(res.Error, "user")
+// NextStepFilter narrows a listing of next steps. Visible is who may be
+// listed: the steps at the scope's schools, plus the caller's own and those
+// of walkthroughs the caller leads.
+type NextStepFilter struct {
+	Visible  domain.Scope
+	CallerID string
+	// TeamOf are walkthroughs whose every step the caller sees, being on
+	// their team.
+	TeamOf         []string
+	OwnerID        string
+	WalkthroughIDs []string
+	SchoolIDs      []string
+	Open           bool       // not done
+	Done           bool       // done
+	DueBefore      *time.Time // due before this day (with Open: overdue)
+	// Page is the page asked for, after the key [due day or "", id].
+	Page Keyset
+}
+
+// NextStepsPage lists next steps by due date (undated last), a page at a
+// time, tombstones left out.
+func (s *Store) NextStepsPage(ctx context.Context, f NextStepFilter) ([]domain.NextStep, error) {
+	q := s.db.WithContext(ctx).Model(&nextStepRow{}).Where("district_id = ? AND deleted_at IS NULL", f.Visible.DistrictID)
+	led := s.db.Model(&walkthroughRow{}).Select("id").Where("district_id = ? AND lead_id = ?", f.Visible.DistrictID, f.CallerID)
+	team := f.TeamOf
+	if len(team) == 0 {
+		team = []string{f.CallerID} // no walkthrough has that id: an IN list cannot be empty
 	}
-	if res.RowsAffected == 0 {
-		return notFound("user")
+	switch {
+	case f.Visible.AllSchools:
+	case len(f.Visible.SchoolIDs) > 0:
+		q = q.Where("(school_id IN ? OR owner_id = ? OR walkthrough_id IN (?) OR walkthrough_id IN ?)", f.Visible.SchoolIDs, f.CallerID, led, team)
+	default:
+		q = q.Where("(owner_id = ? OR walkthrough_id IN (?) OR walkthrough_id IN ?)", f.CallerID, led, team)
 	}
-	return nil
-}
-
-// HasCalendarToken reports whether the user has a calendar feed.
-func (s *Store) HasCalendarToken(ctx context.Context, districtID, userID string) (bool, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Model(&userRow{}).Where("district_id = ? AND id = ? AND calendar_token IS NOT NULL", districtID, userID).Count(&n).Error
-	return n > 0, translate(err, "user")
-}
-
-// UserByCalendarToken returns the active user whose calendar secret hashes
-// to hash.
-func (s *Store) UserByCalendarToken(ctx context.Context, hash string) (domain.User, error) {
-	return s.read(ctx).userWhere("calendar feed", "calendar_token = ? AND active", hash)
-}
-
-// PublishedIndicator reports whether key is an indicator of a published
-// rubric version of the district.
-func (tx *Tx) PublishedIndicator(ctx context.Context, districtID, key string) (bool, error) {
-	var n int64
-	err := tx.db.Model(&rubricIndicatorRow{}).
-		Joins("JOIN rubric_versions v ON v.id = rubric_indicators.rubric_version_id").
-		Where("rubric_indicators.district_id = ? AND rubric_indicators.key = ? AND v.status = ?", districtID, key, string(domain.RubricPublished)).
-		Count(&n).Error
-	return n > 0, translate(err, "rubric indicator")
-}
-
-// IndicatorNames maps the district's published indicator keys to names
-// (the newest version's name wins).
-func (s *Store) IndicatorNames(ctx context.Context, districtID string) (map[string]string, error) {
-	var rows []struct {
-		Key, Name string
+	if f.OwnerID != "" {
+		q = q.Where("owner_id = ?", f.OwnerID)
 	}
-	err := s.db.WithContext(ctx).Table("rubric_indicators").Select("rubric_indicators.key, rubric_indicators.name").
-		Joins("JOIN rubric_versions v ON v.id = rubric_indicators.rubric_version_id").
-		Where("rubric_indicators.district_id = ? AND v.status = ?", districtID, string(domain.RubricPublished)).
-		Order("v.published_at, v.id").Scan(&rows).Error
+	for col, vs := range map[string][]string{"walkthrough_id": f.WalkthroughIDs, "school_id": f.SchoolIDs} {
+		if len(vs) > 0 {
+			q = q.Where(col+" IN ?", vs)
+		}
+	}
+	if len(f.Page.After) == 2 {
+		due, id := f.Page.After[0], f.Page.After[1]
+		if due == "" {
+			q = q.Where("(due_on IS NULL AND id > ?)", id)
+		} else {
+			day, err := time.Parse(time.DateOnly, due)
+			if err != nil {
+				return nil, domain.Invalid("the cursor is not valid", domain.FieldError{Field: "cursor", Message: "is not a cursor of this list"})
+			}
+			q = q.Where("(due_on IS NULL OR due_on > ? OR (due_on = ? AND id > ?))", dateOnly(day), dateOnly(day), id)
+		}
+	}
+	if f.Open {
+		q = q.Where("done_at IS NULL")
+	}
+	if f.Done {
+		q = q.Where("done_at IS NOT NULL")
+	}
+	if f.DueBefore != nil {
+		q = q.Where("due_on < ?", dateOnly(*f.DueBefore))
+	}
+	var ids []string
+	q = q.Order("CASE WHEN due_on IS NULL THEN 1 ELSE 0 END, due_on, id")
+	if f.Page.Limit > 0 {
+		q = q.Limit(f.Page.Limit)
+	}
+	if err := q.Pluck("id", &ids).Error; err != nil {
+		return nil, translate(err, "next step")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ns, err := s.read(ctx).NextSteps(ctx, f.Visible.DistrictID, ids)
 	if err != nil {
-		return nil, translate(err, "rubric indicator")
+		return nil, err
 	}
-	out := map[string]string{}
-	for _, r := range rows {
-		out[r.Key] = r.Name
+	byID := map[string]domain.NextStep{}
+	for _, n := range ns {
+		byID[n.ID] = n
+	}
+	out := make([]domain.NextStep, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, byID[id])
 	}
 	return out, nil
 }

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"gorm.io/gorm"
 )
 
 type districtRow struct {
@@ -129,4 +131,38 @@ FROM districts d ORDER BY d.created_at, d.id`).Scan(&rows).Error
 		out[i] = DistrictSummary{District: d.toDomain(), Schools: r.Schools, Users: r.Users}
 	}
 	return out, nil
+}
+
+// UpdateDistrict writes a district's name, time zone and settings and moves
+// its revision on, if it is still at d.Rev.
+func (tx *Tx) UpdateDistrict(ctx context.Context, d domain.District) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	settings, err := json.Marshal(d.Settings)
+	if err != nil {
+		return fmt.Errorf("encode district settings: %w", err)
+	}
+	res := tx.db.Model(&districtRow{}).Where("id = ? AND rev = ?", d.ID, d.Rev).
+		Updates(map[string]any{"name": d.Name, "time_zone": d.TimeZone, "settings": string(settings), "rev": gorm.Expr("rev + 1"), "updated_at": tx.now})
+	if res.Error != nil {
+		return translate(res.Error, "district")
+	}
+	if res.RowsAffected == 0 {
+		cur, err := tx.District(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		return domain.Stale("the district", d.Rev, cur.Rev)
+	}
+	delete(tx.cache.locations, d.ID)
+	return nil
+}
+
+// HasObservations reports whether the district holds any observation, draft
+// or submitted: their days and weeks are counted in its time zone.
+func (tx *Tx) HasObservations(ctx context.Context, districtID string) (bool, error) {
+	var n int64
+	err := tx.db.Table("observations").Where("district_id = ?", districtID).Limit(1).Count(&n).Error
+	return n > 0, translate(err, "observation")
 }

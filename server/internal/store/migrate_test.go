@@ -12,6 +12,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/migrations"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
@@ -144,7 +145,7 @@ func TestRollupCellsKeepTheirCountsAcrossMigrations(t *testing.T) {
 		// The first indicator is scored at levels 1, 2 and 4, the second at 2
 		// and 3, the third at 1 and 4.
 		const cells, cellLevels = 3, 7
-		q := store.TrendQuery{DistrictID: f.district.ID, RubricID: f.rubric.RubricID, From: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC),
+		q := rollup.Query{DistrictID: f.district.ID, RubricID: f.rubric.RubricID, From: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC),
 			To: time.Date(2027, 8, 1, 0, 0, 0, 0, time.UTC), Group: []string{"indicator"}}
 		before, err := s.TrendLevels(ctx, q)
 		if err != nil {
@@ -188,7 +189,7 @@ func TestRollupCellsKeepTheirCountsAcrossMigrations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		byCell := func(a, b store.TrendRow) int {
+		byCell := func(a, b rollup.Row) int {
 			return cmp.Or(strings.Compare(a.Group[0], b.Group[0]), cmp.Compare(a.Level, b.Level))
 		}
 		slices.SortFunc(before, byCell)

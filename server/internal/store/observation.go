@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 )
 
 type observationRow struct {
@@ -130,7 +131,7 @@ func (tx *Tx) PutObservations(ctx context.Context, obs []domain.Observation, old
 	if len(obs) == 0 {
 		return nil
 	}
-	var deltas rollupDeltas
+	var deltas rollup.Deltas
 	rows := make([]observationRow, len(obs))
 	changes := make([]Change, len(obs))
 	var scores []scoreRow
@@ -148,12 +149,12 @@ func (tx *Tx) PutObservations(ctx context.Context, obs []domain.Observation, old
 			o.CountedAt = o.StartedAt // written by the server itself, whose clock is right
 		}
 		if prev, ok := old[o.ID]; ok {
-			if err := tx.addContribution(ctx, &deltas, prev, -1); err != nil {
+			if err := tx.contribute(ctx, &deltas, prev, -1); err != nil {
 				return err
 			}
 			replaced = append(replaced, o.ID)
 		}
-		if err := tx.addContribution(ctx, &deltas, o, +1); err != nil {
+		if err := tx.contribute(ctx, &deltas, o, +1); err != nil {
 			return err
 		}
 		rows[i] = tx.observationRow(o)
@@ -258,27 +259,22 @@ func (tx *Tx) observationRow(o domain.Observation) observationRow {
 	return row
 }
 
-// rubricShape is what rollups need to know of a rubric version.
-type rubricShape struct {
-	rubricID  string
-	dimension map[string]string // indicator key -> dimension key
-}
-
-func (tx *Tx) rubricShape(versionID string) (rubricShape, error) {
+// rollupRubric is what rollups need to know of a rubric version.
+func (tx *Tx) rollupRubric(versionID string) (rollup.Rubric, error) {
 	if sh, ok := tx.cache.rubrics[versionID]; ok {
 		return sh, nil
 	}
 	var v rubricVersionRow
 	if err := tx.db.Select("id, rubric_id").Where("id = ?", versionID).Take(&v).Error; err != nil {
-		return rubricShape{}, translate(err, "rubric version")
+		return rollup.Rubric{}, translate(err, "rubric version")
 	}
 	var inds []rubricIndicatorRow
 	if err := tx.db.Select("key, dimension_key").Where("rubric_version_id = ?", versionID).Find(&inds).Error; err != nil {
-		return rubricShape{}, translate(err, "rubric indicators")
+		return rollup.Rubric{}, translate(err, "rubric indicators")
 	}
-	sh := rubricShape{rubricID: v.RubricID, dimension: make(map[string]string, len(inds))}
+	sh := rollup.Rubric{ID: v.RubricID, Dimension: make(map[string]string, len(inds))}
 	for _, ind := range inds {
-		sh.dimension[ind.Key] = ind.DimensionKey
+		sh.Dimension[ind.Key] = ind.DimensionKey
 	}
 	tx.cache.setRubric(versionID, sh)
 	return sh, nil
@@ -295,11 +291,6 @@ func (tx *Tx) location(ctx context.Context, districtID string) (*time.Location, 
 	loc := d.Location()
 	tx.cache.setLocation(districtID, loc)
 	return loc, nil
-}
-
-// weekOf is the Monday of the week a period lies in.
-func weekOf(period time.Time) time.Time {
-	return domain.WeekStart(period, time.UTC)
 }
 
 // insertScores inserts score rows: on PostgreSQL by COPY when the

@@ -142,7 +142,7 @@ func (tx *Tx) rubricVersion(districtID, id string) (domain.RubricVersion, error)
 		return domain.RubricVersion{}, translate(err, "rubric version")
 	}
 	v := domain.RubricVersion{ID: row.ID, DistrictID: row.DistrictID, RubricID: row.RubricID, Name: row.Name,
-		Description: row.Description, Version: row.Version, Status: domain.RubricStatus(row.Status), PublishedAt: row.PublishedAt}
+		Description: row.Description, Version: row.Version, Status: domain.RubricStatus(row.Status), PublishedAt: row.PublishedAt, Rev: row.Rev}
 	var levels []rubricLevelRow
 	var dims []rubricDimensionRow
 	var inds []rubricIndicatorRow
@@ -209,9 +209,10 @@ func (tx *Tx) NextRubricVersion(ctx context.Context, districtID, rubricID string
 	return *max + 1, nil
 }
 
-// ReplaceDraft replaces the content of a draft version; a published version
-// is immutable and answers a conflict.
-func (tx *Tx) ReplaceDraft(ctx context.Context, v domain.RubricVersion) error {
+// ReplaceDraft replaces the content of a draft version and moves its
+// revision on; a published version is immutable and answers a conflict, as
+// does a draft no longer at rev when rev is given.
+func (tx *Tx) ReplaceDraft(ctx context.Context, v domain.RubricVersion, rev *int64) error {
 	if err := v.Validate(); err != nil {
 		return err
 	}
@@ -222,6 +223,9 @@ func (tx *Tx) ReplaceDraft(ctx context.Context, v domain.RubricVersion) error {
 	if row.Status != string(domain.RubricDraft) {
 		return conflict("a published rubric version never changes; make a new version instead")
 	}
+	if rev != nil && *rev != row.Rev {
+		return domain.Stale("the draft", *rev, row.Rev)
+	}
 	for _, m := range []any{&descriptorRow{}, &rubricIndicatorRow{}, &rubricDimensionRow{}, &rubricLevelRow{}} {
 		if err := tx.db.Where("rubric_version_id = ?", v.ID).Delete(m).Error; err != nil {
 			return translate(err, "rubric content")
@@ -231,7 +235,11 @@ func (tx *Tx) ReplaceDraft(ctx context.Context, v domain.RubricVersion) error {
 		return translate(err, "rubric version")
 	}
 	v.RubricID, v.Version, v.Status = row.RubricID, row.Version, domain.RubricDraft
-	return tx.CreateRubricVersion(ctx, v)
+	if err := tx.CreateRubricVersion(ctx, v); err != nil {
+		return err
+	}
+	err = tx.db.Model(&rubricVersionRow{}).Where("id = ?", v.ID).Update("rev", row.Rev+1).Error
+	return translate(err, "rubric version")
 }
 
 // PublishRubricVersion makes a draft the published version observers score
@@ -289,6 +297,45 @@ func (s *Store) Rubrics(ctx context.Context, districtID string, withDrafts bool)
 		if len(rb.Versions) > 0 {
 			out = append(out, rb)
 		}
+	}
+	return out, nil
+}
+
+// LatestPublishedRubric is the district's most recently published rubric.
+func (s *Store) LatestPublishedRubric(ctx context.Context, districtID string) (string, error) {
+	var row rubricVersionRow
+	err := s.db.WithContext(ctx).Where("district_id = ? AND status = ?", districtID, string(domain.RubricPublished)).
+		Order("published_at DESC, id DESC").Take(&row).Error
+	return row.RubricID, translate(err, "published rubric")
+}
+
+// PublishedIndicator reports whether key is an indicator of a published
+// rubric version of the district.
+func (tx *Tx) PublishedIndicator(ctx context.Context, districtID, key string) (bool, error) {
+	var n int64
+	err := tx.db.Model(&rubricIndicatorRow{}).
+		Joins("JOIN rubric_versions v ON v.id = rubric_indicators.rubric_version_id").
+		Where("rubric_indicators.district_id = ? AND rubric_indicators.key = ? AND v.status = ?", districtID, key, string(domain.RubricPublished)).
+		Count(&n).Error
+	return n > 0, translate(err, "rubric indicator")
+}
+
+// IndicatorNames maps the district's published indicator keys to names
+// (the newest version's name wins).
+func (s *Store) IndicatorNames(ctx context.Context, districtID string) (map[string]string, error) {
+	var rows []struct {
+		Key, Name string
+	}
+	err := s.db.WithContext(ctx).Table("rubric_indicators").Select("rubric_indicators.key, rubric_indicators.name").
+		Joins("JOIN rubric_versions v ON v.id = rubric_indicators.rubric_version_id").
+		Where("rubric_indicators.district_id = ? AND v.status = ?", districtID, string(domain.RubricPublished)).
+		Order("v.published_at, v.id").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "rubric indicator")
+	}
+	out := map[string]string{}
+	for _, r := range rows {
+		out[r.Key] = r.Name
 	}
 	return out, nil
 }

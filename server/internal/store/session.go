@@ -10,44 +10,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 )
 
-// Device is a tablet or browser a user signed in on.
-type Device struct {
-	ID         string
-	DistrictID string
-	UserID     string
-	Name       string
-	UserAgent  string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-}
-
-type deviceRow Device
-
-func (deviceRow) TableName() string { return "devices" }
-
-// PutDevice records a device, or refreshes its name and last-seen time.
-func (tx *Tx) PutDevice(ctx context.Context, d Device) error {
-	row := deviceRow(d)
-	row.CreatedAt, row.LastSeenAt = tx.now, tx.now
-	err := tx.db.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"name", "user_agent", "last_seen_at"}),
-		Where:     clause.Where{Exprs: []clause.Expression{clause.Eq{Column: "devices.user_id", Value: d.UserID}}},
-	}).Create(&row).Error
-	return translate(err, "device")
-}
-
-// Devices lists a user's devices, most recently seen first.
-func (s *Store) Devices(ctx context.Context, districtID, userID string) ([]Device, error) {
-	var rows []deviceRow
-	err := s.db.WithContext(ctx).Where("district_id = ? AND user_id = ?", districtID, userID).Order("last_seen_at DESC").Find(&rows).Error
-	out := make([]Device, len(rows))
-	for i, r := range rows {
-		out[i] = Device(r)
-	}
-	return out, translate(err, "device")
-}
-
 // RefreshToken is a stored refresh token: only its hash is kept.
 type RefreshToken struct {
 	ID         string

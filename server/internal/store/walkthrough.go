@@ -65,8 +65,3 @@ func (tx *Tx) PutWalkthrough(ctx context.Context, w domain.Walkthrough) error {
 	}
 	return tx.AppendChange(ctx, Change{DistrictID: w.DistrictID, Entity: "walkthrough", RecordID: w.ID, SchoolID: w.SchoolID, Rev: w.Rev, Deleted: w.Deleted})
 }
-
-// dateOnly keeps the calendar day of t as midnight UTC.
-func dateOnly(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
@@ -88,11 +89,11 @@ func (c *Cell) UnmarshalJSON(b []byte) error {
 // Levels counts a cell's scores at each level of the scale. It encodes as
 // a JSON object keyed by level with the levels that have scores, such as
 // {"1": 4, "3": 12}, and is left out when there are none.
-type Levels [store.MaxLevel + 1]int64
+type Levels [rollup.MaxLevel + 1]int64
 
 // levelKeys are the levels in the order encoding/json writes a map's keys.
 var levelKeys = func() []int {
-	ls := make([]int, store.MaxLevel+1)
+	ls := make([]int, rollup.MaxLevel+1)
 	for l := range ls {
 		ls[l] = l
 	}
@@ -128,7 +129,7 @@ func (ls *Levels) UnmarshalJSON(b []byte) error {
 	*ls = Levels{}
 	for k, n := range m {
 		l, err := strconv.Atoi(k)
-		if err != nil || l < 0 || l > store.MaxLevel {
+		if err != nil || l < 0 || l > rollup.MaxLevel {
 			return fmt.Errorf("trends: %q is not a level", k)
 		}
 		ls[l] = n
@@ -182,7 +183,7 @@ func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result,
 	if !scope.AllSchools {
 		schools = intersect(q.SchoolIDs, scope.SchoolIDs)
 	}
-	sq := store.TrendQuery{DistrictID: p.DistrictID(), RubricID: q.RubricID, From: q.From, To: q.To, SchoolIDs: schools,
+	sq := rollup.Query{DistrictID: p.DistrictID(), RubricID: q.RubricID, From: q.From, To: q.To, SchoolIDs: schools,
 		Dimension: q.Dimension, Indicator: q.Indicator, GradeBand: q.GradeBand, Subject: q.Subject, Kind: q.Kind,
 		Month: q.Bucket == "month", Whole: q.Bucket == "range", Group: q.Group}
 	// Administrators see everything: no suppression, no bounds to compute.
@@ -237,7 +238,7 @@ func (q *Query) validate() error {
 // cells computes the cells of a store query.
 // needBounds asks for the lower bound of observations behind dimension
 // cells, which only suppression uses.
-func (s *Service) cells(ctx context.Context, q store.TrendQuery, needBounds bool) ([]Cell, error) {
+func (s *Service) cells(ctx context.Context, q rollup.Query, needBounds bool) ([]Cell, error) {
 	if q.DimensionTrendable() {
 		return s.dimensionCells(ctx, q)
 	}
@@ -296,7 +297,7 @@ func (s *Service) cells(ctx context.Context, q store.TrendQuery, needBounds bool
 // dimensionCells computes the cells of a dimension trend from the dimension
 // rollups, which also count the observations behind each cell exactly; the
 // store gives them in bucket and group order.
-func (s *Service) dimensionCells(ctx context.Context, q store.TrendQuery) ([]Cell, error) {
+func (s *Service) dimensionCells(ctx context.Context, q rollup.Query) ([]Cell, error) {
 	dcs, err := s.store.TrendDimensions(ctx, q)
 	if err != nil {
 		return nil, err
@@ -343,7 +344,7 @@ type acc struct {
 }
 
 // collect sums rows into cells.
-func collect(rows []store.TrendRow, group []string) cellSet {
+func collect(rows []rollup.Row, group []string) cellSet {
 	cs := cellSet{byKey: map[string]*acc{}}
 	for _, r := range rows {
 		k := r.Bucket.Format(time.DateOnly) + "\x00" + strings.Join(r.Group, "\x00")

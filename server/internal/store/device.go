@@ -2,46 +2,47 @@ package store
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
+	"time"
 
-	"gorm.io/gorm"
-
-	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"gorm.io/gorm/clause"
 )
 
-// UpdateDistrict writes a district's name, time zone and settings and moves
-// its revision on, if it is still at d.Rev.
-func (tx *Tx) UpdateDistrict(ctx context.Context, d domain.District) error {
-	if err := d.Validate(); err != nil {
-		return err
-	}
-	settings, err := json.Marshal(d.Settings)
-	if err != nil {
-		return fmt.Errorf("encode district settings: %w", err)
-	}
-	res := tx.db.Model(&districtRow{}).Where("id = ? AND rev = ?", d.ID, d.Rev).
-		Updates(map[string]any{"name": d.Name, "time_zone": d.TimeZone, "settings": string(settings), "rev": gorm.Expr("rev + 1"), "updated_at": tx.now})
-	if res.Error != nil {
-		return translate(res.Error, "district")
-	}
-	if res.RowsAffected == 0 {
-		cur, err := tx.District(ctx, d.ID)
-		if err != nil {
-			return err
-		}
-		return domain.Stale("the district", d.Rev, cur.Rev)
-	}
-	delete(tx.cache.locations, d.ID)
-	return nil
+// Device is a tablet or browser a user signed in on.
+type Device struct {
+	ID         string
+	DistrictID string
+	UserID     string
+	Name       string
+	UserAgent  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
 }
 
-// HasObservations reports whether the district holds any observation, draft
-// or submitted: their days and weeks are counted in its time zone.
-func (tx *Tx) HasObservations(ctx context.Context, districtID string) (bool, error) {
-	var n int64
-	err := tx.db.Table("observations").Where("district_id = ?", districtID).Limit(1).Count(&n).Error
-	return n > 0, translate(err, "observation")
+type deviceRow Device
+
+func (deviceRow) TableName() string { return "devices" }
+
+// PutDevice records a device, or refreshes its name and last-seen time.
+func (tx *Tx) PutDevice(ctx context.Context, d Device) error {
+	row := deviceRow(d)
+	row.CreatedAt, row.LastSeenAt = tx.now, tx.now
+	err := tx.db.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"name", "user_agent", "last_seen_at"}),
+		Where:     clause.Where{Exprs: []clause.Expression{clause.Eq{Column: "devices.user_id", Value: d.UserID}}},
+	}).Create(&row).Error
+	return translate(err, "device")
+}
+
+// Devices lists a user's devices, most recently seen first.
+func (s *Store) Devices(ctx context.Context, districtID, userID string) ([]Device, error) {
+	var rows []deviceRow
+	err := s.db.WithContext(ctx).Where("district_id = ? AND user_id = ?", districtID, userID).Order("last_seen_at DESC").Find(&rows).Error
+	out := make([]Device, len(rows))
+	for i, r := range rows {
+		out[i] = Device(r)
+	}
+	return out, translate(err, "device")
 }
 
 // DeviceSession is a device a user signed in on, with whether it still holds

@@ -10,6 +10,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/demo"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
@@ -45,7 +46,7 @@ func TestTrendDimensionsEqualTheFineRollups(t *testing.T) {
 			for _, bucket := range []string{"week", "month", "range"} {
 				for _, sh := range shapes {
 					for _, ids := range filters {
-						q := store.TrendQuery{DistrictID: res.DistrictID, RubricID: rubricID, From: r[0], To: r[1], SchoolIDs: ids,
+						q := rollup.Query{DistrictID: res.DistrictID, RubricID: rubricID, From: r[0], To: r[1], SchoolIDs: ids,
 							Dimension: sh.dimension, Month: bucket == "month", Whole: bucket == "range", Group: sh.group}
 						name := fmt.Sprintf("%s to %s by %s, group %v, dimension %q, schools %v", r[0].Format(time.DateOnly), r[1].Format(time.DateOnly), bucket, sh.group, sh.dimension, ids)
 						got, err := s.TrendDimensions(ctx, q)
@@ -56,11 +57,11 @@ func TestTrendDimensionsEqualTheFineRollups(t *testing.T) {
 						if err != nil {
 							t.Fatalf("%s: %v", name, err)
 						}
-						want := map[string]*[store.MaxLevel + 1]int64{}
+						want := map[string]*[rollup.MaxLevel + 1]int64{}
 						for _, row := range rows {
 							k := row.Bucket.Format(time.DateOnly) + " " + strings.Join(row.Group, " ")
 							if want[k] == nil {
-								want[k] = &[store.MaxLevel + 1]int64{}
+								want[k] = &[rollup.MaxLevel + 1]int64{}
 							}
 							want[k][row.Level] += row.N
 						}

@@ -1,4 +1,4 @@
-package store
+package rollup
 
 import (
 	"cmp"
@@ -26,23 +26,23 @@ func TestDimensionCellsOrder(t *testing.T) {
 		{"values past a key's bits", 40, 1<<20 + 8, 2, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			d := &dimensionSums{ngroup: c.ngroup, index: map[uint64]int32{}, wide: map[cellID]int32{}}
+			d := &Sums{ngroup: c.ngroup, index: map[uint64]int32{}, wide: map[CellID]int32{}}
 			rank := make([]int32, c.ranks)
 			for i := range rank {
 				rank[i] = int32(i)
 			}
 			rng.Shuffle(len(rank), func(i, j int) { rank[i], rank[j] = rank[j], rank[i] })
-			added := map[cellID]int64{}
+			added := map[CellID]int64{}
 			for range 5000 {
-				id := cellID{bucket: 20000 + int32(rng.IntN(c.buckets))}
+				id := CellID{Day: 20000 + int32(rng.IntN(c.buckets))}
 				for g := range c.ngroup {
 					v := rng.IntN(c.ranks)
 					if c.edge {
 						v = rng.IntN(8) + rng.IntN(2)<<20
 					}
-					id.group[g] = int32(v)
+					id.Group[g] = int32(v)
 				}
-				d.add(id, 1, 0, nil)
+				d.Add(id, 1, 0, nil)
 				added[id]++
 			}
 			want := make([]int32, d.n)
@@ -51,9 +51,9 @@ func TestDimensionCellsOrder(t *testing.T) {
 			}
 			key := func(i int32) [3]int32 {
 				id := d.sum(i).id
-				k := [3]int32{id.bucket}
+				k := [3]int32{id.Day}
 				for g := range c.ngroup {
-					k[g+1] = rank[id.group[g]]
+					k[g+1] = rank[id.Group[g]]
 				}
 				return k
 			}

@@ -1,0 +1,94 @@
+package rollup
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+)
+
+// groupColumns are the rollup columns a trend may be grouped by.
+var groupColumns = map[string]string{
+	"school":     "school_id",
+	"dimension":  "dimension_key",
+	"indicator":  "indicator_key",
+	"grade_band": "grade_band",
+	"subject":    "subject",
+	"kind":       "kind",
+}
+
+// Query selects rollup cells. Empty filters select everything.
+type Query struct {
+	DistrictID string
+	RubricID   string
+	From, To   time.Time // dates; To is exclusive
+	SchoolIDs  []string  // nil: every school
+	Dimension  string
+	Indicator  string
+	GradeBand  string
+	Subject    string
+	Kind       string
+	Month      bool     // bucket by month, else by week
+	Whole      bool     // one bucket for the whole range, named by its first week
+	Group      []string // school, dimension, indicator, grade_band, subject, kind
+}
+
+// Row is one bucket × group × level of the rollups.
+type Row struct {
+	Bucket time.Time
+	Group  []string // values in the order of Query.Group
+	Level  int
+	N      int64
+}
+
+// DimensionCell is one bucket × group of the dimension rollups: the
+// observations that scored the dimension and the scores at each level.
+type DimensionCell struct {
+	Bucket       time.Time
+	Group        []string // values in the order of Query.Group
+	Observations int64
+	Levels       [MaxLevel + 1]int64
+}
+
+// BucketDays is the most days a period may lie after its bucket's start.
+const BucketDays = 31
+
+// Columns are the rollup columns of q's bucket (empty when the bucket is
+// the whole range) and of its group, in order.
+func (q Query) Columns() (bucket string, group []string, err error) {
+	bucket = "week_start"
+	if q.Month {
+		bucket = "month_start"
+	}
+	if q.Whole {
+		bucket = ""
+	}
+	for _, g := range q.Group {
+		c, ok := groupColumns[g]
+		if !ok {
+			return "", nil, domain.Invalid("unknown grouping", domain.FieldError{Field: "group", Message: fmt.Sprintf("%q is not one of school, dimension, indicator, grade_band, subject, kind", g)})
+		}
+		group = append(group, c)
+	}
+	return bucket, group, nil
+}
+
+// DimensionTrendable reports whether q can be answered from the dimension
+// rollups: a dimension's figures by school or for the district, without
+// filters or groups below the dimension.
+func (q Query) DimensionTrendable() bool {
+	if q.Indicator != "" || q.GradeBand != "" || q.Subject != "" || q.Kind != "" {
+		return false
+	}
+	byDimension := q.Dimension != ""
+	for _, g := range q.Group {
+		switch g {
+		case "dimension":
+			byDimension = true
+		case "school":
+		default:
+			return false
+		}
+	}
+	return byDimension
+}

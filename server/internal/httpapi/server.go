@@ -190,7 +190,11 @@ func New(d Deps) (http.Handler, *Server, error) {
 			Code: "method_not_allowed", Detail: "method " + c.Request.Method + " is not allowed here",
 			Instance: c.Request.URL.Path, RequestID: c.GetString(requestIDKey)})
 	})
-	return r, s, nil
+	h, err := compressed(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h, s, nil
 }
 
 // noRoute answers unknown API paths with a problem and everything else with

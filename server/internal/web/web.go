@@ -115,12 +115,20 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 	}
 	if etag, ok := h.etags[name]; ok {
 		header.Set("ETag", etag)
+		// A compressed copy went out with the encoding added to its tag
+		// (see httpapi's compression); it is the same file.
+		if tags := r.Header.Get("If-None-Match"); tags != "" {
+			r.Header.Set("If-None-Match", encodedTag.Replace(tags))
+		}
 	}
 	// ServeContent answers HEAD, ranges and If-None-Match, and unlike
 	// http.FileServer never redirects /index.html to /.
 	http.ServeContent(w, r, name, info.ModTime(), content)
 	return true
 }
+
+// encodedTag takes the encoding back out of the tag of a compressed copy.
+var encodedTag = strings.NewReplacer(`-gzip"`, `"`, `-zstd"`, `"`)
 
 // contentType fixes the types the PWA depends on rather than trusting the
 // machine's MIME tables: a manifest served as application/octet-stream, or a

@@ -10,7 +10,8 @@ import (
 // Snapshot is what a new device's first pull cost.
 type Snapshot struct {
 	Records, Pages int
-	Bytes          int64
+	Bytes          int64 // the records' JSON
+	Wire           int64 // what came over the wire, compressed
 	Elapsed        time.Duration
 }
 
@@ -21,11 +22,11 @@ func PullSnapshot(ctx context.Context, baseURL string, c Coach) (Snapshot, error
 	if err != nil {
 		return Snapshot{}, err
 	}
-	before := s.Received()
+	before, wireBefore := s.Received(), s.OnTheWire()
 	began := time.Now()
 	snap, err := s.Snapshot(ctx)
 	if err != nil {
 		return Snapshot{}, err
 	}
-	return Snapshot{Records: snap.Records, Pages: snap.Pages, Bytes: s.Received() - before, Elapsed: time.Since(began)}, nil
+	return Snapshot{Records: snap.Records, Pages: snap.Pages, Bytes: s.Received() - before, Wire: s.OnTheWire() - wireBefore, Elapsed: time.Since(began)}, nil
 }

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 )
@@ -37,11 +40,17 @@ type Session struct {
 	client   *http.Client
 	baseURL  string
 	token    string
-	received atomic.Int64 // response bytes read
+	received atomic.Int64 // response bytes read, decompressed
+	wire     atomic.Int64 // response bytes as they came over the wire
 }
 
-// Received is the number of response bytes the session has read.
+// Received is the number of response bytes the session has read, once
+// decompressed.
 func (s *Session) Received() int64 { return s.received.Load() }
+
+// OnTheWire is the number of response bytes the session was sent: what
+// Received came to compressed, as a browser asks for it (zstd or gzip).
+func (s *Session) OnTheWire() int64 { return s.wire.Load() }
 
 // SignIn signs in with email and password.
 func SignIn(ctx context.Context, client *http.Client, baseURL, email, password string) (*Session, error) {
@@ -250,12 +259,20 @@ func (s *Session) do(ctx context.Context, method, path string, body []byte, out 
 	if s.token != "" {
 		req.Header.Set("Authorization", "Bearer "+s.token)
 	}
+	// Asked for by hand, as a browser does, the answer comes as it was
+	// sent, so that both its sizes can be counted.
+	req.Header.Set("Accept-Encoding", "zstd, gzip")
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	sent, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	s.wire.Add(int64(len(sent)))
+	raw, err := decompress(resp.Header.Get("Content-Encoding"), sent)
 	if err != nil {
 		return err
 	}
@@ -267,4 +284,26 @@ func (s *Session) do(ctx context.Context, method, path string, body []byte, out 
 		return &statusError{code: resp.StatusCode, body: string(raw)}
 	}
 	return json.Unmarshal(raw, out)
+}
+
+// decompress undoes the answer's Content-Encoding.
+func decompress(encoding string, sent []byte) ([]byte, error) {
+	switch encoding {
+	case "":
+		return sent, nil
+	case "gzip":
+		r, err := gzip.NewReader(bytes.NewReader(sent))
+		if err != nil {
+			return nil, fmt.Errorf("loadgen: gzip answer: %w", err)
+		}
+		return io.ReadAll(r)
+	case "zstd":
+		r, err := zstd.NewReader(bytes.NewReader(sent))
+		if err != nil {
+			return nil, fmt.Errorf("loadgen: zstd answer: %w", err)
+		}
+		defer r.Close()
+		return io.ReadAll(r)
+	}
+	return nil, fmt.Errorf("loadgen: an answer in %q, which was not asked for", encoding)
 }

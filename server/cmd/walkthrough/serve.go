@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,7 +15,6 @@ import (
 	"github.com/walkthrough-edu/walkthrough/pwa"
 	"github.com/walkthrough-edu/walkthrough/server/internal/attachments"
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
-	"github.com/walkthrough-edu/walkthrough/server/internal/blob"
 	"github.com/walkthrough-edu/walkthrough/server/internal/config"
 	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/demo"
@@ -62,12 +60,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	keys, err := auth.LoadOrCreateKeyring(filepath.Join(c.DataDir, "keys"))
+	keys, err := openKeyring(ctx, c, s)
 	if err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
 	tokens := auth.NewTokens(keys, "walkthrough", "walkthrough-api", auth.AccessTTL, time.Now)
-	blobs, err := blob.NewDir(c.DataDir)
+	blobs, err := openBlobs(ctx, c, c.BlobURL)
 	if err != nil {
 		return fmt.Errorf("attachments: %w", err)
 	}

@@ -3,12 +3,14 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,6 +33,22 @@ type Config struct {
 	// ChangeLogHorizon is how long the change log keeps tombstones: a device
 	// away longer takes a fresh snapshot.
 	ChangeLogHorizon time.Duration
+	// BlobURL is where attachments are kept: empty for the data directory,
+	// s3://bucket[/prefix]?endpoint=…&region=… for an S3-compatible bucket.
+	BlobURL string
+	// S3 is how to sign in to an s3:// BlobURL that carries no keys of its
+	// own: the standard AWS_* variables.
+	S3 S3Credentials
+	// KeyEncryptionKey, when set, keeps the access-token signing keys in
+	// the database, sealed with it, so that every replica shares them;
+	// otherwise they are files in DataDir/keys.
+	KeyEncryptionKey []byte
+}
+
+// S3Credentials are the standard AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN and AWS_REGION.
+type S3Credentials struct {
+	AccessKey, SecretKey, SessionToken, Region string
 }
 
 // MinChangeLogHorizon is the shortest change-log horizon accepted.
@@ -66,6 +84,8 @@ var settings = []setting{
 	{"base-url", "WALKTHROUGH_BASE_URL", "http://localhost:8080", "public URL of this server, used in links such as calendar feeds"},
 	{"log-level", "WALKTHROUGH_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"trusted-proxies", "WALKTHROUGH_TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (none by default)"},
+	{"blob-url", "WALKTHROUGH_BLOB_URL", "", "where attachments are kept: empty for the data directory, or s3://bucket[/prefix]?endpoint=host:port&region=… for an S3-compatible bucket (keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or in the URL)"},
+	{"key-encryption-key", "WALKTHROUGH_KEY_ENCRYPTION_KEY", "", "32 random bytes in base64 (openssl rand -base64 32): keeps the signing keys in the database, sealed with it, shared by every replica; empty keeps them in the data directory"},
 	{"change-log-horizon", "WALKTHROUGH_CHANGE_LOG_HORIZON", "90d", "how long the change log keeps deletions for devices that were away, in days (90d) or as a Go duration (2160h); at least 1h"},
 }
 
@@ -104,6 +124,13 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		BaseURL:       strings.TrimRight(*values["base-url"], "/"),
 		Dev:           *dev,
 		LogFormat:     "json",
+		BlobURL:       strings.TrimSpace(*values["blob-url"]),
+		S3: S3Credentials{
+			AccessKey:    getenv("AWS_ACCESS_KEY_ID"),
+			SecretKey:    getenv("AWS_SECRET_ACCESS_KEY"),
+			SessionToken: getenv("AWS_SESSION_TOKEN"),
+			Region:       getenv("AWS_REGION"),
+		},
 	}
 	if c.Dev {
 		c.LogFormat = "text"
@@ -145,12 +172,54 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
+	if err := checkBlobURL(c.BlobURL); err != nil {
+		errs = append(errs, fmt.Errorf("WALKTHROUGH_BLOB_URL: %w", err))
+	}
+	if (c.S3.AccessKey == "") != (c.S3.SecretKey == "") {
+		errs = append(errs, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither"))
+	}
+	if v := strings.TrimSpace(*values["key-encryption-key"]); v != "" {
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(b) != 32 {
+			errs = append(errs, errors.New("WALKTHROUGH_KEY_ENCRYPTION_KEY must be 32 bytes in base64, such as the output of: openssl rand -base64 32"))
+		}
+		c.KeyEncryptionKey = b
+	}
 	if h, err := parseHorizon(*values["change-log-horizon"]); err != nil {
 		errs = append(errs, fmt.Errorf("WALKTHROUGH_CHANGE_LOG_HORIZON: %w", err))
 	} else {
 		c.ChangeLogHorizon = h
 	}
 	return c, errors.Join(errs...)
+}
+
+// checkBlobURL accepts an empty location, a directory (a path or file://)
+// or an s3:// URL naming a bucket; the blob package reads the rest.
+func checkBlobURL(v string) error {
+	switch {
+	case v == "", strings.HasPrefix(v, "file://"):
+		return nil
+	case strings.HasPrefix(v, "s3://"):
+		u, err := url.Parse(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a URL: %w", redactURL(v), err)
+		}
+		if u.Host == "" {
+			return fmt.Errorf("%q names no bucket (s3://bucket?endpoint=…)", redactURL(v))
+		}
+		return nil
+	case strings.Contains(v, "://"):
+		return fmt.Errorf("%q is neither a directory nor an s3:// URL", redactURL(v))
+	}
+	return nil
+}
+
+// redactURL hides the password of a URL in an error message.
+func redactURL(v string) string {
+	if u, err := url.Parse(v); err == nil {
+		return u.Redacted()
+	}
+	return "(a URL that cannot be read)"
 }
 
 // parseHorizon reads a whole number of days ("90d") or a Go duration

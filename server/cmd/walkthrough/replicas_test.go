@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,6 +88,7 @@ func TestTwoServersShareABucketAndSigningKeys(t *testing.T) {
 	shared := []string{"WALKTHROUGH_KEY_ENCRYPTION_KEY=" + testKEK}
 
 	// One server with photos in its data directory.
+	began := time.Now()
 	dirA := t.TempDir()
 	one := startServer(t, bin, dirA, dbURL, shared...)
 	coach, err := loadgen.SignIn(ctx, loadgen.NewClient(1), one.url(), demoCoachEmail, demoCoachPassword)
@@ -166,8 +168,71 @@ func TestTwoServersShareABucketAndSigningKeys(t *testing.T) {
 			t.Fatalf("a token signed before the rotation is refused: %v", err)
 		}
 	}
+
+	// Periodic work ran once per period across the three server starts:
+	// the hourly compaction once in all, the fold at most once a second.
+	runs, err := st.PeriodicRuns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs["change-log-compaction"] != 1 {
+		t.Errorf("the hourly change-log compaction ran %d times", runs["change-log-compaction"])
+	}
+	if most := int64(time.Since(began)/time.Second) + 1; runs["rollup-folding"] < 2 || runs["rollup-folding"] > most {
+		t.Errorf("rollup folding ran %d times in %s, want between 2 and %d", runs["rollup-folding"], time.Since(began), most)
+	}
 	for _, srv := range []*testServer{a, b} {
 		srv.stop(t)
+	}
+}
+
+// TestStoppingServerLeavesReadinessBeforeItStopsServing sends SIGTERM to a
+// server with a shutdown delay: /readyz answers 503 at once while requests
+// are still answered, and the server stops when the delay is over.
+func TestStoppingServerLeavesReadinessBeforeItStopsServing(t *testing.T) {
+	bin := buildBinary(t)
+	ctx := context.Background()
+	srv := startServer(t, bin, t.TempDir(), "", "WALKTHROUGH_SHUTDOWN_DELAY=3s")
+	coach, err := loadgen.SignIn(ctx, loadgen.NewClient(1), srv.url(), demoCoachEmail, demoCoachPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := loadgen.NewClient(1)
+	ready := func() int {
+		resp, err := client.Get(srv.url() + "/readyz")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := ready(); code != 200 {
+		t.Fatalf("/readyz %d before the stop", code)
+	}
+	sent := time.Now()
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for ready() != 503 {
+		if time.Since(sent) > 2*time.Second {
+			t.Fatal("/readyz still not 503 two seconds after SIGTERM")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := coach.Me(ctx); err != nil {
+		t.Fatalf("a request while leaving readiness must still be served: %v", err)
+	}
+	select {
+	case err := <-srv.done:
+		srv.stopped = true
+		if err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+		if took := time.Since(sent); took < 3*time.Second {
+			t.Fatalf("stopped %s after SIGTERM, before the 3 s delay", took)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("did not stop")
 	}
 }
 

@@ -43,6 +43,10 @@ type Config struct {
 	// the database, sealed with it, so that every replica shares them;
 	// otherwise they are files in DataDir/keys.
 	KeyEncryptionKey []byte
+	// ShutdownDelay is how long a stopping server stays out of readiness
+	// while still serving, before it finishes in-flight requests and stops:
+	// time for a load balancer to stop sending it requests.
+	ShutdownDelay time.Duration
 }
 
 // S3Credentials are the standard AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
@@ -86,6 +90,7 @@ var settings = []setting{
 	{"trusted-proxies", "WALKTHROUGH_TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (none by default)"},
 	{"blob-url", "WALKTHROUGH_BLOB_URL", "", "where attachments are kept: empty for the data directory, or s3://bucket[/prefix]?endpoint=host:port&region=… for an S3-compatible bucket (keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or in the URL)"},
 	{"key-encryption-key", "WALKTHROUGH_KEY_ENCRYPTION_KEY", "", "32 random bytes in base64 (openssl rand -base64 32): keeps the signing keys in the database, sealed with it, shared by every replica; empty keeps them in the data directory"},
+	{"shutdown-delay", "WALKTHROUGH_SHUTDOWN_DELAY", "0s", "on SIGTERM, how long to answer /readyz with 503 while still serving, before stopping (behind a load balancer: longer than its readiness checks take to notice, e.g. 10s)"},
 	{"change-log-horizon", "WALKTHROUGH_CHANGE_LOG_HORIZON", "90d", "how long the change log keeps deletions for devices that were away, in days (90d) or as a Go duration (2160h); at least 1h"},
 }
 
@@ -184,6 +189,11 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 			errs = append(errs, errors.New("WALKTHROUGH_KEY_ENCRYPTION_KEY must be 32 bytes in base64, such as the output of: openssl rand -base64 32"))
 		}
 		c.KeyEncryptionKey = b
+	}
+	if d, err := time.ParseDuration(*values["shutdown-delay"]); err != nil || d < 0 || d > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("WALKTHROUGH_SHUTDOWN_DELAY must be a duration from 0s to 5m, such as 10s, not %q", *values["shutdown-delay"]))
+	} else {
+		c.ShutdownDelay = d
 	}
 	if h, err := parseHorizon(*values["change-log-horizon"]); err != nil {
 		errs = append(errs, fmt.Errorf("WALKTHROUGH_CHANGE_LOG_HORIZON: %w", err))

@@ -39,6 +39,9 @@ type Deps struct {
 	Rubrics        *rubrics.Service
 	Sync           *sync.Service
 	Attachments    *attachments.Service
+	// Stopping is closed when the server begins to stop: /readyz answers
+	// 503 from then on while requests are still served.
+	Stopping <-chan struct{}
 	Visits         *visits.Service
 	Trends         *trends.Service
 	Cycles         *cycles.Service
@@ -56,6 +59,7 @@ type Server struct {
 	rubrics     *rubrics.Service
 	sync        *sync.Service
 	attachments *attachments.Service
+	stopping    <-chan struct{}
 	visits      *visits.Service
 	trends      *trends.Service
 	cycles      *cycles.Service
@@ -154,7 +158,7 @@ var ginParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, web: d.Web}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, web: d.Web, stopping: d.Stopping}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -209,10 +213,16 @@ func (s *Server) healthz(c *gin.Context) {
 }
 
 // readyz answers 200 only when the database answers and every migration is
-// applied, so a load balancer sends no traffic to a replica that cannot
-// serve it.
+// applied, and the server is not stopping, so a load balancer sends no
+// traffic to a replica that cannot serve it or is about to stop.
 func (s *Server) readyz(c *gin.Context) {
 	ctx := c.Request.Context()
+	select {
+	case <-s.stopping:
+		fail(c, s.log, domain.Errorf(domain.EUnavailable, "the server is stopping"))
+		return
+	default:
+	}
 	if err := s.db.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready: database", "err", err)
 		fail(c, s.log, domain.Errorf(domain.EUnavailable, "the database does not answer"))

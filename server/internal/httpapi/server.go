@@ -31,17 +31,17 @@ type Database interface {
 
 // Deps are what the HTTP layer is built from.
 type Deps struct {
-	Logger         *slog.Logger
-	Metrics        *Metrics
-	DB             Database
-	Auth           *auth.Service
-	Roster         *roster.Service
-	Rubrics        *rubrics.Service
-	Sync           *sync.Service
-	Attachments    *attachments.Service
+	Logger      *slog.Logger
+	Metrics     *Metrics
+	DB          Database
+	Auth        *auth.Service
+	Roster      *roster.Service
+	Rubrics     *rubrics.Service
+	Sync        *sync.Service
+	Attachments *attachments.Service
 	// Stopping is closed when the server begins to stop: /readyz answers
 	// 503 from then on while requests are still served.
-	Stopping <-chan struct{}
+	Stopping       <-chan struct{}
 	Visits         *visits.Service
 	Trends         *trends.Service
 	Cycles         *cycles.Service

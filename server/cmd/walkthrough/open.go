@@ -38,7 +38,7 @@ func openStore(ctx context.Context, c config.Config, log *slog.Logger) (*store.S
 			return nil, err
 		}
 	}
-	return store.Open(ctx, store.Options{DatabaseURL: c.DatabaseURL, SQLitePath: c.SQLitePath(), Logger: log})
+	return store.Open(ctx, store.Options{DatabaseURL: c.DatabaseURL, StandbyURL: c.ReadDatabaseURL, SQLitePath: c.SQLitePath(), Logger: log})
 }
 
 // openBlobs opens the attachments' store that the configuration names:

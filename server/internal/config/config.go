@@ -47,6 +47,10 @@ type Config struct {
 	// while still serving, before it finishes in-flight requests and stops:
 	// time for a load balancer to stop sending it requests.
 	ShutdownDelay time.Duration
+	// ReadDatabaseURL is a streaming standby of the PostgreSQL primary that
+	// serves trends, dashboards and exports; empty reads everything from
+	// the primary.
+	ReadDatabaseURL string
 }
 
 // S3Credentials are the standard AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
@@ -82,6 +86,7 @@ var settings = []setting{
 	{"addr", "WALKTHROUGH_ADDR", ":8080", "listen address"},
 	{"data-dir", "WALKTHROUGH_DATA_DIR", "./data", "directory for the SQLite file, signing keys and attachments"},
 	{"database-url", "WALKTHROUGH_DATABASE_URL", "", "empty for SQLite walkthrough.db in the data directory, or postgres://user@host:5432/db"},
+	{"read-database-url", "WALKTHROUGH_READ_DATABASE_URL", "", "a streaming standby of the PostgreSQL database (postgres://…) for trends, dashboards and exports; a user's reads stay on the primary until the standby has their last write"},
 	{"demo", "WALKTHROUGH_DEMO", "", "load the demo district into an empty database (default true on SQLite, false on PostgreSQL)"},
 	{"admin-email", "WALKTHROUGH_ADMIN_EMAIL", "", "first district administrator's email, used on an empty database"},
 	{"admin-password", "WALKTHROUGH_ADMIN_PASSWORD", "", "first district administrator's password (at least 10 characters)"},
@@ -121,15 +126,16 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	}
 
 	c := Config{
-		Addr:          *values["addr"],
-		DataDir:       *values["data-dir"],
-		DatabaseURL:   *values["database-url"],
-		AdminEmail:    strings.ToLower(strings.TrimSpace(*values["admin-email"])),
-		AdminPassword: *values["admin-password"],
-		BaseURL:       strings.TrimRight(*values["base-url"], "/"),
-		Dev:           *dev,
-		LogFormat:     "json",
-		BlobURL:       strings.TrimSpace(*values["blob-url"]),
+		Addr:            *values["addr"],
+		DataDir:         *values["data-dir"],
+		DatabaseURL:     *values["database-url"],
+		ReadDatabaseURL: *values["read-database-url"],
+		AdminEmail:      strings.ToLower(strings.TrimSpace(*values["admin-email"])),
+		AdminPassword:   *values["admin-password"],
+		BaseURL:         strings.TrimRight(*values["base-url"], "/"),
+		Dev:             *dev,
+		LogFormat:       "json",
+		BlobURL:         strings.TrimSpace(*values["blob-url"]),
 		S3: S3Credentials{
 			AccessKey:    getenv("AWS_ACCESS_KEY_ID"),
 			SecretKey:    getenv("AWS_SECRET_ACCESS_KEY"),
@@ -143,6 +149,9 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	var errs []error
 	if c.DatabaseURL != "" && !IsPostgresURL(c.DatabaseURL) {
 		errs = append(errs, errors.New("WALKTHROUGH_DATABASE_URL must be empty or start with postgres://"))
+	}
+	if c.ReadDatabaseURL != "" && (!IsPostgresURL(c.ReadDatabaseURL) || !IsPostgresURL(c.DatabaseURL)) {
+		errs = append(errs, errors.New("WALKTHROUGH_READ_DATABASE_URL must start with postgres:// and needs a PostgreSQL WALKTHROUGH_DATABASE_URL"))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("WALKTHROUGH_DATA_DIR must not be empty"))

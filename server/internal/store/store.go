@@ -60,7 +60,7 @@ type Options struct {
 	// StandbyURL, with a PostgreSQL DatabaseURL, is a streaming replica of
 	// it for reads that tolerate lag.
 	StandbyURL string
-	Logger      *slog.Logger
+	Logger     *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

@@ -159,13 +159,17 @@ func (s *Store) provider() (*goose.Provider, error) {
 		return nil, err
 	}
 	if s.dialect == Postgres {
-		// Several replicas and a migration job may start at once: a session
-		// lock lets one of them migrate while the others wait.
-		locker, err := lock.NewPostgresSessionLocker()
+		// Several replicas and a migration job may start at once: a lock
+		// row lets one of them migrate while the others wait. A row, not a
+		// session advisory lock, so that it holds behind a pooler in
+		// transaction mode (PgBouncer), where consecutive statements of one
+		// connection may reach different server sessions.
+		locker, err := lock.NewPostgresTableLocker(lock.WithTableLockTimeout(time.Second, 300),
+			lock.WithTableLogger(slog.New(slog.DiscardHandler)))
 		if err != nil {
 			return nil, err
 		}
-		return goose.NewProvider(goose.DialectPostgres, s.sqlDB, fsys, goose.WithSessionLocker(locker))
+		return goose.NewProvider(goose.DialectPostgres, s.sqlDB, fsys, goose.WithLocker(locker))
 	}
 	return goose.NewProvider(goose.DialectSQLite3, s.sqlDB, fsys)
 }

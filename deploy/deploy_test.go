@@ -43,12 +43,17 @@ func knownSettings() []string {
 		"WALKTHROUGH_LOG_LEVEL",
 		"WALKTHROUGH_TRUSTED_PROXIES",
 		"WALKTHROUGH_CHANGE_LOG_HORIZON",
+		"WALKTHROUGH_BLOB_URL",
+		"WALKTHROUGH_KEY_ENCRYPTION_KEY",
+		"WALKTHROUGH_SHUTDOWN_DELAY",
+		"WALKTHROUGH_READ_DATABASE_URL",
 	}
 }
 
 // secretSettings are the settings that belong in a Secret, never a ConfigMap.
 func secretSettings() []string {
-	return []string{"WALKTHROUGH_DATABASE_URL", "WALKTHROUGH_ADMIN_EMAIL", "WALKTHROUGH_ADMIN_PASSWORD"}
+	return []string{"WALKTHROUGH_DATABASE_URL", "WALKTHROUGH_ADMIN_EMAIL", "WALKTHROUGH_ADMIN_PASSWORD",
+		"WALKTHROUGH_KEY_ENCRYPTION_KEY", "WALKTHROUGH_READ_DATABASE_URL"}
 }
 
 // settingName matches anything that looks like a setting's name.
@@ -270,9 +275,32 @@ type podSpec struct {
 	Volumes         []volume         `yaml:"volumes"`
 }
 
+type podDisruptionBudget struct {
+	k8sObject `yaml:",inline"`
+	Spec      struct {
+		MinAvailable int `yaml:"minAvailable"`
+		Selector     struct {
+			MatchLabels map[string]string `yaml:"matchLabels"`
+		} `yaml:"selector"`
+	} `yaml:"spec"`
+}
+
+type autoscaler struct {
+	k8sObject `yaml:",inline"`
+	Spec      struct {
+		ScaleTargetRef struct {
+			Kind string `yaml:"kind"`
+			Name string `yaml:"name"`
+		} `yaml:"scaleTargetRef"`
+		MinReplicas int `yaml:"minReplicas"`
+		MaxReplicas int `yaml:"maxReplicas"`
+	} `yaml:"spec"`
+}
+
 type volume struct {
-	Name   string `yaml:"name"`
-	Secret *struct {
+	Name                  string    `yaml:"name"`
+	PersistentVolumeClaim *struct{} `yaml:"persistentVolumeClaim"`
+	Secret                *struct {
 		SecretName string `yaml:"secretName"`
 	} `yaml:"secret"`
 }
@@ -404,8 +432,8 @@ func TestDeployment(t *testing.T) {
 	if d.Kind != "Deployment" {
 		t.Fatalf("deployment.yaml holds a %s", d.Kind)
 	}
-	if d.Spec.Replicas != 2 {
-		t.Errorf("replicas = %d, want 2", d.Spec.Replicas)
+	if d.Spec.Replicas != 3 {
+		t.Errorf("replicas = %d, want 3", d.Spec.Replicas)
 	}
 	if !labelsMatch(d.Spec.Selector.MatchLabels, d.Spec.Template.Metadata.Labels) {
 		t.Errorf("selector %v does not match the pod labels %v", d.Spec.Selector.MatchLabels, d.Spec.Template.Metadata.Labels)
@@ -434,26 +462,41 @@ func TestDeployment(t *testing.T) {
 	checkBinary(t, c)
 	checkEnvFrom(t, c)
 
-	// The data directory is writable, and keys/ inside it comes from a Secret
-	// shared by every replica.
+	// The data directory is writable and private to the pod: replicas share
+	// no volume. Attachments go to a bucket, signing keys to the database.
 	dataDir := configMapData(t)["WALKTHROUGH_DATA_DIR"]
 	if !hasMount(c, dataDir) {
 		t.Errorf("nothing is mounted on the data directory %q (the root file system is read-only)", dataDir)
 	}
-	keysDir := path.Join(dataDir, "keys")
-	var keysVolume string
-	for _, m := range c.VolumeMounts {
-		if path.Clean(m.MountPath) == keysDir {
-			keysVolume = m.Name
-			if !m.ReadOnly {
-				t.Errorf("%s is mounted read-write", keysDir)
-			}
+	for _, v := range pod.Volumes {
+		if v.PersistentVolumeClaim != nil || v.Secret != nil {
+			t.Errorf("volume %q is shared between replicas; they must share nothing but the database and the bucket", v.Name)
 		}
 	}
-	if !slices.ContainsFunc(pod.Volumes, func(v volume) bool {
-		return v.Name == keysVolume && v.Secret != nil && v.Secret.SecretName != ""
-	}) {
-		t.Errorf("%s is not mounted from a Secret", keysDir)
+	if u := configMapData(t)["WALKTHROUGH_BLOB_URL"]; !strings.HasPrefix(u, "s3://") {
+		t.Errorf("WALKTHROUGH_BLOB_URL is %q, want an s3:// bucket", u)
+	}
+	var s secret
+	decodeOne(t, "kubernetes/secret.example.yaml", &s)
+	if s.StringData["WALKTHROUGH_KEY_ENCRYPTION_KEY"] == "" {
+		t.Error("the example Secret does not set WALKTHROUGH_KEY_ENCRYPTION_KEY, without which replicas cannot share signing keys")
+	}
+
+	var pdb podDisruptionBudget
+	decodeOne(t, "kubernetes/pdb.yaml", &pdb)
+	if pdb.Kind != "PodDisruptionBudget" || !labelsMatch(pdb.Spec.Selector.MatchLabels, d.Spec.Template.Metadata.Labels) {
+		t.Errorf("pdb.yaml holds a %s whose selector %v does not match the pods", pdb.Kind, pdb.Spec.Selector.MatchLabels)
+	}
+	if pdb.Spec.MinAvailable < 1 || pdb.Spec.MinAvailable >= d.Spec.Replicas {
+		t.Errorf("the budget keeps %d of %d replicas: a drain could never proceed, or could take every one", pdb.Spec.MinAvailable, d.Spec.Replicas)
+	}
+	var hpa autoscaler
+	decodeOne(t, "kubernetes/hpa.yaml", &hpa)
+	if hpa.Kind != "HorizontalPodAutoscaler" || hpa.Spec.ScaleTargetRef.Kind != "Deployment" || hpa.Spec.ScaleTargetRef.Name != d.Metadata.Name {
+		t.Errorf("hpa.yaml holds a %s scaling %s %q, want the Deployment %q", hpa.Kind, hpa.Spec.ScaleTargetRef.Kind, hpa.Spec.ScaleTargetRef.Name, d.Metadata.Name)
+	}
+	if hpa.Spec.MinReplicas != d.Spec.Replicas || hpa.Spec.MaxReplicas <= hpa.Spec.MinReplicas {
+		t.Errorf("the autoscaler runs %d to %d replicas, the Deployment %d", hpa.Spec.MinReplicas, hpa.Spec.MaxReplicas, d.Spec.Replicas)
 	}
 
 	var svc service

@@ -107,8 +107,9 @@ type testServer struct {
 
 // startServer runs `walkthrough serve` on dataDir and dbURL (empty: SQLite
 // in dataDir) with the demo district loaded into an empty database, and
-// waits until it is ready. The process is killed when the test ends.
-func startServer(t *testing.T, bin, dataDir, dbURL string) *testServer {
+// waits until it is ready; env adds or overrides settings. The process is
+// killed when the test ends.
+func startServer(t *testing.T, bin, dataDir, dbURL string, env ...string) *testServer {
 	t.Helper()
 	s := &testServer{addr: freeAddr(t), dataDir: dataDir, dbURL: dbURL, done: make(chan error, 1), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	s.cmd = exec.Command(bin, "serve")
@@ -120,6 +121,7 @@ func startServer(t *testing.T, bin, dataDir, dbURL string) *testServer {
 		"WALKTHROUGH_ADMIN_EMAIL=",
 		"WALKTHROUGH_LOG_LEVEL=warn",
 	)
+	s.cmd.Env = append(s.cmd.Env, env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
 	start := time.Now()
 	if err := s.cmd.Start(); err != nil {

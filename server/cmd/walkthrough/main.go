@@ -41,6 +41,10 @@ Usage:
                                          rubric versions as JSON documents (docs/rubric-format.md)
   walkthrough import roster --kind schools|teachers|users|oneroster [--dry-run] FILE
                                          bring the roster in line with a file (docs/roster-format.md)
+  walkthrough attachments copy --to LOCATION [--from LOCATION]
+                                         copy every stored attachment to another store (a directory or
+                                         s3://bucket?endpoint=…), each verified by its SHA-256
+  walkthrough keys rotate                make a new access-token signing key (the old ones still verify)
   walkthrough version                    print the version
 `
 
@@ -66,6 +70,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return rubricCmd(ctx, rest, getenv, stdout, stderr)
 	case "import":
 		return importCmd(ctx, rest, getenv, stdout, stderr)
+	case "attachments":
+		return attachmentsCmd(ctx, rest, getenv, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "walkthrough", version)
 		return nil

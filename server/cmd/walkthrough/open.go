@@ -7,7 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"time"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
+	"github.com/walkthrough-edu/walkthrough/server/internal/blob"
 	"github.com/walkthrough-edu/walkthrough/server/internal/config"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
@@ -34,7 +38,24 @@ func openStore(ctx context.Context, c config.Config, log *slog.Logger) (*store.S
 			return nil, err
 		}
 	}
-	return store.Open(ctx, store.Options{DatabaseURL: c.DatabaseURL, SQLitePath: c.SQLitePath(), Logger: log})
+	return store.Open(ctx, store.Options{DatabaseURL: c.DatabaseURL, StandbyURL: c.ReadDatabaseURL, SQLitePath: c.SQLitePath(), Logger: log})
+}
+
+// openBlobs opens the attachments' store that the configuration names:
+// the data directory by default, or an S3-compatible bucket.
+func openBlobs(ctx context.Context, c config.Config, location string) (blob.Store, error) {
+	creds := blob.S3Config{AccessKey: c.S3.AccessKey, SecretKey: c.S3.SecretKey, SessionToken: c.S3.SessionToken, Region: c.S3.Region}
+	return blob.OpenURL(ctx, location, c.DataDir, creds)
+}
+
+// openKeyring opens the access-token signing keys: in the database, shared
+// by every replica, when a key encryption key is configured; otherwise in
+// the data directory's keys/ (or a Secret mounted there).
+func openKeyring(ctx context.Context, c config.Config, s *store.Store) (*auth.Keyring, error) {
+	if len(c.KeyEncryptionKey) > 0 {
+		return auth.LoadOrCreateSharedKeyring(ctx, s, c.KeyEncryptionKey, time.Now)
+	}
+	return auth.LoadOrCreateKeyring(filepath.Join(c.DataDir, "keys"))
 }
 
 func isHelp(err error) bool { return errors.Is(err, errHelp) }

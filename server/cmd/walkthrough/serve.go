@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,11 +15,11 @@ import (
 	"github.com/walkthrough-edu/walkthrough/pwa"
 	"github.com/walkthrough-edu/walkthrough/server/internal/attachments"
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
-	"github.com/walkthrough-edu/walkthrough/server/internal/blob"
 	"github.com/walkthrough-edu/walkthrough/server/internal/config"
 	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/demo"
 	"github.com/walkthrough-edu/walkthrough/server/internal/httpapi"
+	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
@@ -62,16 +61,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	keys, err := auth.LoadOrCreateKeyring(filepath.Join(c.DataDir, "keys"))
+	keys, err := openKeyring(ctx, c, s)
 	if err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
 	tokens := auth.NewTokens(keys, "walkthrough", "walkthrough-api", auth.AccessTTL, time.Now)
-	blobs, err := blob.NewDir(c.DataDir)
+	blobs, err := openBlobs(ctx, c, c.BlobURL)
 	if err != nil {
 		return fmt.Errorf("attachments: %w", err)
 	}
 	metrics := httpapi.NewMetrics()
+	stopping := make(chan struct{})
 	syncs := sync.NewService(s, log, sync.NewMetrics(metrics.Registry()), time.Now)
 	handler, _, err := httpapi.New(httpapi.Deps{
 		Logger:         log,
@@ -87,6 +87,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Cycles:         cycles.NewService(s, syncs, time.Now),
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
+		Stopping:       stopping,
 	})
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
@@ -107,23 +108,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	printBanner(stdout, c, s.Dialect(), ln.Addr(), signIns)
 	log.Info("serving", "addr", ln.Addr().String(), "database", s.Dialect(), "version", version)
 
-	compacting, stopCompacting := context.WithCancel(context.WithoutCancel(ctx))
-	compacted := make(chan struct{})
+	// Periodic work runs once per period across every server on the
+	// database (see docs/decisions.md, "Periodic work").
+	working, stopWorking := context.WithCancel(context.WithoutCancel(ctx))
+	worked := make(chan struct{})
 	go func() {
-		defer close(compacted)
-		compactRollups(compacting, s, log, rollupCompactEvery)
-	}()
-	// The change log is compacted hourly, across every district; on
-	// PostgreSQL one replica at a time (see docs/decisions.md).
-	logCompacted := make(chan struct{})
-	go func() {
-		defer close(logCompacted)
-		syncs.CompactChangeLogEvery(compacting, sync.CompactEvery, c.ChangeLogHorizon)
+		defer close(worked)
+		jobs.NewRunner(s, log, 0,
+			jobs.Periodic{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
+				_, err := s.CompactRollups(ctx)
+				return err
+			}},
+			syncs.CompactChangeLogJob(sync.CompactEvery, c.ChangeLogHorizon),
+		).Run(working)
 	}()
 	defer func() {
-		stopCompacting()
-		<-compacted
-		<-logCompacted
+		stopWorking()
+		<-worked
+		// A server stopped cleanly leaves no deltas of its own behind.
+		fctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := s.CompactRollups(fctx); err != nil {
+			log.Error("folding rollup deltas into the rollups", "err", err)
+		}
 	}()
 
 	errc := make(chan error, 1)
@@ -132,6 +139,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	// Out of readiness first, so that the load balancer sends no new
+	// requests, while what is already on its way is still served.
+	close(stopping)
+	if c.ShutdownDelay > 0 {
+		log.Info("stopping: no longer ready; serving what arrives meanwhile", "delay", c.ShutdownDelay.String())
+		time.Sleep(c.ShutdownDelay)
 	}
 	log.Info("shutting down: finishing in-flight requests", "grace", shutdownGrace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
@@ -146,34 +160,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// rollupCompactEvery is how often the server folds the rollup deltas that
-// pushes append into the rollups.
+// rollupCompactEvery is how often the rollup deltas that pushes append
+// are folded into the rollups. Reads add the deltas not folded yet, so a
+// slow or failed fold costs reads time, never a wrong answer.
 const rollupCompactEvery = time.Second
-
-// compactRollups folds the rollup deltas into the rollups every interval
-// until ctx ends, and once more then, so that a server stopped cleanly
-// leaves none behind. Reads add the deltas not folded yet, so a slow or
-// failed compaction costs reads time, never a wrong answer.
-func compactRollups(ctx context.Context, s *store.Store, log *slog.Logger, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		stopping := false
-		select {
-		case <-ctx.Done():
-			stopping = true
-		case <-t.C:
-		}
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		if _, err := s.CompactRollups(wctx); err != nil {
-			log.Error("folding rollup deltas into the rollups", "err", err)
-		}
-		cancel()
-		if stopping {
-			return
-		}
-	}
-}
 
 // bootstrap fills an empty database: the demo district when asked for, and
 // the first district administrator when configured (in the demo district

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
@@ -32,6 +33,9 @@ type Keyring struct {
 	public map[string]ed25519.PublicKey
 	kid    string // the signing key's kid, which sorts after every other kid
 	signer ed25519.PrivateKey
+	// shared, when not nil, keeps the keys in the database that every
+	// replica reads, instead of dir.
+	shared *sharedKeys
 }
 
 // LoadOrCreateKeyring loads every key file in dir (PKCS#8 PEM, one key per
@@ -81,7 +85,16 @@ func NewKeyring() (*Keyring, error) {
 // Rotate makes a new key the signer and keeps the previous keys for
 // verification; when the keyring was loaded from a dir, the new key is written
 // there too. When writing fails the keyring is left as it was.
+//
+// A keyring kept in the database stores the new key there, where the other
+// replicas find it: at once for a token it signed, and within a minute as
+// their own signer.
 func (k *Keyring) Rotate() (kid string, err error) {
+	if k.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return k.rotateShared(ctx)
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	kid, err = newKID(time.Now(), k.kid)
@@ -111,6 +124,7 @@ func (k *Keyring) SigningKID() string {
 
 // signing returns the kid and private key that sign now.
 func (k *Keyring) signing() (string, ed25519.PrivateKey) {
+	k.follow(keyRefreshEvery)
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return k.kid, k.signer
@@ -119,8 +133,16 @@ func (k *Keyring) signing() (string, ed25519.PrivateKey) {
 // publicKey returns the key that verifies tokens signed under kid.
 func (k *Keyring) publicKey(kid string) (ed25519.PublicKey, bool) {
 	k.mu.RLock()
-	defer k.mu.RUnlock()
 	pub, ok := k.public[kid]
+	k.mu.RUnlock()
+	if ok || k.shared == nil {
+		return pub, ok
+	}
+	// A key another replica made since this one last read the keys.
+	k.learn(kid)
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	pub, ok = k.public[kid]
 	return pub, ok
 }
 

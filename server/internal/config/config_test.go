@@ -104,3 +104,51 @@ func TestChangeLogHorizon(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadBlobURLAndAWSCredentials(t *testing.T) {
+	c, err := Load("serve", nil, env(map[string]string{
+		"WALKTHROUGH_BLOB_URL":  "s3://photos/site?endpoint=http://minio:9000&region=eu-west-1",
+		"AWS_ACCESS_KEY_ID":     "key",
+		"AWS_SECRET_ACCESS_KEY": "secret",
+		"AWS_SESSION_TOKEN":     "token",
+		"AWS_REGION":            "us-east-2",
+	}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BlobURL != "s3://photos/site?endpoint=http://minio:9000&region=eu-west-1" {
+		t.Errorf("blob url %q", c.BlobURL)
+	}
+	if c.S3 != (S3Credentials{AccessKey: "key", SecretKey: "secret", SessionToken: "token", Region: "us-east-2"}) {
+		t.Errorf("credentials %+v", c.S3)
+	}
+	if c, err := Load("serve", nil, env(nil), &bytes.Buffer{}); err != nil || c.BlobURL != "" {
+		t.Fatalf("attachments default to the data directory: %q %v", c.BlobURL, err)
+	}
+	for _, bad := range []map[string]string{
+		{"WALKTHROUGH_BLOB_URL": "gs://photos"},
+		{"WALKTHROUGH_BLOB_URL": "s3://?endpoint=minio:9000"},
+		{"AWS_ACCESS_KEY_ID": "key-without-secret"},
+	} {
+		if _, err := Load("serve", nil, env(bad), &bytes.Buffer{}); err == nil {
+			t.Errorf("%v must be refused", bad)
+		}
+	}
+	_, err = Load("serve", nil, env(map[string]string{"WALKTHROUGH_BLOB_URL": "gs://key:hunter2@photos"}), &bytes.Buffer{})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("an error must not show the URL's password: %v", err)
+	}
+}
+
+func TestLoadKeyEncryptionKey(t *testing.T) {
+	c, err := Load("serve", nil, env(map[string]string{"WALKTHROUGH_KEY_ENCRYPTION_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}), &bytes.Buffer{})
+	if err != nil || len(c.KeyEncryptionKey) != 32 || c.KeyEncryptionKey[31] != 31 {
+		t.Fatalf("got %v %v", c.KeyEncryptionKey, err)
+	}
+	for _, bad := range []string{"not base64!", "AAECAwQFBgcICQoLDA0ODw=="} {
+		_, err := Load("serve", nil, env(map[string]string{"WALKTHROUGH_KEY_ENCRYPTION_KEY": bad}), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "WALKTHROUGH_KEY_ENCRYPTION_KEY") || strings.Contains(err.Error(), bad) {
+			t.Errorf("%q must be refused without being repeated: %v", bad, err)
+		}
+	}
+}

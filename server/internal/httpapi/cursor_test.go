@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
@@ -158,7 +159,7 @@ func TestDeviceAwayLongerThanTheHorizonStartsAgain(t *testing.T) {
 			stopped := make(chan struct{})
 			go func() {
 				defer close(stopped)
-				w.syncs.CompactChangeLogEvery(ctx, 20*time.Millisecond, time.Hour)
+				jobs.NewRunner(w.store, nil, 0, w.syncs.CompactChangeLogJob(20*time.Millisecond, time.Hour)).Run(ctx)
 			}()
 			deadline := time.Now().Add(30 * time.Second)
 			for {

@@ -3,6 +3,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -27,18 +28,26 @@ import (
 type Database interface {
 	Ping(ctx context.Context) error
 	AtHead(ctx context.Context) (bool, error)
+	// OnStandby marks ctx so that its lag-tolerant reads go to a standby
+	// that has the user's last write; RecordWrite notes that write.
+	OnStandby(ctx context.Context, userID string) context.Context
+	RecordWrite(ctx context.Context, districtID, userID string) error
+	HasStandby() bool
 }
 
 // Deps are what the HTTP layer is built from.
 type Deps struct {
-	Logger         *slog.Logger
-	Metrics        *Metrics
-	DB             Database
-	Auth           *auth.Service
-	Roster         *roster.Service
-	Rubrics        *rubrics.Service
-	Sync           *sync.Service
-	Attachments    *attachments.Service
+	Logger      *slog.Logger
+	Metrics     *Metrics
+	DB          Database
+	Auth        *auth.Service
+	Roster      *roster.Service
+	Rubrics     *rubrics.Service
+	Sync        *sync.Service
+	Attachments *attachments.Service
+	// Stopping is closed when the server begins to stop: /readyz answers
+	// 503 from then on while requests are still served.
+	Stopping       <-chan struct{}
 	Visits         *visits.Service
 	Trends         *trends.Service
 	Cycles         *cycles.Service
@@ -56,6 +65,8 @@ type Server struct {
 	rubrics     *rubrics.Service
 	sync        *sync.Service
 	attachments *attachments.Service
+	stopping    <-chan struct{}
+	hasStandby  bool
 	visits      *visits.Service
 	trends      *trends.Service
 	cycles      *cycles.Service
@@ -68,7 +79,10 @@ type Route struct {
 	Path   string
 	// Public routes need no access token.
 	Public bool
-	handle gin.HandlerFunc
+	// LagTolerant routes (figures, dashboards, exports) may read from a
+	// standby that has replayed the caller's own writes.
+	LagTolerant bool
+	handle      gin.HandlerFunc
 }
 
 // Routes is the whole HTTP surface, read top to bottom. The authorization
@@ -112,7 +126,7 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/walkthroughs/:id", handle: s.getWalkthrough},
 		{Method: http.MethodGet, Path: "/api/v1/walkthroughs/:id/debrief", handle: s.getDebrief},
 		{Method: http.MethodGet, Path: "/api/v1/next-steps", handle: s.listNextSteps},
-		{Method: http.MethodGet, Path: "/api/v1/calibration", handle: s.getCalibration},
+		{Method: http.MethodGet, Path: "/api/v1/calibration", LagTolerant: true, handle: s.getCalibration},
 		{Method: http.MethodGet, Path: "/api/v1/observations", handle: s.listObservations},
 		{Method: http.MethodGet, Path: "/api/v1/observations/:id", handle: s.getObservation},
 		{Method: http.MethodPut, Path: "/api/v1/observations/:id", handle: s.putObservation},
@@ -120,9 +134,9 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/sync/pull", handle: s.pull},
 		{Method: http.MethodPut, Path: "/api/v1/attachments/:id", handle: s.putAttachment},
 
-		{Method: http.MethodGet, Path: "/api/v1/trends", handle: s.getTrends},
-		{Method: http.MethodGet, Path: "/api/v1/trends.csv", handle: s.getTrendsCSV},
-		{Method: http.MethodGet, Path: "/api/v1/coverage", handle: s.getCoverage},
+		{Method: http.MethodGet, Path: "/api/v1/trends", LagTolerant: true, handle: s.getTrends},
+		{Method: http.MethodGet, Path: "/api/v1/trends.csv", LagTolerant: true, handle: s.getTrendsCSV},
+		{Method: http.MethodGet, Path: "/api/v1/coverage", LagTolerant: true, handle: s.getCoverage},
 
 		{Method: http.MethodGet, Path: "/api/v1/cycles", handle: s.listCycles},
 		{Method: http.MethodPost, Path: "/api/v1/cycles", handle: s.openCycle},
@@ -133,8 +147,8 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/cycles/:id/evidence", handle: s.cycleEvidence},
 		{Method: http.MethodGet, Path: "/api/v1/followups", handle: s.dueFollowUps},
 		{Method: http.MethodPatch, Path: "/api/v1/followups/:id", handle: s.updateFollowUp},
-		{Method: http.MethodGet, Path: "/api/v1/coaches/workload", handle: s.coachWorkload},
-		{Method: http.MethodGet, Path: "/api/v1/reports/cycle-effectiveness", handle: s.cycleEffectiveness},
+		{Method: http.MethodGet, Path: "/api/v1/coaches/workload", LagTolerant: true, handle: s.coachWorkload},
+		{Method: http.MethodGet, Path: "/api/v1/reports/cycle-effectiveness", LagTolerant: true, handle: s.cycleEffectiveness},
 		{Method: http.MethodGet, Path: "/api/v1/calendar/:file", Public: true, handle: s.calendarFeed},
 		{Method: http.MethodGet, Path: "/api/v1/me/calendar", handle: s.getCalendar},
 		{Method: http.MethodPost, Path: "/api/v1/me/calendar", handle: s.resetCalendar},
@@ -154,9 +168,12 @@ var ginParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, web: d.Web}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, web: d.Web, stopping: d.Stopping}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if d.DB != nil {
+		s.hasStandby = d.DB.HasStandby()
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
@@ -178,10 +195,16 @@ func New(d Deps) (http.Handler, *Server, error) {
 		if !ok {
 			return nil, nil, fmt.Errorf("route %s is not in openapi.json", key)
 		}
-		chain := []gin.HandlerFunc{s.authenticate, s.refuseNUL, s.checkQuery(allowed), rt.handle}
-		if rt.Public {
+		chain := []gin.HandlerFunc{s.authenticate, s.refuseNUL, s.checkQuery(allowed)}
+		switch {
+		case rt.Public:
 			chain = chain[1:]
+		case rt.LagTolerant:
+			chain = append(chain, s.readFromStandby)
+		case rt.Method != http.MethodGet:
+			chain = append(chain, s.recordWrite)
 		}
+		chain = append(chain, rt.handle)
 		r.Handle(rt.Method, rt.Path, chain...)
 	}
 	r.NoRoute(s.noRoute)
@@ -208,15 +231,87 @@ func (s *Server) noRoute(c *gin.Context) {
 	s.web.ServeHTTP(c.Writer, c.Request)
 }
 
+// readFromStandby lets the route's reads go to the standby when it has the
+// caller's last write.
+func (s *Server) readFromStandby(c *gin.Context) {
+	c.Request = c.Request.WithContext(s.db.OnStandby(c.Request.Context(), principal(c).User.ID))
+	c.Next()
+}
+
+// recordWrite notes, once a write route's handler has committed and
+// before its answer leaves, how far a standby must have replayed before
+// the caller's reads may go to it. The answer is held back until then, so
+// that no read the client sends after it can reach a standby without the
+// write. Without a standby the route runs as it is.
+func (s *Server) recordWrite(c *gin.Context) {
+	if !s.hasStandby {
+		c.Next()
+		return
+	}
+	held := &heldWriter{ResponseWriter: c.Writer}
+	c.Writer = held
+	c.Next()
+	c.Writer = held.ResponseWriter
+	p := principal(c)
+	if held.Status() < 400 && p.User.ID != "" {
+		if err := s.db.RecordWrite(context.WithoutCancel(c.Request.Context()), p.DistrictID(), p.User.ID); err != nil {
+			s.log.WarnContext(c.Request.Context(), "noting a write for reads from the standby", "err", err)
+		}
+	}
+	held.release()
+}
+
+// heldWriter keeps an answer's status and body until release.
+type heldWriter struct {
+	gin.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *heldWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+func (w *heldWriter) WriteHeaderNow() {}
+func (w *heldWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
+}
+func (w *heldWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+func (w *heldWriter) Status() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+func (w *heldWriter) Written() bool { return w.status != 0 }
+func (w *heldWriter) Size() int     { return w.body.Len() }
+
+func (w *heldWriter) release() {
+	if w.status != 0 {
+		w.ResponseWriter.WriteHeader(w.status)
+	}
+	w.ResponseWriter.Write(w.body.Bytes())
+}
+
 func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
 // readyz answers 200 only when the database answers and every migration is
-// applied, so a load balancer sends no traffic to a replica that cannot
-// serve it.
+// applied, and the server is not stopping, so a load balancer sends no
+// traffic to a replica that cannot serve it or is about to stop.
 func (s *Server) readyz(c *gin.Context) {
 	ctx := c.Request.Context()
+	select {
+	case <-s.stopping:
+		fail(c, s.log, domain.Errorf(domain.EUnavailable, "the server is stopping"))
+		return
+	default:
+	}
 	if err := s.db.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready: database", "err", err)
 		fail(c, s.log, domain.Errorf(domain.EUnavailable, "the database does not answer"))

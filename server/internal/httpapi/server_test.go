@@ -70,8 +70,11 @@ func TestReadyzRefusesAnUnmigratedDatabase(t *testing.T) {
 
 type downDB struct{}
 
-func (downDB) Ping(context.Context) error           { return context.DeadlineExceeded }
-func (downDB) AtHead(context.Context) (bool, error) { return false, context.DeadlineExceeded }
+func (downDB) Ping(context.Context) error                              { return context.DeadlineExceeded }
+func (downDB) AtHead(context.Context) (bool, error)                    { return false, context.DeadlineExceeded }
+func (downDB) OnStandby(ctx context.Context, _ string) context.Context { return ctx }
+func (downDB) RecordWrite(context.Context, string, string) error       { return nil }
+func (downDB) HasStandby() bool                                        { return false }
 
 func TestReadyzRefusesAnUnreachableDatabase(t *testing.T) {
 	h, _ := newTestServer(t, downDB{})

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -306,4 +308,41 @@ func decompress(encoding string, sent []byte) ([]byte, error) {
 		return io.ReadAll(r)
 	}
 	return nil, fmt.Errorf("loadgen: an answer in %q, which was not asked for", encoding)
+}
+
+// On is the same signed-in session sending to another server: a replica
+// behind the same load balancer, which must accept the same token.
+func (s *Session) On(baseURL string) *Session {
+	return &Session{client: s.client, baseURL: strings.TrimRight(baseURL, "/"), token: s.token}
+}
+
+// PutAttachment uploads the bytes of a photo an observation lists, with
+// their SHA-256, and answers the HTTP status (201 stored, 200 already
+// stored with these bytes).
+func (s *Session) PutAttachment(ctx context.Context, id, contentType string, body []byte) (int, error) {
+	sum := sha256.Sum256(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, s.baseURL+"/api/v1/attachments/"+id, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("X-Content-SHA256", hex.EncodeToString(sum[:]))
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		return resp.StatusCode, &statusError{code: resp.StatusCode, body: string(raw)}
+	}
+	return resp.StatusCode, nil
+}
+
+// Me asks the server who the session's user is: a request any replica
+// answers only if it accepts the session's token.
+func (s *Session) Me(ctx context.Context) error {
+	var out map[string]any
+	return s.do(ctx, http.MethodGet, "/api/v1/me", nil, &out)
 }

@@ -217,3 +217,30 @@ func (tx *Tx) ObservationAttachments(ctx context.Context, districtID, observatio
 func (s *Store) ObservationAttachments(ctx context.Context, districtID, observationID string) ([]Attachment, error) {
 	return s.read(ctx).ObservationAttachments(ctx, districtID, observationID)
 }
+
+// StoredAttachments lists the attachments of every district whose bytes
+// have arrived, in (district, id) order, one page at a time: the sort key
+// of a row is its district id and its id. It serves the command that moves
+// attachments from one blob store to another, which works across districts.
+func (s *Store) StoredAttachments(ctx context.Context, page Keyset) ([]Attachment, error) {
+	var rows []attachmentRow
+	q := page.apply(s.read(ctx).db.Where("stored_at IS NOT NULL"), "district_id", "id")
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, translate(err, "attachment")
+	}
+	out := make([]Attachment, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, nil
+}
+
+// CountStoredAttachments counts the attachments of every district whose
+// bytes have arrived.
+func (s *Store) CountStoredAttachments(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.read(ctx).db.Model(&attachmentRow{}).Where("stored_at IS NOT NULL").Count(&n).Error; err != nil {
+		return 0, translate(err, "attachment")
+	}
+	return n, nil
+}

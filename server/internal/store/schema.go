@@ -14,7 +14,7 @@ func (s *Store) SchemaColumns(ctx context.Context) (map[string][]string, error) 
 	db := s.db.WithContext(ctx)
 	if s.dialect == Postgres {
 		err = db.Raw(`SELECT table_name AS "table", column_name AS "column" FROM information_schema.columns
-			WHERE table_schema = current_schema() AND table_name <> 'goose_db_version'`).Scan(&cols).Error
+			WHERE table_schema = current_schema() AND table_name NOT IN ('goose_db_version', 'goose_lock')`).Scan(&cols).Error
 	} else {
 		err = db.Raw(`SELECT m.name AS "table", p.name AS "column" FROM sqlite_master m JOIN pragma_table_info(m.name) p
 			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'goose_db_version'`).Scan(&cols).Error

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -44,6 +45,10 @@ type Store struct {
 	// _txlock=immediate when _time_format is set, so the store queues its
 	// own transactions instead. PostgreSQL does not take it.
 	writeMu gosync.Mutex
+	// standby, when not nil, is a streaming replica that serves the reads
+	// of contexts OnStandby marked (standby.go).
+	standby      *sql.DB
+	standbyReads atomic.Int64
 }
 
 // Options open a store.
@@ -52,7 +57,10 @@ type Options struct {
 	// SQLitePath.
 	DatabaseURL string
 	SQLitePath  string
-	Logger      *slog.Logger
+	// StandbyURL, with a PostgreSQL DatabaseURL, is a streaming replica of
+	// it for reads that tolerate lag.
+	StandbyURL string
+	Logger     *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -107,6 +115,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: reach %s: %w", s.dialect, err)
 	}
+	if o.StandbyURL != "" {
+		if s.dialect != Postgres {
+			sqlDB.Close()
+			return nil, errors.New("store: a standby for reads needs a PostgreSQL primary")
+		}
+		if err := s.openStandby(ctx, db, o.StandbyURL); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -120,7 +138,12 @@ func sqliteDSN(path string) string {
 }
 
 // Close closes the connection pool.
-func (s *Store) Close() error { return s.sqlDB.Close() }
+func (s *Store) Close() error {
+	if s.standby != nil {
+		s.standby.Close()
+	}
+	return s.sqlDB.Close()
+}
 
 // Dialect is Postgres or SQLite.
 func (s *Store) Dialect() string { return s.dialect }
@@ -136,13 +159,17 @@ func (s *Store) provider() (*goose.Provider, error) {
 		return nil, err
 	}
 	if s.dialect == Postgres {
-		// Several replicas and a migration job may start at once: a session
-		// lock lets one of them migrate while the others wait.
-		locker, err := lock.NewPostgresSessionLocker()
+		// Several replicas and a migration job may start at once: a lock
+		// row lets one of them migrate while the others wait. A row, not a
+		// session advisory lock, so that it holds behind a pooler in
+		// transaction mode (PgBouncer), where consecutive statements of one
+		// connection may reach different server sessions.
+		locker, err := lock.NewPostgresTableLocker(lock.WithTableLockTimeout(time.Second, 300),
+			lock.WithTableLogger(slog.New(slog.DiscardHandler)))
 		if err != nil {
 			return nil, err
 		}
-		return goose.NewProvider(goose.DialectPostgres, s.sqlDB, fsys, goose.WithSessionLocker(locker))
+		return goose.NewProvider(goose.DialectPostgres, s.sqlDB, fsys, goose.WithLocker(locker))
 	}
 	return goose.NewProvider(goose.DialectSQLite3, s.sqlDB, fsys)
 }

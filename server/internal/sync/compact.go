@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
@@ -29,23 +30,13 @@ func (s *Service) CompactChangeLog(ctx context.Context, horizon time.Duration) (
 	return res, nil
 }
 
-// CompactChangeLogEvery runs CompactChangeLog at once and then every
-// interval until ctx ends. A failed compaction is logged and tried again at
-// the next tick: until then the log is only longer, and no cursor is served
-// wrongly.
-func (s *Service) CompactChangeLogEvery(ctx context.Context, every, horizon time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-		if _, err := s.CompactChangeLog(wctx, horizon); err != nil && ctx.Err() == nil {
-			s.log.Error("compacting the change log", "err", err)
-		}
-		cancel()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+// CompactChangeLogJob is the periodic job that compacts the change log
+// every interval, on one server at a time. A failed compaction is tried
+// again at the next period: until then the log is only longer, and no
+// cursor is served wrongly.
+func (s *Service) CompactChangeLogJob(every, horizon time.Duration) jobs.Periodic {
+	return jobs.Periodic{Name: "change-log-compaction", Every: every, Timeout: 10 * time.Minute, Run: func(ctx context.Context) error {
+		_, err := s.CompactChangeLog(ctx, horizon)
+		return err
+	}}
 }

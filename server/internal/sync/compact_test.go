@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
@@ -53,12 +54,12 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	return -1
 }
 
-// TestCompactChangeLogEveryCompactsAndCounts runs the compaction loop as
+// TestCompactChangeLogJobCompactsAndCounts runs the compaction loop as
 // the server does, with a short interval: it removes the superseded entries
 // and the tombstones older than the horizon, counts them in the metrics,
 // and a device whose cursor lies before a removed tombstone is then
 // answered 410, while one after it pulls on.
-func TestCompactChangeLogEveryCompactsAndCounts(t *testing.T) {
+func TestCompactChangeLogJobCompactsAndCounts(t *testing.T) {
 	for _, dialect := range testdb.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
@@ -96,7 +97,7 @@ func TestCompactChangeLogEveryCompactsAndCounts(t *testing.T) {
 			stopped := make(chan struct{})
 			go func() {
 				defer close(stopped)
-				f.svc.CompactChangeLogEvery(loop, 20*time.Millisecond, 24*time.Hour)
+				jobs.NewRunner(s, nil, 0, f.svc.CompactChangeLogJob(20*time.Millisecond, 24*time.Hour)).Run(loop)
 			}()
 			deadline := time.Now().Add(30 * time.Second)
 			for metricValue(t, reg, "walkthrough_change_log_last_compaction_timestamp_seconds") <= 0 {

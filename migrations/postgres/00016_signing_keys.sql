@@ -1,0 +1,16 @@
+-- The access-token signing keys, when the servers share them through the
+-- database (WALKTHROUGH_KEY_ENCRYPTION_KEY set) rather than a key
+-- directory: every replica reads them, so a token one replica signs
+-- verifies on all. The private key is sealed (AES-256-GCM, the kid as
+-- additional data) with the key from the environment; the database alone
+-- never holds a usable key. Kids are time-ordered: the newest signs.
+
+-- +goose Up
+CREATE TABLE signing_keys (
+    kid        text PRIMARY KEY,
+    sealed     bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- +goose Down
+DROP TABLE signing_keys;

@@ -22,14 +22,19 @@ async function signIn(page, who) {
   await page.locator('.toast', { hasText: 'ready to work offline' }).getByRole('button', { name: 'OK' }).click({ timeout: 30_000 });
 }
 
-/** Presses "Sync now" and waits until nothing is pending and the sync has finished. */
-async function syncNow(page) {
-  await page.getByRole('button', { name: 'Sync now' }).click();
+/** Waits until what was saved has reached the server by itself and the sync has finished. */
+async function sent(page) {
   await page.waitForFunction(
-    () => document.querySelector('[data-testid=pending-count]')?.textContent === '0 pending' && !document.querySelector('.sync-bar button[aria-busy=true]'),
+    () => document.querySelector('[data-testid=pending-count]')?.textContent === '0 pending' && document.querySelector('[data-testid=sync-progress]')?.textContent === 'All sent',
     null,
     { timeout: 60_000 },
   );
+}
+
+/** Opens the app again (as a user coming back to it), which brings what changed on the server. */
+async function reopen(page) {
+  await page.reload();
+  await sent(page);
 }
 
 /** Gives each of the indicators its level, then submits the observation. */
@@ -42,6 +47,8 @@ async function scoreAndSubmit(page, levels) {
   }
   await page.getByRole('button', { name: 'Review and submit' }).click();
   await page.getByRole('button', { name: 'Submit observation' }).click();
+  await page.getByTestId('submit-confirmation').waitFor();
+  await page.getByRole('link', { name: 'Back to home' }).click();
   await page.getByRole('heading', { name: 'Today' }).waitFor();
 }
 
@@ -93,13 +100,13 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     await leadPage.locator('.indicator').first().waitFor();
     keys = (await leadPage.locator('.indicator').evaluateAll((els) => els.map((e) => e.getAttribute('data-indicator')))).slice(0, 3);
     await scoreAndSubmit(leadPage, { [keys[0]]: 1, [keys[1]]: 2, [keys[2]]: 3 });
-    await syncNow(leadPage);
+    await sent(leadPage);
   });
 
   test('2: the member sees the walkthrough on the tablet, scores the same classroom and syncs', T, async () => {
     await memberPage.goto(server.base + '/');
     await signIn(memberPage, member);
-    await syncNow(memberPage);
+    await sent(memberPage);
     await memberPage.goto(`${server.base}/walkthroughs/${walkId}`);
     await memberPage.getByRole('heading', { name: 'Focus today' }).waitFor();
     assert.equal(await memberPage.getByTestId('focus').locator('li').count(), 1);
@@ -109,7 +116,7 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     await memberPage.locator('button.card.pick', { hasText: teacher }).first().click();
     await memberPage.locator('.indicator').first().waitFor();
     await scoreAndSubmit(memberPage, { [keys[0]]: 3, [keys[1]]: 2, [keys[2]]: 2 });
-    await syncNow(memberPage);
+    await sent(memberPage);
     await memberPage.goto(`${server.base}/walkthroughs/${walkId}`);
     await memberPage.getByTestId('my-classroom').first().waitFor();
     assert.match(await memberPage.getByTestId('my-classroom').first().textContent(), new RegExp(`${teacher}[\\s\\S]*Submitted[\\s\\S]*synced`));
@@ -159,10 +166,10 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     await leadPage.getByLabel('Due').fill(due);
     await leadPage.getByRole('button', { name: 'Record next step' }).click();
     await leadPage.getByTestId('debrief-step').first().waitFor();
-    await syncNow(leadPage);
+    await sent(leadPage);
     assert.match(await leadPage.getByTestId('debrief-step').first().textContent(), /Open/);
 
-    await syncNow(memberPage);
+    await reopen(memberPage);
     await memberPage.goto(`${server.base}/next-steps`);
     const step = memberPage.getByTestId('my-step').filter({ hasText: 'Plan two hinge questions' });
     await step.waitFor();
@@ -171,14 +178,14 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     await memberPage.waitForFunction(() => document.querySelector('[data-testid=pending-count]')?.textContent === '1 pending', null, { timeout: 15_000 });
     assert.ok(await step.getByLabel('Done').isChecked());
     await memberPage.context().setOffline(false);
-    await syncNow(memberPage);
+    await sent(memberPage);
     await shot(memberPage, 'next-steps.png');
 
     // The server has it done, and the lead's device pulls it.
     const pulled = (await server.pullAll({ email: lead.email, password: lead.password })).filter((c) => c.entity === 'next_step' && c.data?.action?.startsWith('Plan two hinge questions'));
     assert.equal(pulled.length, 1);
     assert.equal(pulled[0].data.done, true);
-    await syncNow(leadPage);
+    await reopen(leadPage);
     await leadPage.waitForFunction(() => /Done/.test(document.querySelector('[data-testid=debrief-step]')?.textContent ?? ''), null, { timeout: 30_000 });
   });
 });

@@ -1,3 +1,4 @@
+import type { SyncStatus } from '../sync/engine';
 import { ago, engine, useOutboxSummary, useSyncStatus, useWho } from '../state';
 import { useOnline } from './useOnline';
 
@@ -51,6 +52,9 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
             {(sum?.rejected ?? 0) > 0 && <span class="badge danger" data-testid="rejected-count">{sum!.rejected} rejected</span>}
             {(sum?.conflicts ?? 0) > 0 && <span class="badge danger" data-testid="conflict-count">{sum!.conflicts} conflicts</span>}
           </a>
+          <span class="sync-progress" role="status" data-testid="sync-progress">
+            {progress(status.phase, offline, sum?.pending ?? 0)}
+          </span>
           <span class="last-sync" data-testid="last-sync">
             Synced {ago(sum?.lastSyncAt)}
           </span>
@@ -66,4 +70,13 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
       )}
     </header>
   );
+}
+
+/** What the sync is doing, in a few words; changes are sent by themselves shortly after each save. */
+function progress(phase: SyncStatus['phase'], offline: boolean, pending: number): string {
+  if (phase === 'syncing') return pending > 0 ? `Sending ${pending}…` : 'Checking for updates…';
+  if (offline) return pending > 0 ? 'Offline: saved on this device' : 'Offline';
+  if (phase === 'retrying') return 'Server busy: trying again soon';
+  if (phase === 'signed_out') return 'Sign in to send';
+  return pending > 0 ? 'Sending soon' : 'All sent';
 }

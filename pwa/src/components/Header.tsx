@@ -1,3 +1,4 @@
+import { teachesOnly } from '../roles';
 import type { SyncStatus } from '../sync/engine';
 import { ago, engine, useOutboxSummary, useSyncStatus, useWho } from '../state';
 import { useOnline } from './useOnline';
@@ -9,6 +10,7 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
   const sum = useOutboxSummary();
   const who = useWho();
   const admin = who?.session?.user.grants?.some((g) => g.role === 'district_admin') === true;
+  const teacher = who?.session !== undefined && teachesOnly(who.session.user);
   const offline = !online || status.phase === 'offline';
   return (
     <header class="app-header">
@@ -33,9 +35,11 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
               Cycles
             </a>
           )}
-          <a href="/due">
-            Due
-          </a>
+          {!teacher && (
+            <a href="/due">
+              Due
+            </a>
+          )}
           <a href="/next-steps">
             My next steps
           </a>

@@ -3,12 +3,14 @@ import { useLocation } from 'preact-iso';
 import { ClockNote } from '../components/ClockNote';
 import { updateObservation } from '../db/writes';
 import { useOnline } from '../components/useOnline';
-import { db, teacherName, useLive, useSyncStatus } from '../state';
+import { db, teacherName, useDistrictZone, useLive, useSyncStatus } from '../state';
+import { dayAndTime } from '../time/format';
 
 export function Review({ id }: { id: string }) {
   const { route, query } = useLocation();
   const status = useSyncStatus();
   const online = useOnline();
+  const tz = useDistrictZone();
   const ctx = useLive(async () => {
     const o = await db.observations.get(id);
     if (o === undefined) return null;
@@ -51,8 +53,8 @@ export function Review({ id }: { id: string }) {
       )}
       <h1>Review: {teacherName(ctx.teacher)}</h1>
       <p class="muted">
-        {o.data.grade ? `Grade ${o.data.grade}` : 'No grade'} · {o.data.subject || 'No subject'} · started {new Date(o.data.started_at).toLocaleString()}
-        {o.data.ended_at ? `, ended ${new Date(o.data.ended_at).toLocaleTimeString()}` : ''}
+        {o.data.grade ? `Grade ${o.data.grade}` : 'No grade'} · {o.data.subject || 'No subject'} · started {dayAndTime(Date.parse(o.data.started_at), tz)}
+        {o.data.ended_at ? `, ended ${dayAndTime(Date.parse(o.data.ended_at), tz)}` : ''}
         <ClockNote o={o.data} />
       </p>
       <p data-testid="sync-state">

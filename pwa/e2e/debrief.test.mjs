@@ -157,6 +157,20 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     assert.ok(marks.some((m) => m.includes(lead.name)) && marks.some((m) => m.includes(member.name)), marks.join(' | '));
     assert.match(await leadPage.locator('.debrief-detail .figures').textContent(), /Spread2/);
     await shot(leadPage, 'debrief.png');
+
+    // Projected at 1280x720, every agreement badge stays on one line.
+    await leadPage.setViewportSize({ width: 1280, height: 720 });
+    for (const view of ['By indicator', 'By classroom']) {
+      await leadPage.getByRole('button', { name: view }).click();
+      await leadPage.locator('.agreement').first().waitFor();
+      const tall = await leadPage.locator('.agreement').evaluateAll((els) =>
+        els.filter((e) => e.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(e).lineHeight)).map((e) => e.textContent),
+      );
+      assert.deepEqual(tall, [], `${view}: badges wrapped`);
+    }
+    await shot(leadPage, 'debrief-1280x720.png');
+    await leadPage.setViewportSize({ width: 1600, height: 1000 });
+    await leadPage.getByRole('button', { name: 'By indicator' }).click();
   });
 
   test('4: the lead records a next step for the member; it reaches the member, who marks it done offline; the lead sees it done', T, async () => {

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { WalkthroughDB, getMeta } from '../db/schema';
 import type { ObservationData, StoredSession } from '../db/types';
 import { uuidv7 } from '../db/uuid';
-import { addAttachment, queueChange, resolveConflict, retryEntry, saveObservation, updateObservation } from '../db/writes';
+import { addAttachment, discardObservation, discardRefused, queueChange, resolveConflict, retryEntry, saveObservation, updateObservation } from '../db/writes';
 import { SyncEngine } from './engine';
 import { FakeServer } from './fake-server';
 
@@ -408,5 +408,47 @@ describe('sync after a save', () => {
     t.fire('online');
     await until(async () => (await db.outbox.count()) === 0);
     e.stop();
+  });
+});
+
+describe('discarding', () => {
+  it('a draft the server never had leaves the device with its queued change; nothing is sent', async () => {
+    const e = engine();
+    await signedIn(e);
+    const id = uuidv7();
+    await saveObservation(db, id, obs(2));
+    await discardObservation(db, id);
+    expect(await db.observations.get(id)).toBeUndefined();
+    expect(await db.outbox.count()).toBe(0);
+    await e.syncNow();
+    expect(server.pushes.flat().some((c) => c.id === id)).toBe(false);
+  });
+
+  it('a draft the server has is deleted there too', async () => {
+    const e = engine();
+    await signedIn(e);
+    const id = uuidv7();
+    await saveObservation(db, id, obs(2));
+    await e.syncNow();
+    expect((await db.observations.get(id))?.rev).toBe(1);
+    await discardObservation(db, id);
+    expect(await db.observations.get(id)).toBeUndefined();
+    await e.syncNow();
+    const last = server.pushes.flat().filter((c) => c.id === id).at(-1)!;
+    expect(last).toMatchObject({ op: 'delete', base_rev: 1 });
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('a refused change of a record the server never had goes with the record', async () => {
+    const e = engine();
+    await signedIn(e);
+    const id = uuidv7();
+    await saveObservation(db, id, obs(9));
+    await e.syncNow();
+    const refused = (await db.outbox.where('id').equals(id).first())!;
+    expect(refused.state).toBe('rejected');
+    await discardRefused(db, refused.seq!);
+    expect(await db.outbox.count()).toBe(0);
+    expect(await db.observations.get(id)).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@
 // syncs; the lead sees it done. Run after `make build`.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Server, closeContext, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
+import { Server, accessible, closeContext, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const lead = { email: 'principal@demo.walkthrough.test', password: 'walkthrough-principal', name: 'Angela Ortiz' };
@@ -169,6 +169,20 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
       assert.deepEqual(tall, [], `${view}: badges wrapped`);
     }
     await shot(leadPage, 'debrief-1280x720.png');
+
+    // Present mode: the patterns across classrooms first, then one classroom.
+    await leadPage.getByRole('button', { name: 'Present' }).click();
+    const present = leadPage.getByTestId('present');
+    await present.getByRole('heading', { name: 'Across 1 classroom' }).waitFor();
+    assert.equal(await present.getByTestId('present-strong').locator('li').count(), 3);
+    await shot(leadPage, 'debrief-present.png');
+    await accessible(leadPage, 'debrief presented');
+    await present.getByRole('button', { name: 'Next' }).click();
+    await present.locator('h2').filter({ hasNotText: /^Across/ }).waitFor();
+    assert.equal(await present.locator('tbody tr').count(), 3);
+    await shot(leadPage, 'debrief-present-classroom.png');
+    await leadPage.keyboard.press('Escape');
+    await present.waitFor({ state: 'detached' });
     await leadPage.setViewportSize({ width: 1600, height: 1000 });
     await leadPage.getByRole('button', { name: 'By indicator' }).click();
   });

@@ -3,31 +3,8 @@
 // change reaches the server by itself. Every screen visited is checked with
 // axe-core (no serious or critical violations).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import { Server, addRubricLevel, closeContext, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
-
-const require = createRequire(import.meta.url);
-// Evaluated through the browser's debugging protocol, which the page's
-// Content-Security-Policy (scripts from 'self' only) does not govern.
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-const T = { timeout: 180_000 };
-const observer = { email: 'observer@demo.walkthrough.test', password: 'walkthrough-observer' };
-const teacher = { email: 'teacher@demo.walkthrough.test', password: 'walkthrough-teacher' };
-
-/** Runs axe-core in the page; fails on any serious or critical violation. */
-async function accessible(page, screen) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
-  assert.deepEqual(violations, [], `${screen}: ${violations.join('; ')}`);
-}
+import { Server, accessible, addRubricLevel, closeContext, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
 
 async function signIn(page, who) {
   await page.getByLabel('Email').fill(who.email);

@@ -4,7 +4,11 @@
 // axe-core (no serious or critical violations).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Server, accessible, addRubricLevel, closeContext, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
+import { Server, accessible, addRubricLevel, closeContext, coach, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
+
+const T = { timeout: 180_000 };
+const observer = { email: 'observer@demo.walkthrough.test', password: 'walkthrough-observer' };
+const teacher = { email: 'teacher@demo.walkthrough.test', password: 'walkthrough-teacher' };
 
 async function signIn(page, who) {
   await page.getByLabel('Email').fill(who.email);
@@ -214,5 +218,25 @@ describe('a teacher\'s home', { timeout: 300_000 }, () => {
     assert.equal(await page.getByRole('link', { name: 'Due', exact: true }).count(), 0);
     await shot(page, 'teacher-home.png');
     await accessible(page, 'teacher home');
+  });
+
+  test('7: a coach\'s home leads to their cycles and what is due; a leader\'s to the trends of their schools', T, async () => {
+    const other = tempDir('wt-e2e-profile-');
+    const coachCtx = await launch(other);
+    try {
+      const page = coachCtx.pages()[0] ?? (await coachCtx.newPage());
+      await page.goto(server.base + '/');
+      await signIn(page, coach);
+      await page.getByRole('heading', { name: 'Today' }).waitFor();
+      const cycles = page.getByTestId('home-cycles');
+      await cycles.waitFor();
+      assert.match(await cycles.textContent(), /\d+ open · \d+ overdue · \d+ due this week/);
+      await page.getByTestId('home-trends').waitFor();
+      await shot(page, 'coach-home.png');
+      await accessible(page, 'coach home');
+    } finally {
+      await closeContext(coachCtx);
+      removeDir(other);
+    }
   });
 });

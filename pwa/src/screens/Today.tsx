@@ -5,6 +5,7 @@ import { getMeta } from '../db/schema';
 import type { SignedInUser } from '../db/types';
 import type { ObservationData } from '../db/types';
 import { teachesOnly } from '../roles';
+import { dueThisWeek } from '../cycles/due';
 import { discardObservation, unsyncedCount } from '../db/writes';
 import { dayAndTime, shortDate } from '../time/format';
 import { db, districtZone, engine, teacherName, useLive } from '../state';
@@ -88,6 +89,7 @@ function ObserverHome({ user }: { user: SignedInUser }) {
         </button>
       </div>
       <InstallHint />
+      <RoleLinks user={user} />
       {data === undefined && <p aria-busy="true">Loading…</p>}
       {data?.empty && (
         <p class="notice">Nothing is on this device yet. Your schools and teachers arrive by themselves once the device is online.</p>
@@ -177,6 +179,55 @@ function ObserverHome({ user }: { user: SignedInUser }) {
       )}
       <Account user={user} />
     </main>
+  );
+}
+
+/** What the user's other roles lead to from home: a coach's cycles and what is due, the trends of a leader's schools. */
+function RoleLinks({ user }: { user: SignedInUser }) {
+  const roles = new Set((user.grants ?? []).map((g) => g.role));
+  const coach = useLive(async () => {
+    if (!roles.has('coach')) return null;
+    const tz = await districtZone();
+    const cycles = (await db.cycles.toArray()).filter((c) => c.data.coach_id === user.id && (c.data.status === 'active' || c.data.status === 'planned'));
+    const mine = new Set(cycles.map((c) => c.id));
+    const due = dueThisWeek(await db.followUps.toArray(), (f) => mine.has(f.cycle_id) || f.observer_ids.includes(user.id), Date.now(), tz).filter((f) => f.data.status === 'scheduled');
+    const overdue = due.filter((f) => Date.parse(f.data.ends_at) < Date.now()).length;
+    return { cycles: cycles.length, due: due.length - overdue, overdue };
+  }, [user.id]);
+  const leads = roles.has('supervisor') || roles.has('principal') || roles.has('district_admin');
+  if (coach == null && !leads) return null;
+  return (
+    <section aria-labelledby="role-h" class="role-links">
+      <h2 id="role-h">Your work</h2>
+      <ul class="cards">
+        {coach != null && (
+          <li>
+            <a class="card" href="/cycles" data-testid="home-cycles">
+              <strong>Cycles of support</strong>
+              <span>
+                {coach.cycles} open · {coach.overdue} overdue · {coach.due} due this week
+              </span>
+            </a>
+          </li>
+        )}
+        {leads && (
+          <li>
+            <a class="card" href="/dashboard" data-testid="home-trends">
+              <strong>Trends for your schools</strong>
+              <span>Visits, coverage and the dimensions that moved</span>
+            </a>
+          </li>
+        )}
+        {roles.has('district_admin') && (
+          <li>
+            <a class="card" href="/admin">
+              <strong>Administration</strong>
+              <span>People, schools, the framework and settings</span>
+            </a>
+          </li>
+        )}
+      </ul>
+    </section>
   );
 }
 

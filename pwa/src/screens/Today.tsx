@@ -6,6 +6,7 @@ import type { SignedInUser } from '../db/types';
 import type { ObservationData } from '../db/types';
 import { teachesOnly } from '../roles';
 import { dueThisWeek } from '../cycles/due';
+import { readsTrends } from '../dashboard/access';
 import { discardObservation, unsyncedCount } from '../db/writes';
 import { dayAndTime, shortDate } from '../time/format';
 import { db, districtZone, engine, teacherName, useLive } from '../state';
@@ -182,7 +183,7 @@ function ObserverHome({ user }: { user: SignedInUser }) {
   );
 }
 
-/** What the user's other roles lead to from home: a coach's cycles and what is due, the trends of a leader's schools. */
+/** What the user's other roles lead to from home: a coach's cycles and what is due, the trends of the schools they may read. */
 function RoleLinks({ user }: { user: SignedInUser }) {
   const roles = new Set((user.grants ?? []).map((g) => g.role));
   const coach = useLive(async () => {
@@ -194,7 +195,7 @@ function RoleLinks({ user }: { user: SignedInUser }) {
     const overdue = due.filter((f) => Date.parse(f.data.ends_at) < Date.now()).length;
     return { cycles: cycles.length, due: due.length - overdue, overdue };
   }, [user.id]);
-  const leads = roles.has('supervisor') || roles.has('principal') || roles.has('district_admin');
+  const leads = readsTrends(user.grants);
   if (coach == null && !leads) return null;
   return (
     <section aria-labelledby="role-h" class="role-links">

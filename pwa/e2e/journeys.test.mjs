@@ -228,6 +228,7 @@ describe('a teacher\'s home', { timeout: 300_000 }, () => {
       await page.goto(server.base + '/');
       await signIn(page, coach);
       await page.getByRole('heading', { name: 'Today' }).waitFor();
+      await page.getByTestId('sync-progress').filter({ hasText: 'All sent' }).waitFor({ timeout: 60_000 });
       const cycles = page.getByTestId('home-cycles');
       await cycles.waitFor();
       assert.match(await cycles.textContent(), /\d+ open · \d+ overdue · \d+ due this week/);

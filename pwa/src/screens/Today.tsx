@@ -214,7 +214,7 @@ function RoleLinks({ user }: { user: SignedInUser }) {
         {leads && (
           <li>
             <a class="card" href="/dashboard" data-testid="home-trends">
-              <strong>Trends for your schools</strong>
+              <strong>How your schools are doing</strong>
               <span>Visits, coverage and the dimensions that moved</span>
             </a>
           </li>
@@ -222,7 +222,7 @@ function RoleLinks({ user }: { user: SignedInUser }) {
         {roles.has('district_admin') && (
           <li>
             <a class="card" href="/admin">
-              <strong>Administration</strong>
+              <strong>District set-up</strong>
               <span>People, schools, the framework and settings</span>
             </a>
           </li>

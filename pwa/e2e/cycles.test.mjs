@@ -175,12 +175,14 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     await row.locator('button.level.on').waitFor();
     await tablet.getByRole('button', { name: 'Review and submit' }).click();
     await tablet.getByRole('button', { name: 'Submit observation' }).click();
+    await tablet.getByTestId('submit-confirmation').waitFor();
+    await tablet.getByRole('link', { name: 'Back to home' }).click();
     await tablet.getByRole('heading', { name: 'Today' }).waitFor();
     assert.equal(await tablet.getByTestId('today-follow-up').filter({ hasText: teacherName }).count(), 0, 'an observed follow-up leaves Today');
     await waitPending(tablet, 1);
 
+    // Back online, the tablet sends what waited by itself.
     await principalCtx.setOffline(false);
-    await tablet.getByRole('button', { name: 'Sync now' }).click();
     await waitPending(tablet, 0);
     const rows = await server.pullAll(coach);
     const fu = rows.find((r) => r.id === followUpId);
@@ -200,7 +202,8 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     const today = await coachPage.evaluate((zone) => new Date().toLocaleDateString([], { timeZone: zone }), zone);
     const fresh = coachPage.getByTestId('evidence-follow-up').filter({ hasText: today }).filter({ hasText: teacherName });
     assert.equal(await fresh.getAttribute('data-level'), '4');
-    await coachPage.getByRole('button', { name: 'Sync now' }).click();
+    // Reopening the app brings what changed on the server.
+    await coachPage.reload();
     await waitPending(coachPage, 0);
     await coachPage.getByTestId('follow-up').filter({ hasText: 'Done' }).first().waitFor();
     await coachPage.getByTestId('evidence-chart').scrollIntoViewIfNeeded();

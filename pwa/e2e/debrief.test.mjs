@@ -6,7 +6,7 @@
 // syncs; the lead sees it done. Run after `make build`.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Server, closeContext, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
+import { Server, accessible, closeContext, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const lead = { email: 'principal@demo.walkthrough.test', password: 'walkthrough-principal', name: 'Angela Ortiz' };
@@ -22,14 +22,19 @@ async function signIn(page, who) {
   await page.locator('.toast', { hasText: 'ready to work offline' }).getByRole('button', { name: 'OK' }).click({ timeout: 30_000 });
 }
 
-/** Presses "Sync now" and waits until nothing is pending and the sync has finished. */
-async function syncNow(page) {
-  await page.getByRole('button', { name: 'Sync now' }).click();
+/** Waits until what was saved has reached the server by itself and the sync has finished. */
+async function sent(page) {
   await page.waitForFunction(
-    () => document.querySelector('[data-testid=pending-count]')?.textContent === '0 pending' && !document.querySelector('.sync-bar button[aria-busy=true]'),
+    () => document.querySelector('[data-testid=pending-count]')?.textContent === '0 pending' && document.querySelector('[data-testid=sync-progress]')?.textContent === 'All sent',
     null,
     { timeout: 60_000 },
   );
+}
+
+/** Opens the app again (as a user coming back to it), which brings what changed on the server. */
+async function reopen(page) {
+  await page.reload();
+  await sent(page);
 }
 
 /** Gives each of the indicators its level, then submits the observation. */
@@ -42,6 +47,8 @@ async function scoreAndSubmit(page, levels) {
   }
   await page.getByRole('button', { name: 'Review and submit' }).click();
   await page.getByRole('button', { name: 'Submit observation' }).click();
+  await page.getByTestId('submit-confirmation').waitFor();
+  await page.getByRole('link', { name: 'Back to home' }).click();
   await page.getByRole('heading', { name: 'Today' }).waitFor();
 }
 
@@ -93,13 +100,13 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     await leadPage.locator('.indicator').first().waitFor();
     keys = (await leadPage.locator('.indicator').evaluateAll((els) => els.map((e) => e.getAttribute('data-indicator')))).slice(0, 3);
     await scoreAndSubmit(leadPage, { [keys[0]]: 1, [keys[1]]: 2, [keys[2]]: 3 });
-    await syncNow(leadPage);
+    await sent(leadPage);
   });
 
   test('2: the member sees the walkthrough on the tablet, scores the same classroom and syncs', T, async () => {
     await memberPage.goto(server.base + '/');
     await signIn(memberPage, member);
-    await syncNow(memberPage);
+    await sent(memberPage);
     await memberPage.goto(`${server.base}/walkthroughs/${walkId}`);
     await memberPage.getByRole('heading', { name: 'Focus today' }).waitFor();
     assert.equal(await memberPage.getByTestId('focus').locator('li').count(), 1);
@@ -109,7 +116,7 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     await memberPage.locator('button.card.pick', { hasText: teacher }).first().click();
     await memberPage.locator('.indicator').first().waitFor();
     await scoreAndSubmit(memberPage, { [keys[0]]: 3, [keys[1]]: 2, [keys[2]]: 2 });
-    await syncNow(memberPage);
+    await sent(memberPage);
     await memberPage.goto(`${server.base}/walkthroughs/${walkId}`);
     await memberPage.getByTestId('my-classroom').first().waitFor();
     assert.match(await memberPage.getByTestId('my-classroom').first().textContent(), new RegExp(`${teacher}[\\s\\S]*Submitted[\\s\\S]*synced`));
@@ -150,6 +157,34 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     assert.ok(marks.some((m) => m.includes(lead.name)) && marks.some((m) => m.includes(member.name)), marks.join(' | '));
     assert.match(await leadPage.locator('.debrief-detail .figures').textContent(), /Spread2/);
     await shot(leadPage, 'debrief.png');
+
+    // Projected at 1280x720, every agreement badge stays on one line.
+    await leadPage.setViewportSize({ width: 1280, height: 720 });
+    for (const view of ['By indicator', 'By classroom']) {
+      await leadPage.getByRole('button', { name: view }).click();
+      await leadPage.locator('.agreement').first().waitFor();
+      const tall = await leadPage.locator('.agreement').evaluateAll((els) =>
+        els.filter((e) => e.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(e).lineHeight)).map((e) => e.textContent),
+      );
+      assert.deepEqual(tall, [], `${view}: badges wrapped`);
+    }
+    await shot(leadPage, 'debrief-1280x720.png');
+
+    // Present mode: the patterns across classrooms first, then one classroom.
+    await leadPage.getByRole('button', { name: 'Present' }).click();
+    const present = leadPage.getByTestId('present');
+    await present.getByRole('heading', { name: 'Across 1 classroom' }).waitFor();
+    assert.equal(await present.getByTestId('present-strong').locator('li').count(), 3);
+    await shot(leadPage, 'debrief-present.png');
+    await accessible(leadPage, 'debrief presented');
+    await present.getByRole('button', { name: 'Next' }).click();
+    await present.locator('h2').filter({ hasNotText: /^Across/ }).waitFor();
+    assert.equal(await present.locator('tbody tr').count(), 3);
+    await shot(leadPage, 'debrief-present-classroom.png');
+    await leadPage.keyboard.press('Escape');
+    await present.waitFor({ state: 'detached' });
+    await leadPage.setViewportSize({ width: 1600, height: 1000 });
+    await leadPage.getByRole('button', { name: 'By indicator' }).click();
   });
 
   test('4: the lead records a next step for the member; it reaches the member, who marks it done offline; the lead sees it done', T, async () => {
@@ -159,10 +194,10 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     await leadPage.getByLabel('Due').fill(due);
     await leadPage.getByRole('button', { name: 'Record next step' }).click();
     await leadPage.getByTestId('debrief-step').first().waitFor();
-    await syncNow(leadPage);
+    await sent(leadPage);
     assert.match(await leadPage.getByTestId('debrief-step').first().textContent(), /Open/);
 
-    await syncNow(memberPage);
+    await reopen(memberPage);
     await memberPage.goto(`${server.base}/next-steps`);
     const step = memberPage.getByTestId('my-step').filter({ hasText: 'Plan two hinge questions' });
     await step.waitFor();
@@ -171,14 +206,14 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     await memberPage.waitForFunction(() => document.querySelector('[data-testid=pending-count]')?.textContent === '1 pending', null, { timeout: 15_000 });
     assert.ok(await step.getByLabel('Done').isChecked());
     await memberPage.context().setOffline(false);
-    await syncNow(memberPage);
+    await sent(memberPage);
     await shot(memberPage, 'next-steps.png');
 
     // The server has it done, and the lead's device pulls it.
     const pulled = (await server.pullAll({ email: lead.email, password: lead.password })).filter((c) => c.entity === 'next_step' && c.data?.action?.startsWith('Plan two hinge questions'));
     assert.equal(pulled.length, 1);
     assert.equal(pulled[0].data.done, true);
-    await syncNow(leadPage);
+    await reopen(leadPage);
     await leadPage.waitForFunction(() => /Done/.test(document.querySelector('[data-testid=debrief-step]')?.textContent ?? ''), null, { timeout: 30_000 });
   });
 });

@@ -2,8 +2,10 @@
 // this file), Debian's Chromium through playwright-core, and a small proxy
 // that can pretend a new version of the app was deployed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -220,6 +222,22 @@ export async function closeContext(context) {
 export function shot(page, name) {
   mkdirSync(screenshots, { recursive: true });
   return page.screenshot({ path: join(screenshots, name), fullPage: false });
+}
+
+// axe-core, evaluated through the browser's debugging protocol, which the
+// page's Content-Security-Policy (scripts from 'self' only) does not govern.
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Runs axe-core on the page as it stands; fails on any serious or critical violation. */
+export async function accessible(page, screen) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `${screen}: ${violations.join('; ')}`);
 }
 
 export function removeDir(dir) {

@@ -146,18 +146,24 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
       assert.ok(level === null ? text.includes('Not observed') : text.startsWith(`${level} ·`), `${key} kept its score`);
     }
     assert.equal(await page.getByLabel('Overall evidence').inputValue(), 'Students explained their reasoning in pairs.');
-    await page.getByRole('button', { name: 'Review and submit' }).click();
+    // Every indicator is scored: the observation can be reviewed or submitted from here.
+    await page.getByRole('button', { name: 'Review', exact: true }).click();
     await page.getByRole('heading', { name: /^Review/ }).waitFor();
     await shot(page, 'review.png');
     await page.getByRole('button', { name: 'Submit observation' }).click();
-    await page.getByRole('heading', { name: 'Today' }).waitFor();
+    // The confirmation says what was submitted and that it has not reached the server yet.
+    const confirmation = page.getByTestId('submit-confirmation');
+    await confirmation.waitFor();
+    assert.match(await confirmation.textContent(), /Submitted: Observation of .+ saved on this device/);
+    assert.equal(await confirmation.getAttribute('data-on-server'), 'false');
     await waitPending(page, 2, 10_000); // submitting offline is one more edit of the same queued change
   });
 
   test('3: with the server back on the same data, the change syncs exactly once with the right scores', T, async () => {
     await server.start();
-    await page.getByRole('button', { name: 'Sync now' }).click();
-    await waitPending(page, 0);
+    // The device retries on its own (a minute apart at most) and the confirmation follows.
+    await waitPending(page, 0, 90_000);
+    await page.getByTestId('submit-confirmation').filter({ hasText: 'It has reached the server.' }).waitFor();
     const records = (await server.pullAll()).filter((r) => r.entity === 'observation' && r.id === obsId);
     assert.equal(records.length, 1);
     const o = records[0].data;
@@ -177,7 +183,7 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
     const bad = await newObservation(page, { start: false });
     await page.locator('.indicator').first().locator('button.level[data-level="5"]').click();
     await page.locator('.indicator button.level.on').first().waitFor();
-    await page.getByRole('button', { name: 'Sync now' }).click();
+    // Each save is sent by itself moments later.
     await page.getByTestId('rejected-count').waitFor({ timeout: 30_000 });
     await waitPending(page, 0);
     await page.getByTestId('sync-counts').click();
@@ -204,14 +210,9 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
     assert.ok((await pending(page)) >= 1);
 
     await server.start();
-    // The device retries on its own after a failed sync; if that retry reaches the
-    // server first, it already asks to sign in again and "Sync now" is gone.
+    // The device retries on its own after a failed sync and learns the session has ended.
     const signInAgain = page.getByRole('heading', { name: 'Sign in again' });
-    await page.getByRole('button', { name: 'Sync now' }).or(signInAgain).first().waitFor({ timeout: 30_000 });
-    if (!(await signInAgain.isVisible())) {
-      await page.getByRole('button', { name: 'Sync now' }).click({ timeout: 5_000 }).catch(() => {});
-    }
-    await signInAgain.waitFor({ timeout: 30_000 });
+    await signInAgain.waitFor({ timeout: 90_000 });
     await page.getByTestId('outbox-kept').waitFor();
     await page.getByLabel('Password').fill(coach.password);
     await page.getByRole('button', { name: 'Sign in' }).click();

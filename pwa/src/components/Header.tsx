@@ -1,3 +1,5 @@
+import { teachesOnly } from '../roles';
+import type { SyncStatus } from '../sync/engine';
 import { ago, engine, useOutboxSummary, useSyncStatus, useWho } from '../state';
 import { useOnline } from './useOnline';
 
@@ -8,6 +10,7 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
   const sum = useOutboxSummary();
   const who = useWho();
   const admin = who?.session?.user.grants?.some((g) => g.role === 'district_admin') === true;
+  const teacher = who?.session !== undefined && teachesOnly(who.session.user);
   const offline = !online || status.phase === 'offline';
   return (
     <header class="app-header">
@@ -32,9 +35,11 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
               Cycles
             </a>
           )}
-          <a href="/due">
-            Due
-          </a>
+          {!teacher && (
+            <a href="/due">
+              Due
+            </a>
+          )}
           <a href="/next-steps">
             My next steps
           </a>
@@ -51,6 +56,9 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
             {(sum?.rejected ?? 0) > 0 && <span class="badge danger" data-testid="rejected-count">{sum!.rejected} rejected</span>}
             {(sum?.conflicts ?? 0) > 0 && <span class="badge danger" data-testid="conflict-count">{sum!.conflicts} conflicts</span>}
           </a>
+          <span class="sync-progress" role="status" data-testid="sync-progress">
+            {progress(status.phase, offline, sum?.pending ?? 0)}
+          </span>
           <span class="last-sync" data-testid="last-sync">
             Synced {ago(sum?.lastSyncAt)}
           </span>
@@ -66,4 +74,13 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
       )}
     </header>
   );
+}
+
+/** What the sync is doing, in a few words; changes are sent by themselves shortly after each save. */
+function progress(phase: SyncStatus['phase'], offline: boolean, pending: number): string {
+  if (phase === 'syncing') return pending > 0 ? `Sending ${pending}…` : 'Checking for updates…';
+  if (offline) return pending > 0 ? 'Offline: saved on this device' : 'Offline';
+  if (phase === 'retrying') return 'Server busy: trying again soon';
+  if (phase === 'signed_out') return 'Sign in to send';
+  return pending > 0 ? 'Sending soon' : 'All sent';
 }

@@ -247,3 +247,65 @@ export async function exportUnsynced(db: WalkthroughDB, now = Date.now()): Promi
 export async function unsyncedCount(db: WalkthroughDB): Promise<number> {
   return (await db.outbox.count()) + (await db.attachments.filter((a) => !a.uploaded).count());
 }
+
+/**
+ * Discards a draft observation. One the server never had goes from the device
+ * with its queued change and photos; one the server has is deleted there too
+ * (a delete is queued at the rev this device last saw).
+ */
+export async function discardObservation(db: WalkthroughDB, id: string, now = Date.now()): Promise<void> {
+  await db.transaction('rw', db.observations, db.outbox, db.attachments, async () => {
+    const cur = await db.observations.get(id);
+    if (cur === undefined) return;
+    const entries = await db.outbox.where('id').equals(id).toArray();
+    const inDoubt = entries.some((e) => e.sent_at !== undefined);
+    await db.attachments.where('observation_id').equals(id).delete();
+    await db.observations.delete(id);
+    if (cur.rev === 0 && !inDoubt) {
+      await db.outbox.where('id').equals(id).delete();
+      return;
+    }
+    await queueChange(db, 'observation', id, 'delete', undefined, now);
+    const queued = (await db.outbox.where('id').equals(id).toArray()).find((e) => e.state === 'pending' && e.sent_at === undefined);
+    if (queued?.seq !== undefined) await db.outbox.update(queued.seq, { base_rev: cur.rev });
+  });
+}
+
+/**
+ * Discards a change the server refused: the change leaves the outbox and the
+ * device's copy goes back to the server's version (the one the refusal
+ * carried), or goes altogether when the server never had the record.
+ */
+export async function discardRefused(db: WalkthroughDB, seq: number): Promise<void> {
+  await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.attachments], async () => {
+    const e = await db.outbox.get(seq);
+    if (e === undefined || e.state === 'pending') return;
+    await db.outbox.delete(seq);
+    if ((await db.outbox.where('id').equals(e.id).count()) > 0) return;
+    const table =
+      e.entity === 'observation'
+        ? db.observations
+        : e.entity === 'walkthrough'
+          ? db.walkthroughs
+          : e.entity === 'next_step'
+            ? db.nextSteps
+            : e.entity === 'follow_up'
+              ? db.followUps
+              : e.entity === 'cycle_activity'
+                ? db.cycleActivities
+                : undefined;
+    if (table === undefined) return;
+    const row = (await table.get(e.id)) as { rev: number } | undefined;
+    if (row === undefined) return;
+    const current = e.current;
+    if (current !== undefined && !current.deleted && current.data !== undefined) {
+      const next = { ...row, rev: current.rev, data: current.data } as Record<string, unknown>;
+      delete next['local'];
+      delete next['conflict'];
+      await (table as unknown as { put(r: unknown): Promise<unknown> }).put(next);
+    } else if (row.rev === 0 || current?.deleted === true) {
+      await table.delete(e.id);
+      if (e.entity === 'observation') await db.attachments.where('observation_id').equals(e.id).delete();
+    }
+  });
+}

@@ -23,6 +23,8 @@ import { ago, db, engine, useDistrictZone, useLive } from '../state';
 import { dateIn } from '../time/zone';
 import { useOnline } from '../components/useOnline';
 import { dueText, isOverdue } from './NextSteps';
+import { Present } from './Present';
+import { shortDate } from '../time/format';
 
 const refreshEvery = 30_000;
 
@@ -33,6 +35,7 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
   const [loading, setLoading] = useState(false);
   const [view, setView] = useState<'indicators' | 'classrooms'>('indicators');
   const [selected, setSelected] = useState<string | null>(null);
+  const [presenting, setPresenting] = useState(false);
 
   const load = async () => {
     setLoading(true);
@@ -99,13 +102,14 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
 
   return (
     <main class="screen debrief">
+      {presenting && <Present d={d} close={() => setPresenting(false)} />}
       <div class="title-row">
         <div>
           <h1>
             Debrief · {d.school_name}
           </h1>
           <p class="debrief-meta">
-            {d.date} · {d.kind.replace('_', ' ')} walkthrough · <strong data-testid="debrief-count">{d.observations} observations</strong> ·{' '}
+            {shortDate(d.date)} · {d.kind.replace('_', ' ')} walkthrough · <strong data-testid="debrief-count">{d.observations} observations</strong> ·{' '}
             <span role="status">
               {loading ? 'reading…' : `read ${ago(kept.fetched_at)}`}
               {!online && ' · offline'}
@@ -113,6 +117,9 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
           </p>
         </div>
         <div class="actions">
+          <button type="button" class="primary" onClick={() => setPresenting(true)}>
+            Present
+          </button>
           <button type="button" onClick={() => void load()} disabled={loading} aria-busy={loading}>
             {loading ? 'Refreshing…' : 'Refresh'}
           </button>

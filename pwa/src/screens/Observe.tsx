@@ -4,7 +4,8 @@ import type { ObservationRow } from '../db/schema';
 import type { Indicator, ObservationData, RubricVersionData, Score } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { addAttachment, saveObservation, updateObservation } from '../db/writes';
-import { currentRubric, db, teacherName, useLive } from '../state';
+import { currentRubric, db, teacherName, useDistrictZone, useLive } from '../state';
+import { dayAndTime } from '../time/format';
 
 const grades = ['PK', 'K', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
 
@@ -91,6 +92,9 @@ function PickTeacher() {
   );
 }
 
+/** Longer than any classroom visit: a draft older than this was left and opened again. */
+const visitLimit = 3 * 3600_000;
+
 function useClock(): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -125,6 +129,9 @@ function Scoring({ id }: { id: string }) {
     return { o, rubric, teacher, focus: w?.data.focus ?? [], photos };
   }, [id]);
   const now = useClock();
+  const tz = useDistrictZone();
+  const [focusOnly, setFocusOnly] = useState(false);
+  const [advance, setAdvance] = useState(() => localStorage.getItem('walkthrough.advance') !== 'off');
   const [saveError, setSaveError] = useState<string | null>(null);
 
   if (ctx === undefined) return <main class="screen" aria-busy="true">Loading…</main>;
@@ -137,6 +144,24 @@ function Scoring({ id }: { id: string }) {
     );
   }
   const { o, rubric } = ctx;
+  // A draft opened again long after its visit: the timer would count the days
+  // since, not the visit; say when it began instead, and end it at its last edit.
+  const next = (key: string) => {
+    // The next indicator on screen after the one just scored comes into view.
+    const rows = [...document.querySelectorAll<HTMLElement>('.indicator[data-indicator]')];
+    const i = rows.findIndex((r) => r.dataset['indicator'] === key);
+    const after = rows[i + 1];
+    if (after !== undefined) setTimeout(() => after.scrollIntoView({ block: 'start', behavior: 'smooth' }), 150);
+  };
+  const keys = (rubric?.data.dimensions ?? []).flatMap((d) => d.indicators.map((i) => i.key));
+  const allScored = keys.length > 0 && keys.every((k) => o.data.scores.some((s) => s.indicator_key === k));
+  const submit = () => {
+    updateObservation(db, id, (d) => ({ ...d, status: 'submitted', ended_at: d.ended_at ?? new Date().toISOString() })).then(
+      () => route(`/review/${id}?submitted=1`, true),
+      (err) => setSaveError(`Could not save on this device: ${String(err)}`),
+    );
+  };
+  const resumed = o.data.ended_at === undefined && now - Date.parse(o.data.started_at) > visitLimit;
   const save = (change: (d: ObservationData) => ObservationData) => {
     updateObservation(db, id, change).then(
       () => setSaveError(null),
@@ -148,9 +173,15 @@ function Scoring({ id }: { id: string }) {
     <main class="screen wide observe">
       <div class="title-row">
         <h1>{teacherName(ctx.teacher)}</h1>
-        <span class="timer" role="timer" aria-label="Visit time">
-          {elapsed(o.data.started_at, o.data.ended_at ? Date.parse(o.data.ended_at) : now)}
-        </span>
+        {resumed ? (
+          <span class="timer" data-testid="visit-began">
+            Visit began {dayAndTime(Date.parse(o.data.started_at), tz)}
+          </span>
+        ) : (
+          <span class="timer" role="timer" aria-label="Visit time" data-testid="visit-timer">
+            {elapsed(o.data.started_at, o.data.ended_at ? Date.parse(o.data.ended_at) : now)}
+          </span>
+        )}
       </div>
       {o.data.status === 'submitted' && <p class="notice">Submitted. Changes you make now amend it.</p>}
       {saveError && <p class="error" role="alert">{saveError}</p>}
@@ -180,7 +211,10 @@ function Scoring({ id }: { id: string }) {
       {rubric === undefined ? (
         <p class="error">The rubric version of this observation is not on this device.</p>
       ) : (
-        <Rubric rubric={rubric.data} o={o} focus={ctx.focus} save={save} />
+        <>
+          <ScoringBar rubric={rubric.data} o={o} focus={ctx.focus} focusOnly={focusOnly} setFocusOnly={setFocusOnly} advance={advance} setAdvance={setAdvance} />
+          <Rubric rubric={rubric.data} o={o} focus={ctx.focus} save={save} focusOnly={focusOnly && ctx.focus.length > 0} onScored={advance ? next : undefined} />
+        </>
       )}
       <section aria-labelledby="overall-h">
         <h2 id="overall-h">Overall</h2>
@@ -230,15 +264,82 @@ function Scoring({ id }: { id: string }) {
       </section>
       <div class="actions sticky">
         {!o.data.ended_at && (
-          <button type="button" onClick={() => save((d) => ({ ...d, ended_at: new Date().toISOString() }))}>
+          <button type="button" onClick={() => save((d) => ({ ...d, ended_at: new Date(resumed ? o.updated_at : Date.now()).toISOString() }))}>
             End visit
           </button>
         )}
-        <button type="button" class="primary" onClick={() => route(`/review/${id}`)}>
-          Review and submit
-        </button>
+        {allScored && o.data.status !== 'submitted' ? (
+          <>
+            <button type="button" onClick={() => route(`/review/${id}`)}>
+              Review
+            </button>
+            <button type="button" class="primary" onClick={submit}>
+              Submit observation
+            </button>
+          </>
+        ) : (
+          <button type="button" class="primary" onClick={() => route(`/review/${id}`)}>
+            Review and submit
+          </button>
+        )}
       </div>
     </main>
+  );
+}
+
+interface ScoringBarProps {
+  rubric: RubricVersionData;
+  o: ObservationRow;
+  focus: string[];
+  focusOnly: boolean;
+  setFocusOnly: (v: boolean) => void;
+  advance: boolean;
+  setAdvance: (v: boolean) => void;
+}
+
+/** Stays at the top while scoring: how many are scored, a jump to each dimension, the focus and advance switches. */
+function ScoringBar({ rubric, o, focus, focusOnly, setFocusOnly, advance, setAdvance }: ScoringBarProps) {
+  const shown = rubric.dimensions.map((d) => ({ ...d, indicators: d.indicators.filter((i) => !focusOnly || focus.length === 0 || focus.includes(i.key)) }));
+  const total = shown.reduce((n, d) => n + d.indicators.length, 0);
+  const scored = (keys: string[]) => keys.filter((k) => o.data.scores.some((s) => s.indicator_key === k)).length;
+  const done = scored(shown.flatMap((d) => d.indicators.map((i) => i.key)));
+  return (
+    <nav class="scoring-bar" aria-label="Dimensions">
+      <p class="scored" data-testid="scored-count" aria-live="polite">
+        {done} of {total} scored
+      </p>
+      <ul class="dimension-jumps">
+        {shown
+          .filter((d) => d.indicators.length > 0)
+          .map((d) => {
+            const n = scored(d.indicators.map((i) => i.key));
+            return (
+              <li key={d.key}>
+                <a href={`#dim-${d.key}`} class={n === d.indicators.length ? 'complete' : ''} onClick={(e) => {
+                  e.preventDefault();
+                  document.getElementById(`dim-${d.key}`)?.scrollIntoView({ block: 'start' });
+                }}>
+                  {d.name} <span class="muted">{n}/{d.indicators.length}</span>
+                </a>
+              </li>
+            );
+          })}
+      </ul>
+      <div class="switches">
+        {focus.length > 0 && (
+          <label>
+            <input type="checkbox" checked={focusOnly} onChange={(e) => setFocusOnly(e.currentTarget.checked)} /> Focus indicators only
+          </label>
+        )}
+        <label>
+          <input type="checkbox" checked={advance} onChange={(e) => {
+            const v = e.currentTarget.checked;
+            localStorage.setItem('walkthrough.advance', v ? 'on' : 'off');
+            setAdvance(v);
+          }} /> Go to the next indicator after a tap
+        </label>
+      </div>
+    </nav>
   );
 }
 
@@ -257,19 +358,26 @@ export interface RubricProps {
   o: ObservationRow;
   focus: string[];
   save: (change: (d: ObservationData) => ObservationData) => void;
+  /** Only the focus indicators are shown. */
+  focusOnly?: boolean;
+  /** Called after a level is tapped, with the indicator's key. */
+  onScored?: ((key: string) => void) | undefined;
 }
 
 /** The scoring form of a rubric; the framework builder previews drafts with it. */
-export function Rubric({ rubric, o, focus, save }: RubricProps) {
+export function Rubric({ rubric, o, focus, save, focusOnly = false, onScored }: RubricProps) {
   return (
     <>
       {rubric.dimensions.map((dim) => {
-        const indicators = [...dim.indicators].sort((a, b) => Number(focus.includes(b.key)) - Number(focus.includes(a.key)));
+        const indicators = [...dim.indicators]
+          .filter((i) => !focusOnly || focus.includes(i.key))
+          .sort((a, b) => Number(focus.includes(b.key)) - Number(focus.includes(a.key)));
+        if (indicators.length === 0) return null;
         return (
           <section key={dim.key} class="dimension" aria-labelledby={`dim-${dim.key}`}>
             <h2 id={`dim-${dim.key}`}>{dim.name}</h2>
             {indicators.map((ind) => (
-              <IndicatorRow key={ind.key} ind={ind} rubric={rubric} score={o.data.scores.find((s) => s.indicator_key === ind.key)} focus={focus.includes(ind.key)} obsId={o.id} save={save} />
+              <IndicatorRow key={ind.key} ind={ind} rubric={rubric} score={o.data.scores.find((s) => s.indicator_key === ind.key)} focus={focus.includes(ind.key)} obsId={o.id} save={save} onScored={onScored} />
             ))}
           </section>
         );
@@ -285,15 +393,16 @@ interface IndicatorProps {
   focus: boolean;
   obsId: string;
   save: RubricProps['save'];
+  onScored: RubricProps['onScored'];
 }
 
-function IndicatorRow({ ind, rubric, score, focus, obsId, save }: IndicatorProps) {
+function IndicatorRow({ ind, rubric, score, focus, obsId, save, onScored }: IndicatorProps) {
   const labelId = `ind-${ind.key}`;
   return (
     <div class={`indicator${focus ? ' focus' : ''}`} data-indicator={ind.key}>
       <h3 id={labelId}>
         {ind.name}
-        {focus && <span class="badge">Focus</span>}
+        {focus && <span class="badge focus-badge">Focus today</span>}
       </h3>
       <div class="levels" role="radiogroup" aria-labelledby={labelId}>
         {rubric.levels.map((lv) => {
@@ -307,7 +416,10 @@ function IndicatorRow({ ind, rubric, score, focus, obsId, save }: IndicatorProps
               aria-checked={on}
               class={`level${on ? ' on' : ''}`}
               data-level={lv.value}
-              onClick={() => save((d) => setScore(d, ind.key, (s) => ({ ...s, level: lv.value })))}
+              onClick={() => {
+                save((d) => setScore(d, ind.key, (s) => ({ ...s, level: lv.value })));
+                onScored?.(ind.key);
+              }}
             >
               <span class="level-label">
                 {lv.value} · {lv.label}
@@ -321,7 +433,10 @@ function IndicatorRow({ ind, rubric, score, focus, obsId, save }: IndicatorProps
           role="radio"
           aria-checked={score !== undefined && score.level === null}
           class={`level not-observed${score !== undefined && score.level === null ? ' on' : ''}`}
-          onClick={() => save((d) => setScore(d, ind.key, (s) => ({ ...s, level: null })))}
+          onClick={() => {
+            save((d) => setScore(d, ind.key, (s) => ({ ...s, level: null })));
+            onScored?.(ind.key);
+          }}
         >
           <span class="level-label">Not observed</span>
         </button>

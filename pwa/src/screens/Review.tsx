@@ -2,10 +2,15 @@ import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { ClockNote } from '../components/ClockNote';
 import { updateObservation } from '../db/writes';
-import { db, teacherName, useLive } from '../state';
+import { useOnline } from '../components/useOnline';
+import { db, teacherName, useDistrictZone, useLive, useSyncStatus } from '../state';
+import { dayAndTime } from '../time/format';
 
 export function Review({ id }: { id: string }) {
-  const { route } = useLocation();
+  const { route, query } = useLocation();
+  const status = useSyncStatus();
+  const online = useOnline();
+  const tz = useDistrictZone();
   const ctx = useLive(async () => {
     const o = await db.observations.get(id);
     if (o === undefined) return null;
@@ -26,7 +31,7 @@ export function Review({ id }: { id: string }) {
   const submit = async () => {
     try {
       await updateObservation(db, id, (d) => ({ ...d, status: 'submitted', ended_at: d.ended_at ?? new Date().toISOString() }));
-      route('/');
+      route(`/review/${id}?submitted=1`, true);
     } catch (err) {
       setError(`Could not save on this device: ${String(err)}`);
     }
@@ -34,10 +39,22 @@ export function Review({ id }: { id: string }) {
 
   return (
     <main class="screen wide">
+      {submitted && query['submitted'] === '1' && (
+        <Confirmation
+          what={`Observation of ${teacherName(ctx.teacher)}`}
+          scored={o.data.scores.length}
+          of={all.length}
+          state={state}
+          reason={ctx.entries[0]?.error?.message}
+          onServer={state === undefined && o.rev > 0}
+          offline={!online || status.phase === 'offline'}
+          id={id}
+        />
+      )}
       <h1>Review: {teacherName(ctx.teacher)}</h1>
       <p class="muted">
-        {o.data.grade ? `Grade ${o.data.grade}` : 'No grade'} · {o.data.subject || 'No subject'} · started {new Date(o.data.started_at).toLocaleString()}
-        {o.data.ended_at ? `, ended ${new Date(o.data.ended_at).toLocaleTimeString()}` : ''}
+        {o.data.grade ? `Grade ${o.data.grade}` : 'No grade'} · {o.data.subject || 'No subject'} · started {dayAndTime(Date.parse(o.data.started_at), tz)}
+        {o.data.ended_at ? `, ended ${dayAndTime(Date.parse(o.data.ended_at), tz)}` : ''}
         <ClockNote o={o.data} />
       </p>
       <p data-testid="sync-state">
@@ -90,5 +107,44 @@ export function Review({ id }: { id: string }) {
         )}
       </div>
     </main>
+  );
+}
+
+interface ConfirmationProps {
+  what: string;
+  scored: number;
+  of: number;
+  state: string | undefined;
+  reason: string | undefined;
+  onServer: boolean;
+  offline: boolean;
+  id: string;
+}
+
+/** Said after a submit: what was submitted and whether the server has it yet (it follows the sync live). */
+function Confirmation({ what, scored, of, state, reason, onServer, offline, id }: ConfirmationProps) {
+  const refused = state === 'rejected' || state === 'forbidden' || state === 'gone' || state === 'conflict';
+  let where: string;
+  if (onServer) where = 'It has reached the server.';
+  else if (refused) where = `The server did not accept it: ${reason ?? 'no reason given'}. Open it, fix it and it is sent again.`;
+  else if (offline) where = 'It is saved on this device and will be sent when the device is back online.';
+  else where = 'It is saved on this device and being sent to the server…';
+  return (
+    <section class={`confirmation ${onServer ? 'done' : refused ? 'refused' : 'waiting'}`} role="status" data-testid="submit-confirmation" data-on-server={onServer}>
+      <h2>Submitted: {what}</h2>
+      <p>
+        {scored} of {of} indicators scored. {where}
+      </p>
+      <div class="actions">
+        <a class="button primary" href="/">
+          Back to home
+        </a>
+        {refused && (
+          <a class="button" href={`/observe/${id}`}>
+            Open to fix
+          </a>
+        )}
+      </div>
+    </section>
   );
 }

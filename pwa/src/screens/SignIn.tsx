@@ -97,6 +97,9 @@ export function SignIn({ lastUser, again }: Props) {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      <p class="muted" data-testid="forgot-password">
+        Forgot your password? Ask your district’s Walkthrough administrator to set a new one; anything saved on this device stays here meanwhile.
+      </p>
     </main>
   );
 }

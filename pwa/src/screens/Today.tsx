@@ -3,11 +3,60 @@ import { useLocation } from 'preact-iso';
 import { ClockNote } from '../components/ClockNote';
 import { getMeta } from '../db/schema';
 import type { SignedInUser } from '../db/types';
-import { unsyncedCount } from '../db/writes';
+import type { ObservationData } from '../db/types';
+import { teachesOnly } from '../roles';
+import { dueThisWeek } from '../cycles/due';
+import { readsTrends } from '../dashboard/access';
+import { discardObservation, unsyncedCount } from '../db/writes';
+import { dayAndTime, shortDate } from '../time/format';
 import { db, districtZone, engine, teacherName, useLive } from '../state';
 import { dueBy } from '../time/zone';
 
+/** The home screen: a teacher's own, or the observer's day. */
 export function Today({ user }: { user: SignedInUser }) {
+  return teachesOnly(user) ? <TeacherHome user={user} /> : <ObserverHome user={user} />;
+}
+
+/** A teacher's home: the next steps agreed with them, never a walkthrough to start. */
+function TeacherHome({ user }: { user: SignedInUser }) {
+  const steps = useLive(
+    async () => (await db.nextSteps.toArray()).filter((s) => s.data.owner_id === user.id).sort((a, b) => (a.data.due_on ?? '9').localeCompare(b.data.due_on ?? '9')),
+    [user.id],
+  );
+  return (
+    <main class="screen wide">
+      <h1>Home</h1>
+      <section aria-labelledby="my-steps-h">
+        <h2 id="my-steps-h">Your next steps</h2>
+        {steps === undefined && <p aria-busy="true">Loading…</p>}
+        {steps?.length === 0 && (
+          <p class="muted" data-testid="teacher-empty">
+            Nothing has been shared with you yet. When an observer agrees a next step with you, it appears here.
+          </p>
+        )}
+        {steps !== undefined && steps.length > 0 && (
+          <ul class="cards">
+            {steps.map((s) => (
+              <li key={s.id} class="card" data-testid="teacher-step">
+                <strong>{s.data.action}</strong>
+                <span class="muted">
+                  {s.data.done ? 'Done' : 'Open'}
+                  {s.data.due_on ? ` · due ${shortDate(s.data.due_on)}` : ''}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+        <p>
+          <a href="/next-steps">All your next steps</a>
+        </p>
+      </section>
+      <Account user={user} />
+    </main>
+  );
+}
+
+function ObserverHome({ user }: { user: SignedInUser }) {
   const { route } = useLocation();
   const data = useLive(async () => {
     const walkthroughs = (await db.walkthroughs.toArray())
@@ -41,9 +90,10 @@ export function Today({ user }: { user: SignedInUser }) {
         </button>
       </div>
       <InstallHint />
+      <RoleLinks user={user} />
       {data === undefined && <p aria-busy="true">Loading…</p>}
       {data?.empty && (
-        <p class="notice">Nothing is on this device yet. It arrives with the first sync: connect to the network and press “Sync now”.</p>
+        <p class="notice">Nothing is on this device yet. Your schools and teachers arrive by themselves once the device is online.</p>
       )}
       {data !== undefined && (
         <>
@@ -54,15 +104,8 @@ export function Today({ user }: { user: SignedInUser }) {
             ) : (
               <ul class="cards">
                 {data.drafts.map((o) => (
-                  <li key={o.id}>
-                    <a class="card" href={`/observe/${o.id}`} data-testid="draft">
-                      <strong>{teacherName(data.teachers.get(o.data.teacher_id))}</strong>
-                      <span>
-                        {data.schools.get(o.data.school_id) ?? ''} · {o.data.scores.length} scored · started {new Date(o.data.started_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
-                        <ClockNote o={o.data} timeZone={data.tz} />
-                      </span>
-                    </a>
-                  </li>
+                  <Draft key={o.id} id={o.id} teacher={teacherName(data.teachers.get(o.data.teacher_id))} school={data.schools.get(o.data.school_id) ?? ''}
+                    scored={o.data.scores.length} started={Date.parse(o.data.started_at)} tz={data.tz} o={o.data} />
                 ))}
               </ul>
             )}
@@ -140,16 +183,111 @@ export function Today({ user }: { user: SignedInUser }) {
   );
 }
 
+/** What the user's other roles lead to from home: a coach's cycles and what is due, the trends of the schools they may read. */
+function RoleLinks({ user }: { user: SignedInUser }) {
+  const roles = new Set((user.grants ?? []).map((g) => g.role));
+  const coach = useLive(async () => {
+    if (!roles.has('coach')) return null;
+    const tz = await districtZone();
+    const cycles = (await db.cycles.toArray()).filter((c) => c.data.coach_id === user.id && (c.data.status === 'active' || c.data.status === 'planned'));
+    const mine = new Set(cycles.map((c) => c.id));
+    const due = dueThisWeek(await db.followUps.toArray(), (f) => mine.has(f.cycle_id) || f.observer_ids.includes(user.id), Date.now(), tz).filter((f) => f.data.status === 'scheduled');
+    const overdue = due.filter((f) => Date.parse(f.data.ends_at) < Date.now()).length;
+    return { cycles: cycles.length, due: due.length - overdue, overdue };
+  }, [user.id]);
+  const leads = readsTrends(user.grants);
+  if (coach == null && !leads) return null;
+  return (
+    <section aria-labelledby="role-h" class="role-links">
+      <h2 id="role-h">Your work</h2>
+      <ul class="cards">
+        {coach != null && (
+          <li>
+            <a class="card" href="/cycles" data-testid="home-cycles">
+              <strong>Cycles of support</strong>
+              <span>
+                {coach.cycles} open · {coach.overdue} overdue · {coach.due} due this week
+              </span>
+            </a>
+          </li>
+        )}
+        {leads && (
+          <li>
+            <a class="card" href="/dashboard" data-testid="home-trends">
+              <strong>How your schools are doing</strong>
+              <span>Visits, coverage and the dimensions that moved</span>
+            </a>
+          </li>
+        )}
+        {roles.has('district_admin') && (
+          <li>
+            <a class="card" href="/admin">
+              <strong>District set-up</strong>
+              <span>People, schools, the framework and settings</span>
+            </a>
+          </li>
+        )}
+      </ul>
+    </section>
+  );
+}
+
+interface DraftProps {
+  id: string;
+  teacher: string;
+  school: string;
+  scored: number;
+  started: number;
+  tz: string;
+  o: ObservationData;
+}
+
+/** A draft: open it, or discard it after saying so. */
+function Draft({ id, teacher, school, scored, started, tz, o }: DraftProps) {
+  const [asking, setAsking] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <li class="card row draft-card" data-testid="draft-card">
+      <a class="walkthrough-link" href={`/observe/${id}`} data-testid="draft">
+        <strong>{teacher}</strong>
+        <span>
+          {school} · {scored} scored · started {dayAndTime(started, tz)}
+          <ClockNote o={o} timeZone={tz} />
+        </span>
+      </a>
+      {!asking && (
+        <button type="button" onClick={() => setAsking(true)} aria-label={`Discard the draft of ${teacher}`}>
+          Discard…
+        </button>
+      )}
+      {asking && (
+        <div class="confirm" role="group" aria-label={`Discard the draft of ${teacher}`}>
+          <p>Discard this draft of {teacher}? Its {scored} scores and notes are removed. This cannot be undone.</p>
+          {error && <p class="error" role="alert">{error}</p>}
+          <div class="actions">
+            <button type="button" class="danger" onClick={() => void discardObservation(db, id).catch((err) => setError(`Could not discard: ${String(err)}`))}>
+              Discard the draft
+            </button>
+            <button type="button" onClick={() => setAsking(false)}>
+              Keep it
+            </button>
+          </div>
+        </div>
+      )}
+    </li>
+  );
+}
+
 function Account({ user }: { user: SignedInUser }) {
   const [persisted, setPersisted] = useState<string>('checking…');
   const [warning, setWarning] = useState<string | null>(null);
   useEffect(() => {
     const s = navigator.storage;
     if (s?.persist === undefined) {
-      setPersisted('this browser cannot promise to keep data');
+      setPersisted('this browser may clear it; let your changes reach the server often');
       return;
     }
-    void s.persist().then((ok) => setPersisted(ok ? 'kept: the browser will not clear it' : 'not promised: the browser may clear it when space runs low; sync often'));
+    void s.persist().then((ok) => setPersisted(ok ? 'kept safe by the browser' : 'the browser may clear it when space runs low, so let your changes reach the server often'));
   }, []);
 
   const signOut = async () => {
@@ -169,7 +307,7 @@ function Account({ user }: { user: SignedInUser }) {
       <p>
         Signed in as {user.name ? `${user.name} (${user.email})` : user.email}.
       </p>
-      <p data-testid="persist">Storage on this device: {persisted}.</p>
+      <p data-testid="persist">Work saved on this device: {persisted}.</p>
       {warning && (
         <p class="error" role="alert">
           {warning} <a href="/outbox">Open the Outbox</a>

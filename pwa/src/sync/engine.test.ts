@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { WalkthroughDB, getMeta } from '../db/schema';
 import type { ObservationData, StoredSession } from '../db/types';
 import { uuidv7 } from '../db/uuid';
-import { addAttachment, queueChange, resolveConflict, retryEntry, saveObservation, updateObservation } from '../db/writes';
+import { addAttachment, discardObservation, discardRefused, queueChange, resolveConflict, retryEntry, saveObservation, updateObservation } from '../db/writes';
 import { SyncEngine } from './engine';
 import { FakeServer } from './fake-server';
 
@@ -358,5 +358,97 @@ describe('pull', () => {
     await e.syncNow();
     expect(e.status.phase).toBe('idle');
     expect(await db.teachers.get('teacher-2'), JSON.stringify(e.status)).toBeDefined();
+  });
+});
+
+describe('sync after a save', () => {
+  function target() {
+    const listeners = new Map<string, () => void>();
+    return {
+      addEventListener: ((type: string, fn: () => void) => void listeners.set(type, fn)) as unknown as Window['addEventListener'],
+      removeEventListener: ((type: string) => void listeners.delete(type)) as unknown as Window['removeEventListener'],
+      fire: (type: string) => listeners.get(type)?.(),
+    };
+  }
+  const until = async (ok: () => boolean | Promise<boolean>, ms = 3000) => {
+    const end = Date.now() + ms;
+    while (!(await ok())) {
+      if (Date.now() > end) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  it('sends a save once the saves pause, with no press of sync', async () => {
+    const e = new SyncEngine({ db, fetch: server.fetch, random: () => 0.5, debounce: 100 });
+    await signedIn(e);
+    const t = target();
+    e.start(t);
+    await until(() => e.status.phase === 'idle' && server.pulls.length > 0);
+    const pushesBefore = server.pushes.length;
+    const id = uuidv7();
+    await saveObservation(db, id, obs(1));
+    await updateObservation(db, id, (d) => ({ ...d, scores: [{ indicator_key: 'respect', level: 2 }] }));
+    await updateObservation(db, id, (d) => ({ ...d, scores: [{ indicator_key: 'respect', level: 3 }] }));
+    await until(async () => (await db.outbox.count()) === 0);
+    e.stop();
+    // Three quick saves travel in one push, the last version.
+    expect(server.pushes.length - pushesBefore).toBe(1);
+    expect(server.pushes.at(-1)![0]!.data).toMatchObject({ scores: [{ indicator_key: 'respect', level: 3 }] });
+  });
+
+  it('sends what waited offline when the device comes back online', async () => {
+    const e = new SyncEngine({ db, fetch: server.fetch, random: () => 0.5, debounce: 50 });
+    await signedIn(e);
+    server.offline = true;
+    const t = target();
+    e.start(t);
+    await saveObservation(db, uuidv7(), obs(2));
+    await until(() => e.status.phase === 'offline');
+    server.offline = false;
+    t.fire('online');
+    await until(async () => (await db.outbox.count()) === 0);
+    e.stop();
+  });
+});
+
+describe('discarding', () => {
+  it('a draft the server never had leaves the device with its queued change; nothing is sent', async () => {
+    const e = engine();
+    await signedIn(e);
+    const id = uuidv7();
+    await saveObservation(db, id, obs(2));
+    await discardObservation(db, id);
+    expect(await db.observations.get(id)).toBeUndefined();
+    expect(await db.outbox.count()).toBe(0);
+    await e.syncNow();
+    expect(server.pushes.flat().some((c) => c.id === id)).toBe(false);
+  });
+
+  it('a draft the server has is deleted there too', async () => {
+    const e = engine();
+    await signedIn(e);
+    const id = uuidv7();
+    await saveObservation(db, id, obs(2));
+    await e.syncNow();
+    expect((await db.observations.get(id))?.rev).toBe(1);
+    await discardObservation(db, id);
+    expect(await db.observations.get(id)).toBeUndefined();
+    await e.syncNow();
+    const last = server.pushes.flat().filter((c) => c.id === id).at(-1)!;
+    expect(last).toMatchObject({ op: 'delete', base_rev: 1 });
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('a refused change of a record the server never had goes with the record', async () => {
+    const e = engine();
+    await signedIn(e);
+    const id = uuidv7();
+    await saveObservation(db, id, obs(9));
+    await e.syncNow();
+    const refused = (await db.outbox.where('id').equals(id).first())!;
+    expect(refused.state).toBe('rejected');
+    await discardRefused(db, refused.seq!);
+    expect(await db.outbox.count()).toBe(0);
+    expect(await db.observations.get(id)).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 // The sync engine: pushes the outbox, uploads photos, pulls what changed.
 // Plain TypeScript with no UI imports (STYLE.md, "The PWA"): Vitest drives it
 // against a fake server and fake-indexeddb.
+import { liveQuery } from 'dexie';
 import { getMeta, refTable, setMeta, type OutboxEntry, type RefreshedNote, type SnapshotState, type WalkthroughDB } from '../db/schema';
 import type { Change, Colleague, PushResult, ServerRecord, SignedInUser, StoredSession } from '../db/types';
 import { uuidv7 } from '../db/uuid';
@@ -53,6 +54,8 @@ export interface EngineOptions {
   random?: () => number;
   /** ms between syncs while changes are pending. */
   interval?: number;
+  /** ms from a save on the device to the sync that sends it (saves in between wait for the last). */
+  debounce?: number;
   pullLimit?: number;
   /** For tests: smaller batches than the server allows. */
   maxBatch?: number;
@@ -70,6 +73,7 @@ export class SyncEngine {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #interval: number;
+  readonly #debounce: number;
   readonly #pullLimit: number;
   readonly #maxBatch: number;
   readonly #maxBytes: number;
@@ -89,6 +93,7 @@ export class SyncEngine {
     this.#now = o.now ?? Date.now;
     this.#random = o.random ?? Math.random;
     this.#interval = o.interval ?? 60_000;
+    this.#debounce = o.debounce ?? 1_200;
     this.#pullLimit = o.pullLimit ?? 500;
     this.#maxBatch = Math.min(o.maxBatch ?? maxChanges, maxChanges);
     this.#maxBytes = Math.min(o.maxBytes ?? maxPushBytes, maxPushBytes);
@@ -265,7 +270,12 @@ export class SyncEngine {
 
   // ---- the loop ---------------------------------------------------------
 
-  /** Starts syncing on start, on online, when the page becomes visible, and on a timer. */
+  /**
+   * Starts syncing on start, on online, when the page becomes visible, on a
+   * timer, and shortly after every save on the device (in any tab): a save
+   * queues an unsent change, and the sync that sends it starts once the
+   * saves have paused for the debounce.
+   */
   start(target: { addEventListener: Window['addEventListener']; removeEventListener: Window['removeEventListener'] } = window) {
     const kick = () => void this.syncNow();
     const visible = () => {
@@ -274,7 +284,24 @@ export class SyncEngine {
     target.addEventListener('online', kick);
     target.addEventListener('focus', kick);
     if (typeof document !== 'undefined') document.addEventListener('visibilitychange', visible);
+    let saved: ReturnType<typeof setTimeout> | undefined;
+    let last: string | undefined;
+    const saves = liveQuery(() => this.#unsentMark()).subscribe({
+      next: (mark) => {
+        const changed = last !== undefined && mark !== last;
+        last = mark;
+        if (!changed || mark === '') return;
+        if (saved !== undefined) clearTimeout(saved);
+        saved = setTimeout(() => {
+          saved = undefined;
+          void this.syncNow();
+        }, this.#debounce);
+      },
+      error: (err) => console.error('watching saves failed', err),
+    });
     this.#stop = () => {
+      saves.unsubscribe();
+      if (saved !== undefined) clearTimeout(saved);
       target.removeEventListener('online', kick);
       target.removeEventListener('focus', kick);
       if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', visible);
@@ -286,6 +313,16 @@ export class SyncEngine {
     this.#stop?.();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** What changes when a save queues a change not yet sent: the unsent changes' ids ('' when none). */
+  async #unsentMark(): Promise<string> {
+    const pending = await this.db.outbox.where('state').equals('pending').toArray();
+    return pending
+      .filter((e) => e.sent_at === undefined)
+      .map((e) => e.change_id)
+      .sort()
+      .join(' ');
   }
 
   /** Syncs now; joins a sync already running (and runs once more after it). */
@@ -312,9 +349,13 @@ export class SyncEngine {
     this.#timer = setTimeout(() => void this.syncNow(), ms);
   }
 
-  /** Back-off after the n-th failure in a row: 2 s doubling to 5 minutes, with jitter. */
+  /**
+   * Back-off after the n-th failure in a row: 2 s doubling to a minute, with
+   * jitter. A minute at most: a server back from an outage gets what waited
+   * on the device within a minute, with no press of "Sync now".
+   */
   backoff(n: number): number {
-    const base = Math.min(2000 * 2 ** Math.max(0, n - 1), 300_000);
+    const base = Math.min(2000 * 2 ** Math.max(0, n - 1), 60_000);
     return Math.round(base * (0.5 + this.#random() / 2));
   }
 

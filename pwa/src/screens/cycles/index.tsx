@@ -8,12 +8,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { findClash, nextFreeSlot, type Window } from '../../cycles/slots';
+import { dueThisWeek } from '../../cycles/due';
 import { getMeta, setMeta, type RefRow } from '../../db/schema';
 import type { ActivityData, ActivityKind, Colleague, CycleData, CycleEvidence, FollowUpData, SignedInUser } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
 import { saveActivity, saveFollowUp } from '../../db/writes';
 import { currentRubric, db, districtZone, engine, teacherName, useLive } from '../../state';
-import { dateIn, deviceZone, dueBy, instantAt, timeIn, wallClock, zonedInstant } from '../../time/zone';
+import { dateIn, deviceZone, instantAt, timeIn, wallClock, zonedInstant } from '../../time/zone';
 import { useOnline } from '../../components/useOnline';
 
 export const activityKinds: { value: ActivityKind; label: string }[] = [
@@ -558,14 +559,10 @@ export function Due({ user }: { user: SignedInUser }) {
   const { route } = useLocation();
   const data = useLive(async () => {
     const cycles = new Map((await db.cycles.toArray()).map((c) => [c.id, c]));
-    // This week ends as GET /followups?due=this_week ends it: Monday 00:00 in the district.
+    // Monday to Sunday in the district, as GET /followups?due=this_week ends it.
     const tz = await districtZone();
-    const now = Date.now();
-    const end = dueBy('this_week', now, tz);
-    const due = (await db.followUps.toArray())
-      .filter((f) => f.data.status === 'scheduled' && Date.parse(f.data.starts_at) < end)
-      .filter((f) => f.data.observer_ids.includes(user.id) || cycles.get(f.data.cycle_id)?.data.coach_id === user.id)
-      .sort((a, b) => Number(overdue(b.data, now)) - Number(overdue(a.data, now)) || a.data.starts_at.localeCompare(b.data.starts_at));
+    const mine = (f: FollowUpData) => f.observer_ids.includes(user.id) || cycles.get(f.cycle_id)?.data.coach_id === user.id;
+    const due = dueThisWeek(await db.followUps.toArray(), mine, Date.now(), tz);
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
     return { due, cycles, teachers, names: await indicatorNames(), tz };
   }, [user.id]);
@@ -588,7 +585,8 @@ export function Due({ user }: { user: SignedInUser }) {
               <li key={f.id} class="card row" data-testid="due">
                 <span>
                   <strong>
-                    {overdue(f.data) && <span class="badge danger">Overdue</span>} {when(f.data.starts_at, data.tz)}–{until(f.data.ends_at, data.tz)}
+                    {overdue(f.data) && <span class="badge danger">Overdue</span>}
+                    {f.data.status === 'done' && <span class="badge">Done</span>} {when(f.data.starts_at, data.tz)}–{until(f.data.ends_at, data.tz)}
                   </strong>
                   <span>
                     {teacherName(data.teachers.get(f.data.teacher_id))} · {c ? (data.names.get(c.data.focus_indicator_key) ?? c.data.focus_indicator_key) : 'cycle of support'}

@@ -21,6 +21,10 @@ func (periodicRunRow) TableName() string { return "periodic_runs" }
 // servers asking at once exactly one is answered true. It holds no lock
 // and no session state between statements.
 func (s *Store) ClaimPeriodicRun(ctx context.Context, job string, every time.Duration) (bool, error) {
+	if s.dialect == SQLite {
+		s.writeMu.Lock() // SQLite takes one writer at a time
+		defer s.writeMu.Unlock()
+	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	db := s.read(ctx).db
 	if err := db.Clauses(clause.OnConflict{DoNothing: true}).

@@ -2,115 +2,20 @@
 // A debrief is everyone's observations, so it lives on the server: the
 // device keeps the last one it read, to show (marked with its age) offline.
 import { getMeta, setMeta, type WalkthroughDB } from '../db/schema';
-import type { Level } from '../db/types';
+import type { components } from './schema';
 
-export type AgreementLabel = 'none' | 'single' | 'agree' | 'within_one' | 'apart';
-
-export interface Agreement {
-  scores: number;
-  not_observed: number;
-  min: number | null;
-  max: number | null;
-  spread: number | null;
-  median: number | null;
-  mean: number | null;
-  levels: Record<string, number>;
-  pairs: number;
-  exact_agreement: number | null;
-  within_one_agreement: number | null;
-  label: AgreementLabel;
-}
-
-export interface DebriefMember {
-  user_id: string;
-  name: string;
-  lead: boolean;
-  submitted: number;
-  drafts: number;
-  status: 'submitted' | 'drafts_only' | 'not_synced';
-  last_synced_at: string | null;
-  synced_since_visit: boolean;
-}
-
-export interface DebriefIndicator extends Agreement {
-  key: string;
-  name: string;
-  dimension: string;
-  focus: boolean;
-  classrooms: number;
-}
-
-export interface ObserverLevel {
-  observation_id: string;
-  observer_id: string;
-  observer_name: string;
-  level: number | null;
-  evidence: string;
-}
-
-export interface ClassroomIndicator extends Agreement {
-  key: string;
-  name: string;
-  focus: boolean;
-  marks: ObserverLevel[];
-}
-
-export interface DebriefObservation {
-  id: string;
-  rev: number;
-  observer_id: string;
-  observer_name: string;
-  started_at: string;
-  submitted_at: string | null;
-  evidence: string;
-}
-
-export interface DebriefClassroom {
-  key: string;
-  teacher_id?: string;
-  label: string;
-  grade?: string;
-  subject?: string;
-  max_spread: number | null;
-  observations: DebriefObservation[];
-  indicators: ClassroomIndicator[];
-}
-
-export interface NextStepItem {
-  id: string;
-  rev: number;
-  walkthrough_id?: string;
-  school_id: string;
-  owner_id: string;
-  owner_name: string;
-  action: string;
-  due_on: string | null;
-  indicator_key?: string;
-  done: boolean;
-  done_at: string | null;
-  overdue: boolean;
-}
-
-export interface Debrief {
-  walkthrough_id: string;
-  rev: number;
-  school_id: string;
-  school_name: string;
-  date: string;
-  kind: string;
-  lead_id: string;
-  focus: string[];
-  debrief_notes: string;
-  generated_at: string;
-  levels: Level[];
-  teachers_shown: boolean;
-  observations: number;
-  waiting: number;
-  members: DebriefMember[];
-  indicators: DebriefIndicator[];
-  classrooms: DebriefClassroom[];
-  next_steps: NextStepItem[];
-}
+/** The debrief as openapi.json has it (generated into schema.d.ts). */
+export type Debrief = components['schemas']['Debrief'];
+export type DebriefMember = Debrief['members'][number];
+export type DebriefIndicator = Debrief['indicators'][number];
+export type DebriefClassroom = Debrief['classrooms'][number];
+export type DebriefObservation = DebriefClassroom['observations'][number];
+export type ClassroomIndicator = DebriefClassroom['indicators'][number];
+export type ObserverLevel = ClassroomIndicator['marks'][number];
+export type NextStepItem = Debrief['next_steps'][number];
+/** What a debrief says of how far a team's levels lie apart, for the whole visit or one classroom. */
+export type Agreement = Omit<DebriefIndicator, 'key' | 'name' | 'dimension' | 'focus' | 'classrooms'>;
+export type AgreementLabel = Agreement['label'];
 
 export interface KeptDebrief {
   fetched_at: number;

@@ -2164,6 +2164,145 @@ export interface components {
              */
             rev?: number;
         };
+        /** @description A walkthrough's submitted observations put together, the focus indicators first. */
+        Debrief: {
+            walkthrough_id: components["schemas"]["Id"];
+            rev: number;
+            school_id: components["schemas"]["Id"];
+            school_name: string;
+            /** Format: date */
+            date: string;
+            /** @enum {string} */
+            kind: "classroom" | "leadership" | "follow_up" | "informal";
+            lead_id: components["schemas"]["Id"];
+            focus: string[];
+            debrief_notes: string;
+            /** Format: date-time */
+            generated_at: string;
+            levels: components["schemas"]["Level"][];
+            teachers_shown: boolean;
+            observations: number;
+            /** @description Members with no submitted observation yet. */
+            waiting: number;
+            members: {
+                user_id: components["schemas"]["Id"];
+                name: string;
+                lead: boolean;
+                submitted: number;
+                drafts: number;
+                /** @enum {string} */
+                status: "submitted" | "drafts_only" | "not_synced";
+                /**
+                 * Format: date-time
+                 * @description The newest change applied from any of the member's devices.
+                 */
+                last_synced_at: string | null;
+                synced_since_visit: boolean;
+            }[];
+            indicators: {
+                key: string;
+                name: string;
+                dimension: string;
+                focus: boolean;
+                classrooms: number;
+                /** @description Levels given (not observed left out). */
+                scores: number;
+                not_observed: number;
+                min: number | null;
+                max: number | null;
+                /** @description Highest level minus lowest in one classroom; over a walkthrough, the widest classroom's. */
+                spread: number | null;
+                median: number | null;
+                mean: number | null;
+                /** @description How many gave each level, by level. */
+                levels: {
+                    [key: string]: number;
+                };
+                /** @description Pairs of observations of the same classroom visit that both gave a level. */
+                pairs: number;
+                /** @description Share of the pairs that gave the same level. */
+                exact_agreement: number | null;
+                /** @description Share of the pairs at most one level apart. */
+                within_one_agreement: number | null;
+                /**
+                 * @description How far apart the team was, in words.
+                 * @enum {string}
+                 */
+                label: "none" | "single" | "agree" | "within_one" | "apart";
+            }[];
+            classrooms: {
+                key: string;
+                teacher_id?: components["schemas"]["Id"];
+                /** @description The teacher's name, or a number when the caller may not see teachers. */
+                label: string;
+                grade?: string;
+                subject?: string;
+                max_spread: number | null;
+                observations: {
+                    id: components["schemas"]["Id"];
+                    rev: number;
+                    observer_id: components["schemas"]["Id"];
+                    observer_name: string;
+                    /** Format: date-time */
+                    started_at: string;
+                    /** Format: date-time */
+                    submitted_at: string | null;
+                    evidence: string;
+                }[];
+                indicators: {
+                    key: string;
+                    name: string;
+                    focus: boolean;
+                    marks: {
+                        observation_id: components["schemas"]["Id"];
+                        observer_id: components["schemas"]["Id"];
+                        observer_name: string;
+                        level: number | null;
+                        evidence: string;
+                    }[];
+                    /** @description Levels given (not observed left out). */
+                    scores: number;
+                    not_observed: number;
+                    min: number | null;
+                    max: number | null;
+                    /** @description Highest level minus lowest in one classroom; over a walkthrough, the widest classroom's. */
+                    spread: number | null;
+                    median: number | null;
+                    mean: number | null;
+                    /** @description How many gave each level, by level. */
+                    levels: {
+                        [key: string]: number;
+                    };
+                    /** @description Pairs of observations of the same classroom visit that both gave a level. */
+                    pairs: number;
+                    /** @description Share of the pairs that gave the same level. */
+                    exact_agreement: number | null;
+                    /** @description Share of the pairs at most one level apart. */
+                    within_one_agreement: number | null;
+                    /**
+                     * @description How far apart the team was, in words.
+                     * @enum {string}
+                     */
+                    label: "none" | "single" | "agree" | "within_one" | "apart";
+                }[];
+            }[];
+            next_steps: {
+                id: components["schemas"]["Id"];
+                rev: number;
+                walkthrough_id?: components["schemas"]["Id"];
+                school_id: components["schemas"]["Id"];
+                owner_id: components["schemas"]["Id"];
+                owner_name: string;
+                action: string;
+                /** Format: date */
+                due_on: string | null;
+                indicator_key?: string;
+                done: boolean;
+                /** Format: date-time */
+                done_at: string | null;
+                overdue: boolean;
+            }[];
+        };
     };
     responses: {
         /** @description The request breaks a rule; `errors` names each field. Any operation answers it for a path or query parameter that holds U+0000 (NUL), which no text may hold, naming the parameter. */
@@ -3241,144 +3380,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        walkthrough_id: components["schemas"]["Id"];
-                        rev: number;
-                        school_id: components["schemas"]["Id"];
-                        school_name: string;
-                        /** Format: date */
-                        date: string;
-                        /** @enum {string} */
-                        kind: "classroom" | "leadership" | "follow_up" | "informal";
-                        lead_id: components["schemas"]["Id"];
-                        focus: string[];
-                        debrief_notes: string;
-                        /** Format: date-time */
-                        generated_at: string;
-                        levels: components["schemas"]["Level"][];
-                        teachers_shown: boolean;
-                        observations: number;
-                        /** @description Members with no submitted observation yet. */
-                        waiting: number;
-                        members: {
-                            user_id: components["schemas"]["Id"];
-                            name: string;
-                            lead: boolean;
-                            submitted: number;
-                            drafts: number;
-                            /** @enum {string} */
-                            status: "submitted" | "drafts_only" | "not_synced";
-                            /**
-                             * Format: date-time
-                             * @description The newest change applied from any of the member's devices.
-                             */
-                            last_synced_at: string | null;
-                            synced_since_visit: boolean;
-                        }[];
-                        indicators: {
-                            key: string;
-                            name: string;
-                            dimension: string;
-                            focus: boolean;
-                            classrooms: number;
-                            /** @description Levels given (not observed left out). */
-                            scores: number;
-                            not_observed: number;
-                            min: number | null;
-                            max: number | null;
-                            /** @description Highest level minus lowest in one classroom; over a walkthrough, the widest classroom's. */
-                            spread: number | null;
-                            median: number | null;
-                            mean: number | null;
-                            /** @description How many gave each level, by level. */
-                            levels: {
-                                [key: string]: number;
-                            };
-                            /** @description Pairs of observations of the same classroom visit that both gave a level. */
-                            pairs: number;
-                            /** @description Share of the pairs that gave the same level. */
-                            exact_agreement: number | null;
-                            /** @description Share of the pairs at most one level apart. */
-                            within_one_agreement: number | null;
-                            /**
-                             * @description How far apart the team was, in words.
-                             * @enum {string}
-                             */
-                            label: "none" | "single" | "agree" | "within_one" | "apart";
-                        }[];
-                        classrooms: {
-                            key: string;
-                            teacher_id?: components["schemas"]["Id"];
-                            /** @description The teacher's name, or a number when the caller may not see teachers. */
-                            label: string;
-                            grade?: string;
-                            subject?: string;
-                            max_spread: number | null;
-                            observations: {
-                                id: components["schemas"]["Id"];
-                                rev: number;
-                                observer_id: components["schemas"]["Id"];
-                                observer_name: string;
-                                /** Format: date-time */
-                                started_at: string;
-                                /** Format: date-time */
-                                submitted_at: string | null;
-                                evidence: string;
-                            }[];
-                            indicators: {
-                                key: string;
-                                name: string;
-                                focus: boolean;
-                                marks: {
-                                    observation_id: components["schemas"]["Id"];
-                                    observer_id: components["schemas"]["Id"];
-                                    observer_name: string;
-                                    level: number | null;
-                                    evidence: string;
-                                }[];
-                                /** @description Levels given (not observed left out). */
-                                scores: number;
-                                not_observed: number;
-                                min: number | null;
-                                max: number | null;
-                                /** @description Highest level minus lowest in one classroom; over a walkthrough, the widest classroom's. */
-                                spread: number | null;
-                                median: number | null;
-                                mean: number | null;
-                                /** @description How many gave each level, by level. */
-                                levels: {
-                                    [key: string]: number;
-                                };
-                                /** @description Pairs of observations of the same classroom visit that both gave a level. */
-                                pairs: number;
-                                /** @description Share of the pairs that gave the same level. */
-                                exact_agreement: number | null;
-                                /** @description Share of the pairs at most one level apart. */
-                                within_one_agreement: number | null;
-                                /**
-                                 * @description How far apart the team was, in words.
-                                 * @enum {string}
-                                 */
-                                label: "none" | "single" | "agree" | "within_one" | "apart";
-                            }[];
-                        }[];
-                        next_steps: {
-                            id: components["schemas"]["Id"];
-                            rev: number;
-                            walkthrough_id?: components["schemas"]["Id"];
-                            school_id: components["schemas"]["Id"];
-                            owner_id: components["schemas"]["Id"];
-                            owner_name: string;
-                            action: string;
-                            /** Format: date */
-                            due_on: string | null;
-                            indicator_key?: string;
-                            done: boolean;
-                            /** Format: date-time */
-                            done_at: string | null;
-                            overdue: boolean;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Debrief"];
                 };
             };
             401: components["responses"]["Unauthorized"];

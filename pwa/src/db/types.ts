@@ -1,5 +1,10 @@
 // The records as the server's pull and push carry them
-// (server/internal/sync: entities.go, observation.go, pull.go).
+// (server/internal/sync: entities.go, observation.go, pull.go), as
+// openapi.json has them (generated into ../api/schema.d.ts), and what the
+// device keeps of its own.
+import type { components } from '../api/schema';
+
+type Schemas = components['schemas'];
 
 export type Entity =
   | 'school'
@@ -15,162 +20,42 @@ export type Entity =
 /** Entities a device writes through push. */
 export type WritableEntity = 'walkthrough' | 'observation' | 'cycle_activity' | 'follow_up' | 'next_step';
 
-export type WalkthroughKind = 'classroom' | 'leadership' | 'follow_up' | 'informal';
+export type WalkthroughKind = Schemas['WalkthroughData']['kind'];
 
-export interface SchoolData {
-  name: string;
-  external_id?: string;
-  grade_band?: string;
-  active: boolean;
-}
+export type SchoolData = Schemas['SchoolData'];
 
-export interface TeacherData {
-  school_id: string;
-  given_name: string;
-  family_name: string;
-  grades: string[];
-  subjects: string[];
-  active: boolean;
-}
+export type TeacherData = Schemas['TeacherData'];
 
-export interface Level {
-  value: number;
-  label: string;
-}
-export interface Descriptor {
-  level: number;
-  text: string;
-}
-export interface Indicator {
-  key: string;
-  name: string;
-  descriptors: Descriptor[];
-}
-export interface Dimension {
-  key: string;
-  name: string;
-  indicators: Indicator[];
-}
-export interface RubricVersionData {
-  rubric_id: string;
-  version: number;
-  name: string;
-  description?: string;
-  published_at?: string;
-  levels: Level[];
-  dimensions: Dimension[];
-}
+export type Level = Schemas['Level'];
+export type Descriptor = Schemas['Descriptor'];
+export type Indicator = Schemas['Indicator'];
+export type Dimension = Schemas['Dimension'];
+export type RubricVersionData = Schemas['RubricVersionData'];
 
-export interface WalkthroughData {
-  school_id: string;
-  rubric_version_id: string;
-  kind: WalkthroughKind;
-  date: string;
-  lead_id?: string;
-  team: string[];
-  focus: string[];
-  debrief_notes?: string;
-}
+export type WalkthroughData = Schemas['WalkthroughData'];
 
-export interface Score {
-  indicator_key: string;
-  /** null: "not observed". */
-  level: number | null;
-  evidence?: string;
-}
+export type Score = Schemas['Score'];
 
-export interface ObservationData {
-  school_id: string;
-  teacher_id: string;
-  observer_id?: string;
-  walkthrough_id?: string;
-  follow_up_id?: string;
-  rubric_version_id: string;
-  kind: WalkthroughKind;
-  grade?: string;
-  subject?: string;
-  started_at: string;
-  ended_at?: string;
-  status: 'draft' | 'submitted';
-  scores: Score[];
-  evidence?: string;
-  tags?: string[];
-  attachment_ids?: string[];
-  submitted_at?: string;
-  received_at?: string;
-  /** When the server counts it (its day, week and month): started_at unless the device's clock was off. */
-  counted_at?: string;
-  /** The device's clock was off: counted_at is not started_at. */
-  clock_skewed?: boolean;
-}
+export type ObservationData = Schemas['ObservationData'];
 
-export type FollowUpStatus = 'scheduled' | 'done' | 'cancelled';
+export type FollowUpStatus = Schemas['FollowUpData']['status'];
 
-export interface FollowUpData {
-  cycle_id: string;
-  teacher_id: string;
-  starts_at: string;
-  ends_at: string;
-  observer_ids: string[];
-  status: FollowUpStatus;
-  observation_id?: string;
-  notes?: string;
-  school_id?: string;
-}
+export type FollowUpData = Schemas['FollowUpData'];
 
-export type CycleStatus = 'planned' | 'active' | 'completed' | 'abandoned';
+export type CycleStatus = Schemas['CycleData']['status'];
 
-export interface CycleData {
-  school_id: string;
-  coach_id: string;
-  teacher_ids: string[];
-  focus_indicator_key: string;
-  focus_shift?: string;
-  status: CycleStatus;
-  outcome?: 'seen' | 'partly' | 'not_yet';
-  outcome_evidence?: string;
-  started_on?: string;
-  ended_on?: string;
-}
+export type CycleData = Schemas['CycleData'];
 
-export type ActivityKind = 'pl_session' | 'plc_meeting' | 'one_on_one' | 'co_teaching' | 'modeling' | 'other';
+export type ActivityKind = Schemas['CycleActivityData']['kind'];
 
-export interface ActivityData {
-  cycle_id: string;
-  kind: ActivityKind;
-  occurred_on: string;
-  notes?: string;
-  author_id?: string;
-}
+export type ActivityData = Schemas['CycleActivityData'];
 
 /** One focus-indicator score in a cycle's evidence (GET /cycles/{id}/evidence). */
-export interface EvidencePoint {
-  observation_id: string;
-  teacher_id: string;
-  follow_up_id?: string;
-  observed_at: string;
-  level: number;
-}
+export type EvidencePoint = Schemas['EvidencePoint'];
 
-export interface CycleEvidence {
-  cycle_id: string;
-  indicator_key: string;
-  support_from: string;
-  before: EvidencePoint[];
-  follow_ups: EvidencePoint[];
-  before_mean: number | null;
-  follow_up_mean: number | null;
-}
+export type CycleEvidence = Schemas['CycleEvidence'];
 
-export interface NextStepData {
-  walkthrough_id?: string;
-  school_id: string;
-  owner_id: string;
-  action: string;
-  due_on?: string;
-  indicator_key?: string;
-  done: boolean;
-}
+export type NextStepData = Schemas['NextStepData'];
 
 /** One record as pull hands it out, and as a conflict shows the server's version. */
 export interface ServerRecord<T = unknown> {
@@ -223,8 +108,4 @@ export interface StoredSession {
 }
 
 /** A user a walkthrough lead may invite to the team (GET /api/v1/directory). */
-export interface Colleague {
-  id: string;
-  name: string;
-  grants: { role: string; school_id?: string }[];
-}
+export type Colleague = Schemas['Colleague'];

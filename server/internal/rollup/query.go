@@ -92,3 +92,15 @@ func (q Query) DimensionTrendable() bool {
 	}
 	return byDimension
 }
+
+// SchoolPeriod is one school's figures for one dimension in one rollup
+// period (a week, or the part of a week in one month): the finest grain of
+// the dimension rollups, and the unit that suppression keeps or leaves out
+// whole.
+type SchoolPeriod struct {
+	Period, Week, Month time.Time
+	School              string
+	Dimension           string
+	Observations        int64
+	Levels              [MaxLevel + 1]int64
+}

@@ -409,3 +409,62 @@ func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool)
 	}
 	return b.String(), args
 }
+
+// SchoolPeriods reads the dimension rollups of q's schools (every school
+// of the district when q.SchoolIDs is nil) at their own grain: one row per
+// school, rollup period and dimension, whatever q's bucket and group. The
+// bucket's range selects periods as TrendDimensions does; the group is
+// ignored. Suppression for roles that may not see teachers decides on
+// these rows (package trends).
+func (s *Store) SchoolPeriods(ctx context.Context, q rollup.Query) ([]rollup.SchoolPeriod, error) {
+	if q.SchoolIDs != nil && len(q.SchoolIDs) == 0 {
+		return nil, nil
+	}
+	sel := "period_start, week_start, month_start, scope, dimension_key, SUM(observations)"
+	for l := 0; l <= rollup.MaxLevel; l++ {
+		sel += fmt.Sprintf(", SUM(l%d)", l)
+	}
+	db := s.db.WithContext(ctx).Table(readTable(rollup.Dimensions)).
+		Where("district_id = ? AND rubric_id = ? AND scope <> ?", q.DistrictID, q.RubricID, rollup.DistrictScope)
+	switch {
+	case q.Whole:
+		db = db.Where("period_start >= ? AND period_start < ?", q.From, q.To)
+	case q.Month:
+		db = db.Where("month_start >= ? AND month_start < ?", q.From, q.To)
+	default:
+		db = db.Where("week_start >= ? AND week_start < ?", q.From, q.To)
+	}
+	if q.SchoolIDs != nil {
+		db = db.Where("scope IN ?", q.SchoolIDs)
+	}
+	if q.Dimension != "" {
+		db = db.Where("dimension_key = ?", q.Dimension)
+	}
+	rows, err := db.Select(sel).Group("period_start, week_start, month_start, scope, dimension_key").Rows()
+	if err != nil {
+		return nil, translate(err, "trend")
+	}
+	defer rows.Close()
+	var out []rollup.SchoolPeriod
+	var period, week, month any
+	var p rollup.SchoolPeriod
+	dest := []any{&period, &week, &month, &p.School, &p.Dimension, &p.Observations}
+	for l := range p.Levels {
+		dest = append(dest, &p.Levels[l])
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, translate(err, "trend")
+		}
+		for _, c := range []struct {
+			v  any
+			to *time.Time
+		}{{period, &p.Period}, {week, &p.Week}, {month, &p.Month}} {
+			if t := anyTime(c.v); t != nil {
+				*c.to = dateOnly(*t)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, translate(rows.Err(), "trend")
+}

@@ -72,4 +72,3 @@ func newSmallWorld(t *testing.T, s *store.Store) smallWorld {
 	}
 	return w
 }
-

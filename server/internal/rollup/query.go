@@ -21,7 +21,10 @@ var groupColumns = map[string]string{
 type Query struct {
 	DistrictID string
 	RubricID   string
-	From, To   time.Time // dates; To is exclusive
+	// From and To are dates, To exclusive, at the starts of rollup periods
+	// (PeriodBounds): a query reads whole periods, and a week or month at
+	// either end holds only its periods within the range.
+	From, To time.Time
 	SchoolIDs  []string  // nil: every school
 	Dimension  string
 	Indicator  string
@@ -103,4 +106,20 @@ type SchoolPeriod struct {
 	Dimension           string
 	Observations        int64
 	Levels              [MaxLevel + 1]int64
+}
+
+// PeriodBounds widens the days from (inclusive) and to (exclusive) to whole
+// rollup periods: from to the start of its period, to to the start of the
+// next period unless it starts one. A period is a week (from Monday) or the
+// part of a week in one month, so the bounds are days at 00:00 UTC.
+func PeriodBounds(from, to time.Time) (time.Time, time.Time) {
+	from = domain.PeriodStart(from, time.UTC)
+	if p := domain.PeriodStart(to, time.UTC); !p.Equal(to) {
+		next := domain.WeekStart(p, time.UTC).AddDate(0, 0, 7)
+		if m := domain.MonthStart(p).AddDate(0, 1, 0); m.Before(next) {
+			next = m
+		}
+		to = next
+	}
+	return from, to
 }

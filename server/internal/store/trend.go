@@ -20,19 +20,9 @@ import (
 // and filters; withIndicator also to its dimension and indicator.
 func trendWhere(db *gorm.DB, q rollup.Query, withIndicator bool) *gorm.DB {
 	db = db.Where("district_id = ? AND rubric_id = ?", q.DistrictID, q.RubricID)
-	col := "week_start"
-	if q.Month {
-		col = "month_start"
-	}
-	if q.Whole {
-		col = "period_start"
-	}
-	db = db.Where(col+" >= ? AND "+col+" < ?", q.From, q.To)
-	if !q.Whole && q.To.Year() < 9000 {
-		// Implied by the bucket's range (a period lies in its week or month),
-		// and a range of the primary key, which then serves the query.
-		db = db.Where("period_start >= ? AND period_start < ?", q.From, q.To.AddDate(0, 0, rollup.BucketDays))
-	}
+	// A range is whole rollup periods (rollup.Query), which the primary key
+	// orders after the rubric: the key serves it, whatever the bucket.
+	db = db.Where("period_start >= ? AND period_start < ?", q.From, q.To)
 	if q.SchoolIDs != nil {
 		if len(q.SchoolIDs) == 0 {
 			return db.Where("1 = 0")
@@ -354,10 +344,8 @@ func (s *Store) readDimensionsSQLite(ctx context.Context, q rollup.Query, group 
 // dimensionPeriods is the query for the dimension rollups' periods of a
 // trend: the bucket's column (unless the bucket is the whole range), the
 // group's columns, the observations and the level columns from lo to hi.
-// A week or a month is filtered on its own column and also on
-// period_start, which the primary key orders after the scope, so that the
-// key serves the range: a period starts within its week or month, at most
-// six days after the week's start and thirty after the month's.
+// The range is whole periods (rollup.Query), filtered on period_start,
+// which the primary key orders after the scope, so that the key serves it.
 func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool) (string, []any) {
 	var args []any
 	arg := func(v any, cast string) string {
@@ -383,17 +371,7 @@ func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool)
 	var b strings.Builder
 	b.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM " + readTable(rollup.Dimensions) + " WHERE district_id = " + arg(q.DistrictID, "::uuid") +
 		" AND rubric_id = " + arg(q.RubricID, "::uuid"))
-	periodTo := q.To
-	switch {
-	case q.Whole:
-	case q.Month:
-		periodTo = q.To.AddDate(0, 0, 31)
-		b.WriteString(" AND month_start >= " + arg(q.From, "::date") + " AND month_start < " + arg(q.To, "::date"))
-	default:
-		periodTo = q.To.AddDate(0, 0, 7)
-		b.WriteString(" AND week_start >= " + arg(q.From, "::date") + " AND week_start < " + arg(q.To, "::date"))
-	}
-	b.WriteString(" AND period_start >= " + arg(q.From, "::date") + " AND period_start < " + arg(periodTo, "::date"))
+	b.WriteString(" AND period_start >= " + arg(q.From, "::date") + " AND period_start < " + arg(q.To, "::date"))
 	switch {
 	case q.SchoolIDs != nil && postgres:
 		b.WriteString(" AND scope = ANY(" + arg(q.SchoolIDs, "::text[]") + ")")
@@ -426,14 +404,7 @@ func (s *Store) SchoolPeriods(ctx context.Context, q rollup.Query) ([]rollup.Sch
 	}
 	db := s.db.WithContext(ctx).Table(readTable(rollup.Dimensions)).
 		Where("district_id = ? AND rubric_id = ? AND scope <> ?", q.DistrictID, q.RubricID, rollup.DistrictScope)
-	switch {
-	case q.Whole:
-		db = db.Where("period_start >= ? AND period_start < ?", q.From, q.To)
-	case q.Month:
-		db = db.Where("month_start >= ? AND month_start < ?", q.From, q.To)
-	default:
-		db = db.Where("week_start >= ? AND week_start < ?", q.From, q.To)
-	}
+	db = db.Where("period_start >= ? AND period_start < ?", q.From, q.To)
 	if q.SchoolIDs != nil {
 		db = db.Where("scope IN ?", q.SchoolIDs)
 	}

@@ -210,13 +210,16 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 										continue
 									}
 									in := false
+									if u.period < res.From || u.period >= res.To {
+										continue
+									}
 									switch bucket {
 									case "week":
 										in = f.week == c.Bucket.Format(time.DateOnly)
 									case "month":
 										in = f.month == c.Bucket.Format(time.DateOnly)
 									default:
-										in = u.period >= r[0].Format(time.DateOnly) && u.period < r[1].Format(time.DateOnly)
+										in = true
 									}
 									if !in {
 										continue
@@ -339,6 +342,58 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 		if _, err := svc.Trend(ctx, auth.Principal{User: domain.User{ID: domain.NewID(), DistrictID: w.district,
 			Grants: []domain.RoleGrant{{Role: domain.RoleObserver, SchoolID: w.schools[0]}}}}, trends.Query{From: day(8, 1), To: day(10, 1), Dimension: "classroom_culture"}); domain.ErrorCode(err) != domain.EForbidden {
 			t.Fatalf("an observer may read trends: %v", err)
+		}
+	})
+}
+
+// TestARangeCoversWholePeriodsAndMarksPartialBuckets: from and to are
+// widened to whole rollup periods, a month that starts before from keeps
+// its periods within the range and is marked partial, and so is a week cut
+// by the range's end.
+func TestARangeCoversWholePeriodsAndMarksPartialBuckets(t *testing.T) {
+	ctx := context.Background()
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		w := newAttackWorld(t, s)
+		admin := auth.SystemPrincipal(w.district)
+		svc := trends.NewService(s)
+		// Saturday 15 August to Wednesday 2 September (exclusive): the week
+		// of Monday 10 August to the end of the period of 1 September (the
+		// part of the week of 31 August in September, to Monday 7).
+		q := trends.Query{From: day(8, 15), To: day(9, 2), Bucket: "month", Dimension: "classroom_culture", Group: []string{"dimension"}}
+		res, err := svc.Trend(ctx, admin, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.From != "2026-08-10" || res.To != "2026-09-07" {
+			t.Fatalf("covered %s to %s, want 2026-08-10 to 2026-09-07", res.From, res.To)
+		}
+		byMonth := map[string]trends.Cell{}
+		for _, c := range res.District {
+			byMonth[c.Bucket.Format(time.DateOnly)] = c
+		}
+		aug, sep := byMonth["2026-08-01"], byMonth["2026-09-01"]
+		// August: the 2 observations of school 0 and the 5 of school 3 on 31 August.
+		if aug.Observations == nil || *aug.Observations != 7 || !aug.Partial {
+			t.Fatalf("August: %+v, want 7 observations, partial", aug)
+		}
+		// September: the 6 of school 0 on 2 September, in the period of 1 September.
+		if sep.Observations == nil || *sep.Observations != 6 || !sep.Partial {
+			t.Fatalf("September: %+v, want 6 observations, partial", sep)
+		}
+		// By week: the week of 31 August is whole; the week of 10 August, empty, has no cell.
+		q.Bucket = "week"
+		res, err = svc.Trend(ctx, admin, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.District) != 1 || res.District[0].Bucket.Format(time.DateOnly) != "2026-08-31" || res.District[0].Partial || *res.District[0].Observations != 13 {
+			t.Fatalf("weeks: %+v", res.District)
+		}
+		// A range that ends on a Wednesday keeps the whole week and says so.
+		q.From, q.To, q.Bucket = day(9, 7), day(9, 9), "range"
+		res, err = svc.Trend(ctx, admin, q)
+		if err != nil || res.From != "2026-09-07" || res.To != "2026-09-14" || len(res.District) != 1 || res.District[0].Bucket.Format(time.DateOnly) != "2026-09-07" {
+			t.Fatalf("range: %+v %v", res, err)
 		}
 	})
 }

@@ -57,6 +57,9 @@ type Cell struct {
 	// because they had fewer observations than the district's minimum and
 	// the caller may not see that school's teachers.
 	LeftOut int `json:"left_out,omitempty"`
+	// Partial marks a week or month only part of which lies in the range:
+	// its figures count only the days within it.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // cellJSON is a cell as the API writes it.
@@ -146,7 +149,12 @@ type Result struct {
 	Bucket      string   `json:"bucket"`
 	Group       []string `json:"group"`
 	MinCellSize int      `json:"min_cell_size"`
-	Cells       []Cell   `json:"cells"`
+	// From and To are the days the trend covers, To exclusive: the range
+	// asked, widened to whole rollup periods (a week, or the part of a
+	// week in one month). A range cell stands for all of it.
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Cells []Cell `json:"cells"`
 	// District holds the same cells over every school of the district (the
 	// school grouping left out), for comparison.
 	District []Cell `json:"district"`
@@ -191,10 +199,13 @@ func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result,
 	if !scope.AllSchools {
 		schools = intersect(q.SchoolIDs, scope.SchoolIDs)
 	}
-	sq := rollup.Query{DistrictID: p.DistrictID(), RubricID: q.RubricID, From: q.From, To: q.To, SchoolIDs: schools,
+	from, to := rollup.PeriodBounds(q.From, q.To)
+	sq := rollup.Query{DistrictID: p.DistrictID(), RubricID: q.RubricID, From: from, To: to, SchoolIDs: schools,
 		Dimension: q.Dimension, Indicator: q.Indicator, GradeBand: q.GradeBand, Subject: q.Subject, Kind: q.Kind,
 		Month: q.Bucket == "month", Whole: q.Bucket == "range", Group: q.Group}
-	res := Result{RubricID: q.RubricID, Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize}
+	res := Result{RubricID: q.RubricID, Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize,
+		From: from.Format(time.DateOnly), To: to.Format(time.DateOnly)}
+	defer markPartial(&res, from, to)
 	if p.IsAdmin() {
 		// Administrators see everything.
 		if res.Cells, err = s.cells(ctx, sq); err != nil {
@@ -220,6 +231,24 @@ func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result,
 	}
 	res.District, res.DistrictLeftOut = []Cell{}, true
 	return res, nil
+}
+
+// markPartial marks the week and month cells that begin before from or end
+// after to: only their periods within the range are counted.
+func markPartial(r *Result, from, to time.Time) {
+	if r.Bucket == "range" {
+		return
+	}
+	for _, cells := range [][]Cell{r.Cells, r.District} {
+		for i := range cells {
+			c := &cells[i]
+			end := c.Bucket.AddDate(0, 0, 7)
+			if r.Bucket == "month" {
+				end = c.Bucket.AddDate(0, 1, 0)
+			}
+			c.Partial = c.Bucket.Before(from) || end.After(to)
+		}
+	}
 }
 
 // unitTrend answers a dimension trend for a caller who is not a district

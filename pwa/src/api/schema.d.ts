@@ -1803,6 +1803,8 @@ export interface components {
             };
             /** @description True when every school period of the cell was left out (left_out). */
             suppressed?: boolean;
+            /** @description True for a week or month only part of which lies in the trend's from and to: its figures count only the days within them. */
+            partial?: boolean;
             /** @description For a caller who may not see a school's teachers: how many school periods (one school, one dimension, one week or the part of a week in one month) with fewer observations than min_cell_size were left out of this cell. Every figure such a caller sees is a sum of whole school periods kept. */
             left_out?: number;
         };
@@ -1814,6 +1816,16 @@ export interface components {
             /** @description The groupings asked for; null when none. */
             group: ("school" | "dimension" | "indicator" | "grade_band" | "subject" | "kind")[] | null;
             min_cell_size: number;
+            /**
+             * Format: date
+             * @description The first day the trend covers: the from asked, moved back to the start of its rollup period (a week from Monday, or the part of a week in one month). A range cell stands for from to the day before to.
+             */
+            from?: string;
+            /**
+             * Format: date
+             * @description The day after the last the trend covers: the to asked, moved forward to the start of a rollup period.
+             */
+            to?: string;
             cells: components["schemas"]["TrendCell"][];
             /** @description The same cells over every school of the district, without the school grouping. */
             district: components["schemas"]["TrendCell"][];

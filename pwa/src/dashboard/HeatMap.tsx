@@ -83,7 +83,7 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
     <>
       <div class="scroll">
         <table class="heatmap">
-          <caption class="sr-only">Mean score of each school on each dimension, {filters.from} to the day before {filters.to}</caption>
+          <caption class="sr-only">Mean score of each school on each dimension, {t.from} to the day before {t.to}</caption>
           <thead>
             <tr>
               <th scope="col">School</th>
@@ -110,6 +110,9 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
           </tfoot>
         </table>
       </div>
+      <p class="muted small" data-testid="heat-covers">
+        Each cell covers {t.from} to the day before {t.to}, the dates asked widened to whole weeks.
+      </p>
       <p class="muted small">
         Each cell: the mean on the {levels.length > 0 ? `${levels[0]!.value}–${levels[levels.length - 1]!.value}` : ''} scale, a bar of its length, steps filled for its quarter of the scale (one step: the lowest quarter, four: the top) and the number of scores. Open a school's cell for the observations behind it.
         Where you may not see a school’s teachers, its figures count only weeks (of one dimension, split at a month’s end) with at least {t.min_cell_size} observations; smaller weeks are left out of every figure, the district’s included, and each cell says how many. A suppressed cell had no week that large.

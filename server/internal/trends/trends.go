@@ -190,7 +190,9 @@ func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result,
 	}
 	if q.RubricID == "" {
 		if q.RubricID, err = s.store.LatestPublishedRubric(ctx, p.DistrictID()); domain.ErrorCode(err) == domain.ENotFound {
-			return Result{Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, Cells: []Cell{}, District: []Cell{}}, nil
+			from, to := rollup.PeriodBounds(q.From, q.To)
+			return Result{Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
+				Cells: []Cell{}, District: []Cell{}}, nil
 		} else if err != nil {
 			return Result{}, err
 		}

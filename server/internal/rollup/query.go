@@ -24,16 +24,16 @@ type Query struct {
 	// From and To are dates, To exclusive, at the starts of rollup periods
 	// (PeriodBounds): a query reads whole periods, and a week or month at
 	// either end holds only its periods within the range.
-	From, To time.Time
-	SchoolIDs  []string  // nil: every school
-	Dimension  string
-	Indicator  string
-	GradeBand  string
-	Subject    string
-	Kind       string
-	Month      bool     // bucket by month, else by week
-	Whole      bool     // one bucket for the whole range, named by its first week
-	Group      []string // school, dimension, indicator, grade_band, subject, kind
+	From, To  time.Time
+	SchoolIDs []string // nil: every school
+	Dimension string
+	Indicator string
+	GradeBand string
+	Subject   string
+	Kind      string
+	Month     bool     // bucket by month, else by week
+	Whole     bool     // one bucket for the whole range, named by its first week
+	Group     []string // school, dimension, indicator, grade_band, subject, kind
 }
 
 // Row is one bucket × group × level of the rollups.

@@ -165,18 +165,12 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     await page.evaluate(() => document.getElementById('levels-h').scrollIntoView());
     await snap(page, 'dashboard-levels.png');
 
-    // Coverage: the teachers the API names as not visited since the day, school by school.
-    // (The demo's teachers were all visited in the last four weeks: ask about the last three days.)
-    const to = new Date(new URL(page.url()).searchParams.get('to') + 'T00:00:00Z');
-    const since = new Date(to.getTime() - 4 * 86_400_000).toISOString().slice(0, 10);
-    await page.getByLabel('Teachers not visited since').fill(since);
-    await page.waitForURL(new RegExp(`since=${since}`));
-    const cov = await api(server, supToken, `/coverage?from=${since}&limit=500`);
-    assert.ok(cov.items.length > 0 && !cov.more, 'one page holds the demo district');
-    await page.locator('[data-testid=coverage-school]').first().waitFor();
-    const counts = await page.locator('[data-testid=coverage-school] summary').allTextContents();
-    assert.equal(counts.map((t) => Number(t.match(/: (\d+) teacher/)[1])).reduce((a, b) => a + b, 0), cov.items.length);
-    await page.locator('[data-testid=coverage-school] summary').first().click();
+    // Coverage names teachers with their last visit: not for a supervisor,
+    // who is told so, and whom the API refuses.
+    await page.getByTestId('coverage-not-yours').waitFor();
+    assert.match(await page.getByTestId('coverage-not-yours').textContent(), /principals and coaches/);
+    const cov = await fetch(`${server.base}/api/v1/coverage?from=2026-01-01`, { headers: { authorization: `Bearer ${supToken}` } });
+    assert.equal(cov.status, 403);
     await page.evaluate(() => document.getElementById('coverage-h').scrollIntoView());
     await snap(page, 'dashboard-coverage.png');
 
@@ -193,8 +187,11 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
   test('2: changing a filter changes the URL and the figures; a reload shows the same view', T, async () => {
     const { page } = sup;
     const before = page.url();
-    await page.getByLabel('Kind of visit').selectOption('classroom');
-    await page.waitForURL(/kind=classroom/);
+    // Filters below the dimension are not the supervisor's: disabled, with the reason.
+    for (const name of ['Kind of visit', 'Grade band', 'Subject', 'Indicator']) assert.equal(await page.getByLabel(name).isDisabled(), true, name);
+    await page.getByTestId('filters-for-teachers').waitFor();
+    await page.getByLabel('Dimension').selectOption({ index: 1 });
+    await page.waitForURL(/dimension=/);
     assert.notEqual(page.url(), before);
     await assertChart(page, server, supToken);
     await assertHeatMap(page, server, supToken);
@@ -206,7 +203,7 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     await page.reload();
     await page.locator('[data-testid=chart]').first().waitFor();
     assert.equal(page.url(), shared);
-    assert.equal(await page.getByLabel('Kind of visit').inputValue(), 'classroom');
+    assert.match(page.url(), /dimension=/);
     assert.equal(await page.getByLabel('Chart by').inputValue(), 'month');
     await assertChart(page, server, supToken);
   });
@@ -285,7 +282,8 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
       if (start > from) ranges.push({ from: start, to });
     }
     const filters = [];
-    for (const kind of ['', 'informal', 'follow_up', 'leadership']) for (const subject of ['', 'Science', 'Social Studies', 'ELA', 'Mathematics']) filters.push({ kind, subject });
+    // A supervisor asks by school and dimension only: ranges are the filter.
+    filters.push({ kind: '', subject: '' });
     for (const r of ranges) {
       for (const f of filters) {
         const q = new URLSearchParams([['from', r.from], ['to', r.to], ['bucket', 'range'], ['group', 'school'], ['group', 'dimension']]);
@@ -310,7 +308,7 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     // Preferably one that hides a cell of the principal's school (test 6).
     const pri = await api(server, await server.token(principal), '/me');
     small = await suppressingFilter(supToken, from, to, pri.school_ids[0]);
-    assert.ok(small, 'the demo district has a filter under which some cells of the principal’s school are too small for a supervisor, and others are not');
+    assert.ok(small, 'the demo district has a range in which some cells of the principal’s school are too small for a supervisor, and others are not');
     const q = new URLSearchParams({ from: small.from, to: small.to });
     if (small.kind) q.set('kind', small.kind);
     if (small.subject) q.set('subject', small.subject);
@@ -321,7 +319,7 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     const cell = page.locator(`[data-testid=heat-cell][data-school="${hidden.group.school}"][data-dimension="${hidden.group.dimension}"]`);
     await cell.waitFor();
     assert.equal(await cell.getAttribute('data-suppressed'), 'true');
-    assert.match(await cell.textContent(), new RegExp(`Suppressed\\s*fewer than ${heat.min_cell_size} observations`));
+    assert.match(await cell.textContent(), new RegExp(`Suppressed\\s*every week had fewer than ${heat.min_cell_size} observations`));
     // A suppressed cell does not open.
     assert.equal(await cell.locator('button').count(), 0);
     await cell.scrollIntoViewIfNeeded();

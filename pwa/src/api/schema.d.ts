@@ -564,7 +564,7 @@ export interface paths {
         };
         /**
          * Trends of scores over time
-         * @description Cells too small for the caller's role are suppressed.
+         * @description For a caller who may not see a school's teachers (a supervisor; a principal or coach for other schools, in the district line), that school's figures are sums of whole school periods (one dimension, one week or the part of a week in one month) of at least min_cell_size observations; smaller ones are left out of every figure and counted in left_out. Such a caller asks by school and dimension: filters and groupings by indicator, grade band, subject or kind, or a question without a dimension, are refused unless every school asked is one whose teachers the caller sees, and are then answered without the district line.
          */
         get: operations["getTrends"];
         put?: never;
@@ -1801,8 +1801,12 @@ export interface components {
             levels?: {
                 [key: string]: number;
             };
-            /** @description True when the cell is too small for the caller to see. */
+            /** @description True when every school period of the cell was left out (left_out). */
             suppressed?: boolean;
+            /** @description True for a week or month only part of which lies in the trend's from and to: its figures count only the days within them. */
+            partial?: boolean;
+            /** @description For a caller who may not see a school's teachers: how many school periods (one school, one dimension, one week or the part of a week in one month) with fewer observations than min_cell_size were left out of this cell. Every figure such a caller sees is a sum of whole school periods kept. */
+            left_out?: number;
         };
         Trend: {
             /** @description The rubric the trend is for; empty when the district has published none. */
@@ -1812,9 +1816,21 @@ export interface components {
             /** @description The groupings asked for; null when none. */
             group: ("school" | "dimension" | "indicator" | "grade_band" | "subject" | "kind")[] | null;
             min_cell_size: number;
+            /**
+             * Format: date
+             * @description The first day the trend covers: the from asked, moved back to the start of its rollup period (a week from Monday, or the part of a week in one month). A range cell stands for from to the day before to.
+             */
+            from?: string;
+            /**
+             * Format: date
+             * @description The day after the last the trend covers: the to asked, moved forward to the start of a rollup period.
+             */
+            to?: string;
             cells: components["schemas"]["TrendCell"][];
             /** @description The same cells over every school of the district, without the school grouping. */
             district: components["schemas"]["TrendCell"][];
+            /** @description True when the district's cells were left out: a question below school and dimension (an indicator, grade band, subject or kind, or no dimension) is answered only for schools whose teachers the caller sees, and without the district. */
+            district_left_out?: boolean;
         };
         CoverageItem: {
             teacher: components["schemas"]["Teacher"];
@@ -2067,16 +2083,30 @@ export interface components {
             /** @description Null when suppressed. */
             rose: number | null;
             rose_share: number | null;
-            /** @description For roles that may not see individual teachers, a kind with fewer follow-ups than the district's minimum cell size shows no rate. */
+            /** @description True when every school month of this kind was left out (left_out): no rate. */
             suppressed: boolean;
+            /** @description For a caller who may not see the teachers of a cycle's school: how many school months (one school, one kind, one month) with fewer follow-up scores than the district's minimum cell size were left out of this kind and of the totals. */
+            left_out?: number;
         };
-        /** @description How often the focus indicator rose in follow-ups, by kind of support activity. A follow-up score rose when it is above the mean of the same teacher's focus scores before the cycle's support began; it counts for each kind of support the cycle had by the day of the follow-up. */
+        /** @description How often the focus indicator rose in follow-ups, by kind of support activity. A follow-up score rose when it is above the mean of the same teacher's focus scores before the cycle's support began; it counts once, for the kind of the cycle's latest support activity on or before the day of the follow-up. For a caller who may not see the teachers of a cycle's school, from and to are widened to whole months and that school's follow-up scores count only by whole school months of at least the district's minimum cell size, in the kinds and the totals alike. */
         CycleEffectiveness: {
             kinds: components["schemas"]["KindEffect"][];
             cycles: number;
             follow_ups: number;
             rose: number;
             rose_share: number | null;
+            /** @description School months left out, of every kind (see KindEffect.left_out). */
+            left_out?: number;
+            /**
+             * Format: date
+             * @description The first day covered, when bounded: the day asked, or the first of its month when school months were kept or left out whole.
+             */
+            from?: string;
+            /**
+             * Format: date
+             * @description The day after the last covered, when bounded, widened likewise to a month's end.
+             */
+            to?: string;
         };
         /** @description Coaches' load: open cycles and follow-ups this week and next (weeks start on Monday in the district's time zone). */
         CoachWorkload: {

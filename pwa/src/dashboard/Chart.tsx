@@ -55,8 +55,16 @@ function ChartBody({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filter
   const label = (b: string) => new Date(b + 'T00:00:00Z').toLocaleDateString([], { month: 'short', day: filters.bucket === 'week' ? 'numeric' : undefined, timeZone: 'UTC' });
   const ticks = buckets.length <= 3 ? buckets : [buckets[0]!, buckets[Math.floor((buckets.length - 1) / 2)]!, buckets[buckets.length - 1]!];
 
+  const partial = [...new Set([...t.cells, ...t.district].filter((c) => c.partial === true).map((c) => c.bucket.slice(0, 10)))].sort();
+  const left = t.cells.reduce((n, c) => n + (c.left_out ?? 0), 0);
+
   return (
     <>
+      <p class="muted small" data-testid="chart-covers">
+        From {t.from} to {t.to} (not included)
+        {partial.length > 0 ? `; ${partial.map(label).join(' and ')} ${partial.length === 1 ? 'is' : 'are'} partial: only the days within count` : ''}
+        {left > 0 ? `; ${left} small week${left === 1 ? '' : 's'} of schools whose teachers you do not see left out` : ''}.
+      </p>
       <div class="charts">
         {series.map((s) => {
           const last = [...s.selection].reverse().find((p) => p.mean !== undefined);

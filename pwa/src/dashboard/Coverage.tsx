@@ -7,7 +7,24 @@ import type { Context } from './context';
 import type { View } from './shape';
 import { Status } from './status';
 
+/** The roles that see teachers, for whom coverage names them (the server decides). */
+const teacherRoles: readonly string[] = ['district_admin', 'principal', 'coach'];
+
 export function Coverage({ ctx, view, go }: { ctx: Context; view: View; go: (v: View) => void }) {
+  if (!ctx.me.user.grants.some((g) => teacherRoles.includes(g.role))) {
+    return (
+      <section aria-labelledby="coverage-h" class="panel">
+        <h2 id="coverage-h">Coverage</h2>
+        <p class="muted" data-testid="coverage-not-yours">
+          Coverage names teachers and when they were last visited, so it is shown to principals and coaches of a school, not to supervisors.
+        </p>
+      </section>
+    );
+  }
+  return <CoverageOfTeachers ctx={ctx} view={view} go={go} />;
+}
+
+function CoverageOfTeachers({ ctx, view, go }: { ctx: Context; view: View; go: (v: View) => void }) {
   const path = `/coverage?from=${view.since}`;
   const [c, retry] = useLoad(path, () => getAll<CoverageItem>(path, Infinity));
   const [since, setSince] = useState(view.since);

@@ -90,6 +90,10 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
   if (f.grade_band) bands.add(f.grade_band);
   if (f.subject) subjects.add(f.subject);
   const scope = ctx.schools.filter((x) => ctx.me.all_schools || ctx.me.school_ids.includes(x.id));
+  // Filters below the dimension would cut a school's week below the
+  // district's minimum: the server answers them only where the caller sees
+  // teachers (a supervisor never does).
+  const fine = ctx.me.user.grants.some((g) => ['district_admin', 'principal', 'coach'].includes(g.role));
   const [from, setFrom] = useState(f.from);
   const [through, setThrough] = useState(addDays(f.to, -1));
   const [dateError, setDateError] = useState<string | null>(null);
@@ -140,7 +144,7 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
       </div>
       <div class="field">
         <label for="f-indicator">Indicator</label>
-        <select id="f-indicator" value={f.indicator} onChange={(e) => set({ indicator: e.currentTarget.value })}>
+        <select id="f-indicator" disabled={!fine} value={f.indicator} onChange={(e) => set({ indicator: e.currentTarget.value })}>
           <option value="">All indicators</option>
           {indicators.map((i) => (
             <option key={i.key} value={i.key}>
@@ -151,7 +155,7 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
       </div>
       <div class="field">
         <label for="f-grade-band">Grade band</label>
-        <select id="f-grade-band" value={f.grade_band} onChange={(e) => set({ grade_band: e.currentTarget.value })}>
+        <select id="f-grade-band" disabled={!fine} value={f.grade_band} onChange={(e) => set({ grade_band: e.currentTarget.value })}>
           <option value="">All grade bands</option>
           {[...bands].sort().map((b) => (
             <option key={b} value={b}>
@@ -162,7 +166,7 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
       </div>
       <div class="field">
         <label for="f-subject">Subject</label>
-        <select id="f-subject" value={f.subject} onChange={(e) => set({ subject: e.currentTarget.value })}>
+        <select id="f-subject" disabled={!fine} value={f.subject} onChange={(e) => set({ subject: e.currentTarget.value })}>
           <option value="">All subjects</option>
           {[...subjects].sort().map((x) => (
             <option key={x} value={x}>
@@ -173,7 +177,7 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
       </div>
       <div class="field">
         <label for="f-kind">Kind of visit</label>
-        <select id="f-kind" value={f.kind} onChange={(e) => set({ kind: e.currentTarget.value })}>
+        <select id="f-kind" disabled={!fine} value={f.kind} onChange={(e) => set({ kind: e.currentTarget.value })}>
           <option value="">All kinds</option>
           {kinds.map((k) => (
             <option key={k} value={k}>
@@ -182,6 +186,11 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
           ))}
         </select>
       </div>
+      {!fine && (
+        <p class="muted small" data-testid="filters-for-teachers">
+          Indicator, grade band, subject and kind would show a school’s weeks in pieces too small to keep teachers unknown; they are for principals and coaches.
+        </p>
+      )}
       {scope.length > 1 && (
         <fieldset class="schools">
           <legend>Schools {f.schools.length === 0 && <span class="muted">(none ticked: all)</span>}</legend>

@@ -25,7 +25,13 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
   const levels = rubric?.levels ?? [];
   const m = heatMatrix(t, ctx.schools, rubric?.dimensions ?? []);
   if (m.rows.length === 0) return <p class="notice" data-testid="heat-empty">No submitted scores match these filters.</p>;
-  const reason = `fewer than ${t.min_cell_size} observations`;
+  const reason = `every week had fewer than ${t.min_cell_size} observations`;
+  const leftOut = (c: TrendCell) =>
+    (c.left_out ?? 0) > 0 ? (
+      <span class="n left-out" data-testid="heat-left-out">
+        {c.left_out} small week{c.left_out === 1 ? '' : 's'} left out
+      </span>
+    ) : null;
 
   const cell = (c: TrendCell | undefined, school: string | undefined, dim: string, name: string) => {
     if (c === undefined) return <td class="heat none">no scores</td>;
@@ -34,6 +40,7 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
         <td class="heat suppressed" data-testid="heat-cell" data-school={school ?? ''} data-dimension={dim} data-suppressed="true">
           <span class="value">Suppressed</span>
           <span class="why">{reason}</span>
+          {leftOut(c)}
         </td>
       );
     }
@@ -55,11 +62,12 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
         <span class="n">
           {c.scores} scores<span class="sr-only">, {bandWords[b]}</span>
         </span>
+        {leftOut(c)}
       </>
     );
     const drill = school !== undefined && mayDrill(ctx.me.user.grants, [school], false);
     return (
-      <td class={`heat band-${b}`} data-testid="heat-cell" data-school={school ?? 'district'} data-dimension={dim} data-mean={c.mean} data-scores={c.scores}>
+      <td class={`heat band-${b}`} data-testid="heat-cell" data-school={school ?? 'district'} data-dimension={dim} data-mean={c.mean} data-scores={c.scores} data-left-out={c.left_out ?? 0}>
         {drill ? (
           <button type="button" class="cell-open" onClick={() => onOpen({ span: 'range', bucket: filters.from, school: school!, dimension: dim })} aria-label={`${name}: mean ${fmtMean(c.mean)}, ${c.scores} scores; open the observations`}>
             {body}
@@ -75,7 +83,7 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
     <>
       <div class="scroll">
         <table class="heatmap">
-          <caption class="sr-only">Mean score of each school on each dimension, {filters.from} to the day before {filters.to}</caption>
+          <caption class="sr-only">Mean score of each school on each dimension, {t.from} to the day before {t.to}</caption>
           <thead>
             <tr>
               <th scope="col">School</th>
@@ -102,9 +110,12 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
           </tfoot>
         </table>
       </div>
+      <p class="muted small" data-testid="heat-covers">
+        Each cell covers {t.from} to the day before {t.to}, the dates asked widened to whole weeks.
+      </p>
       <p class="muted small">
         Each cell: the mean on the {levels.length > 0 ? `${levels[0]!.value}–${levels[levels.length - 1]!.value}` : ''} scale, a bar of its length, steps filled for its quarter of the scale (one step: the lowest quarter, four: the top) and the number of scores. Open a school's cell for the observations behind it.
-        Suppressed cells have {reason}, or would let such cells be worked out from a total (the district’s, or your schools’ together); they are not shown to roles that may not see individual teachers.
+        Where you may not see a school’s teachers, its figures count only weeks (of one dimension, split at a month’s end) with at least {t.min_cell_size} observations; smaller weeks are left out of every figure, the district’s included, and each cell says how many. A suppressed cell had no week that large.
       </p>
     </>
   );

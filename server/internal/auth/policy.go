@@ -38,6 +38,24 @@ func (p Principal) LeadScope() domain.Scope { return p.ScopeWith(leading...) }
 // figures are school-level and small cells are hidden.
 func (p Principal) TeacherScope() domain.Scope { return p.ScopeWith(teacherRoles...) }
 
+// SeesTeachersOf reports whether the caller sees the teachers of every one
+// of the schools (and of at least one). Where they do not, figures come
+// only from whole school periods of at least the district's minimum of
+// observations (package trends), and nothing the caller reads links a
+// teacher to an observation.
+func (p Principal) SeesTeachersOf(schoolIDs []string) bool {
+	if p.IsAdmin() {
+		return true
+	}
+	sees := p.TeacherScope()
+	for _, id := range schoolIDs {
+		if !sees.HasSchool(id) {
+			return false
+		}
+	}
+	return len(schoolIDs) > 0
+}
+
 // SeesCycle reports whether the caller reads the cycle of support: its
 // coach, or a reader of its school.
 func (p Principal) SeesCycle(c domain.Cycle) bool {

@@ -124,7 +124,20 @@ func (s *Service) Cycle(ctx context.Context, p auth.Principal, id string) (Detai
 		return Detail{}, err
 	}
 	d.FollowUps, err = s.decorate(ctx, p.DistrictID(), fs)
+	for i := range d.FollowUps {
+		hideObservation(p, c, &d.FollowUps[i])
+	}
 	return d, err
+}
+
+// hideObservation leaves out which observation a follow-up became for a
+// caller who may not see the cycle's teachers (auth.SeesCycleTeachers) and
+// did not observe it: a follow-up names its teacher, and its observation
+// would link that teacher to the scores a supervisor reads without names.
+func hideObservation(p auth.Principal, c domain.Cycle, f *FollowUp) {
+	if !p.SeesCycleTeachers(c) && !slices.Contains(f.ObserverIDs, p.User.ID) {
+		f.ObservationID = ""
+	}
 }
 
 // decorate adds overdue and the reschedule history to follow-ups.
@@ -422,7 +435,8 @@ func (s *Service) UpdateFollowUp(ctx context.Context, p auth.Principal, id strin
 	if err != nil {
 		return FollowUp{}, err
 	}
-	if _, err := s.cycle(ctx, p, cur.CycleID); err != nil && !slices.Contains(cur.ObserverIDs, p.User.ID) {
+	c, err := s.cycle(ctx, p, cur.CycleID)
+	if err != nil && !slices.Contains(cur.ObserverIDs, p.User.ID) {
 		return FollowUp{}, errNoFollowUp
 	}
 	data := sync.FollowUpDataOf(cur.FollowUp)
@@ -457,7 +471,9 @@ func (s *Service) UpdateFollowUp(ctx context.Context, p auth.Principal, id strin
 	if err := s.apply(ctx, p, ch.DeviceID, sync.EntityFollowUp, id, base, data); err != nil {
 		return FollowUp{}, err
 	}
-	return s.followUp(ctx, p.DistrictID(), id)
+	f, err := s.followUp(ctx, p.DistrictID(), id)
+	hideObservation(p, c, &f)
+	return f, err
 }
 
 func (s *Service) followUp(ctx context.Context, districtID, id string) (FollowUp, error) {

@@ -129,15 +129,19 @@ func (s *Service) Evidence(ctx context.Context, p auth.Principal, cycleID string
 	return evidenceOf(c, acts, fs, scores, d.Location()), nil
 }
 
-// KindEffect is how often the focus indicator rose in follow-ups that came
-// after one kind of support.
+// KindEffect is how often the focus indicator rose in follow-ups whose
+// latest support before them was one kind of activity.
 type KindEffect struct {
 	Kind      domain.ActivityKind
-	Cycles    int // cycles with this kind of support and a follow-up score
-	FollowUps int // follow-up scores that came after this kind of support
+	Cycles    int // cycles with a follow-up score counted here
+	FollowUps int // follow-up scores whose latest support was this kind
 	Rose      int // of which the focus indicator was above the teacher's level before the cycle
-	// Suppressed hides Rose from a caller who may not see individual
-	// teachers when FollowUps is below the district's minimum cell size.
+	// LeftOut is how many school months of this kind were left out: for a
+	// caller who may not see the teachers of a cycle's school, its
+	// follow-up scores count only in school months (one school, one kind,
+	// one month) with at least the district's minimum of them.
+	LeftOut int
+	// Suppressed marks a kind every school month of which was left out.
 	Suppressed bool
 }
 
@@ -147,6 +151,11 @@ type Effectiveness struct {
 	Cycles    int // cycles with at least one follow-up score compared
 	FollowUps int // follow-up scores compared with a level before the cycle
 	Rose      int
+	LeftOut   int // school months left out (KindEffect.LeftOut), of every kind
+	// From and To are the days the report covers: for a caller who may not
+	// see the teachers of some cycle's school, the days asked widened to
+	// whole months.
+	From, To time.Time
 }
 
 // ReportQuery bounds the report by the days the follow-up scores were
@@ -160,9 +169,17 @@ type ReportQuery struct {
 // district for an administrator), how often the focus indicator rose in
 // follow-ups, by kind of support activity. A follow-up score rose when it
 // is above the mean of the same teacher's focus scores before the cycle's
-// support began; it counts for every kind of support the cycle had on or
-// before the day of the follow-up. Scores of teachers with no score before
-// the cycle cannot be compared and are left out.
+// support began; it counts once, for the kind of the cycle's latest
+// support activity on or before the day of the follow-up (none when there
+// was none). Scores of teachers with no score before the cycle cannot be
+// compared and are left out.
+//
+// For a caller who may not see the teachers of a cycle's school
+// (auth.SeesCycleTeachers), the rule of trends holds: the days asked are
+// widened to whole months, and that school's follow-up scores count only
+// by whole school months (one school, one kind, one month) of at least the
+// district's minimum, so that every figure, the totals included, is a sum
+// of whole school months kept and no difference of figures comes to less.
 func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQuery) (Effectiveness, error) {
 	if p.ReadScope().Empty() {
 		return Effectiveness{}, domain.Errorf(domain.EForbidden, "the cycle-effectiveness report is for coaches and school and district leaders")
@@ -172,11 +189,22 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 		return Effectiveness{}, err
 	}
 	loc := d.Location()
-	from, to := domain.DayStart(q.From, loc), domain.DayStart(q.To, loc)
 	cs, err := s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ReadScope(), CoachID: p.User.ID})
 	if err != nil || len(cs) == 0 {
-		return Effectiveness{Kinds: []KindEffect{}}, err
+		return Effectiveness{Kinds: []KindEffect{}, From: q.From, To: q.To}, err
 	}
+	for _, c := range cs {
+		if !p.SeesCycleTeachers(c) {
+			if !q.From.IsZero() {
+				q.From = time.Date(q.From.Year(), q.From.Month(), 1, 0, 0, 0, 0, time.UTC)
+			}
+			if !q.To.IsZero() && q.To.Day() != 1 {
+				q.To = time.Date(q.To.Year(), q.To.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+			}
+			break
+		}
+	}
+	from, to := domain.DayStart(q.From, loc), domain.DayStart(q.To, loc)
 	ids := make([]string, len(cs))
 	var teachers, keys []string
 	for i, c := range cs {
@@ -208,16 +236,22 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 	for _, f := range fs {
 		fsBy[f.CycleID] = append(fsBy[f.CycleID], f)
 	}
-	kinds := map[domain.ActivityKind]*KindEffect{}
-	var out Effectiveness
+	// Each compared follow-up score, with its school month.
+	type counted struct {
+		cycle string
+		kind  domain.ActivityKind
+		rose  bool
+		unit  schoolMonth
+		sees  bool
+	}
+	var all []counted
+	perUnit := map[schoolMonth]int{}
 	for _, c := range cs {
 		e := evidenceOf(c, actsBy[c.ID], fsBy[c.ID], scores, loc)
 		base := map[string][]Point{}
 		for _, pt := range e.Before {
 			base[pt.TeacherID] = append(base[pt.TeacherID], pt)
 		}
-		counted := map[domain.ActivityKind]bool{}
-		compared := false
 		for _, pt := range e.FollowUps {
 			if (!from.IsZero() && pt.ObservedAt.Before(from)) || (!to.IsZero() && !pt.ObservedAt.Before(to)) {
 				continue
@@ -226,48 +260,82 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 			if b == nil {
 				continue
 			}
-			compared = true
-			rose := float64(pt.Level) > *b
-			out.FollowUps++
-			if rose {
-				out.Rose++
-			}
 			day := dateIn(pt.ObservedAt, loc)
-			seen := map[domain.ActivityKind]bool{}
-			for _, a := range actsBy[c.ID] {
-				if a.OccurredOn.After(day) || seen[a.Kind] {
-					continue
-				}
-				seen[a.Kind] = true
-				k := kinds[a.Kind]
-				if k == nil {
-					k = &KindEffect{Kind: a.Kind}
-					kinds[a.Kind] = k
-				}
-				k.FollowUps++
-				if rose {
-					k.Rose++
-				}
-				if !counted[a.Kind] {
-					counted[a.Kind] = true
-					k.Cycles++
-				}
-			}
-		}
-		if compared {
-			out.Cycles++
+			kind := latestSupport(actsBy[c.ID], day)
+			u := schoolMonth{c.SchoolID, kind, time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)}
+			perUnit[u]++
+			all = append(all, counted{cycle: c.ID, kind: kind, rose: float64(pt.Level) > *b, unit: u, sees: p.SeesCycleTeachers(c)})
 		}
 	}
-	// Roles that may not see individual teachers get no rate from fewer
-	// follow-ups than the district's minimum cell size, as with trends.
-	hide := p.TeacherScope().Empty()
-	out.Kinds = []KindEffect{}
-	for _, k := range kinds {
-		if hide && k.FollowUps < d.Settings.MinCellSize {
-			k.Rose, k.Suppressed = 0, true
+	out := Effectiveness{From: q.From, To: q.To}
+	kinds := map[domain.ActivityKind]*KindEffect{}
+	cyclesOf := map[domain.ActivityKind]map[string]bool{}
+	allCycles := map[string]bool{}
+	leftOut := map[schoolMonth]bool{}
+	for _, r := range all {
+		k := kinds[r.kind]
+		if k == nil && r.kind != "" {
+			k = &KindEffect{Kind: r.kind}
+			kinds[r.kind] = k
+			cyclesOf[r.kind] = map[string]bool{}
 		}
+		if !r.sees && perUnit[r.unit] < d.Settings.MinCellSize {
+			if !leftOut[r.unit] {
+				leftOut[r.unit] = true
+				out.LeftOut++
+				if k != nil {
+					k.LeftOut++
+				}
+			}
+			continue
+		}
+		out.FollowUps++
+		allCycles[r.cycle] = true
+		if r.rose {
+			out.Rose++
+		}
+		if k != nil {
+			k.FollowUps++
+			cyclesOf[r.kind][r.cycle] = true
+			if r.rose {
+				k.Rose++
+			}
+		}
+	}
+	out.Cycles = len(allCycles)
+	out.Kinds = []KindEffect{}
+	for kind, k := range kinds {
+		k.Cycles = len(cyclesOf[kind])
+		k.Suppressed = k.FollowUps == 0
 		out.Kinds = append(out.Kinds, *k)
 	}
 	sort.Slice(out.Kinds, func(i, j int) bool { return out.Kinds[i].Kind < out.Kinds[j].Kind })
 	return out, nil
+}
+
+// schoolMonth is the unit the report keeps or leaves out whole for a
+// caller who may not see a school's teachers.
+type schoolMonth struct {
+	school string
+	kind   domain.ActivityKind
+	month  time.Time
+}
+
+// latestSupport is the kind of the latest activity on or before day (the
+// first kind by name among activities of that day); empty when none.
+func latestSupport(acts []domain.Activity, day time.Time) domain.ActivityKind {
+	var best *domain.Activity
+	for i := range acts {
+		a := &acts[i]
+		if a.OccurredOn.After(day) {
+			continue
+		}
+		if best == nil || a.OccurredOn.After(best.OccurredOn) || (a.OccurredOn.Equal(best.OccurredOn) && a.Kind < best.Kind) {
+			best = a
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.Kind
 }

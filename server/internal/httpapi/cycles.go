@@ -324,6 +324,7 @@ type kindEffectResponse struct {
 	Rose       *int     `json:"rose"`
 	RoseShare  *float64 `json:"rose_share"`
 	Suppressed bool     `json:"suppressed"`
+	LeftOut    int      `json:"left_out,omitempty"`
 }
 
 type effectivenessResponse struct {
@@ -332,6 +333,9 @@ type effectivenessResponse struct {
 	FollowUps int                  `json:"follow_ups"`
 	Rose      int                  `json:"rose"`
 	RoseShare *float64             `json:"rose_share"`
+	LeftOut   int                  `json:"left_out,omitempty"`
+	From      *sync.Date           `json:"from,omitempty"`
+	To        *sync.Date           `json:"to,omitempty"`
 }
 
 func share(n, of int) *float64 {
@@ -356,9 +360,15 @@ func (s *Server) cycleEffectiveness(c *gin.Context) {
 		return
 	}
 	out := effectivenessResponse{Kinds: make([]kindEffectResponse, len(r.Kinds)), Cycles: r.Cycles, FollowUps: r.FollowUps, Rose: r.Rose,
-		RoseShare: share(r.Rose, r.FollowUps)}
+		RoseShare: share(r.Rose, r.FollowUps), LeftOut: r.LeftOut}
+	if !r.From.IsZero() {
+		out.From = &sync.Date{Time: r.From}
+	}
+	if !r.To.IsZero() {
+		out.To = &sync.Date{Time: r.To}
+	}
 	for i, k := range r.Kinds {
-		out.Kinds[i] = kindEffectResponse{Kind: string(k.Kind), Cycles: k.Cycles, FollowUps: k.FollowUps, Suppressed: k.Suppressed}
+		out.Kinds[i] = kindEffectResponse{Kind: string(k.Kind), Cycles: k.Cycles, FollowUps: k.FollowUps, Suppressed: k.Suppressed, LeftOut: k.LeftOut}
 		if !k.Suppressed {
 			rose := k.Rose
 			out.Kinds[i].Rose, out.Kinds[i].RoseShare = &rose, share(k.Rose, k.FollowUps)

@@ -229,15 +229,25 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 		}
 		{
 			cycles, raws := allCycles, allRaws
-			// The report, recomputed: every cycle written so far in this world.
-			type tally struct{ cycles, followUps, rose int }
-			want := map[domain.ActivityKind]*tally{}
-			var total tally
+			// The report, recomputed: every cycle written so far in this
+			// world. Each compared follow-up counts once, for the kind of the
+			// cycle's latest support on or before its day; for the
+			// supervisor, who may not see the school's teachers, only school
+			// months (school, kind, month) of at least the minimum count.
+			type unit struct {
+				kind  domain.ActivityKind
+				month string
+			}
+			type scored struct {
+				cycle string
+				u     unit
+				rose  bool
+			}
+			var all []scored
+			perUnit := map[unit]int{}
 			chicago, _ := time.LoadLocation("America/Chicago")
 			for _, c := range cycles {
 				before, follow := expectEvidence(c, raws)
-				compared := false
-				kindSeen := map[domain.ActivityKind]bool{}
 				for _, f := range follow {
 					var base []rawScore
 					for _, b := range before {
@@ -248,77 +258,117 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 					if len(base) == 0 {
 						continue
 					}
-					compared = true
-					rose := float64(*f.level) > meanOf(base)
-					total.followUps++
-					if rose {
-						total.rose++
-					}
 					l := f.at.In(chicago)
 					day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-					kinds := map[domain.ActivityKind]bool{}
-					for _, a := range c.activities {
-						if !a.OccurredOn.After(day) {
-							kinds[a.Kind] = true
+					var latest *domain.Activity
+					for i, a := range c.activities {
+						if !a.OccurredOn.After(day) && (latest == nil || a.OccurredOn.After(latest.OccurredOn) || (a.OccurredOn.Equal(latest.OccurredOn) && a.Kind < latest.Kind)) {
+							latest = &c.activities[i]
 						}
 					}
-					for k := range kinds {
-						if want[k] == nil {
-							want[k] = &tally{}
-						}
-						want[k].followUps++
-						if rose {
-							want[k].rose++
-						}
-						if !kindSeen[k] {
-							kindSeen[k] = true
-							want[k].cycles++
-						}
+					u := unit{month: day.Format("2006-01")}
+					if latest != nil {
+						u.kind = latest.Kind
 					}
-				}
-				if compared {
-					total.cycles++
+					perUnit[u]++
+					all = append(all, scored{c.id, u, float64(*f.level) > meanOf(base)})
 				}
 			}
-			{
+			type tally struct {
+				cycles, followUps, rose, leftOut int
+				cycleSet                         map[string]bool
+			}
+			tallies := func(keep func(unit) bool) (tally, map[domain.ActivityKind]*tally) {
+				total := tally{cycleSet: map[string]bool{}}
+				kinds := map[domain.ActivityKind]*tally{}
+				left := map[unit]bool{}
+				for _, r := range all {
+					k := kinds[r.u.kind]
+					if k == nil && r.u.kind != "" {
+						k = &tally{cycleSet: map[string]bool{}}
+						kinds[r.u.kind] = k
+					}
+					if !keep(r.u) {
+						if !left[r.u] {
+							left[r.u] = true
+							total.leftOut++
+							if k != nil {
+								k.leftOut++
+							}
+						}
+						continue
+					}
+					total.followUps++
+					total.cycleSet[r.cycle] = true
+					if r.rose {
+						total.rose++
+					}
+					if k != nil {
+						k.followUps++
+						k.cycleSet[r.cycle] = true
+						if r.rose {
+							k.rose++
+						}
+					}
+				}
+				total.cycles = len(total.cycleSet)
+				for _, k := range kinds {
+					k.cycles = len(k.cycleSet)
+				}
+				return total, kinds
+			}
+			min := domain.DefaultDistrictSettings().MinCellSize
+			for _, who := range []struct {
+				a    actor
+				keep func(unit) bool
+			}{{admin, func(unit) bool { return true }}, {supervisor, func(u unit) bool { return perUnit[u] >= min }}} {
+				total, want := tallies(who.keep)
 				var rep effectivenessResponse
-				if r := w.do(admin, "GET", "/api/v1/reports/cycle-effectiveness", nil); r.Code != 200 {
+				if r := w.do(who.a, "GET", "/api/v1/reports/cycle-effectiveness", nil); r.Code != 200 {
 					t.Fatalf("report: %d %s", r.Code, r.Body)
 				} else {
 					r.decode(t, &rep)
 				}
-				if rep.Cycles != total.cycles || rep.FollowUps != total.followUps || rep.Rose != total.rose {
-					t.Errorf("report totals %d cycles %d follow-ups %d rose, want %+v", rep.Cycles, rep.FollowUps, rep.Rose, total)
+				if rep.Cycles != total.cycles || rep.FollowUps != total.followUps || rep.Rose != total.rose || rep.LeftOut != total.leftOut {
+					t.Errorf("%s: report totals %d cycles %d follow-ups %d rose %d left out, want %+v", who.a, rep.Cycles, rep.FollowUps, rep.Rose, rep.LeftOut, total)
 				}
 				if len(rep.Kinds) != len(want) {
-					t.Errorf("report kinds %+v, want %d kinds", rep.Kinds, len(want))
+					t.Errorf("%s: report kinds %+v, want %d kinds", who.a, rep.Kinds, len(want))
 				}
+				hidden := 0
 				for _, k := range rep.Kinds {
 					x := want[domain.ActivityKind(k.Kind)]
-					if x == nil || k.Cycles != x.cycles || k.FollowUps != x.followUps || k.Rose == nil || *k.Rose != x.rose || k.Suppressed {
-						t.Errorf("kind %s: %+v, want %+v", k.Kind, k, x)
+					if x == nil || k.Cycles != x.cycles || k.FollowUps != x.followUps || k.LeftOut != x.leftOut || k.Suppressed != (x.followUps == 0) {
+						t.Errorf("%s: kind %s: %+v, want %+v", who.a, k.Kind, k, x)
+						continue
 					}
-					if k.FollowUps > 0 && math.Abs(*k.RoseShare-float64(*k.Rose)/float64(k.FollowUps)) > 1e-9 {
-						t.Errorf("kind %s: share %v", k.Kind, *k.RoseShare)
-					}
-				}
-				// A supervisor, who may not see individual teachers, gets no rate from a small cell.
-				var sup effectivenessResponse
-				w.do(supervisor, "GET", "/api/v1/reports/cycle-effectiveness", nil).decode(t, &sup)
-				min := domain.DefaultDistrictSettings().MinCellSize
-				hidden := 0
-				for _, k := range sup.Kinds {
-					x := want[domain.ActivityKind(k.Kind)]
-					small := x.followUps < min
-					if k.Suppressed != small || (small && (k.Rose != nil || k.RoseShare != nil)) || (!small && (k.Rose == nil || *k.Rose != x.rose)) || k.FollowUps != x.followUps {
-						t.Errorf("the supervisor's kind %s: %+v, want suppressed %v", k.Kind, k, small)
-					}
-					if small {
+					if k.Suppressed {
 						hidden++
+						if k.Rose != nil || k.RoseShare != nil {
+							t.Errorf("%s: kind %s shows a rate of nothing: %+v", who.a, k.Kind, k)
+						}
+						continue
+					}
+					if k.Rose == nil || *k.Rose != x.rose || math.Abs(*k.RoseShare-float64(*k.Rose)/float64(k.FollowUps)) > 1e-9 {
+						t.Errorf("%s: kind %s: %+v, want %+v", who.a, k.Kind, k, x)
+					}
+					if who.a == supervisor && k.FollowUps < min {
+						t.Errorf("the supervisor's kind %s shows %d follow-ups, under the minimum", k.Kind, k.FollowUps)
 					}
 				}
-				t.Logf("%d of %d kinds hidden from the supervisor", hidden, len(sup.Kinds))
-				t.Logf("%d cycles compared, %d follow-up scores, %d rose, %d kinds", total.cycles, total.followUps, total.rose, len(want))
+				// The totals less the kinds shown: what a subtraction gives is
+				// the follow-ups without support before them, all in whole kept
+				// school months, so nothing or at least the minimum.
+				if who.a == supervisor {
+					rest := rep.FollowUps
+					for _, k := range rep.Kinds {
+						rest -= k.FollowUps
+					}
+					if rest != 0 && rest < min {
+						t.Errorf("the supervisor's totals less the kinds give away %d follow-ups", rest)
+					}
+				}
+				t.Logf("%s: %d of %d kinds hidden, %d school months left out; %d cycles, %d follow-up scores, %d rose", who.a, hidden, len(rep.Kinds), rep.LeftOut, total.cycles, total.followUps, total.rose)
 			}
 		}
 	})

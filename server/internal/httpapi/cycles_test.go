@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,6 +140,20 @@ func TestCycleLifecycleAndScope(t *testing.T) {
 		w.do(coach, "GET", "/api/v1/cycles/"+c.ID, nil).decode(t, &d)
 		if len(d.FollowUps) != 1 || d.FollowUps[0].Status != "done" || d.FollowUps[0].ObservationID != obs.ID || len(d.Activities) != 1 {
 			t.Errorf("after the visit: %+v", d)
+		}
+		// A supervisor reads the cycle but not its teachers: the follow-up
+		// names its teacher, so not the observation it became.
+		var sd cycleDetailResponse
+		if r := w.do(supervisor, "GET", "/api/v1/cycles/"+c.ID, nil); r.Code != http.StatusOK {
+			t.Fatalf("the supervisor reads the cycle: %d %s", r.Code, r.Body)
+		} else {
+			r.decode(t, &sd)
+		}
+		if len(sd.FollowUps) != 1 || sd.FollowUps[0].ObservationID != "" || strings.Contains(w.do(supervisor, "GET", "/api/v1/cycles/"+c.ID, nil).Body.String(), obs.ID) {
+			t.Errorf("the supervisor reads which observation the follow-up became: %+v", sd.FollowUps)
+		}
+		if r := w.do(supervisor, "GET", "/api/v1/cycles/"+c.ID+"/evidence", nil); r.Code != http.StatusForbidden && r.Code != http.StatusNotFound {
+			t.Errorf("the supervisor reads the cycle's evidence: %d", r.Code)
 		}
 
 		// A cycle ends with an outcome.

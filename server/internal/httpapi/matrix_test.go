@@ -299,7 +299,7 @@ func matrix(w *world) map[string][]probe {
 					}
 				}
 			}}},
-		"GET /api/v1/trends.csv": {{name: "year by week", method: "GET", path: "/api/v1/trends.csv?from=2026-01-01&to=2027-01-01&group=school",
+		"GET /api/v1/trends.csv": {{name: "year by week", method: "GET", path: "/api/v1/trends.csv?from=2026-01-01&to=2027-01-01&group=school&group=dimension",
 			want: signedIn(ok, map[actor]int{observer: forbidden, teacher: forbidden}),
 			check: func(t *testing.T, w *world, a actor, r response) {
 				if a != admin && strings.Contains(r.Body.String(), w.schoolA2) || a == otherAdmin && strings.Contains(r.Body.String(), w.schoolA1) {
@@ -307,7 +307,8 @@ func matrix(w *world) map[string][]probe {
 				}
 			}}},
 		"GET /api/v1/coverage": {
-			{name: "own schools", method: "GET", path: "/api/v1/coverage?from=2027-01-01", want: signedIn(ok, map[actor]int{observer: forbidden, teacher: forbidden}),
+			// Coverage names teachers: not for a supervisor.
+			{name: "own schools", method: "GET", path: "/api/v1/coverage?from=2027-01-01", want: signedIn(ok, map[actor]int{supervisor: forbidden, observer: forbidden, teacher: forbidden}),
 				check: func(t *testing.T, w *world, a actor, r response) {
 					var l listResponse[coverageItem]
 					r.decode(t, &l)
@@ -318,7 +319,7 @@ func matrix(w *world) map[string][]probe {
 					}
 				}},
 			{name: "other school", method: "GET", path: "/api/v1/coverage?from=2027-01-01&school_id=" + w.schoolA2,
-				want: signedIn(notFound, map[actor]int{admin: ok, observer: forbidden, teacher: forbidden})},
+				want: signedIn(notFound, map[actor]int{admin: ok, supervisor: forbidden, observer: forbidden, teacher: forbidden})},
 		},
 		"GET /api/v1/directory": {{name: "colleagues", method: "GET", path: "/api/v1/directory", want: signedIn(ok, nil),
 			check: func(t *testing.T, w *world, a actor, r response) {

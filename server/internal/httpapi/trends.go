@@ -45,7 +45,8 @@ func (s *Server) getTrends(c *gin.Context) {
 }
 
 // getTrendsCSV answers the same cells as a CSV file: a header row, then one
-// row per cell (the district's rows after the schools'), suppression kept.
+// row per cell (the district's rows after the schools'), suppression kept,
+// with the school periods left out of each cell.
 func (s *Server) getTrendsCSV(c *gin.Context) {
 	res, ok := s.trend(c)
 	if !ok {
@@ -74,7 +75,7 @@ func (s *Server) getTrendsCSV(c *gin.Context) {
 	for _, l := range levels {
 		header = append(header, "level_"+strconv.Itoa(l))
 	}
-	header = append(header, "suppressed")
+	header = append(header, "suppressed", "left_out")
 	_ = w.Write(header)
 	row := func(scope string, cell trends.Cell) {
 		r := []string{scope, cell.Bucket.Format(time.DateOnly)}
@@ -100,7 +101,7 @@ func (s *Server) getTrendsCSV(c *gin.Context) {
 			}
 			r = append(r, v)
 		}
-		r = append(r, strconv.FormatBool(cell.Suppressed))
+		r = append(r, strconv.FormatBool(cell.Suppressed), strconv.Itoa(cell.LeftOut))
 		_ = w.Write(r)
 	}
 	for _, cell := range res.Cells {

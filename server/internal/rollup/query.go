@@ -21,16 +21,19 @@ var groupColumns = map[string]string{
 type Query struct {
 	DistrictID string
 	RubricID   string
-	From, To   time.Time // dates; To is exclusive
-	SchoolIDs  []string  // nil: every school
-	Dimension  string
-	Indicator  string
-	GradeBand  string
-	Subject    string
-	Kind       string
-	Month      bool     // bucket by month, else by week
-	Whole      bool     // one bucket for the whole range, named by its first week
-	Group      []string // school, dimension, indicator, grade_band, subject, kind
+	// From and To are dates, To exclusive, at the starts of rollup periods
+	// (PeriodBounds): a query reads whole periods, and a week or month at
+	// either end holds only its periods within the range.
+	From, To  time.Time
+	SchoolIDs []string // nil: every school
+	Dimension string
+	Indicator string
+	GradeBand string
+	Subject   string
+	Kind      string
+	Month     bool     // bucket by month, else by week
+	Whole     bool     // one bucket for the whole range, named by its first week
+	Group     []string // school, dimension, indicator, grade_band, subject, kind
 }
 
 // Row is one bucket × group × level of the rollups.
@@ -91,4 +94,32 @@ func (q Query) DimensionTrendable() bool {
 		}
 	}
 	return byDimension
+}
+
+// SchoolPeriod is one school's figures for one dimension in one rollup
+// period (a week, or the part of a week in one month): the finest grain of
+// the dimension rollups, and the unit that suppression keeps or leaves out
+// whole.
+type SchoolPeriod struct {
+	Period, Week, Month time.Time
+	School              string
+	Dimension           string
+	Observations        int64
+	Levels              [MaxLevel + 1]int64
+}
+
+// PeriodBounds widens the days from (inclusive) and to (exclusive) to whole
+// rollup periods: from to the start of its period, to to the start of the
+// next period unless it starts one. A period is a week (from Monday) or the
+// part of a week in one month, so the bounds are days at 00:00 UTC.
+func PeriodBounds(from, to time.Time) (time.Time, time.Time) {
+	from = domain.PeriodStart(from, time.UTC)
+	if p := domain.PeriodStart(to, time.UTC); !p.Equal(to) {
+		next := domain.WeekStart(p, time.UTC).AddDate(0, 0, 7)
+		if m := domain.MonthStart(p).AddDate(0, 1, 0); m.Before(next) {
+			next = m
+		}
+		to = next
+	}
+	return from, to
 }

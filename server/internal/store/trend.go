@@ -20,19 +20,9 @@ import (
 // and filters; withIndicator also to its dimension and indicator.
 func trendWhere(db *gorm.DB, q rollup.Query, withIndicator bool) *gorm.DB {
 	db = db.Where("district_id = ? AND rubric_id = ?", q.DistrictID, q.RubricID)
-	col := "week_start"
-	if q.Month {
-		col = "month_start"
-	}
-	if q.Whole {
-		col = "period_start"
-	}
-	db = db.Where(col+" >= ? AND "+col+" < ?", q.From, q.To)
-	if !q.Whole && q.To.Year() < 9000 {
-		// Implied by the bucket's range (a period lies in its week or month),
-		// and a range of the primary key, which then serves the query.
-		db = db.Where("period_start >= ? AND period_start < ?", q.From, q.To.AddDate(0, 0, rollup.BucketDays))
-	}
+	// A range is whole rollup periods (rollup.Query), which the primary key
+	// orders after the rubric: the key serves it, whatever the bucket.
+	db = db.Where("period_start >= ? AND period_start < ?", q.From, q.To)
 	if q.SchoolIDs != nil {
 		if len(q.SchoolIDs) == 0 {
 			return db.Where("1 = 0")
@@ -354,10 +344,8 @@ func (s *Store) readDimensionsSQLite(ctx context.Context, q rollup.Query, group 
 // dimensionPeriods is the query for the dimension rollups' periods of a
 // trend: the bucket's column (unless the bucket is the whole range), the
 // group's columns, the observations and the level columns from lo to hi.
-// A week or a month is filtered on its own column and also on
-// period_start, which the primary key orders after the scope, so that the
-// key serves the range: a period starts within its week or month, at most
-// six days after the week's start and thirty after the month's.
+// The range is whole periods (rollup.Query), filtered on period_start,
+// which the primary key orders after the scope, so that the key serves it.
 func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool) (string, []any) {
 	var args []any
 	arg := func(v any, cast string) string {
@@ -383,17 +371,7 @@ func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool)
 	var b strings.Builder
 	b.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM " + readTable(rollup.Dimensions) + " WHERE district_id = " + arg(q.DistrictID, "::uuid") +
 		" AND rubric_id = " + arg(q.RubricID, "::uuid"))
-	periodTo := q.To
-	switch {
-	case q.Whole:
-	case q.Month:
-		periodTo = q.To.AddDate(0, 0, 31)
-		b.WriteString(" AND month_start >= " + arg(q.From, "::date") + " AND month_start < " + arg(q.To, "::date"))
-	default:
-		periodTo = q.To.AddDate(0, 0, 7)
-		b.WriteString(" AND week_start >= " + arg(q.From, "::date") + " AND week_start < " + arg(q.To, "::date"))
-	}
-	b.WriteString(" AND period_start >= " + arg(q.From, "::date") + " AND period_start < " + arg(periodTo, "::date"))
+	b.WriteString(" AND period_start >= " + arg(q.From, "::date") + " AND period_start < " + arg(q.To, "::date"))
 	switch {
 	case q.SchoolIDs != nil && postgres:
 		b.WriteString(" AND scope = ANY(" + arg(q.SchoolIDs, "::text[]") + ")")
@@ -408,4 +386,56 @@ func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool)
 		b.WriteString(" AND dimension_key = " + arg(q.Dimension, "::text"))
 	}
 	return b.String(), args
+}
+
+// SchoolPeriods reads the dimension rollups of q's schools (every school
+// of the district when q.SchoolIDs is nil) at their own grain: one row per
+// school, rollup period and dimension, whatever q's bucket and group. The
+// bucket's range selects periods as TrendDimensions does; the group is
+// ignored. Suppression for roles that may not see teachers decides on
+// these rows (package trends).
+func (s *Store) SchoolPeriods(ctx context.Context, q rollup.Query) ([]rollup.SchoolPeriod, error) {
+	if q.SchoolIDs != nil && len(q.SchoolIDs) == 0 {
+		return nil, nil
+	}
+	sel := "period_start, week_start, month_start, scope, dimension_key, SUM(observations)"
+	for l := 0; l <= rollup.MaxLevel; l++ {
+		sel += fmt.Sprintf(", SUM(l%d)", l)
+	}
+	db := s.db.WithContext(ctx).Table(readTable(rollup.Dimensions)).
+		Where("district_id = ? AND rubric_id = ? AND scope <> ?", q.DistrictID, q.RubricID, rollup.DistrictScope)
+	db = db.Where("period_start >= ? AND period_start < ?", q.From, q.To)
+	if q.SchoolIDs != nil {
+		db = db.Where("scope IN ?", q.SchoolIDs)
+	}
+	if q.Dimension != "" {
+		db = db.Where("dimension_key = ?", q.Dimension)
+	}
+	rows, err := db.Select(sel).Group("period_start, week_start, month_start, scope, dimension_key").Rows()
+	if err != nil {
+		return nil, translate(err, "trend")
+	}
+	defer rows.Close()
+	var out []rollup.SchoolPeriod
+	var period, week, month any
+	var p rollup.SchoolPeriod
+	dest := []any{&period, &week, &month, &p.School, &p.Dimension, &p.Observations}
+	for l := range p.Levels {
+		dest = append(dest, &p.Levels[l])
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, translate(err, "trend")
+		}
+		for _, c := range []struct {
+			v  any
+			to *time.Time
+		}{{period, &p.Period}, {week, &p.Week}, {month, &p.Month}} {
+			if t := anyTime(c.v); t != nil {
+				*c.to = dateOnly(*t)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, translate(rows.Err(), "trend")
 }

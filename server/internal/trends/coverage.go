@@ -19,12 +19,15 @@ type CoverageQuery struct {
 }
 
 // Coverage lists the teachers of the caller's schools not visited in the
-// days asked: is attention spread fairly. Naming teachers is for the roles
-// that see teachers (and administrators).
+// days asked: is attention spread fairly. It names teachers with the time
+// of their last visit, which picks out an observation, so it covers only
+// the schools whose teachers the caller sees (auth.TeacherScope): a
+// supervisor asking for it is refused, and so is a principal or coach
+// asking for a school where they are something else.
 func (s *Service) Coverage(ctx context.Context, p auth.Principal, q CoverageQuery) ([]store.TeacherCoverage, error) {
-	sc := p.ReadScope()
+	sc := p.TeacherScope()
 	if !p.IsAdmin() && len(sc.SchoolIDs) == 0 {
-		return nil, domain.Errorf(domain.EForbidden, "coverage is for district administrators, supervisors, principals and coaches")
+		return nil, domain.Errorf(domain.EForbidden, "coverage names teachers: it is for district administrators, principals and coaches, at the schools whose teachers they see")
 	}
 	sc, err := s.store.NarrowScope(ctx, sc, q.SchoolIDs)
 	if err != nil {

@@ -2,6 +2,7 @@ package trends_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,35 +13,67 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 )
 
-// smallWorld is a district with a minimum cell of 5 and schools S1 (3
-// observations in one week), S2 (10), S4 (1) and S3 (6, outside the
-// supervisor's scope).
-type smallWorld struct {
-	district                     string
-	s1, s2, s3, s4               string
-	supervisor, principal, coach auth.Principal
+// planted is one school's observations on one day.
+type planted struct {
+	school int // index into attackWorld.schools
+	day    time.Time
+	n      int
 }
 
-func newSmallWorld(t *testing.T, s *store.Store) smallWorld {
+// attackWorld is a district with a minimum cell of 5 and four schools. A
+// supervisor reads schools 0, 1 and 3; a principal leads school 0; a coach
+// works at schools 0, 1 and 2. Every observation scores an indicator of
+// classroom culture, every other one also one of lesson content.
+type attackWorld struct {
+	district                     string
+	schools                      [4]string
+	supervisor, principal, coach auth.Principal
+	obs                          []domain.Observation
+	dimensionOf                  map[string]string
+}
+
+func day(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+
+// smallPlan puts small periods next to large ones in every way an attack
+// could use: a week split by a month's end (2 observations on Monday 31
+// August, 6 later that week), small weeks beside large ones, and a school
+// outside the supervisor's scope.
+var smallPlan = []planted{
+	{0, day(8, 31), 2}, {0, day(9, 2), 6}, {0, day(9, 8), 3}, {0, day(9, 15), 7},
+	{1, day(9, 8), 7}, {1, day(9, 15), 1}, {1, day(9, 22), 5},
+	{2, day(9, 8), 2}, {2, day(9, 15), 6},
+	{3, day(8, 31), 5}, {3, day(9, 16), 4},
+}
+
+func newAttackWorld(t *testing.T, s *store.Store) attackWorld {
 	t.Helper()
 	ctx := context.Background()
-	w := smallWorld{district: domain.NewID(), s1: domain.NewID(), s2: domain.NewID(), s3: domain.NewID(), s4: domain.NewID()}
+	w := attackWorld{district: domain.NewID(), dimensionOf: map[string]string{}}
+	for i := range w.schools {
+		w.schools[i] = domain.NewID()
+	}
 	user := func(grants ...domain.RoleGrant) domain.User {
 		return domain.User{ID: domain.NewID(), DistrictID: w.district, Email: domain.NewID()[24:] + "@example.org", Name: "U", Active: true, Grants: grants}
 	}
-	sup := user(domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.s1}, domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.s2}, domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.s4})
-	pri := user(domain.RoleGrant{Role: domain.RolePrincipal, SchoolID: w.s1})
-	coach := user(domain.RoleGrant{Role: domain.RoleCoach, SchoolID: w.s1}, domain.RoleGrant{Role: domain.RoleCoach, SchoolID: w.s2}, domain.RoleGrant{Role: domain.RoleCoach, SchoolID: w.s3})
+	sup := user(domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.schools[0]}, domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.schools[1]}, domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: w.schools[3]})
+	pri := user(domain.RoleGrant{Role: domain.RolePrincipal, SchoolID: w.schools[0]})
+	coach := user(domain.RoleGrant{Role: domain.RoleCoach, SchoolID: w.schools[0]}, domain.RoleGrant{Role: domain.RoleCoach, SchoolID: w.schools[1]}, domain.RoleGrant{Role: domain.RoleCoach, SchoolID: w.schools[2]})
 	w.supervisor, w.principal, w.coach = auth.Principal{User: sup}, auth.Principal{User: pri}, auth.Principal{User: coach}
 	v := domain.BuiltinFramework()
 	v.ID, v.RubricID, v.DistrictID, v.Status = domain.NewID(), domain.NewID(), w.district, domain.RubricPublished
-	monday := time.Date(2026, 10, 5, 15, 0, 0, 0, time.UTC)
+	for _, d := range v.Dimensions {
+		for _, ind := range d.Indicators {
+			w.dimensionOf[ind.Key] = d.Key
+		}
+	}
+	first, second := v.Dimensions[0].Indicators[0].Key, v.Dimensions[1].Indicators[0].Key
+	kinds := []domain.WalkthroughKind{domain.KindClassroom, domain.KindInformal}
 	err := s.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateDistrict(ctx, domain.District{ID: w.district, Name: "Small", TimeZone: "UTC", Settings: domain.DefaultDistrictSettings()}); err != nil {
 			return err
 		}
-		for i, id := range []string{w.s1, w.s2, w.s3, w.s4} {
-			if err := tx.CreateSchool(ctx, domain.School{ID: id, DistrictID: w.district, Name: "School " + string(rune('1'+i)), Active: true}); err != nil {
+		for i, id := range w.schools {
+			if err := tx.CreateSchool(ctx, domain.School{ID: id, DistrictID: w.district, Name: fmt.Sprintf("School %d", i), Active: true}); err != nil {
 				return err
 			}
 		}
@@ -52,19 +85,26 @@ func newSmallWorld(t *testing.T, s *store.Store) smallWorld {
 		if err := tx.CreateRubricVersion(ctx, v); err != nil {
 			return err
 		}
-		for school, n := range map[string]int{w.s1: 3, w.s2: 10, w.s3: 6, w.s4: 1} {
-			teacher := domain.Teacher{ID: domain.NewID(), DistrictID: w.district, SchoolID: school, FamilyName: "T", Active: true}
+		k := 0
+		for _, p := range smallPlan {
+			teacher := domain.Teacher{ID: domain.NewID(), DistrictID: w.district, SchoolID: w.schools[p.school], FamilyName: "T", Active: true}
 			if err := tx.CreateTeachers(ctx, []domain.Teacher{teacher}); err != nil {
 				return err
 			}
-			for i := range n {
-				level := 1 + i%4
-				o := domain.Observation{ID: domain.NewID(), DistrictID: w.district, SchoolID: school, TeacherID: teacher.ID, ObserverID: coach.ID,
-					RubricVersionID: v.ID, Kind: domain.KindClassroom, Status: domain.ObservationSubmitted, StartedAt: monday.Add(time.Duration(i) * time.Hour),
-					Rev: 1, Scores: []domain.Score{{IndicatorKey: "respectful_relationships", Level: &level}}}
+			for i := range p.n {
+				k++
+				l1, l2 := 1+k%4, 1+(k/2)%4
+				scores := []domain.Score{{IndicatorKey: first, Level: &l1}}
+				if k%2 == 0 {
+					scores = append(scores, domain.Score{IndicatorKey: second, Level: &l2})
+				}
+				o := domain.Observation{ID: domain.NewID(), DistrictID: w.district, SchoolID: w.schools[p.school], TeacherID: teacher.ID, ObserverID: coach.ID,
+					RubricVersionID: v.ID, Kind: kinds[k%2], Status: domain.ObservationSubmitted, StartedAt: p.day.Add(time.Duration(8+i) * time.Minute * 20),
+					Rev: 1, Scores: scores}
 				if err := tx.PutObservation(ctx, o); err != nil {
 					return err
 				}
+				w.obs = append(w.obs, o)
 			}
 		}
 		return nil
@@ -75,78 +115,285 @@ func newSmallWorld(t *testing.T, s *store.Store) smallWorld {
 	return w
 }
 
-func TestSmallCellsAreSuppressedForRolesThatMayNotSeeTeachers(t *testing.T) {
+// unit is one school's observations of one dimension in one rollup period
+// (a week, or the part of it in one month), recomputed here from the
+// observations.
+type unit struct{ school, dimension, period string }
+
+type unitFigure struct {
+	obs    int64
+	levels trends.Levels
+	week   string
+	month  string
+}
+
+func weekStart(t time.Time) time.Time {
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+}
+
+func (w attackWorld) units() map[unit]*unitFigure {
+	out := map[unit]*unitFigure{}
+	for _, o := range w.obs {
+		ws := weekStart(o.StartedAt)
+		ms := time.Date(o.StartedAt.Year(), o.StartedAt.Month(), 1, 0, 0, 0, 0, time.UTC)
+		period := ws
+		if ms.After(ws) {
+			period = ms
+		}
+		seen := map[string]bool{}
+		for _, sc := range o.Scores {
+			u := unit{o.SchoolID, w.dimensionOf[sc.IndicatorKey], period.Format(time.DateOnly)}
+			f := out[u]
+			if f == nil {
+				f = &unitFigure{week: ws.Format(time.DateOnly), month: ms.Format(time.DateOnly)}
+				out[u] = f
+			}
+			if !seen[u.dimension] {
+				seen[u.dimension] = true
+				f.obs++
+			}
+			f.levels[*sc.Level]++
+		}
+	}
+	return out
+}
+
+// TestNoCombinationOfAnswersRecoversASmallPeriod mounts the attacks on
+// suppression as a supervisor and as a principal: every figure they can
+// get (any range, week, month or whole-range buckets, with and without
+// the school grouping, the district line) must equal the sum of whole
+// school periods of at least the minimum (or of the caller's own
+// teachers' schools), recomputed here from the observations, so that no
+// difference of figures can come to less; and the subtractions that
+// recovered small cells before come to nothing or to at least the
+// minimum.
+func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 	ctx := context.Background()
 	testdb.Each(t, func(t *testing.T, s *store.Store) {
-		w := newSmallWorld(t, s)
+		w := newAttackWorld(t, s)
 		svc := trends.NewService(s)
-		q := trends.Query{From: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Group: []string{"school"}}
-		byschool := func(r trends.Result) map[string]trends.Cell {
-			m := map[string]trends.Cell{}
-			for _, c := range r.Cells {
-				m[c.Group["school"]] = c
-			}
-			return m
-		}
-
-		sup, err := svc.Trend(ctx, w.supervisor, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cells := byschool(sup)
-		if _, ok := cells[w.s3]; ok {
-			t.Fatal("the supervisor sees a school outside their assignment")
-		}
-		if c := cells[w.s1]; !c.Suppressed || c.Mean != nil || c.Levels != (trends.Levels{}) || c.Observations != nil {
-			t.Fatalf("the 3-observation cell is not suppressed: %+v", c)
-		}
-		if c := cells[w.s4]; !c.Suppressed {
-			t.Fatalf("the 1-observation cell is not suppressed: %+v", c)
-		}
-		// S2 shown would give S1 and S4 away together (4 observations): the
-		// supervisor's own total (14) less S2 (10), or the district's (20)
-		// less S2 and S3.
-		if c := cells[w.s2]; !c.Suppressed {
-			t.Fatalf("S2's cell would let S1's and S4's be recovered from a total: %+v", c)
-		}
-		// The same query without the school grouping (the level bars beside
-		// the heat map) less the school cells shown gives away nothing small.
-		whole := q
-		whole.Group = nil
-		tot, err := svc.Trend(ctx, w.supervisor, whole)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(tot.Cells) != 1 || tot.Cells[0].Suppressed || tot.Cells[0].Observations == nil || *tot.Cells[0].Observations != 14 {
-			t.Fatalf("the supervisor's schools together: %+v", tot.Cells)
-		}
-		left := *tot.Cells[0].Observations
-		for _, c := range sup.Cells {
-			if !c.Suppressed {
-				left -= *c.Observations
+		units := w.units()
+		const min = 5
+		small := 0
+		for _, f := range units {
+			if f.obs < min {
+				small++
 			}
 		}
-		if left > 0 && left < 5 {
-			t.Fatalf("the total less the cells shown gives away %d observations", left)
+		if small < 6 {
+			t.Fatalf("the world has only %d small periods", small)
 		}
-		if len(sup.District) != 1 || sup.District[0].Observations == nil || *sup.District[0].Observations != 20 {
-			t.Fatalf("district figure: %+v", sup.District)
+		ranges := [][2]time.Time{{day(8, 1), day(10, 1)}, {day(8, 31), day(9, 14)}, {day(9, 1), day(10, 1)}, {day(9, 7), day(9, 21)}, {day(9, 8), day(9, 9)}, {day(8, 31), day(9, 1)}}
+		for _, role := range []struct {
+			name string
+			p    auth.Principal
+		}{{"supervisor", w.supervisor}, {"principal", w.principal}} {
+			sees := role.p.TeacherScope()
+			kept := func(u unit, f *unitFigure) bool { return sees.HasSchool(u.school) || f.obs >= min }
+			inScope := role.p.ReadScope()
+			for _, r := range ranges {
+				for _, bucket := range []string{"week", "month", "range"} {
+					for _, group := range [][]string{{"dimension"}, {"school", "dimension"}} {
+						q := trends.Query{From: r[0], To: r[1], Bucket: bucket, Group: group}
+						res, err := svc.Trend(ctx, role.p, q)
+						if err != nil {
+							t.Fatalf("%s %v: %v", role.name, q, err)
+						}
+						check := func(scope string, cells []trends.Cell, schools func(string) bool) {
+							for _, c := range cells {
+								var want trends.Levels
+								var obs int64
+								leftOut := 0
+								for u, f := range units {
+									if !schools(u.school) || u.dimension != c.Group["dimension"] || (c.Group["school"] != "" && c.Group["school"] != u.school) {
+										continue
+									}
+									in := false
+									if u.period < res.From || u.period >= res.To {
+										continue
+									}
+									switch bucket {
+									case "week":
+										in = f.week == c.Bucket.Format(time.DateOnly)
+									case "month":
+										in = f.month == c.Bucket.Format(time.DateOnly)
+									default:
+										in = true
+									}
+									if !in {
+										continue
+									}
+									if !kept(u, f) {
+										leftOut++
+										continue
+									}
+									obs += f.obs
+									for l, n := range f.levels {
+										want[l] += n
+									}
+								}
+								got := int64(0)
+								if c.Observations != nil {
+									got = *c.Observations
+								}
+								if got != obs || c.Levels != want || c.LeftOut != leftOut || c.Suppressed != (obs == 0) {
+									t.Fatalf("%s %s %s %v %s: cell %s %v: got %d observations %v left out %d, want the kept periods' %d %v left out %d",
+										role.name, scope, bucket, r, group, c.Bucket.Format(time.DateOnly), c.Group, got, c.Levels, c.LeftOut, obs, want, leftOut)
+								}
+							}
+						}
+						check("cells", res.Cells, func(id string) bool { return inScope.HasSchool(id) })
+						check("district", res.District, func(string) bool { return true })
+					}
+				}
+			}
+
+			// A range less the weeks shown, overlapping ranges, a month
+			// less its weeks, and the district line less the caller's own
+			// school: each difference is nothing or at least the minimum.
+			obsOf := func(q trends.Query, school string, district bool) int64 {
+				res, err := svc.Trend(ctx, role.p, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cells := res.Cells
+				if district {
+					cells = res.District
+				}
+				var n int64
+				for _, c := range cells {
+					if c.Group["dimension"] == "classroom_culture" && (school == "" || c.Group["school"] == school) && c.Observations != nil {
+						n += *c.Observations
+					}
+				}
+				return n
+			}
+			culture := "classroom_culture"
+			by := func(from, to time.Time, bucket string, group ...string) trends.Query {
+				return trends.Query{From: from, To: to, Bucket: bucket, Dimension: culture, Group: append([]string{"dimension"}, group...)}
+			}
+			diffs := map[string]int64{}
+			for i, id := range w.schools {
+				if !inScope.HasSchool(id) || sees.HasSchool(id) {
+					continue // the caller sees this school's teachers anyway
+				}
+				diffs[fmt.Sprintf("school %d: range less weeks", i)] = obsOf(by(day(8, 1), day(10, 1), "range", "school"), id, false) - obsOf(by(day(8, 1), day(10, 1), "week", "school"), id, false)
+				diffs[fmt.Sprintf("school %d: overlapping ranges", i)] = obsOf(by(day(8, 31), day(9, 21), "range", "school"), id, false) - obsOf(by(day(9, 7), day(9, 21), "range", "school"), id, false)
+				diffs[fmt.Sprintf("school %d: September less its weeks", i)] = obsOf(by(day(9, 1), day(10, 1), "month", "school"), id, false) - obsOf(by(day(9, 1), day(10, 1), "range", "school"), id, false)
+				diffs[fmt.Sprintf("school %d: the week across August less September's part", i)] = obsOf(by(day(8, 31), day(9, 7), "week", "school"), id, false) - obsOf(by(day(9, 1), day(9, 7), "range", "school"), id, false)
+			}
+			whole := by(day(8, 1), day(10, 1), "range", "school")
+			var mine int64
+			for _, id := range w.schools {
+				if sees.HasSchool(id) {
+					mine += obsOf(whole, id, false)
+				}
+			}
+			diffs["district less own schools"] = obsOf(whole, "", true) - mine
+			diffs["district less the schools shown"] = obsOf(whole, "", true) - obsOf(whole, "", false)
+			for name, d := range diffs {
+				if d != 0 && (d < min && d > -min) {
+					t.Errorf("%s: %s gives away %d observations", role.name, name, d)
+				}
+			}
+
+			// Filters below the dimension (a kind, a grade band, a subject, an
+			// indicator) and groupings by them are answered only where the
+			// caller sees teachers, without the district line.
+			for _, q := range []trends.Query{
+				{From: day(8, 1), To: day(10, 1), Bucket: "range", Group: []string{"school", "kind"}},
+				{From: day(8, 1), To: day(10, 1), Bucket: "range", Dimension: culture, Kind: string(domain.KindClassroom), Group: []string{"school"}},
+				{From: day(8, 1), To: day(10, 1), Bucket: "range", Group: []string{"school"}},
+			} {
+				_, err := svc.Trend(ctx, role.p, q)
+				if !role.p.SeesTeachersOf(inScope.SchoolIDs) && domain.ErrorCode(err) != domain.EForbidden {
+					t.Errorf("%s: %+v over schools whose teachers they do not see: %v", role.name, q, err)
+				}
+				q.SchoolIDs = []string{w.schools[0]}
+				res, err := svc.Trend(ctx, role.p, q)
+				if !sees.HasSchool(w.schools[0]) {
+					if domain.ErrorCode(err) != domain.EForbidden {
+						t.Errorf("%s: %+v: %v", role.name, q, err)
+					}
+					continue
+				}
+				if err != nil || len(res.District) != 0 || !res.DistrictLeftOut || len(res.Cells) == 0 {
+					t.Errorf("%s: own school by kind: %+v %v", role.name, res, err)
+				}
+			}
 		}
 
-		pri, err := svc.Trend(ctx, w.principal, q)
+		// The coach sees their schools' teachers; only school 3's periods
+		// are theirs to miss, in the district line.
+		res, err := svc.Trend(ctx, w.coach, trends.Query{From: day(8, 1), To: day(10, 1), Bucket: "range", Dimension: "classroom_culture", Group: []string{"school"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c := byschool(pri)[w.s1]; c.Suppressed || c.Observations == nil || *c.Observations != 3 {
-			t.Fatalf("the principal must see their own school's small cell: %+v", c)
+		for _, c := range res.Cells {
+			if c.LeftOut != 0 || c.Suppressed {
+				t.Fatalf("the coach's own school's cell left something out: %+v", c)
+			}
 		}
-		if len(pri.Cells) != 1 {
-			t.Fatalf("the principal sees other schools: %+v", pri.Cells)
+		if len(res.District) != 1 || res.District[0].LeftOut != 1 {
+			t.Fatalf("the coach's district line should leave out school 3's small period: %+v", res.District)
 		}
 
 		if _, err := svc.Trend(ctx, auth.Principal{User: domain.User{ID: domain.NewID(), DistrictID: w.district,
-			Grants: []domain.RoleGrant{{Role: domain.RoleObserver, SchoolID: w.s1}}}}, q); domain.ErrorCode(err) != domain.EForbidden {
+			Grants: []domain.RoleGrant{{Role: domain.RoleObserver, SchoolID: w.schools[0]}}}}, trends.Query{From: day(8, 1), To: day(10, 1), Dimension: "classroom_culture"}); domain.ErrorCode(err) != domain.EForbidden {
 			t.Fatalf("an observer may read trends: %v", err)
+		}
+	})
+}
+
+// TestARangeCoversWholePeriodsAndMarksPartialBuckets: from and to are
+// widened to whole rollup periods, a month that starts before from keeps
+// its periods within the range and is marked partial, and so is a week cut
+// by the range's end.
+func TestARangeCoversWholePeriodsAndMarksPartialBuckets(t *testing.T) {
+	ctx := context.Background()
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		w := newAttackWorld(t, s)
+		admin := auth.SystemPrincipal(w.district)
+		svc := trends.NewService(s)
+		// Saturday 15 August to Wednesday 2 September (exclusive): the week
+		// of Monday 10 August to the end of the period of 1 September (the
+		// part of the week of 31 August in September, to Monday 7).
+		q := trends.Query{From: day(8, 15), To: day(9, 2), Bucket: "month", Dimension: "classroom_culture", Group: []string{"dimension"}}
+		res, err := svc.Trend(ctx, admin, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.From != "2026-08-10" || res.To != "2026-09-07" {
+			t.Fatalf("covered %s to %s, want 2026-08-10 to 2026-09-07", res.From, res.To)
+		}
+		byMonth := map[string]trends.Cell{}
+		for _, c := range res.District {
+			byMonth[c.Bucket.Format(time.DateOnly)] = c
+		}
+		aug, sep := byMonth["2026-08-01"], byMonth["2026-09-01"]
+		// August: the 2 observations of school 0 and the 5 of school 3 on 31 August.
+		if aug.Observations == nil || *aug.Observations != 7 || !aug.Partial {
+			t.Fatalf("August: %+v, want 7 observations, partial", aug)
+		}
+		// September: the 6 of school 0 on 2 September, in the period of 1 September.
+		if sep.Observations == nil || *sep.Observations != 6 || !sep.Partial {
+			t.Fatalf("September: %+v, want 6 observations, partial", sep)
+		}
+		// By week: the week of 31 August is whole; the week of 10 August, empty, has no cell.
+		q.Bucket = "week"
+		res, err = svc.Trend(ctx, admin, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.District) != 1 || res.District[0].Bucket.Format(time.DateOnly) != "2026-08-31" || res.District[0].Partial || *res.District[0].Observations != 13 {
+			t.Fatalf("weeks: %+v", res.District)
+		}
+		// A range that ends on a Wednesday keeps the whole week and says so.
+		q.From, q.To, q.Bucket = day(9, 7), day(9, 9), "range"
+		res, err = svc.Trend(ctx, admin, q)
+		if err != nil || res.From != "2026-09-07" || res.To != "2026-09-14" || len(res.District) != 1 || res.District[0].Bucket.Format(time.DateOnly) != "2026-09-07" {
+			t.Fatalf("range: %+v %v", res, err)
 		}
 	})
 }

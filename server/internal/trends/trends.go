@@ -50,10 +50,16 @@ type Cell struct {
 	Scores       int64    `json:"scores"`
 	Mean         *float64 `json:"mean,omitempty"`
 	Levels       Levels   `json:"levels,omitzero"`
-	Suppressed   bool     `json:"suppressed,omitempty"`
-	// atLeast is a lower bound of the observations behind a dimension's
-	// cell: its most-scored indicator's count.
-	atLeast int64
+	// Suppressed marks a cell every part of which was left out (LeftOut).
+	Suppressed bool `json:"suppressed,omitempty"`
+	// LeftOut is how many school periods (one school, one dimension, one
+	// week or the part of a week in one month) were left out of the cell
+	// because they had fewer observations than the district's minimum and
+	// the caller may not see that school's teachers.
+	LeftOut int `json:"left_out,omitempty"`
+	// Partial marks a week or month only part of which lies in the range:
+	// its figures count only the days within it.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // cellJSON is a cell as the API writes it.
@@ -143,10 +149,19 @@ type Result struct {
 	Bucket      string   `json:"bucket"`
 	Group       []string `json:"group"`
 	MinCellSize int      `json:"min_cell_size"`
-	Cells       []Cell   `json:"cells"`
+	// From and To are the days the trend covers, To exclusive: the range
+	// asked, widened to whole rollup periods (a week, or the part of a
+	// week in one month). A range cell stands for all of it.
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Cells []Cell `json:"cells"`
 	// District holds the same cells over every school of the district (the
 	// school grouping left out), for comparison.
 	District []Cell `json:"district"`
+	// DistrictLeftOut says the district's figure was left out: a question
+	// finer than school and dimension is answered only for schools whose
+	// teachers the caller sees.
+	DistrictLeftOut bool `json:"district_left_out,omitempty"`
 }
 
 // Service reads trends for a caller.
@@ -157,9 +172,10 @@ type Service struct {
 // NewService builds the trends service.
 func NewService(s *store.Store) *Service { return &Service{store: s} }
 
-// Trend answers q for the caller: only the caller's schools, suppressed
-// where the caller may not see teachers and a cell is smaller than the
-// district's minimum, or would give such a cell away by subtraction.
+// Trend answers q for the caller: only the caller's schools, and for a
+// caller who may not see the teachers of a school, that school's figures
+// only from the school periods with at least the district's minimum of
+// observations (see unitTrend).
 func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result, error) {
 	scope := p.ReadScope()
 	if !p.IsAdmin() && len(scope.SchoolIDs) == 0 {
@@ -174,7 +190,9 @@ func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result,
 	}
 	if q.RubricID == "" {
 		if q.RubricID, err = s.store.LatestPublishedRubric(ctx, p.DistrictID()); domain.ErrorCode(err) == domain.ENotFound {
-			return Result{Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, Cells: []Cell{}, District: []Cell{}}, nil
+			from, to := rollup.PeriodBounds(q.From, q.To)
+			return Result{Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
+				Cells: []Cell{}, District: []Cell{}}, nil
 		} else if err != nil {
 			return Result{}, err
 		}
@@ -183,24 +201,166 @@ func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result,
 	if !scope.AllSchools {
 		schools = intersect(q.SchoolIDs, scope.SchoolIDs)
 	}
-	sq := rollup.Query{DistrictID: p.DistrictID(), RubricID: q.RubricID, From: q.From, To: q.To, SchoolIDs: schools,
+	from, to := rollup.PeriodBounds(q.From, q.To)
+	sq := rollup.Query{DistrictID: p.DistrictID(), RubricID: q.RubricID, From: from, To: to, SchoolIDs: schools,
 		Dimension: q.Dimension, Indicator: q.Indicator, GradeBand: q.GradeBand, Subject: q.Subject, Kind: q.Kind,
 		Month: q.Bucket == "month", Whole: q.Bucket == "range", Group: q.Group}
-	// Administrators see everything: no suppression, no bounds to compute.
-	needBounds := !p.IsAdmin()
-	cells, err := s.cells(ctx, sq, needBounds)
-	if err != nil {
+	res := Result{RubricID: q.RubricID, Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize,
+		From: from.Format(time.DateOnly), To: to.Format(time.DateOnly)}
+	defer markPartial(&res, from, to)
+	if p.IsAdmin() {
+		// Administrators see everything.
+		if res.Cells, err = s.cells(ctx, sq); err != nil {
+			return Result{}, err
+		}
+		dq := sq
+		dq.SchoolIDs, dq.Group = nil, without(q.Group, "school")
+		res.District, err = s.cells(ctx, dq)
+		return res, err
+	}
+	if sq.DimensionTrendable() {
+		res.Cells, res.District, err = s.unitTrend(ctx, p, sq, int64(d.Settings.MinCellSize))
+		return res, err
+	}
+	// Finer questions (an indicator, a grade band, a subject, a kind, or
+	// no dimension) are for the schools whose teachers the caller sees, and
+	// have no district line.
+	if !p.SeesTeachersOf(schools) {
+		return Result{}, domain.Errorf(domain.EForbidden, "trends by indicator, grade band, subject or kind, or without a dimension, are for schools whose teachers you see; ask by school and dimension")
+	}
+	if res.Cells, err = s.cells(ctx, sq); err != nil {
 		return Result{}, err
 	}
-	dq := sq
-	dq.SchoolIDs, dq.Group = nil, without(q.Group, "school")
-	district, err := s.cells(ctx, dq, needBounds)
-	if err != nil {
-		return Result{}, err
-	}
-	res := Result{RubricID: q.RubricID, Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, Cells: cells, District: district}
-	s.suppress(p, &res, schools)
+	res.District, res.DistrictLeftOut = []Cell{}, true
 	return res, nil
+}
+
+// markPartial marks the week and month cells that begin before from or end
+// after to: only their periods within the range are counted.
+func markPartial(r *Result, from, to time.Time) {
+	if r.Bucket == "range" {
+		return
+	}
+	for _, cells := range [][]Cell{r.Cells, r.District} {
+		for i := range cells {
+			c := &cells[i]
+			end := c.Bucket.AddDate(0, 0, 7)
+			if r.Bucket == "month" {
+				end = c.Bucket.AddDate(0, 1, 0)
+			}
+			c.Partial = c.Bucket.Before(from) || end.After(to)
+		}
+	}
+}
+
+// unitTrend answers a dimension trend for a caller who is not a district
+// administrator. Its unit is one school's figures for one dimension in one
+// rollup period (a week, or the part of a week in one month), the finest
+// grain any query may reach: a unit of a school whose teachers the caller
+// may not see is left out of every figure when it has fewer observations
+// than min, and counted whole otherwise. Every cell and every district
+// figure is then a sum of whole units kept, so no difference of figures,
+// whatever the range, bucket, schools or grouping asked, comes to less than
+// one kept unit. Each cell says how many units were left out of it.
+func (s *Service) unitTrend(ctx context.Context, p auth.Principal, q rollup.Query, min int64) (cells, district []Cell, err error) {
+	all := q
+	all.SchoolIDs = nil
+	units, err := s.store.SchoolPeriods(ctx, all)
+	if err != nil {
+		return nil, nil, err
+	}
+	inCells := map[string]bool{}
+	for _, id := range q.SchoolIDs {
+		inCells[id] = true
+	}
+	sees := p.TeacherScope()
+	districtGroup := without(q.Group, "school")
+	cs, ds := newUnitSums(q.Group), newUnitSums(districtGroup)
+	for _, u := range units {
+		bucket := u.Week
+		switch {
+		case q.Whole:
+			bucket = dateOnly(q.From)
+		case q.Month:
+			bucket = u.Month
+		}
+		kept := sees.HasSchool(u.School) || u.Observations >= min
+		if q.SchoolIDs == nil || inCells[u.School] {
+			cs.add(bucket, u, kept)
+		}
+		ds.add(bucket, u, kept)
+	}
+	return cs.list(), ds.list(), nil
+}
+
+// unitSums adds units into the cells of a grouping.
+type unitSums struct {
+	group []string
+	cells map[string]*acc
+}
+
+func newUnitSums(group []string) unitSums {
+	return unitSums{group: group, cells: map[string]*acc{}}
+}
+
+func (us unitSums) add(bucket time.Time, u rollup.SchoolPeriod, kept bool) {
+	values := make([]string, len(us.group))
+	for i, g := range us.group {
+		switch g {
+		case "school":
+			values[i] = u.School
+		case "dimension":
+			values[i] = u.Dimension
+		}
+	}
+	k := bucket.Format(time.DateOnly) + "\x00" + strings.Join(values, "\x00")
+	a, ok := us.cells[k]
+	if !ok {
+		a = &acc{cell: Cell{Bucket: bucket, Group: groupMap(us.group, values)}}
+		us.cells[k] = a
+	}
+	if !kept {
+		a.cell.LeftOut++
+		return
+	}
+	a.kept = true
+	a.obs += u.Observations
+	for l, n := range u.Levels {
+		a.cell.Levels[l] += n
+		a.cell.Scores += n
+		a.sum += int64(l) * n
+	}
+}
+
+// list is the cells in bucket and group order; a cell all of whose units
+// were left out is marked suppressed.
+func (us unitSums) list() []Cell {
+	keys := make([]string, 0, len(us.cells))
+	for k := range us.cells {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]Cell, 0, len(keys))
+	for _, k := range keys {
+		a := us.cells[k]
+		if !a.kept {
+			a.cell.Suppressed = true
+			out = append(out, a.cell)
+			continue
+		}
+		n := a.obs
+		a.cell.Observations = &n
+		if a.cell.Scores > 0 {
+			m := float64(a.sum) / float64(a.cell.Scores)
+			a.cell.Mean = &m
+		}
+		out = append(out, a.cell)
+	}
+	return out
+}
+
+func dateOnly(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 func (q *Query) validate() error {
@@ -235,10 +395,8 @@ func (q *Query) validate() error {
 	return pr.Err("the trend query is not valid")
 }
 
-// cells computes the cells of a store query.
-// needBounds asks for the lower bound of observations behind dimension
-// cells, which only suppression uses.
-func (s *Service) cells(ctx context.Context, q rollup.Query, needBounds bool) ([]Cell, error) {
+// cells computes the cells of a store query, unsuppressed.
+func (s *Service) cells(ctx context.Context, q rollup.Query) ([]Cell, error) {
 	if q.DimensionTrendable() {
 		return s.dimensionCells(ctx, q)
 	}
@@ -262,26 +420,6 @@ func (s *Service) cells(ctx context.Context, q rollup.Query, needBounds bool) ([
 			if a, ok := byKey[k]; ok {
 				n := o.N
 				a.cell.Observations = &n
-			}
-		}
-	}
-	if perDimension && needBounds {
-		iq := q
-		iq.Group = append(append([]string{}, q.Group...), "indicator")
-		irows, err := s.store.TrendLevels(ctx, iq)
-		if err != nil {
-			return nil, err
-		}
-		type cellIndicator struct{ cell, indicator string }
-		perInd := map[cellIndicator]int64{}
-		for _, r := range irows {
-			last := len(r.Group) - 1
-			k := cellIndicator{r.Bucket.Format(time.DateOnly) + "\x00" + strings.Join(r.Group[:last], "\x00"), r.Group[last]}
-			perInd[k] += r.N
-		}
-		for k, n := range perInd {
-			if a, ok := byKey[k.cell]; ok && n > a.cell.atLeast {
-				a.cell.atLeast = n
 			}
 		}
 	}
@@ -341,6 +479,8 @@ type cellSet struct {
 type acc struct {
 	cell Cell
 	sum  int64
+	obs  int64 // observations of the units kept (unitSums)
+	kept bool  // a unit was kept (unitSums)
 }
 
 // collect sums rows into cells.
@@ -374,107 +514,6 @@ func (cs cellSet) list() []Cell {
 		out = append(out, a.cell)
 	}
 	return out
-}
-
-// size is the number of observations behind a cell, or for a dimension's
-// cell a lower bound (its most-scored indicator's count), so that
-// suppression errs towards hiding.
-func size(c Cell) int64 {
-	if c.Observations != nil {
-		return *c.Observations
-	}
-	return c.atLeast
-}
-
-// suppress hides small cells from callers who may not see individual
-// teachers at the schools behind them, and then, in any family (same bucket
-// and same non-school group), more cells from the smallest up until the
-// hidden ones add up to at least the minimum: the family's total (the
-// district's figure, or the same query without the school grouping) less
-// the cells still shown then gives away no fewer observations than a cell
-// may show.
-func (s *Service) suppress(p auth.Principal, r *Result, schools []string) {
-	if p.IsAdmin() {
-		return
-	}
-	sees := p.TeacherScope()
-	min := int64(r.MinCellSize)
-	seesAll := func(c Cell) bool {
-		if id, ok := c.Group["school"]; ok {
-			return sees.HasSchool(id)
-		}
-		for _, id := range schools {
-			if !sees.HasSchool(id) {
-				return false
-			}
-		}
-		return schools != nil
-	}
-	sizes := make([]int64, len(r.Cells))
-	families := map[family][]int{}
-	for i := range r.Cells {
-		c := r.Cells[i]
-		sizes[i] = size(c)
-		if !seesAll(c) && sizes[i] < min {
-			hide(&r.Cells[i])
-		}
-		k := familyOf(c, r.Group)
-		families[k] = append(families[k], i)
-	}
-	if contains(r.Group, "school") {
-		for _, idx := range families {
-			var hidden int64
-			for _, i := range idx {
-				if r.Cells[i].Suppressed {
-					hidden += sizes[i]
-				}
-			}
-			for hidden > 0 && hidden < min {
-				smallest := -1
-				for _, i := range idx {
-					if !r.Cells[i].Suppressed && !seesAll(r.Cells[i]) && (smallest < 0 || sizes[i] < sizes[smallest]) {
-						smallest = i
-					}
-				}
-				if smallest < 0 {
-					break
-				}
-				hide(&r.Cells[smallest])
-				hidden += sizes[smallest]
-			}
-		}
-	}
-	for i := range r.District {
-		if size(r.District[i]) < min {
-			hide(&r.District[i])
-		}
-	}
-}
-
-// hide keeps a cell's place and drops its figures.
-func hide(c *Cell) {
-	c.Suppressed, c.Mean, c.Levels, c.Observations, c.Scores = true, nil, Levels{}, nil, 0
-}
-
-// family is the bucket and the non-school group values of a cell.
-type family struct {
-	bucket int64
-	group  string // the values joined by NUL
-}
-
-func familyOf(c Cell, group []string) family {
-	f := family{bucket: c.Bucket.Unix()}
-	joined := false
-	for _, g := range group {
-		if g != "school" {
-			if joined {
-				f.group += "\x00"
-			}
-			f.group += c.Group[g]
-			joined = true
-		}
-	}
-	return f
 }
 
 func groupMap(names, values []string) map[string]string {

@@ -222,3 +222,50 @@ func TestRangeBucketMakesAHeatMap(t *testing.T) {
 		}
 	})
 }
+
+// TestCoverageDaysStartAtTheDistrictsMidnight: a visit at 22:00 on 4
+// October in Chicago (03:00 UTC on the 5th) is before the day 5 October.
+func TestCoverageDaysStartAtTheDistrictsMidnight(t *testing.T) {
+	ctx := context.Background()
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		district, school := domain.NewID(), domain.NewID()
+		principal := domain.User{ID: domain.NewID(), DistrictID: district, Email: domain.NewID()[24:] + "@example.org", Name: "P", Active: true,
+			Grants: []domain.RoleGrant{{Role: domain.RolePrincipal, SchoolID: school}}}
+		teacher := domain.Teacher{ID: domain.NewID(), DistrictID: district, SchoolID: school, FamilyName: "T", Active: true}
+		v := domain.BuiltinFramework()
+		v.ID, v.RubricID, v.DistrictID, v.Status = domain.NewID(), domain.NewID(), district, domain.RubricPublished
+		level := 3
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.CreateDistrict(ctx, domain.District{ID: district, Name: "Chicago", TimeZone: "America/Chicago", Settings: domain.DefaultDistrictSettings()}); err != nil {
+				return err
+			}
+			if err := tx.CreateSchool(ctx, domain.School{ID: school, DistrictID: district, Name: "S", Active: true}); err != nil {
+				return err
+			}
+			if err := tx.CreateUser(ctx, principal); err != nil {
+				return err
+			}
+			if err := tx.CreateRubricVersion(ctx, v); err != nil {
+				return err
+			}
+			if err := tx.CreateTeachers(ctx, []domain.Teacher{teacher}); err != nil {
+				return err
+			}
+			return tx.PutObservation(ctx, domain.Observation{ID: domain.NewID(), DistrictID: district, SchoolID: school, TeacherID: teacher.ID, ObserverID: principal.ID,
+				RubricVersionID: v.ID, Kind: domain.KindClassroom, Status: domain.ObservationSubmitted, StartedAt: time.Date(2026, 10, 5, 3, 0, 0, 0, time.UTC), Rev: 1,
+				Scores: []domain.Score{{IndicatorKey: v.Dimensions[0].Indicators[0].Key, Level: &level}}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := trends.NewService(s)
+		got, err := svc.Coverage(ctx, auth.Principal{User: principal}, trends.CoverageQuery{From: time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)})
+		if err != nil || len(got) != 1 || got[0].LastObserved == nil {
+			t.Fatalf("since 5 October in Chicago, the visit of the 4th's evening is before: %+v %v", got, err)
+		}
+		got, err = svc.Coverage(ctx, auth.Principal{User: principal}, trends.CoverageQuery{From: time.Date(2026, 10, 4, 0, 0, 0, 0, time.UTC)})
+		if err != nil || len(got) != 0 {
+			t.Fatalf("since 4 October the teacher was visited: %+v %v", got, err)
+		}
+	})
+}

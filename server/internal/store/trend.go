@@ -246,36 +246,8 @@ func (s *Store) readDimensionsPostgres(ctx context.Context, q rollup.Query, grou
 			return translate(err, "trend")
 		}
 		defer rows.Close()
-		levels := make([]int64, hi-lo+1)
-		var day time.Time
-		var obs int64
-		groups := make([][]byte, len(group))
-		var dest []any
-		if !q.Whole {
-			dest = append(dest, &day)
-		}
-		for i := range groups {
-			dest = append(dest, &groups[i])
-		}
-		dest = append(dest, &obs)
-		for i := range levels {
-			dest = append(dest, &levels[i])
-		}
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				return translate(err, "trend")
-			}
-			var id rollup.CellID
-			if !q.Whole {
-				id.Day = rollup.Day(day)
-			}
-			for i, g := range groups {
-				id.Group[i] = sums.Intern(g)
-			}
-			sums.Add(id, obs, lo, levels)
-		}
-		if err := rows.Err(); err != nil {
-			return translate(err, "trend")
+		if err := addPeriods(rows, q, len(group), lo, hi, sums); err != nil {
+			return err
 		}
 		return translate(tx.Commit(ctx), "trend")
 	})
@@ -310,10 +282,24 @@ func (s *Store) readDimensionsSQLite(ctx context.Context, q rollup.Query, group 
 		return translate(err, "trend")
 	}
 	defer rows.Close()
+	return addPeriods(rows, q, len(group), 0, rollup.MaxLevel, sums)
+}
+
+// periodRows are rows of dimension rollup periods, from pgx or database/sql.
+type periodRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// addPeriods adds each period's observations and levels lo to hi into its
+// cell. A bucket comes as a date from PostgreSQL and as text from SQLite;
+// anyTime reads either.
+func addPeriods(rows periodRows, q rollup.Query, ngroup, lo, hi int, sums *rollup.Sums) error {
 	var bucket any
-	groups := make([]string, len(group))
+	groups := make([][]byte, ngroup)
 	var obs int64
-	var levels [rollup.MaxLevel + 1]int64
+	levels := make([]int64, hi-lo+1)
 	var dest []any
 	if !q.Whole {
 		dest = append(dest, &bucket)
@@ -334,9 +320,9 @@ func (s *Store) readDimensionsSQLite(ctx context.Context, q rollup.Query, group 
 			id.Day = rollup.Day(dateOnly(*t))
 		}
 		for i, g := range groups {
-			id.Group[i] = sums.Intern([]byte(g))
+			id.Group[i] = sums.Intern(g)
 		}
-		sums.Add(id, obs, 0, levels[:])
+		sums.Add(id, obs, lo, levels)
 	}
 	return translate(rows.Err(), "trend")
 }

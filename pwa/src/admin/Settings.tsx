@@ -9,7 +9,7 @@ function zones(): string[] {
   return intl.supportedValuesOf?.('timeZone') ?? [];
 }
 
-/** District settings: time zone, the school year's start, trend cell size, follow-up invitations. */
+/** District settings: time zone, the school year's start, trend cell size, follow-up invitations, the undo window of imports. */
 export function Settings() {
   const [d, setD] = useState<District | undefined>();
   const [form, setForm] = useState<District | undefined>();
@@ -105,6 +105,12 @@ export function Settings() {
         <input id="set-cell" type="number" min={1} max={100} value={form.settings.min_cell_size} onInput={(e) => set({ min_cell_size: Number(e.currentTarget.value) })} {...described('settings.min_cell_size')} />
         <p class="muted">Cells built from fewer observations are hidden from roles that may not see individual teachers.</p>
         {err('settings.min_cell_size')}
+      </div>
+      <div class="field">
+        <label for="set-undo">Days a roster import can be undone</label>
+        <input id="set-undo" type="number" min={1} max={365} value={form.settings.import_undo_days} onInput={(e) => set({ import_undo_days: Number(e.currentTarget.value) })} {...described('settings.import_undo_days')} />
+        <p class="muted">Within these days after an import, its entry in the audit log can undo it.</p>
+        {err('settings.import_undo_days')}
       </div>
       <label class="choice">
         <input type="checkbox" checked={form.settings.invite_principal_to_follow_ups} onChange={(e) => set({ invite_principal_to_follow_ups: e.currentTarget.checked })} />

@@ -151,4 +151,24 @@ describe('roster imports that say whom they remove', { timeout: 900_000 }, () =>
     await row.getByRole('button', { name: 'Yes, undo the import' }).click();
     await row.getByText('this import was already undone').waitFor();
   });
+
+  test('4: the district settings state how long an import can be undone; the time zone is picked from real zones', T, async () => {
+    await page.getByRole('link', { name: 'District settings' }).click();
+    const zone = page.getByLabel('Time zone');
+    await zone.waitFor();
+    const before = (await server.request(admin, 'GET', '/district')).body;
+    assert.equal(await zone.inputValue(), before.time_zone, 'the picker shows the district zone');
+    const options = await zone.locator('option').evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(options.length > 300 && options.includes('America/Chicago') && options.includes('Europe/Berlin'), 'real IANA zones to pick from');
+    const undo = page.getByLabel('Days a roster import can be undone');
+    assert.equal(await undo.inputValue(), '14');
+    await undo.fill('0');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('must be 1 to 365').waitFor();
+    await undo.fill('30');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/^Saved\./).waitFor();
+    await shot(page, 'admin-settings-undo-window.png');
+    assert.equal((await server.request(admin, 'GET', '/district')).body.settings.import_undo_days, 30);
+  });
 });

@@ -4,9 +4,11 @@ import { api, ApiError, failure } from './api';
 
 const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-function zones(): string[] {
+/** The IANA time zones this browser knows, with the district's own always among them. */
+function zones(current: string): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
-  return intl.supportedValuesOf?.('timeZone') ?? [];
+  const known = intl.supportedValuesOf?.('timeZone') ?? [];
+  return known.includes(current) ? known : [current, ...known];
 }
 
 /** District settings: time zone, the school year's start, trend cell size, follow-up invitations, the undo window of imports. */
@@ -70,12 +72,13 @@ export function Settings() {
       </div>
       <div class="field">
         <label for="set-tz">Time zone</label>
-        <input id="set-tz" list="set-tz-list" value={form.time_zone} onInput={(e) => setForm({ ...form, time_zone: e.currentTarget.value })} {...described('time_zone')} />
-        <datalist id="set-tz-list">
-          {zones().map((z) => (
-            <option key={z} value={z} />
+        <select id="set-tz" value={form.time_zone} onChange={(e) => setForm({ ...form, time_zone: e.currentTarget.value })} {...described('time_zone')}>
+          {zones(form.time_zone).map((z) => (
+            <option key={z} value={z}>
+              {z.replaceAll('_', ' ')}
+            </option>
           ))}
-        </datalist>
+        </select>
         <p class="muted">Decides which day and week each observation counts in. It cannot change once observations are recorded.</p>
         {err('time_zone')}
       </div>

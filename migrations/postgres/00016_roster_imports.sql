@@ -8,7 +8,7 @@
 CREATE TABLE roster_imports (
     id           uuid PRIMARY KEY,
     district_id  uuid NOT NULL REFERENCES districts (id),
-    actor_id     uuid NOT NULL,
+    actor_id     uuid,
     at           timestamptz NOT NULL,
     kind         text NOT NULL,
     mode         text NOT NULL,

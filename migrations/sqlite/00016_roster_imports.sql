@@ -8,7 +8,7 @@
 CREATE TABLE roster_imports (
     id           text PRIMARY KEY,
     district_id  text NOT NULL REFERENCES districts (id),
-    actor_id     text NOT NULL,
+    actor_id     text,
     at           datetime NOT NULL,
     kind         text NOT NULL,
     mode         text NOT NULL,

@@ -16,7 +16,7 @@ import (
 type RosterImport struct {
 	ID         string
 	DistrictID string
-	ActorID    string
+	ActorID    string // empty for an import run at the command line
 	At         time.Time
 	Kind       string
 	Mode       string
@@ -49,7 +49,7 @@ type UserBefore struct {
 type rosterImportRow struct {
 	ID         string
 	DistrictID string
-	ActorID    string
+	ActorID    *string
 	At         time.Time
 	Kind       string
 	Mode       string
@@ -66,7 +66,7 @@ func (tx *Tx) RecordRosterImport(ctx context.Context, im RosterImport) error {
 	if err != nil {
 		return fmt.Errorf("encode import steps: %w", err)
 	}
-	row := rosterImportRow{ID: im.ID, DistrictID: im.DistrictID, ActorID: im.ActorID, At: tx.now, Kind: im.Kind, Mode: im.Mode, Steps: string(steps)}
+	row := rosterImportRow{ID: im.ID, DistrictID: im.DistrictID, ActorID: nullable(im.ActorID), At: tx.now, Kind: im.Kind, Mode: im.Mode, Steps: string(steps)}
 	return translate(tx.db.Create(&row).Error, "roster import")
 }
 
@@ -80,7 +80,10 @@ func (tx *Tx) RosterImportForUndo(ctx context.Context, districtID, id string) (R
 	if err := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).Where("district_id = ? AND id = ?", districtID, id).Take(&row).Error; err != nil {
 		return RosterImport{}, translate(err, "roster import")
 	}
-	im := RosterImport{ID: row.ID, DistrictID: row.DistrictID, ActorID: row.ActorID, At: row.At, Kind: row.Kind, Mode: row.Mode, UndoneAt: row.UndoneAt}
+	im := RosterImport{ID: row.ID, DistrictID: row.DistrictID, At: row.At, Kind: row.Kind, Mode: row.Mode, UndoneAt: row.UndoneAt}
+	if row.ActorID != nil {
+		im.ActorID = *row.ActorID
+	}
 	if err := json.Unmarshal([]byte(row.Steps), &im.Steps); err != nil {
 		return RosterImport{}, fmt.Errorf("decode import steps: %w", err)
 	}
@@ -90,5 +93,5 @@ func (tx *Tx) RosterImportForUndo(ctx context.Context, districtID, id string) (R
 // MarkRosterImportUndone records that an import was undone, and by whom.
 func (tx *Tx) MarkRosterImportUndone(ctx context.Context, districtID, id, by string) error {
 	return translate(tx.db.Model(&rosterImportRow{}).Where("district_id = ? AND id = ? AND undone_at IS NULL", districtID, id).
-		Updates(map[string]any{"undone_at": tx.now, "undone_by": by}).Error, "roster import")
+		Updates(map[string]any{"undone_at": tx.now, "undone_by": nullable(by)}).Error, "roster import")
 }

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntry, AuditList, User } from '../api/types';
 import { api, apiAll, download, failure, saveFile } from './api';
+import { UndoImport } from './UndoImport';
 
 const actions = [
   'auth.login',
@@ -17,6 +18,7 @@ const actions = [
   'rubric.edit',
   'rubric.publish',
   'roster.import',
+  'roster.undo',
   'district.update',
   'audit.export',
 ];
@@ -55,6 +57,8 @@ export function Audit() {
   const [next, setNext] = useState<string | undefined>();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Counts the loads, so that an entry shown again starts its undo afresh.
+  const [loads, setLoads] = useState(0);
 
   useEffect(() => {
     apiAll<User>('/users').then(
@@ -71,6 +75,7 @@ export function Audit() {
       const page = await api<AuditList>('GET', `/audit?limit=100${q ? `&${q}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       setEntries(cursor ? [...(entries ?? []), ...page.items] : page.items);
       setNext(page.more ? page.cursor : undefined);
+      setLoads((n) => n + 1);
     } catch (e) {
       setError(failure(e));
     } finally {
@@ -175,6 +180,7 @@ export function Audit() {
                 <td class="detail">
                   {e.entity === 'user' && e.entity_id ? who(e.entity_id) : (e.entity ?? '')}
                   {e.detail && Object.keys(e.detail).length > 0 && <span class="muted"> {JSON.stringify(e.detail)}</span>}
+                  {e.action === 'roster.import' && e.entity_id && <UndoImport key={loads} importId={e.entity_id} />}
                 </td>
                 <td>{e.ip ?? ''}</td>
               </tr>

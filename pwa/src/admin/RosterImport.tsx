@@ -1,8 +1,19 @@
-// Roster import: choose a file, see what it would do (a dry run), then
-// import it. The server changes nothing when any row is bad.
+// Roster import: choose a file and its kind of import, see what it would
+// do (a dry run, naming everyone it would deactivate), confirm, then import
+// it; an import can be undone. The server changes nothing when any row is
+// bad.
 import { useState } from 'preact/hooks';
-import type { ImportReport } from '../api/types';
+import type { ImportDeactivation, ImportReport } from '../api/types';
 import { ApiError, failure, upload } from './api';
+import { UndoImport } from './UndoImport';
+
+const modes = [
+  { value: 'add', label: 'Add and update only', hint: 'New records are added and changed ones updated; nobody is deactivated.' },
+  { value: 'full', label: 'Full roster', hint: 'The file is the whole roster: teachers missing from it are deactivated, and users lose roles it no longer gives them.' },
+] as const;
+
+/** More than this share of the active teachers deactivated asks a second time. */
+const largeShare = 1 / 5;
 
 const kinds = [
   { value: 'schools', label: 'Schools (CSV)', accept: '.csv,text/csv' },
@@ -15,6 +26,7 @@ type Phase =
   | { step: 'choose' }
   | { step: 'checking' | 'importing'; sent: number; total: number }
   | { step: 'checked'; report: ImportReport }
+  | { step: 'confirm'; report: ImportReport; round: 1 | 2 }
   | { step: 'imported'; report: ImportReport }
   | { step: 'failed'; message: string; rows?: ImportReport['problems'] };
 
@@ -24,6 +36,7 @@ function size(n: number): string {
 
 export function RosterImport() {
   const [kind, setKind] = useState<string>('teachers');
+  const [mode, setMode] = useState<'add' | 'full'>('add');
   const [file, setFile] = useState<File | null>(null);
   const [phase, setPhase] = useState<Phase>({ step: 'choose' });
   const contentType = kind === 'oneroster' ? 'application/zip' : 'text/csv';
@@ -32,7 +45,7 @@ export function RosterImport() {
     if (file === null) return;
     setPhase({ step: dryRun ? 'checking' : 'importing', sent: 0, total: file.size });
     try {
-      const report = await upload<ImportReport>(`/imports/roster?kind=${kind}&dry_run=${dryRun}`, file, contentType, (sent, total) =>
+      const report = await upload<ImportReport>(`/imports/roster?kind=${kind}&mode=${mode}&dry_run=${dryRun}`, file, contentType, (sent, total) =>
         setPhase({ step: dryRun ? 'checking' : 'importing', sent, total }),
       );
       setPhase(dryRun ? { step: 'checked', report } : { step: 'imported', report });
@@ -54,8 +67,8 @@ export function RosterImport() {
     <section aria-labelledby="ri-h" class="stack">
       <h2 id="ri-h">Roster import</h2>
       <p class="muted">
-        Records are matched by their SIS id: new ones are created, changed ones updated, teachers missing from a teacher file deactivated (never deleted). A file
-        with any bad row changes nothing.
+        Records are matched by their SIS id: new ones are created, changed ones updated. Only a full roster deactivates (never deletes) whoever is missing from
+        it. A file with any bad row changes nothing, and an import can be undone from here or from its entry in the audit log.
       </p>
       <div class="grid-2">
         <div class="field">
@@ -97,6 +110,28 @@ export function RosterImport() {
           )}
         </div>
       </div>
+      <fieldset class="import-mode">
+        <legend>Kind of import</legend>
+        {modes.map((m) => (
+          <label key={m.value} class="choice">
+            <input
+              type="radio"
+              name="ri-mode"
+              value={m.value}
+              checked={mode === m.value}
+              disabled={busy}
+              onChange={() => {
+                setMode(m.value);
+                setPhase({ step: 'choose' });
+              }}
+            />
+            <span>
+              <strong>{m.label}</strong>
+              <span class="muted"> {m.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
       <div class="actions">
         <button type="button" class="primary" disabled={file === null || busy} onClick={() => void send(true)}>
           Check the file
@@ -124,7 +159,20 @@ export function RosterImport() {
         <Report
           report={phase.report}
           imported={phase.step === 'imported'}
-          onImport={() => void send(false)}
+          onImport={() => (phase.report.deactivations.length > 0 ? setPhase({ step: 'confirm', report: phase.report, round: 1 }) : void send(false))}
+        />
+      )}
+
+      {phase.step === 'confirm' && (
+        <Confirm
+          report={phase.report}
+          round={phase.round}
+          onYes={() => {
+            const r = phase.report;
+            if (phase.round === 1 && r.deactivations.length > r.active_teachers * largeShare) setPhase({ step: 'confirm', report: r, round: 2 });
+            else void send(false);
+          }}
+          onNo={() => setPhase({ step: 'checked', report: phase.report })}
         />
       )}
     </section>
@@ -141,9 +189,12 @@ function Report({ report, imported, onImport }: { report: ImportReport; imported
   return (
     <div class="stack" data-testid="import-report">
       {imported ? (
-        <p class="notice" role="status">
-          Imported. The changes are in the audit log.
-        </p>
+        <>
+          <p class="notice" role="status">
+            Imported. The changes are in the audit log.
+          </p>
+          {report.import_id && <UndoImport importId={report.import_id} />}
+        </>
       ) : bad > 0 ? (
         <p class="error" role="alert">
           {bad} bad {bad === 1 ? 'row' : 'rows'}: nothing can be imported until the file is fixed. Fix the rows below, then choose the file again.
@@ -178,6 +229,9 @@ function Report({ report, imported, onImport }: { report: ImportReport; imported
       </table>
       {report.skipped > 0 && <p class="muted">{report.skipped} empty rows were skipped.</p>}
       {bad > 0 && <BadRows rows={report.problems} />}
+      {report.deactivations.length > 0 && (
+        <Deactivations list={report.deactivations} caption={imported ? 'Deactivated by this import' : 'Will be deactivated'} />
+      )}
       {!imported && bad === 0 && (
         <div class="actions">
           <button type="button" class="primary" onClick={onImport}>
@@ -212,5 +266,63 @@ function BadRows({ rows }: { rows: ImportReport['problems'] }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+function Deactivations({ list, caption }: { list: ImportDeactivation[]; caption: string }) {
+  return (
+    <details open class="deactivations">
+      <summary>
+        {caption}: {list.length} {list.length === 1 ? 'teacher' : 'teachers'}
+      </summary>
+      <ul class="name-list">
+        {list.map((d) => (
+          <li key={d.id}>
+            {d.name}
+            {d.school && <span class="muted">, {d.school}</span>}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+/**
+ * Asks before an import that deactivates anyone, naming them again; when it
+ * would deactivate more than a fifth of the active teachers it asks twice.
+ */
+function Confirm({ report, round, onYes, onNo }: { report: ImportReport; round: 1 | 2; onYes: () => void; onNo: () => void }) {
+  const n = report.deactivations.length;
+  const share = report.active_teachers > 0 ? Math.round((100 * n) / report.active_teachers) : 100;
+  return (
+    <div class="stack confirm" role="alertdialog" aria-labelledby="ri-confirm-h" aria-describedby="ri-confirm-d">
+      {round === 1 ? (
+        <>
+          <h3 id="ri-confirm-h">
+            Deactivate {n} {n === 1 ? 'teacher' : 'teachers'}?
+          </h3>
+          <p id="ri-confirm-d">
+            This full roster deactivates everyone below: they leave every observer&apos;s list of teachers. Their observations stay, and the import can be undone.
+          </p>
+          <Deactivations list={report.deactivations} caption="Will be deactivated" />
+        </>
+      ) : (
+        <>
+          <h3 id="ri-confirm-h">Are you sure? This deactivates {share}% of the active teachers.</h3>
+          <p id="ri-confirm-d" class="error">
+            {n} of the district&apos;s {report.active_teachers} active teachers will be deactivated. If the file holds only some schools or some teachers, choose
+            &ldquo;Add and update only&rdquo; instead.
+          </p>
+        </>
+      )}
+      <div class="actions">
+        <button type="button" class="danger" onClick={onYes}>
+          {round === 1 ? `Deactivate ${n} and import` : `Yes, deactivate ${n} of ${report.active_teachers}`}
+        </button>
+        <button type="button" onClick={onNo}>
+          Cancel
+        </button>
+      </div>
+    </div>
   );
 }

@@ -4,12 +4,14 @@ import { api, ApiError, failure } from './api';
 
 const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-function zones(): string[] {
+/** The IANA time zones this browser knows, with the district's own always among them. */
+function zones(current: string): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
-  return intl.supportedValuesOf?.('timeZone') ?? [];
+  const known = intl.supportedValuesOf?.('timeZone') ?? [];
+  return known.includes(current) ? known : [current, ...known];
 }
 
-/** District settings: time zone, the school year's start, trend cell size, follow-up invitations. */
+/** District settings: time zone, the school year's start, trend cell size, follow-up invitations, the undo window of imports. */
 export function Settings() {
   const [d, setD] = useState<District | undefined>();
   const [form, setForm] = useState<District | undefined>();
@@ -70,12 +72,13 @@ export function Settings() {
       </div>
       <div class="field">
         <label for="set-tz">Time zone</label>
-        <input id="set-tz" list="set-tz-list" value={form.time_zone} onInput={(e) => setForm({ ...form, time_zone: e.currentTarget.value })} {...described('time_zone')} />
-        <datalist id="set-tz-list">
-          {zones().map((z) => (
-            <option key={z} value={z} />
+        <select id="set-tz" value={form.time_zone} onChange={(e) => setForm({ ...form, time_zone: e.currentTarget.value })} {...described('time_zone')}>
+          {zones(form.time_zone).map((z) => (
+            <option key={z} value={z}>
+              {z.replaceAll('_', ' ')}
+            </option>
           ))}
-        </datalist>
+        </select>
         <p class="muted">Decides which day and week each observation counts in. It cannot change once observations are recorded.</p>
         {err('time_zone')}
       </div>
@@ -105,6 +108,12 @@ export function Settings() {
         <input id="set-cell" type="number" min={1} max={100} value={form.settings.min_cell_size} onInput={(e) => set({ min_cell_size: Number(e.currentTarget.value) })} {...described('settings.min_cell_size')} />
         <p class="muted">Cells built from fewer observations are hidden from roles that may not see individual teachers.</p>
         {err('settings.min_cell_size')}
+      </div>
+      <div class="field">
+        <label for="set-undo">Days a roster import can be undone</label>
+        <input id="set-undo" type="number" min={1} max={365} value={form.settings.import_undo_days} onInput={(e) => set({ import_undo_days: Number(e.currentTarget.value) })} {...described('settings.import_undo_days')} />
+        <p class="muted">Within these days after an import, its entry in the audit log can undo it.</p>
+        {err('settings.import_undo_days')}
       </div>
       <label class="choice">
         <input type="checkbox" checked={form.settings.invite_principal_to_follow_ups} onChange={(e) => set({ invite_principal_to_follow_ups: e.currentTarget.checked })} />

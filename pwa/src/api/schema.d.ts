@@ -225,7 +225,7 @@ export interface paths {
         put?: never;
         /**
          * Import a roster file
-         * @description A real import with any bad row changes nothing and answers 422 listing every bad row as `file:line:field`.
+         * @description A real import with any bad row changes nothing and answers 422 listing every bad row as `file:line:field`. An applied import can be undone (POST /imports/{id}/undo) within the district's undo window.
          */
         post: operations["importRoster"];
         delete?: never;
@@ -920,6 +920,26 @@ export interface paths {
         patch: operations["updateDistrict"];
         trace?: never;
     };
+    "/api/v1/imports/{id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo a roster import
+         * @description What the import deactivated is reactivated, what it created deactivated, what it changed changed back; a record changed since the import is kept and named. Only within the district's undo window (settings.import_undo_days), and once.
+         */
+        post: operations["undoImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1027,6 +1047,8 @@ export interface components {
             /** @description The fewest observations a trend cell needs before roles that may not see individual teachers are shown it. */
             min_cell_size: number;
             invite_principal_to_follow_ups: boolean;
+            /** @description How many days after a roster import it can be undone. */
+            import_undo_days: number;
         };
         Me: {
             user: components["schemas"]["User"];
@@ -1157,9 +1179,20 @@ export interface components {
         ImportReport: {
             /** @enum {string} */
             kind: "schools" | "teachers" | "users" | "oneroster";
+            /** @enum {string} */
+            mode: "add" | "full";
             dry_run: boolean;
             /** @description True when the roster was changed. */
             applied: boolean;
+            /**
+             * Format: uuid
+             * @description The applied import, to undo it.
+             */
+            import_id?: string;
+            /** @description The district's active teachers before the import. */
+            active_teachers: number;
+            /** @description Each teacher the import deactivates, by name. */
+            deactivations: components["schemas"]["ImportDeactivation"][];
             schools: components["schemas"]["ImportCounts"];
             teachers: components["schemas"]["ImportCounts"];
             users: components["schemas"]["ImportCounts"];
@@ -2187,6 +2220,7 @@ export interface components {
                 school_year_start_day?: number;
                 min_cell_size?: number;
                 invite_principal_to_follow_ups?: boolean;
+                import_undo_days?: number;
             };
             /**
              * Format: int64
@@ -2331,6 +2365,30 @@ export interface components {
                 /** Format: date-time */
                 done_at: string | null;
                 overdue: boolean;
+            }[];
+        };
+        ImportDeactivation: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            school: string;
+        };
+        UndoReport: {
+            /** Format: uuid */
+            import_id: string;
+            /** @description Records the import had deactivated, active again. */
+            reactivated: number;
+            /** @description Records the import had created, now inactive. */
+            deactivated: number;
+            /** @description Records the import had changed, changed back. */
+            restored: number;
+            /** @description Records changed since the import, left as they are. */
+            kept: {
+                /** @enum {string} */
+                entity: "school" | "teacher" | "user";
+                /** Format: uuid */
+                id: string;
+                name: string;
             }[];
         };
     };
@@ -2976,6 +3034,8 @@ export interface operations {
             query: {
                 /** @description What the file holds. */
                 kind: "schools" | "teachers" | "users" | "oneroster";
+                /** @description add (the default): add and update only, nothing is deactivated. full: the file is the full roster, and teachers missing from it are deactivated (each named in the report) and users lose roles it no longer gives them. */
+                mode?: "add" | "full";
                 /** @description Report what would change and change nothing. */
                 dry_run?: boolean;
             };
@@ -4522,6 +4582,34 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    undoImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the undo did. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UndoReport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
         };

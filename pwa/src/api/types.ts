@@ -47,6 +47,8 @@ export type AuditList = Schemas['AuditList'];
 export type ImportCounts = Schemas['ImportCounts'];
 export type ImportReport = Schemas['ImportReport'];
 export type RosterProblem = Schemas['RosterProblem'];
+export type ImportDeactivation = Schemas['ImportDeactivation'];
+export type UndoReport = Schemas['UndoReport'];
 
 /** A page of a list: every list of the API answers this shape. */
 export interface Page<T> {

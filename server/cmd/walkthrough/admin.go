@@ -135,12 +135,13 @@ func rubricCmd(ctx context.Context, args []string, getenv func(string) string, s
 // importCmd imports a roster file: walkthrough import roster --kind K FILE.
 func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "roster" {
-		return errors.New("import needs roster --kind schools|teachers|users|oneroster [--dry-run] FILE")
+		return errors.New("import needs roster --kind schools|teachers|users|oneroster [--mode add|full] [--dry-run] FILE")
 	}
 	fs := flag.NewFlagSet("import roster", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	district := fs.String("district", "", "district id, when the database holds more than one")
 	kind := fs.String("kind", "", "schools, teachers, users or oneroster (a zip)")
+	mode := fs.String("mode", "add", "add: add and update only, nobody is deactivated; full: the file is the full roster, whoever is missing is deactivated")
 	dryRun := fs.Bool("dry-run", false, "report what would change and every bad row; change nothing")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -161,7 +162,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer c.store.Close()
 	start := time.Now()
-	rep, err := roster.NewService(c.store).ImportRoster(ctx, c.p, *kind, data, *dryRun, cliClient)
+	rep, err := roster.NewService(c.store).ImportRoster(ctx, c.p, *kind, *mode, data, *dryRun, cliClient)
 	if err != nil {
 		return describe(err)
 	}

@@ -39,7 +39,7 @@ Usage:
   walkthrough district list              list the districts with their numbers of schools and users
   walkthrough rubric import FILE [--publish] [--rubric ID] | export VERSION_ID | list
                                          rubric versions as JSON documents (docs/rubric-format.md)
-  walkthrough import roster --kind schools|teachers|users|oneroster [--dry-run] FILE
+  walkthrough import roster --kind schools|teachers|users|oneroster [--mode add|full] [--dry-run] FILE
                                          bring the roster in line with a file (docs/roster-format.md)
   walkthrough attachments copy --to LOCATION [--from LOCATION]
                                          copy every stored attachment to another store (a directory or

@@ -25,11 +25,13 @@ type DistrictSettings struct {
 	// InvitePrincipalToFollowUps invites the school's principal to follow-ups
 	// by default.
 	InvitePrincipalToFollowUps bool `json:"invite_principal_to_follow_ups"`
+	// ImportUndoDays is how many days after a roster import it can be undone.
+	ImportUndoDays int `json:"import_undo_days"`
 }
 
 // DefaultDistrictSettings are the settings a new district starts with.
 func DefaultDistrictSettings() DistrictSettings {
-	return DistrictSettings{SchoolYearStartMonth: 8, SchoolYearStartDay: 15, MinCellSize: 5, InvitePrincipalToFollowUps: true}
+	return DistrictSettings{SchoolYearStartMonth: 8, SchoolYearStartDay: 15, MinCellSize: 5, InvitePrincipalToFollowUps: true, ImportUndoDays: 14}
 }
 
 // Validate checks the district's fields.
@@ -54,6 +56,9 @@ func (d District) Validate() error {
 	}
 	if s.MinCellSize < 1 || s.MinCellSize > 100 {
 		p.Add("settings.min_cell_size", "must be 1 to 100")
+	}
+	if s.ImportUndoDays < 1 || s.ImportUndoDays > 365 {
+		p.Add("settings.import_undo_days", "must be 1 to 365")
 	}
 	return p.Err("the district is not valid")
 }

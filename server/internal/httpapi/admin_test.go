@@ -71,14 +71,14 @@ func auditActions(t *testing.T, w *world, a actor, action string) []auditRespons
 func TestDistrictSettings(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		r := w.do(admin, "PATCH", "/api/v1/district", map[string]any{"name": "District A (renamed)",
-			"settings": map[string]any{"min_cell_size": 8, "invite_principal_to_follow_ups": false, "school_year_start_month": 9, "school_year_start_day": 1}})
+			"settings": map[string]any{"min_cell_size": 8, "invite_principal_to_follow_ups": false, "school_year_start_month": 9, "school_year_start_day": 1, "import_undo_days": 30}})
 		if r.Code != http.StatusOK {
 			t.Fatalf("patch: %d %s", r.Code, r.Body)
 		}
 		// Everyone's /me carries the new settings.
 		var me meResponse
 		w.do(coach, "GET", "/api/v1/me", nil).decode(t, &me)
-		want := domain.DistrictSettings{SchoolYearStartMonth: 9, SchoolYearStartDay: 1, MinCellSize: 8, InvitePrincipalToFollowUps: false}
+		want := domain.DistrictSettings{SchoolYearStartMonth: 9, SchoolYearStartDay: 1, MinCellSize: 8, InvitePrincipalToFollowUps: false, ImportUndoDays: 30}
 		if me.District.Settings != want || me.District.Name != "District A (renamed)" {
 			t.Errorf("after the change /me says %+v", me.District)
 		}

@@ -29,6 +29,7 @@ type districtSettingsChange struct {
 	SchoolYearStartDay         *int  `json:"school_year_start_day,omitempty"`
 	MinCellSize                *int  `json:"min_cell_size,omitempty"`
 	InvitePrincipalToFollowUps *bool `json:"invite_principal_to_follow_ups,omitempty"`
+	ImportUndoDays             *int  `json:"import_undo_days,omitempty"`
 }
 
 type updateDistrictRequest struct {
@@ -49,7 +50,8 @@ func (s *Server) updateDistrict(c *gin.Context) {
 	d, err := s.roster.UpdateDistrict(c.Request.Context(), principal(c), roster.DistrictChange{
 		Name: req.Name, TimeZone: req.TimeZone,
 		SchoolYearStartMonth: req.Settings.SchoolYearStartMonth, SchoolYearStartDay: req.Settings.SchoolYearStartDay,
-		MinCellSize: req.Settings.MinCellSize, InvitePrincipalToFollowUps: req.Settings.InvitePrincipalToFollowUps, Rev: req.Rev,
+		MinCellSize: req.Settings.MinCellSize, InvitePrincipalToFollowUps: req.Settings.InvitePrincipalToFollowUps,
+		ImportUndoDays: req.Settings.ImportUndoDays, Rev: req.Rev,
 	}, client(c))
 	if err != nil {
 		s.fail(c, err)

@@ -19,7 +19,7 @@ const maxRosterBody = 64 << 20
 // and answers 422 listing every bad row.
 func (s *Server) importRoster(c *gin.Context) {
 	q := newQuery(c)
-	kind, dryRun := q.text("kind"), q.boolean("dry_run")
+	kind, mode, dryRun := q.text("kind"), q.text("mode"), q.boolean("dry_run")
 	if err := q.err(); err != nil {
 		s.fail(c, err)
 		return
@@ -33,7 +33,7 @@ func (s *Server) importRoster(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	rep, err := s.roster.ImportRoster(c.Request.Context(), principal(c), kind, body, dryRun, client(c))
+	rep, err := s.roster.ImportRoster(c.Request.Context(), principal(c), kind, mode, body, dryRun, client(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -44,6 +44,17 @@ func (s *Server) importRoster(c *gin.Context) {
 			fields[i] = domain.FieldError{Field: fmt.Sprintf("%s:%d:%s", p.File, p.Line, p.Field), Message: p.Message}
 		}
 		s.fail(c, domain.Invalid(fmt.Sprintf("the roster has %d bad rows; nothing was imported", len(fields)), fields...))
+		return
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
+// undoImport answers POST /imports/:id/undo: the import's changes are
+// reversed, and records changed since are named and left alone.
+func (s *Server) undoImport(c *gin.Context) {
+	rep, err := s.roster.UndoImport(c.Request.Context(), principal(c), c.Param("id"), client(c))
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, rep)

@@ -21,6 +21,24 @@ func (w *world) importCSV(kind string, dryRun bool, csv string) response {
 	return w.doRaw(admin, "POST", fmt.Sprintf("/api/v1/imports/roster?kind=%s&dry_run=%v", kind, dryRun), "text/csv", []byte(csv))
 }
 
+func (w *world) importMode(kind, mode string, dryRun bool, csv string) response {
+	w.t.Helper()
+	return w.doRaw(admin, "POST", fmt.Sprintf("/api/v1/imports/roster?kind=%s&mode=%s&dry_run=%v", kind, mode, dryRun), "text/csv", []byte(csv))
+}
+
+// importSchoolsForUndo imports a schools file that changes nothing and
+// answers the import's id, for the authorization matrix.
+func (w *world) importSchoolsForUndo() string {
+	w.t.Helper()
+	r := w.importCSV("schools", false, "external_id,name\n")
+	var rep roster.ImportReport
+	r.decode(w.t, &rep)
+	if r.Code != 200 || rep.ImportID == "" {
+		w.t.Fatalf("import for undo: %d %s", r.Code, r.Body)
+	}
+	return rep.ImportID
+}
+
 func (w *world) counts() map[string]int64 {
 	w.t.Helper()
 	c, err := w.store.TableCounts(context.Background(), w.districtA)
@@ -75,9 +93,9 @@ func TestRosterImportFromSimpleCSV(t *testing.T) {
 			}
 		}
 
-		// A teacher who leaves the roster is deactivated, not deleted.
+		// A teacher who leaves a full roster is deactivated, not deleted.
 		without := strings.Replace(teachersCSV, "T-3,S-200,Chen,Li,chen@example.org,7,Science\n", "", 1)
-		r = w.importCSV("teachers", false, without)
+		r = w.importMode("teachers", "full", false, without)
 		r.decode(t, &rep)
 		if rep.Teachers.Deactivated != 1 || rep.Teachers.Unchanged != 2 {
 			t.Fatalf("removal: %s", r.Body)
@@ -271,5 +289,144 @@ func TestTwentyThousandRowRosterImport(t *testing.T) {
 			t.Fatalf("second import: %.500s", r.Body)
 		}
 		t.Logf("20,000 teachers: first import %s, unchanged re-import %s", first.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	})
+}
+
+// teacherRows writes a teachers file of n teachers of school S-100, numbered
+// from first.
+func teacherRows(first, n int) string {
+	var b strings.Builder
+	b.WriteString("external_id,school_external_id,given_name,family_name,email,grades,subjects\n")
+	for i := first; i < first+n; i++ {
+		fmt.Fprintf(&b, "T-%03d,S-100,Given%03d,Family%03d,,3,General\n", i, i, i)
+	}
+	return b.String()
+}
+
+func (w *world) activeImported(t *testing.T) map[string]bool {
+	t.Helper()
+	r := w.do(admin, "GET", "/api/v1/teachers?limit=200", nil)
+	var l listResponse[struct {
+		ExternalID string `json:"external_id"`
+		GivenName  string `json:"given_name"`
+		Active     bool   `json:"active"`
+	}]
+	r.decode(t, &l)
+	out := map[string]bool{}
+	for _, x := range l.Items {
+		if strings.HasPrefix(x.ExternalID, "T-") && x.Active {
+			out[x.ExternalID+" "+x.GivenName] = true
+		}
+	}
+	return out
+}
+
+func TestRosterImportModesNameWhomTheyRemoveAndUndo(t *testing.T) {
+	eachWorldWithStoreClock(t, func(t *testing.T, w *world, advance func(time.Duration)) {
+		if r := w.importCSV("schools", false, schoolsCSV); r.Code != 200 {
+			t.Fatalf("schools: %d %s", r.Code, r.Body)
+		}
+		if r := w.importCSV("teachers", false, teacherRows(1, 63)); r.Code != 200 {
+			t.Fatalf("63 teachers: %d %s", r.Code, r.Body)
+		}
+		all := w.activeImported(t)
+		if len(all) != 63 {
+			t.Fatalf("want 63 active teachers, got %d", len(all))
+		}
+
+		// The default import adds and updates: three rows deactivate no one.
+		three := strings.Replace(teacherRows(1, 3), "Given001", "Renamed001", 1)
+		var rep roster.ImportReport
+		r := w.importCSV("teachers", false, three)
+		r.decode(t, &rep)
+		if r.Code != 200 || rep.Mode != "add" || rep.Teachers.Deactivated != 0 || len(rep.Deactivations) != 0 || rep.Teachers.Updated != 1 {
+			t.Fatalf("default import: %d %s", r.Code, r.Body)
+		}
+		if got := w.activeImported(t); len(got) != 63 || !got["T-001 Renamed001"] {
+			t.Fatalf("the default import changed the roster's size: %d", len(got))
+		}
+		addID := rep.ImportID
+
+		// A full roster's dry run names the sixty it would deactivate and
+		// changes nothing.
+		r = w.importMode("teachers", "full", true, teacherRows(1, 3))
+		r.decode(t, &rep)
+		if r.Code != 200 || rep.Applied || rep.Teachers.Deactivated != 60 || len(rep.Deactivations) != 60 || rep.ActiveTeachers != 63+2 { // and the two teachers of the world, who have no SIS id
+			t.Fatalf("full dry run: %d deactivated %d named, %d active: %s", rep.Teachers.Deactivated, len(rep.Deactivations), rep.ActiveTeachers, r.Body.String()[:min(r.Body.Len(), 400)])
+		}
+		if d := rep.Deactivations[0]; d.Name != "Given004 Family004" || d.School != "Juniper Elementary" {
+			t.Fatalf("first named: %+v", d)
+		}
+		if len(w.activeImported(t)) != 63 {
+			t.Fatal("a dry run deactivated teachers")
+		}
+
+		// The real run deactivates them, renames one back, and undo
+		// restores the roster as it was.
+		r = w.importMode("teachers", "full", false, teacherRows(1, 3))
+		r.decode(t, &rep)
+		if r.Code != 200 || !rep.Applied || rep.Teachers.Deactivated != 60 || rep.ImportID == "" {
+			t.Fatalf("full import: %d %s", r.Code, r.Body.String()[:min(r.Body.Len(), 400)])
+		}
+		fullID := rep.ImportID
+		if got := w.activeImported(t); len(got) != 3 || !got["T-001 Given001"] {
+			t.Fatalf("after the full import: %v", got)
+		}
+		// Someone edits one of the three after the import: undo keeps it.
+		var one struct {
+			ID  string `json:"id"`
+			Rev int64  `json:"rev"`
+		}
+		lr := w.do(admin, "GET", "/api/v1/teachers?limit=200", nil)
+		var l listResponse[struct {
+			ID         string `json:"id"`
+			ExternalID string `json:"external_id"`
+			Rev        int64  `json:"rev"`
+		}]
+		lr.decode(t, &l)
+		for _, x := range l.Items {
+			if x.ExternalID == "T-002" {
+				one.ID, one.Rev = x.ID, x.Rev
+			}
+		}
+		if r := w.do(admin, "PATCH", "/api/v1/teachers/"+one.ID, map[string]any{"subjects": []string{"Science"}, "rev": one.Rev}); r.Code != 200 {
+			t.Fatalf("edit after import: %d %s", r.Code, r.Body)
+		}
+
+		// Another district's administrator cannot undo it, nor learn of it.
+		if r := w.do(otherAdmin, "POST", "/api/v1/imports/"+fullID+"/undo", nil); r.Code != 404 || strings.Contains(r.Body.String(), "T-0") {
+			t.Fatalf("other district's undo: %d %s", r.Code, r.Body)
+		}
+		if r := w.do(observer, "POST", "/api/v1/imports/"+fullID+"/undo", nil); r.Code != 403 {
+			t.Fatalf("an observer's undo: %d %s", r.Code, r.Body)
+		}
+		var undo roster.UndoReport
+		r = w.do(admin, "POST", "/api/v1/imports/"+fullID+"/undo", nil)
+		r.decode(t, &undo)
+		if r.Code != 200 || undo.Reactivated != 60 || undo.Restored != 1 || len(undo.Kept) != 0 {
+			t.Fatalf("undo: %d %s", r.Code, r.Body)
+		}
+		if got := w.activeImported(t); len(got) != 63 || !got["T-001 Renamed001"] {
+			t.Fatalf("undo did not restore the roster: %d", len(got))
+		}
+		if r := w.do(admin, "POST", "/api/v1/imports/"+fullID+"/undo", nil); r.Code != 409 {
+			t.Fatalf("second undo: %d %s", r.Code, r.Body)
+		}
+
+		// Undoing the earlier add-only import: T-001 was changed since (by
+		// the full import and its undo), so it is kept and named.
+		r = w.do(admin, "POST", "/api/v1/imports/"+addID+"/undo", nil)
+		r.decode(t, &undo)
+		if r.Code != 200 || len(undo.Kept) != 1 || undo.Kept[0].Name != "Renamed001 Family001" {
+			t.Fatalf("undo of a changed record: %d %s", r.Code, r.Body)
+		}
+
+		// Past the district's window an import cannot be undone.
+		r = w.importCSV("teachers", false, teacherRows(64, 1))
+		r.decode(t, &rep)
+		advance(15 * 24 * time.Hour)
+		if r := w.do(admin, "POST", "/api/v1/imports/"+rep.ImportID+"/undo", nil); r.Code != 422 || !strings.Contains(r.Body.String(), "14 days") {
+			t.Fatalf("undo past the window: %d %s", r.Code, r.Body)
+		}
 	})
 }

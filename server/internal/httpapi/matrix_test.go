@@ -65,6 +65,7 @@ func matrix(w *world) map[string][]probe {
 	notFound, invalid, forbidden := http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusForbidden
 	public := statuses(ok, nil)
 	tablet := w.signedInTablet()
+	undoable := w.importSchoolsForUndo()
 	rows := map[string][]probe{
 		"GET /healthz": {{name: "alive", method: "GET", path: "/healthz", want: public}},
 		"GET /readyz":  {{name: "ready", method: "GET", path: "/readyz", want: public}},
@@ -195,6 +196,8 @@ func matrix(w *world) map[string][]probe {
 					t.Errorf("%s: dry run report %s", a, r.Body)
 				}
 			}}},
+		"POST /api/v1/imports/:id/undo": {{name: "own district's import", method: "POST", path: "/api/v1/imports/" + undoable + "/undo",
+			want: adminOnly(ok, notFound)}},
 		"PUT /api/v1/observations/:id": {{name: "own school", method: "PUT", path: "/api/v1/observations/" + w.matrixObservation,
 			body: func(a actor) any {
 				ch := w.obsChange(w.matrixObservation, 0, 2, 3)

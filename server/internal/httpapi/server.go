@@ -108,6 +108,7 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/teachers/:id", handle: s.getTeacher},
 		{Method: http.MethodPatch, Path: "/api/v1/teachers/:id", handle: s.updateTeacher},
 		{Method: http.MethodPost, Path: "/api/v1/imports/roster", handle: s.importRoster},
+		{Method: http.MethodPost, Path: "/api/v1/imports/:id/undo", handle: s.undoImport},
 		{Method: http.MethodGet, Path: "/api/v1/directory", handle: s.directory},
 		{Method: http.MethodGet, Path: "/api/v1/users", handle: s.listUsers},
 		{Method: http.MethodPost, Path: "/api/v1/users", handle: s.createUser},

@@ -26,6 +26,7 @@ type DistrictChange struct {
 	SchoolYearStartDay         *int
 	MinCellSize                *int
 	InvitePrincipalToFollowUps *bool
+	ImportUndoDays             *int
 	// Rev, when set, is the revision the change was made on.
 	Rev *int64
 }
@@ -73,6 +74,7 @@ func (s *Service) UpdateDistrict(ctx context.Context, p auth.Principal, ch Distr
 			{"school_year_start_month", ch.SchoolYearStartMonth, &st.SchoolYearStartMonth},
 			{"school_year_start_day", ch.SchoolYearStartDay, &st.SchoolYearStartDay},
 			{"min_cell_size", ch.MinCellSize, &st.MinCellSize},
+			{"import_undo_days", ch.ImportUndoDays, &st.ImportUndoDays},
 		} {
 			if f.in != nil && *f.in != *f.dst {
 				*f.dst = *f.in

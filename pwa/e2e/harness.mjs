@@ -146,8 +146,10 @@ export class DeployProxy {
     const headers = { ...req.headers };
     if (this.deployed && req.url.split('?')[0] === '/sw.js') {
       // The new sw.js differs from what the browser holds: never answer 304.
+      // It is asked for uncompressed, since a line is added to it below.
       delete headers['if-none-match'];
       delete headers['if-modified-since'];
+      delete headers['accept-encoding'];
     }
     const up = http.request(
       { host: '127.0.0.1', port: this.target.port, method: req.method, path: req.url, headers },

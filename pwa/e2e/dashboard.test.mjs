@@ -5,19 +5,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { Server, closeContext, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
+import { closeContext, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const supervisor = { email: 'supervisor@demo.walkthrough.test', password: 'walkthrough-supervisor' };
 const principal = { email: 'principal@demo.walkthrough.test', password: 'walkthrough-principal' };
 const laptop = { width: 1366, height: 900 };
-
-async function signIn(page, who) {
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Today' }).waitFor();
-}
 
 /** GET /api/v1/<path> as the user. */
 async function api(server, token, path) {

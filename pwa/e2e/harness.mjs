@@ -305,3 +305,23 @@ export function addRubricLevel(page, value, label) {
     { value, label },
   );
 }
+
+/** Signs in as who and waits for Today. */
+export async function signIn(page, who) {
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Today' }).waitFor();
+}
+
+/** Answers the "ready to work offline" notice, which would cover the bottom bar. */
+export async function dismissOfflineReady(page) {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  const ok = page.locator('.toast').getByRole('button', { name: 'OK' });
+  try {
+    await ok.waitFor({ timeout: 10_000 });
+    await ok.click();
+  } catch {
+    // Not shown on this visit.
+  }
+}

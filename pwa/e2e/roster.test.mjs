@@ -5,29 +5,10 @@
 // audit entry. The real binary with its demo district, Debian's Chromium.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Server, closeContext, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
+import { closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
-
-async function signIn(page, who) {
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Today' }).waitFor();
-}
-
-/** Answers the "ready to work offline" notice, which would cover the bottom bar. */
-async function dismissOfflineReady(page) {
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
-  const ok = page.locator('.toast').getByRole('button', { name: 'OK' });
-  try {
-    await ok.waitFor({ timeout: 10_000 });
-    await ok.click();
-  } catch {
-    // Not shown on this visit.
-  }
-}
 
 describe('roster imports that say whom they remove', { timeout: 900_000 }, () => {
   let server;

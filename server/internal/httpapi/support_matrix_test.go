@@ -117,8 +117,9 @@ func supportMatrix(w *world) map[string][]probe {
 			body: func(a actor) any {
 				return map[string]any{"status": "assigned", "coach_id": w.users[coach].ID, "rev": w.requestRev(asked)}
 			},
-			// Only whoever assigns coaches decides; the requester and the
-			// supervisor read it but may not.
-			want: signedIn(notFound, map[actor]int{admin: ok, supervisor: forbidden, principalA: forbidden})}},
+			// Only whoever assigns coaches decides; the requester, the
+			// supervisor and the coach (assigned by the administrator's
+			// request, which runs first) read it but may not.
+			want: signedIn(notFound, map[actor]int{admin: ok, supervisor: forbidden, principalA: forbidden, coach: forbidden})}},
 	}
 }

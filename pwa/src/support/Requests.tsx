@@ -60,7 +60,7 @@ export function Requests({ user }: { user: SignedInUser }) {
   const { query } = useLocation();
   const data = useLive(async () => {
     const all = (await db.supportRequests.toArray()).sort((a, b) => b.id.localeCompare(a.id));
-    const waiting = new Set((await db.outbox.where('entity').equals('support_request').toArray()).map((e) => e.id));
+    const waiting = new Set((await db.outbox.toArray()).filter((e) => e.entity === 'support_request').map((e) => e.id));
     return { all, waiting, names: await names() };
   }, [user.id]);
   const admin = assignsCoaches(user.grants);

@@ -176,7 +176,7 @@ describe('planning support: teacher view, request, assignment, cycle', { timeout
     // School-level: the supervisor reads no teacher's name on it.
     const text = await card.textContent();
     for (const name of picked) assert.ok(!text.includes(name), `the supervisor reads ${name}`);
-    assert.match(text, /The school as a whole/);
+    assert.match(text, /School-level \(any teachers named are not shown to you\)/);
     await accessible(page, 'support requests (supervisor)');
     await shot(page, 'support-supervisor-status.png');
   });

@@ -13,7 +13,7 @@ import type { Colleague, SignedInUser, SupportRequestData } from '../db/types';
 import { saveSupportRequest } from '../db/writes';
 import { currentRubric, db, engine, teacherName, useLive } from '../state';
 import { shortDate } from '../time/format';
-import { assignsCoaches } from './access';
+import { assignsCoaches, seesTeachersAt } from './access';
 import { sourceText, statusText } from './words';
 
 type SupportRequest = components['schemas']['SupportRequest'];
@@ -38,9 +38,18 @@ async function names(): Promise<Names> {
   };
 }
 
-/** What a request is for, in words: who, on what, why, by when. */
-function Summary({ d, n }: { d: SupportRequestData; n: Names }) {
-  const who = d.teacher_ids.length > 0 ? d.teacher_ids.map((t) => n.teachers.get(t) ?? 'a teacher').join(', ') : 'The school as a whole';
+/**
+ * What a request is for, in words: who, on what, why, by when. A reader who
+ * may not see the school's teachers receives none: the request reads as
+ * school-level for them, which it says.
+ */
+function Summary({ d, n, hidden = false }: { d: SupportRequestData; n: Names; hidden?: boolean }) {
+  const who =
+    d.teacher_ids.length > 0
+      ? d.teacher_ids.map((t) => n.teachers.get(t) ?? 'a teacher').join(', ')
+      : hidden
+        ? 'School-level (any teachers named are not shown to you)'
+        : 'The school as a whole';
   return (
     <>
       <strong>
@@ -135,7 +144,7 @@ export function Requests({ user }: { user: SignedInUser }) {
           <ul class="cards">
             {others.map((r) => (
               <li key={r.id} class="card" data-testid="school-request">
-                <Summary d={r.data} n={data.names} />
+                <Summary d={r.data} n={data.names} hidden={!seesTeachersAt(user.grants, r.data.school_id)} />
                 {status(r)}
               </li>
             ))}

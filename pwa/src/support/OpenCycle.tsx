@@ -128,6 +128,12 @@ export function OpenCycle({ user }: { user: SignedInUser }) {
           </p>
         </section>
       )}
+      {!from && query['reason'] && (
+        <section class="notice" aria-labelledby="prompted-h">
+          <h2 id="prompted-h">What prompted it</h2>
+          <p class="prewrap">Next step: {query['reason']}</p>
+        </section>
+      )}
       <form class="stack" onSubmit={submit}>
         {error && (
           <p class="error" role="alert">

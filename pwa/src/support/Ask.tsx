@@ -61,6 +61,13 @@ export function Ask({ user }: { user: SignedInUser }) {
     else next.add(v);
     put(next);
   };
+  /** An error goes once its field is edited. */
+  const fixed = (field: string) => {
+    if (errors[field] === undefined) return;
+    const next = { ...errors };
+    delete next[field];
+    setErrors(next);
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
     const problems: Record<string, string> = {};
@@ -137,7 +144,10 @@ export function Ask({ user }: { user: SignedInUser }) {
               <p class="dimension-name">{d.name}</p>
               {d.indicators.map((i) => (
                 <label key={i.key} class="choice">
-                  <input type="checkbox" checked={indicators.has(i.key)} onChange={() => toggle(indicators, i.key, setIndicators)} />
+                  <input type="checkbox" checked={indicators.has(i.key)} onChange={() => {
+                    toggle(indicators, i.key, setIndicators);
+                    fixed('indicators');
+                  }} />
                   {i.name}
                 </label>
               ))}
@@ -152,7 +162,10 @@ export function Ask({ user }: { user: SignedInUser }) {
         <div class="field">
           <label for="ask-reason">Why: what did you see?</label>
           <textarea id="ask-reason" rows={4} value={reason} aria-invalid={errors['reason'] ? 'true' : undefined}
-            aria-describedby={errors['reason'] ? 'ask-reason-error' : undefined} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />
+            aria-describedby={errors['reason'] ? 'ask-reason-error' : undefined} onInput={(e) => {
+              setReason((e.target as HTMLTextAreaElement).value);
+              fixed('reason');
+            }} />
           {errors['reason'] && (
             <p class="field-error" id="ask-reason-error" role="alert">
               {errors['reason']}
@@ -162,7 +175,10 @@ export function Ask({ user }: { user: SignedInUser }) {
         <div class="field">
           <label for="ask-by">Needed by (optional)</label>
           <input id="ask-by" type="date" min={data.today} value={neededBy} aria-invalid={errors['needed_by'] ? 'true' : undefined}
-            onInput={(e) => setNeededBy((e.target as HTMLInputElement).value)} />
+            onInput={(e) => {
+              setNeededBy((e.target as HTMLInputElement).value);
+              fixed('needed_by');
+            }} />
           {errors['needed_by'] && (
             <p class="field-error" role="alert">
               {errors['needed_by']}

@@ -31,6 +31,11 @@ const MyCycles = lazyScreen('Cycles of support', 'the cycles screens', () => cyc
 const Cycle = lazyScreen('Cycle of support', 'the cycles screens', () => cycles().then((m) => m.Cycle));
 const Schedule = lazyScreen('Schedule a follow-up', 'the cycles screens', () => cycles().then((m) => m.Schedule));
 const Due = lazyScreen('Due this week', 'the cycles screens', () => cycles().then((m) => m.Due));
+const support = () => import('./support');
+const TeacherView = lazyScreen('Teacher view', 'the support screens', () => support().then((m) => m.TeacherView));
+const Requests = lazyScreen('Coaching support', 'the support screens', () => support().then((m) => m.Requests));
+const Ask = lazyScreen('Ask for coaching support', 'the support screens', () => support().then((m) => m.Ask));
+const OpenCycle = lazyScreen('Open a cycle of support', 'the support screens', () => support().then((m) => m.OpenCycle));
 
 export function App() {
   return (
@@ -110,9 +115,13 @@ function Routes({ user }: { user: SignedInUser }) {
         <Route path="/next-steps" component={NextSteps} user={user} />
         <Route path="/dashboard" component={Dashboard} />
         <Route path="/cycles" component={MyCycles} user={user} />
+        <Route path="/cycles/new" component={OpenCycle} user={user} />
         <Route path="/cycles/:id" component={Cycle} user={user} />
         <Route path="/cycles/:id/schedule" component={Schedule} user={user} />
         <Route path="/due" component={Due} user={user} />
+        <Route path="/teachers" component={TeacherView} user={user} />
+        <Route path="/support" component={Requests} user={user} />
+        <Route path="/support/new" component={Ask} user={user} />
         <Route path="/admin/:section?" component={Admin} />
         <Route default component={NotFound} />
       </Router>

@@ -940,6 +940,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teacher-view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Teachers × dimensions over a period
+         * @description For those who may see the teachers of every school asked (principals at their schools, coaches at the schools they coach at, district administrators); everyone else is refused with 403. Cells hold the number of observations and scores behind them; teachers are by family name.
+         */
+        get: operations["getTeacherView"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Support requests the caller may see
+         * @description The caller's own (asked or assigned to them), every one at the schools they lead, every one for whoever assigns coaches (with the coaches of each request's school and their workload). Newest first.
+         */
+        get: operations["listSupportRequests"];
+        put?: never;
+        /**
+         * Ask for coaching support
+         * @description The same change as a device's push of a support_request: applied once per id.
+         */
+        post: operations["askSupport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a support request */
+        get: operations["getSupportRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Assign a coach, decline, open again or withdraw */
+        patch: operations["decideSupport"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1620,7 +1682,7 @@ export interface components {
             data?: components["schemas"]["NextStepData"];
         };
         /** @description One device-authored change. `data` is the record of the entity named. */
-        Change: components["schemas"]["WalkthroughChange"] | components["schemas"]["ObservationChange"] | components["schemas"]["CycleActivityChange"] | components["schemas"]["FollowUpChange"] | components["schemas"]["NextStepChange"];
+        Change: components["schemas"]["WalkthroughChange"] | components["schemas"]["ObservationChange"] | components["schemas"]["CycleActivityChange"] | components["schemas"]["FollowUpChange"] | components["schemas"]["NextStepChange"] | components["schemas"]["SupportRequestChange"];
         PushRequest: {
             device_id: components["schemas"]["Id"];
             /**
@@ -1757,7 +1819,7 @@ export interface components {
             data?: components["schemas"]["CycleData"];
         };
         /** @description One record as pull hands it out, and as a conflict shows the server's version. */
-        Record: components["schemas"]["WalkthroughRecord"] | components["schemas"]["ObservationRecord"] | components["schemas"]["CycleActivityRecord"] | components["schemas"]["FollowUpRecord"] | components["schemas"]["NextStepRecord"] | components["schemas"]["SchoolRecord"] | components["schemas"]["TeacherRecord"] | components["schemas"]["RubricVersionRecord"] | components["schemas"]["CycleRecord"];
+        Record: components["schemas"]["WalkthroughRecord"] | components["schemas"]["ObservationRecord"] | components["schemas"]["CycleActivityRecord"] | components["schemas"]["FollowUpRecord"] | components["schemas"]["NextStepRecord"] | components["schemas"]["SchoolRecord"] | components["schemas"]["TeacherRecord"] | components["schemas"]["RubricVersionRecord"] | components["schemas"]["CycleRecord"] | components["schemas"]["SupportRequestRecord"];
         /** @description Why a change was refused. */
         SyncProblem: {
             /** @description A stable code: `invalid` (the data breaks a rule; `field` names where), `out_of_scope`, `unknown_rubric`, `forbidden`, `stale` and `deleted` (with `current`), `not_found`, `change_id_reused`, `clash`, `conflict`, or `server_error`: the server could not store this change for a reason of its own, so it was kept out and the rest of the push applied; sending it again is answered the same, and the server's log names the change id. */
@@ -2033,6 +2095,8 @@ export interface components {
             status?: "planned" | "active";
             /** Format: date */
             started_on?: string;
+            /** @description The support request the cycle answers: its assigned coach (or whoever assigns coaches) opens it at the request's school, once. */
+            support_request_id?: components["schemas"]["Id"];
         };
         /** @description Changes a cycle; absent fields stay. */
         UpdateCycleRequest: {
@@ -2140,6 +2204,7 @@ export interface components {
              * @description The day after the last covered, when bounded, widened likewise to a month's end.
              */
             to?: string;
+            from_requests: components["schemas"]["RequestEffect"];
         };
         /** @description Coaches' load: open cycles and follow-ups this week and next (weeks start on Monday in the district's time zone). */
         CoachWorkload: {
@@ -2390,6 +2455,214 @@ export interface components {
                 id: string;
                 name: string;
             }[];
+        };
+        /** @description A support request on the wire. The requester creates it open; whoever assigns coaches changes status, coach_id and decline_reason; the requester may withdraw it while it is open. */
+        SupportRequestData: {
+            school_id: components["schemas"]["Id"];
+            /** @description Who asked; set by the server. */
+            requester_id?: components["schemas"]["Id"];
+            /** @description The teachers the support is for; empty for the school as a whole. Only those who see the school's teachers name them, and only they (and the assigned coach) read them. */
+            teacher_ids: components["schemas"]["Id"][];
+            indicator_keys: string[];
+            /** @description Why the support is needed: the evidence that prompted it. */
+            reason: string;
+            /** Format: date */
+            needed_by?: string;
+            /**
+             * @description Where the need was seen.
+             * @enum {string}
+             */
+            source?: "" | "teacher_view" | "trend" | "heat_map" | "debrief" | "next_step";
+            /** @enum {string} */
+            status: "open" | "assigned" | "declined" | "withdrawn";
+            /** @description The assigned coach. */
+            coach_id?: components["schemas"]["Id"];
+            decline_reason?: string;
+            /** @description Who assigned or declined it; set by the server. */
+            decided_by?: components["schemas"]["Id"];
+            /** Format: date-time */
+            decided_at?: string;
+            /** @description The cycle of support opened from it; set by opening that cycle. */
+            cycle_id?: components["schemas"]["Id"];
+        };
+        /** @description A change to a support request. */
+        SupportRequestChange: {
+            /** @description Chosen by the device, once per change: a retry sends the same id. */
+            change_id: components["schemas"]["Id"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "support_request";
+            /** @enum {string} */
+            op: "upsert" | "delete";
+            /** @description The record's id, chosen by the device that created it. */
+            id: components["schemas"]["Id"];
+            /**
+             * Format: int64
+             * @description The revision the change was made on; 0 for a new record.
+             */
+            base_rev: number;
+            /** @description The whole record; needed for an upsert, left out for a delete. */
+            data?: components["schemas"]["SupportRequestData"];
+        };
+        /** @description A support request record. */
+        SupportRequestRecord: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "support_request";
+            id: components["schemas"]["Id"];
+            /** Format: int64 */
+            rev: number;
+            deleted: boolean;
+            /** @description Left out when the record is deleted. */
+            data?: components["schemas"]["SupportRequestData"];
+        };
+        /** @description A coach of the request's school and what they have on hand. */
+        CoachLoad: {
+            id: components["schemas"]["Id"];
+            name: string;
+            /** @description Planned or active cycles of support. */
+            open_cycles: number;
+            /** @description Scheduled follow-ups in the next two weeks. */
+            follow_ups_ahead: number;
+            /** @description Support requests assigned to them with no cycle opened yet. */
+            requests_waiting: number;
+        };
+        /** @description A request for coaching support. */
+        SupportRequest: {
+            id: components["schemas"]["Id"];
+            /** Format: int64 */
+            rev: number;
+            school_id: components["schemas"]["Id"];
+            /** @description Who asked; set by the server. */
+            requester_id?: components["schemas"]["Id"];
+            /** @description The teachers the support is for; empty for the school as a whole. Only those who see the school's teachers name them, and only they (and the assigned coach) read them. */
+            teacher_ids: components["schemas"]["Id"][];
+            indicator_keys: string[];
+            /** @description Why the support is needed: the evidence that prompted it. */
+            reason: string;
+            /** Format: date */
+            needed_by?: string;
+            /**
+             * @description Where the need was seen.
+             * @enum {string}
+             */
+            source?: "" | "teacher_view" | "trend" | "heat_map" | "debrief" | "next_step";
+            /** @enum {string} */
+            status: "open" | "assigned" | "declined" | "withdrawn";
+            /** @description The assigned coach. */
+            coach_id?: components["schemas"]["Id"];
+            decline_reason?: string;
+            /** @description Who assigned or declined it; set by the server. */
+            decided_by?: components["schemas"]["Id"];
+            /** Format: date-time */
+            decided_at?: string;
+            /** @description The cycle of support opened from it; set by opening that cycle. */
+            cycle_id?: components["schemas"]["Id"];
+            /** Format: date-time */
+            created_at: string;
+            /** @description For whoever assigns coaches: the coaches of the request's school with their workload. */
+            coaches?: components["schemas"]["CoachLoad"][];
+        };
+        SupportRequestList: {
+            items: components["schemas"]["SupportRequest"][];
+            cursor: string;
+            more: boolean;
+        };
+        /** @description Asks for coaching support at a school the caller leads. A retry with the same id is applied once. */
+        AskSupportRequest: {
+            /** @description Chosen by the client; made by the server when left out. */
+            id?: components["schemas"]["Id"];
+            device_id?: components["schemas"]["Id"];
+            school_id: components["schemas"]["Id"];
+            /** @description Empty: the school as a whole (the only choice for those who may not see teachers). */
+            teacher_ids: components["schemas"]["Id"][];
+            indicator_keys: string[];
+            reason: string;
+            /** Format: date */
+            needed_by?: string;
+            /** @enum {string} */
+            source?: "" | "teacher_view" | "trend" | "heat_map" | "debrief" | "next_step";
+        };
+        /** @description Whoever assigns coaches assigns one (status assigned with coach_id), declines (with decline_reason) or opens the request again; the requester withdraws it while it is open. */
+        DecideSupportRequest: {
+            /** @enum {string} */
+            status: "open" | "assigned" | "declined" | "withdrawn";
+            coach_id?: components["schemas"]["Id"];
+            decline_reason?: string;
+            /**
+             * Format: int64
+             * @description The revision the decision was made on; a stale one answers 409.
+             */
+            rev: number;
+        };
+        /** @description Submitted scores behind one cell: the observations that scored it, the scores and their mean level. */
+        TeacherCell: {
+            observations: number;
+            scores: number;
+            mean: number | null;
+        };
+        /** @description One teacher: their cells by dimension key and by focus indicator key, their visits, the current cycles they are in and how their last cycle's focus indicator moved since it began. */
+        TeacherViewRow: {
+            teacher: components["schemas"]["Teacher"];
+            /** @description Submitted observations in the period. */
+            observations: number;
+            /**
+             * Format: date-time
+             * @description The last submitted observation before the period's end.
+             */
+            last_visit?: string;
+            dimensions: {
+                [key: string]: components["schemas"]["TeacherCell"];
+            };
+            indicators: {
+                [key: string]: components["schemas"]["TeacherCell"];
+            };
+            cycles: {
+                id: components["schemas"]["Id"];
+                coach_id: components["schemas"]["Id"];
+                focus_indicator_key: string;
+                /** @enum {string} */
+                status: "planned" | "active";
+            }[];
+            /** @description Every submitted score of the last cycle's focus indicator before the cycle started, against every one since (up to the period's end). */
+            trend?: {
+                cycle_id: components["schemas"]["Id"];
+                indicator_key: string;
+                /** Format: date */
+                started_on: string;
+                before: components["schemas"]["TeacherCell"];
+                since: components["schemas"]["TeacherCell"];
+            };
+        };
+        /** @description Teachers × dimensions (and × the focus indicators of the schools' current cycles) over a period. */
+        TeacherView: {
+            rubric_id?: components["schemas"]["Id"];
+            /** Format: date */
+            from?: string;
+            /** Format: date */
+            to?: string;
+            dimensions: {
+                key: string;
+                name: string;
+            }[];
+            indicators: {
+                key: string;
+                name: string;
+            }[];
+            items: components["schemas"]["TeacherViewRow"][];
+            cursor: string;
+            more: boolean;
+        };
+        /** @description The part of the report from cycles opened from support requests, among the cycles whose teachers the caller sees. */
+        RequestEffect: {
+            cycles: number;
+            follow_ups: number;
+            rose: number;
+            rose_share: number | null;
         };
     };
     responses: {
@@ -4087,6 +4360,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
         };
@@ -4610,6 +4884,167 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getTeacherView: {
+        parameters: {
+            query?: {
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
+                /** @description The first day counted (`YYYY-MM-DD`, in the district's time zone). */
+                from?: components["parameters"]["from"];
+                /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
+                to?: components["parameters"]["to"];
+                /** @description The rubric; left out, the district's most recently published. */
+                rubric_id?: components["parameters"]["trend_rubric_id"];
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The view. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listSupportRequests: {
+        parameters: {
+            query?: {
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
+                /** @description Only these statuses; repeat the parameter for several. */
+                status?: ("open" | "assigned" | "declined" | "withdrawn")[];
+                /** @description `true`: only the caller's own. */
+                mine?: components["parameters"]["mine"];
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportRequestList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    askSupport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AskSupportRequest"];
+            };
+        };
+        responses: {
+            /** @description The request. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportRequest"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getSupportRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportRequest"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    decideSupport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideSupportRequest"];
+            };
+        };
+        responses: {
+            /** @description The request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportRequest"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
         };

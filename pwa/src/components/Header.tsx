@@ -1,4 +1,5 @@
 import { teachesOnly } from '../roles';
+import { handlesRequests, opensTeacherView } from '../support/access';
 import type { SyncStatus } from '../sync/engine';
 import { ago, engine, useOutboxSummary, useSyncStatus, useWho } from '../state';
 import { useOnline } from './useOnline';
@@ -35,6 +36,8 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
               Cycles
             </a>
           )}
+          {opensTeacherView(who?.session?.user.grants) && <a href="/teachers">Teachers</a>}
+          {handlesRequests(who?.session?.user.grants) && <a href="/support">Support</a>}
           {!teacher && (
             <a href="/due">
               Due

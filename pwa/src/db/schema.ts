@@ -11,6 +11,7 @@ import type {
   RubricVersionData,
   SchoolData,
   ServerRecord,
+  SupportRequestData,
   TeacherData,
   WalkthroughData,
   WritableEntity,
@@ -112,6 +113,7 @@ export class WalkthroughDB extends Dexie {
   cycles!: EntityTable<RefRow<CycleData>, 'id'>;
   cycleActivities!: EntityTable<RefRow<ActivityData>, 'id'>;
   nextSteps!: EntityTable<RefRow<NextStepData>, 'id'>;
+  supportRequests!: EntityTable<RefRow<SupportRequestData>, 'id'>;
   observations!: EntityTable<ObservationRow, 'id'>;
   outbox!: EntityTable<OutboxEntry, 'seq'>;
   attachments!: EntityTable<AttachmentRow, 'id'>;
@@ -144,6 +146,11 @@ export class WalkthroughDB extends Dexie {
     this.version(3).stores({
       snapshotSeen: 'key',
     });
+    // Support requests: asked for on this device (even offline) or pulled
+    // (the requester's, the coach's and the school leaders').
+    this.version(4).stores({
+      supportRequests: 'id',
+    });
   }
 }
 
@@ -166,6 +173,8 @@ export function refTable(db: WalkthroughDB, entity: string) {
       return db.cycleActivities;
     case 'next_step':
       return db.nextSteps;
+    case 'support_request':
+      return db.supportRequests;
     default:
       return undefined;
   }

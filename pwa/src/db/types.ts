@@ -15,10 +15,11 @@ export type Entity =
   | 'follow_up'
   | 'cycle'
   | 'cycle_activity'
-  | 'next_step';
+  | 'next_step'
+  | 'support_request';
 
 /** Entities a device writes through push. */
-export type WritableEntity = 'walkthrough' | 'observation' | 'cycle_activity' | 'follow_up' | 'next_step';
+export type WritableEntity = 'walkthrough' | 'observation' | 'cycle_activity' | 'follow_up' | 'next_step' | 'support_request';
 
 export type WalkthroughKind = Schemas['WalkthroughData']['kind'];
 
@@ -56,6 +57,10 @@ export type EvidencePoint = Schemas['EvidencePoint'];
 export type CycleEvidence = Schemas['CycleEvidence'];
 
 export type NextStepData = Schemas['NextStepData'];
+
+export type SupportRequestData = Schemas['SupportRequestData'];
+
+export type SupportStatus = Schemas['SupportRequestData']['status'];
 
 /** One record as pull hands it out, and as a conflict shows the server's version. */
 export interface ServerRecord<T = unknown> {

@@ -2,7 +2,7 @@
 // transaction: either both are on the device or neither is.
 import type { EntityTable } from 'dexie';
 import { type OutboxEntry, type ObservationRow, type RefRow, type WalkthroughDB } from './schema';
-import type { ActivityData, FollowUpData, NextStepData, ObservationData, WalkthroughData, WritableEntity } from './types';
+import type { ActivityData, FollowUpData, NextStepData, ObservationData, SupportRequestData, WalkthroughData, WritableEntity } from './types';
 import { uuidv7 } from './uuid';
 
 /**
@@ -120,6 +120,11 @@ export async function setNextStepDone(db: WalkthroughDB, id: string, done: boole
 /** Schedules or changes a follow-up on this device and queues it. */
 export function saveFollowUp(db: WalkthroughDB, id: string, data: FollowUpData, now = Date.now()): Promise<void> {
   return saveRecord(db, db.followUps, 'follow_up', id, data, now);
+}
+
+/** Asks for coaching support (or withdraws the request) on this device and queues it. */
+export function saveSupportRequest(db: WalkthroughDB, id: string, data: SupportRequestData, now = Date.now()): Promise<void> {
+  return saveRecord(db, db.supportRequests, 'support_request', id, data, now);
 }
 
 /** Logs a support activity on this device and queues it. */
@@ -277,7 +282,7 @@ export async function discardObservation(db: WalkthroughDB, id: string, now = Da
  * carried), or goes altogether when the server never had the record.
  */
 export async function discardRefused(db: WalkthroughDB, seq: number): Promise<void> {
-  await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.attachments], async () => {
+  await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.supportRequests, db.attachments], async () => {
     const e = await db.outbox.get(seq);
     if (e === undefined || e.state === 'pending') return;
     await db.outbox.delete(seq);
@@ -293,7 +298,9 @@ export async function discardRefused(db: WalkthroughDB, seq: number): Promise<vo
               ? db.followUps
               : e.entity === 'cycle_activity'
                 ? db.cycleActivities
-                : undefined;
+                : e.entity === 'support_request'
+                  ? db.supportRequests
+                  : undefined;
     if (table === undefined) return;
     const row = (await table.get(e.id)) as { rev: number } | undefined;
     if (row === undefined) return;

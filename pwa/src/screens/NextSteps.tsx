@@ -7,6 +7,7 @@ import type { Colleague, NextStepData, SignedInUser } from '../db/types';
 import { setNextStepDone } from '../db/writes';
 import { db, engine, useDistrictZone, useLive } from '../state';
 import { dateIn } from '../time/zone';
+import { StepLinks } from '../support/StepLinks';
 
 /** Whether an open step's due day is before today (both the district's calendar dates). */
 export function isOverdue(n: NextStepData, today: string): boolean {
@@ -87,6 +88,7 @@ export function NextSteps({ user }: { user: SignedInUser }) {
               From the walkthrough
             </a>
           )}
+          <StepLinks step={n.data} user={user} />
           {data.pending.has(n.id) && <span class="muted">Waiting to sync</span>}
         </span>
         {mine ? (

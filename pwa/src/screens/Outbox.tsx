@@ -78,6 +78,10 @@ export function Outbox() {
         const d = e.data as ActivityData | undefined;
         return d ? `Support activity (${d.kind.replace(/_/g, ' ')}), ${shortDate(d.occurred_on)}` : 'Support activity';
       }
+      case 'support_request': {
+        const d = e.data as { school_id?: string; status?: string } | undefined;
+        return d?.status === 'withdrawn' ? 'Support request withdrawn' : `Support request at ${data.schools.get(d?.school_id ?? '') ?? 'a school'}`;
+      }
       default:
         return 'Change';
     }
@@ -93,6 +97,8 @@ export function Outbox() {
         return `/walkthroughs/${e.id}`;
       case 'next_step':
         return '/next-steps';
+      case 'support_request':
+        return '/support';
       case 'follow_up':
       case 'cycle_activity': {
         const cycle = (e.data as { cycle_id?: string } | undefined)?.cycle_id;

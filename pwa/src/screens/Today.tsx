@@ -11,6 +11,7 @@ import { discardObservation, unsyncedCount } from '../db/writes';
 import { dayAndTime, shortDate } from '../time/format';
 import { db, districtZone, engine, teacherName, useLive } from '../state';
 import { dueBy } from '../time/zone';
+import { SupportCards } from '../support/HomeCards';
 
 /** The home screen: a teacher's own, or the observer's day. */
 export function Today({ user }: { user: SignedInUser }) {
@@ -91,6 +92,7 @@ function ObserverHome({ user }: { user: SignedInUser }) {
       </div>
       <InstallHint />
       <RoleLinks user={user} />
+      <SupportCards user={user} />
       {data === undefined && <p aria-busy="true">Loading…</p>}
       {data?.empty && (
         <p class="notice">Nothing is on this device yet. Your schools and teachers arrive by themselves once the device is online.</p>

@@ -23,6 +23,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/support"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
@@ -85,6 +86,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Visits:         visits.NewService(s),
 		Trends:         trends.NewService(s),
 		Cycles:         cycles.NewService(s, syncs, time.Now),
+		Support:        support.NewService(s, syncs, time.Now),
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
 		Stopping:       stopping,

@@ -86,3 +86,32 @@ func (p Principal) ChangesWalkthrough(w domain.Walkthrough) bool {
 func (p Principal) ReadsWalkthrough(w domain.Walkthrough) bool {
 	return w.LeadID == p.User.ID || slices.Contains(w.Team, p.User.ID) || p.ReadScope().HasSchool(w.SchoolID)
 }
+
+// RequestScope is where the caller asks for coaching support: the schools
+// they lead (principals and supervisors), every school for a district
+// administrator.
+func (p Principal) RequestScope() domain.Scope { return p.ScopeWith(leading...) }
+
+// AssignsCoaches reports whether the caller assigns coaches to support
+// requests, or declines them: the district administrator.
+func (p Principal) AssignsCoaches() bool { return p.IsAdmin() }
+
+// SeesSupportRequest reports whether the caller reads the support request:
+// its requester, its coach, whoever assigns coaches, and the leaders of its
+// school.
+func (p Principal) SeesSupportRequest(r domain.SupportRequest) bool {
+	return r.RequesterID == p.User.ID || (r.CoachID != "" && r.CoachID == p.User.ID) || p.AssignsCoaches() || p.RequestScope().HasSchool(r.SchoolID)
+}
+
+// SeesSupportRequestTeachers reports whether the caller sees which teachers
+// a support request names: its coach, or whoever sees the school's
+// teachers. Others read it as a request for the school.
+func (p Principal) SeesSupportRequestTeachers(r domain.SupportRequest) bool {
+	return (r.CoachID != "" && r.CoachID == p.User.ID) || p.SeesTeachersOf([]string{r.SchoolID})
+}
+
+// OpensCycleFrom reports whether the caller may open a cycle of support
+// from the request: its assigned coach, or whoever assigns coaches.
+func (p Principal) OpensCycleFrom(r domain.SupportRequest) bool {
+	return r.Status == domain.SupportAssigned && (r.CoachID == p.User.ID || p.AssignsCoaches())
+}

@@ -167,6 +167,10 @@ type NewCycle struct {
 	FocusShift        string
 	Status            domain.CycleStatus // planned when empty
 	StartedOn         *time.Time
+	// SupportRequestID names the support request the cycle answers, if
+	// any: its assigned coach (or whoever assigns coaches) opens it, at the
+	// request's school, once.
+	SupportRequestID string
 }
 
 // Open opens a cycle of support at a school.
@@ -197,9 +201,40 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, n NewCycle) (domai
 		if err := checkCycleRefs(ctx, tx, c); err != nil {
 			return err
 		}
-		return tx.PutCycle(ctx, c)
+		if err := tx.PutCycle(ctx, c); err != nil {
+			return err
+		}
+		if n.SupportRequestID != "" {
+			return answerRequest(ctx, tx, p, c, n.SupportRequestID)
+		}
+		return nil
 	})
 	return c, err
+}
+
+// answerRequest notes on the support request that the cycle c answers it.
+func answerRequest(ctx context.Context, tx *store.Tx, p auth.Principal, c domain.Cycle, requestID string) error {
+	var rs []domain.SupportRequest
+	var err error
+	if domain.ValidID(requestID) {
+		if rs, err = tx.SupportRequests(ctx, p.DistrictID(), []string{requestID}); err != nil {
+			return err
+		}
+	}
+	if len(rs) == 0 || rs[0].Deleted || !p.SeesSupportRequest(rs[0]) {
+		return domain.Invalid("the cycle is not valid", domain.FieldError{Field: "support_request_id", Message: "no such support request"})
+	}
+	r := rs[0]
+	switch {
+	case !p.OpensCycleFrom(r):
+		return domain.Errorf(domain.EForbidden, "only the request's assigned coach, or whoever assigns coaches, opens a cycle from it")
+	case r.CycleID != "":
+		return domain.Errorf(domain.EConflict, "a cycle of support is already open from this request")
+	case r.SchoolID != c.SchoolID:
+		return domain.Invalid("the cycle is not valid", domain.FieldError{Field: "school_id", Message: "must be the request's school"})
+	}
+	r.CycleID, r.Rev = c.ID, r.Rev+1
+	return tx.PutSupportRequest(ctx, r)
 }
 
 // checkCycleRefs checks that the coach coaches at the school, the teachers

@@ -152,6 +152,10 @@ type Effectiveness struct {
 	FollowUps int // follow-up scores compared with a level before the cycle
 	Rose      int
 	LeftOut   int // school months left out (KindEffect.LeftOut), of every kind
+	// FromRequests is the part of the figures above that comes from cycles
+	// opened from a support request, among the cycles whose teachers the
+	// caller sees (so no difference of figures tells of the others).
+	FromRequests RequestEffect
 	// From and To are the days the report covers: for a caller who may not
 	// see the teachers of some cycle's school, the days asked widened to
 	// whole months.
@@ -224,6 +228,10 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 	if err != nil {
 		return Effectiveness{}, err
 	}
+	requested, err := s.store.SupportRequestsOfCycles(ctx, p.DistrictID(), ids)
+	if err != nil {
+		return Effectiveness{}, err
+	}
 	scores, err := s.store.FocusScores(ctx, p.DistrictID(), sortedUnique(teachers), sortedUnique(keys))
 	if err != nil {
 		return Effectiveness{}, err
@@ -291,6 +299,9 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 		}
 		out.FollowUps++
 		allCycles[r.cycle] = true
+		if r.sees {
+			out.FromRequests.add(requested[r.cycle], r.cycle, r.rose)
+		}
 		if r.rose {
 			out.Rose++
 		}
@@ -303,6 +314,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 		}
 	}
 	out.Cycles = len(allCycles)
+	out.FromRequests.Cycles = len(out.FromRequests.cycles)
 	out.Kinds = []KindEffect{}
 	for kind, k := range kinds {
 		k.Cycles = len(cyclesOf[kind])
@@ -311,6 +323,29 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 	}
 	sort.Slice(out.Kinds, func(i, j int) bool { return out.Kinds[i].Kind < out.Kinds[j].Kind })
 	return out, nil
+}
+
+// RequestEffect is how cycles opened from support requests did: how many
+// had a follow-up score compared, how many scores were, and how many rose.
+type RequestEffect struct {
+	Cycles    int
+	FollowUps int
+	Rose      int
+	cycles    map[string]bool
+}
+
+func (e *RequestEffect) add(requestID, cycleID string, rose bool) {
+	if requestID == "" {
+		return
+	}
+	if e.cycles == nil {
+		e.cycles = map[string]bool{}
+	}
+	e.cycles[cycleID] = true
+	e.FollowUps++
+	if rose {
+		e.Rose++
+	}
 }
 
 // schoolMonth is the unit the report keeps or leaves out whole for a

@@ -168,3 +168,13 @@ func (u User) HasRole(role Role) bool {
 	}
 	return false
 }
+
+// HasRoleAt reports whether the user holds the role at the school.
+func (u User) HasRoleAt(role Role, schoolID string) bool {
+	for _, g := range u.Grants {
+		if g.Role == role && g.SchoolID == schoolID {
+			return true
+		}
+	}
+	return false
+}

@@ -91,6 +91,7 @@ type openCycleRequest struct {
 	FocusShift        string     `json:"focus_shift"`
 	Status            string     `json:"status"`
 	StartedOn         *sync.Date `json:"started_on"`
+	SupportRequestID  string     `json:"support_request_id"`
 }
 
 func (s *Server) openCycle(c *gin.Context) {
@@ -100,7 +101,7 @@ func (s *Server) openCycle(c *gin.Context) {
 		return
 	}
 	n := cycles.NewCycle{SchoolID: req.SchoolID, CoachID: req.CoachID, TeacherIDs: req.TeacherIDs, FocusIndicatorKey: req.FocusIndicatorKey,
-		FocusShift: req.FocusShift, Status: domain.CycleStatus(req.Status)}
+		FocusShift: req.FocusShift, Status: domain.CycleStatus(req.Status), SupportRequestID: req.SupportRequestID}
 	if req.StartedOn != nil && !req.StartedOn.IsZero() {
 		t := req.StartedOn.Time
 		n.StartedOn = &t
@@ -334,8 +335,18 @@ type effectivenessResponse struct {
 	Rose      int                  `json:"rose"`
 	RoseShare *float64             `json:"rose_share"`
 	LeftOut   int                  `json:"left_out,omitempty"`
-	From      *sync.Date           `json:"from,omitempty"`
-	To        *sync.Date           `json:"to,omitempty"`
+	// FromRequests: cycles opened from support requests (see
+	// cycles.Effectiveness).
+	FromRequests requestEffectResponse `json:"from_requests"`
+	From         *sync.Date            `json:"from,omitempty"`
+	To           *sync.Date            `json:"to,omitempty"`
+}
+
+type requestEffectResponse struct {
+	Cycles    int      `json:"cycles"`
+	FollowUps int      `json:"follow_ups"`
+	Rose      int      `json:"rose"`
+	RoseShare *float64 `json:"rose_share"`
 }
 
 func share(n, of int) *float64 {
@@ -360,7 +371,8 @@ func (s *Server) cycleEffectiveness(c *gin.Context) {
 		return
 	}
 	out := effectivenessResponse{Kinds: make([]kindEffectResponse, len(r.Kinds)), Cycles: r.Cycles, FollowUps: r.FollowUps, Rose: r.Rose,
-		RoseShare: share(r.Rose, r.FollowUps), LeftOut: r.LeftOut}
+		RoseShare: share(r.Rose, r.FollowUps), LeftOut: r.LeftOut, FromRequests: requestEffectResponse{Cycles: r.FromRequests.Cycles,
+			FollowUps: r.FromRequests.FollowUps, Rose: r.FromRequests.Rose, RoseShare: share(r.FromRequests.Rose, r.FromRequests.FollowUps)}}
 	if !r.From.IsZero() {
 		out.From = &sync.Date{Time: r.From}
 	}

@@ -413,6 +413,7 @@ func matrix(w *world) map[string][]probe {
 		},
 	}
 	maps.Copy(rows, cycleMatrix(w))
+	maps.Copy(rows, supportMatrix(w))
 	return rows
 }
 

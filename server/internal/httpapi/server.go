@@ -19,6 +19,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
+	"github.com/walkthrough-edu/walkthrough/server/internal/support"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
@@ -51,6 +52,7 @@ type Deps struct {
 	Visits         *visits.Service
 	Trends         *trends.Service
 	Cycles         *cycles.Service
+	Support        *support.Service
 	Web            http.Handler // the embedded PWA
 	TrustedProxies []string     // none by default
 }
@@ -70,6 +72,7 @@ type Server struct {
 	visits      *visits.Service
 	trends      *trends.Service
 	cycles      *cycles.Service
+	support     *support.Service
 	web         http.Handler
 }
 
@@ -150,6 +153,11 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodPatch, Path: "/api/v1/followups/:id", handle: s.updateFollowUp},
 		{Method: http.MethodGet, Path: "/api/v1/coaches/workload", LagTolerant: true, handle: s.coachWorkload},
 		{Method: http.MethodGet, Path: "/api/v1/reports/cycle-effectiveness", LagTolerant: true, handle: s.cycleEffectiveness},
+		{Method: http.MethodGet, Path: "/api/v1/teacher-view", LagTolerant: true, handle: s.getTeacherView},
+		{Method: http.MethodGet, Path: "/api/v1/support-requests", handle: s.listSupportRequests},
+		{Method: http.MethodPost, Path: "/api/v1/support-requests", handle: s.askSupport},
+		{Method: http.MethodGet, Path: "/api/v1/support-requests/:id", handle: s.getSupportRequest},
+		{Method: http.MethodPatch, Path: "/api/v1/support-requests/:id", handle: s.decideSupport},
 		{Method: http.MethodGet, Path: "/api/v1/calendar/:file", Public: true, handle: s.calendarFeed},
 		{Method: http.MethodGet, Path: "/api/v1/me/calendar", handle: s.getCalendar},
 		{Method: http.MethodPost, Path: "/api/v1/me/calendar", handle: s.resetCalendar},
@@ -169,7 +177,7 @@ var ginParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, web: d.Web, stopping: d.Stopping}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, support: d.Support, web: d.Web, stopping: d.Stopping}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

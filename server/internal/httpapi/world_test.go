@@ -24,6 +24,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/support"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
@@ -173,7 +174,8 @@ func newWorld(t *testing.T, s *store.Store) *world {
 	syncs := sync.NewService(s, nil, sync.NewMetrics(metrics.Registry()), w.clock.Now)
 	h, _, err := New(Deps{DB: s, Metrics: metrics, Logger: testLogger(t), Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s),
 		Rubrics: rubrics.NewService(s), Sync: syncs, Attachments: attachments.NewService(s, blobs, 1<<20), Visits: visits.NewService(s),
-		Trends: trends.NewService(s), Cycles: cycles.NewService(s, syncs, w.clock.Now)})
+		Trends: trends.NewService(s), Cycles: cycles.NewService(s, syncs, w.clock.Now),
+		Support: support.NewService(s, syncs, w.clock.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}

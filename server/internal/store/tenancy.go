@@ -33,12 +33,13 @@ func (tx *Tx) upsert(row any, table, what string, columns ...string) error {
 // recordTables are the tables of the records devices write, by the name
 // the sync protocol and the change log give them.
 var recordTables = map[string]string{
-	"observation":    "observations",
-	"walkthrough":    "walkthroughs",
-	"next_step":      "next_steps",
-	"cycle_activity": "cycle_activities",
-	"follow_up":      "follow_ups",
-	"cycle":          "cycles",
+	"observation":     "observations",
+	"walkthrough":     "walkthroughs",
+	"next_step":       "next_steps",
+	"cycle_activity":  "cycle_activities",
+	"follow_up":       "follow_ups",
+	"cycle":           "cycles",
+	"support_request": "support_requests",
 }
 
 // ForeignIDs answers which of ids name a record of the entity that belongs

@@ -31,6 +31,9 @@ const (
 	EntityCycleActivity = "cycle_activity"
 	EntityFollowUp      = "follow_up"
 	EntityNextStep      = "next_step"
+	// EntitySupportRequest is a request for coaching support; whoever
+	// assigns coaches decides it through the same change.
+	EntitySupportRequest = "support_request"
 )
 
 // Entities only the server writes; devices receive them through pull.
@@ -149,10 +152,10 @@ func (c Change) envelopeProblem() *Problem {
 		return &Problem{Code: "invalid", Field: "data", Message: "an upsert needs data"}
 	}
 	switch c.Entity {
-	case EntityWalkthrough, EntityObservation, EntityCycleActivity, EntityFollowUp, EntityNextStep:
+	case EntityWalkthrough, EntityObservation, EntityCycleActivity, EntityFollowUp, EntityNextStep, EntitySupportRequest:
 		return nil
 	}
-	return &Problem{Code: "invalid", Field: "entity", Message: "must be walkthrough, observation, cycle_activity, follow_up or next_step"}
+	return &Problem{Code: "invalid", Field: "entity", Message: "must be walkthrough, observation, cycle_activity, follow_up, next_step or support_request"}
 }
 
 // payloadHash identifies a change's content, so that a reused change id

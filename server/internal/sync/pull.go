@@ -232,6 +232,17 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 			}
 		}
 	}
+	if len(ids[EntitySupportRequest]) > 0 {
+		rs, err := tx.SupportRequests(ctx, d, ids[EntitySupportRequest])
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if p.SeesSupportRequest(r) {
+				put(EntitySupportRequest, r.ID, r.Rev, r.Deleted, SupportRequestDataFor(p, r))
+			}
+		}
+	}
 	return nil
 }
 

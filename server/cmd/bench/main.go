@@ -297,16 +297,18 @@ func trendFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *s
 			fmt.Fprintf(stdout, "%s, %s: by week p50 %s p95 %s; heat map p50 %s p95 %s\n", data, who.name, ms(byWeek.P50), ms(byWeek.P95), ms(heat.P50), ms(heat.P95))
 		}
 		// A view below the dimension reads the finely keyed rollups; fewer
-		// runs, since each takes longer.
-		sup := fmt.Sprintf("a principal supervisor of %d schools", supervised)
-		fine, err := d.IndicatorLatency(ctx, s, d.Reader(supervised), from, to, max(5, runs/3))
+		// runs, since each takes longer. Only roles that see the schools'
+		// teachers may ask it (a supervisor is refused), so it is timed for
+		// the district administrator.
+		admin := fmt.Sprintf("the district administrator, all %d schools", schools)
+		fine, err := d.IndicatorLatency(ctx, s, d.Reader(0), from, to, max(5, runs/3))
 		if err != nil {
 			return nil, err
 		}
 		data := fmt.Sprintf("%d scores, %d schools, %d weeks", loaded, schools, weeks)
-		figures = append(figures, bench.Figure{What: fmt.Sprintf("trend for %s: school year by week, by school × indicator, with the district's line", sup), Data: data,
+		figures = append(figures, bench.Figure{What: fmt.Sprintf("trend for %s: school year by week, by school × indicator, with the district's line", admin), Data: data,
 			Figure: fmt.Sprintf("p50 %s, p95 %s", ms(fine.P50), ms(fine.P95)), Ratio: target50(fine.P95)})
-		fmt.Fprintf(stdout, "%s, %s: by week by indicator p50 %s p95 %s\n", data, sup, ms(fine.P50), ms(fine.P95))
+		fmt.Fprintf(stdout, "%s, %s: by week by indicator p50 %s p95 %s\n", data, admin, ms(fine.P50), ms(fine.P95))
 	}
 	return figures, nil
 }

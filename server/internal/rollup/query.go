@@ -96,16 +96,15 @@ func (q Query) DimensionTrendable() bool {
 	return byDimension
 }
 
-// SchoolPeriod is one school's figures for one dimension in one rollup
-// period (a week, or the part of a week in one month): the finest grain of
-// the dimension rollups, and the unit that suppression keeps or leaves out
-// whole.
-type SchoolPeriod struct {
-	Period, Week, Month time.Time
-	School              string
-	Dimension           string
-	Observations        int64
-	Levels              [MaxLevel + 1]int64
+// KeptCell is one bucket × group of a dimension trend summed from whole
+// school periods (one school's figures for one dimension in one rollup
+// period: a week, or the part of a week in one month), the grain at which
+// suppression keeps or leaves out: the figures of the periods kept, and how
+// many were left out.
+type KeptCell struct {
+	DimensionCell
+	Kept    int64 // school periods counted
+	LeftOut int64 // school periods left out
 }
 
 // PeriodBounds widens the days from (inclusive) and to (exclusive) to whole

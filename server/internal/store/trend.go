@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -219,6 +220,26 @@ func (s *Store) TrendDimensions(ctx context.Context, q rollup.Query) ([]rollup.D
 // readDimensionsPostgres reads the rubric's level range and the periods in
 // one read-only snapshot, through the pgx connection under database/sql.
 func (s *Store) readDimensionsPostgres(ctx context.Context, q rollup.Query, group []string, sums *rollup.Sums) error {
+	return s.pgxSnapshot(ctx, func(tx pgx.Tx) error {
+		lo, hi, err := rubricLevelRange(ctx, tx, q.DistrictID, q.RubricID)
+		if err != nil {
+			return err
+		}
+		query, args := dimensionPeriods(q, group, lo, hi, true)
+		// Every query is planned for its own bounds and schools: a generic plan
+		// of the prepared statement cannot tell a week from the whole table.
+		rows, err := tx.Query(ctx, query, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+		if err != nil {
+			return translate(err, "trend")
+		}
+		defer rows.Close()
+		return addPeriods(rows, q, len(group), lo, hi, sums)
+	})
+}
+
+// pgxSnapshot runs fn in one read-only repeatable-read transaction on the
+// pgx connection under database/sql.
+func (s *Store) pgxSnapshot(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	conn, err := s.sqlDB.Conn(ctx)
 	if err != nil {
 		return translate(err, "trend")
@@ -234,19 +255,7 @@ func (s *Store) readDimensionsPostgres(ctx context.Context, q rollup.Query, grou
 			return translate(err, "trend")
 		}
 		defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit
-		lo, hi, err := rubricLevelRange(ctx, tx, q.DistrictID, q.RubricID)
-		if err != nil {
-			return err
-		}
-		query, args := dimensionPeriods(q, group, lo, hi, true)
-		// Every query is planned for its own bounds and schools: a generic plan
-		// of the prepared statement cannot tell a week from the whole table.
-		rows, err := tx.Query(ctx, query, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
-		if err != nil {
-			return translate(err, "trend")
-		}
-		defer rows.Close()
-		if err := addPeriods(rows, q, len(group), lo, hi, sums); err != nil {
+		if err := fn(tx); err != nil {
 			return err
 		}
 		return translate(tx.Commit(ctx), "trend")
@@ -374,54 +383,181 @@ func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool)
 	return b.String(), args
 }
 
-// SchoolPeriods reads the dimension rollups of q's schools (every school
-// of the district when q.SchoolIDs is nil) at their own grain: one row per
-// school, rollup period and dimension, whatever q's bucket and group. The
-// bucket's range selects periods as TrendDimensions does; the group is
-// ignored. Suppression for roles that may not see teachers decides on
-// these rows (package trends).
-func (s *Store) SchoolPeriods(ctx context.Context, q rollup.Query) ([]rollup.SchoolPeriod, error) {
-	if q.SchoolIDs != nil && len(q.SchoolIDs) == 0 {
-		return nil, nil
+// KeptDimensions answers a dimension trend (q must be DimensionTrendable)
+// from whole school periods, one school's figures for one dimension in one
+// rollup period: a period is kept when its school is one of seen or it has
+// at least min observations, and is left out of every figure otherwise.
+// The cells are q's schools (every school when q.SchoolIDs is nil) by q's
+// bucket and group; the district's cells are every school's periods by the
+// bucket and the group without the school. The database sums both in one
+// query, so they come from one snapshot. A period whose counts add up to
+// nothing (a score and its removal) is neither kept nor left out.
+func (s *Store) KeptDimensions(ctx context.Context, q rollup.Query, seen []string, min int64) (cells, district []rollup.KeptCell, err error) {
+	if !q.DimensionTrendable() {
+		return nil, nil, domain.Errorf(domain.EInvalid, "the query has filters the dimension rollups do not keep")
 	}
-	sel := "period_start, week_start, month_start, scope, dimension_key, SUM(observations)"
-	for l := 0; l <= rollup.MaxLevel; l++ {
-		sel += fmt.Sprintf(", SUM(l%d)", l)
+	read := func(rows periodRows, lo, hi int) error {
+		cells, district, err = addKept(rows, q, lo, hi)
+		return err
 	}
-	db := s.db.WithContext(ctx).Table(readTable(rollup.Dimensions)).
-		Where("district_id = ? AND rubric_id = ? AND scope <> ?", q.DistrictID, q.RubricID, rollup.DistrictScope)
-	db = db.Where("period_start >= ? AND period_start < ?", q.From, q.To)
-	if q.SchoolIDs != nil {
-		db = db.Where("scope IN ?", q.SchoolIDs)
+	if s.dialect == Postgres {
+		err = s.pgxSnapshot(ctx, func(tx pgx.Tx) error {
+			lo, hi, err := rubricLevelRange(ctx, tx, q.DistrictID, q.RubricID)
+			if err != nil {
+				return err
+			}
+			query, args := keptPeriods(q, seen, min, lo, hi, true)
+			rows, err := tx.Query(ctx, query, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+			if err != nil {
+				return translate(err, "trend")
+			}
+			defer rows.Close()
+			return read(rows, lo, hi)
+		})
+		return cells, district, err
 	}
-	if q.Dimension != "" {
-		db = db.Where("dimension_key = ?", q.Dimension)
-	}
-	rows, err := db.Select(sel).Group("period_start, week_start, month_start, scope, dimension_key").Rows()
+	query, args := keptPeriods(q, seen, min, 0, rollup.MaxLevel, false)
+	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
-		return nil, translate(err, "trend")
+		return nil, nil, translate(err, "trend")
 	}
 	defer rows.Close()
-	var out []rollup.SchoolPeriod
-	var period, week, month any
-	var p rollup.SchoolPeriod
-	dest := []any{&period, &week, &month, &p.School, &p.Dimension, &p.Observations}
-	for l := range p.Levels {
-		dest = append(dest, &p.Levels[l])
+	return cells, district, read(rows, 0, rollup.MaxLevel)
+}
+
+// keptPeriods is the query of KeptDimensions. Its rows are the cells'
+// (part 0) and the district's (part 1): the bucket (NULL for the whole
+// range), two group values (” when unused), whether the periods were kept,
+// how many periods, their observations and their levels lo to hi. Counts
+// are summed as integers: PostgreSQL's SUM of a bigint is a numeric, far
+// slower to add.
+func keptPeriods(q rollup.Query, seen []string, min int64, lo, hi int, postgres bool) (string, []any) {
+	var args []any
+	arg := func(v any, cast string) string {
+		args = append(args, v)
+		if postgres {
+			return "$" + strconv.Itoa(len(args)) + cast
+		}
+		return "?"
+	}
+	in := func(ids []string) string {
+		if postgres {
+			return " = ANY(" + arg(ids, "::text[]") + ")"
+		}
+		if len(ids) == 0 {
+			return " IN (NULL)"
+		}
+		return " IN " + arg(ids, "")
+	}
+	bucket := "NULL"
+	switch {
+	case q.Whole:
+	case q.Month:
+		bucket = "month_start"
+	default:
+		bucket = "week_start"
+	}
+	var levels, sums, nonzero []string
+	for l := lo; l <= hi; l++ {
+		c := "l" + strconv.Itoa(l)
+		levels = append(levels, c)
+		sums = append(sums, "SUM(CAST("+c+" AS integer)) AS "+c)
+		nonzero = append(nonzero, "SUM("+c+") <> 0")
+	}
+	var b strings.Builder
+	b.WriteString("WITH units AS (SELECT " + bucket + " AS b, scope, dimension_key, SUM(CAST(observations AS integer)) AS obs, " + strings.Join(sums, ", ") +
+		" FROM " + readTable(rollup.Dimensions) + " WHERE district_id = " + arg(q.DistrictID, "::uuid") + " AND rubric_id = " + arg(q.RubricID, "::uuid") +
+		" AND period_start >= " + arg(q.From, "::date") + " AND period_start < " + arg(q.To, "::date") +
+		" AND scope <> '" + rollup.DistrictScope + "'")
+	if q.Dimension != "" {
+		b.WriteString(" AND dimension_key = " + arg(q.Dimension, "::text"))
+	}
+	b.WriteString(" GROUP BY period_start, " + strings.TrimPrefix(bucket+", ", "NULL, ") + "scope, dimension_key HAVING SUM(observations) <> 0 OR " + strings.Join(nonzero, " OR ") + ")")
+	b.WriteString(", marked AS (SELECT b, scope, dimension_key, obs, " + strings.Join(levels, ", ") +
+		", CASE WHEN scope" + in(seen) + " OR obs >= " + arg(min, "::bigint") + " THEN 1 ELSE 0 END AS kept FROM units)")
+	part := func(n int, group []string, where string) {
+		cols, by := make([]string, 2), []string{"b"}
+		for i := range cols {
+			cols[i] = "''"
+			if i < len(group) {
+				cols[i] = map[string]string{"school": "scope", "dimension": "dimension_key"}[group[i]]
+				by = append(by, cols[i])
+			}
+		}
+		var ls []string
+		for _, c := range levels {
+			ls = append(ls, "SUM(CAST("+c+" AS integer))")
+		}
+		fmt.Fprintf(&b, " SELECT %d, b, %s, kept, COUNT(*), SUM(CAST(obs AS integer)), %s FROM marked%s GROUP BY %s, kept",
+			n, strings.Join(cols, ", "), strings.Join(ls, ", "), where, strings.Join(by, ", "))
+	}
+	where := ""
+	if q.SchoolIDs != nil {
+		where = " WHERE scope" + in(q.SchoolIDs)
+	}
+	part(0, q.Group, where)
+	b.WriteString(" UNION ALL")
+	part(1, slices.DeleteFunc(slices.Clone(q.Group), func(g string) bool { return g == "school" }), "")
+	return b.String(), args
+}
+
+// addKept reads the rows of keptPeriods into the cells and the district's
+// cells, kept and left-out periods of a cell in one.
+func addKept(rows periodRows, q rollup.Query, lo, hi int) (cells, district []rollup.KeptCell, err error) {
+	type key struct {
+		part   int
+		bucket time.Time
+		g      [2]string
+	}
+	at := map[key]int{}
+	var part, kept int
+	var bucket any
+	var g [2]string
+	var periods, obs int64
+	levels := make([]int64, hi-lo+1)
+	dest := []any{&part, &bucket, &g[0], &g[1], &kept, &periods, &obs}
+	for i := range levels {
+		dest = append(dest, &levels[i])
+	}
+	out := [2][]rollup.KeptCell{{}, {}}
+	ngroup := [2]int{len(q.Group), len(q.Group)}
+	if slices.Contains(q.Group, "school") {
+		ngroup[1]--
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, translate(err, "trend")
+			return nil, nil, translate(err, "trend")
 		}
-		for _, c := range []struct {
-			v  any
-			to *time.Time
-		}{{period, &p.Period}, {week, &p.Week}, {month, &p.Month}} {
-			if t := anyTime(c.v); t != nil {
-				*c.to = dateOnly(*t)
-			}
+		k := key{part: part, g: g}
+		if t := anyTime(bucket); t != nil {
+			k.bucket = dateOnly(*t)
+		} else {
+			k.bucket = dateOnly(q.From)
 		}
-		out = append(out, p)
+		i, ok := at[k]
+		if !ok {
+			i = len(out[part])
+			at[k] = i
+			out[part] = append(out[part], rollup.KeptCell{DimensionCell: rollup.DimensionCell{Bucket: k.bucket, Group: slices.Clone(g[:ngroup[part]])}})
+		}
+		c := &out[part][i]
+		if kept == 0 {
+			c.LeftOut += periods
+			continue
+		}
+		c.Kept += periods
+		c.Observations += obs
+		for l, n := range levels {
+			c.Levels[lo+l] += n
+		}
 	}
-	return out, translate(rows.Err(), "trend")
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate(err, "trend")
+	}
+	for _, cs := range out {
+		slices.SortFunc(cs, func(a, b rollup.KeptCell) int {
+			return cmp.Or(a.Bucket.Compare(b.Bucket), slices.Compare(a.Group, b.Group))
+		})
+	}
+	return out[0], out[1], nil
 }

@@ -263,104 +263,43 @@ func markPartial(r *Result, from, to time.Time) {
 // whatever the range, bucket, schools or grouping asked, comes to less than
 // one kept unit. Each cell says how many units were left out of it.
 func (s *Service) unitTrend(ctx context.Context, p auth.Principal, q rollup.Query, min int64) (cells, district []Cell, err error) {
-	all := q
-	all.SchoolIDs = nil
-	units, err := s.store.SchoolPeriods(ctx, all)
+	sees := p.TeacherScope()
+	if sees.AllSchools {
+		min = 0
+	}
+	kept, all, err := s.store.KeptDimensions(ctx, q, sees.SchoolIDs, min)
 	if err != nil {
 		return nil, nil, err
 	}
-	inCells := map[string]bool{}
-	for _, id := range q.SchoolIDs {
-		inCells[id] = true
-	}
-	sees := p.TeacherScope()
-	districtGroup := without(q.Group, "school")
-	cs, ds := newUnitSums(q.Group), newUnitSums(districtGroup)
-	for _, u := range units {
-		bucket := u.Week
-		switch {
-		case q.Whole:
-			bucket = dateOnly(q.From)
-		case q.Month:
-			bucket = u.Month
-		}
-		kept := sees.HasSchool(u.School) || u.Observations >= min
-		if q.SchoolIDs == nil || inCells[u.School] {
-			cs.add(bucket, u, kept)
-		}
-		ds.add(bucket, u, kept)
-	}
-	return cs.list(), ds.list(), nil
+	return keptCells(kept, q.Group), keptCells(all, without(q.Group, "school")), nil
 }
 
-// unitSums adds units into the cells of a grouping.
-type unitSums struct {
-	group []string
-	cells map[string]*acc
-}
-
-func newUnitSums(group []string) unitSums {
-	return unitSums{group: group, cells: map[string]*acc{}}
-}
-
-func (us unitSums) add(bucket time.Time, u rollup.SchoolPeriod, kept bool) {
-	values := make([]string, len(us.group))
-	for i, g := range us.group {
-		switch g {
-		case "school":
-			values[i] = u.School
-		case "dimension":
-			values[i] = u.Dimension
-		}
-	}
-	k := bucket.Format(time.DateOnly) + "\x00" + strings.Join(values, "\x00")
-	a, ok := us.cells[k]
-	if !ok {
-		a = &acc{cell: Cell{Bucket: bucket, Group: groupMap(us.group, values)}}
-		us.cells[k] = a
-	}
-	if !kept {
-		a.cell.LeftOut++
-		return
-	}
-	a.kept = true
-	a.obs += u.Observations
-	for l, n := range u.Levels {
-		a.cell.Levels[l] += n
-		a.cell.Scores += n
-		a.sum += int64(l) * n
-	}
-}
-
-// list is the cells in bucket and group order; a cell all of whose units
-// were left out is marked suppressed.
-func (us unitSums) list() []Cell {
-	keys := make([]string, 0, len(us.cells))
-	for k := range us.cells {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]Cell, 0, len(keys))
-	for _, k := range keys {
-		a := us.cells[k]
-		if !a.kept {
-			a.cell.Suppressed = true
-			out = append(out, a.cell)
+// keptCells are the cells of a grouping from whole school periods: a cell
+// all of whose periods were left out is marked suppressed.
+func keptCells(kept []rollup.KeptCell, group []string) []Cell {
+	out := make([]Cell, len(kept))
+	for i, k := range kept {
+		c := Cell{Bucket: k.Bucket, Group: groupMap(group, k.Group), LeftOut: int(k.LeftOut)}
+		if k.Kept == 0 {
+			c.Suppressed = true
+			out[i] = c
 			continue
 		}
-		n := a.obs
-		a.cell.Observations = &n
-		if a.cell.Scores > 0 {
-			m := float64(a.sum) / float64(a.cell.Scores)
-			a.cell.Mean = &m
+		var sum int64
+		for l, n := range k.Levels {
+			c.Levels[l] = n
+			c.Scores += n
+			sum += int64(l) * n
 		}
-		out = append(out, a.cell)
+		obs := k.Observations
+		c.Observations = &obs
+		if c.Scores > 0 {
+			m := float64(sum) / float64(c.Scores)
+			c.Mean = &m
+		}
+		out[i] = c
 	}
 	return out
-}
-
-func dateOnly(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 func (q *Query) validate() error {
@@ -479,8 +418,6 @@ type cellSet struct {
 type acc struct {
 	cell Cell
 	sum  int64
-	obs  int64 // observations of the units kept (unitSums)
-	kept bool  // a unit was kept (unitSums)
 }
 
 // collect sums rows into cells.

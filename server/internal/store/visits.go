@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 )
 
 // ObservationFilter narrows an observation listing. Visible is who may be
@@ -124,6 +126,83 @@ func (s *Store) WalkthroughsPage(ctx context.Context, f WalkthroughFilter) ([]do
 	out := make([]domain.Walkthrough, 0, len(ids))
 	for _, id := range ids {
 		out = append(out, byID[id])
+	}
+	return out, nil
+}
+
+// LeftOutOfTrends is which of the observations lie in a school period that
+// trends leave out for roles that may not see the school's teachers: a
+// dimension they scored has fewer than min observations in its school and
+// rollup period (KeptDimensions). Drafts and deleted observations count in
+// no period and are never left out.
+func (s *Store) LeftOutOfTrends(ctx context.Context, districtID string, obs []domain.Observation, min int64) (map[string]bool, error) {
+	type unit struct {
+		school, rubric, dimension string
+		period                    time.Time
+	}
+	tx := s.read(ctx)
+	loc, err := tx.location(ctx, districtID)
+	if err != nil {
+		return nil, err
+	}
+	units := map[string][]unit{} // by observation
+	var schools []string
+	var first, last time.Time
+	for _, o := range obs {
+		if o.Status != domain.ObservationSubmitted || o.Deleted {
+			continue
+		}
+		r, err := tx.rollupRubric(o.RubricVersionID)
+		if err != nil {
+			return nil, err
+		}
+		period := domain.PeriodStart(o.CountedAt, loc)
+		for _, sc := range o.Scores {
+			u := unit{o.SchoolID, r.ID, r.Dimension[sc.IndicatorKey], period}
+			if sc.Level != nil && !slices.Contains(units[o.ID], u) {
+				units[o.ID] = append(units[o.ID], u)
+			}
+		}
+		if !slices.Contains(schools, o.SchoolID) {
+			schools = append(schools, o.SchoolID)
+		}
+		if first.IsZero() || period.Before(first) {
+			first = period
+		}
+		if period.After(last) {
+			last = period
+		}
+	}
+	out := map[string]bool{}
+	if len(units) == 0 {
+		return out, nil
+	}
+	rows, err := tx.db.Table(readTable(rollup.Dimensions)).
+		Select("scope, rubric_id, dimension_key, period_start").
+		Where("district_id = ? AND scope IN ? AND period_start >= ? AND period_start <= ?", districtID, schools, first, last).
+		Group("scope, rubric_id, dimension_key, period_start").
+		Having("SUM(observations) < ?", min).Rows()
+	if err != nil {
+		return nil, translate(err, "trend")
+	}
+	defer rows.Close()
+	small := map[unit]bool{}
+	for rows.Next() {
+		var u unit
+		var period any
+		if err := rows.Scan(&u.school, &u.rubric, &u.dimension, &period); err != nil {
+			return nil, translate(err, "trend")
+		}
+		if t := anyTime(period); t != nil {
+			u.period = dateOnly(*t)
+			small[u] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "trend")
+	}
+	for id, us := range units {
+		out[id] = slices.ContainsFunc(us, func(u unit) bool { return small[u] })
 	}
 	return out, nil
 }

@@ -39,7 +39,7 @@ func TestObservationsFilterAsTrendsDo(t *testing.T) {
 		}
 		ids := make([]string, len(specs))
 		err := s.InTx(ctx, func(tx *store.Tx) error {
-			if err := tx.CreateDistrict(ctx, domain.District{ID: district, Name: "D", TimeZone: "UTC", Settings: domain.DefaultDistrictSettings()}); err != nil {
+			if err := tx.CreateDistrict(ctx, domain.District{ID: district, Name: "D", TimeZone: "UTC", Settings: everyPeriodKept()}); err != nil {
 				return err
 			}
 			if err := tx.CreateSchool(ctx, domain.School{ID: school, DistrictID: district, Name: "S", Active: true}); err != nil {

@@ -5,6 +5,7 @@
 package visits
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -79,11 +80,55 @@ func (s *Service) Observations(ctx context.Context, p auth.Principal, q Observat
 			f.To = &to
 		}
 	}
-	os, err := s.store.ObservationsPage(ctx, f)
-	for i := range os {
-		os[i] = redact(p, os[i])
+	var out []domain.Observation
+	for {
+		page, err := s.store.ObservationsPage(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		if len(page) < f.Limit {
+			f.Limit = 0 // the last page
+		} else {
+			f.Before = page[len(page)-1].ID
+		}
+		kept, err := s.keptForCaller(ctx, p, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range kept {
+			out = append(out, redact(p, o))
+		}
+		if f.Limit == 0 || len(out) >= q.Limit {
+			break
+		}
+		f.Limit = q.Limit - len(out)
 	}
-	return os, err
+	return out, nil
+}
+
+// keptForCaller leaves out, for a caller who may not see a school's
+// teachers, the observations of that school's periods that trends leave
+// out (fewer than the district's minimum of observations): the drill-down
+// behind a cell lists no more than the cell counts.
+func (s *Service) keptForCaller(ctx context.Context, p auth.Principal, os []domain.Observation) ([]domain.Observation, error) {
+	var hidden []domain.Observation
+	for _, o := range os {
+		if !p.IsAdmin() && o.ObserverID != p.User.ID && !p.TeacherScope().HasSchool(o.SchoolID) {
+			hidden = append(hidden, o)
+		}
+	}
+	if len(hidden) == 0 {
+		return os, nil
+	}
+	d, err := s.store.District(ctx, p.DistrictID())
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.store.LeftOutOfTrends(ctx, p.DistrictID(), hidden, int64(d.Settings.MinCellSize))
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(os, func(o domain.Observation) bool { return out[o.ID] }), nil
 }
 
 var errNoObservation = domain.Errorf(domain.ENotFound, "observation not found")
@@ -110,6 +155,9 @@ func (s *Service) Observation(ctx context.Context, p auth.Principal, id string) 
 	}
 	if o.ObserverID != p.User.ID && !p.ReadScope().HasSchool(o.SchoolID) {
 		return domain.Observation{}, errNoObservation
+	}
+	if kept, err := s.keptForCaller(ctx, p, []domain.Observation{o}); err != nil || len(kept) == 0 {
+		return domain.Observation{}, cmp.Or[error](err, errNoObservation)
 	}
 	return redact(p, o), nil
 }

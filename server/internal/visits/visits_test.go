@@ -29,7 +29,7 @@ func TestSupervisorsReadEvidenceWithoutTheTeacher(t *testing.T) {
 			RubricVersionID: v.ID, Kind: domain.KindClassroom, Status: domain.ObservationSubmitted, StartedAt: time.Now().Add(-time.Hour), Rev: 1,
 			Evidence: "Students compared two strategies.", Scores: []domain.Score{{IndicatorKey: "academic_discourse", Level: &level}}}
 		err := s.InTx(ctx, func(tx *store.Tx) error {
-			if err := tx.CreateDistrict(ctx, domain.District{ID: district, Name: "D", TimeZone: "UTC", Settings: domain.DefaultDistrictSettings()}); err != nil {
+			if err := tx.CreateDistrict(ctx, domain.District{ID: district, Name: "D", TimeZone: "UTC", Settings: everyPeriodKept()}); err != nil {
 				return err
 			}
 			if err := tx.CreateSchool(ctx, domain.School{ID: school, DistrictID: district, Name: "S", Active: true}); err != nil {

@@ -216,21 +216,17 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     await page.goto(server.base + '/dashboard');
     await page.locator('table.heatmap').waitFor();
     const heat = await api(server, supToken, '/trends' + trendQuery(page.url(), 'range', 'school,dimension'));
-    const target = heat.cells.find((c) => !c.suppressed && c.group.dimension === 'student_engagement') ?? heat.cells.find((c) => !c.suppressed);
+    const target = heat.cells.find((c) => !c.suppressed && c.left_out > 0 && c.group.dimension === 'student_engagement') ?? heat.cells.find((c) => !c.suppressed && c.left_out > 0);
+    assert.ok(target, 'a cell with small school periods left out');
     await page.locator(`[data-testid=heat-cell][data-school="${target.group.school}"][data-dimension="${target.group.dimension}"] button`).click();
     await page.waitForURL(/cell_span=range.*cell_school=/);
     await page.locator('[data-testid=drill-observation]').first().waitFor();
     // The observations listed make up the cell exactly.
     const fig = page.getByTestId('drill-figures');
     // A cell with small school periods left out counts only the periods
-    // kept; the drill-down still lists every observation of the cell's
-    // school and range (a known gap: docs/decisions.md, privacy).
-    if (target.left_out) {
-      assert.ok(Number(await fig.getAttribute('data-scores')) >= target.scores);
-    } else {
-      assert.equal(Number(await fig.getAttribute('data-scores')), target.scores);
-      assert.equal(Number(await fig.getAttribute('data-mean')), target.mean);
-    }
+    // kept, and the drill-down lists only their observations.
+    assert.equal(Number(await fig.getAttribute('data-scores')), target.scores);
+    assert.equal(Number(await fig.getAttribute('data-mean')), target.mean);
     const n = Number(await fig.getAttribute('data-observations'));
     assert.equal(await page.locator('[data-testid=drill-observation]').count(), n);
     assert.ok(n > 0);

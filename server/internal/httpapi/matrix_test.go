@@ -431,6 +431,7 @@ func equalSets(a, b map[string]bool) bool {
 
 func TestAuthorizationMatrix(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
+		w.keepEveryPeriod()
 		_, srv, err := New(Deps{})
 		if err != nil {
 			t.Fatal(err)

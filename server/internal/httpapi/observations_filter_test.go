@@ -10,6 +10,7 @@ import (
 // not one is refused with the field named.
 func TestListObservationsByKind(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
+		w.keepEveryPeriod()
 		w.signIn(supervisor)
 		var list struct {
 			Items []observationResponse `json:"items"`

@@ -296,3 +296,22 @@ func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// keepEveryPeriod sets district A's minimum to one observation, so that a
+// supervisor's drill-down lists the world's few observations (a smaller
+// school period is left out for roles that may not see teachers).
+func (w *world) keepEveryPeriod() {
+	w.t.Helper()
+	ctx := context.Background()
+	err := w.store.InTx(ctx, func(tx *store.Tx) error {
+		d, err := w.store.District(ctx, w.districtA)
+		if err != nil {
+			return err
+		}
+		d.Settings.MinCellSize = 1
+		return tx.UpdateDistrict(ctx, d)
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+}

@@ -1111,6 +1111,18 @@ export interface components {
             invite_principal_to_follow_ups: boolean;
             /** @description How many days after a roster import it can be undone. */
             import_undo_days: number;
+            feedback_sharing: components["schemas"]["FeedbackSharing"];
+        };
+        /**
+         * @description Whether observations of a kind are shared with the teacher observed: never, when the observer chooses, or always (every submitted observation).
+         * @enum {string}
+         */
+        Sharing: "never" | "chosen" | "always";
+        FeedbackSharing: {
+            classroom: components["schemas"]["Sharing"];
+            leadership: components["schemas"]["Sharing"];
+            follow_up: components["schemas"]["Sharing"];
+            informal: components["schemas"]["Sharing"];
         };
         Me: {
             user: components["schemas"]["User"];
@@ -2286,6 +2298,13 @@ export interface components {
                 min_cell_size?: number;
                 invite_principal_to_follow_ups?: boolean;
                 import_undo_days?: number;
+                /** @description The kinds named change; kinds left out stay as they are. */
+                feedback_sharing?: {
+                    classroom?: components["schemas"]["Sharing"];
+                    leadership?: components["schemas"]["Sharing"];
+                    follow_up?: components["schemas"]["Sharing"];
+                    informal?: components["schemas"]["Sharing"];
+                };
             };
             /**
              * Format: int64

@@ -72,7 +72,7 @@ func TestDistrictSettings(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		r := w.do(admin, "PATCH", "/api/v1/district", map[string]any{"name": "District A (renamed)",
 			"settings": map[string]any{"min_cell_size": 8, "invite_principal_to_follow_ups": false, "school_year_start_month": 9, "school_year_start_day": 1, "import_undo_days": 30,
-			"feedback_sharing": map[string]any{"follow_up": "always", "classroom": "chosen"}}})
+				"feedback_sharing": map[string]any{"follow_up": "always", "classroom": "chosen"}}})
 		if r.Code != http.StatusOK {
 			t.Fatalf("patch: %d %s", r.Code, r.Body)
 		}

@@ -81,9 +81,9 @@ describe('feedback: shared offline, read and answered by the teacher, seen by th
     const { page } = await device(admin);
     await page.goto(server.base + '/admin');
     await page.getByRole('link', { name: 'District settings' }).click();
-    const classroom = page.getByLabel('Classroom walkthroughs');
+    const classroom = page.getByLabel('Classroom walkthroughs', { exact: true });
     assert.equal(await classroom.inputValue(), 'never');
-    assert.equal(await page.getByLabel('Follow-up observations').inputValue(), 'chosen');
+    assert.equal(await page.getByLabel('Follow-up observations', { exact: true }).inputValue(), 'chosen');
     await classroom.selectOption('chosen');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText(/^Saved\./).waitFor();

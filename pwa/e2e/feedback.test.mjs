@@ -10,7 +10,7 @@
 // with its demo district, Debian's Chromium; nothing presses "Sync now".
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Server, accessible, closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, shot, signIn, tempDir } from './harness.mjs';
+import { Server, accessible, closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
@@ -22,9 +22,16 @@ const stepText = 'Plan three probing questions for Thursday';
 const privateNote = 'Private: mention pacing to the principal';
 const reply = 'Thank you. I will try the probing questions on Thursday.';
 
-/** Signs in on a fresh device and waits for the first sync and the service worker. */
-async function open(server, dir, who) {
-  const context = await launch(dir);
+/** Signs in; a teacher's first screen is their home, everyone else's Today. */
+async function signIn(page, who) {
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: /^(Today|Home)$/ }).waitFor();
+}
+
+/** Signs in on a device and waits for the first sync and the service worker. */
+async function open(server, context, who) {
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(server.base + '/');
   await signIn(page, who);
@@ -58,9 +65,9 @@ describe('feedback: shared offline, read and answered by the teacher, seen by th
   const device = async (who) => {
     const dir = tempDir('wt-e2e-feedback-');
     profiles.push(dir);
-    const t = await open(server, dir, who);
-    contexts.push(t.context);
-    return t;
+    const context = await launch(dir);
+    contexts.push(context); // closed in after() even when signing in fails
+    return open(server, context, who);
   };
 
   before(async () => {
@@ -121,7 +128,7 @@ describe('feedback: shared offline, read and answered by the teacher, seen by th
     await page.getByLabel('A strength').fill(strength);
     await page.getByLabel('A next move').fill(nextMove);
     await page.getByRole('button', { name: 'Add a next step' }).click();
-    await page.getByLabel('Next step 1').fill(stepText);
+    await page.getByRole('textbox', { name: 'Next step 1' }).fill(stepText);
     await page.getByLabel(/^Private notes/).fill(privateNote);
     await page.getByRole('heading', { name: 'Share with Elena Rivera' }).scrollIntoViewIfNeeded();
     await shot(page, 'feedback-share.png');

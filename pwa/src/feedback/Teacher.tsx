@@ -222,8 +222,7 @@ function FeedbackBody({ fb, rubric, district, waiting, tz }: { fb: Row; rubric: 
                   <strong>Seen: {label}</strong>
                 </p>
                 {ind && (
-                  <table class="descriptors">
-                    <caption class="visually-hidden">What each level looks like</caption>
+                  <table class="descriptors" aria-label={`What each level of ${ind.name} looks like`}>
                     <thead>
                       <tr>
                         <th scope="col">Level</th>

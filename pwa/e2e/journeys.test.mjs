@@ -212,6 +212,7 @@ describe('a teacher\'s home', { timeout: 300_000 }, () => {
     await page.goto(server.base + '/');
     await signIn(page, teacher);
     await page.getByRole('heading', { name: 'Home' }).waitFor();
+    await page.getByRole('heading', { name: 'Your feedback' }).waitFor();
     await page.getByRole('heading', { name: 'Your next steps' }).waitFor();
     await page.getByTestId('teacher-empty').or(page.getByTestId('teacher-step').first()).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Start a walkthrough' }).count(), 0);

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { Header } from './components/Header';
 import { lazyScreen } from './components/lazyScreen';
+import { FeedbackScreen } from './feedback/Teacher';
 import { RefreshedNote } from './components/RefreshedNote';
 import { UpdatePrompt } from './components/UpdatePrompt';
 import { readsTrends } from './dashboard/access';
@@ -120,6 +121,7 @@ function Routes({ user }: { user: SignedInUser }) {
         <Route path="/cycles/:id/schedule" component={Schedule} user={user} />
         <Route path="/due" component={Due} user={user} />
         <Route path="/teachers" component={TeacherView} user={user} />
+        <Route path="/feedback/:id" component={FeedbackScreen} />
         <Route path="/support" component={Requests} user={user} />
         <Route path="/support/new" component={Ask} user={user} />
         <Route path="/admin/:section?" component={Admin} />

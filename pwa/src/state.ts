@@ -48,6 +48,8 @@ export interface KeptDistrict {
   name: string;
   /** IANA; decides "today" and "this week" on the device, offline too. */
   time_zone: string;
+  /** Whether each walkthrough kind is shared with the teacher observed (absent until kept). */
+  feedback_sharing?: Me['district']['settings']['feedback_sharing'];
 }
 
 /** Reads the district from the server and keeps it on the device; best effort, the next sync tries again. */
@@ -55,8 +57,9 @@ export async function keepDistrict(): Promise<void> {
   try {
     const { district: d } = await engine.getJSON<Me>('/api/v1/me');
     const kept = await getMeta<KeptDistrict>(db, 'district');
-    if (kept?.id !== d.id || kept.name !== d.name || kept.time_zone !== d.time_zone) {
-      await setMeta(db, 'district', { id: d.id, name: d.name, time_zone: d.time_zone } satisfies KeptDistrict);
+    const sharing = d.settings.feedback_sharing;
+    if (kept?.id !== d.id || kept.name !== d.name || kept.time_zone !== d.time_zone || JSON.stringify(kept.feedback_sharing) !== JSON.stringify(sharing)) {
+      await setMeta(db, 'district', { id: d.id, name: d.name, time_zone: d.time_zone, feedback_sharing: sharing } satisfies KeptDistrict);
     }
   } catch {
     // Offline or refused: the zone kept so far (or the device's) holds meanwhile.

@@ -2,6 +2,14 @@ import { useEffect, useState } from 'preact/hooks';
 import type { District, UpdateDistrictRequest } from '../api/types';
 import { api, ApiError, failure } from './api';
 
+type Sharing = District['settings']['feedback_sharing']['classroom'];
+const sharingKinds: [keyof District['settings']['feedback_sharing'], string][] = [
+  ['classroom', 'Classroom walkthroughs'],
+  ['leadership', 'Leadership walkthroughs'],
+  ['follow_up', 'Follow-up observations'],
+  ['informal', 'Informal visits'],
+];
+
 const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 /** The IANA time zones this browser knows, with the district's own always among them. */
@@ -119,6 +127,26 @@ export function Settings() {
         <input type="checkbox" checked={form.settings.invite_principal_to_follow_ups} onChange={(e) => set({ invite_principal_to_follow_ups: e.currentTarget.checked })} />
         Invite the school's principal to follow-up observations by default
       </label>
+      <fieldset>
+        <legend>Sharing observations with the teacher observed</legend>
+        <p class="muted">Walkthroughs that read a school's practice are often never shared with individuals; coaching follow-ups usually are. "Always" shares every submitted observation of the kind.</p>
+        {sharingKinds.map(([kind, label]) => (
+          <div class="field" key={kind}>
+            <label for={`set-share-${kind}`}>{label}</label>
+            <select
+              id={`set-share-${kind}`}
+              value={form.settings.feedback_sharing[kind]}
+              onChange={(e) => set({ feedback_sharing: { ...form.settings.feedback_sharing, [kind]: e.currentTarget.value as Sharing } })}
+              {...described(`settings.feedback_sharing.${kind}`)}
+            >
+              <option value="never">Never shared with the teacher</option>
+              <option value="chosen">Shared when the observer chooses</option>
+              <option value="always">Always shared</option>
+            </select>
+            {err(`settings.feedback_sharing.${kind}`)}
+          </div>
+        ))}
+      </fieldset>
       <div class="actions">
         <button type="submit" class="primary" disabled={busy} aria-busy={busy}>
           {busy ? 'Saving…' : 'Save settings'}

@@ -1111,6 +1111,18 @@ export interface components {
             invite_principal_to_follow_ups: boolean;
             /** @description How many days after a roster import it can be undone. */
             import_undo_days: number;
+            feedback_sharing: components["schemas"]["FeedbackSharing"];
+        };
+        /**
+         * @description Whether observations of a kind are shared with the teacher observed: never, when the observer chooses, or always (every submitted observation).
+         * @enum {string}
+         */
+        Sharing: "never" | "chosen" | "always";
+        FeedbackSharing: {
+            classroom: components["schemas"]["Sharing"];
+            leadership: components["schemas"]["Sharing"];
+            follow_up: components["schemas"]["Sharing"];
+            informal: components["schemas"]["Sharing"];
         };
         Me: {
             user: components["schemas"]["User"];
@@ -1682,7 +1694,7 @@ export interface components {
             data?: components["schemas"]["NextStepData"];
         };
         /** @description One device-authored change. `data` is the record of the entity named. */
-        Change: components["schemas"]["WalkthroughChange"] | components["schemas"]["ObservationChange"] | components["schemas"]["CycleActivityChange"] | components["schemas"]["FollowUpChange"] | components["schemas"]["NextStepChange"] | components["schemas"]["SupportRequestChange"];
+        Change: components["schemas"]["WalkthroughChange"] | components["schemas"]["ObservationChange"] | components["schemas"]["CycleActivityChange"] | components["schemas"]["FollowUpChange"] | components["schemas"]["NextStepChange"] | components["schemas"]["SupportRequestChange"] | components["schemas"]["FeedbackChange"];
         PushRequest: {
             device_id: components["schemas"]["Id"];
             /**
@@ -1819,7 +1831,7 @@ export interface components {
             data?: components["schemas"]["CycleData"];
         };
         /** @description One record as pull hands it out, and as a conflict shows the server's version. */
-        Record: components["schemas"]["WalkthroughRecord"] | components["schemas"]["ObservationRecord"] | components["schemas"]["CycleActivityRecord"] | components["schemas"]["FollowUpRecord"] | components["schemas"]["NextStepRecord"] | components["schemas"]["SchoolRecord"] | components["schemas"]["TeacherRecord"] | components["schemas"]["RubricVersionRecord"] | components["schemas"]["CycleRecord"] | components["schemas"]["SupportRequestRecord"];
+        Record: components["schemas"]["WalkthroughRecord"] | components["schemas"]["ObservationRecord"] | components["schemas"]["CycleActivityRecord"] | components["schemas"]["FollowUpRecord"] | components["schemas"]["NextStepRecord"] | components["schemas"]["SchoolRecord"] | components["schemas"]["TeacherRecord"] | components["schemas"]["RubricVersionRecord"] | components["schemas"]["CycleRecord"] | components["schemas"]["SupportRequestRecord"] | components["schemas"]["FeedbackRecord"];
         /** @description Why a change was refused. */
         SyncProblem: {
             /** @description A stable code: `invalid` (the data breaks a rule; `field` names where), `out_of_scope`, `unknown_rubric`, `forbidden`, `stale` and `deleted` (with `current`), `not_found`, `change_id_reused`, `clash`, `conflict`, or `server_error`: the server could not store this change for a reason of its own, so it was kept out and the rest of the push applied; sending it again is answered the same, and the server's log names the change id. */
@@ -2286,6 +2298,13 @@ export interface components {
                 min_cell_size?: number;
                 invite_principal_to_follow_ups?: boolean;
                 import_undo_days?: number;
+                /** @description The kinds named change; kinds left out stay as they are. */
+                feedback_sharing?: {
+                    classroom?: components["schemas"]["Sharing"];
+                    leadership?: components["schemas"]["Sharing"];
+                    follow_up?: components["schemas"]["Sharing"];
+                    informal?: components["schemas"]["Sharing"];
+                };
             };
             /**
              * Format: int64
@@ -2663,6 +2682,99 @@ export interface components {
             follow_ups: number;
             rose: number;
             rose_share: number | null;
+        };
+        /** @description A change to a feedback: its sharer writes the sharing side, the teacher observed marks it read, replies and marks next steps done. */
+        FeedbackChange: {
+            /** @description Chosen by the device, once per change: a retry sends the same id. */
+            change_id: components["schemas"]["Id"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "feedback";
+            /** @enum {string} */
+            op: "upsert" | "delete";
+            /** @description The record's id, chosen by the device that created it. */
+            id: components["schemas"]["Id"];
+            /**
+             * Format: int64
+             * @description The revision the change was made on; 0 for a new record.
+             */
+            base_rev: number;
+            /** @description The whole record; needed for an upsert, left out for a delete. */
+            data?: components["schemas"]["FeedbackData"];
+        };
+        /** @description A feedback record. */
+        FeedbackRecord: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "feedback";
+            id: components["schemas"]["Id"];
+            /** Format: int64 */
+            rev: number;
+            deleted: boolean;
+            /** @description Left out when the record is deleted. */
+            data?: components["schemas"]["FeedbackData"];
+        };
+        /** @description An observation shared with the teacher observed. The observer and the school's coaches receive it whole; the teacher observed receives it without private_notes, and only while it is shared and the observation submitted (otherwise as deleted). The teacher changes only read, reply and the done of next steps; the rest of what they send is ignored. */
+        FeedbackData: {
+            observation_id: components["schemas"]["Id"];
+            /** @description The roster teacher observed; written by the server. */
+            teacher_id?: components["schemas"]["Id"];
+            /** @description Written by the server. */
+            school_id?: components["schemas"]["Id"];
+            /** @description Who last wrote the sharing side; written by the server. */
+            shared_by?: components["schemas"]["Id"];
+            /** @description False: not (or no longer) shared; the teacher's device drops it. Refused true where the district never shares the observation's kind, or before the observation is submitted. */
+            shared: boolean;
+            /** @description The scored indicators the teacher sees, with their evidence. */
+            indicator_keys: string[];
+            /** @description Whether the teacher sees the observation's overall evidence. */
+            share_evidence: boolean;
+            strength: string;
+            next_move: string;
+            /** @description The observer's and coach's own notes: never sent to the teacher. Left out of a push, they stay as they are. */
+            private_notes?: string;
+            next_steps: {
+                id: components["schemas"]["Id"];
+                text: string;
+                done: boolean;
+                /**
+                 * Format: date-time
+                 * @description When the teacher marked it done; written by the server.
+                 */
+                done_at?: string;
+            }[];
+            /** Format: date-time */
+            shared_at?: string;
+            /** @description The teacher has read it. */
+            read: boolean;
+            /** Format: date-time */
+            read_at?: string;
+            /** @description The teacher's written reply or reflection. */
+            reply: string;
+            /** Format: date-time */
+            replied_at?: string;
+            view?: components["schemas"]["FeedbackView"];
+        };
+        /** @description What the teacher sees of the observation: the indicators shared and their evidence, the overall evidence when shared. Written by the server; ignored in a push. */
+        FeedbackView: {
+            /** @enum {string} */
+            kind: "classroom" | "leadership" | "follow_up" | "informal";
+            /** Format: date-time */
+            observed_at: string;
+            rubric_version_id: components["schemas"]["Id"];
+            observer_name: string;
+            grade?: string;
+            subject?: string;
+            scores: {
+                indicator_key: string;
+                level: number | null;
+                evidence?: string;
+            }[];
+            evidence?: string;
         };
     };
     responses: {

@@ -12,6 +12,7 @@ import type {
   SchoolData,
   ServerRecord,
   SupportRequestData,
+  FeedbackData,
   TeacherData,
   WalkthroughData,
   WritableEntity,
@@ -114,6 +115,7 @@ export class WalkthroughDB extends Dexie {
   cycleActivities!: EntityTable<RefRow<ActivityData>, 'id'>;
   nextSteps!: EntityTable<RefRow<NextStepData>, 'id'>;
   supportRequests!: EntityTable<RefRow<SupportRequestData>, 'id'>;
+  feedback!: EntityTable<RefRow<FeedbackData>, 'id'>;
   observations!: EntityTable<ObservationRow, 'id'>;
   outbox!: EntityTable<OutboxEntry, 'seq'>;
   attachments!: EntityTable<AttachmentRow, 'id'>;
@@ -151,6 +153,12 @@ export class WalkthroughDB extends Dexie {
     this.version(4).stores({
       supportRequests: 'id',
     });
+    // Feedback: observations shared with the teacher observed, by
+    // observation (the observer's and coach's side) and newest first (the
+    // teacher's).
+    this.version(6).stores({
+      feedback: 'id, data.observation_id',
+    });
   }
 }
 
@@ -175,6 +183,8 @@ export function refTable(db: WalkthroughDB, entity: string) {
       return db.nextSteps;
     case 'support_request':
       return db.supportRequests;
+    case 'feedback':
+      return db.feedback;
     default:
       return undefined;
   }

@@ -16,10 +16,11 @@ export type Entity =
   | 'cycle'
   | 'cycle_activity'
   | 'next_step'
-  | 'support_request';
+  | 'support_request'
+  | 'feedback';
 
 /** Entities a device writes through push. */
-export type WritableEntity = 'walkthrough' | 'observation' | 'cycle_activity' | 'follow_up' | 'next_step' | 'support_request';
+export type WritableEntity = 'walkthrough' | 'observation' | 'cycle_activity' | 'follow_up' | 'next_step' | 'support_request' | 'feedback';
 
 export type WalkthroughKind = Schemas['WalkthroughData']['kind'];
 
@@ -59,6 +60,10 @@ export type CycleEvidence = Schemas['CycleEvidence'];
 export type NextStepData = Schemas['NextStepData'];
 
 export type SupportRequestData = Schemas['SupportRequestData'];
+
+export type FeedbackData = Schemas['FeedbackData'];
+
+export type FeedbackStep = Schemas['FeedbackData']['next_steps'][number];
 
 export type SupportStatus = Schemas['SupportRequestData']['status'];
 

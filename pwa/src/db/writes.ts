@@ -2,7 +2,7 @@
 // transaction: either both are on the device or neither is.
 import type { EntityTable } from 'dexie';
 import { type OutboxEntry, type ObservationRow, type RefRow, type WalkthroughDB } from './schema';
-import type { ActivityData, FollowUpData, NextStepData, ObservationData, SupportRequestData, WalkthroughData, WritableEntity } from './types';
+import type { ActivityData, FollowUpData, NextStepData, ObservationData, SupportRequestData, WalkthroughData, WritableEntity, FeedbackData } from './types';
 import { uuidv7 } from './uuid';
 
 /**
@@ -125,6 +125,11 @@ export function saveFollowUp(db: WalkthroughDB, id: string, data: FollowUpData, 
 /** Asks for coaching support (or withdraws the request) on this device and queues it. */
 export function saveSupportRequest(db: WalkthroughDB, id: string, data: SupportRequestData, now = Date.now()): Promise<void> {
   return saveRecord(db, db.supportRequests, 'support_request', id, data, now);
+}
+
+/** Shares an observation with the teacher (or changes or unshares it) on this device and queues it; the teacher's read, reply and steps done go the same way. */
+export function saveFeedback(db: WalkthroughDB, id: string, data: FeedbackData, now = Date.now()): Promise<void> {
+  return saveRecord(db, db.feedback, 'feedback', id, data, now);
 }
 
 /** Logs a support activity on this device and queues it. */
@@ -282,7 +287,7 @@ export async function discardObservation(db: WalkthroughDB, id: string, now = Da
  * carried), or goes altogether when the server never had the record.
  */
 export async function discardRefused(db: WalkthroughDB, seq: number): Promise<void> {
-  await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.supportRequests, db.attachments], async () => {
+  await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.supportRequests, db.feedback, db.attachments], async () => {
     const e = await db.outbox.get(seq);
     if (e === undefined || e.state === 'pending') return;
     await db.outbox.delete(seq);
@@ -300,7 +305,9 @@ export async function discardRefused(db: WalkthroughDB, seq: number): Promise<vo
                 ? db.cycleActivities
                 : e.entity === 'support_request'
                   ? db.supportRequests
-                  : undefined;
+                  : e.entity === 'feedback'
+                    ? db.feedback
+                    : undefined;
     if (table === undefined) return;
     const row = (await table.get(e.id)) as { rev: number } | undefined;
     if (row === undefined) return;

@@ -5,6 +5,7 @@ import { updateObservation } from '../db/writes';
 import { useOnline } from '../components/useOnline';
 import { db, teacherName, useDistrictZone, useLive, useSyncStatus } from '../state';
 import { dayAndTime } from '../time/format';
+import { ShareFeedback } from '../feedback/Share';
 
 export function Review({ id }: { id: string }) {
   const { route, query } = useLocation();
@@ -106,6 +107,7 @@ export function Review({ id }: { id: string }) {
           </button>
         )}
       </div>
+      {submitted && <ShareFeedback observationId={id} observation={o.data} rubric={rubric?.data} teacher={teacherName(ctx.teacher)} />}
     </main>
   );
 }

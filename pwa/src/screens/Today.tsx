@@ -12,6 +12,7 @@ import { dayAndTime, shortDate } from '../time/format';
 import { db, districtZone, engine, teacherName, useLive } from '../state';
 import { dueBy } from '../time/zone';
 import { SupportCards } from '../support/HomeCards';
+import { TeacherFeedback } from '../feedback/Teacher';
 
 /** The home screen: a teacher's own, or the observer's day. */
 export function Today({ user }: { user: SignedInUser }) {
@@ -27,12 +28,13 @@ function TeacherHome({ user }: { user: SignedInUser }) {
   return (
     <main class="screen wide">
       <h1>Home</h1>
+      <TeacherFeedback />
       <section aria-labelledby="my-steps-h">
-        <h2 id="my-steps-h">Your next steps</h2>
+        <h2 id="my-steps-h">Next steps agreed in debriefs</h2>
         {steps === undefined && <p aria-busy="true">Loading…</p>}
         {steps?.length === 0 && (
           <p class="muted" data-testid="teacher-empty">
-            Nothing has been shared with you yet. When an observer agrees a next step with you, it appears here.
+            None yet. When a debrief agrees a next step with you, it appears here.
           </p>
         )}
         {steps !== undefined && steps.length > 0 && (

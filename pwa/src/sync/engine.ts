@@ -423,7 +423,7 @@ export class SyncEngine {
     const now = this.#now();
     // Pick and freeze the batch in one transaction: a change is marked sent
     // (its base_rev fixed) before it leaves, so it is never edited afterwards.
-    const batch = await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.supportRequests], async () => {
+    const batch = await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.supportRequests, db.feedback], async () => {
       const all = await db.outbox.orderBy('seq').toArray();
       const seen = new Set<string>();
       const out: Change[] = [];
@@ -498,6 +498,8 @@ export class SyncEngine {
         return this.db.nextSteps.get(e.id);
       case 'support_request':
         return this.db.supportRequests.get(e.id);
+      case 'feedback':
+        return this.db.feedback.get(e.id);
       default:
         return undefined;
     }
@@ -505,7 +507,7 @@ export class SyncEngine {
 
   async #applyResults(results: PushResult[]) {
     const db = this.db;
-    await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.supportRequests], async () => {
+    await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.supportRequests, db.feedback], async () => {
       for (const r of results) {
         const e = await db.outbox.where('change_id').equals(r.change_id).first();
         if (e === undefined || e.seq === undefined) continue;
@@ -549,8 +551,8 @@ export class SyncEngine {
         const rest = (await this.db.outbox.where('id').equals(e.id).count()) > 0;
         await this.db.walkthroughs.put({ id: row.id, rev, data: row.data, ...(rest ? { local: true } : {}) });
       }
-    } else if (e.entity === 'follow_up' || e.entity === 'cycle_activity' || e.entity === 'support_request') {
-      const table = e.entity === 'follow_up' ? this.db.followUps : e.entity === 'cycle_activity' ? this.db.cycleActivities : this.db.supportRequests;
+    } else if (e.entity === 'follow_up' || e.entity === 'cycle_activity' || e.entity === 'support_request' || e.entity === 'feedback') {
+      const table = e.entity === 'follow_up' ? this.db.followUps : e.entity === 'cycle_activity' ? this.db.cycleActivities : e.entity === 'feedback' ? this.db.feedback : this.db.supportRequests;
       const row = await table.get(e.id);
       if (row !== undefined && rev > row.rev) await table.update(e.id, { rev });
     }
@@ -649,7 +651,7 @@ export class SyncEngine {
    */
   async #finishSnapshot(state: SnapshotState): Promise<void> {
     const db = this.db;
-    const tables = [db.schools, db.teachers, db.rubricVersions, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.supportRequests, db.observations];
+    const tables = [db.schools, db.teachers, db.rubricVersions, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.supportRequests, db.feedback, db.observations];
     await db.transaction('rw', [...tables, db.outbox, db.attachments, db.snapshotSeen, db.meta], async () => {
       const queued = new Set((await db.outbox.toArray()).map((e) => e.id));
       const seen = new Set((await db.snapshotSeen.toCollection().primaryKeys()) as string[]);
@@ -694,7 +696,7 @@ export class SyncEngine {
 
   async #applyPulled(changes: ServerRecord[], cursor: string, snapshot: boolean) {
     const db = this.db;
-    const tables = [db.schools, db.teachers, db.rubricVersions, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.supportRequests, db.observations, db.outbox, db.meta, db.snapshotSeen];
+    const tables = [db.schools, db.teachers, db.rubricVersions, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.supportRequests, db.feedback, db.observations, db.outbox, db.meta, db.snapshotSeen];
     await db.transaction('rw', tables, async () => {
       // In a snapshot, what the server handed out is noted with the page, so
       // that an interrupted snapshot goes on knowing what it has seen.
@@ -702,7 +704,7 @@ export class SyncEngine {
       for (const c of changes) {
         // A record with local changes waiting keeps the local version: its
         // change will meet the server's rev (and a conflict) on push.
-        if (c.entity === 'observation' || c.entity === 'walkthrough' || c.entity === 'next_step' || c.entity === 'follow_up' || c.entity === 'cycle_activity' || c.entity === 'support_request') {
+        if (c.entity === 'observation' || c.entity === 'walkthrough' || c.entity === 'next_step' || c.entity === 'follow_up' || c.entity === 'cycle_activity' || c.entity === 'support_request' || c.entity === 'feedback') {
           if ((await db.outbox.where('id').equals(c.id).count()) > 0) continue;
         }
         if (c.entity === 'observation') {
@@ -737,6 +739,7 @@ function snapshotTables(db: WalkthroughDB) {
     ['cycle_activity', db.cycleActivities],
     ['next_step', db.nextSteps],
     ['support_request', db.supportRequests],
+    ['feedback', db.feedback],
     ['observation', db.observations],
   ] as const;
 }

@@ -115,3 +115,17 @@ func (p Principal) SeesSupportRequestTeachers(r domain.SupportRequest) bool {
 func (p Principal) OpensCycleFrom(r domain.SupportRequest) bool {
 	return r.Status == domain.SupportAssigned && (r.CoachID == p.User.ID || p.AssignsCoaches())
 }
+
+// SharesFeedbackOn reports whether the caller shares the observation with
+// the teacher observed and reads its private notes: its observer, or a
+// coach of its school.
+func (p Principal) SharesFeedbackOn(o domain.Observation) bool {
+	return o.ObserverID == p.User.ID || p.User.HasRoleAt(domain.RoleCoach, o.SchoolID)
+}
+
+// IsTeacher reports whether the caller is the roster teacher t: a teacher
+// of t's school signed in with t's e-mail. Only then does the caller read
+// what was shared with t, and never private notes.
+func (p Principal) IsTeacher(t domain.Teacher) bool {
+	return t.Email != "" && p.User.HasRoleAt(domain.RoleTeacher, t.SchoolID) && domain.NormalizeEmail(t.Email) == p.User.Email
+}

@@ -27,11 +27,61 @@ type DistrictSettings struct {
 	InvitePrincipalToFollowUps bool `json:"invite_principal_to_follow_ups"`
 	// ImportUndoDays is how many days after a roster import it can be undone.
 	ImportUndoDays int `json:"import_undo_days"`
+	// FeedbackSharing says, per walkthrough kind, whether observations are
+	// shared with the teacher observed.
+	FeedbackSharing FeedbackSharing `json:"feedback_sharing"`
+}
+
+// Sharing is whether observations of a kind are shared with teachers.
+type Sharing string
+
+// Sharing settings.
+const (
+	SharingNever  Sharing = "never"  // never shared with individual teachers
+	SharingChosen Sharing = "chosen" // shared when the observer chooses
+	SharingAlways Sharing = "always" // every submitted observation is shared
+)
+
+// Valid reports whether s is a known setting.
+func (s Sharing) Valid() bool { return s == SharingNever || s == SharingChosen || s == SharingAlways }
+
+// FeedbackSharing is the sharing setting of each walkthrough kind.
+type FeedbackSharing struct {
+	Classroom  Sharing `json:"classroom"`
+	Leadership Sharing `json:"leadership"`
+	FollowUp   Sharing `json:"follow_up"`
+	Informal   Sharing `json:"informal"`
+}
+
+// For is the setting of a kind; an unknown kind is never shared.
+func (f FeedbackSharing) For(k WalkthroughKind) Sharing {
+	var s Sharing
+	switch k {
+	case KindClassroom:
+		s = f.Classroom
+	case KindLeadership:
+		s = f.Leadership
+	case KindFollowUp:
+		s = f.FollowUp
+	case KindInformal:
+		s = f.Informal
+	}
+	if !s.Valid() {
+		return SharingNever
+	}
+	return s
+}
+
+// DefaultFeedbackSharing keeps walkthroughs that read a school's practice
+// from individuals and lets coaches and informal visitors share.
+func DefaultFeedbackSharing() FeedbackSharing {
+	return FeedbackSharing{Classroom: SharingNever, Leadership: SharingNever, FollowUp: SharingChosen, Informal: SharingChosen}
 }
 
 // DefaultDistrictSettings are the settings a new district starts with.
 func DefaultDistrictSettings() DistrictSettings {
-	return DistrictSettings{SchoolYearStartMonth: 8, SchoolYearStartDay: 15, MinCellSize: 5, InvitePrincipalToFollowUps: true, ImportUndoDays: 14}
+	return DistrictSettings{SchoolYearStartMonth: 8, SchoolYearStartDay: 15, MinCellSize: 5, InvitePrincipalToFollowUps: true, ImportUndoDays: 14,
+		FeedbackSharing: DefaultFeedbackSharing()}
 }
 
 // Validate checks the district's fields.
@@ -59,6 +109,15 @@ func (d District) Validate() error {
 	}
 	if s.ImportUndoDays < 1 || s.ImportUndoDays > 365 {
 		p.Add("settings.import_undo_days", "must be 1 to 365")
+	}
+	for _, f := range []struct {
+		name string
+		v    Sharing
+	}{{"classroom", s.FeedbackSharing.Classroom}, {"leadership", s.FeedbackSharing.Leadership},
+		{"follow_up", s.FeedbackSharing.FollowUp}, {"informal", s.FeedbackSharing.Informal}} {
+		if !f.v.Valid() {
+			p.Add("settings.feedback_sharing."+f.name, "must be never, chosen or always")
+		}
 	}
 	return p.Err("the district is not valid")
 }

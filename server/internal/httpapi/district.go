@@ -30,6 +30,26 @@ type districtSettingsChange struct {
 	MinCellSize                *int  `json:"min_cell_size,omitempty"`
 	InvitePrincipalToFollowUps *bool `json:"invite_principal_to_follow_ups,omitempty"`
 	ImportUndoDays             *int  `json:"import_undo_days,omitempty"`
+	FeedbackSharing            *struct {
+		Classroom  *domain.Sharing `json:"classroom,omitempty"`
+		Leadership *domain.Sharing `json:"leadership,omitempty"`
+		FollowUp   *domain.Sharing `json:"follow_up,omitempty"`
+		Informal   *domain.Sharing `json:"informal,omitempty"`
+	} `json:"feedback_sharing,omitempty"`
+}
+
+// sharingChange is the kinds a change of feedback_sharing names.
+func (c districtSettingsChange) sharingChange() map[domain.WalkthroughKind]domain.Sharing {
+	out := map[domain.WalkthroughKind]domain.Sharing{}
+	if f := c.FeedbackSharing; f != nil {
+		for k, v := range map[domain.WalkthroughKind]*domain.Sharing{domain.KindClassroom: f.Classroom, domain.KindLeadership: f.Leadership,
+			domain.KindFollowUp: f.FollowUp, domain.KindInformal: f.Informal} {
+			if v != nil {
+				out[k] = *v
+			}
+		}
+	}
+	return out
 }
 
 type updateDistrictRequest struct {
@@ -51,7 +71,7 @@ func (s *Server) updateDistrict(c *gin.Context) {
 		Name: req.Name, TimeZone: req.TimeZone,
 		SchoolYearStartMonth: req.Settings.SchoolYearStartMonth, SchoolYearStartDay: req.Settings.SchoolYearStartDay,
 		MinCellSize: req.Settings.MinCellSize, InvitePrincipalToFollowUps: req.Settings.InvitePrincipalToFollowUps,
-		ImportUndoDays: req.Settings.ImportUndoDays, Rev: req.Rev,
+		ImportUndoDays: req.Settings.ImportUndoDays, FeedbackSharing: req.Settings.sharingChange(), Rev: req.Rev,
 	}, client(c))
 	if err != nil {
 		s.fail(c, err)

@@ -120,7 +120,7 @@ func newWorld(t *testing.T, s *store.Store) *world {
 			}
 		}
 		for _, tc := range []domain.Teacher{
-			{ID: w.teacherA1, DistrictID: w.districtA, SchoolID: w.schoolA1, FamilyName: "Rivera", Active: true},
+			{ID: w.teacherA1, DistrictID: w.districtA, SchoolID: w.schoolA1, FamilyName: "Rivera", Email: string(teacher) + "@example.org", Active: true},
 			{ID: w.teacherA2, DistrictID: w.districtA, SchoolID: w.schoolA2, FamilyName: "Okafor", Active: true},
 			{ID: w.teacherB1, DistrictID: w.districtB, SchoolID: w.schoolB1, FamilyName: "Lindqvist", Active: true},
 		} {

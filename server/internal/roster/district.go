@@ -27,6 +27,8 @@ type DistrictChange struct {
 	MinCellSize                *int
 	InvitePrincipalToFollowUps *bool
 	ImportUndoDays             *int
+	// FeedbackSharing sets the sharing of the kinds it names (by kind).
+	FeedbackSharing map[domain.WalkthroughKind]domain.Sharing
 	// Rev, when set, is the revision the change was made on.
 	Rev *int64
 }
@@ -84,6 +86,18 @@ func (s *Service) UpdateDistrict(ctx context.Context, p auth.Principal, ch Distr
 		if ch.InvitePrincipalToFollowUps != nil && *ch.InvitePrincipalToFollowUps != st.InvitePrincipalToFollowUps {
 			st.InvitePrincipalToFollowUps = *ch.InvitePrincipalToFollowUps
 			changed["invite_principal_to_follow_ups"] = st.InvitePrincipalToFollowUps
+		}
+		for _, f := range []struct {
+			kind domain.WalkthroughKind
+			dst  *domain.Sharing
+		}{
+			{domain.KindClassroom, &st.FeedbackSharing.Classroom}, {domain.KindLeadership, &st.FeedbackSharing.Leadership},
+			{domain.KindFollowUp, &st.FeedbackSharing.FollowUp}, {domain.KindInformal, &st.FeedbackSharing.Informal},
+		} {
+			if v, ok := ch.FeedbackSharing[f.kind]; ok && v != *f.dst {
+				*f.dst = v
+				changed["feedback_sharing."+string(f.kind)] = string(v)
+			}
 		}
 		if err := d.Validate(); err != nil {
 			return err

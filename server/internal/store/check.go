@@ -12,7 +12,7 @@ func (s *Store) TableCounts(ctx context.Context, districtID string) (map[string]
 	out := map[string]int64{}
 	db := s.db.WithContext(ctx)
 	for _, t := range []string{"schools", "teachers", "users", "role_grants", "rubric_versions", "walkthroughs", "walkthrough_members",
-		"observations", "scores", "cycles", "cycle_activities", "follow_ups", "next_steps", "support_requests", "change_log", "rollups", "rollup_observations", "dimension_rollups",
+		"observations", "scores", "cycles", "cycle_activities", "follow_ups", "next_steps", "support_requests", "feedback", "change_log", "rollups", "rollup_observations", "dimension_rollups",
 		"rollup_deltas", "rollup_observation_deltas", "dimension_rollup_deltas", "audit_log"} {
 		var n int64
 		if err := db.Table(t).Where("district_id = ?", districtID).Count(&n).Error; err != nil {

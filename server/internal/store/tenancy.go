@@ -40,6 +40,7 @@ var recordTables = map[string]string{
 	"follow_up":       "follow_ups",
 	"cycle":           "cycles",
 	"support_request": "support_requests",
+	"feedback":        "feedback",
 }
 
 // ForeignIDs answers which of ids name a record of the entity that belongs

@@ -34,6 +34,10 @@ const (
 	// EntitySupportRequest is a request for coaching support; whoever
 	// assigns coaches decides it through the same change.
 	EntitySupportRequest = "support_request"
+	// EntityFeedback is an observation shared with the teacher observed;
+	// the teacher reads, replies and marks next steps done through the
+	// same change.
+	EntityFeedback = "feedback"
 )
 
 // Entities only the server writes; devices receive them through pull.
@@ -152,10 +156,10 @@ func (c Change) envelopeProblem() *Problem {
 		return &Problem{Code: "invalid", Field: "data", Message: "an upsert needs data"}
 	}
 	switch c.Entity {
-	case EntityWalkthrough, EntityObservation, EntityCycleActivity, EntityFollowUp, EntityNextStep, EntitySupportRequest:
+	case EntityWalkthrough, EntityObservation, EntityCycleActivity, EntityFollowUp, EntityNextStep, EntitySupportRequest, EntityFeedback:
 		return nil
 	}
-	return &Problem{Code: "invalid", Field: "entity", Message: "must be walkthrough, observation, cycle_activity, follow_up, next_step or support_request"}
+	return &Problem{Code: "invalid", Field: "entity", Message: "must be walkthrough, observation, cycle_activity, follow_up, next_step, support_request or feedback"}
 }
 
 // payloadHash identifies a change's content, so that a reused change id

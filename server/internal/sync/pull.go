@@ -232,6 +232,11 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 			}
 		}
 	}
+	if len(ids[EntityFeedback]) > 0 {
+		if err := loadFeedback(ctx, tx, p, ids[EntityFeedback], put); err != nil {
+			return err
+		}
+	}
 	if len(ids[EntitySupportRequest]) > 0 {
 		rs, err := tx.SupportRequests(ctx, d, ids[EntitySupportRequest])
 		if err != nil {

@@ -264,6 +264,8 @@ func (s *Service) applyEntity(ctx context.Context, tx *store.Tx, p auth.Principa
 		return s.applyFollowUp(ctx, tx, p, deviceID, c)
 	case EntitySupportRequest:
 		return s.applySupportRequest(ctx, tx, p, deviceID, c)
+	case EntityFeedback:
+		return s.applyFeedback(ctx, tx, p, deviceID, c)
 	}
 	return 0, rejected("entity", "unknown entity")
 }

@@ -5,6 +5,7 @@
 // and the last one fetched is kept for offline use. Days, weeks and the
 // times of follow-ups are the district's (src/time/zone.ts), as on the
 // server, whatever zone the device is set to.
+import { FeedbackLine } from '../../feedback/Line';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { findClash, nextFreeSlot, type Window } from '../../cycles/slots';
@@ -170,6 +171,7 @@ export function Cycle({ id: cycleId, user }: { id: string; user: SignedInUser })
                   {f.data.observer_ids.map((o) => people.get(o) ?? 'a colleague').join(', ')} {state(f.id)}
                 </span>
                 {f.data.notes && <span class="muted">{f.data.notes}</span>}
+                {f.data.observation_id && <FeedbackLine observationId={f.data.observation_id} />}
                 {f.data.status === 'scheduled' && (
                   <span class="actions">
                     <button type="button" onClick={() => route(`/cycles/${c.id}/schedule?move=${f.id}`)}>

@@ -19,7 +19,7 @@ export type Entity =
   | 'support_request';
 
 /** Entities a device writes through push. */
-export type WritableEntity = 'walkthrough' | 'observation' | 'cycle_activity' | 'follow_up' | 'next_step' | 'support_request';
+export type WritableEntity = 'walkthrough' | 'observation' | 'cycle' | 'cycle_activity' | 'follow_up' | 'next_step' | 'support_request';
 
 export type WalkthroughKind = Schemas['WalkthroughData']['kind'];
 

@@ -1,0 +1,129 @@
+// End-to-end: a coach opens a cycle of support from the cycles screen,
+// finds its next actions at the top of its page, logs an activity,
+// completes the cycle with its outcome while offline, and reopens it; the
+// changes reach the server by themselves (no "Sync now"). The real binary
+// with its demo district, Debian's Chromium.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Server, accessible, closeContext, coach, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, shot, signIn, tempDir } from './harness.mjs';
+
+const T = { timeout: 180_000 };
+
+/** Waits until the server's cycle satisfies ok. */
+async function serverCycle(server, id, ok, timeout = 30_000) {
+  let last;
+  for (const deadline = Date.now() + timeout; Date.now() < deadline; ) {
+    const r = await server.request(coach, 'GET', `/cycles/${id}`);
+    last = r.body;
+    if (r.status === 200 && ok(r.body)) return r.body;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the server's cycle did not change in time: ${JSON.stringify(last)}`);
+}
+
+describe('the coach opens, completes and reopens a cycle in the app', { timeout: 600_000 }, () => {
+  let server;
+  let dataDir;
+  let profile;
+  let ctx;
+  let page;
+  let cycleId;
+
+  before(async () => {
+    requirePrerequisites();
+    dataDir = tempDir('wt-e2e-coach-data-');
+    profile = tempDir('wt-e2e-coach-profile-');
+    server = new Server(await freePort(), dataDir);
+    await server.start();
+  });
+
+  after(async () => {
+    await closeContext(ctx);
+    await server?.stop();
+    removeDir(profile);
+    removeDir(dataDir);
+  });
+
+  test('1: the coach opens a cycle from the cycles screen; its page leads with its next actions', T, async () => {
+    ctx = await launch(profile);
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+    await page.goto(server.base + '/');
+    await signIn(page, coach);
+    await dismissOfflineReady(page);
+
+    await page.getByRole('link', { name: 'Cycles', exact: true }).click();
+    await page.getByRole('heading', { name: 'My cycles of support' }).waitFor();
+    await accessible(page, 'my cycles');
+    await page.getByRole('link', { name: 'Open a cycle' }).click();
+    await page.getByRole('heading', { name: 'Open a cycle of support' }).waitFor();
+    const teachers = page.getByRole('group', { name: 'Teachers' }).getByRole('checkbox');
+    await teachers.first().waitFor();
+    const teacher = (await page.getByRole('group', { name: 'Teachers' }).locator('label').first().textContent()).trim();
+    await teachers.first().check();
+    const focus = page.getByLabel('Focus indicator');
+    await focus.selectOption({ index: 3 });
+    const focusName = (await focus.locator('option:checked').textContent()).split(' (')[0].trim();
+    await page.getByLabel('The shift in practice, in words').fill('Students explain their reasoning to a partner before sharing.');
+    await page.getByRole('radio', { name: /Active/ }).check();
+    await page.getByRole('button', { name: 'Open the cycle' }).click();
+    await page.waitForURL(/\/cycles\/[0-9a-f-]{36}$/);
+    cycleId = page.url().split('/').pop();
+
+    // The page arrives with the next pull, started at once.
+    await page.getByRole('heading', { name: focusName, level: 1 }).waitFor({ timeout: 30_000 });
+    const actions = page.getByTestId('cycle-actions');
+    await actions.getByText('No follow-up is booked.').waitFor();
+    await page.getByTestId('cycle-status').getByText(teacher).waitFor();
+    // The actions come before the follow-ups, the activities and the evidence.
+    const top = async (loc) => (await loc.boundingBox()).y;
+    assert.ok((await top(actions)) < (await top(page.getByRole('heading', { name: 'Follow-ups' }))), 'actions first');
+    assert.ok((await top(actions.getByRole('button', { name: 'Complete the cycle' }))) < 1366, 'completing is on the first screen');
+    await accessible(page, 'a cycle');
+    await shot(page, 'coach-cycle.png');
+
+    // Log an activity from the top: it takes the user to the form.
+    await actions.getByRole('button', { name: 'Log an activity' }).click();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'act-kind');
+    await page.getByLabel('Kind of support').selectOption('modeling');
+    await page.getByLabel('Notes').fill('Modelled a think-pair-share on fractions.');
+    await page.getByRole('button', { name: 'Log the activity' }).click();
+    await page.getByTestId('activity').filter({ hasText: 'Modeling' }).waitFor();
+    const server1 = await server.request(coach, 'GET', `/cycles/${cycleId}`);
+    assert.equal(server1.body.status, 'active');
+  });
+
+  test('2: offline, the coach completes the cycle with its outcome; it reaches the server when back online', T, async () => {
+    await ctx.setOffline(true);
+    const actions = page.getByTestId('cycle-actions');
+    await actions.getByRole('button', { name: 'Complete the cycle' }).click();
+    await actions.getByRole('radio', { name: 'Yes, the shift was seen' }).check();
+    await actions.getByLabel('The evidence for it').fill('In both follow-ups students explained their reasoning to a partner.');
+    await actions.getByRole('button', { name: 'Complete the cycle' }).click();
+    await page.getByTestId('outcome').getByText('shift seen').waitFor();
+    await page.getByTestId('cycle-status').getByText('Completed').waitFor();
+    await page.getByTestId('cycle-status').getByText('waiting to sync').waitFor();
+    await accessible(page, 'a completed cycle, offline');
+    await shot(page, 'coach-cycle-completed-offline.png');
+    const still = await server.request(coach, 'GET', `/cycles/${cycleId}`);
+    assert.equal(still.body.status, 'active', 'nothing reached the server while offline');
+
+    await ctx.setOffline(false);
+    const done = await serverCycle(server, cycleId, (c) => c.status === 'completed');
+    assert.equal(done.outcome, 'seen');
+    assert.equal(done.outcome_evidence, 'In both follow-ups students explained their reasoning to a partner.');
+    assert.ok(done.ended_on, 'the end is dated');
+    await page.getByTestId('cycle-status').getByText('waiting to sync').waitFor({ state: 'detached' });
+  });
+
+  test('3: the coach reopens the cycle; it is active again, without an outcome', T, async () => {
+    await page.getByRole('button', { name: 'Reopen the cycle' }).click();
+    await page.getByTestId('cycle-status').getByText('Active').waitFor();
+    const open = await serverCycle(server, cycleId, (c) => c.status === 'active');
+    assert.equal(open.outcome, undefined);
+    assert.equal(open.ended_on, undefined);
+    await page.getByTestId('cycle-actions').getByRole('button', { name: 'Complete the cycle' }).waitFor();
+    // The cycles screen lists it as the coach's own.
+    await page.getByRole('link', { name: '← My cycles' }).click();
+    await page.getByRole('list', { name: 'My cycles' }).getByTestId('cycle-card').filter({ hasText: 'Active' }).first().waitFor();
+  });
+});

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { Server, accessible, closeContext, coach, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
+const principal = { email: 'principal@demo.walkthrough.test', password: 'walkthrough-principal' };
 
 /** Waits until the server's cycle satisfies ok. */
 async function serverCycle(server, id, ok, timeout = 30_000) {
@@ -28,6 +29,8 @@ describe('the coach opens, completes and reopens a cycle in the app', { timeout:
   let ctx;
   let page;
   let cycleId;
+  let principalCtx;
+  let principalProfile;
 
   before(async () => {
     requirePrerequisites();
@@ -38,8 +41,10 @@ describe('the coach opens, completes and reopens a cycle in the app', { timeout:
   });
 
   after(async () => {
+    await closeContext(principalCtx);
     await closeContext(ctx);
     await server?.stop();
+    removeDir(principalProfile);
     removeDir(profile);
     removeDir(dataDir);
   });
@@ -125,5 +130,87 @@ describe('the coach opens, completes and reopens a cycle in the app', { timeout:
     // The cycles screen lists it as the coach's own.
     await page.getByRole('link', { name: '← My cycles' }).click();
     await page.getByRole('list', { name: 'My cycles' }).getByTestId('cycle-card').filter({ hasText: 'Active' }).first().waitFor();
+  });
+
+  test('4: the coach reads the workload and what support worked, and subscribes in a calendar; offline, the last answers stay', T, async () => {
+    await page.getByRole('navigation', { name: 'Coaching reports' }).getByRole('link', { name: 'Workload' }).click();
+    await page.getByRole('heading', { name: 'Coaches’ workload' }).waitFor();
+    const me = page.getByTestId('workload-row').filter({ hasText: '(you)' });
+    await me.waitFor();
+    // The coach's own open cycles, as the server counts them.
+    const cycles = await server.request(coach, 'GET', '/cycles?mine=true&status=active&limit=100');
+    const planned = await server.request(coach, 'GET', '/cycles?mine=true&status=planned&limit=100');
+    assert.equal(await me.locator('td').nth(1).textContent(), String(cycles.body.items.length + planned.body.items.length));
+    await accessible(page, 'workload');
+    await shot(page, 'coach-workload.png');
+
+    await page.getByRole('link', { name: 'What support worked' }).click();
+    await page.getByRole('heading', { name: 'What support worked' }).waitFor();
+    await page.getByLabel('Period').selectOption('year');
+    await page.getByTestId('effectiveness-headline').or(page.getByTestId('effectiveness-empty')).waitFor();
+    const report = await server.request(coach, 'GET', '/reports/cycle-effectiveness');
+    assert.equal(report.status, 200);
+    if (await page.getByTestId('effectiveness-headline').isVisible()) {
+      assert.match(await page.getByTestId('effectiveness-headline').textContent(), /follow-up scores rose/);
+      assert.ok((await page.getByTestId('effectiveness-row').count()) > 0);
+    }
+    await accessible(page, 'what support worked');
+    await shot(page, 'coach-effectiveness.png');
+
+    // Calendar: make the link, copy it, and the feed answers with the coach's follow-ups.
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
+    await page.getByRole('link', { name: 'Subscribe in your calendar' }).click();
+    await page.getByRole('heading', { name: 'Subscribe in your calendar' }).waitFor();
+    await page.getByRole('button', { name: 'Make my calendar link' }).click();
+    const link = await page.getByTestId('calendar-link').inputValue();
+    assert.match(link, /\/api\/v1\/calendar\/.+\.ics$/);
+    await page.getByRole('button', { name: 'Copy the link' }).click();
+    await page.getByTestId('copied').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
+    const feed = await fetch(link);
+    assert.equal(feed.status, 200);
+    assert.match(await feed.text(), /BEGIN:VCALENDAR/);
+    await accessible(page, 'calendar');
+    await shot(page, 'coach-calendar.png');
+
+    // A new link replaces the old one, which stops working.
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Make a new link' }).click();
+    await page.waitForFunction((old) => document.querySelector('[data-testid=calendar-link]')?.value !== old, link);
+    const fresh = await page.getByTestId('calendar-link').inputValue();
+    assert.equal((await fetch(link)).status, 404, 'the old link is gone');
+    assert.equal((await fetch(fresh)).status, 200);
+
+    // Offline: the link kept on the device and the last workload read stay.
+    await ctx.setOffline(true);
+    await page.reload();
+    await page.getByTestId('calendar-link').waitFor();
+    assert.equal(await page.getByTestId('calendar-link').inputValue(), fresh);
+    assert.ok(await page.getByRole('button', { name: 'Make a new link' }).isDisabled());
+    await page.getByRole('link', { name: 'Workload' }).click();
+    await page.getByTestId('read-stale').waitFor();
+    await page.getByTestId('workload-row').filter({ hasText: '(you)' }).waitFor();
+    await shot(page, 'coach-workload-offline.png');
+    await ctx.setOffline(false);
+  });
+
+  test('5: calibration is for school leaders: a coach is told so; the principal reads it over time', T, async () => {
+    await page.goto(`${server.base}/calibration`);
+    await page.getByTestId('read-error').getByText('Your role does not open calibration.').waitFor();
+
+    principalProfile = tempDir('wt-e2e-coach-principal-');
+    principalCtx = await launch(principalProfile);
+    const p = principalCtx.pages()[0] ?? (await principalCtx.newPage());
+    await p.goto(server.base + '/');
+    await signIn(p, principal);
+    await p.goto(`${server.base}/calibration`);
+    await p.getByRole('heading', { name: 'Calibration' }).waitFor();
+    await p.getByLabel('Period').selectOption('year');
+    await p.getByTestId('calibration-headline').or(p.getByTestId('calibration-empty')).waitFor();
+    if (await p.getByTestId('calibration-headline').isVisible()) {
+      assert.ok((await p.getByTestId('calibration-observer').count()) > 0, 'observers are listed');
+    }
+    await accessible(p, 'calibration');
+    await shot(p, 'coach-calibration.png');
   });
 });

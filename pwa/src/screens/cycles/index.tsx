@@ -95,6 +95,17 @@ export function MyCycles({ user }: { user: SignedInUser }) {
           </a>
         </span>
       </div>
+      <nav aria-label="Coaching reports" class="actions">
+        <a class="button" href="/workload">
+          Workload
+        </a>
+        <a class="button" href="/reports/effectiveness">
+          What support worked
+        </a>
+        <a class="button" href="/calendar">
+          Subscribe in your calendar
+        </a>
+      </nav>
       {data.cycles.length === 0 && <p class="notice">No cycles of support are on this device yet. Open one, or they arrive with the next sync.</p>}
       {mine.length > 0 && <ul class="cards" aria-label="My cycles">{mine.map(card)}</ul>}
       {others.length > 0 && (

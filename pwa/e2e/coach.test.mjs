@@ -9,6 +9,9 @@ import { Server, accessible, closeContext, coach, dismissOfflineReady, freePort,
 
 const T = { timeout: 180_000 };
 const principal = { email: 'principal@demo.walkthrough.test', password: 'walkthrough-principal' };
+const supervisor = { email: 'supervisor@demo.walkthrough.test', password: 'walkthrough-supervisor' };
+const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
+const teacher = { email: 'teacher@demo.walkthrough.test', password: 'walkthrough-teacher' };
 
 /** Waits until the server's cycle satisfies ok. */
 async function serverCycle(server, id, ok, timeout = 30_000) {
@@ -31,6 +34,7 @@ describe('the coach opens, completes and reopens a cycle in the app', { timeout:
   let cycleId;
   let principalCtx;
   let principalProfile;
+  const more = [];
 
   before(async () => {
     requirePrerequisites();
@@ -45,6 +49,10 @@ describe('the coach opens, completes and reopens a cycle in the app', { timeout:
     await closeContext(ctx);
     await server?.stop();
     removeDir(principalProfile);
+    for (const m of more) {
+      await closeContext(m.ctx);
+      removeDir(m.dir);
+    }
     removeDir(profile);
     removeDir(dataDir);
   });
@@ -212,5 +220,60 @@ describe('the coach opens, completes and reopens a cycle in the app', { timeout:
     }
     await accessible(p, 'calibration');
     await shot(p, 'coach-calibration.png');
+  });
+
+  /** A fresh tablet signed in as who, on their home. */
+  async function home(who) {
+    const dir = tempDir('wt-e2e-coach-home-');
+    const c = await launch(dir);
+    more.push({ ctx: c, dir });
+    const p = c.pages()[0] ?? (await c.newPage());
+    await p.goto(server.base + '/');
+    await signIn(p, who);
+    return p;
+  }
+
+  test('6: each role lands on a home that leads with their work', T, async () => {
+    // The supervisor: a headline of their schools, each moved dimension a link into Trends.
+    const sup = await home(supervisor);
+    await sup.getByRole('heading', { name: 'Your schools', level: 1 }).waitFor();
+    const headline = sup.getByTestId('headline');
+    await sup.waitForFunction(() => !/never/.test(document.querySelector('[data-testid=last-sync]')?.textContent ?? 'never'), null, { timeout: 30_000 });
+    await headline.getByTestId('headline-visits').or(headline.getByTestId('headline-empty')).waitFor({ timeout: 20_000 });
+    await dismissOfflineReady(sup);
+    const top = async (loc) => (await loc.boundingBox()).y;
+    assert.ok((await top(headline)) < (await top(sup.getByRole('heading', { name: 'Drafts' }))), 'the headline comes first');
+    await accessible(sup, 'supervisor home');
+    await shot(sup, 'coach-home-supervisor.png');
+    const moved = headline.getByTestId('moved');
+    if ((await moved.count()) > 0) {
+      const name = (await moved.first().locator('strong').textContent()).split(':')[0];
+      await moved.first().click();
+      await sup.getByRole('heading', { name: 'Trends', level: 1 }).waitFor();
+      assert.match(sup.url(), /dimension=/);
+      assert.ok(name.length > 0);
+    }
+
+    // The principal: their school first, then their day.
+    const pr = principalCtx.pages()[0];
+    await pr.goto(server.base + '/');
+    const ph = pr.getByTestId('headline');
+    await ph.getByRole('heading', { name: /Cedar Hollow Elementary this school year/ }).waitFor();
+    await ph.getByTestId('headline-visits').or(ph.getByTestId('headline-empty')).waitFor({ timeout: 20_000 });
+    await accessible(pr, 'principal home');
+    await shot(pr, 'coach-home-principal.png');
+
+    // The administrator: the set-up (the demo district is ready).
+    const ad = await home(admin);
+    // Once the first sync has brought the district's framework, roster and people, the demo district is set up.
+    await ad.getByTestId('setup-done').waitFor({ timeout: 30_000 });
+    await accessible(ad, 'administrator home');
+    await shot(ad, 'coach-home-admin.png');
+
+    // The teacher is never offered a walkthrough.
+    const te = await home(teacher);
+    await te.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+    assert.equal(await te.getByRole('button', { name: 'Start a walkthrough' }).count(), 0);
+    assert.equal(await te.getByRole('link', { name: 'Due' }).count(), 0);
   });
 });

@@ -582,7 +582,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same trends as a CSV file */
+        /**
+         * The same trends as a CSV file
+         * @description One row per cell, the district's after the selection's. The grouping columns hold what people read: a school's name, a dimension's or an indicator's name, a walkthrough kind's label; their ids and keys follow at the end of each row as school_id, dimension_key, indicator_key and kind_key.
+         */
         get: operations["getTrendsCSV"];
         put?: never;
         post?: never;

@@ -101,7 +101,7 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     await card.click();
     await coachPage.waitForURL(/\/cycles\/[0-9a-f-]{36}$/);
     cycleId = coachPage.url().split('/').pop();
-    await coachPage.getByTestId('evidence-table').waitFor({ timeout: 20_000 });
+    await coachPage.getByTestId('evidence-table').waitFor({ state: 'attached', timeout: 20_000 });
     const beforeFollowUps = await coachPage.getByTestId('evidence-follow-up').count();
 
     await coachPage.getByRole('button', { name: 'Schedule a follow-up' }).click();
@@ -196,7 +196,7 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
 
   test('3: the cycle\'s evidence shows the new score', T, async () => {
     await coachPage.goto(`${server.base}/cycles/${cycleId}`);
-    await coachPage.getByTestId('evidence-table').waitFor({ timeout: 20_000 });
+    await coachPage.getByTestId('evidence-table').waitFor({ state: 'attached', timeout: 20_000 });
     await coachPage.waitForFunction((n) => document.querySelectorAll('[data-testid=evidence-follow-up]').length === n + 1, coachPage.beforeFollowUps, { timeout: 20_000 });
     // The evidence names days in the district's zone.
     const today = await coachPage.evaluate((zone) => new Date().toLocaleDateString([], { timeZone: zone }), zone);

@@ -306,12 +306,13 @@ export function addRubricLevel(page, value, label) {
   );
 }
 
-/** Signs in as who and waits for Today. */
+/** Signs in as who and waits for their home. */
 export async function signIn(page, who) {
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Today' }).waitFor();
+  // Each role has its home: Today, a supervisor's "Your schools", a teacher's Home.
+  await page.locator('main[data-home]').waitFor();
 }
 
 /** Answers the "ready to work offline" notice, which would cover the bottom bar. */

@@ -32,6 +32,11 @@ const MyCycles = lazyScreen('Cycles of support', 'the cycles screens', () => cyc
 const Cycle = lazyScreen('Cycle of support', 'the cycles screens', () => cycles().then((m) => m.Cycle));
 const Schedule = lazyScreen('Schedule a follow-up', 'the cycles screens', () => cycles().then((m) => m.Schedule));
 const Due = lazyScreen('Due this week', 'the cycles screens', () => cycles().then((m) => m.Due));
+const coachReports = () => import('./coach');
+const Workload = lazyScreen('Coaches’ workload', 'the coaching reports', () => coachReports().then((m) => m.Workload));
+const Effectiveness = lazyScreen('What support worked', 'the coaching reports', () => coachReports().then((m) => m.Effectiveness));
+const Calibration = lazyScreen('Calibration', 'the coaching reports', () => coachReports().then((m) => m.Calibration));
+const Calendar = lazyScreen('Subscribe in your calendar', 'the coaching reports', () => coachReports().then((m) => m.Calendar));
 const support = () => import('./support');
 const TeacherView = lazyScreen('Teacher view', 'the support screens', () => support().then((m) => m.TeacherView));
 const Requests = lazyScreen('Coaching support', 'the support screens', () => support().then((m) => m.Requests));
@@ -120,6 +125,10 @@ function Routes({ user }: { user: SignedInUser }) {
         <Route path="/cycles/:id" component={Cycle} user={user} />
         <Route path="/cycles/:id/schedule" component={Schedule} user={user} />
         <Route path="/due" component={Due} user={user} />
+        <Route path="/workload" component={Workload} user={user} />
+        <Route path="/reports/effectiveness" component={Effectiveness} user={user} />
+        <Route path="/calibration" component={Calibration} user={user} />
+        <Route path="/calendar" component={Calendar} user={user} />
         <Route path="/teachers" component={TeacherView} user={user} />
         <Route path="/feedback/:id" component={FeedbackScreen} />
         <Route path="/support" component={Requests} user={user} />

@@ -582,7 +582,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same trends as a CSV file */
+        /**
+         * The same trends as a CSV file
+         * @description One row per cell, the district's after the selection's. The grouping columns hold what people read: a school's name, a dimension's or an indicator's name, a walkthrough kind's label; their ids and keys follow at the end of each row as school_id, dimension_key, indicator_key and kind_key.
+         */
         get: operations["getTrendsCSV"];
         put?: never;
         post?: never;
@@ -1630,6 +1633,27 @@ export interface components {
             /** @description The whole record; needed for an upsert, left out for a delete. */
             data?: components["schemas"]["ObservationData"];
         };
+        /** @description A change to a cycle of support: completed with its outcome, reopened or abandoned, on a device offline too. */
+        CycleChange: {
+            /** @description Chosen by the device, once per change: a retry sends the same id. */
+            change_id: components["schemas"]["Id"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "cycle";
+            /** @enum {string} */
+            op: "upsert" | "delete";
+            /** @description The record's id, chosen by the device that created it. */
+            id: components["schemas"]["Id"];
+            /**
+             * Format: int64
+             * @description The revision the change was made on; 0 for a new record.
+             */
+            base_rev: number;
+            /** @description The whole cycle as the device has it. A cycle is opened online (POST /cycles) and never deleted: an upsert of a cycle the server has changes its teachers, shift, status and outcome; school_id, coach_id and focus_indicator_key must stay as they are; ended_on, when a device completes or abandons the cycle, is the day it ended (the district's today when later than today or before the start). */
+            data?: components["schemas"]["CycleData"];
+        };
         /** @description A change to a cycle activity. */
         CycleActivityChange: {
             /** @description Chosen by the device, once per change: a retry sends the same id. */
@@ -1694,7 +1718,7 @@ export interface components {
             data?: components["schemas"]["NextStepData"];
         };
         /** @description One device-authored change. `data` is the record of the entity named. */
-        Change: components["schemas"]["WalkthroughChange"] | components["schemas"]["ObservationChange"] | components["schemas"]["CycleActivityChange"] | components["schemas"]["FollowUpChange"] | components["schemas"]["NextStepChange"] | components["schemas"]["SupportRequestChange"] | components["schemas"]["FeedbackChange"];
+        Change: components["schemas"]["WalkthroughChange"] | components["schemas"]["ObservationChange"] | components["schemas"]["CycleChange"] | components["schemas"]["CycleActivityChange"] | components["schemas"]["FollowUpChange"] | components["schemas"]["NextStepChange"] | components["schemas"]["SupportRequestChange"] | components["schemas"]["FeedbackChange"];
         PushRequest: {
             device_id: components["schemas"]["Id"];
             /**

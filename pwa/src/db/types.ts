@@ -20,7 +20,7 @@ export type Entity =
   | 'feedback';
 
 /** Entities a device writes through push. */
-export type WritableEntity = 'walkthrough' | 'observation' | 'cycle_activity' | 'follow_up' | 'next_step' | 'support_request' | 'feedback';
+export type WritableEntity = 'walkthrough' | 'observation' | 'cycle' | 'cycle_activity' | 'follow_up' | 'next_step' | 'support_request' | 'feedback';
 
 export type WalkthroughKind = Schemas['WalkthroughData']['kind'];
 

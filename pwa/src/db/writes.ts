@@ -2,7 +2,7 @@
 // transaction: either both are on the device or neither is.
 import type { EntityTable } from 'dexie';
 import { type OutboxEntry, type ObservationRow, type RefRow, type WalkthroughDB } from './schema';
-import type { ActivityData, FollowUpData, NextStepData, ObservationData, SupportRequestData, WalkthroughData, WritableEntity, FeedbackData } from './types';
+import type { ActivityData, CycleData, FollowUpData, NextStepData, ObservationData, SupportRequestData, WalkthroughData, WritableEntity, FeedbackData } from './types';
 import { uuidv7 } from './uuid';
 
 /**
@@ -99,6 +99,14 @@ async function saveRecord<T>(db: WalkthroughDB, table: EntityTable<RefRow<T>, 'i
     await table.put(row as Parameters<typeof table.put>[0]);
     await queueChange(db, entity, id, 'upsert', data, now);
   });
+}
+
+/**
+ * Changes a cycle of support on this device (complete it with its outcome,
+ * reopen it, abandon it) and queues the change; the cycle is opened online.
+ */
+export function saveCycle(db: WalkthroughDB, id: string, data: CycleData, now = Date.now()): Promise<void> {
+  return saveRecord(db, db.cycles, 'cycle', id, data, now);
 }
 
 /** Records a next step (the debrief's lead) and queues it. */
@@ -287,7 +295,7 @@ export async function discardObservation(db: WalkthroughDB, id: string, now = Da
  * carried), or goes altogether when the server never had the record.
  */
 export async function discardRefused(db: WalkthroughDB, seq: number): Promise<void> {
-  await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.supportRequests, db.feedback, db.attachments], async () => {
+  await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycles, db.cycleActivities, db.supportRequests, db.feedback, db.attachments], async () => {
     const e = await db.outbox.get(seq);
     if (e === undefined || e.state === 'pending') return;
     await db.outbox.delete(seq);
@@ -301,6 +309,8 @@ export async function discardRefused(db: WalkthroughDB, seq: number): Promise<vo
             ? db.nextSteps
             : e.entity === 'follow_up'
               ? db.followUps
+              : e.entity === 'cycle'
+                ? db.cycles
               : e.entity === 'cycle_activity'
                 ? db.cycleActivities
                 : e.entity === 'support_request'

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { OutboxEntry } from '../db/schema';
-import type { ActivityData, FollowUpData, NextStepData, ObservationData, WalkthroughData } from '../db/types';
+import type { ActivityData, CycleData, FollowUpData, NextStepData, ObservationData, WalkthroughData } from '../db/types';
 import { discardRefused, exportUnsynced, resolveConflict } from '../db/writes';
 import { db, engine, teacherName, useDistrictZone, useLive, useSyncStatus } from '../state';
 import { dayAndTime, shortDate, shortDay } from '../time/format';
@@ -74,6 +74,11 @@ export function Outbox() {
         const d = e.data as FollowUpData | undefined;
         return d ? `Follow-up with ${teacher(d.teacher_id)}, ${shortDay(Date.parse(d.starts_at), tz)}` : 'Follow-up';
       }
+      case 'cycle': {
+        const d = e.data as CycleData | undefined;
+        const what = d?.status === 'completed' ? 'completed' : d?.status === 'abandoned' ? 'abandoned' : d?.status === 'active' ? 'active' : 'planned';
+        return `Cycle of support with ${d?.teacher_ids.map((t) => teacher(t)).join(', ') ?? 'a teacher'}: ${what}`;
+      }
       case 'cycle_activity': {
         const d = e.data as ActivityData | undefined;
         return d ? `Support activity (${d.kind.replace(/_/g, ' ')}), ${shortDate(d.occurred_on)}` : 'Support activity';
@@ -99,6 +104,8 @@ export function Outbox() {
         return '/next-steps';
       case 'support_request':
         return '/support';
+      case 'cycle':
+        return `/cycles/${e.id}`;
       case 'follow_up':
       case 'cycle_activity': {
         const cycle = (e.data as { cycle_id?: string } | undefined)?.cycle_id;

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { ClockNote } from '../components/ClockNote';
 import { getMeta } from '../db/schema';
-import type { SignedInUser } from '../db/types';
+import type { Colleague, SignedInUser } from '../db/types';
 import type { ObservationData } from '../db/types';
 import { teachesOnly } from '../roles';
 import { dueThisWeek } from '../cycles/due';
@@ -13,10 +13,71 @@ import { db, districtZone, engine, teacherName, useLive } from '../state';
 import { dueBy } from '../time/zone';
 import { SupportCards } from '../support/HomeCards';
 import { TeacherFeedback } from '../feedback/Teacher';
+import { Headline } from './Headline';
+import type { ComponentChildren } from 'preact';
 
-/** The home screen: a teacher's own, or the observer's day. */
+/**
+ * The home screen, by role: a teacher's own next steps; a supervisor's
+ * headline of their schools; a principal's school and an administrator's
+ * set-up first, then their day; everyone else's day.
+ */
 export function Today({ user }: { user: SignedInUser }) {
-  return teachesOnly(user) ? <TeacherHome user={user} /> : <ObserverHome user={user} />;
+  if (teachesOnly(user)) return <TeacherHome user={user} />;
+  const grants = user.grants ?? [];
+  const roles = new Set(grants.map((g) => g.role));
+  if (roles.has('district_admin')) return <ObserverHome user={user} lead={<SetUp />} />;
+  if (roles.has('supervisor')) return <ObserverHome user={user} title="Your schools" lead={<Headline title="Your schools this school year" />} />;
+  if (roles.has('principal')) {
+    const schools = [...new Set(grants.filter((g) => g.role === 'principal' && g.school_id).map((g) => g.school_id!))];
+    return <ObserverHome user={user} lead={<PrincipalHeadline schools={schools} />} />;
+  }
+  return <ObserverHome user={user} />;
+}
+
+function PrincipalHeadline({ schools }: { schools: string[] }) {
+  const names = useLive(async () => (await db.schools.bulkGet(schools)).map((s) => s?.data.name).filter((n): n is string => n !== undefined), [schools.join(',')]);
+  return <Headline title={`${names && names.length > 0 ? names.join(', ') : 'Your school'} this school year`} schools={schools} />;
+}
+
+/** An administrator's set-up checklist, until the district is ready; then one line. */
+function SetUp() {
+  const data = useLive(async () => {
+    const directory = (await getMeta<Colleague[]>(db, 'directory')) ?? [];
+    return {
+      framework: (await db.rubricVersions.count()) > 0,
+      schools: (await db.schools.count()) > 0,
+      teachers: (await db.teachers.count()) > 0,
+      people: directory.some((p) => p.grants.some((g) => g.role !== 'district_admin')),
+    };
+  }, []);
+  if (data === undefined) return <p aria-busy="true">Loading…</p>;
+  const steps = [
+    { done: data.framework, label: 'Publish the district’s framework', href: '/admin/frameworks' },
+    { done: data.schools, label: 'Add the schools', href: '/admin/roster' },
+    { done: data.teachers, label: 'Load the teachers', href: '/admin/roster' },
+    { done: data.people, label: 'Give principals, coaches and observers access', href: '/admin/people' },
+  ];
+  const left = steps.filter((x) => !x.done).length;
+  if (left === 0) {
+    return (
+      <p class="notice" data-testid="setup-done">
+        The district is set up: a framework, schools, teachers and people with access. <a href="/admin">Administration</a> · <a href="/admin/settings">District settings</a>
+      </p>
+    );
+  }
+  return (
+    <section class="panel" aria-labelledby="setup-h" data-testid="setup">
+      <h2 id="setup-h">Set up the district: {left} of {steps.length} steps left</h2>
+      <ol class="checklist">
+        {steps.map((x) => (
+          <li key={x.label} data-done={x.done}>
+            {x.done ? '✓ Done: ' : 'To do: '}
+            <a href={x.href}>{x.label}</a>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
 }
 
 /** A teacher's home: the next steps agreed with them, never a walkthrough to start. */
@@ -26,7 +87,7 @@ function TeacherHome({ user }: { user: SignedInUser }) {
     [user.id],
   );
   return (
-    <main class="screen wide">
+    <main class="screen wide" data-home="teacher">
       <h1>Home</h1>
       <TeacherFeedback />
       <section aria-labelledby="my-steps-h">
@@ -59,7 +120,7 @@ function TeacherHome({ user }: { user: SignedInUser }) {
   );
 }
 
-function ObserverHome({ user }: { user: SignedInUser }) {
+function ObserverHome({ user, title = 'Today', lead }: { user: SignedInUser; title?: string; lead?: ComponentChildren }) {
   const { route } = useLocation();
   const data = useLive(async () => {
     const walkthroughs = (await db.walkthroughs.toArray())
@@ -85,13 +146,14 @@ function ObserverHome({ user }: { user: SignedInUser }) {
   }, [user.id]);
 
   return (
-    <main class="screen wide">
+    <main class="screen wide" data-home={title}>
       <div class="title-row">
-        <h1>Today</h1>
+        <h1>{title}</h1>
         <button type="button" class="primary" onClick={() => route('/start')}>
           Start a walkthrough
         </button>
       </div>
+      {lead}
       <InstallHint />
       <RoleLinks user={user} />
       <SupportCards user={user} />
@@ -220,6 +282,14 @@ function RoleLinks({ user }: { user: SignedInUser }) {
             <a class="card" href="/dashboard" data-testid="home-trends">
               <strong>How your schools are doing</strong>
               <span>Visits, coverage and the dimensions that moved</span>
+            </a>
+          </li>
+        )}
+        {(coach != null || leads) && (
+          <li>
+            <a class="card" href="/workload" data-testid="home-reports">
+              <strong>Coaching reports</strong>
+              <span>Workload, what support worked{roles.has('principal') || roles.has('supervisor') || roles.has('district_admin') ? ', calibration' : ''} and your calendar link</span>
             </a>
           </li>
         )}

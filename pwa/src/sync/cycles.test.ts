@@ -1,9 +1,9 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { WalkthroughDB } from '../db/schema';
-import type { FollowUpData, StoredSession } from '../db/types';
+import type { CycleData, FollowUpData, StoredSession } from '../db/types';
 import { uuidv7 } from '../db/uuid';
-import { saveActivity, saveFollowUp } from '../db/writes';
+import { saveActivity, saveCycle, saveFollowUp } from '../db/writes';
 import { SyncEngine } from './engine';
 import { FakeServer } from './fake-server';
 
@@ -70,5 +70,25 @@ describe('follow-ups and activities from the device', () => {
     expect(await db.outbox.count()).toBe(0);
     expect((await db.cycleActivities.get(act))?.rev).toBe(1);
     expect(server.records.get(act)?.data).toMatchObject({ kind: 'modeling' });
+  });
+
+  it('a cycle completed offline is pushed once, on the revision the device pulled, and keeps its outcome', async () => {
+    const id = uuidv7();
+    const open: CycleData = { school_id: 's', coach_id: 'me', teacher_ids: ['teacher-1'], focus_indicator_key: 'k', status: 'active', started_on: '2026-10-01' };
+    server.put({ entity: 'cycle', id, rev: 3, deleted: false, data: open });
+    await e.syncNow();
+    expect((await db.cycles.get(id))?.rev).toBe(3);
+    server.offline = true;
+    await saveCycle(db, id, { ...open, status: 'completed', outcome: 'seen', outcome_evidence: 'seen twice', ended_on: '2026-11-02' });
+    await e.syncNow();
+    expect(await db.outbox.count()).toBe(1);
+    server.offline = false;
+    const pushed = server.pushes.length;
+    await e.syncNow();
+    const change = server.pushes[pushed]!.find((c) => c.id === id)!;
+    expect(change).toMatchObject({ entity: 'cycle', base_rev: 3 });
+    expect(await db.outbox.count()).toBe(0);
+    expect((await db.cycles.get(id))?.rev).toBe(4);
+    expect((await db.cycles.get(id))?.data).toMatchObject({ status: 'completed', outcome: 'seen' });
   });
 });

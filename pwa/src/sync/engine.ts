@@ -423,7 +423,7 @@ export class SyncEngine {
     const now = this.#now();
     // Pick and freeze the batch in one transaction: a change is marked sent
     // (its base_rev fixed) before it leaves, so it is never edited afterwards.
-    const batch = await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.supportRequests, db.feedback], async () => {
+    const batch = await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycles, db.cycleActivities, db.supportRequests, db.feedback], async () => {
       const all = await db.outbox.orderBy('seq').toArray();
       const seen = new Set<string>();
       const out: Change[] = [];
@@ -492,6 +492,8 @@ export class SyncEngine {
         return this.db.walkthroughs.get(e.id);
       case 'follow_up':
         return this.db.followUps.get(e.id);
+      case 'cycle':
+        return this.db.cycles.get(e.id);
       case 'cycle_activity':
         return this.db.cycleActivities.get(e.id);
       case 'next_step':
@@ -507,7 +509,7 @@ export class SyncEngine {
 
   async #applyResults(results: PushResult[]) {
     const db = this.db;
-    await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycleActivities, db.supportRequests, db.feedback], async () => {
+    await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycles, db.cycleActivities, db.supportRequests, db.feedback], async () => {
       for (const r of results) {
         const e = await db.outbox.where('change_id').equals(r.change_id).first();
         if (e === undefined || e.seq === undefined) continue;
@@ -551,8 +553,8 @@ export class SyncEngine {
         const rest = (await this.db.outbox.where('id').equals(e.id).count()) > 0;
         await this.db.walkthroughs.put({ id: row.id, rev, data: row.data, ...(rest ? { local: true } : {}) });
       }
-    } else if (e.entity === 'follow_up' || e.entity === 'cycle_activity' || e.entity === 'support_request' || e.entity === 'feedback') {
-      const table = e.entity === 'follow_up' ? this.db.followUps : e.entity === 'cycle_activity' ? this.db.cycleActivities : e.entity === 'feedback' ? this.db.feedback : this.db.supportRequests;
+    } else if (e.entity === 'follow_up' || e.entity === 'cycle' || e.entity === 'cycle_activity' || e.entity === 'support_request' || e.entity === 'feedback') {
+      const table = e.entity === 'follow_up' ? this.db.followUps : e.entity === 'cycle' ? this.db.cycles : e.entity === 'cycle_activity' ? this.db.cycleActivities : e.entity === 'feedback' ? this.db.feedback : this.db.supportRequests;
       const row = await table.get(e.id);
       if (row !== undefined && rev > row.rev) await table.update(e.id, { rev });
     }
@@ -704,7 +706,7 @@ export class SyncEngine {
       for (const c of changes) {
         // A record with local changes waiting keeps the local version: its
         // change will meet the server's rev (and a conflict) on push.
-        if (c.entity === 'observation' || c.entity === 'walkthrough' || c.entity === 'next_step' || c.entity === 'follow_up' || c.entity === 'cycle_activity' || c.entity === 'support_request' || c.entity === 'feedback') {
+        if (c.entity === 'observation' || c.entity === 'walkthrough' || c.entity === 'next_step' || c.entity === 'follow_up' || c.entity === 'cycle' || c.entity === 'cycle_activity' || c.entity === 'support_request' || c.entity === 'feedback') {
           if ((await db.outbox.where('id').equals(c.id).count()) > 0) continue;
         }
         if (c.entity === 'observation') {

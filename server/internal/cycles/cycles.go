@@ -198,7 +198,7 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, n NewCycle) (domai
 		return domain.Cycle{}, domain.Errorf(domain.EForbidden, "only the school's coaches and leaders may open a cycle of support there")
 	}
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		if err := checkCycleRefs(ctx, tx, c); err != nil {
+		if err := sync.CheckCycleRefs(ctx, tx, c); err != nil {
 			return err
 		}
 		if err := tx.PutCycle(ctx, c); err != nil {
@@ -237,44 +237,6 @@ func answerRequest(ctx context.Context, tx *store.Tx, p auth.Principal, c domain
 	return tx.PutSupportRequest(ctx, r)
 }
 
-// checkCycleRefs checks that the coach coaches at the school, the teachers
-// teach there and the focus is an indicator of a published rubric.
-func checkCycleRefs(ctx context.Context, tx *store.Tx, c domain.Cycle) error {
-	var p domain.Problems
-	coach, err := tx.UserRecord(ctx, c.CoachID)
-	switch {
-	case domain.ErrorCode(err) == domain.ENotFound || (err == nil && coach.DistrictID != c.DistrictID):
-		p.Add("coach_id", "no such user in this district")
-	case err != nil:
-		return err
-	case !coach.HasRole(domain.RoleDistrictAdmin) && !slices.ContainsFunc(coach.Grants, func(g domain.RoleGrant) bool {
-		return g.Role == domain.RoleCoach && (g.SchoolID == c.SchoolID || g.SchoolID == "")
-	}):
-		p.Add("coach_id", "is not a coach at this school")
-	}
-	ts, err := tx.TeachersByID(ctx, c.DistrictID, c.TeacherIDs)
-	if err != nil {
-		return err
-	}
-	at := map[string]bool{}
-	for _, t := range ts {
-		at[t.ID] = t.SchoolID == c.SchoolID
-	}
-	for i, id := range c.TeacherIDs {
-		if !at[id] {
-			p.Add("teacher_ids["+itoa(i)+"]", "no such teacher at this school")
-		}
-	}
-	ok, err := tx.PublishedIndicator(ctx, c.DistrictID, c.FocusIndicatorKey)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		p.Add("focus_indicator_key", "is not an indicator of a published rubric of the district")
-	}
-	return p.Err("the cycle is not valid")
-}
-
 // CycleChange is a partial update of a cycle; nil fields stay as they are.
 type CycleChange struct {
 	TeacherIDs      []string
@@ -287,7 +249,8 @@ type CycleChange struct {
 }
 
 // Update changes a cycle: its teachers, shift, status and outcome. A cycle
-// is completed with an outcome.
+// is completed with an outcome. The change goes through the sync service,
+// the same code path as a device's push of the cycle.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ch CycleChange) (domain.Cycle, error) {
 	c, err := s.cycle(ctx, p, id)
 	if err != nil {
@@ -296,59 +259,34 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, ch Cy
 	if !p.RunsCycle(c) {
 		return domain.Cycle{}, domain.Errorf(domain.EForbidden, "only the cycle's coach or the school's leaders may change it")
 	}
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.LockRecord(ctx, c.ID); err != nil {
-			return err
+	base := c.Rev
+	if ch.Rev != nil {
+		if *ch.Rev != c.Rev {
+			return domain.Cycle{}, domain.Stale("the cycle", *ch.Rev, c.Rev)
 		}
-		cs, err := tx.Cycles(ctx, p.DistrictID(), []string{c.ID})
-		if err != nil {
-			return err
-		}
-		c = cs[0]
-		if ch.Rev != nil && *ch.Rev != c.Rev {
-			return domain.Stale("the cycle", *ch.Rev, c.Rev)
-		}
-		if ch.TeacherIDs != nil {
-			c.TeacherIDs = sortedUnique(ch.TeacherIDs)
-		}
-		if ch.FocusShift != nil {
-			c.FocusShift = strings.TrimSpace(*ch.FocusShift)
-		}
-		if ch.Outcome != nil {
-			c.Outcome = *ch.Outcome
-		}
-		if ch.OutcomeEvidence != nil {
-			c.OutcomeEvidence = strings.TrimSpace(*ch.OutcomeEvidence)
-		}
-		today := dateIn(s.now(), districtLoc(ctx, tx, p.DistrictID()))
-		if ch.Status != nil && *ch.Status != c.Status {
-			c.Status = *ch.Status
-			switch c.Status {
-			case domain.CycleActive:
-				if c.StartedOn == nil {
-					c.StartedOn = &today
-				}
-				c.EndedOn = nil
-			case domain.CycleCompleted, domain.CycleAbandoned:
-				c.EndedOn = &today
-			}
-		}
-		if c.Status == domain.CycleCompleted && c.Outcome == domain.OutcomeNone {
-			return domain.Invalid("the cycle is not valid", domain.FieldError{Field: "outcome", Message: "a completed cycle needs an outcome: seen, partly or not_yet"})
-		}
-		if c.Status != domain.CycleCompleted && c.Outcome != domain.OutcomeNone {
-			return domain.Invalid("the cycle is not valid", domain.FieldError{Field: "outcome", Message: "only a completed cycle has an outcome"})
-		}
-		c.Rev++
-		if err := c.Validate(); err != nil {
-			return err
-		}
-		if err := checkCycleRefs(ctx, tx, c); err != nil {
-			return err
-		}
-		return tx.PutCycle(ctx, c)
-	})
-	return c, err
+		base = *ch.Rev
+	}
+	d := sync.CycleDataOf(c)
+	if ch.TeacherIDs != nil {
+		d.TeacherIDs = ch.TeacherIDs
+	}
+	if ch.FocusShift != nil {
+		d.FocusShift = *ch.FocusShift
+	}
+	if ch.Status != nil {
+		d.Status = string(*ch.Status)
+	}
+	if ch.Outcome != nil {
+		d.Outcome = string(*ch.Outcome)
+	}
+	if ch.OutcomeEvidence != nil {
+		d.OutcomeEvidence = *ch.OutcomeEvidence
+	}
+	d.EndedOn = nil // the server dates the end of a cycle changed through the API
+	if err := s.apply(ctx, p, "", sync.EntityCycle, c.ID, base, d); err != nil {
+		return domain.Cycle{}, err
+	}
+	return s.cycle(ctx, p, id)
 }
 
 // NewActivity is what logging a support activity takes.

@@ -52,3 +52,42 @@ func TestTrendsCSVKeepsFormulasAsText(t *testing.T) {
 		}
 	})
 }
+
+// A supervisor's CSV reads as the dashboard does: schools, dimensions and
+// kinds by name; their ids and keys follow at the end of each row.
+func TestTrendsCSVNamesWhatItGroups(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		if _, res := w.push(coach, domain.NewID(), w.obsChange(domain.NewID(), 0, 3, 2, 4)); res.Results[0].Status != sync.StatusApplied {
+			t.Fatalf("push: %+v", res.Results[0])
+		}
+		from := w.clock.now.AddDate(0, 0, -14).Format(time.DateOnly)
+		to := w.clock.now.AddDate(0, 0, 14).Format(time.DateOnly)
+		r := w.do(admin, "GET", "/api/v1/trends.csv?from="+from+"&to="+to+"&bucket=range&group=school&group=dimension&group=kind", nil)
+		if r.Code != 200 {
+			t.Fatalf("trends.csv: %d %s", r.Code, r.Body)
+		}
+		rows, err := csv.NewReader(strings.NewReader(r.Body.String())).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := rows[0]
+		if !slices.Equal(head[:5], []string{"scope", "bucket", "school", "dimension", "kind"}) || !slices.Equal(head[len(head)-3:], []string{"school_id", "dimension_key", "kind_key"}) {
+			t.Fatalf("header %v", head)
+		}
+		framework := domain.BuiltinFramework()
+		first := framework.Dimensions[0]
+		found := false
+		for _, row := range rows[1:] {
+			if row[0] != "selection" || row[len(row)-2] != first.Key {
+				continue
+			}
+			found = true
+			if row[2] != "A1 Elementary" || row[3] != first.Name || row[4] != "Classroom" || row[len(row)-3] != w.schoolA1 || row[len(row)-1] != "classroom" {
+				t.Errorf("row %v", row)
+			}
+		}
+		if !found {
+			t.Errorf("no row for %s in %s", first.Key, r.Body)
+		}
+	})
+}

@@ -46,11 +46,25 @@ func (s *Server) getTrends(c *gin.Context) {
 
 // getTrendsCSV answers the same cells as a CSV file: a header row, then one
 // row per cell (the district's rows after the schools'), suppression kept,
-// with the school periods left out of each cell.
+// with the school periods left out of each cell. Each grouping column holds
+// what people read (a school's name, a dimension's name); the ids and keys
+// follow at the end of the row, as <group>_id or <group>_key, for joining.
 func (s *Server) getTrendsCSV(c *gin.Context) {
 	res, ok := s.trend(c)
 	if !ok {
 		return
+	}
+	labels, err := s.trends.Labels(c.Request.Context(), principal(c), res)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	// The groupings whose values are ids or keys rather than words.
+	var coded []string
+	for _, g := range res.Group {
+		if g == "school" || g == "dimension" || g == "indicator" || g == "kind" {
+			coded = append(coded, g)
+		}
 	}
 	levelSet := map[int]bool{}
 	for _, cell := range append(append([]trends.Cell{}, res.Cells...), res.District...) {
@@ -76,11 +90,22 @@ func (s *Server) getTrendsCSV(c *gin.Context) {
 		header = append(header, "level_"+strconv.Itoa(l))
 	}
 	header = append(header, "suppressed", "left_out")
+	for _, g := range coded {
+		if g == "school" {
+			header = append(header, "school_id")
+		} else {
+			header = append(header, g+"_key")
+		}
+	}
 	_ = w.Write(header)
 	row := func(scope string, cell trends.Cell) {
 		r := []string{scope, cell.Bucket.Format(time.DateOnly)}
 		for _, g := range res.Group {
-			r = append(r, cell.Group[g])
+			v := cell.Group[g]
+			if name, ok := labels[g][v]; ok && name != "" {
+				v = name
+			}
+			r = append(r, v)
 		}
 		obs, mean := "", ""
 		if cell.Observations != nil {
@@ -102,6 +127,9 @@ func (s *Server) getTrendsCSV(c *gin.Context) {
 			r = append(r, v)
 		}
 		r = append(r, strconv.FormatBool(cell.Suppressed), strconv.Itoa(cell.LeftOut))
+		for _, g := range coded {
+			r = append(r, cell.Group[g])
+		}
 		_ = w.Write(r)
 	}
 	for _, cell := range res.Cells {

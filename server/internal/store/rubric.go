@@ -339,3 +339,31 @@ func (s *Store) IndicatorNames(ctx context.Context, districtID string) (map[stri
 	}
 	return out, nil
 }
+
+// RubricNames maps the dimension keys and the indicator keys of a rubric's
+// published versions to their names (the newest version's name wins).
+func (s *Store) RubricNames(ctx context.Context, districtID, rubricID string) (dimensions, indicators map[string]string, _ error) {
+	read := func(table string) (map[string]string, error) {
+		var rows []struct {
+			Key, Name string
+		}
+		err := s.db.WithContext(ctx).Table(table).Select(table+".key, "+table+".name").
+			Joins("JOIN rubric_versions v ON v.id = "+table+".rubric_version_id").
+			Where(table+".district_id = ? AND v.rubric_id = ? AND v.status = ?", districtID, rubricID, string(domain.RubricPublished)).
+			Order("v.published_at, v.id").Scan(&rows).Error
+		if err != nil {
+			return nil, translate(err, "rubric")
+		}
+		out := map[string]string{}
+		for _, r := range rows {
+			out[r.Key] = r.Name
+		}
+		return out, nil
+	}
+	dimensions, err := read("rubric_dimensions")
+	if err != nil {
+		return nil, nil, err
+	}
+	indicators, err = read("rubric_indicators")
+	return dimensions, indicators, err
+}

@@ -34,6 +34,10 @@ const (
 	// EntitySupportRequest is a request for coaching support; whoever
 	// assigns coaches decides it through the same change.
 	EntitySupportRequest = "support_request"
+	// EntityCycle is a cycle of support. It is opened online (POST
+	// /cycles); devices change it afterwards: complete it with its outcome,
+	// reopen it, abandon it.
+	EntityCycle = "cycle"
 	// EntityFeedback is an observation shared with the teacher observed;
 	// the teacher reads, replies and marks next steps done through the
 	// same change.
@@ -45,7 +49,6 @@ const (
 	EntitySchool        = "school"
 	EntityTeacher       = "teacher"
 	EntityRubricVersion = "rubric_version"
-	EntityCycle         = "cycle"
 )
 
 // Operations.
@@ -156,10 +159,10 @@ func (c Change) envelopeProblem() *Problem {
 		return &Problem{Code: "invalid", Field: "data", Message: "an upsert needs data"}
 	}
 	switch c.Entity {
-	case EntityWalkthrough, EntityObservation, EntityCycleActivity, EntityFollowUp, EntityNextStep, EntitySupportRequest, EntityFeedback:
+	case EntityWalkthrough, EntityObservation, EntityCycle, EntityCycleActivity, EntityFollowUp, EntityNextStep, EntitySupportRequest, EntityFeedback:
 		return nil
 	}
-	return &Problem{Code: "invalid", Field: "entity", Message: "must be walkthrough, observation, cycle_activity, follow_up, next_step, support_request or feedback"}
+	return &Problem{Code: "invalid", Field: "entity", Message: "must be walkthrough, observation, cycle, cycle_activity, follow_up, next_step, support_request or feedback"}
 }
 
 // payloadHash identifies a change's content, so that a reused change id

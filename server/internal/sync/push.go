@@ -258,6 +258,8 @@ func (s *Service) applyEntity(ctx context.Context, tx *store.Tx, p auth.Principa
 		return s.applyWalkthrough(ctx, tx, p, deviceID, c)
 	case EntityNextStep:
 		return s.applyNextStep(ctx, tx, p, deviceID, c)
+	case EntityCycle:
+		return s.applyCycle(ctx, tx, p, c)
 	case EntityCycleActivity:
 		return s.applyActivity(ctx, tx, p, deviceID, c)
 	case EntityFollowUp:

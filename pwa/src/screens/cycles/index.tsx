@@ -13,7 +13,7 @@ import { dueThisWeek } from '../../cycles/due';
 import { getMeta, setMeta, type RefRow } from '../../db/schema';
 import type { ActivityData, ActivityKind, Colleague, CycleData, CycleEvidence, FollowUpData, SignedInUser } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
-import { saveActivity, saveFollowUp } from '../../db/writes';
+import { saveActivity, saveCycle, saveFollowUp } from '../../db/writes';
 import { currentRubric, db, districtZone, engine, teacherName, useLive } from '../../state';
 import { dateIn, deviceZone, instantAt, timeIn, wallClock, zonedInstant } from '../../time/zone';
 import { useOnline } from '../../components/useOnline';
@@ -27,6 +27,7 @@ export const activityKinds: { value: ActivityKind; label: string }[] = [
   { value: 'other', label: 'Other' },
 ];
 const kindLabel = (k: string) => activityKinds.find((x) => x.value === k)?.label ?? k;
+const outcomeLabel: Record<string, string> = { seen: 'shift seen', partly: 'shift partly seen', not_yet: 'shift not yet seen' };
 const statusLabel: Record<string, string> = { planned: 'Planned', active: 'Active', completed: 'Completed', abandoned: 'Abandoned' };
 
 const when = (iso: string, tz: string) => new Date(iso).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: tz });
@@ -86,11 +87,27 @@ export function MyCycles({ user }: { user: SignedInUser }) {
     <main class="screen wide">
       <div class="title-row">
         <h1>My cycles of support</h1>
-        <a class="button" href="/due">
-          Due this week
-        </a>
+        <span class="actions">
+          <a class="button primary" href="/cycles/new">
+            Open a cycle
+          </a>
+          <a class="button" href="/due">
+            Due this week
+          </a>
+        </span>
       </div>
-      {data.cycles.length === 0 && <p class="notice">No cycles of support are on this device. They arrive with the next sync.</p>}
+      <nav aria-label="Coaching reports" class="actions">
+        <a class="button" href="/workload">
+          Workload
+        </a>
+        <a class="button" href="/reports/effectiveness">
+          What support worked
+        </a>
+        <a class="button" href="/calendar">
+          Subscribe in your calendar
+        </a>
+      </nav>
+      {data.cycles.length === 0 && <p class="notice">No cycles of support are on this device yet. Open one, or they arrive with the next sync.</p>}
       {mine.length > 0 && <ul class="cards" aria-label="My cycles">{mine.map(card)}</ul>}
       {others.length > 0 && (
         <section aria-labelledby="others-h">
@@ -132,30 +149,68 @@ export function Cycle({ id: cycleId, user }: { id: string; user: SignedInUser })
     if (e.state === 'pending') return <span class="badge">waiting to sync</span>;
     return <span class="badge danger" title={e.error?.message}>not accepted: {e.error?.message}</span>;
   };
+  const upcoming = data.followUps.filter((f) => f.data.status === 'scheduled');
+  const next = upcoming.find((f) => !overdue(f.data));
+  const late = upcoming.filter((f) => overdue(f.data));
+  const open = c.data.status === 'planned' || c.data.status === 'active';
+  const logActivity = () => {
+    const form = document.getElementById('act-kind');
+    form?.scrollIntoView({ block: 'center' });
+    form?.focus();
+  };
   return (
     <main class="screen wide">
       <p>
         <a href="/cycles">← My cycles</a>
       </p>
       <h1>{data.names.get(c.data.focus_indicator_key) ?? c.data.focus_indicator_key}</h1>
-      <p>
+      <p data-testid="cycle-status">
         <strong>{statusLabel[c.data.status]}</strong> · {c.data.teacher_ids.map((t) => teacherName(data.teachers.get(t))).join(', ')}
-        {c.data.started_on && <> · since {c.data.started_on}</>}
+        {c.data.started_on && <> · since {dayText(`${c.data.started_on}T12:00:00Z`, 'UTC')}</>}
+        {c.data.ended_on && <> · ended {dayText(`${c.data.ended_on}T12:00:00Z`, 'UTC')}</>} {state(c.id)}
       </p>
       {c.data.focus_shift && <p class="prewrap">Shift: {c.data.focus_shift}</p>}
-      {c.data.outcome && (
-        <p>
-          Outcome: <strong>{{ seen: 'shift seen', partly: 'partly seen', not_yet: 'not yet' }[c.data.outcome]}</strong> {c.data.outcome_evidence}
-        </p>
-      )}
-      <Evidence cycleId={c.id} teachers={data.teachers} tz={data.tz} />
-      <section aria-labelledby="fu-h">
-        <div class="title-row">
-          <h2 id="fu-h">Follow-ups</h2>
-          <button type="button" class="primary" onClick={() => route(`/cycles/${c.id}/schedule`)}>
-            Schedule a follow-up
-          </button>
+      <section class="panel" aria-labelledby="next-h" data-testid="cycle-actions">
+        <h2 id="next-h">Next</h2>
+        {late.length > 0 && (
+          <p class="error" data-testid="overdue">
+            <strong>Overdue:</strong> {late.map((f) => `${when(f.data.starts_at, data.tz)} with ${teacherName(data.teachers.get(f.data.teacher_id))}`).join('; ')}
+          </p>
+        )}
+        {open && (
+          <p data-testid="next-follow-up">
+            {next ? (
+              <>
+                Next follow-up: <strong>{when(next.data.starts_at, data.tz)}</strong> with {teacherName(data.teachers.get(next.data.teacher_id))}
+              </>
+            ) : (
+              'No follow-up is booked.'
+            )}
+          </p>
+        )}
+        {c.data.outcome && (
+          <p data-testid="outcome">
+            Outcome: <strong>{outcomeLabel[c.data.outcome]}</strong>
+            {c.data.outcome_evidence && <span class="prewrap"> — {c.data.outcome_evidence}</span>}
+          </p>
+        )}
+        {c.data.status === 'abandoned' && <p>Stopped without an outcome.</p>}
+        <div class="actions">
+          {open && (
+            <>
+              <button type="button" class="primary" onClick={() => route(`/cycles/${c.id}/schedule`)}>
+                Schedule a follow-up
+              </button>
+              <button type="button" onClick={logActivity}>
+                Log an activity
+              </button>
+            </>
+          )}
         </div>
+        <CycleStatusForm cycle={c} tz={data.tz} />
+      </section>
+      <section aria-labelledby="fu-h">
+        <h2 id="fu-h">Follow-ups</h2>
         {data.followUps.length === 0 ? (
           <p class="muted">No follow-ups yet.</p>
         ) : (
@@ -193,7 +248,102 @@ export function Cycle({ id: cycleId, user }: { id: string; user: SignedInUser })
         )}
       </section>
       <Activities cycleId={c.id} activities={data.activities} state={state} tz={data.tz} />
+      <Evidence cycleId={c.id} teachers={data.teachers} tz={data.tz} />
     </main>
+  );
+}
+
+/**
+ * Completes the cycle with its outcome and the evidence for it, reopens a
+ * completed one, starts a planned one or stops one without an outcome. The
+ * change is saved on the device and synced like any other: offline too.
+ */
+function CycleStatusForm({ cycle: c, tz }: { cycle: RefRow<CycleData>; tz: string }) {
+  const [completing, setCompleting] = useState(false);
+  const [outcome, setOutcome] = useState<NonNullable<CycleData['outcome']> | ''>('');
+  const [evidence, setEvidence] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const save = async (data: CycleData) => {
+    try {
+      await saveCycle(db, c.id, data);
+      setError(null);
+      setCompleting(false);
+    } catch (err) {
+      setError(`Could not save on this device: ${String(err)}`);
+    }
+  };
+  const today = dateIn(Date.now(), tz);
+  const without = (d: CycleData): CycleData => {
+    const { outcome: _o, outcome_evidence: _e, ended_on: _x, ...rest } = d;
+    return rest;
+  };
+  const complete = async (e: Event) => {
+    e.preventDefault();
+    if (outcome === '') {
+      setError('Say whether the shift was seen.');
+      return;
+    }
+    await save({ ...c.data, status: 'completed', outcome, outcome_evidence: evidence.trim(), ended_on: today });
+  };
+  if (c.data.status === 'completed' || c.data.status === 'abandoned') {
+    return (
+      <div class="actions">
+        {error && <p class="error" role="alert">{error}</p>}
+        <button type="button" onClick={() => void save({ ...without(c.data), status: 'active' })}>
+          Reopen the cycle
+        </button>
+      </div>
+    );
+  }
+  if (!completing) {
+    return (
+      <div class="actions">
+        {error && <p class="error" role="alert">{error}</p>}
+        {c.data.status === 'planned' && (
+          <button type="button" onClick={() => void save({ ...c.data, status: 'active', started_on: c.data.started_on ?? today })}>
+            Start the support today
+          </button>
+        )}
+        <button type="button" onClick={() => setCompleting(true)}>
+          Complete the cycle
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            if (confirm('Stop this cycle without an outcome? You can reopen it later.')) void save({ ...without(c.data), status: 'abandoned', ended_on: today });
+          }}
+        >
+          Stop without an outcome
+        </button>
+      </div>
+    );
+  }
+  return (
+    <form class="stack" onSubmit={complete} aria-labelledby="complete-h">
+      <h3 id="complete-h">Complete the cycle</h3>
+      {error && <p class="error" role="alert">{error}</p>}
+      <fieldset>
+        <legend>Was the shift seen in the classroom?</legend>
+        {(['seen', 'partly', 'not_yet'] as const).map((o) => (
+          <label key={o} class="choice">
+            <input type="radio" name="cycle-outcome" checked={outcome === o} onChange={() => setOutcome(o)} />
+            {{ seen: 'Yes, the shift was seen', partly: 'Partly', not_yet: 'Not yet' }[o]}
+          </label>
+        ))}
+      </fieldset>
+      <div class="field">
+        <label for="cycle-evidence">The evidence for it</label>
+        <textarea id="cycle-evidence" rows={3} value={evidence} onInput={(e) => setEvidence(e.currentTarget.value)} />
+      </div>
+      <div class="actions">
+        <button type="submit" class="primary">
+          Complete the cycle
+        </button>
+        <button type="button" onClick={() => setCompleting(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
 
@@ -305,6 +455,8 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
           {!online && <p class="muted">Offline: evidence as of {new Date(ev.at).toLocaleString()}.</p>}
           {error && <p class="muted">Could not refresh: {error}</p>}
           <EvidenceChart ev={ev.data} tz={tz} />
+          <details>
+          <summary>Every score behind the chart ({ev.data.before.length + ev.data.follow_ups.length})</summary>
           <table class="scores" data-testid="evidence-table">
             <caption>
               Before support (from {ev.data.support_from}): {ev.data.before.length} scores
@@ -330,6 +482,7 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
               ))}
             </tbody>
           </table>
+          </details>
         </>
       )}
     </section>

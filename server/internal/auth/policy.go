@@ -115,3 +115,10 @@ func (p Principal) SeesSupportRequestTeachers(r domain.SupportRequest) bool {
 func (p Principal) OpensCycleFrom(r domain.SupportRequest) bool {
 	return r.Status == domain.SupportAssigned && (r.CoachID == p.User.ID || p.AssignsCoaches())
 }
+
+// Observes reports whether the user scores classrooms at the school through
+// a grant there (an administrator's reach over the district is not counted:
+// administrators do not go on walkthroughs by virtue of their role).
+func Observes(u domain.User, schoolID string) bool {
+	return u.Active && slices.Contains(Principal{User: u}.SchoolsWith(observing...), schoolID)
+}

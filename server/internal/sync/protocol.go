@@ -16,6 +16,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
 // Limits of one push.
@@ -42,6 +43,9 @@ const (
 	EntityTeacher       = "teacher"
 	EntityRubricVersion = "rubric_version"
 	EntityCycle         = "cycle"
+	// EntityFramework is a rubric with where it applies now, so that a
+	// device picks the framework of a visit offline.
+	EntityFramework = store.EntityFramework
 )
 
 // Operations.

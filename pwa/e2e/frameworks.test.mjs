@@ -148,7 +148,7 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     const words = await confirm.textContent();
     const reach = (await server.request(admin, 'GET', `/frameworks/${k2Id}/reach?proposed=true&school_id=${await cedarId()}`)).body;
     assert.ok(reach.observers > 0, 'someone observes at Cedar Hollow');
-    assert.match(words, new RegExp(`${reach.observers} observers score new visits with at Cedar Hollow Elementary, for every kind of walkthrough`));
+    assert.match(words, new RegExp(`${reach.observers} observers at Cedar Hollow Elementary score new visits with K-2 Look-fors, for every kind of walkthrough`));
     assert.match(words, /observers choose between it and Five-dimension instructional framework \(the district framework\)/);
     assert.doesNotMatch(words, /Harbor View/, 'no other school is named');
     await shot(page, 'frameworks-3-assign-confirm.png');
@@ -255,7 +255,7 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await page.getByRole('button', { name: 'Publish…' }).click();
     const confirm = page.getByRole('alertdialog');
     await confirm.getByText(/Version 2 replaces only the earlier versions of Five-dimension instructional framework; other frameworks stay as they are/).waitFor();
-    await confirm.getByText(/every school \(6\), for every kind of walkthrough/).waitFor();
+    await confirm.getByText(/observers at every school \(6\) score new visits with version 2 of Five-dimension instructional framework, for every kind of walkthrough/).waitFor();
     await confirm.getByText(/Visits scored before keep the version they were scored with/).waitFor();
     await shot(page, 'frameworks-9-publish-version.png');
     await confirm.getByRole('button', { name: 'Publish for observers' }).click();

@@ -42,7 +42,7 @@ function sentences(r: FrameworkReach, what: string): string[] {
   }
   const where = r.every_school ? `every school (${r.schools.length})` : listWords(r.schools.map((s) => s.name));
   const out = [
-    `From ${when(r.from)}, ${what} is what ${observersWords(r.observers)} score new visits with at ${where}, for ${kindsWords(r.every_kind, r.kinds)}.`,
+    `From ${when(r.from)}, ${observersWords(r.observers)} at ${where} score new visits with ${what}, for ${kindsWords(r.every_kind, r.kinds)}.`,
     'Visits scored before keep the version they were scored with; trends follow each indicator across versions by its key.',
   ];
   if (r.others.length > 0) {

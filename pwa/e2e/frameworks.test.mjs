@@ -9,7 +9,8 @@
 // Debian's Chromium.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
+import { join } from 'node:path';
+import { closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, screenshots, Server, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
@@ -113,6 +114,16 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await page.getByRole('link', { name: 'Administration' }).click();
     await page.getByRole('heading', { name: 'Frameworks', level: 2 }).waitFor();
     await page.getByText('District framework', { exact: true }).waitFor();
+    // The header fits a 1024-pixel tablet: two rows at most, every link on screen.
+    const header = page.locator('header.app-header');
+    const box = await header.boundingBox();
+    assert.ok(box.height <= 112, `the header is at most two rows at 1024 px, not ${box.height} px`);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 1024, 'nothing sticks out of the page');
+    for (const link of await header.getByRole('link').all()) {
+      const b = await link.boundingBox();
+      assert.ok(b.x >= 0 && b.x + b.width <= 1024 && b.height >= 44, `${await link.textContent()} is on screen and 44 px tall`);
+    }
+    await header.screenshot({ path: join(screenshots, 'admin-header-1024.png') });
     await shot(page, 'frameworks-1-list.png');
 
     await page.getByLabel('Import a JSON file').setInputFiles({ name: 'k2-look-fors.json', mimeType: 'application/json', buffer: Buffer.from(k2Document()) });

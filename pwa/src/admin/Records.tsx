@@ -242,7 +242,7 @@ function TeacherForm({ teacher, schoolId, onSaved }: { teacher?: Teacher; school
           <strong>
             {teacher.given_name} {teacher.family_name}
           </strong>{' '}
-          <span class="muted">{[teacher.grades.length ? `grades ${teacher.grades.join(', ')}` : '', teacher.subjects.join(', ')].filter(Boolean).join(' · ')}</span>
+          <span class="muted">{[teacher.grades.length ? `${teacher.grades.length === 1 ? 'grade' : 'grades'} ${teacher.grades.join(', ')}` : '', teacher.subjects.join(', ')].filter(Boolean).join(' · ')}</span>
           {!teacher.active && <span class="badge danger">Inactive</span>}
         </span>
         <button type="button" onClick={() => setOpen(true)} aria-label={`Edit ${teacher.given_name} ${teacher.family_name}`}>

@@ -126,7 +126,7 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id string, a dom
 	if !domain.ValidID(id) {
 		return domain.Framework{}, domain.Errorf(domain.ENotFound, "framework not found")
 	}
-	a.RubricID, a.CreatedBy = id, p.User.ID
+	a.RubricID, a.CreatedBy, a.StartsAt = id, p.User.ID, time.Time{}
 	return s.frameworkWrite(ctx, p, id, func(tx *store.Tx) (store.AuditEntry, error) {
 		a, err := tx.AddAssignment(ctx, p.DistrictID(), a, rev)
 		return store.AuditEntry{Action: "framework.assign", Detail: map[string]any{"assignment_id": a.ID, "school_ids": a.SchoolIDs, "kinds": a.Kinds}}, err

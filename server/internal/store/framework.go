@@ -145,7 +145,9 @@ func (tx *Tx) frameworkPublished(ctx context.Context, districtID, rubricID strin
 }
 
 // AddAssignment makes a published, unretired framework apply where a says,
-// from now on.
+// from now on; from a.StartsAt instead when it is set and not later than
+// now (a district that loads its frameworks from the command line or a
+// test's fixture; the API always starts an assignment now).
 func (tx *Tx) AddAssignment(ctx context.Context, districtID string, a domain.Assignment, rev *int64) (domain.Assignment, error) {
 	if err := a.Validate(); err != nil {
 		return a, err
@@ -177,9 +179,12 @@ func (tx *Tx) AddAssignment(ctx context.Context, districtID string, a domain.Ass
 	for i, k := range a.Kinds {
 		kinds[i] = string(k)
 	}
-	a.ID, a.StartsAt, a.EndedAt = domain.NewID(), tx.now, nil
+	if a.StartsAt.IsZero() || a.StartsAt.After(tx.now) {
+		a.StartsAt = tx.now
+	}
+	a.ID, a.StartsAt, a.EndedAt = domain.NewID(), a.StartsAt.UTC(), nil
 	row := assignmentRow{ID: a.ID, DistrictID: districtID, RubricID: r.ID, SchoolIDs: encodeList(a.SchoolIDs), Kinds: encodeList(kinds),
-		StartsAt: tx.now, CreatedBy: nullable(a.CreatedBy), CreatedAt: tx.now}
+		StartsAt: a.StartsAt, CreatedBy: nullable(a.CreatedBy), CreatedAt: tx.now}
 	if err := tx.db.Create(&row).Error; err != nil {
 		return a, translate(err, "framework assignment")
 	}

@@ -238,7 +238,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     const rows = page.locator('table.audit tbody tr');
     await page.waitForFunction(() => {
       const trs = [...document.querySelectorAll('table.audit tbody tr')];
-      return trs.length > 0 && trs.every((tr) => tr.children[2]?.textContent === 'role.grant');
+      return trs.length > 0 && trs.every((tr) => tr.dataset.action === 'role.grant');
     });
     // Names appear once the people list has loaded.
     await rows.filter({ hasText: newCoach.name }).first().waitFor();

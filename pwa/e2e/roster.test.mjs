@@ -113,7 +113,7 @@ describe('roster imports that say whom they remove', { timeout: 900_000 }, () =>
     await page.getByRole('button', { name: 'Show' }).click();
     await page.waitForFunction(() => {
       const trs = [...document.querySelectorAll('table.audit tbody tr')];
-      return trs.length === 2 && trs.every((tr) => tr.children[2]?.textContent === 'roster.import');
+      return trs.length === 2 && trs.every((tr) => tr.dataset.action === 'roster.import');
     });
     // Newest first: the full roster.
     const row = page.locator('table.audit tbody tr').first();

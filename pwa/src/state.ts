@@ -4,6 +4,7 @@ import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
 import type { Me } from './api/types';
 import { WalkthroughDB, getMeta, setMeta } from './db/schema';
+import { mainFramework } from './db/frameworks';
 import type { RubricVersionData, SignedInUser, StoredSession } from './db/types';
 import { SyncEngine, type SyncStatus } from './sync/engine';
 import { deviceZone, isKnownZone } from './time/zone';
@@ -103,11 +104,10 @@ export function useOutboxSummary(): OutboxSummary | undefined {
   }, []);
 }
 
-/** The newest published rubric version on the device. */
+/** The newest version of the district's main framework on the device: what figures and cycles read by default. */
 export async function currentRubric(): Promise<{ id: string; data: RubricVersionData } | undefined> {
-  const all = await db.rubricVersions.toArray();
-  all.sort((a, b) => (b.data.published_at ?? '').localeCompare(a.data.published_at ?? ''));
-  return all[0];
+  const main = mainFramework(await db.frameworks.toArray(), await db.rubricVersions.toArray());
+  return main === undefined ? undefined : { id: main.versionId, data: main.data };
 }
 
 export function teacherName(t: { data: { given_name: string; family_name: string } } | undefined): string {

@@ -8,11 +8,13 @@ import { api, failure } from './api';
 import { Audit } from './Audit';
 import { Builder } from './Builder';
 import { People } from './People';
+import { Records } from './Records';
 import { RosterImport } from './RosterImport';
 import { Settings } from './Settings';
 
 const sections = [
   { path: 'frameworks', label: 'Frameworks' },
+  { path: 'records', label: 'Schools and teachers' },
   { path: 'roster', label: 'Roster import' },
   { path: 'people', label: 'People and access' },
   { path: 'settings', label: 'District settings' },
@@ -42,6 +44,9 @@ export default function Admin({ section = 'frameworks' }: { section?: string }) 
   else if (!me.user.grants.some((g) => g.role === 'district_admin')) body = <p class="notice">Only district administrators may use these screens.</p>;
   else {
     switch (section) {
+      case 'records':
+        body = <Records />;
+        break;
       case 'roster':
         body = <RosterImport />;
         break;

@@ -1,26 +1,33 @@
 // The audit log: who did what, when and from where; filter and export.
 import { useEffect, useState } from 'preact/hooks';
-import type { AuditEntry, AuditList, User } from '../api/types';
+import type { AuditEntry, AuditList, School, Teacher, User } from '../api/types';
 import { api, apiAll, download, failure, saveFile } from './api';
+import { auditSentence, type Names } from './auditWords';
 import { UndoImport } from './UndoImport';
 
-const actions = [
-  'auth.login',
-  'auth.login_failed',
-  'auth.logout',
-  'auth.',
-  'user.create',
-  'user.update',
-  'role.grant',
-  'role.revoke',
-  'device.sign_out',
-  'rubric.draft',
-  'rubric.edit',
-  'rubric.publish',
-  'roster.import',
-  'roster.undo',
-  'district.update',
-  'audit.export',
+/** The actions to filter by, in words. */
+const actions: [string, string][] = [
+  ['auth.', 'Any sign-in or sign-out'],
+  ['auth.login', 'Signed in'],
+  ['auth.login_failed', 'Failed sign-in'],
+  ['auth.logout', 'Signed out'],
+  ['user.create', 'Person added'],
+  ['user.update', 'Person changed'],
+  ['role.grant', 'Role given'],
+  ['role.revoke', 'Role taken away'],
+  ['device.sign_out', 'Device signed out'],
+  ['school.', 'School added or changed'],
+  ['teacher.', 'Teacher added or changed'],
+  ['rubric.draft', 'Framework draft started'],
+  ['rubric.edit', 'Framework draft edited'],
+  ['rubric.publish', 'Framework published'],
+  ['framework.assign', 'Framework assigned'],
+  ['framework.rollback', 'Framework assignment rolled back'],
+  ['framework.retire', 'Framework retired'],
+  ['roster.import', 'Roster imported'],
+  ['roster.undo', 'Roster import undone'],
+  ['district.update', 'District settings changed'],
+  ['audit.export', 'Audit log exported'],
 ];
 
 interface Filter {
@@ -52,6 +59,8 @@ function query(f: Filter): string {
 
 export function Audit() {
   const [users, setUsers] = useState<User[]>([]);
+  const [schools, setSchools] = useState<School[]>([]);
+  const [teachers, setTeachers] = useState<Teacher[]>([]);
   const [filter, setFilter] = useState<Filter>({ actor: '', action: '', from: '', to: '' });
   const [entries, setEntries] = useState<AuditEntry[] | undefined>();
   const [next, setNext] = useState<string | undefined>();
@@ -65,6 +74,9 @@ export function Audit() {
       (l) => setUsers(l.sort((a, b) => a.name.localeCompare(b.name))),
       () => undefined,
     );
+    // Names for the sentences; an entry whose record is not found says so in words.
+    apiAll<School>('/schools').then(setSchools, () => undefined);
+    apiAll<Teacher>('/teachers').then(setTeachers, () => undefined);
   }, []);
 
   const load = async (f: Filter, cursor?: string) => {
@@ -87,10 +99,13 @@ export function Audit() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const who = (id?: string) => {
-    if (!id) return 'The system';
-    const u = users.find((x) => x.id === id);
-    return u ? u.name : id;
+  const names: Names = {
+    user: (id) => (id ? (users.find((x) => x.id === id)?.name ?? 'someone no longer listed') : 'The system'),
+    school: (id) => schools.find((x) => x.id === id)?.name ?? 'a school no longer listed',
+    teacher: (id) => {
+      const t = teachers.find((x) => x.id === id);
+      return t ? `${t.given_name} ${t.family_name}` : 'a teacher no longer listed';
+    },
   };
   const exportCSV = async () => {
     setBusy(true);
@@ -130,9 +145,9 @@ export function Audit() {
           <label for="au-action">Action</label>
           <select id="au-action" value={filter.action} onChange={(e) => setFilter({ ...filter, action: e.currentTarget.value })}>
             <option value="">Any action</option>
-            {actions.map((a) => (
+            {actions.map(([a, label]) => (
               <option key={a} value={a}>
-                {a.endsWith('.') ? `any ${a}…` : a}
+                {label}
               </option>
             ))}
           </select>
@@ -165,21 +180,16 @@ export function Audit() {
           <thead>
             <tr>
               <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">Action</th>
-              <th scope="col">What</th>
+              <th scope="col">What happened</th>
               <th scope="col">From</th>
             </tr>
           </thead>
           <tbody>
             {entries.map((e) => (
-              <tr key={e.id}>
-                <td>{new Date(e.at).toLocaleString()}</td>
-                <td>{who(e.actor_id)}</td>
-                <td>{e.action}</td>
+              <tr key={e.id} data-action={e.action}>
+                <td>{new Date(e.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</td>
                 <td class="detail">
-                  {e.entity === 'user' && e.entity_id ? who(e.entity_id) : (e.entity ?? '')}
-                  {e.detail && Object.keys(e.detail).length > 0 && <span class="muted"> {JSON.stringify(e.detail)}</span>}
+                  {auditSentence(e, names)}.
                   {e.action === 'roster.import' && e.entity_id && <UndoImport key={loads} importId={e.entity_id} />}
                 </td>
                 <td>{e.ip ?? ''}</td>

@@ -5,9 +5,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ObservationRow } from '../db/schema';
 import type { ObservationData } from '../db/types';
 import { Rubric } from '../screens/Observe';
-import type { RubricSummary, RubricVersion } from '../api/types';
+import type { Framework, FrameworkReach, RubricSummary, RubricVersion, School } from '../api/types';
 import { api, apiAll, ApiError, download, failure, saveFile, sendText } from './api';
 import * as b from './builder';
+import { Places } from './Places';
+import { reachSentences } from './reach';
 
 interface Editing {
   draft: b.Draft;
@@ -20,16 +22,25 @@ interface Editing {
   from: string;
 }
 
+/** A framework as the builder's list shows it. */
+function summary(f: Framework): RubricSummary {
+  return { id: f.id, name: f.name, main: f.main, retired: f.retired_at !== undefined, versions: f.versions };
+}
+
 export function Builder() {
-  const [list, setList] = useState<RubricSummary[] | undefined>();
+  const [frameworks, setFrameworks] = useState<Framework[] | undefined>();
+  const [schools, setSchools] = useState<School[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
   const [editing, setEditing] = useState<Editing | null>(null);
   const [busy, setBusy] = useState(false);
+  const list = frameworks?.map(summary);
 
   const load = () =>
-    apiAll<RubricSummary>('/rubrics').then(
-      (l) => {
-        setList(l);
+    Promise.all([apiAll<Framework>('/frameworks'), apiAll<School>('/schools')]).then(
+      ([l, sc]) => {
+        setFrameworks(l);
+        setSchools(sc.filter((x) => x.active));
         setError(null);
       },
       (e) => setError(failure(e)),
@@ -93,7 +104,13 @@ export function Builder() {
   return (
     <section aria-labelledby="fw-h">
       <h2 id="fw-h">Frameworks</h2>
+      <p class="muted">Frameworks live side by side. The district framework applies everywhere; another applies only where you assign it, and observers there choose.</p>
       {error && <p class="error" role="alert">{error}</p>}
+      {message && (
+        <p class="notice" role="status">
+          {message}
+        </p>
+      )}
       <div class="actions">
         <button type="button" onClick={() => void fromTemplate()} disabled={busy}>
           Start from the built-in template
@@ -118,9 +135,13 @@ export function Builder() {
         <p class="muted">No framework yet. Start from the built-in template or import a rubric document.</p>
       ) : (
         <ul class="cards">
-          {list.map((r) => (
-            <li key={r.id} class="card">
-              <strong>{r.name}</strong>
+          {list.map((r, i) => (
+            <li key={r.id} class="card framework-card">
+              <strong>
+                {r.name}
+                {r.main && <span class="badge">District framework</span>}
+                {r.retired && <span class="badge danger">Retired</span>}
+              </strong>
               <table class="scores versions">
                 <caption class="visually-hidden">Versions of {r.name}</caption>
                 <thead>
@@ -153,6 +174,14 @@ export function Builder() {
                   ))}
                 </tbody>
               </table>
+              <Places
+                framework={frameworks![i]!}
+                schools={schools}
+                onChanged={(m) => {
+                  setMessage(m);
+                  void load();
+                }}
+              />
             </li>
           ))}
         </ul>
@@ -219,7 +248,7 @@ function Editor({ editing, setEditing, list, close }: EditorProps) {
       const current = published ? await api<RubricVersion>('GET', `/rubrics/${published.id}`) : undefined;
       const total = draft.dimensions.reduce((n, d) => n + d.indicators.length, 0);
       const summary = b.describeChanges(b.changes(current, draft), current === undefined, total);
-      step({ type: 'saved', draftId: v.id, summary });
+      step({ type: 'saved', draftId: v.id, summary: [...summary, ...(await publishReach(v, list))] });
     } catch (e) {
       step({ type: 'error', message: failure(e), problems: e instanceof ApiError ? e.problems : {} });
     }
@@ -414,6 +443,18 @@ function Editor({ editing, setEditing, list, close }: EditorProps) {
       </div>
     </section>
   );
+}
+
+/** Who a published version reaches: its framework's schools, kinds and observers, from now. */
+async function publishReach(v: RubricVersion, list: RubricSummary[]): Promise<string[]> {
+  const anyPublished = list.some((r) => r.versions.some((x) => x.status === 'published'));
+  if (!anyPublished) return ['It becomes the district framework: every observer at every school scores every kind of walkthrough with it.'];
+  const own = list.find((r) => r.id === v.rubric_id);
+  if (own === undefined || !own.versions.some((x) => x.status === 'published')) {
+    return [`${v.name} is a new framework: publishing it changes nothing for anyone until you assign it to schools or kinds of walkthrough.`];
+  }
+  const reach = await api<FrameworkReach>('GET', `/frameworks/${v.rubric_id}/reach`);
+  return [`Version ${v.version} replaces only the earlier versions of ${own.name}; other frameworks stay as they are.`, ...reachSentences(reach, `version ${v.version} of ${own.name}`)];
 }
 
 function ConfirmPublish({ summary, name, onCancel, onConfirm }: { summary: string[]; name: string; onCancel: () => void; onConfirm: () => void }) {

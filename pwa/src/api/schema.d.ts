@@ -1005,6 +1005,106 @@ export interface paths {
         patch: operations["decideSupport"];
         trace?: never;
     };
+    "/api/v1/frameworks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List frameworks with where they apply
+         * @description Every framework of the district (a rubric with its versions), whether it is the main framework, whether it is retired, and its assignments, rolled-back ones included. District administrators only.
+         */
+        get: operations["listFrameworks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/frameworks/{id}/reach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview who would score with a framework
+         * @description The schools, kinds of walkthrough and number of observers that score with the framework from now on: as it is assigned now (before publishing a new version), or with proposed=true as it would be once also assigned to the schools and kinds given (none given: all). Others names the other frameworks that apply there too, between which observers choose. District administrators only.
+         */
+        get: operations["frameworkReach"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/frameworks/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a framework to schools and kinds
+         * @description From now on, observers at the schools score walkthroughs of the kinds with this framework too (empty lists: every school, every kind). The framework must have a published version and not be retired. rev is the framework's revision the decision was made on; a stale one answers 409.
+         */
+        post: operations["assignFramework"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/frameworks/{id}/assignments/{assignment}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll back an assignment
+         * @description The assignment ends now: no new observations with the framework there; what was scored under it stays.
+         */
+        post: operations["rollbackAssignment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/frameworks/{id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire a framework
+         * @description From now on the framework takes no new observations; its history stays in trends. The main framework cannot be retired.
+         */
+        post: operations["retireFramework"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1330,6 +1430,10 @@ export interface components {
         RubricSummary: {
             id: components["schemas"]["Id"];
             name: string;
+            /** @description The district's main framework: what trends read by default. */
+            main: boolean;
+            /** @description Takes no new observations. */
+            retired: boolean;
             versions: components["schemas"]["RubricVersionSummary"][];
         };
         /** @description The district's rubrics. */
@@ -1855,10 +1959,10 @@ export interface components {
             data?: components["schemas"]["CycleData"];
         };
         /** @description One record as pull hands it out, and as a conflict shows the server's version. */
-        Record: components["schemas"]["WalkthroughRecord"] | components["schemas"]["ObservationRecord"] | components["schemas"]["CycleActivityRecord"] | components["schemas"]["FollowUpRecord"] | components["schemas"]["NextStepRecord"] | components["schemas"]["SchoolRecord"] | components["schemas"]["TeacherRecord"] | components["schemas"]["RubricVersionRecord"] | components["schemas"]["CycleRecord"] | components["schemas"]["SupportRequestRecord"] | components["schemas"]["FeedbackRecord"];
+        Record: components["schemas"]["WalkthroughRecord"] | components["schemas"]["ObservationRecord"] | components["schemas"]["CycleActivityRecord"] | components["schemas"]["FollowUpRecord"] | components["schemas"]["NextStepRecord"] | components["schemas"]["SchoolRecord"] | components["schemas"]["TeacherRecord"] | components["schemas"]["RubricVersionRecord"] | components["schemas"]["CycleRecord"] | components["schemas"]["SupportRequestRecord"] | components["schemas"]["FeedbackRecord"] | components["schemas"]["FrameworkRecord"];
         /** @description Why a change was refused. */
         SyncProblem: {
-            /** @description A stable code: `invalid` (the data breaks a rule; `field` names where), `out_of_scope`, `unknown_rubric`, `forbidden`, `stale` and `deleted` (with `current`), `not_found`, `change_id_reused`, `clash`, `conflict`, or `server_error`: the server could not store this change for a reason of its own, so it was kept out and the rest of the push applied; sending it again is answered the same, and the server's log names the change id. */
+            /** @description A stable code: `invalid` (the data breaks a rule; `field` names where), `out_of_scope`, `unknown_rubric`, `framework_not_assigned` (the framework did not apply at the school and kind when the observation counts), `forbidden`, `stale` and `deleted` (with `current`), `not_found`, `change_id_reused`, `clash`, `conflict`, or `server_error`: the server could not store this change for a reason of its own, so it was kept out and the rest of the push applied; sending it again is answered the same, and the server's log names the change id. */
             code: string;
             message: string;
             field?: string;
@@ -2799,6 +2903,104 @@ export interface components {
                 evidence?: string;
             }[];
             evidence?: string;
+        };
+        /** @description Where a framework applies: schools and kinds of walkthrough (empty: all), from starts_at until ended_at (a roll-back). */
+        Assignment: {
+            id: components["schemas"]["Id"];
+            school_ids: components["schemas"]["Id"][];
+            kinds: ("classroom" | "leadership" | "follow_up" | "informal")[];
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ended_at?: string;
+        };
+        /** @description A framework (a rubric) with where it applies. */
+        Framework: {
+            id: components["schemas"]["Id"];
+            name: string;
+            /** @description The district's main framework: it applies at every school and kind. */
+            main: boolean;
+            /** Format: date-time */
+            retired_at?: string;
+            versions: components["schemas"]["RubricVersionSummary"][];
+            assignments: components["schemas"]["Assignment"][];
+            /** Format: int64 */
+            rev: number;
+        };
+        /** @description The district's frameworks. */
+        FrameworkList: {
+            items: components["schemas"]["Framework"][];
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
+        };
+        FrameworkRef: {
+            id: components["schemas"]["Id"];
+            name: string;
+            main: boolean;
+        };
+        /** @description Who scores with a framework, and from when. */
+        FrameworkReach: {
+            framework: components["schemas"]["FrameworkRef"];
+            /** Format: date-time */
+            from: string;
+            every_school: boolean;
+            schools: {
+                id: components["schemas"]["Id"];
+                name: string;
+            }[];
+            every_kind: boolean;
+            kinds: ("classroom" | "leadership" | "follow_up" | "informal")[];
+            /** @description People who score classrooms at those schools. */
+            observers: number;
+            /** @description Other frameworks that apply there too; observers choose. */
+            others: components["schemas"]["FrameworkRef"][];
+        };
+        AssignRequest: {
+            school_ids?: components["schemas"]["Id"][];
+            kinds?: ("classroom" | "leadership" | "follow_up" | "informal")[];
+            /**
+             * Format: int64
+             * @description The framework's revision the change was decided on; a stale one answers 409.
+             */
+            rev?: number;
+        };
+        RevRequest: {
+            /**
+             * Format: int64
+             * @description The framework's revision the change was decided on; a stale one answers 409.
+             */
+            rev?: number;
+        };
+        AssignmentData: {
+            id: components["schemas"]["Id"];
+            school_ids: components["schemas"]["Id"][];
+            kinds: ("classroom" | "leadership" | "follow_up" | "informal")[];
+            /** Format: date-time */
+            starts_at: string;
+        };
+        /** @description Where a framework applies now, as devices receive it: the assignments in force that reach the caller's schools (empty lists: every school, every kind). */
+        FrameworkData: {
+            name: string;
+            main: boolean;
+            /** Format: date-time */
+            retired_at?: string;
+            assignments: components["schemas"]["AssignmentData"][];
+        };
+        /** @description A framework record. */
+        FrameworkRecord: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "framework";
+            id: components["schemas"]["Id"];
+            /** Format: int64 */
+            rev: number;
+            deleted: boolean;
+            /** @description Left out when the record is deleted. */
+            data?: components["schemas"]["FrameworkData"];
         };
     };
     responses: {
@@ -5181,6 +5383,166 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listFrameworks: {
+        parameters: {
+            query?: {
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The frameworks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrameworkList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    frameworkReach: {
+        parameters: {
+            query?: {
+                /** @description Answer the reach of a new assignment to school_id and kind rather than the reach as it stands. */
+                proposed?: boolean;
+                /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
+                school_id?: components["parameters"]["school_id"];
+                /** @description Kinds of walkthrough of the proposed assignment; repeat for several; none: every kind. */
+                kind?: ("classroom" | "leadership" | "follow_up" | "informal")[];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Who scores with the framework, and from when. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrameworkReach"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    assignFramework: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignRequest"];
+            };
+        };
+        responses: {
+            /** @description The framework with its new assignment. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Framework"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    rollbackAssignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+                assignment: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevRequest"];
+            };
+        };
+        responses: {
+            /** @description The framework without the assignment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Framework"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    retireFramework: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevRequest"];
+            };
+        };
+        responses: {
+            /** @description The retired framework. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Framework"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
         };

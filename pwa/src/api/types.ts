@@ -32,6 +32,9 @@ export type RubricSummary = Schemas['RubricSummary'];
 export type RubricVersionSummary = Schemas['RubricVersionSummary'];
 export type RubricList = Schemas['RubricList'];
 export type RubricVersion = Schemas['RubricVersion'];
+export type Framework = Schemas['Framework'];
+export type Assignment = Schemas['Assignment'];
+export type FrameworkReach = Schemas['FrameworkReach'];
 
 export type Observation = Schemas['Observation'];
 export type ObservationList = Schemas['ObservationList'];

@@ -18,13 +18,13 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
       <a href="/" class="app-name">
         Walkthrough
       </a>
-      {signedIn && admin && (
-        <a href="/admin" class="admin-link">
-          Administration
-        </a>
-      )}
       {signedIn && (
         <nav class="app-nav" aria-label="Main">
+          {admin && (
+            <a href="/admin" class="admin-link">
+              Administration
+            </a>
+          )}
           {trends && (
             <a href="/dashboard" class="nav-link">
               Trends
@@ -59,11 +59,13 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
             {(sum?.rejected ?? 0) > 0 && <span class="badge danger" data-testid="rejected-count">{sum!.rejected} rejected</span>}
             {(sum?.conflicts ?? 0) > 0 && <span class="badge danger" data-testid="conflict-count">{sum!.conflicts} conflicts</span>}
           </a>
-          <span class="sync-progress" role="status" data-testid="sync-progress">
-            {progress(status.phase, offline, sum?.pending ?? 0)}
-          </span>
-          <span class="last-sync" data-testid="last-sync">
-            Synced {ago(sum?.lastSyncAt)}
+          <span class="sync-words">
+            <span class="sync-progress" role="status" data-testid="sync-progress">
+              {progress(status.phase, offline, sum?.pending ?? 0)}
+            </span>
+            <span class="last-sync" data-testid="last-sync">
+              Synced {ago(sum?.lastSyncAt)}
+            </span>
           </span>
           <button type="button" class="on-brand" onClick={() => void engine.syncNow()} disabled={status.phase === 'syncing'} aria-busy={status.phase === 'syncing'}>
             {status.phase === 'syncing' ? 'Syncing…' : 'Sync now'}

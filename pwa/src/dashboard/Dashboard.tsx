@@ -39,7 +39,7 @@ function Board({ ctx }: { ctx: Context }) {
     if (current !== search) route('/dashboard' + search, true);
   }, [current, search]);
   const f = view.filters;
-  const rubric = rubricOf(ctx, undefined);
+  const rubric = rubricOf(ctx, f.framework);
 
   if (view.observation !== undefined) return <ObservationView ctx={ctx} view={view} go={go} />;
   if (view.drill !== undefined) return <DrillDown ctx={ctx} view={view} drill={view.drill} go={go} />;
@@ -74,7 +74,7 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
   const { route } = useLocation();
   const f = view.filters;
   const set = (p: Partial<Filters>) => go({ ...view, filters: { ...f, ...p } });
-  const rubric = rubricOf(ctx, undefined)?.latest;
+  const rubric = rubricOf(ctx, f.framework)?.latest;
   const dims = rubric?.dimensions ?? [];
   const indicators = dims.filter((d) => f.dimension === '' || d.key === f.dimension).flatMap((d) => d.indicators);
   // The grade bands and subjects that have scores in the range.
@@ -124,6 +124,22 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
         <label for="f-through">Through</label>
         <input id="f-through" type="date" value={through} onInput={(e) => setThrough(e.currentTarget.value)} onChange={(e) => applyDates(from, e.currentTarget.value)} aria-invalid={dateError !== null} />
       </div>
+      {ctx.rubrics.length > 1 && (
+        <div class="field">
+          <label for="f-framework">Framework</label>
+          <select id="f-framework" value={rubric?.rubric_id ?? ''} onChange={(e) => {
+            const id = e.currentTarget.value;
+            set({ framework: ctx.rubrics[0]?.latest.rubric_id === id ? undefined : id, dimension: '', indicator: '' });
+          }}>
+            {ctx.rubrics.map((r) => (
+              <option key={r.latest.rubric_id} value={r.latest.rubric_id}>
+                {r.latest.name}
+                {r.main ? ' (district framework)' : r.retired ? ' (retired)' : ''}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       <div class="field">
         <label for="f-bucket">Chart by</label>
         <select id="f-bucket" value={f.bucket} onChange={(e) => set({ bucket: e.currentTarget.value === 'month' ? 'month' : 'week' })}>

@@ -20,6 +20,8 @@ export interface Filters {
   subject: string;
   kind: string;
   bucket: Bucket;
+  /** The framework (rubric id) the figures are about; '' for the district framework. */
+  framework?: string | undefined;
 }
 
 /** What is open beside the filters: a cell's observations, or one observation. */
@@ -100,6 +102,8 @@ export function parseView(q: URLSearchParams, d: Defaults): View {
     kind: (kinds as readonly string[]).includes(kind) ? kind : '',
     bucket: q.get('bucket') === 'month' ? 'month' : 'week',
   };
+  const framework = q.get('framework') ?? '';
+  if (idRe.test(framework)) filters.framework = framework;
   const view: View = { filters, since: isDate(q.get('since')) ? q.get('since')! : d.since };
   const span = q.get('cell_span');
   const bucket = q.get('cell_bucket');
@@ -122,6 +126,7 @@ export function viewSearch(v: View): string {
   if (f.schools.length > 0) q.set('schools', f.schools.join(','));
   for (const k of ['dimension', 'indicator', 'grade_band', 'subject', 'kind'] as const) if (f[k] !== '') q.set(k, f[k]);
   q.set('bucket', f.bucket);
+  if (f.framework) q.set('framework', f.framework);
   q.set('since', v.since);
   if (v.drill !== undefined) {
     q.set('cell_span', v.drill.span);
@@ -142,6 +147,7 @@ export function trendSearch(f: Filters, bucket: Span, group: string[]): string {
   for (const k of ['dimension', 'indicator', 'grade_band', 'subject', 'kind'] as const) if (f[k] !== '') q.set(k, f[k]);
   q.set('bucket', bucket);
   for (const g of group) q.append('group', g);
+  if (f.framework) q.set('rubric_id', f.framework);
   return '?' + q.toString();
 }
 

@@ -8,6 +8,7 @@ import type {
   FollowUpData,
   NextStepData,
   ObservationData,
+  FrameworkData,
   RubricVersionData,
   SchoolData,
   ServerRecord,
@@ -109,6 +110,7 @@ export class WalkthroughDB extends Dexie {
   schools!: EntityTable<RefRow<SchoolData>, 'id'>;
   teachers!: EntityTable<RefRow<TeacherData>, 'id'>;
   rubricVersions!: EntityTable<RefRow<RubricVersionData>, 'id'>;
+  frameworks!: EntityTable<RefRow<FrameworkData>, 'id'>;
   walkthroughs!: EntityTable<WalkthroughRow, 'id'>;
   followUps!: EntityTable<RefRow<FollowUpData>, 'id'>;
   cycles!: EntityTable<RefRow<CycleData>, 'id'>;
@@ -153,6 +155,11 @@ export class WalkthroughDB extends Dexie {
     this.version(4).stores({
       supportRequests: 'id',
     });
+    // Frameworks side by side: where each applies, so that a visit's
+    // framework is picked offline from its school and kind.
+    this.version(5).stores({
+      frameworks: 'id',
+    });
     // Feedback: observations shared with the teacher observed, by
     // observation (the observer's and coach's side) and newest first (the
     // teacher's).
@@ -171,6 +178,8 @@ export function refTable(db: WalkthroughDB, entity: string) {
       return db.teachers;
     case 'rubric_version':
       return db.rubricVersions;
+    case 'framework':
+      return db.frameworks;
     case 'walkthrough':
       return db.walkthroughs;
     case 'follow_up':

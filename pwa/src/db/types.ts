@@ -10,6 +10,7 @@ export type Entity =
   | 'school'
   | 'teacher'
   | 'rubric_version'
+  | 'framework'
   | 'walkthrough'
   | 'observation'
   | 'follow_up'
@@ -33,6 +34,8 @@ export type Descriptor = Schemas['Descriptor'];
 export type Indicator = Schemas['Indicator'];
 export type Dimension = Schemas['Dimension'];
 export type RubricVersionData = Schemas['RubricVersionData'];
+/** Where a framework applies now (pull): main, retired, assignments in force. */
+export type FrameworkData = Schemas['FrameworkData'];
 
 export type WalkthroughData = Schemas['WalkthroughData'];
 

@@ -4,7 +4,8 @@ import type { ObservationRow } from '../db/schema';
 import type { Indicator, ObservationData, RubricVersionData, Score } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { addAttachment, saveObservation, updateObservation } from '../db/writes';
-import { currentRubric, db, teacherName, useDistrictZone, useLive } from '../state';
+import { frameworksFor } from '../db/frameworks';
+import { db, teacherName, useDistrictZone, useLive } from '../state';
 import { dayAndTime } from '../time/format';
 
 const grades = ['PK', 'K', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
@@ -20,6 +21,7 @@ function PickTeacher() {
   const walkthroughId = query['walkthrough'] || undefined;
   const followUpId = query['follow_up'] || undefined;
   const [q, setQ] = useState('');
+  const [error, setError] = useState<string | null>(null);
   const ctx = useLive(async () => {
     const w = walkthroughId ? await db.walkthroughs.get(walkthroughId) : undefined;
     const f = followUpId ? await db.followUps.get(followUpId) : undefined;
@@ -28,12 +30,11 @@ function PickTeacher() {
       .filter((t) => t.data.active && (schoolId === undefined || t.data.school_id === schoolId))
       .filter((t) => f === undefined || t.id === f.data.teacher_id)
       .sort((a, b) => a.data.family_name.localeCompare(b.data.family_name));
-    return { w, f, teachers, rubric: await currentRubric(), school: schoolId ? await db.schools.get(schoolId) : undefined };
+    return { w, f, teachers, frameworks: await db.frameworks.toArray(), versions: await db.rubricVersions.toArray(), school: schoolId ? await db.schools.get(schoolId) : undefined };
   }, [walkthroughId, followUpId]);
 
   if (ctx === undefined) return <main class="screen" aria-busy="true">Loading…</main>;
-  const rubricId = ctx.w?.data.rubric_version_id ?? ctx.rubric?.id;
-  if (rubricId === undefined) {
+  if (ctx.w === undefined && ctx.versions.length === 0) {
     return (
       <main class="screen">
         <h1>Observe</h1>
@@ -45,12 +46,19 @@ function PickTeacher() {
 
   const pick = async (teacherId: string) => {
     const t = ctx.teachers.find((x) => x.id === teacherId)!;
+    const kind = ctx.f ? 'follow_up' : (ctx.w?.data.kind ?? 'informal');
+    // A walkthrough's visits use its framework; a visit on its own, the one that applies at the teacher's school.
+    const rubricId = ctx.w?.data.rubric_version_id ?? frameworksFor(ctx.frameworks, ctx.versions, t.data.school_id, kind)[0]?.versionId;
+    if (rubricId === undefined) {
+      setError('No framework applies at this school for this kind of visit. Ask your district administrator to assign one.');
+      return;
+    }
     const id = uuidv7();
     const data: ObservationData = {
       school_id: t.data.school_id,
       teacher_id: t.id,
       rubric_version_id: rubricId,
-      kind: ctx.f ? 'follow_up' : (ctx.w?.data.kind ?? 'informal'),
+      kind,
       started_at: new Date().toISOString(),
       status: 'draft',
       scores: [],
@@ -68,6 +76,11 @@ function PickTeacher() {
     <main class="screen">
       <h1>Pick a teacher</h1>
       {ctx.school && <p class="muted">{ctx.school.data.name}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <div class="field">
         <label for="teacher-search">Search teachers</label>
         <input id="teacher-search" type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} placeholder="Name, grade or subject" autoComplete="off" />
@@ -212,6 +225,9 @@ function Scoring({ id }: { id: string }) {
         <p class="error">The rubric version of this observation is not on this device.</p>
       ) : (
         <>
+          <p class="muted framework-name">
+            Scored with {rubric.data.name} (version {rubric.data.version})
+          </p>
           <ScoringBar rubric={rubric.data} o={o} focus={ctx.focus} focusOnly={focusOnly} setFocusOnly={setFocusOnly} advance={advance} setAdvance={setAdvance} />
           <Rubric rubric={rubric.data} o={o} focus={ctx.focus} save={save} focusOnly={focusOnly && ctx.focus.length > 0} onScored={advance ? next : undefined} />
         </>

@@ -4,7 +4,8 @@ import { getMeta } from '../db/schema';
 import type { Colleague, WalkthroughKind } from '../db/types';
 import { uuidv7 } from '../db/uuid';
 import { saveWalkthrough } from '../db/writes';
-import { currentRubric, db, districtZone, useLive, useWho } from '../state';
+import { frameworksFor } from '../db/frameworks';
+import { db, districtZone, useLive, useWho } from '../state';
 import { dateIn } from '../time/zone';
 
 const kinds: { value: WalkthroughKind; label: string }[] = [
@@ -19,7 +20,8 @@ export function Start() {
   const ref = useLive(
     async () => ({
       schools: await db.schools.toArray(),
-      rubric: await currentRubric(),
+      frameworks: await db.frameworks.toArray(),
+      versions: await db.rubricVersions.toArray(),
       directory: (await getMeta<Colleague[]>(db, 'directory')) ?? [],
       tz: await districtZone(),
     }),
@@ -29,11 +31,12 @@ export function Start() {
   const [school, setSchool] = useState('');
   const [kind, setKind] = useState<WalkthroughKind>('classroom');
   const [focus, setFocus] = useState<string[]>([]);
+  const [picked, setPicked] = useState('');
   const [error, setError] = useState<string | null>(null);
   const me = who?.session?.user;
 
   if (ref === undefined) return <main class="screen" aria-busy="true">Loading…</main>;
-  if (ref.rubric === undefined || ref.schools.length === 0) {
+  if (ref.versions.length === 0 || ref.schools.length === 0) {
     return (
       <main class="screen">
         <h1>Start a walkthrough</h1>
@@ -41,8 +44,11 @@ export function Start() {
       </main>
     );
   }
-  const rubric = ref.rubric;
   const schoolId = school || ref.schools[0]!.id;
+  // The frameworks that apply at this school for this kind; the first is the default.
+  const choices = frameworksFor(ref.frameworks, ref.versions, schoolId, kind);
+  const framework = choices.find((c) => c.rubricId === picked) ?? choices[0];
+  const rubric = framework === undefined ? undefined : { id: framework.versionId, data: framework.data };
   // Colleagues who work at the chosen school (or district-wide), not me.
   const colleagues = ref.directory.filter(
     (c) => c.id !== me?.id && c.grants.some((g) => g.role === 'district_admin' || g.school_id === schoolId),
@@ -50,7 +56,7 @@ export function Start() {
 
   const start = async (e: Event) => {
     e.preventDefault();
-    if (me === undefined) return;
+    if (me === undefined || rubric === undefined) return;
     try {
       const id = uuidv7();
       await saveWalkthrough(db, id, { school_id: schoolId, rubric_version_id: rubric.id, kind, date: dateIn(Date.now(), ref.tz), lead_id: me.id, team: [me.id, ...team.filter((t) => colleagues.some((c) => c.id === t))], focus });
@@ -67,7 +73,7 @@ export function Start() {
         {error && <p class="error" role="alert">{error}</p>}
         <div class="field">
           <label for="start-school">School</label>
-          <select id="start-school" value={schoolId} onChange={(e) => setSchool(e.currentTarget.value)}>
+          <select id="start-school" value={schoolId} onChange={(e) => { setSchool(e.currentTarget.value); setFocus([]); }}>
             {ref.schools.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.data.name}
@@ -79,10 +85,39 @@ export function Start() {
           <legend>Kind</legend>
           {kinds.map((k) => (
             <label key={k.value} class="choice">
-              <input type="radio" name="kind" value={k.value} checked={kind === k.value} onChange={() => setKind(k.value)} />
+              <input type="radio" name="kind" value={k.value} checked={kind === k.value} onChange={() => { setKind(k.value); setFocus([]); }} />
               {k.label}
             </label>
           ))}
+        </fieldset>
+        <fieldset>
+          <legend>Framework</legend>
+          {framework === undefined ? (
+            <p class="error" role="alert">No framework applies at this school for this kind of walkthrough. Ask your district administrator to assign one.</p>
+          ) : choices.length === 1 ? (
+            <p>
+              Scored with <strong>{framework.name}</strong> <span class="muted">(version {framework.version})</span>
+            </p>
+          ) : (
+            <>
+              <p class="muted">More than one framework applies here. Choose the one this visit is scored with.</p>
+              {choices.map((c) => (
+                <label key={c.rubricId} class="choice">
+                  <input
+                    type="radio"
+                    name="framework"
+                    value={c.rubricId}
+                    checked={framework.rubricId === c.rubricId}
+                    onChange={() => {
+                      setPicked(c.rubricId);
+                      setFocus([]);
+                    }}
+                  />
+                  {c.name} <span class="muted">(version {c.version}{c.main ? ', the district framework' : ''})</span>
+                </label>
+              ))}
+            </>
+          )}
         </fieldset>
         <fieldset>
           <legend>Team</legend>
@@ -104,7 +139,7 @@ export function Start() {
         </fieldset>
         <fieldset>
           <legend>Focus indicators (optional)</legend>
-          {rubric.data.dimensions.map((d) => (
+          {(rubric?.data.dimensions ?? []).map((d) => (
             <div key={d.key}>
               <p class="dimension-name">{d.name}</p>
               {d.indicators.map((i) => (
@@ -120,7 +155,7 @@ export function Start() {
             </div>
           ))}
         </fieldset>
-        <button type="submit" class="primary">
+        <button type="submit" class="primary" disabled={rubric === undefined}>
           Start and pick a classroom
         </button>
       </form>

@@ -653,7 +653,7 @@ export class SyncEngine {
    */
   async #finishSnapshot(state: SnapshotState): Promise<void> {
     const db = this.db;
-    const tables = [db.schools, db.teachers, db.rubricVersions, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.supportRequests, db.feedback, db.observations];
+    const tables = [db.schools, db.teachers, db.rubricVersions, db.frameworks, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.supportRequests, db.feedback, db.observations];
     await db.transaction('rw', [...tables, db.outbox, db.attachments, db.snapshotSeen, db.meta], async () => {
       const queued = new Set((await db.outbox.toArray()).map((e) => e.id));
       const seen = new Set((await db.snapshotSeen.toCollection().primaryKeys()) as string[]);
@@ -698,7 +698,7 @@ export class SyncEngine {
 
   async #applyPulled(changes: ServerRecord[], cursor: string, snapshot: boolean) {
     const db = this.db;
-    const tables = [db.schools, db.teachers, db.rubricVersions, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.supportRequests, db.feedback, db.observations, db.outbox, db.meta, db.snapshotSeen];
+    const tables = [db.schools, db.teachers, db.rubricVersions, db.frameworks, db.walkthroughs, db.followUps, db.cycles, db.cycleActivities, db.nextSteps, db.supportRequests, db.feedback, db.observations, db.outbox, db.meta, db.snapshotSeen];
     await db.transaction('rw', tables, async () => {
       // In a snapshot, what the server handed out is noted with the page, so
       // that an interrupted snapshot goes on knowing what it has seen.
@@ -735,6 +735,7 @@ function snapshotTables(db: WalkthroughDB) {
     ['school', db.schools],
     ['teacher', db.teachers],
     ['rubric_version', db.rubricVersions],
+    ['framework', db.frameworks],
     ['walkthrough', db.walkthroughs],
     ['follow_up', db.followUps],
     ['cycle', db.cycles],

@@ -129,3 +129,10 @@ func (p Principal) SharesFeedbackOn(o domain.Observation) bool {
 func (p Principal) IsTeacher(t domain.Teacher) bool {
 	return t.Email != "" && p.User.HasRoleAt(domain.RoleTeacher, t.SchoolID) && domain.NormalizeEmail(t.Email) == p.User.Email
 }
+
+// Observes reports whether the user scores classrooms at the school through
+// a grant there (an administrator's reach over the district is not counted:
+// administrators do not go on walkthroughs by virtue of their role).
+func Observes(u domain.User, schoolID string) bool {
+	return u.Active && slices.Contains(Principal{User: u}.SchoolsWith(observing...), schoolID)
+}

@@ -12,6 +12,8 @@ type Rubric struct {
 	ID         string
 	DistrictID string
 	Name       string
+	Main       bool // the district's main framework
+	Retired    bool // takes no new observations
 	Versions   []RubricVersionSummary
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -66,6 +67,8 @@ func matrix(w *world) map[string][]probe {
 	public := statuses(ok, nil)
 	tablet := w.signedInTablet()
 	undoable := w.importSchoolsForUndo()
+	k2, _ := w.secondFramework()
+	k2Assignment := w.assigned(k2)
 	rows := map[string][]probe{
 		"GET /healthz": {{name: "alive", method: "GET", path: "/healthz", want: public}},
 		"GET /readyz":  {{name: "ready", method: "GET", path: "/readyz", want: public}},
@@ -178,6 +181,20 @@ func matrix(w *world) map[string][]probe {
 		"PUT /api/v1/rubrics/:id": {{name: "draft", method: "PUT", path: "/api/v1/rubrics/" + w.draftA, body: rubricDoc(w.t),
 			want: adminOnly(ok, notFound)}},
 		"POST /api/v1/rubrics/:id/publish": {{name: "draft", method: "POST", path: "/api/v1/rubrics/" + w.draftA2 + "/publish",
+			want: adminOnly(ok, notFound)}},
+		"GET /api/v1/frameworks": {{name: "list", method: "GET", path: "/api/v1/frameworks", want: adminOnly(ok, ok),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				if a == otherAdmin && bytes.Contains(r.Body.Bytes(), []byte(w.frameworkOf(w.rubricA))) {
+					t.Errorf("%s sees district A's framework", a)
+				}
+			}}},
+		"GET /api/v1/frameworks/:id/reach": {{name: "proposed", method: "GET", path: "/api/v1/frameworks/" + k2 + "/reach?proposed=true&school_id=" + w.schoolA1,
+			want: adminOnly(ok, notFound)}},
+		"POST /api/v1/frameworks/:id/assignments": {{name: "to a school", method: "POST", path: "/api/v1/frameworks/" + k2 + "/assignments",
+			body: map[string]any{"school_ids": []string{w.schoolA1}}, want: adminOnly(created, notFound)}},
+		"POST /api/v1/frameworks/:id/assignments/:assignment/rollback": {{name: "own", method: "POST",
+			path: "/api/v1/frameworks/" + k2 + "/assignments/" + k2Assignment + "/rollback", body: map[string]any{}, want: adminOnly(ok, notFound)}},
+		"POST /api/v1/frameworks/:id/retire": {{name: "own", method: "POST", path: "/api/v1/frameworks/" + k2 + "/retire", body: map[string]any{},
 			want: adminOnly(ok, notFound)}},
 		"GET /api/v1/rubrics/:id/export": {{name: "published", method: "GET", path: "/api/v1/rubrics/" + w.rubricA + "/export",
 			want: signedIn(ok, map[actor]int{otherAdmin: notFound})}},

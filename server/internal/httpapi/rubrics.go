@@ -23,6 +23,8 @@ type rubricVersionSummary struct {
 type rubricSummary struct {
 	ID       string                 `json:"id"`
 	Name     string                 `json:"name"`
+	Main     bool                   `json:"main"`
+	Retired  bool                   `json:"retired"`
 	Versions []rubricVersionSummary `json:"versions"`
 }
 
@@ -59,7 +61,7 @@ func (s *Server) listRubrics(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, slicePage(pg, rs, func(r domain.Rubric) rubricSummary {
-		out := rubricSummary{ID: r.ID, Name: r.Name}
+		out := rubricSummary{ID: r.ID, Name: r.Name, Main: r.Main, Retired: r.Retired}
 		for _, v := range r.Versions {
 			out.Versions = append(out.Versions, rubricVersionSummary{ID: v.ID, Version: v.Version, Status: string(v.Status), PublishedAt: v.PublishedAt})
 		}

@@ -125,6 +125,11 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodPut, Path: "/api/v1/rubrics/:id", handle: s.updateRubric},
 		{Method: http.MethodPost, Path: "/api/v1/rubrics/:id/publish", handle: s.publishRubric},
 		{Method: http.MethodGet, Path: "/api/v1/rubrics/:id/export", handle: s.exportRubric},
+		{Method: http.MethodGet, Path: "/api/v1/frameworks", handle: s.listFrameworks},
+		{Method: http.MethodGet, Path: "/api/v1/frameworks/:id/reach", handle: s.frameworkReach},
+		{Method: http.MethodPost, Path: "/api/v1/frameworks/:id/assignments", handle: s.assignFramework},
+		{Method: http.MethodPost, Path: "/api/v1/frameworks/:id/assignments/:assignment/rollback", handle: s.rollbackAssignment},
+		{Method: http.MethodPost, Path: "/api/v1/frameworks/:id/retire", handle: s.retireFramework},
 
 		{Method: http.MethodGet, Path: "/api/v1/walkthroughs", handle: s.listWalkthroughs},
 		{Method: http.MethodGet, Path: "/api/v1/walkthroughs/:id", handle: s.getWalkthrough},

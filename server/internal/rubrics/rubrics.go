@@ -114,9 +114,22 @@ func (s *Service) Publish(ctx context.Context, p auth.Principal, id string, c au
 		if v, err = tx.PublishRubricVersion(ctx, p.DistrictID(), id); err != nil {
 			return err
 		}
+		f, err := tx.Framework(ctx, p.DistrictID(), v.RubricID)
+		if err != nil {
+			return err
+		}
+		detail := map[string]any{"rubric_id": v.RubricID, "version": v.Version, "name": v.Name}
+		// Where the version applies from now: the audit log names it.
+		every, schools := f.Main, []string{}
+		for _, a := range f.Assignments {
+			if a.EndedAt == nil {
+				every = every || len(a.SchoolIDs) == 0
+				schools = append(schools, a.SchoolIDs...)
+			}
+		}
+		detail["every_school"], detail["school_ids"] = every, schools
 		return tx.Audit(ctx, store.AuditEntry{DistrictID: p.DistrictID(), ActorID: p.User.ID, Action: "rubric.publish",
-			Entity: "rubric_version", EntityID: id, IP: c.IP, UserAgent: c.UserAgent,
-			Detail: map[string]any{"rubric_id": v.RubricID, "version": v.Version, "name": v.Name}})
+			Entity: "rubric_version", EntityID: id, IP: c.IP, UserAgent: c.UserAgent, Detail: detail})
 	})
 	return v, err
 }

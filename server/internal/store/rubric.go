@@ -11,6 +11,9 @@ type rubricRow struct {
 	ID         string
 	DistrictID string
 	Name       string
+	Main       bool
+	RetiredAt  *time.Time
+	Rev        int64
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }
@@ -85,7 +88,7 @@ func (tx *Tx) CreateRubricVersion(ctx context.Context, v domain.RubricVersion) e
 		return translate(err, "rubric")
 	}
 	if n == 0 {
-		if err := tx.db.Create(&rubricRow{ID: v.RubricID, DistrictID: v.DistrictID, Name: v.Name, CreatedAt: tx.now, UpdatedAt: tx.now}).Error; err != nil {
+		if err := tx.db.Create(&rubricRow{ID: v.RubricID, DistrictID: v.DistrictID, Name: v.Name, Rev: 1, CreatedAt: tx.now, UpdatedAt: tx.now}).Error; err != nil {
 			return translate(err, "rubric")
 		}
 	}
@@ -118,6 +121,9 @@ func (tx *Tx) CreateRubricVersion(ctx context.Context, v domain.RubricVersion) e
 		}
 	}
 	if v.Status == domain.RubricPublished {
+		if err := tx.frameworkPublished(ctx, v.DistrictID, v.RubricID); err != nil {
+			return err
+		}
 		return tx.AppendChange(ctx, Change{DistrictID: v.DistrictID, Entity: "rubric_version", RecordID: v.ID, Rev: 1})
 	}
 	return nil
@@ -260,6 +266,9 @@ func (tx *Tx) PublishRubricVersion(ctx context.Context, districtID, id string) (
 	if res.RowsAffected == 0 {
 		return domain.RubricVersion{}, conflict("this rubric version was published meanwhile")
 	}
+	if err := tx.frameworkPublished(ctx, districtID, row.RubricID); err != nil {
+		return domain.RubricVersion{}, err
+	}
 	if err := tx.AppendChange(ctx, Change{DistrictID: districtID, Entity: "rubric_version", RecordID: id, Rev: row.Rev + 1}); err != nil {
 		return domain.RubricVersion{}, err
 	}
@@ -284,7 +293,7 @@ func (s *Store) Rubrics(ctx context.Context, districtID string, withDrafts bool)
 	}
 	out := make([]domain.Rubric, 0, len(rubrics))
 	for _, r := range rubrics {
-		rb := domain.Rubric{ID: r.ID, DistrictID: r.DistrictID, Name: r.Name}
+		rb := domain.Rubric{ID: r.ID, DistrictID: r.DistrictID, Name: r.Name, Main: r.Main, Retired: r.RetiredAt != nil}
 		for _, v := range versions {
 			if v.RubricID == r.ID {
 				if len(rb.Versions) == 0 {

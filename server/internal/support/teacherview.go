@@ -100,7 +100,7 @@ func (s *Service) TeacherView(ctx context.Context, p auth.Principal, q ViewQuery
 	from, to := domain.DayStart(q.From, loc), domain.DayStart(q.To, loc)
 	v := View{RubricID: q.RubricID, From: q.From, To: q.To, Dimensions: []Column{}, Indicators: []Column{}, Teachers: []TeacherRow{}}
 	if v.RubricID == "" {
-		if v.RubricID, err = s.store.LatestPublishedRubric(ctx, p.DistrictID()); domain.ErrorCode(err) == domain.ENotFound {
+		if v.RubricID, err = s.store.MainRubric(ctx, p.DistrictID()); domain.ErrorCode(err) == domain.ENotFound {
 			return v, nil
 		}
 		if err != nil {

@@ -89,6 +89,18 @@ func newFixture(ctx context.Context, s *store.Store) (*fixture, error) {
 				return fmt.Errorf("rubric version %d of %s: %w", v.Version, v.Name, err)
 			}
 		}
+		// The district scores with every framework everywhere: the ones
+		// beside the main framework are assigned to all schools and kinds
+		// since long before any observation of a test.
+		since := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+		for _, v := range versions {
+			if v.RubricID == versions[0].RubricID {
+				continue
+			}
+			if _, err := tx.AddAssignment(ctx, f.district, domain.Assignment{RubricID: v.RubricID, StartsAt: since}, nil); err != nil {
+				return fmt.Errorf("assign %s: %w", v.Name, err)
+			}
+		}
 		return nil
 	})
 	if err != nil {

@@ -156,6 +156,25 @@ type lookups struct {
 	tx           *store.Tx
 	teachers     map[string]domain.Teacher // nil entries: not in the district
 	walkthroughs map[string]*domain.Walkthrough
+	frameworks   []domain.Framework // read once a step, when first needed
+	framesRead   bool
+}
+
+// framework is the district's framework id, with where it applies.
+func (l *lookups) framework(ctx context.Context, districtID, id string) (domain.Framework, bool, error) {
+	if !l.framesRead {
+		fs, err := l.tx.Frameworks(ctx, districtID, false)
+		if err != nil {
+			return domain.Framework{}, false, err
+		}
+		l.frameworks, l.framesRead = fs, true
+	}
+	for _, f := range l.frameworks {
+		if f.ID == id {
+			return f, true, nil
+		}
+	}
+	return domain.Framework{}, false, nil
 }
 
 // newLookups starts the lookups of a step with the teachers already read.
@@ -217,6 +236,17 @@ func checkObservationRefs(ctx context.Context, look *lookups, p auth.Principal, 
 	}
 	if err := o.ValidateAgainst(v); err != nil {
 		return err
+	}
+	// The framework must apply at the school and kind when the observation
+	// counts: the main one everywhere, another where it was assigned then,
+	// none once retired.
+	f, ok, err := look.framework(ctx, p.DistrictID(), v.RubricID)
+	if err != nil {
+		return err
+	}
+	if !ok || !f.AppliesAt(o.SchoolID, o.Kind, o.CountedAt) {
+		return refuse(StatusRejected, "framework_not_assigned", "data.rubric_version_id",
+			"this framework is not assigned to this school and kind of walkthrough at the time of the observation")
 	}
 	if o.WalkthroughID != "" {
 		w, err := look.walkthrough(ctx, p.DistrictID(), o.WalkthroughID)

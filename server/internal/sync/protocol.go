@@ -16,6 +16,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
 // Limits of one push.
@@ -49,6 +50,9 @@ const (
 	EntitySchool        = "school"
 	EntityTeacher       = "teacher"
 	EntityRubricVersion = "rubric_version"
+	// EntityFramework is a rubric with where it applies now, so that a
+	// device picks the framework of a visit offline.
+	EntityFramework = store.EntityFramework
 )
 
 // Operations.

@@ -149,6 +149,17 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 				Description: v.Description, PublishedAt: v.PublishedAt, Levels: v.Levels, Dimensions: v.Dimensions})
 		}
 	}
+	if len(ids[EntityFramework]) > 0 {
+		fs, err := tx.Frameworks(ctx, d, false)
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			if slices.Contains(ids[EntityFramework], f.ID) {
+				put(EntityFramework, f.ID, f.Rev, false, frameworkData(f, p.ObserveScope(), tx.Now()))
+			}
+		}
+	}
 	if len(ids[EntityWalkthrough]) > 0 {
 		ws, err := tx.Walkthroughs(ctx, d, ids[EntityWalkthrough])
 		if err != nil {
@@ -292,4 +303,47 @@ type CycleData struct {
 	OutcomeEvidence   string   `json:"outcome_evidence,omitempty"`
 	StartedOn         *Date    `json:"started_on,omitempty"`
 	EndedOn           *Date    `json:"ended_on,omitempty"`
+}
+
+// FrameworkData is a framework on the wire: whether it is the district's
+// main one, whether it is retired, and the assignments in force that reach
+// the caller's schools, each naming only schools the caller observes at.
+type FrameworkData struct {
+	Name        string           `json:"name"`
+	Main        bool             `json:"main"`
+	RetiredAt   *time.Time       `json:"retired_at,omitempty"`
+	Assignments []AssignmentData `json:"assignments"`
+}
+
+// AssignmentData is one assignment in force: empty lists mean every school
+// or every kind.
+type AssignmentData struct {
+	ID        string    `json:"id"`
+	SchoolIDs []string  `json:"school_ids"`
+	Kinds     []string  `json:"kinds"`
+	StartsAt  time.Time `json:"starts_at"`
+}
+
+func frameworkData(f domain.Framework, sc domain.Scope, now time.Time) FrameworkData {
+	d := FrameworkData{Name: f.Name, Main: f.Main, RetiredAt: f.RetiredAt, Assignments: []AssignmentData{}}
+	for _, a := range f.Assignments {
+		if a.EndedAt != nil && !now.Before(*a.EndedAt) {
+			continue
+		}
+		schools := []string{}
+		for _, id := range a.SchoolIDs {
+			if sc.HasSchool(id) {
+				schools = append(schools, id)
+			}
+		}
+		if len(a.SchoolIDs) > 0 && len(schools) == 0 {
+			continue
+		}
+		kinds := []string{}
+		for _, k := range a.Kinds {
+			kinds = append(kinds, string(k))
+		}
+		d.Assignments = append(d.Assignments, AssignmentData{ID: a.ID, SchoolIDs: schools, Kinds: kinds, StartsAt: a.StartsAt})
+	}
+	return d
 }

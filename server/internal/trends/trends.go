@@ -33,7 +33,7 @@ type Query struct {
 	Kind      string
 	Bucket    string // "week", "month" or "range" (one bucket: a heat map)
 	Group     []string
-	RubricID  string // empty: the district's most recently published rubric
+	RubricID  string // empty: the district's main framework
 }
 
 // Cell is one bucket × group of a trend.
@@ -189,7 +189,7 @@ func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result,
 		return Result{}, err
 	}
 	if q.RubricID == "" {
-		if q.RubricID, err = s.store.LatestPublishedRubric(ctx, p.DistrictID()); domain.ErrorCode(err) == domain.ENotFound {
+		if q.RubricID, err = s.store.MainRubric(ctx, p.DistrictID()); domain.ErrorCode(err) == domain.ENotFound {
 			from, to := rollup.PeriodBounds(q.From, q.To)
 			return Result{Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
 				Cells: []Cell{}, District: []Cell{}}, nil

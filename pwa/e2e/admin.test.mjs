@@ -43,7 +43,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     await page.goto(server.base + '/');
     await signIn(page, admin);
     await dismissOfflineReady(page);
-    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Administration' }).click();
     await page.getByRole('heading', { name: 'Frameworks' }).waitFor();
     const before = (await server.request(admin, 'GET', '/rubrics')).body.items;
     assert.equal(before.length, 1, 'the demo district has one framework');

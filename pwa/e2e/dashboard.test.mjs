@@ -136,7 +136,7 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
   test('1: a supervisor opens the dashboard from the header; the chart and heat map show what the API answers', T, async () => {
     sup = await open(supervisor);
     const { page } = sup;
-    await page.getByRole('link', { name: 'Trends' }).click();
+    await page.getByRole('link', { name: 'Trends', exact: true }).click();
     await page.getByRole('heading', { name: 'Trends', level: 1 }).waitFor();
     // The address names the whole view: by default this school year, from
     // the district's settings, by week.
@@ -336,7 +336,7 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     const token = await server.token(principal);
     const me = await api(server, token, '/me');
     const u = new URL(sup.page.url());
-    await page.getByRole('link', { name: 'Trends' }).click();
+    await page.getByRole('link', { name: 'Trends', exact: true }).click();
     await page.locator('[data-testid=chart], [data-testid=chart-empty]').first().waitFor();
     await page.goto(`${server.base}/dashboard${u.search}`);
     const heat = await assertHeatMap(page, server, token);

@@ -111,7 +111,7 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await page.goto(server.base + '/');
     await signIn(page, admin);
     await dismissOfflineReady(page);
-    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Administration' }).click();
     await page.getByRole('heading', { name: 'Frameworks', level: 2 }).waitFor();
     await page.getByText('District framework', { exact: true }).waitFor();
     // The header fits a 1024-pixel tablet: two rows at most, every link on screen.

@@ -39,7 +39,7 @@ describe('single-record screens', { timeout: 600_000 }, () => {
     await page.goto(server.base + '/');
     await signIn(page, admin);
     await dismissOfflineReady(page);
-    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Administration' }).click();
     await page.getByRole('link', { name: 'Schools and teachers' }).click();
     await page.getByRole('button', { name: 'Add a school' }).click();
     const add = page.getByRole('form', { name: 'Add a school' });

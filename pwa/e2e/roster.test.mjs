@@ -62,7 +62,7 @@ describe('roster imports that say whom they remove', { timeout: 900_000 }, () =>
     await page.goto(server.base + '/');
     await signIn(page, admin);
     await dismissOfflineReady(page);
-    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Administration' }).click();
     await page.getByRole('link', { name: 'Roster import' }).click();
     assert.ok(await page.getByRole('radio', { name: /Add and update only/ }).isChecked(), 'add and update only is the default');
     await check('Add and update only');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { closeContext, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
+import { accessible, closeContext, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const supervisor = { email: 'supervisor@demo.walkthrough.test', password: 'walkthrough-supervisor' };
@@ -143,6 +143,14 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     await page.waitForURL(/\/dashboard\?from=.*bucket=week/);
     const me = await api(server, supToken, '/me');
     await page.locator('[data-testid=chart]').first().waitFor();
+    // It opens on a headline, its filters folded away under a line that
+    // names the range and what is set.
+    await page.getByTestId('headline-visits').waitFor();
+    assert.equal(await page.getByTestId('filters-fold').getAttribute('open'), null);
+    assert.equal(await page.locator('#f-dimension').isVisible(), false);
+    assert.match(await page.getByTestId('filters-fold').locator('summary').textContent(), /Filters · \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} · by week/);
+    await snap(page, 'dashboard-headline.png');
+    await accessible(page, 'trends');
     const from = await page.getByLabel('From').inputValue();
     assert.equal(new URL(page.url()).searchParams.get('from'), from);
     assert.match(from, new RegExp(`-${String(me.district.settings.school_year_start_month).padStart(2, '0')}-${String(me.district.settings.school_year_start_day).padStart(2, '0')}$`));
@@ -180,6 +188,9 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
   test('2: changing a filter changes the URL and the figures; a reload shows the same view', T, async () => {
     const { page } = sup;
     const before = page.url();
+    await page.getByTestId('filters-fold').locator('summary').click();
+    await page.locator('#f-dimension').waitFor();
+    await accessible(page, 'trends, filters open');
     // Filters below the dimension are not the supervisor's: disabled, with the reason.
     for (const name of ['Kind of visit', 'Grade band', 'Subject', 'Indicator']) assert.equal(await page.getByLabel(name).isDisabled(), true, name);
     await page.getByTestId('filters-for-teachers').waitFor();
@@ -246,6 +257,7 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     }
     assert.ok(listed.some(([, hidden]) => hidden));
     await snap(page, 'dashboard-drilldown.png');
+    await accessible(page, 'drill-down');
 
     const other = listed.find(([, hidden]) => hidden)[0];
     await page.locator(`[data-observation="${other}"]`).getByRole('button', { name: 'Open observation' }).click();
@@ -257,6 +269,7 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     assert.equal(o.teacher_id, '');
     await page.getByTestId('teacher-hidden').waitFor();
     await snap(page, 'dashboard-observation.png');
+    await accessible(page, 'observation from the drill-down');
     // Back returns to the list, then to the dashboard.
     await page.getByRole('button', { name: 'Back to the observations' }).click();
     await page.locator('[data-testid=drill-observation]').first().waitFor();

@@ -11,6 +11,7 @@ import { Coverage } from './Coverage';
 import { DrillDown, ObservationView } from './Drill';
 import { HeatMap } from './HeatMap';
 import { Levels } from './Levels';
+import { Headline } from '../screens/Headline';
 import { addDays, dateIn } from '../time/zone';
 import type { Trend } from '../api/types';
 import { defaults, kinds, parseView, trendSearch, viewSearch, type Drill, type Filters, type View } from './shape';
@@ -55,6 +56,7 @@ function Board({ ctx }: { ctx: Context }) {
         {ctx.me.district.name} · {f.schools.length === 0 ? (ctx.me.all_schools ? 'all schools' : 'all your schools') : f.schools.map((id) => ctx.schools.find((x) => x.id === id)?.name ?? 'a school').join(', ')} ·{' '}
         {f.from} to {addDays(f.to, -1)}
       </p>
+      <Headline title="This school year at a glance" schools={f.schools} inTrends />
       <FilterForm ctx={ctx} view={view} go={go} />
       {rubric === undefined ? (
         <p class="notice">The district has no published framework yet: there is nothing to chart.</p>
@@ -114,18 +116,21 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
   };
   const toggleSchool = (id: string, on: boolean) => set({ schools: on ? [...f.schools, id] : f.schools.filter((x) => x !== id) });
 
+  // The filters are folded away under a line that says which are set, so
+  // the screen opens on its figures.
+  const set_ = [
+    f.bucket === 'month' ? 'by month' : 'by week',
+    f.schools.length > 0 ? `${f.schools.length} ${f.schools.length === 1 ? 'school' : 'schools'}` : '',
+    dims.find((d) => d.key === f.dimension)?.name ?? '',
+    indicators.find((i) => i.key === f.indicator)?.name ?? '',
+    f.grade_band,
+    f.subject,
+    f.kind ? f.kind.replace('_', '-') : '',
+  ].filter((x) => x !== '');
   return (
-    <form class="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-      <div class="field">
-        <label for="f-from">From</label>
-        <input id="f-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} onChange={(e) => applyDates(e.currentTarget.value, through)} aria-invalid={dateError !== null} />
-      </div>
-      <div class="field">
-        <label for="f-through">Through</label>
-        <input id="f-through" type="date" value={through} onInput={(e) => setThrough(e.currentTarget.value)} onChange={(e) => applyDates(from, e.currentTarget.value)} aria-invalid={dateError !== null} />
-      </div>
+    <>
       {ctx.rubrics.length > 1 && (
-        <div class="field">
+        <div class="field framework-pick">
           <label for="f-framework">Framework</label>
           <select id="f-framework" value={rubric?.rubric_id ?? ''} onChange={(e) => {
             const id = e.currentTarget.value;
@@ -140,6 +145,19 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
           </select>
         </div>
       )}
+    <details class="filters-fold" data-testid="filters-fold">
+      <summary>
+        Filters <span class="muted">· {from} to {through} · {set_.join(' · ')}</span>
+      </summary>
+    <form class="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+      <div class="field">
+        <label for="f-from">From</label>
+        <input id="f-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} onChange={(e) => applyDates(e.currentTarget.value, through)} aria-invalid={dateError !== null} />
+      </div>
+      <div class="field">
+        <label for="f-through">Through</label>
+        <input id="f-through" type="date" value={through} onInput={(e) => setThrough(e.currentTarget.value)} onChange={(e) => applyDates(from, e.currentTarget.value)} aria-invalid={dateError !== null} />
+      </div>
       <div class="field">
         <label for="f-bucket">Chart by</label>
         <select id="f-bucket" value={f.bucket} onChange={(e) => set({ bucket: e.currentTarget.value === 'month' ? 'month' : 'week' })}>
@@ -230,6 +248,8 @@ function FilterForm({ ctx, view, go }: { ctx: Context; view: View; go: (v: View)
         <CopyLink />
       </div>
     </form>
+    </details>
+    </>
   );
 }
 

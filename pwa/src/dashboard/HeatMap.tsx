@@ -69,8 +69,10 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
     return (
       <td class={`heat band-${b}`} data-testid="heat-cell" data-school={school ?? 'district'} data-dimension={dim} data-mean={c.mean} data-scores={c.scores} data-left-out={c.left_out ?? 0}>
         {drill ? (
-          <button type="button" class="cell-open" onClick={() => onOpen({ span: 'range', bucket: filters.from, school: school!, dimension: dim })} aria-label={`${name}: mean ${fmtMean(c.mean)}, ${c.scores} scores; open the observations`}>
+          <button type="button" class="cell-open" onClick={() => onOpen({ span: 'range', bucket: filters.from, school: school!, dimension: dim })} title="Open the observations">
+            <span class="sr-only">{name}: mean </span>
             {body}
+            <span class="sr-only">; open the observations</span>
           </button>
         ) : (
           body

@@ -82,7 +82,7 @@ async function loadHeadline(schools: string[], names: Map<string, string>): Prom
 }
 
 /** The headline for the caller's schools, or for one school. */
-export function Headline({ title, schools = [] }: { title: string; schools?: string[] }) {
+export function Headline({ title, schools = [], inTrends = false }: { title: string; schools?: string[]; inTrends?: boolean }) {
   const names = useLive(async () => {
     const r = await currentRubric();
     return new Map((r?.data.dimensions ?? []).map((d) => [d.key, d.name]));
@@ -134,11 +134,13 @@ export function Headline({ title, schools = [] }: { title: string; schools?: str
               )}
               {h.steady.length > 0 && <p class="muted">Steady: {h.steady.join(', ')}.</p>}
               {h.leftOut > 0 && <p class="muted">Small school periods are left out of these figures, as on the dashboard.</p>}
-              <p>
-                <a class="button" href={trends({})}>
-                  Open Trends
-                </a>
-              </p>
+              {!inTrends && (
+                <p>
+                  <a class="button" href={trends({})}>
+                    Open Trends
+                  </a>
+                </p>
+              )}
             </>
           )
         }

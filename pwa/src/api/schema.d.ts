@@ -2486,8 +2486,10 @@ export interface components {
                 not_observed: number;
                 min: number | null;
                 max: number | null;
-                /** @description Highest level minus lowest in one classroom; over a walkthrough, the widest classroom's. */
+                /** @description Highest level minus lowest of the levels shown (max minus min). */
                 spread: number | null;
+                /** @description Over a walkthrough, the largest spread within one classroom visit; the label follows it. */
+                widest_classroom_spread?: number;
                 median: number | null;
                 mean: number | null;
                 /** @description How many gave each level, by level. */
@@ -2541,8 +2543,10 @@ export interface components {
                     not_observed: number;
                     min: number | null;
                     max: number | null;
-                    /** @description Highest level minus lowest in one classroom; over a walkthrough, the widest classroom's. */
+                    /** @description Highest level minus lowest of the levels shown (max minus min). */
                     spread: number | null;
+                    /** @description Over a walkthrough, the largest spread within one classroom visit; the label follows it. */
+                    widest_classroom_spread?: number;
                     median: number | null;
                     mean: number | null;
                     /** @description How many gave each level, by level. */

@@ -11,22 +11,22 @@ import (
 // and within-one agreement are the shares of those pairs whose levels are
 // equal, or at most one level apart.
 type Agreement struct {
-	Scores      int            `json:"scores"`
-	NotObserved int            `json:"not_observed"`
-	Min         *int           `json:"min"`
-	Max         *int           `json:"max"`
+	Scores      int  `json:"scores"`
+	NotObserved int  `json:"not_observed"`
+	Min         *int `json:"min"`
+	Max         *int `json:"max"`
 	// Spread is Max less Min: the range of the levels shown.
 	Spread *int `json:"spread"`
 	// WidestClassroomSpread is, over a walkthrough, the largest spread
 	// within one classroom visit, which the label reads; absent for one
 	// classroom.
-	WidestClassroomSpread *int `json:"widest_classroom_spread,omitempty"`
-	Median      *float64       `json:"median"`
-	Mean        *float64       `json:"mean"`
-	Levels      map[string]int `json:"levels"`
-	Pairs       int            `json:"pairs"`
-	Exact       *float64       `json:"exact_agreement"`
-	WithinOne   *float64       `json:"within_one_agreement"`
+	WidestClassroomSpread *int           `json:"widest_classroom_spread,omitempty"`
+	Median                *float64       `json:"median"`
+	Mean                  *float64       `json:"mean"`
+	Levels                map[string]int `json:"levels"`
+	Pairs                 int            `json:"pairs"`
+	Exact                 *float64       `json:"exact_agreement"`
+	WithinOne             *float64       `json:"within_one_agreement"`
 	// Label says in words how far apart the team was: none (no level
 	// given), single (one level), agree, within_one or apart.
 	Label string `json:"label"`

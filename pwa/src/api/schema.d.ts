@@ -2310,6 +2310,22 @@ export interface components {
             follow_ups: components["schemas"]["EvidencePoint"][];
             before_mean: number | null;
             follow_up_mean: number | null;
+            /** @description The fewest scores a teacher needs before the cycle and in its follow-ups, each, for a change to be judged. */
+            min_to_judge?: number;
+            /** @description Each of the cycle's teachers against their own baseline: follow-up scores against the same teacher's scores before the cycle. */
+            teachers?: {
+                teacher_id: components["schemas"]["Id"];
+                /** @description How many scores before the cycle (n). */
+                before: number;
+                before_mean: number | null;
+                /** @description How many follow-up scores (n). */
+                follow_ups: number;
+                follow_up_mean: number | null;
+                /** @description The follow-up mean less the mean before; null when too few to judge. */
+                change: number | null;
+                /** @description Fewer than min_to_judge scores before or in follow-ups. */
+                too_few_to_judge: boolean;
+            }[];
         };
         /** @description How often the focus indicator rose in follow-ups after one kind of support. */
         KindEffect: {

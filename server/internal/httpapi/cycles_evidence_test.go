@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	cyc "github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
@@ -187,6 +188,7 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 	eachWorld(t, func(t *testing.T, w *world) {
 		var allCycles []rawCycle
 		var allRaws []rawScore
+		judged, tooFewSeen := 0, 0
 		for _, seed := range []uint64{1, 2, 3, 4} {
 			cycles, raws := evidenceFixture(t, w, seed)
 			allCycles, allRaws = append(allCycles, cycles...), append(allRaws, raws...)
@@ -221,11 +223,45 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 				if (e.BeforeMean == nil) != (len(before) == 0) || (e.BeforeMean != nil && math.Abs(*e.BeforeMean-meanOf(before)) > 1e-9) {
 					t.Errorf("seed %d: before mean %v, want %v of %d", seed, e.BeforeMean, meanOf(before), len(before))
 				}
+				// Each teacher against their own baseline, with n, too few
+				// to judge below the stated minimum.
+				if len(e.Teachers) != len(c.teachers) || e.MinToJudge != cyc.MinToJudge {
+					t.Errorf("seed %d: %d teachers' changes for %d teachers (min %d)", seed, len(e.Teachers), len(c.teachers), e.MinToJudge)
+				}
+				for _, tc := range e.Teachers {
+					var b, f []rawScore
+					for _, r := range before {
+						if r.teacher == tc.TeacherID {
+							b = append(b, r)
+						}
+					}
+					for _, r := range follow {
+						if r.teacher == tc.TeacherID {
+							f = append(f, r)
+						}
+					}
+					tooFew := len(b) < cyc.MinToJudge || len(f) < cyc.MinToJudge
+					if tooFew {
+						tooFewSeen++
+					} else {
+						judged++
+					}
+					if tc.Before != len(b) || tc.FollowUps != len(f) || tc.TooFew != tooFew || (tc.Change == nil) != tooFew {
+						t.Errorf("seed %d teacher %s: %+v, want %d before, %d follow-ups", seed, tc.TeacherID, tc, len(b), len(f))
+						continue
+					}
+					if !tooFew && math.Abs(*tc.Change-(meanOf(f)-meanOf(b))) > 1e-9 {
+						t.Errorf("seed %d teacher %s: change %v, want %v", seed, tc.TeacherID, *tc.Change, meanOf(f)-meanOf(b))
+					}
+				}
 				if e.SupportFrom.Format(time.DateOnly) != firstDay(c).Format(time.DateOnly) {
 					t.Errorf("support from %s, want %s", e.SupportFrom.Format(time.DateOnly), firstDay(c).Format(time.DateOnly))
 				}
 			}
 
+		}
+		if judged == 0 || tooFewSeen == 0 {
+			t.Errorf("the fixture judged %d teachers and found %d too few to judge: both must occur", judged, tooFewSeen)
 		}
 		{
 			cycles, raws := allCycles, allRaws

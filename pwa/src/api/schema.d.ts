@@ -2296,6 +2296,8 @@ export interface components {
             /** Format: date-time */
             observed_at: string;
             level: number;
+            /** @description The score was given by the cycle's own coach. */
+            by_coach: boolean;
         };
         /** @description The focus indicator's scores for the cycle's teachers before its support began and in its follow-ups. */
         CycleEvidence: {

@@ -18,6 +18,9 @@ type Point struct {
 	FollowUpID    string
 	ObservedAt    time.Time
 	Level         int
+	// ByCoach marks a score given by the cycle's own coach, who may see
+	// what they hope to see.
+	ByCoach bool
 }
 
 // Evidence is what a cycle has to show: the focus indicator's scores for
@@ -94,7 +97,7 @@ func evidenceOf(c domain.Cycle, acts []domain.Activity, followUps []domain.Follo
 		if s.IndicatorKey != c.FocusIndicatorKey || !slices.Contains(c.TeacherIDs, s.TeacherID) {
 			continue
 		}
-		pt := Point{ObservationID: s.ObservationID, TeacherID: s.TeacherID, FollowUpID: s.FollowUpID, ObservedAt: s.ObservedAt, Level: s.Level}
+		pt := Point{ObservationID: s.ObservationID, TeacherID: s.TeacherID, FollowUpID: s.FollowUpID, ObservedAt: s.ObservedAt, Level: s.Level, ByCoach: s.ObserverID == c.CoachID}
 		switch {
 		case mine[s.FollowUpID]:
 			e.FollowUps = append(e.FollowUps, pt)

@@ -288,6 +288,7 @@ type pointResponse struct {
 	FollowUpID    string    `json:"follow_up_id,omitempty"`
 	ObservedAt    time.Time `json:"observed_at"`
 	Level         int       `json:"level"`
+	ByCoach       bool      `json:"by_coach"`
 }
 
 type evidenceResponse struct {

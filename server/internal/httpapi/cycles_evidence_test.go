@@ -21,6 +21,7 @@ type rawScore struct {
 	at                     time.Time
 	level                  *int
 	submitted, deleted     bool
+	byCoach                bool // observed by the cycle's coach (else the principal)
 }
 
 type rawCycle struct {
@@ -73,7 +74,7 @@ func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScor
 				kind = domain.KindFollowUp
 			}
 			o := domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: w.schoolA1, TeacherID: r.teacher, FollowUpID: r.followUp,
-				ObserverID: w.users[principalA].ID, RubricVersionID: w.rubricA, Kind: kind, Status: status, StartedAt: r.at, Rev: 1,
+				ObserverID: observerOf(w, r), RubricVersionID: w.rubricA, Kind: kind, Status: status, StartedAt: r.at, Rev: 1,
 				Scores: scores, Deleted: r.deleted, ReceivedAt: r.at}
 			raws = append(raws, r)
 			return tx.PutObservation(ctx, o)
@@ -130,7 +131,7 @@ func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScor
 					return err
 				}
 				c.followUps = append(c.followUps, f.ID)
-				if err := observe(rawScore{teacher: t, followUp: f.ID, key: key, at: start.Add(5 * time.Minute), level: level(), submitted: rng.IntN(6) != 0, deleted: rng.IntN(15) == 0}); err != nil {
+				if err := observe(rawScore{teacher: t, followUp: f.ID, key: key, at: start.Add(5 * time.Minute), level: level(), submitted: rng.IntN(6) != 0, deleted: rng.IntN(15) == 0, byCoach: len(c.followUps)%2 == 0}); err != nil {
 					return err
 				}
 			}
@@ -142,6 +143,13 @@ func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScor
 		t.Fatal(err)
 	}
 	return cycles, raws
+}
+
+func observerOf(w *world, r rawScore) string {
+	if r.byCoach {
+		return w.users[coach].ID
+	}
+	return w.users[principalA].ID
 }
 
 // counts is a score that counts: submitted, not deleted, scored.
@@ -213,7 +221,7 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 						return cmp.Or(a.ObservedAt.Compare(b.ObservedAt), cmp.Compare(a.TeacherID, b.TeacherID), cmp.Compare(a.Level, b.Level))
 					})
 					for i := range got {
-						if got[i].TeacherID != want[i].teacher || got[i].Level != *want[i].level || !got[i].ObservedAt.Equal(want[i].at) || got[i].FollowUpID != want[i].followUp {
+						if got[i].TeacherID != want[i].teacher || got[i].Level != *want[i].level || !got[i].ObservedAt.Equal(want[i].at) || got[i].FollowUpID != want[i].followUp || got[i].ByCoach != want[i].byCoach {
 							t.Errorf("seed %d %s point %d: %+v, want %+v level %d", seed, what, i, got[i], want[i], *want[i].level)
 						}
 					}

@@ -507,7 +507,7 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
                 <tr key={p.observation_id} data-testid={`evidence-${phase}`} data-level={p.level}>
                   <td>{dayText(p.observed_at, tz)}</td>
                   <td>{teacherName(teachers.get(p.teacher_id))}</td>
-                  <td>{phase}</td>
+                  <td>{phase === 'follow-up' && p.by_coach ? "follow-up, scored by the cycle's coach" : phase}</td>
                   <td>{p.level}</td>
                 </tr>
               ))}

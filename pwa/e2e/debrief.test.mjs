@@ -155,7 +155,7 @@ describe('a leadership walkthrough with two tablets', { timeout: 900_000 }, () =
     const marks = await leadPage.locator('.debrief-detail .marks li').allTextContents();
     assert.equal(marks.length, 2);
     assert.ok(marks.some((m) => m.includes(lead.name)) && marks.some((m) => m.includes(member.name)), marks.join(' | '));
-    assert.match(await leadPage.locator('.debrief-detail .figures').textContent(), /Spread2/);
+    assert.match(await leadPage.locator('.debrief-detail .figures').textContent(), /Spread \(highest − lowest\)2/);
     await shot(leadPage, 'debrief.png');
 
     // Projected at 1280x720, every agreement badge stays on one line.

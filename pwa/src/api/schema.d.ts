@@ -2296,6 +2296,8 @@ export interface components {
             /** Format: date-time */
             observed_at: string;
             level: number;
+            /** @description The score was given by the cycle's own coach. */
+            by_coach: boolean;
         };
         /** @description The focus indicator's scores for the cycle's teachers before its support began and in its follow-ups. */
         CycleEvidence: {
@@ -2310,6 +2312,22 @@ export interface components {
             follow_ups: components["schemas"]["EvidencePoint"][];
             before_mean: number | null;
             follow_up_mean: number | null;
+            /** @description The fewest scores a teacher needs before the cycle and in its follow-ups, each, for a change to be judged. */
+            min_to_judge?: number;
+            /** @description Each of the cycle's teachers against their own baseline: follow-up scores against the same teacher's scores before the cycle. */
+            teachers?: {
+                teacher_id: components["schemas"]["Id"];
+                /** @description How many scores before the cycle (n). */
+                before: number;
+                before_mean: number | null;
+                /** @description How many follow-up scores (n). */
+                follow_ups: number;
+                follow_up_mean: number | null;
+                /** @description The follow-up mean less the mean before; null when too few to judge. */
+                change: number | null;
+                /** @description Fewer than min_to_judge scores before or in follow-ups. */
+                too_few_to_judge: boolean;
+            }[];
         };
         /** @description How often the focus indicator rose in follow-ups after one kind of support. */
         KindEffect: {
@@ -2486,8 +2504,10 @@ export interface components {
                 not_observed: number;
                 min: number | null;
                 max: number | null;
-                /** @description Highest level minus lowest in one classroom; over a walkthrough, the widest classroom's. */
+                /** @description Highest level minus lowest of the levels shown (max minus min). */
                 spread: number | null;
+                /** @description Over a walkthrough, the largest spread within one classroom visit; the label follows it. */
+                widest_classroom_spread?: number;
                 median: number | null;
                 mean: number | null;
                 /** @description How many gave each level, by level. */
@@ -2541,8 +2561,10 @@ export interface components {
                     not_observed: number;
                     min: number | null;
                     max: number | null;
-                    /** @description Highest level minus lowest in one classroom; over a walkthrough, the widest classroom's. */
+                    /** @description Highest level minus lowest of the levels shown (max minus min). */
                     spread: number | null;
+                    /** @description Over a walkthrough, the largest spread within one classroom visit; the label follows it. */
+                    widest_classroom_spread?: number;
                     median: number | null;
                     mean: number | null;
                     /** @description How many gave each level, by level. */

@@ -238,7 +238,7 @@ function Figures({ a }: { a: Agreement }) {
         <dd>{a.scores}</dd>
       </div>
       <div>
-        <dt>Spread</dt>
+        <dt>Spread (highest − lowest)</dt>
         <dd>{a.spread ?? '—'}</dd>
       </div>
       <div>
@@ -284,7 +284,7 @@ function IndicatorDetail({ d, ind }: { d: DebriefData; ind: DebriefIndicator }) 
         {ind.name} {ind.focus && <span class="badge">Focus</span>}
       </h2>
       <p class="detail-tag">
-        <AgreementTag a={ind} /> · widest classroom spread · {ind.classrooms} classroom{ind.classrooms === 1 ? '' : 's'}
+        <AgreementTag a={{ label: ind.label, spread: ind.widest_classroom_spread ?? ind.spread }} /> · widest classroom spread · {ind.classrooms} classroom{ind.classrooms === 1 ? '' : 's'}
       </p>
       <Figures a={ind} />
       <Distribution d={d} a={ind} />

@@ -75,6 +75,16 @@ func (p Principal) SeesCycleTeachers(c domain.Cycle) bool {
 	return c.CoachID == p.User.ID || p.TeacherScope().HasSchool(c.SchoolID)
 }
 
+// SeesFollowUpObservation reports whether the caller may know which
+// observation a follow-up of the cycle became: whoever sees the cycle's
+// teachers, and an observer invited to the follow-up. Anyone else (a
+// supervisor running the cycle) knows the follow-up's teacher and time,
+// and the observation would link that teacher to scores they read
+// without names.
+func (p Principal) SeesFollowUpObservation(c domain.Cycle, f domain.FollowUp) bool {
+	return p.SeesCycleTeachers(c) || slices.Contains(f.ObserverIDs, p.User.ID)
+}
+
 // ChangesWalkthrough reports whether the caller may change the walkthrough:
 // its lead, or a leader of its school.
 func (p Principal) ChangesWalkthrough(w domain.Walkthrough) bool {

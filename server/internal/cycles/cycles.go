@@ -135,7 +135,7 @@ func (s *Service) Cycle(ctx context.Context, p auth.Principal, id string) (Detai
 // did not observe it: a follow-up names its teacher, and its observation
 // would link that teacher to the scores a supervisor reads without names.
 func hideObservation(p auth.Principal, c domain.Cycle, f *FollowUp) {
-	if !p.SeesCycleTeachers(c) && !slices.Contains(f.ObserverIDs, p.User.ID) {
+	if !p.SeesFollowUpObservation(c, f.FollowUp) {
 		f.ObservationID = ""
 	}
 }

@@ -18,6 +18,9 @@ type Point struct {
 	FollowUpID    string
 	ObservedAt    time.Time
 	Level         int
+	// ByCoach marks a score given by the cycle's own coach, who may see
+	// what they hope to see.
+	ByCoach bool
 }
 
 // Evidence is what a cycle has to show: the focus indicator's scores for
@@ -32,6 +35,29 @@ type Evidence struct {
 	FollowUps    []Point
 	BeforeMean   *float64
 	FollowUpMean *float64
+	// Teachers holds each teacher against their own baseline: the pooled
+	// means above mix teachers (every teacher has scores before, only
+	// those followed up have follow-ups), these do not.
+	Teachers []TeacherChange
+}
+
+// MinToJudge is the fewest scores a teacher needs before the cycle and
+// in its follow-ups, each, for a change to be judged; below it the
+// change is "too few to judge".
+const MinToJudge = 2
+
+// TeacherChange is one teacher's focus scores in follow-ups against the
+// same teacher's scores before the cycle.
+type TeacherChange struct {
+	TeacherID    string
+	Before       int // how many scores before
+	BeforeMean   *float64
+	FollowUps    int // how many follow-up scores
+	FollowUpMean *float64
+	// Change is FollowUpMean less BeforeMean, only when both counts reach
+	// MinToJudge.
+	Change *float64
+	TooFew bool
 }
 
 // supportFrom is the first day of support of a cycle, as a date.
@@ -71,7 +97,7 @@ func evidenceOf(c domain.Cycle, acts []domain.Activity, followUps []domain.Follo
 		if s.IndicatorKey != c.FocusIndicatorKey || !slices.Contains(c.TeacherIDs, s.TeacherID) {
 			continue
 		}
-		pt := Point{ObservationID: s.ObservationID, TeacherID: s.TeacherID, FollowUpID: s.FollowUpID, ObservedAt: s.ObservedAt, Level: s.Level}
+		pt := Point{ObservationID: s.ObservationID, TeacherID: s.TeacherID, FollowUpID: s.FollowUpID, ObservedAt: s.ObservedAt, Level: s.Level, ByCoach: s.ObserverID == c.CoachID}
 		switch {
 		case mine[s.FollowUpID]:
 			e.FollowUps = append(e.FollowUps, pt)
@@ -80,6 +106,27 @@ func evidenceOf(c domain.Cycle, acts []domain.Activity, followUps []domain.Follo
 		}
 	}
 	e.BeforeMean, e.FollowUpMean = mean(e.Before), mean(e.FollowUps)
+	e.Teachers = []TeacherChange{}
+	for _, id := range c.TeacherIDs {
+		var before, after []Point
+		for _, pt := range e.Before {
+			if pt.TeacherID == id {
+				before = append(before, pt)
+			}
+		}
+		for _, pt := range e.FollowUps {
+			if pt.TeacherID == id {
+				after = append(after, pt)
+			}
+		}
+		tc := TeacherChange{TeacherID: id, Before: len(before), BeforeMean: mean(before), FollowUps: len(after), FollowUpMean: mean(after)}
+		tc.TooFew = tc.Before < MinToJudge || tc.FollowUps < MinToJudge
+		if !tc.TooFew {
+			d := *tc.FollowUpMean - *tc.BeforeMean
+			tc.Change = &d
+		}
+		e.Teachers = append(e.Teachers, tc)
+	}
 	return e
 }
 

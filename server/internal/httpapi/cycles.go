@@ -288,6 +288,7 @@ type pointResponse struct {
 	FollowUpID    string    `json:"follow_up_id,omitempty"`
 	ObservedAt    time.Time `json:"observed_at"`
 	Level         int       `json:"level"`
+	ByCoach       bool      `json:"by_coach"`
 }
 
 type evidenceResponse struct {
@@ -298,6 +299,18 @@ type evidenceResponse struct {
 	FollowUps    []pointResponse `json:"follow_ups"`
 	BeforeMean   *float64        `json:"before_mean"`
 	FollowUpMean *float64        `json:"follow_up_mean"`
+	MinToJudge   int             `json:"min_to_judge"`
+	Teachers     []teacherChange `json:"teachers"`
+}
+
+type teacherChange struct {
+	TeacherID    string   `json:"teacher_id"`
+	Before       int      `json:"before"`
+	BeforeMean   *float64 `json:"before_mean"`
+	FollowUps    int      `json:"follow_ups"`
+	FollowUpMean *float64 `json:"follow_up_mean"`
+	Change       *float64 `json:"change"`
+	TooFew       bool     `json:"too_few_to_judge"`
 }
 
 func pointsOut(ps []cycles.Point) []pointResponse {
@@ -315,7 +328,16 @@ func (s *Server) cycleEvidence(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, evidenceResponse{CycleID: e.CycleID, IndicatorKey: e.IndicatorKey, SupportFrom: sync.Date{Time: e.SupportFrom},
-		Before: pointsOut(e.Before), FollowUps: pointsOut(e.FollowUps), BeforeMean: e.BeforeMean, FollowUpMean: e.FollowUpMean})
+		Before: pointsOut(e.Before), FollowUps: pointsOut(e.FollowUps), BeforeMean: e.BeforeMean, FollowUpMean: e.FollowUpMean,
+		MinToJudge: cycles.MinToJudge, Teachers: teachersOut(e.Teachers)})
+}
+
+func teachersOut(ts []cycles.TeacherChange) []teacherChange {
+	out := make([]teacherChange, len(ts))
+	for i, t := range ts {
+		out[i] = teacherChange(t)
+	}
+	return out
 }
 
 type kindEffectResponse struct {

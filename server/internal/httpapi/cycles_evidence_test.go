@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	cyc "github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
@@ -20,6 +21,7 @@ type rawScore struct {
 	at                     time.Time
 	level                  *int
 	submitted, deleted     bool
+	byCoach                bool // observed by the cycle's coach (else the principal)
 }
 
 type rawCycle struct {
@@ -72,7 +74,7 @@ func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScor
 				kind = domain.KindFollowUp
 			}
 			o := domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: w.schoolA1, TeacherID: r.teacher, FollowUpID: r.followUp,
-				ObserverID: w.users[principalA].ID, RubricVersionID: w.rubricA, Kind: kind, Status: status, StartedAt: r.at, Rev: 1,
+				ObserverID: observerOf(w, r), RubricVersionID: w.rubricA, Kind: kind, Status: status, StartedAt: r.at, Rev: 1,
 				Scores: scores, Deleted: r.deleted, ReceivedAt: r.at}
 			raws = append(raws, r)
 			return tx.PutObservation(ctx, o)
@@ -129,7 +131,7 @@ func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScor
 					return err
 				}
 				c.followUps = append(c.followUps, f.ID)
-				if err := observe(rawScore{teacher: t, followUp: f.ID, key: key, at: start.Add(5 * time.Minute), level: level(), submitted: rng.IntN(6) != 0, deleted: rng.IntN(15) == 0}); err != nil {
+				if err := observe(rawScore{teacher: t, followUp: f.ID, key: key, at: start.Add(5 * time.Minute), level: level(), submitted: rng.IntN(6) != 0, deleted: rng.IntN(15) == 0, byCoach: len(c.followUps)%2 == 0}); err != nil {
 					return err
 				}
 			}
@@ -141,6 +143,13 @@ func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScor
 		t.Fatal(err)
 	}
 	return cycles, raws
+}
+
+func observerOf(w *world, r rawScore) string {
+	if r.byCoach {
+		return w.users[coach].ID
+	}
+	return w.users[principalA].ID
 }
 
 // counts is a score that counts: submitted, not deleted, scored.
@@ -187,6 +196,7 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 	eachWorld(t, func(t *testing.T, w *world) {
 		var allCycles []rawCycle
 		var allRaws []rawScore
+		judged, tooFewSeen := 0, 0
 		for _, seed := range []uint64{1, 2, 3, 4} {
 			cycles, raws := evidenceFixture(t, w, seed)
 			allCycles, allRaws = append(allCycles, cycles...), append(allRaws, raws...)
@@ -211,7 +221,7 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 						return cmp.Or(a.ObservedAt.Compare(b.ObservedAt), cmp.Compare(a.TeacherID, b.TeacherID), cmp.Compare(a.Level, b.Level))
 					})
 					for i := range got {
-						if got[i].TeacherID != want[i].teacher || got[i].Level != *want[i].level || !got[i].ObservedAt.Equal(want[i].at) || got[i].FollowUpID != want[i].followUp {
+						if got[i].TeacherID != want[i].teacher || got[i].Level != *want[i].level || !got[i].ObservedAt.Equal(want[i].at) || got[i].FollowUpID != want[i].followUp || got[i].ByCoach != want[i].byCoach {
 							t.Errorf("seed %d %s point %d: %+v, want %+v level %d", seed, what, i, got[i], want[i], *want[i].level)
 						}
 					}
@@ -221,11 +231,45 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 				if (e.BeforeMean == nil) != (len(before) == 0) || (e.BeforeMean != nil && math.Abs(*e.BeforeMean-meanOf(before)) > 1e-9) {
 					t.Errorf("seed %d: before mean %v, want %v of %d", seed, e.BeforeMean, meanOf(before), len(before))
 				}
+				// Each teacher against their own baseline, with n, too few
+				// to judge below the stated minimum.
+				if len(e.Teachers) != len(c.teachers) || e.MinToJudge != cyc.MinToJudge {
+					t.Errorf("seed %d: %d teachers' changes for %d teachers (min %d)", seed, len(e.Teachers), len(c.teachers), e.MinToJudge)
+				}
+				for _, tc := range e.Teachers {
+					var b, f []rawScore
+					for _, r := range before {
+						if r.teacher == tc.TeacherID {
+							b = append(b, r)
+						}
+					}
+					for _, r := range follow {
+						if r.teacher == tc.TeacherID {
+							f = append(f, r)
+						}
+					}
+					tooFew := len(b) < cyc.MinToJudge || len(f) < cyc.MinToJudge
+					if tooFew {
+						tooFewSeen++
+					} else {
+						judged++
+					}
+					if tc.Before != len(b) || tc.FollowUps != len(f) || tc.TooFew != tooFew || (tc.Change == nil) != tooFew {
+						t.Errorf("seed %d teacher %s: %+v, want %d before, %d follow-ups", seed, tc.TeacherID, tc, len(b), len(f))
+						continue
+					}
+					if !tooFew && math.Abs(*tc.Change-(meanOf(f)-meanOf(b))) > 1e-9 {
+						t.Errorf("seed %d teacher %s: change %v, want %v", seed, tc.TeacherID, *tc.Change, meanOf(f)-meanOf(b))
+					}
+				}
 				if e.SupportFrom.Format(time.DateOnly) != firstDay(c).Format(time.DateOnly) {
 					t.Errorf("support from %s, want %s", e.SupportFrom.Format(time.DateOnly), firstDay(c).Format(time.DateOnly))
 				}
 			}
 
+		}
+		if judged == 0 || tooFewSeen == 0 {
+			t.Errorf("the fixture judged %d teachers and found %d too few to judge: both must occur", judged, tooFewSeen)
 		}
 		{
 			cycles, raws := allCycles, allRaws

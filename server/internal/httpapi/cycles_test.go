@@ -155,6 +155,42 @@ func TestCycleLifecycleAndScope(t *testing.T) {
 		if r := w.do(supervisor, "GET", "/api/v1/cycles/"+c.ID+"/evidence", nil); r.Code != http.StatusForbidden && r.Code != http.StatusNotFound {
 			t.Errorf("the supervisor reads the cycle's evidence: %d", r.Code)
 		}
+		// Nor does the supervisor's device (the supervisor runs the cycle as a
+		// leader of its school), nor a conflict's answer; a change from that
+		// device keeps the link it was never told.
+		pr := w.do(supervisor, "GET", "/api/v1/sync/pull", nil)
+		if strings.Contains(pr.Body.String(), obs.ID) {
+			t.Errorf("the supervisor's device is told which observation the follow-up became")
+		}
+		var sp sync.PullResponse
+		pr.decode(t, &sp)
+		var fr sync.Record
+		for _, rec := range sp.Changes {
+			if rec.ID == f.ID {
+				fr = rec
+			}
+		}
+		var fd sync.FollowUpData
+		raw, _ := json.Marshal(fr.Data)
+		if err := json.Unmarshal(raw, &fd); err != nil || fr.ID == "" || fd.ObservationID != "" {
+			t.Fatalf("the supervisor's follow-up record: %+v %v", fr, err)
+		}
+		fd.Notes = "Seen by the supervisor."
+		raw, _ = json.Marshal(fd)
+		stale := sync.Change{ChangeID: domain.NewID(), Entity: sync.EntityFollowUp, Op: sync.OpUpsert, ID: f.ID, BaseRev: fr.Rev - 1, Data: raw}
+		if _, res := w.push(supervisor, domain.NewID(), stale); len(res.Results) != 1 || res.Results[0].Status != "conflict" {
+			t.Errorf("a stale change: %+v", res)
+		} else if b, _ := json.Marshal(res.Results[0]); strings.Contains(string(b), obs.ID) {
+			t.Errorf("a conflict tells the supervisor which observation the follow-up became: %s", b)
+		}
+		ok := sync.Change{ChangeID: domain.NewID(), Entity: sync.EntityFollowUp, Op: sync.OpUpsert, ID: f.ID, BaseRev: fr.Rev, Data: raw}
+		if _, res := w.push(supervisor, domain.NewID(), ok); len(res.Results) != 1 || res.Results[0].Status != "applied" {
+			t.Fatalf("the supervisor's change: %+v", res)
+		}
+		w.do(coach, "GET", "/api/v1/cycles/"+c.ID, nil).decode(t, &d)
+		if len(d.FollowUps) != 1 || d.FollowUps[0].ObservationID != obs.ID || d.FollowUps[0].Notes != fd.Notes {
+			t.Errorf("after the supervisor's change the follow-up lost its observation: %+v", d.FollowUps)
+		}
 
 		// A cycle ends with an outcome.
 		if r := w.do(coach, "PATCH", "/api/v1/cycles/"+c.ID, map[string]any{"status": "completed"}); r.Code != http.StatusUnprocessableEntity {

@@ -325,8 +325,11 @@ func checkDebrief(t *testing.T, w *world, tm team, walk string, d visits.Debrief
 		}
 		sameFloat(t, ind.Key+" pooled exact", ind.Exact, ratio(p.exact, p.pairs))
 		sameFloat(t, ind.Key+" pooled within one", ind.WithinOne, ratio(p.within, p.pairs))
-		if p.levels > 0 && (ind.Spread == nil || *ind.Spread != p.spread) {
-			t.Errorf("%s: widest spread %v, want %d", ind.Key, ind.Spread, p.spread)
+		if p.levels > 0 && (ind.WidestClassroomSpread == nil || *ind.WidestClassroomSpread != p.spread) {
+			t.Errorf("%s: widest spread %v, want %d", ind.Key, ind.WidestClassroomSpread, p.spread)
+		}
+		if p.levels > 0 && (ind.Spread == nil || ind.Min == nil || ind.Max == nil || *ind.Spread != *ind.Max-*ind.Min) {
+			t.Errorf("%s: spread %v is not max less min (%v, %v)", ind.Key, ind.Spread, ind.Min, ind.Max)
 		}
 	}
 }

@@ -229,6 +229,7 @@ type FocusScore struct {
 	ObservationID string
 	TeacherID     string
 	FollowUpID    string
+	ObserverID    string
 	IndicatorKey  string
 	ObservedAt    time.Time // the observation's counting time
 	Level         int
@@ -244,12 +245,13 @@ func (s *Store) FocusScores(ctx context.Context, districtID string, teacherIDs, 
 		ObservationID string
 		TeacherID     string
 		FollowUpID    *string
+		ObserverID    string
 		IndicatorKey  string
 		ObservedAt    time.Time
 		Level         int
 	}
 	err := s.db.WithContext(ctx).Table("scores").
-		Select("o.id AS observation_id, o.teacher_id, o.follow_up_id, scores.indicator_key, o.counted_at AS observed_at, scores.level").
+		Select("o.id AS observation_id, o.teacher_id, o.follow_up_id, o.observer_id, scores.indicator_key, o.counted_at AS observed_at, scores.level").
 		Joins("JOIN observations o ON o.id = scores.observation_id").
 		Where("o.district_id = ? AND o.deleted_at IS NULL AND o.status = ? AND o.teacher_id IN ? AND scores.indicator_key IN ? AND scores.level IS NOT NULL",
 			districtID, string(domain.ObservationSubmitted), teacherIDs, indicatorKeys).
@@ -259,7 +261,7 @@ func (s *Store) FocusScores(ctx context.Context, districtID string, teacherIDs, 
 	}
 	out := make([]FocusScore, len(rows))
 	for i, r := range rows {
-		out[i] = FocusScore{ObservationID: r.ObservationID, TeacherID: r.TeacherID, FollowUpID: deref(r.FollowUpID), IndicatorKey: r.IndicatorKey,
+		out[i] = FocusScore{ObservationID: r.ObservationID, TeacherID: r.TeacherID, FollowUpID: deref(r.FollowUpID), ObserverID: r.ObserverID, IndicatorKey: r.IndicatorKey,
 			ObservedAt: r.ObservedAt.UTC(), Level: r.Level}
 	}
 	return out, nil

@@ -349,7 +349,11 @@ func (s *Service) applyFollowUp(ctx context.Context, tx *store.Tx, p auth.Princi
 	cy, runs, err := cycleChange(ctx, tx, p, c, exists, cur.Deleted, cur.Rev, cur.CycleID,
 		func(_ domain.Cycle, runs bool) bool { return runs || invited && c.Op == OpUpsert },
 		func() *Record {
-			return &Record{Entity: EntityFollowUp, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: followUpData(cur)}
+			shown := cur
+			if cy, _, err := cycleFor(ctx, tx, p, cur.CycleID, "data.cycle_id"); err != nil || !p.SeesFollowUpObservation(cy, cur) {
+				shown.ObservationID = ""
+			}
+			return &Record{Entity: EntityFollowUp, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: followUpData(shown)}
 		}, &d, &d.CycleID)
 	if err != nil {
 		return 0, err
@@ -371,6 +375,10 @@ func (s *Service) applyFollowUp(ctx context.Context, tx *store.Tx, p auth.Princi
 	f := domain.FollowUp{ID: c.ID, DistrictID: p.DistrictID(), CycleID: d.CycleID, SchoolID: cy.SchoolID, TeacherID: d.TeacherID,
 		StartsAt: d.StartsAt.UTC(), EndsAt: d.EndsAt.UTC(), ObserverIDs: d.ObserverIDs, Status: domain.FollowUpStatus(d.Status),
 		ObservationID: d.ObservationID, Notes: d.Notes, Rev: cur.Rev + 1}
+	if exists && f.ObservationID == "" && !p.SeesFollowUpObservation(cy, cur) {
+		// The caller was never told the observation; their change keeps it.
+		f.ObservationID = cur.ObservationID
+	}
 	if err := f.Validate(); err != nil {
 		return 0, err
 	}

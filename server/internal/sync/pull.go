@@ -224,6 +224,9 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 	}
 	for _, f := range follows {
 		if runs(f.CycleID) || slices.Contains(f.ObserverIDs, p.User.ID) {
+			if c, ok := cycles[f.CycleID]; !ok || !p.SeesFollowUpObservation(c, f) {
+				f.ObservationID = ""
+			}
 			put(EntityFollowUp, f.ID, f.Rev, f.Deleted, followUpData(f))
 		}
 	}

@@ -11,17 +11,22 @@ import (
 // and within-one agreement are the shares of those pairs whose levels are
 // equal, or at most one level apart.
 type Agreement struct {
-	Scores      int            `json:"scores"`
-	NotObserved int            `json:"not_observed"`
-	Min         *int           `json:"min"`
-	Max         *int           `json:"max"`
-	Spread      *int           `json:"spread"`
-	Median      *float64       `json:"median"`
-	Mean        *float64       `json:"mean"`
-	Levels      map[string]int `json:"levels"`
-	Pairs       int            `json:"pairs"`
-	Exact       *float64       `json:"exact_agreement"`
-	WithinOne   *float64       `json:"within_one_agreement"`
+	Scores      int  `json:"scores"`
+	NotObserved int  `json:"not_observed"`
+	Min         *int `json:"min"`
+	Max         *int `json:"max"`
+	// Spread is Max less Min: the range of the levels shown.
+	Spread *int `json:"spread"`
+	// WidestClassroomSpread is, over a walkthrough, the largest spread
+	// within one classroom visit, which the label reads; absent for one
+	// classroom.
+	WidestClassroomSpread *int           `json:"widest_classroom_spread,omitempty"`
+	Median                *float64       `json:"median"`
+	Mean                  *float64       `json:"mean"`
+	Levels                map[string]int `json:"levels"`
+	Pairs                 int            `json:"pairs"`
+	Exact                 *float64       `json:"exact_agreement"`
+	WithinOne             *float64       `json:"within_one_agreement"`
 	// Label says in words how far apart the team was: none (no level
 	// given), single (one level), agree, within_one or apart.
 	Label string `json:"label"`
@@ -58,7 +63,8 @@ func levelsAgreement(levels []int, notObserved int) Agreement {
 }
 
 // pool adds the levels of several classroom visits: the pairs stay within
-// each visit, the spread is the widest of them.
+// each visit; the spread is the range of all the levels shown, and the
+// label follows the widest classroom's spread.
 func pool(parts []Agreement) Agreement {
 	a := Agreement{Levels: map[string]int{}}
 	var levels []int
@@ -81,12 +87,9 @@ func pool(parts []Agreement) Agreement {
 	}
 	a.Scores = len(levels)
 	a.describe(levels)
-	if a.Scores > 0 {
-		a.Spread = &spread
-		if spread < 0 {
-			a.Spread = nil
-		}
-		a.Label = label(a.Scores, a.Spread)
+	if a.Scores > 0 && spread >= 0 {
+		a.WidestClassroomSpread = &spread
+		a.Label = label(a.Scores, a.WidestClassroomSpread)
 	}
 	return a
 }

@@ -41,11 +41,12 @@ func TestLevelsAgreement(t *testing.T) {
 	}
 }
 
-// Over a walkthrough, pairs stay inside their classroom and the spread is
-// the widest classroom's, not the range over all classrooms.
+// Over a walkthrough, pairs stay inside their classroom; the spread is the
+// range of the levels shown (max less min) and the label follows the
+// widest classroom's spread.
 func TestPoolKeepsPairsInsideClassrooms(t *testing.T) {
 	a := pool([]Agreement{levelsAgreement([]int{1, 1}, 0), levelsAgreement([]int{4, 4}, 0), levelsAgreement(nil, 2)})
-	if a.Pairs != 2 || *a.Exact != 1 || *a.WithinOne != 1 || *a.Spread != 0 || a.Label != LabelAgree || a.Scores != 4 || a.NotObserved != 2 {
+	if a.Pairs != 2 || *a.Exact != 1 || *a.WithinOne != 1 || *a.Spread != 3 || *a.WidestClassroomSpread != 0 || a.Label != LabelAgree || a.Scores != 4 || a.NotObserved != 2 {
 		t.Errorf("pooled %+v (spread %v)", a, *a.Spread)
 	}
 	if *a.Min != 1 || *a.Max != 4 || *a.Mean != 2.5 || a.Levels["1"] != 2 || a.Levels["4"] != 2 {

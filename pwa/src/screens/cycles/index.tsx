@@ -455,6 +455,37 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
           {!online && <p class="muted">Offline: evidence as of {new Date(ev.at).toLocaleString()}.</p>}
           {error && <p class="muted">Could not refresh: {error}</p>}
           <EvidenceChart ev={ev.data} tz={tz} />
+          {(ev.data.teachers ?? []).length > 0 && (
+            <table class="scores" data-testid="evidence-teachers">
+              <caption>
+                Each teacher against their own scores before the cycle. A change is judged only with at least {ev.data.min_to_judge} scores before and {ev.data.min_to_judge} in follow-ups; n is the number of scores.
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Teacher</th>
+                  <th scope="col">Before: n, mean</th>
+                  <th scope="col">Follow-ups: n, mean</th>
+                  <th scope="col">Change</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(ev.data.teachers ?? []).map((t) => (
+                  <tr key={t.teacher_id} data-testid="evidence-teacher" data-too-few={String(t.too_few_to_judge)}>
+                    <td>{teacherName(teachers.get(t.teacher_id))}</td>
+                    <td>
+                      n = {t.before}
+                      {t.before_mean !== null && `, ${t.before_mean.toFixed(2)}`}
+                    </td>
+                    <td>
+                      n = {t.follow_ups}
+                      {t.follow_up_mean !== null && `, ${t.follow_up_mean.toFixed(2)}`}
+                    </td>
+                    <td>{t.change === null ? 'Too few to judge' : `${t.change > 0 ? '+' : ''}${t.change.toFixed(2)}`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
           <details>
           <summary>Every score behind the chart ({ev.data.before.length + ev.data.follow_ups.length})</summary>
           <table class="scores" data-testid="evidence-table">
@@ -476,7 +507,7 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
                 <tr key={p.observation_id} data-testid={`evidence-${phase}`} data-level={p.level}>
                   <td>{dayText(p.observed_at, tz)}</td>
                   <td>{teacherName(teachers.get(p.teacher_id))}</td>
-                  <td>{phase}</td>
+                  <td>{phase === 'follow-up' && p.by_coach ? "follow-up, scored by the cycle's coach" : phase}</td>
                   <td>{p.level}</td>
                 </tr>
               ))}

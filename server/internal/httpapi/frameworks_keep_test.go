@@ -1,0 +1,193 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/walkthrough-edu/walkthrough/migrations"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
+	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
+)
+
+// amended is the change that submits (or amends) an observation pushed
+// before as c, on top of revision rev, with another evidence note.
+func amended(t *testing.T, c sync.Change, rev int64, evidence string) sync.Change {
+	t.Helper()
+	var d map[string]any
+	if err := json.Unmarshal(c.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	d["status"], d["evidence"] = "submitted", evidence
+	data, _ := json.Marshal(d)
+	return sync.Change{ChangeID: domain.NewID(), Entity: c.Entity, Op: sync.OpUpsert, ID: c.ID, BaseRev: rev, Data: data}
+}
+
+func asDraft(t *testing.T, c sync.Change) sync.Change {
+	t.Helper()
+	var d map[string]any
+	if err := json.Unmarshal(c.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	d["status"] = "draft"
+	c.Data, _ = json.Marshal(d)
+	return c
+}
+
+func wantStatuses(t *testing.T, what string, res sync.PushResponse, want ...string) {
+	t.Helper()
+	for i, x := range res.Results {
+		if x.Status != want[i] {
+			t.Fatalf("%s, change %d: %+v", what, i, x)
+		}
+	}
+}
+
+// An observation keeps the framework version it was scored with: rolling
+// back the assignment or retiring the framework refuses new observations,
+// never an amend of one scored before, nor the submission of a draft.
+func TestAnObservationKeepsItsFramework(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		ctx := context.Background()
+		k2, k2v := w.secondFramework()
+		assignment := w.assigned(k2)
+		scored := w.scoredWith(w.schoolA1, w.teacherA1, k2v, "classroom")
+		draft := asDraft(t, w.scoredWith(w.schoolA1, w.teacherA1, k2v, "classroom"))
+		onMain := w.scoredWith(w.schoolA2, w.teacherA2, w.rubricA, "classroom")
+		device := domain.NewID()
+		_, res := w.push(coach, device, scored, draft)
+		wantStatuses(t, "while assigned", res, sync.StatusApplied, sync.StatusApplied)
+		_, res = w.push(admin, domain.NewID(), onMain)
+		wantStatuses(t, "with the main framework elsewhere", res, sync.StatusApplied)
+
+		err := w.store.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.EndAssignment(ctx, w.districtA, k2, assignment, "", nil)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, res = w.push(coach, device, amended(t, scored, 1, "Amended after the roll-back."), amended(t, draft, 1, "Submitted after the roll-back."),
+			w.scoredWith(w.schoolA1, w.teacherA1, k2v, "classroom"))
+		wantStatuses(t, "after the roll-back", res, sync.StatusApplied, sync.StatusApplied, sync.StatusRejected)
+		if res.Results[2].Error.Code != "framework_not_assigned" {
+			t.Fatalf("a new observation after the roll-back: %+v", res.Results[2])
+		}
+
+		if err := w.store.InTx(ctx, func(tx *store.Tx) error { return tx.RetireFramework(ctx, w.districtA, k2, nil) }); err != nil {
+			t.Fatal(err)
+		}
+		// Moving an observation of the main framework onto the other one,
+		// never assigned at its school, is refused: that is a framework
+		// newly given to it.
+		var moved map[string]any
+		_ = json.Unmarshal(onMain.Data, &moved)
+		moved["rubric_version_id"] = k2v
+		movedData, _ := json.Marshal(moved)
+		_, res = w.push(coach, device, amended(t, scored, 2, "Amended after retirement."))
+		wantStatuses(t, "after retirement", res, sync.StatusApplied)
+		_, res = w.push(admin, domain.NewID(), sync.Change{ChangeID: domain.NewID(), Entity: sync.EntityObservation, Op: sync.OpUpsert, ID: onMain.ID, BaseRev: 1, Data: movedData})
+		wantStatuses(t, "moved onto another framework", res, sync.StatusRejected)
+
+		o, err := w.store.Observation(ctx, w.districtA, scored.ID)
+		if err != nil || o.Evidence != "Amended after retirement." || o.RubricVersionID != k2v || o.Rev != 3 {
+			t.Fatalf("the amended observation: %+v %v", o, err)
+		}
+		if err := testdb.CheckRollups(ctx, w.store, w.districtA); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// upOf is the Up section of a migration file of the dialect.
+func upOf(t *testing.T, dialect, name string) string {
+	t.Helper()
+	fsys, err := migrations.For(dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	return s[strings.Index(s, "-- +goose Up"):strings.Index(s, "-- +goose Down")]
+}
+
+// A framework published before assignments existed, other than the main
+// one, was left with none: migration 00035 assigns it where it was in use,
+// from its publication, so a draft made on a tablet before the upgrade is
+// still taken, and the tablets learn of it.
+func TestFrameworksInUseAreAssignedByTheMigration(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			s, db := testdb.OpenWithSQL(t, dialect)
+			w := newWorld(t, s)
+			ctx := context.Background()
+			k2, k2v := w.secondFramework()
+			unused, _ := w.secondFramework()
+			w.assigned(k2)
+			scored := w.scoredWith(w.schoolA1, w.teacherA1, k2v, "classroom")
+			offline := asDraft(t, w.scoredWith(w.schoolA1, w.teacherA1, k2v, "classroom"))
+			device := domain.NewID()
+			_, res := w.push(coach, device, scored)
+			wantStatuses(t, "before", res, sync.StatusApplied)
+
+			// As the assignment migration left such a district: no assignment.
+			if _, err := db.ExecContext(ctx, "DELETE FROM framework_assignments WHERE rubric_id = "+placeholder(dialect), k2); err != nil {
+				t.Fatal(err)
+			}
+			_, res = w.push(coach, device, offline)
+			wantStatuses(t, "without an assignment", res, sync.StatusRejected)
+			offline.ChangeID = domain.NewID() // the tablet sends it again
+			cursor := w.pull(coach, "").Cursor
+
+			for _, stmt := range strings.Split(upOf(t, dialect, "00035_framework_assignments_in_use.sql"), ";\n") {
+				if strings.TrimSpace(stripComments(stmt)) == "" {
+					continue
+				}
+				if _, err := db.ExecContext(ctx, stmt); err != nil {
+					t.Fatalf("%v\n%s", err, stmt)
+				}
+			}
+			fs := w.frameworks(admin)
+			if a := fs[k2].Assignments; len(a) != 1 || len(a[0].SchoolIDs) != 1 || a[0].SchoolIDs[0] != w.schoolA1 || len(a[0].Kinds) != 0 || a[0].EndedAt != nil {
+				t.Fatalf("the assignment made by the migration: %+v", fs[k2].Assignments)
+			}
+			if len(fs[unused].Assignments) != 0 || !fs[w.frameworkOf(w.rubricA)].Main {
+				t.Fatalf("the migration assigned a framework nobody used: %+v", fs[unused])
+			}
+			_, res = w.push(coach, device, offline, amended(t, scored, 1, "Amended after the upgrade."),
+				w.scoredWith(w.schoolA2, w.teacherA2, k2v, "classroom"))
+			wantStatuses(t, "after the migration", res, sync.StatusApplied, sync.StatusApplied, sync.StatusRejected)
+			learnt := false
+			for _, rec := range w.pull(coach, cursor).Changes {
+				learnt = learnt || rec.Entity == sync.EntityFramework && rec.ID == k2
+			}
+			if !learnt {
+				t.Fatal("the tablets do not learn of the migration's assignment")
+			}
+		})
+	}
+}
+
+func placeholder(dialect string) string {
+	if dialect == store.Postgres {
+		return "$1"
+	}
+	return "?"
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/walkthrough-edu/walkthrough/migrations"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
@@ -190,4 +191,82 @@ func stripComments(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// An administrator makes another framework the main one, keeping the former
+// on offer, and finds the way back.
+func TestChangingTheMainFramework(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		first := w.frameworkOf(w.rubricA)
+		k2, k2v := w.secondFramework()
+		w.assigned(k2)
+		fs := w.frameworks(admin)
+		var tr struct {
+			RubricID string `json:"rubric_id"`
+		}
+		trendsDefault := func() string {
+			t.Helper()
+			day := time.Now().UTC()
+			r := w.do(admin, "GET", "/api/v1/trends?bucket=month&group=dimension&from="+day.AddDate(0, 0, -7).Format(time.DateOnly)+"&to="+day.AddDate(0, 0, 7).Format(time.DateOnly), nil)
+			r.decode(t, &tr)
+			if r.Code != 200 {
+				t.Fatalf("trends: %d %s", r.Code, r.Body)
+			}
+			return tr.RubricID
+		}
+		if trendsDefault() != first {
+			t.Fatalf("trends default to %s before the change", tr.RubricID)
+		}
+		if r := w.do(admin, "POST", "/api/v1/frameworks/"+k2+"/main", map[string]any{"rev": fs[k2].Rev + 3, "keep_previous": true}); r.Code != 409 {
+			t.Fatalf("on a stale revision: %d %s", r.Code, r.Body)
+		}
+		if r := w.do(principalA, "POST", "/api/v1/frameworks/"+k2+"/main", map[string]any{}); r.Code != 403 {
+			t.Fatalf("a principal: %d %s", r.Code, r.Body)
+		}
+		if r := w.do(otherAdmin, "POST", "/api/v1/frameworks/"+k2+"/main", map[string]any{}); r.Code != 404 {
+			t.Fatalf("another district's administrator: %d %s", r.Code, r.Body)
+		}
+		r := w.do(admin, "POST", "/api/v1/frameworks/"+k2+"/main", map[string]any{"rev": fs[k2].Rev, "keep_previous": true})
+		var f frameworkResponse
+		r.decode(t, &f)
+		if r.Code != 200 || !f.Main || len(f.Assignments) != 1 || f.Assignments[0].EndedAt != nil {
+			t.Fatalf("make main: %d %s", r.Code, r.Body)
+		}
+		fs = w.frameworks(admin)
+		if fs[first].Main || len(fs[first].Assignments) != 1 || len(fs[first].Assignments[0].SchoolIDs) != 0 || fs[first].Assignments[0].EndedAt != nil {
+			t.Fatalf("the former main framework: %+v", fs[first])
+		}
+		if trendsDefault() != k2 {
+			t.Fatalf("trends default to %s after the change", tr.RubricID)
+		}
+		// Observers everywhere score with either; nobody lost the former one.
+		_, res := w.push(admin, domain.NewID(), w.scoredWith(w.schoolA2, w.teacherA2, k2v, "classroom"), w.scoredWith(w.schoolA2, w.teacherA2, w.rubricA, "leadership"))
+		wantStatuses(t, "after the change", res, sync.StatusApplied, sync.StatusApplied)
+		if r := w.do(admin, "POST", "/api/v1/frameworks/"+k2+"/retire", map[string]any{}); r.Code != 409 {
+			t.Fatalf("retire the new main framework: %d %s", r.Code, r.Body)
+		}
+		if r := w.do(admin, "POST", "/api/v1/frameworks/"+k2+"/main", map[string]any{}); r.Code != 409 {
+			t.Fatalf("make main twice: %d %s", r.Code, r.Body)
+		}
+		a := w.do(admin, "GET", "/api/v1/audit?limit=50", nil)
+		if !strings.Contains(a.Body.String(), `"framework.main"`) || !strings.Contains(a.Body.String(), "previous_name") {
+			t.Fatalf("no audit entry of the change: %s", a.Body)
+		}
+
+		// The way back: the first framework is main again, k2 applies where
+		// it was assigned before, and the first's extra assignment ends.
+		r = w.do(admin, "POST", "/api/v1/frameworks/"+first+"/main", map[string]any{"keep_previous": false})
+		if r.Code != 200 {
+			t.Fatalf("the way back: %d %s", r.Code, r.Body)
+		}
+		fs = w.frameworks(admin)
+		if !fs[first].Main || fs[k2].Main || fs[first].Assignments[0].EndedAt == nil || len(fs[k2].Assignments) != 1 || fs[k2].Assignments[0].EndedAt != nil {
+			t.Fatalf("after the way back: %+v %+v", fs[first], fs[k2])
+		}
+		if trendsDefault() != first {
+			t.Fatalf("trends default to %s after the way back", tr.RubricID)
+		}
+		_, res = w.push(admin, domain.NewID(), w.scoredWith(w.schoolA2, w.teacherA2, k2v, "classroom"), w.scoredWith(w.schoolA1, w.teacherA1, k2v, "classroom"))
+		wantStatuses(t, "after the way back", res, sync.StatusRejected, sync.StatusApplied)
+	})
 }

@@ -1105,6 +1105,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/frameworks/{id}/main": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a framework the district's main one
+         * @description From now on the framework is the district's main one: the default of trends, the dashboard, CSV, debriefs, calibration and cycle evidence, and it applies at every school and kind. The former main framework applies only where it is assigned, unless keep_previous is true: then it is assigned to every school and kind from now on. The new main framework's open assignments to every school and kind end, being covered. Making the former one main again (keep_previous false) is the way back. The framework must have a published version and not be retired; a stale rev answers 409.
+         */
+        post: operations["makeMainFramework"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3001,6 +3021,15 @@ export interface components {
             deleted: boolean;
             /** @description Left out when the record is deleted. */
             data?: components["schemas"]["FrameworkData"];
+        };
+        MainRequest: {
+            /**
+             * Format: int64
+             * @description The framework's revision the change was decided on; a stale one answers 409.
+             */
+            rev?: number;
+            /** @description Keep the former main framework on offer at every school and kind. */
+            keep_previous?: boolean;
         };
     };
     responses: {
@@ -5531,6 +5560,38 @@ export interface operations {
         };
         responses: {
             /** @description The retired framework. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Framework"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    makeMainFramework: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MainRequest"];
+            };
+        };
+        responses: {
+            /** @description The framework, now the main one. */
             200: {
                 headers: {
                     [name: string]: unknown;

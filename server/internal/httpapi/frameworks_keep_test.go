@@ -13,6 +13,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
+	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 )
 
 // amended is the change that submits (or amends) an observation pushed
@@ -43,7 +44,7 @@ func wantStatuses(t *testing.T, what string, res sync.PushResponse, want ...stri
 	t.Helper()
 	for i, x := range res.Results {
 		if x.Status != want[i] {
-			t.Fatalf("%s, change %d: %+v", what, i, x)
+			t.Fatalf("%s, change %d: %+v %+v", what, i, x, x.Error)
 		}
 	}
 }
@@ -268,5 +269,57 @@ func TestChangingTheMainFramework(t *testing.T) {
 		}
 		_, res = w.push(admin, domain.NewID(), w.scoredWith(w.schoolA2, w.teacherA2, k2v, "classroom"), w.scoredWith(w.schoolA1, w.teacherA1, k2v, "classroom"))
 		wantStatuses(t, "after the way back", res, sync.StatusRejected, sync.StatusApplied)
+	})
+}
+
+// Calibration reads one framework at a time: the main one by default, the
+// other when asked; a second framework's scores never mix into the first's
+// figures, even where the two share indicator keys.
+func TestCalibrationReadsOneFrameworkAtATime(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		first := w.frameworkOf(w.rubricA)
+		k2, k2v := w.secondFramework() // the same indicator keys as the first
+		w.assigned(k2)
+		key := domain.BuiltinFramework().IndicatorKeys()[0]
+		walk := domain.NewID()
+		now := time.Now().UTC()
+		_, res := w.push(principalA, domain.NewID(), change("walkthrough", walk, 0, map[string]any{"school_id": w.schoolA1, "rubric_version_id": w.rubricA,
+			"kind": "leadership", "date": now.Format(time.DateOnly), "team": []string{w.users[principalA].ID, w.users[observer].ID}}))
+		wantStatuses(t, "the walkthrough", res, sync.StatusApplied)
+		scoredIn := func(version string, level int) sync.Change {
+			return change("observation", domain.NewID(), 0, map[string]any{"school_id": w.schoolA1, "teacher_id": w.teacherA1, "walkthrough_id": walk,
+				"rubric_version_id": version, "kind": "leadership", "started_at": now.Format(time.RFC3339Nano), "status": "submitted",
+				"scores": []map[string]any{{"indicator_key": key, "level": level}}})
+		}
+		// On the first framework both give 3; on the second, 1 and 4.
+		_, res = w.push(principalA, domain.NewID(), scoredIn(w.rubricA, 3), scoredIn(k2v, 1))
+		wantStatuses(t, "the principal's", res, sync.StatusApplied, sync.StatusApplied)
+		_, res = w.push(observer, domain.NewID(), scoredIn(w.rubricA, 3), scoredIn(k2v, 4))
+		wantStatuses(t, "the observer's", res, sync.StatusApplied, sync.StatusApplied)
+
+		span := "from=" + now.AddDate(0, 0, -1).Format(time.DateOnly) + "&to=" + now.AddDate(0, 0, 2).Format(time.DateOnly)
+		calibration := func(query string) visits.Calibration {
+			t.Helper()
+			r := w.do(admin, "GET", "/api/v1/calibration?"+span+query, nil)
+			if r.Code != 200 {
+				t.Fatalf("calibration%s: %d %s", query, r.Code, r.Body)
+			}
+			var c visits.Calibration
+			r.decode(t, &c)
+			return c
+		}
+		for _, c := range []struct {
+			query, want string
+			exact       float64
+		}{{"", first, 1}, {"&rubric_id=" + first, first, 1}, {"&rubric_id=" + k2, k2, 0}} {
+			cal := calibration(c.query)
+			if cal.RubricID != c.want || cal.Observations != 2 || cal.Visits != 1 || len(cal.Indicators) != 1 ||
+				cal.Indicators[0].Pairs != 1 || *cal.Indicators[0].Exact != c.exact || len(cal.Frameworks) != 2 {
+				t.Fatalf("calibration%s: %+v", c.query, cal)
+			}
+		}
+		if r := w.do(admin, "GET", "/api/v1/calibration?"+span+"&rubric_id="+domain.NewID(), nil); r.Code != 404 {
+			t.Fatalf("an unknown framework: %d %s", r.Code, r.Body)
+		}
 	})
 }

@@ -9,9 +9,15 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 )
 
-// getDebrief answers GET /walkthroughs/{id}/debrief.
+// getDebrief answers GET /walkthroughs/{id}/debrief?rubric_id.
 func (s *Server) getDebrief(c *gin.Context) {
-	d, err := s.visits.Debrief(c.Request.Context(), principal(c), c.Param("id"))
+	q := newQuery(c)
+	rubricID := q.id("rubric_id")
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	d, err := s.visits.Debrief(c.Request.Context(), principal(c), c.Param("id"), rubricID)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -272,10 +272,10 @@ func TestChangingTheMainFramework(t *testing.T) {
 	})
 }
 
-// Calibration reads one framework at a time: the main one by default, the
+// Debriefs and calibration read one framework at a time: the main one by default, the
 // other when asked; a second framework's scores never mix into the first's
 // figures, even where the two share indicator keys.
-func TestCalibrationReadsOneFrameworkAtATime(t *testing.T) {
+func TestDebriefAndCalibrationReadOneFrameworkAtATime(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		first := w.frameworkOf(w.rubricA)
 		k2, k2v := w.secondFramework() // the same indicator keys as the first
@@ -320,6 +320,23 @@ func TestCalibrationReadsOneFrameworkAtATime(t *testing.T) {
 		}
 		if r := w.do(admin, "GET", "/api/v1/calibration?"+span+"&rubric_id="+domain.NewID(), nil); r.Code != 404 {
 			t.Fatalf("an unknown framework: %d %s", r.Code, r.Body)
+		}
+
+		// The debrief of the visit, likewise.
+		for _, c := range []struct {
+			query, want string
+			mean        float64
+		}{{"", first, 3}, {"?rubric_id=" + first, first, 3}, {"?rubric_id=" + k2, k2, 2.5}} {
+			r := w.do(principalA, "GET", "/api/v1/walkthroughs/"+walk+"/debrief"+c.query, nil)
+			var d visits.Debrief
+			r.decode(t, &d)
+			if r.Code != 200 || d.RubricID != c.want || d.Observations != 2 || len(d.Indicators) != 1 || len(d.Frameworks) != 2 ||
+				len(d.Classrooms) != 1 || len(d.Classrooms[0].Observations) != 2 || *d.Indicators[0].Agreement.Mean != c.mean {
+				t.Fatalf("debrief%s: %d %s", c.query, r.Code, r.Body)
+			}
+		}
+		if r := w.do(otherAdmin, "GET", "/api/v1/walkthroughs/"+walk+"/debrief?rubric_id="+k2, nil); r.Code != 404 {
+			t.Fatalf("another district's administrator: %d %s", r.Code, r.Body)
 		}
 	})
 }

@@ -15,16 +15,16 @@ import (
 // has synced, and per indicator and per classroom how far apart the team's
 // levels were, with the evidence side by side and the focus first.
 type Debrief struct {
-	WalkthroughID string         `json:"walkthrough_id"`
-	Rev           int64          `json:"rev"`
-	SchoolID      string         `json:"school_id"`
-	SchoolName    string         `json:"school_name"`
-	Date          string         `json:"date"`
-	Kind          string         `json:"kind"`
-	LeadID        string         `json:"lead_id"`
-	Focus         []string       `json:"focus"`
-	DebriefNotes  string         `json:"debrief_notes"`
-	GeneratedAt   time.Time      `json:"generated_at"`
+	WalkthroughID string    `json:"walkthrough_id"`
+	Rev           int64     `json:"rev"`
+	SchoolID      string    `json:"school_id"`
+	SchoolName    string    `json:"school_name"`
+	Date          string    `json:"date"`
+	Kind          string    `json:"kind"`
+	LeadID        string    `json:"lead_id"`
+	Focus         []string  `json:"focus"`
+	DebriefNotes  string    `json:"debrief_notes"`
+	GeneratedAt   time.Time `json:"generated_at"`
 	// RubricID is the framework whose scores the figures read: one at a
 	// time. Frameworks are those the visit's submitted observations were
 	// scored with; where more than one, the caller may ask for another.
@@ -257,6 +257,9 @@ func (s *Service) Debrief(ctx context.Context, p auth.Principal, id, rubricID st
 			}
 		}
 		out.Levels = shape.Levels
+		if out.Levels == nil {
+			out.Levels = []domain.Level{}
+		}
 	}
 
 	// Classrooms: the submitted observations of each teacher scored with

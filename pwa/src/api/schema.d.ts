@@ -406,7 +406,7 @@ export interface paths {
         };
         /**
          * A walkthrough's debrief: every member's submitted observations together
-         * @description For the walkthrough's team and the leaders and coaches of its school. Read afresh on every call, so observations that sync late appear; `members` says who has not synced yet.
+         * @description For the walkthrough's team and the leaders and coaches of its school. Read afresh on every call, so observations that sync late appear; `members` says who has not synced yet. One framework at a time: rubric_id, or the main framework when the visit has scores with it, else the walkthrough's own; frameworks lists those the visit's submitted observations were scored with.
          */
         get: operations["getDebrief"];
         put?: never;
@@ -446,7 +446,7 @@ export interface paths {
         };
         /**
          * How alike walkthrough teams score
-         * @description For district administrators, and supervisors and principals over their schools.
+         * @description For district administrators, and supervisors and principals over their schools. One framework at a time: rubric_id, or the district's main framework; frameworks lists those with scores in the span (and the main one).
          */
         get: operations["getCalibration"];
         put?: never;
@@ -2475,6 +2475,14 @@ export interface components {
             debrief_notes: string;
             /** Format: date-time */
             generated_at: string;
+            /** @description The framework the figures read. */
+            rubric_id: string;
+            /** @description The frameworks the visit's submitted observations were scored with. */
+            frameworks: {
+                id: string;
+                name: string;
+                main: boolean;
+            }[];
             levels: components["schemas"]["Level"][];
             teachers_shown: boolean;
             observations: number;
@@ -4095,7 +4103,10 @@ export interface operations {
     };
     getDebrief: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The framework; left out, the main framework when the visit has scores with it, else the walkthrough's own. */
+                rubric_id?: components["schemas"]["Id"];
+            };
             header?: never;
             path: {
                 id: components["parameters"]["id"];
@@ -4186,6 +4197,8 @@ export interface operations {
                 to: components["parameters"]["to_required"];
                 /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
                 school_id?: components["parameters"]["school_id"];
+                /** @description The framework; left out, the district's main framework. */
+                rubric_id?: components["schemas"]["Id"];
             };
             header?: never;
             path?: never;
@@ -4204,6 +4217,14 @@ export interface operations {
                         from: string;
                         /** Format: date */
                         to: string;
+                        /** @description The framework read. */
+                        rubric_id: string;
+                        /** @description The frameworks with scores in the span, and the main one. */
+                        frameworks: {
+                            id: string;
+                            name: string;
+                            main: boolean;
+                        }[];
                         walkthroughs: number;
                         /** @description Classroom visits scored by two or more observations. */
                         visits: number;

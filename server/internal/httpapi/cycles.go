@@ -298,6 +298,15 @@ type evidenceResponse struct {
 	FollowUps    []pointResponse `json:"follow_ups"`
 	BeforeMean   *float64        `json:"before_mean"`
 	FollowUpMean *float64        `json:"follow_up_mean"`
+	// RubricID is the framework read; Frameworks those with focus scores.
+	RubricID   string              `json:"rubric_id"`
+	Frameworks []frameworkRefBrief `json:"frameworks"`
+}
+
+type frameworkRefBrief struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Main bool   `json:"main"`
 }
 
 func pointsOut(ps []cycles.Point) []pointResponse {
@@ -309,13 +318,24 @@ func pointsOut(ps []cycles.Point) []pointResponse {
 }
 
 func (s *Server) cycleEvidence(c *gin.Context) {
-	e, err := s.cycles.Evidence(c.Request.Context(), principal(c), c.Param("id"))
+	q := newQuery(c)
+	rubricID := q.id("rubric_id")
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	e, err := s.cycles.Evidence(c.Request.Context(), principal(c), c.Param("id"), rubricID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, evidenceResponse{CycleID: e.CycleID, IndicatorKey: e.IndicatorKey, SupportFrom: sync.Date{Time: e.SupportFrom},
-		Before: pointsOut(e.Before), FollowUps: pointsOut(e.FollowUps), BeforeMean: e.BeforeMean, FollowUpMean: e.FollowUpMean})
+	out := evidenceResponse{CycleID: e.CycleID, IndicatorKey: e.IndicatorKey, SupportFrom: sync.Date{Time: e.SupportFrom},
+		Before: pointsOut(e.Before), FollowUps: pointsOut(e.FollowUps), BeforeMean: e.BeforeMean, FollowUpMean: e.FollowUpMean,
+		RubricID: e.RubricID, Frameworks: []frameworkRefBrief{}}
+	for _, f := range e.Frameworks {
+		out.Frameworks = append(out.Frameworks, frameworkRefBrief(f))
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 type kindEffectResponse struct {

@@ -340,3 +340,56 @@ func TestDebriefAndCalibrationReadOneFrameworkAtATime(t *testing.T) {
 		}
 	})
 }
+
+// A cycle's evidence reads one framework at a time: the main one by default;
+// scores of the same indicator key with another framework stay out.
+func TestCycleEvidenceReadsOneFrameworkAtATime(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		ctx := context.Background()
+		first := w.frameworkOf(w.rubricA)
+		k2, k2v := w.secondFramework()
+		key := domain.BuiltinFramework().IndicatorKeys()[0]
+		cycle := domain.NewID()
+		support := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+		err := w.store.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.PutCycle(ctx, domain.Cycle{ID: cycle, DistrictID: w.districtA, SchoolID: w.schoolA1, CoachID: w.users[coach].ID,
+				TeacherIDs: []string{w.teacherA1}, FocusIndicatorKey: key, Status: domain.CycleActive, Rev: 1}); err != nil {
+				return err
+			}
+			if err := tx.PutActivity(ctx, domain.Activity{ID: domain.NewID(), DistrictID: w.districtA, CycleID: cycle, Kind: domain.ActivityOneOnOne,
+				OccurredOn: support, AuthorID: w.users[coach].ID, Rev: 1}, w.schoolA1); err != nil {
+				return err
+			}
+			for i, s := range []struct {
+				version string
+				level   int
+			}{{w.rubricA, 2}, {k2v, 4}} {
+				at := support.AddDate(0, 0, -3-i)
+				l := s.level
+				if err := tx.PutObservation(ctx, domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: w.schoolA1, TeacherID: w.teacherA1,
+					ObserverID: w.users[principalA].ID, RubricVersionID: s.version, Kind: domain.KindClassroom, Status: domain.ObservationSubmitted,
+					StartedAt: at, Rev: 1, Scores: []domain.Score{{IndicatorKey: key, Level: &l}}, ReceivedAt: at}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			query, want string
+			mean        float64
+		}{{"", first, 2}, {"?rubric_id=" + k2, k2, 4}} {
+			r := w.do(coach, "GET", "/api/v1/cycles/"+cycle+"/evidence"+c.query, nil)
+			var e evidenceResponse
+			r.decode(t, &e)
+			if r.Code != 200 || e.RubricID != c.want || len(e.Before) != 1 || *e.BeforeMean != c.mean || len(e.Frameworks) != 2 {
+				t.Fatalf("evidence%s: %d %s", c.query, r.Code, r.Body)
+			}
+		}
+		if r := w.do(coach, "GET", "/api/v1/cycles/"+cycle+"/evidence?rubric_id="+domain.NewID(), nil); r.Code != 404 {
+			t.Fatalf("an unknown framework: %d %s", r.Code, r.Body)
+		}
+	})
+}

@@ -726,7 +726,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The focus indicator before and in follow-ups */
+        /**
+         * The focus indicator before and in follow-ups
+         * @description One framework at a time: rubric_id, or the main framework when it has scores of the focus indicator, else the first framework that has; frameworks lists those with scores of the focus indicator for the cycle's teachers.
+         */
         get: operations["cycleEvidence"];
         put?: never;
         post?: never;
@@ -2330,6 +2333,14 @@ export interface components {
             follow_ups: components["schemas"]["EvidencePoint"][];
             before_mean: number | null;
             follow_up_mean: number | null;
+            /** @description The framework read. */
+            rubric_id: string;
+            /** @description The frameworks with scores of the focus indicator for the cycle's teachers. */
+            frameworks: {
+                id: string;
+                name: string;
+                main: boolean;
+            }[];
         };
         /** @description How often the focus indicator rose in follow-ups after one kind of support. */
         KindEffect: {
@@ -4877,7 +4888,10 @@ export interface operations {
     };
     cycleEvidence: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The framework; left out, the main framework when it has scores of the focus indicator. */
+                rubric_id?: components["schemas"]["Id"];
+            };
             header?: never;
             path: {
                 id: components["parameters"]["id"];

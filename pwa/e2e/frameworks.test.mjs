@@ -351,4 +351,49 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await page.getByText("made K-2 Look-fors the district's main framework in place of Five-dimension instructional framework, keeping Five-dimension instructional framework on offer at every school").first().waitFor();
     await shot(page, 'frameworks-15-main-audit.png');
   });
+
+  test('9: a debrief with observations of two frameworks reads one at a time, the district framework first', T, async () => {
+    const school = await cedarId();
+    const k2 = (await frameworks()).find((f) => f.id === k2Id);
+    assert.equal((await server.request(admin, 'POST', `/frameworks/${k2Id}/assignments`, { school_ids: [school], rev: k2.rev })).status, 201);
+    const fs = await frameworks();
+    const newest = (f) => f.versions.filter((v) => v.status === 'published').sort((a, b) => b.version - a.version)[0].id;
+    const mainVersion = newest(fs.find((f) => f.id === mainId));
+    const k2Version = newest(fs.find((f) => f.id === k2Id));
+    const mainKey = (await server.request(admin, 'GET', `/rubrics/${mainVersion}`)).body.dimensions[0].indicators[0].key;
+    const me = (await server.request(cedar, 'GET', '/me')).body.user.id;
+    const teacher = (await server.request(admin, 'GET', `/teachers?school_id=${school}&limit=500`)).body.items[0].id;
+    const walk = crypto.randomUUID();
+    const now = new Date();
+    const observation = (version, key, level) => ({
+      change_id: crypto.randomUUID(),
+      entity: 'observation',
+      op: 'upsert',
+      id: crypto.randomUUID(),
+      base_rev: 0,
+      data: { school_id: school, teacher_id: teacher, walkthrough_id: walk, rubric_version_id: version, kind: 'leadership', started_at: now.toISOString(), status: 'submitted', scores: [{ indicator_key: key, level }] },
+    });
+    const pushed = await server.request(cedar, 'POST', '/sync/push', {
+      device_id: crypto.randomUUID(),
+      changes: [
+        { change_id: crypto.randomUUID(), entity: 'walkthrough', op: 'upsert', id: walk, base_rev: 0, data: { school_id: school, rubric_version_id: mainVersion, kind: 'leadership', date: now.toISOString().slice(0, 10), team: [me] } },
+        observation(mainVersion, mainKey, 3),
+        observation(k2Version, 'phonics_routine', 1),
+      ],
+    });
+    assert.deepEqual(pushed.body.results?.map((r) => r.status), ['applied', 'applied', 'applied'], JSON.stringify(pushed.body));
+
+    await page.goto(`${server.base}/walkthroughs/${walk}/debrief`);
+    const choice = page.getByLabel('Framework');
+    await choice.waitFor();
+    assert.equal(await choice.inputValue(), mainId, 'the debrief opens on the district framework');
+    assert.equal(await choice.locator('option').count(), 2, 'both frameworks with scores are offered');
+    await page.getByTestId('debrief-count').filter({ hasText: '1 observations' }).waitFor();
+    assert.equal(await page.getByText('Explicit phonics routine').count(), 0, "K-2 Look-fors' scores stay out of the district framework's figures");
+    await shot(page, 'frameworks-16-debrief-main.png');
+    await choice.selectOption(k2Id);
+    await page.getByText('Explicit phonics routine').first().waitFor();
+    await page.getByTestId('debrief-count').filter({ hasText: '1 observations' }).waitFor();
+    await shot(page, 'frameworks-17-debrief-k2.png');
+  });
 });

@@ -305,4 +305,95 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     const audit = JSON.stringify((await server.request(admin, 'GET', `/audit?limit=500`)).body);
     for (const action of ['rubric.publish', 'framework.assign', 'framework.rollback']) assert.ok(audit.includes(`"${action}"`), `${action} is in the audit log`);
   });
+
+  test('8: another framework becomes the main one after a confirmation that names what changes for whom, and back', T, async () => {
+    const card = page.locator('li.framework-card', { hasText: 'K-2 Look-fors' });
+    await card.getByRole('button', { name: 'Make it the main framework…', exact: true }).click();
+    const confirm = card.getByRole('alertdialog', { name: "Make K-2 Look-fors the district's main framework?" });
+    await confirm.waitFor();
+    await confirm.getByText(/Trends, the dashboard, CSV exports, debriefs, calibration and cycle evidence open on K-2 Look-fors for every supervisor, principal, coach and administrator/).waitFor();
+    await confirm.getByText(/observers at every school \(6\) may score new visits with K-2 Look-fors, for every kind of walkthrough/).waitFor();
+    await confirm.getByText(/Five-dimension instructional framework stays on offer at every school and kind, so no observer loses it/).waitFor();
+    const keep = confirm.getByRole('checkbox', { name: 'Keep offering Five-dimension instructional framework at every school' });
+    assert.ok(await keep.isChecked(), 'the former main framework is kept by default');
+    await shot(page, 'frameworks-12-main-confirm.png');
+    assert.equal((await frameworks()).find((f) => f.id === mainId).main, true, 'nothing changes before the answer');
+    await confirm.getByRole('button', { name: 'Make it the main framework', exact: true }).click();
+    await page.getByText("K-2 Look-fors is now the district's main framework.").waitFor();
+    await page.locator('li.framework-card', { hasText: 'K-2 Look-fors' }).getByText('District framework', { exact: true }).waitFor();
+    await shot(page, 'frameworks-13-main-changed.png');
+    let fs = await frameworks();
+    assert.equal(fs.find((f) => f.id === k2Id).main, true);
+    const former = fs.find((f) => f.id === mainId);
+    assert.equal(former.main, false);
+    assert.deepEqual(
+      former.assignments.filter((a) => !a.ended_at).map((a) => [a.school_ids, a.kinds]),
+      [[[], []]],
+      'the former main framework stays on offer at every school and kind',
+    );
+    const t = await trend('');
+    assert.equal(t.body.rubric_id, k2Id, 'trends open on the new main framework');
+    assert.ok(t.body.cells.length > 0, 'and are not blank');
+    const audit = (await server.request(admin, 'GET', '/audit?limit=500')).body.items.find((e) => e.action === 'framework.main');
+    assert.equal(audit?.detail.previous_name, 'Five-dimension instructional framework');
+
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await page.getByText('Undone: the former main framework is the main one again.').waitFor();
+    await page.locator('li.framework-card', { hasText: 'Five-dimension instructional framework' }).getByText('District framework', { exact: true }).waitFor();
+    await shot(page, 'frameworks-14-main-undone.png');
+    fs = await frameworks();
+    assert.equal(fs.find((f) => f.id === mainId).main, true, 'the way back restores the district framework');
+    assert.equal(fs.find((f) => f.id === mainId).assignments.filter((a) => !a.ended_at).length, 0, 'with no assignment left over');
+    assert.equal(fs.find((f) => f.id === k2Id).main, false);
+    assert.equal((await trend('')).body.rubric_id, mainId);
+
+    await page.goto(server.base + '/admin/audit');
+    await page.getByText("made K-2 Look-fors the district's main framework in place of Five-dimension instructional framework, keeping Five-dimension instructional framework on offer at every school").first().waitFor();
+    await shot(page, 'frameworks-15-main-audit.png');
+  });
+
+  test('9: a debrief with observations of two frameworks reads one at a time, the district framework first', T, async () => {
+    const school = await cedarId();
+    const k2 = (await frameworks()).find((f) => f.id === k2Id);
+    assert.equal((await server.request(admin, 'POST', `/frameworks/${k2Id}/assignments`, { school_ids: [school], rev: k2.rev })).status, 201);
+    const fs = await frameworks();
+    const newest = (f) => f.versions.filter((v) => v.status === 'published').sort((a, b) => b.version - a.version)[0].id;
+    const mainVersion = newest(fs.find((f) => f.id === mainId));
+    const k2Version = newest(fs.find((f) => f.id === k2Id));
+    const mainKey = (await server.request(admin, 'GET', `/rubrics/${mainVersion}`)).body.dimensions[0].indicators[0].key;
+    const me = (await server.request(cedar, 'GET', '/me')).body.user.id;
+    const teacher = (await server.request(admin, 'GET', `/teachers?school_id=${school}&limit=500`)).body.items[0].id;
+    const walk = crypto.randomUUID();
+    const now = new Date();
+    const observation = (version, key, level) => ({
+      change_id: crypto.randomUUID(),
+      entity: 'observation',
+      op: 'upsert',
+      id: crypto.randomUUID(),
+      base_rev: 0,
+      data: { school_id: school, teacher_id: teacher, walkthrough_id: walk, rubric_version_id: version, kind: 'leadership', started_at: now.toISOString(), status: 'submitted', scores: [{ indicator_key: key, level }] },
+    });
+    const pushed = await server.request(cedar, 'POST', '/sync/push', {
+      device_id: crypto.randomUUID(),
+      changes: [
+        { change_id: crypto.randomUUID(), entity: 'walkthrough', op: 'upsert', id: walk, base_rev: 0, data: { school_id: school, rubric_version_id: mainVersion, kind: 'leadership', date: now.toISOString().slice(0, 10), team: [me] } },
+        observation(mainVersion, mainKey, 3),
+        observation(k2Version, 'phonics_routine', 1),
+      ],
+    });
+    assert.deepEqual(pushed.body.results?.map((r) => r.status), ['applied', 'applied', 'applied'], JSON.stringify(pushed.body));
+
+    await page.goto(`${server.base}/walkthroughs/${walk}/debrief`);
+    const choice = page.getByLabel('Framework');
+    await choice.waitFor();
+    assert.equal(await choice.inputValue(), mainId, 'the debrief opens on the district framework');
+    assert.equal(await choice.locator('option').count(), 2, 'both frameworks with scores are offered');
+    await page.getByTestId('debrief-count').filter({ hasText: '1 observations' }).waitFor();
+    assert.equal(await page.getByText('Explicit phonics routine').count(), 0, "K-2 Look-fors' scores stay out of the district framework's figures");
+    await shot(page, 'frameworks-16-debrief-main.png');
+    await choice.selectOption(k2Id);
+    await page.getByText('Explicit phonics routine').first().waitFor();
+    await page.getByTestId('debrief-count').filter({ hasText: '1 observations' }).waitFor();
+    await shot(page, 'frameworks-17-debrief-k2.png');
+  });
 });

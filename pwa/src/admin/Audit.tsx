@@ -24,6 +24,7 @@ const actions: [string, string][] = [
   ['framework.assign', 'Framework assigned'],
   ['framework.rollback', 'Framework assignment rolled back'],
   ['framework.retire', 'Framework retired'],
+  ['framework.main', 'Main framework changed'],
   ['roster.import', 'Roster imported'],
   ['roster.undo', 'Roster import undone'],
   ['district.update', 'District settings changed'],

@@ -32,6 +32,7 @@ export function Builder() {
   const [schools, setSchools] = useState<School[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [undo, setUndo] = useState<(() => Promise<void>) | null>(null);
   const [editing, setEditing] = useState<Editing | null>(null);
   const [busy, setBusy] = useState(false);
   const list = frameworks?.map(summary);
@@ -109,6 +110,25 @@ export function Builder() {
       {message && (
         <p class="notice" role="status">
           {message}
+          {undo && (
+            <>
+              {' '}
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() =>
+                  void run(async () => {
+                    await undo();
+                    setUndo(null);
+                    setMessage('Undone: the former main framework is the main one again.');
+                    await load();
+                  })
+                }
+              >
+                Undo
+              </button>
+            </>
+          )}
         </p>
       )}
       <div class="actions">
@@ -177,8 +197,10 @@ export function Builder() {
               <Places
                 framework={frameworks![i]!}
                 schools={schools}
-                onChanged={(m) => {
+                current={frameworks!.find((x) => x.main && x.id !== r.id)}
+                onChanged={(m, u) => {
                   setMessage(m);
+                  setUndo(() => u ?? null);
                   void load();
                 }}
               />

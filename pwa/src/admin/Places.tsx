@@ -5,14 +5,32 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Framework, FrameworkReach, School } from '../api/types';
 import { api, failure } from './api';
-import { assignmentWords, kindLabels, reachSentences } from './reach';
+import { assignmentWords, kindLabels, mainSentences, reachSentences } from './reach';
 
-type Mode = { kind: 'idle' } | { kind: 'assigning' } | { kind: 'confirm-assign'; reach: FrameworkReach } | { kind: 'confirm-rollback'; id: string } | { kind: 'confirm-retire' };
+type Mode =
+  | { kind: 'idle' }
+  | { kind: 'assigning' }
+  | { kind: 'confirm-assign'; reach: FrameworkReach }
+  | { kind: 'confirm-rollback'; id: string }
+  | { kind: 'confirm-retire' }
+  | { kind: 'confirm-main'; reach: FrameworkReach };
 
 const allKinds = ['classroom', 'leadership', 'follow_up', 'informal'] as const;
 
-export function Places({ framework: f, schools, onChanged }: { framework: Framework; schools: School[]; onChanged: (message: string) => void }) {
+export function Places({
+  framework: f,
+  schools,
+  current,
+  onChanged,
+}: {
+  framework: Framework;
+  schools: School[];
+  /** The district's main framework now, if another. */
+  current?: Framework | undefined;
+  onChanged: (message: string, undo?: () => Promise<void>) => void;
+}) {
   const [mode, setMode] = useState<Mode>({ kind: 'idle' });
+  const [keep, setKeep] = useState(true);
   const [picked, setPicked] = useState<string[]>([]);
   const [kinds, setKinds] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
@@ -65,6 +83,26 @@ export function Places({ framework: f, schools, onChanged }: { framework: Framew
       await api<Framework>('POST', `/frameworks/${f.id}/retire`, { rev: f.rev });
       setMode({ kind: 'idle' });
       onChanged(`${f.name} is retired. Its history stays in trends.`);
+    });
+
+  const previewMain = () =>
+    run(async () => {
+      setKeep(true);
+      setMode({ kind: 'confirm-main', reach: await api<FrameworkReach>('GET', `/frameworks/${f.id}/reach?proposed=true`) });
+    });
+  const makeMain = () =>
+    run(async () => {
+      await api<Framework>('POST', `/frameworks/${f.id}/main`, { rev: f.rev, keep_previous: keep });
+      setMode({ kind: 'idle' });
+      const before = current;
+      onChanged(
+        `${f.name} is now the district's main framework.`,
+        before
+          ? async () => {
+              await api<Framework>('POST', `/frameworks/${before.id}/main`, { keep_previous: false });
+            }
+          : undefined,
+      );
     });
 
   return (
@@ -126,6 +164,32 @@ export function Places({ framework: f, schools, onChanged }: { framework: Framew
             </button>
             <button type="button" class="primary danger" onClick={() => void retire()} disabled={busy}>
               Retire
+            </button>
+          </div>
+        </div>
+      )}
+      {mode.kind === 'confirm-main' && (
+        <div class="confirm" role="alertdialog" aria-labelledby={`mn-h-${slug}`} aria-describedby={`mn-what-${slug}`}>
+          <h4 id={`mn-h-${slug}`} tabIndex={-1} ref={confirmRef}>
+            Make {f.name} the district's main framework?
+          </h4>
+          <ul id={`mn-what-${slug}`}>
+            {mainSentences(f.name, current?.name, mode.reach, keep).map((s) => (
+              <li key={s}>{s}</li>
+            ))}
+          </ul>
+          {current && (
+            <label class="choice">
+              <input type="checkbox" checked={keep} onChange={(e) => setKeep(e.currentTarget.checked)} />
+              Keep offering {current.name} at every school
+            </label>
+          )}
+          <div class="actions">
+            <button type="button" onClick={() => setMode({ kind: 'idle' })}>
+              Keep {current?.name ?? 'it as it is'}
+            </button>
+            <button type="button" class="primary" onClick={() => void makeMain()} disabled={busy}>
+              Make it the main framework
             </button>
           </div>
         </div>
@@ -195,6 +259,11 @@ export function Places({ framework: f, schools, onChanged }: { framework: Framew
           <button type="button" onClick={() => setMode({ kind: 'assigning' })}>
             Assign to schools or kinds…
           </button>
+          {!f.main && (
+            <button type="button" onClick={() => void previewMain()} disabled={busy}>
+              Make it the main framework…
+            </button>
+          )}
           {!f.main && (
             <button type="button" onClick={() => setMode({ kind: 'confirm-retire' })}>
               Retire…

@@ -20,6 +20,15 @@ describe('auditSentence', () => {
     expect(auditSentence(entry('framework.rollback', { name: 'K-2 Look-fors', school_ids: [], kinds: [] }), names)).toBe('Maria Lopez rolled back K-2 Look-fors at every school');
   });
 
+  it('names the former main framework when the main one changes', () => {
+    expect(auditSentence(entry('framework.main', { name: 'K-2 Look-fors', previous_id: 'r1', previous_name: 'Five dimensions', kept_previous: true }), names)).toBe(
+      "Maria Lopez made K-2 Look-fors the district's main framework in place of Five dimensions, keeping Five dimensions on offer at every school",
+    );
+    expect(auditSentence(entry('framework.main', { name: 'Five dimensions', previous_id: 'r2', previous_name: 'K-2 Look-fors', kept_previous: false }), names)).toBe(
+      "Maria Lopez made Five dimensions the district's main framework in place of K-2 Look-fors",
+    );
+  });
+
   it('names people and roles, never ids or JSON', () => {
     const s = auditSentence(entry('role.grant', { role: 'observer', school_id: 's1' }, 'u2'), names);
     expect(s).toBe('Maria Lopez made Sam Greer an observer at Cedar Hollow Elementary');

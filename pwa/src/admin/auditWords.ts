@@ -95,6 +95,10 @@ export function auditSentence(e: AuditEntry, n: Names): string {
       return `${who} rolled back ${str(d, 'name')} at ${where(d, n)}${kinds(d)}`;
     case 'framework.retire':
       return `${who} retired ${str(d, 'name')}`;
+    case 'framework.main':
+      return str(d, 'previous_name')
+        ? `${who} made ${str(d, 'name')} the district's main framework in place of ${str(d, 'previous_name')}${d['kept_previous'] === true ? `, keeping ${str(d, 'previous_name')} on offer at every school` : ''}`
+        : `${who} made ${str(d, 'name')} the district's main framework`;
     case 'roster.import': {
       const kind = str(d, 'kind') || 'roster';
       const mode = str(d, 'mode') === 'full' ? 'a full' : 'an add-and-update';

@@ -58,3 +58,24 @@ export function assignmentWords(a: Assignment, schoolName: (id: string) => strin
   const since = `since ${when(a.starts_at)}`;
   return `${where}, ${kinds}, ${since}${a.ended_at ? `, rolled back ${when(a.ended_at)}` : ''}`;
 }
+
+/**
+ * The sentences of the confirmation before a framework becomes the
+ * district's main one: what changes for whom. reach is the framework's
+ * proposed reach at every school and kind.
+ */
+export function mainSentences(name: string, current: string | undefined, r: FrameworkReach, keep: boolean): string[] {
+  const out = [
+    `Trends, the dashboard, CSV exports, debriefs, calibration and cycle evidence open on ${name} for every supervisor, principal, coach and administrator; the other frameworks stay one choice away.`,
+    `From ${when(r.from)}, ${observersWords(r.observers)} at every school (${r.schools.length}) may score new visits with ${name}, for every kind of walkthrough.`,
+  ];
+  if (current) {
+    out.push(
+      keep
+        ? `${current} stays on offer at every school and kind, so no observer loses it; observers choose between the two where both apply.`
+        : `${current} is no longer offered for new visits, except where it is assigned; visits already scored with it keep it.`,
+    );
+  }
+  out.push('Visits scored before keep the framework they were scored with. You can make the former framework main again at any time.');
+  return out;
+}

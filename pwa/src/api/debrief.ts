@@ -26,9 +26,14 @@ interface Reader {
   getJSON<T>(path: string): Promise<T>;
 }
 
-/** Reads the debrief from the server and keeps it on the device. */
-export async function fetchDebrief(engine: Reader, db: WalkthroughDB, id: string, now = Date.now()): Promise<KeptDebrief> {
-  const debrief = await engine.getJSON<Debrief>(`/api/v1/walkthroughs/${encodeURIComponent(id)}/debrief`);
+/**
+ * Reads the debrief from the server and keeps it on the device. rubricId
+ * names the framework to read (one at a time); left out, the server's
+ * default.
+ */
+export async function fetchDebrief(engine: Reader, db: WalkthroughDB, id: string, now = Date.now(), rubricId?: string): Promise<KeptDebrief> {
+  const q = rubricId ? `?rubric_id=${encodeURIComponent(rubricId)}` : '';
+  const debrief = await engine.getJSON<Debrief>(`/api/v1/walkthroughs/${encodeURIComponent(id)}/debrief${q}`);
   const kept = { fetched_at: now, debrief };
   await setMeta(db, `debrief:${id}`, kept);
   return kept;

@@ -406,7 +406,7 @@ export interface paths {
         };
         /**
          * A walkthrough's debrief: every member's submitted observations together
-         * @description For the walkthrough's team and the leaders and coaches of its school. Read afresh on every call, so observations that sync late appear; `members` says who has not synced yet.
+         * @description For the walkthrough's team and the leaders and coaches of its school. Read afresh on every call, so observations that sync late appear; `members` says who has not synced yet. One framework at a time: rubric_id, or the main framework when the visit has scores with it, else the walkthrough's own; frameworks lists those the visit's submitted observations were scored with.
          */
         get: operations["getDebrief"];
         put?: never;
@@ -446,7 +446,7 @@ export interface paths {
         };
         /**
          * How alike walkthrough teams score
-         * @description For district administrators, and supervisors and principals over their schools.
+         * @description For district administrators, and supervisors and principals over their schools. One framework at a time: rubric_id, or the district's main framework; frameworks lists those with scores in the span (and the main one).
          */
         get: operations["getCalibration"];
         put?: never;
@@ -726,7 +726,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The focus indicator before and in follow-ups */
+        /**
+         * The focus indicator before and in follow-ups
+         * @description One framework at a time: rubric_id, or the main framework when it has scores of the focus indicator, else the first framework that has; frameworks lists those with scores of the focus indicator for the cycle's teachers.
+         */
         get: operations["cycleEvidence"];
         put?: never;
         post?: never;
@@ -1099,6 +1102,26 @@ export interface paths {
          * @description From now on the framework takes no new observations; its history stays in trends. The main framework cannot be retired.
          */
         post: operations["retireFramework"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/frameworks/{id}/main": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a framework the district's main one
+         * @description From now on the framework is the district's main one: the default of trends, the dashboard, CSV, debriefs, calibration and cycle evidence, and it applies at every school and kind. The former main framework applies only where it is assigned, unless keep_previous is true: then it is assigned to every school and kind from now on. The new main framework's open assignments to every school and kind end, being covered. Making the former one main again (keep_previous false) is the way back. The framework must have a published version and not be retired; a stale rev answers 409.
+         */
+        post: operations["makeMainFramework"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2328,6 +2351,14 @@ export interface components {
                 /** @description Fewer than min_to_judge scores before or in follow-ups. */
                 too_few_to_judge: boolean;
             }[];
+            /** @description The framework read. */
+            rubric_id: string;
+            /** @description The frameworks with scores of the focus indicator for the cycle's teachers. */
+            frameworks: {
+                id: string;
+                name: string;
+                main: boolean;
+            }[];
         };
         /** @description How often the focus indicator rose in follow-ups after one kind of support. */
         KindEffect: {
@@ -2599,6 +2630,14 @@ export interface components {
                 /** Format: date-time */
                 done_at: string | null;
                 overdue: boolean;
+            }[];
+            /** @description The framework the figures read. */
+            rubric_id: string;
+            /** @description The frameworks the visit's submitted observations were scored with. */
+            frameworks: {
+                id: string;
+                name: string;
+                main: boolean;
             }[];
         };
         ImportDeactivation: {
@@ -3023,6 +3062,15 @@ export interface components {
             deleted: boolean;
             /** @description Left out when the record is deleted. */
             data?: components["schemas"]["FrameworkData"];
+        };
+        MainRequest: {
+            /**
+             * Format: int64
+             * @description The framework's revision the change was decided on; a stale one answers 409.
+             */
+            rev?: number;
+            /** @description Keep the former main framework on offer at every school and kind. */
+            keep_previous?: boolean;
         };
     };
     responses: {
@@ -4088,7 +4136,10 @@ export interface operations {
     };
     getDebrief: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The framework; left out, the main framework when the visit has scores with it, else the walkthrough's own. */
+                rubric_id?: components["schemas"]["Id"];
+            };
             header?: never;
             path: {
                 id: components["parameters"]["id"];
@@ -4179,6 +4230,8 @@ export interface operations {
                 to: components["parameters"]["to_required"];
                 /** @description Only these schools. Repeat the parameter for several; a record matching any is kept. */
                 school_id?: components["parameters"]["school_id"];
+                /** @description The framework; left out, the district's main framework. */
+                rubric_id?: components["schemas"]["Id"];
             };
             header?: never;
             path?: never;
@@ -4197,6 +4250,14 @@ export interface operations {
                         from: string;
                         /** Format: date */
                         to: string;
+                        /** @description The framework read. */
+                        rubric_id: string;
+                        /** @description The frameworks with scores in the span, and the main one. */
+                        frameworks: {
+                            id: string;
+                            name: string;
+                            main: boolean;
+                        }[];
                         walkthroughs: number;
                         /** @description Classroom visits scored by two or more observations. */
                         visits: number;
@@ -4849,7 +4910,10 @@ export interface operations {
     };
     cycleEvidence: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The framework; left out, the main framework when it has scores of the focus indicator. */
+                rubric_id?: components["schemas"]["Id"];
+            };
             header?: never;
             path: {
                 id: components["parameters"]["id"];
@@ -5553,6 +5617,38 @@ export interface operations {
         };
         responses: {
             /** @description The retired framework. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Framework"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    makeMainFramework: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MainRequest"];
+            };
+        };
+        responses: {
+            /** @description The framework, now the main one. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -197,7 +197,12 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
 /** /calibration: how closely observers who scored the same classroom agreed, over time. */
 export function Calibration({ user }: { user: SignedInUser }) {
   const [period, choice, setChoice] = usePeriod();
-  const [read, retry] = useServerRead<CalibrationAnswer>('calibration', `/api/v1/calibration?from=${period.from}&to=${period.to}`);
+  // One framework at a time; empty: the district's main framework.
+  const [framework, setFramework] = useState('');
+  const [read, retry] = useServerRead<CalibrationAnswer>(
+    'calibration',
+    `/api/v1/calibration?from=${period.from}&to=${period.to}${framework ? `&rubric_id=${encodeURIComponent(framework)}` : ''}`,
+  );
   return (
     <main class="screen wide">
       <h1>Calibration</h1>
@@ -205,77 +210,100 @@ export function Calibration({ user }: { user: SignedInUser }) {
       <p class="muted">Where two or more observers scored the same classroom visit: how often they gave the same level, or levels one apart.</p>
       <PeriodPicker id="cal-period" choice={choice} setChoice={setChoice} />
       <ReadState read={read} what="calibration" retry={retry}>
-        {(c) => {
-          if (c.visits === 0) {
-            return (
-              <p class="muted" data-testid="calibration-empty">
-                No classroom in this period was scored by two observers. Team walkthroughs where several observers score the same room build this report.
-              </p>
-            );
-          }
-          const months = [...new Set(c.observers.flatMap((o) => o.months.map((m) => m.month)))].sort();
-          const monthName = (m: string) => new Date(`${m.slice(0, 7)}-15T12:00:00Z`).toLocaleDateString([], { month: 'short', year: 'numeric', timeZone: 'UTC' });
+        {(answer) => {
+          const c = answer;
+          const picker =
+            (c.frameworks ?? []).length > 1 ? (
+              <label class="framework-choice">
+                Framework
+                <select value={c.rubric_id} onChange={(e) => setFramework(e.currentTarget.value)}>
+                  {c.frameworks.map((f) => (
+                    <option key={f.id} value={f.id}>
+                      {f.main ? `${f.name} (the district framework)` : f.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : null;
           return (
             <>
-              <p data-testid="calibration-headline">
-                {c.visits} classroom visits scored by two or more observers, in {c.walkthroughs} walkthroughs ({c.observations} observations).
-              </p>
-              <table class="scores" data-testid="calibration-observers">
-                <caption>Each observer month by month: the share of their scores at the team’s median level (and how many scores)</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Observer</th>
-                    {months.map((m) => (
-                      <th key={m} scope="col">
-                        {monthName(m)}
-                      </th>
-                    ))}
-                    <th scope="col">Same level</th>
-                    <th scope="col">Within one</th>
-                    <th scope="col">Scores higher or lower</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {c.observers.map((o) => (
-                    <tr key={o.user_id} data-testid="calibration-observer">
-                      <th scope="row">{o.name}</th>
-                      {months.map((m) => {
-                        const x = o.months.find((y) => y.month === m);
-                        return <td key={m}>{x ? `${percent(x.exact_agreement)} (${x.scores})` : '—'}</td>;
-                      })}
-                      <td>{percent(o.exact_agreement)}</td>
-                      <td>{percent(o.within_one_agreement)}</td>
-                      <td>{o.mean_difference === null ? '—' : o.mean_difference > 0.05 ? `higher by ${o.mean_difference.toFixed(2)}` : o.mean_difference < -0.05 ? `lower by ${(-o.mean_difference).toFixed(2)}` : 'as the team'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <table class="scores" data-testid="calibration-indicators">
-                <caption>By indicator</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Indicator</th>
-                    <th scope="col">Visits</th>
-                    <th scope="col">Same level</th>
-                    <th scope="col">Within one</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {c.indicators.map((i) => (
-                    <tr key={i.key}>
-                      <th scope="row">{i.name}</th>
-                      <td>{i.visits}</td>
-                      <td>{percent(i.exact_agreement)}</td>
-                      <td>{percent(i.within_one_agreement)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              {picker}
+              <CalibrationBody c={c} />
             </>
           );
         }}
       </ReadState>
     </main>
+  );
+}
+
+function CalibrationBody({ c }: { c: CalibrationAnswer }) {
+  if (c.visits === 0) {
+    return (
+      <p class="muted" data-testid="calibration-empty">
+        No classroom in this period was scored by two observers. Team walkthroughs where several observers score the same room build this report.
+      </p>
+    );
+  }
+  const months = [...new Set(c.observers.flatMap((o) => o.months.map((m) => m.month)))].sort();
+  const monthName = (m: string) => new Date(`${m.slice(0, 7)}-15T12:00:00Z`).toLocaleDateString([], { month: 'short', year: 'numeric', timeZone: 'UTC' });
+  return (
+    <>
+      <p data-testid="calibration-headline">
+        {c.visits} classroom visits scored by two or more observers, in {c.walkthroughs} walkthroughs ({c.observations} observations).
+      </p>
+      <table class="scores" data-testid="calibration-observers">
+        <caption>Each observer month by month: the share of their scores at the team’s median level (and how many scores)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Observer</th>
+            {months.map((m) => (
+              <th key={m} scope="col">
+                {monthName(m)}
+              </th>
+            ))}
+            <th scope="col">Same level</th>
+            <th scope="col">Within one</th>
+            <th scope="col">Scores higher or lower</th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.observers.map((o) => (
+            <tr key={o.user_id} data-testid="calibration-observer">
+              <th scope="row">{o.name}</th>
+              {months.map((m) => {
+                const x = o.months.find((y) => y.month === m);
+                return <td key={m}>{x ? `${percent(x.exact_agreement)} (${x.scores})` : '—'}</td>;
+              })}
+              <td>{percent(o.exact_agreement)}</td>
+              <td>{percent(o.within_one_agreement)}</td>
+              <td>{o.mean_difference === null ? '—' : o.mean_difference > 0.05 ? `higher by ${o.mean_difference.toFixed(2)}` : o.mean_difference < -0.05 ? `lower by ${(-o.mean_difference).toFixed(2)}` : 'as the team'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table class="scores" data-testid="calibration-indicators">
+        <caption>By indicator</caption>
+        <thead>
+          <tr>
+            <th scope="col">Indicator</th>
+            <th scope="col">Visits</th>
+            <th scope="col">Same level</th>
+            <th scope="col">Within one</th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.indicators.map((i) => (
+            <tr key={i.key}>
+              <th scope="row">{i.name}</th>
+              <td>{i.visits}</td>
+              <td>{percent(i.exact_agreement)}</td>
+              <td>{percent(i.within_one_agreement)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 

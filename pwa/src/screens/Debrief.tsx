@@ -2,7 +2,7 @@
 // screen, large enough to project. One indicator or classroom at a time,
 // picked from a list; disagreement is said in words and shown with a
 // symbol and a pattern, never by colour alone.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   agreementSymbol,
   agreementText,
@@ -36,13 +36,15 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
   const [view, setView] = useState<'indicators' | 'classrooms'>('indicators');
   const [selected, setSelected] = useState<string | null>(null);
   const [presenting, setPresenting] = useState(false);
+  // The framework read, one at a time; undefined: the server's default.
+  const framework = useRef<string | undefined>(undefined);
 
   const load = async () => {
     setLoading(true);
     try {
       // Changes waiting on this device (a next step, the lead's own scores) go first.
       await engine.syncNow();
-      setKept(await fetchDebrief(engine, db, id));
+      setKept(await fetchDebrief(engine, db, id, Date.now(), framework.current));
       setError(null);
     } catch (err) {
       if (err instanceof HttpError && err.status === 404) {
@@ -134,6 +136,27 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
         </p>
       )}
       <Team d={d} />
+      {/* A debrief kept before frameworks were named has none. */}
+      {(d.frameworks ?? []).length > 1 && (
+        <label class="framework-choice">
+          Framework
+          <select
+            value={d.rubric_id}
+            disabled={loading}
+            onChange={(e) => {
+              framework.current = e.currentTarget.value;
+              setSelected(null);
+              void load();
+            }}
+          >
+            {d.frameworks.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.main ? `${f.name} (the district framework)` : f.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <div class="view-switch" role="group" aria-label="Show">
         <button type="button" aria-pressed={view === 'indicators'} onClick={() => { setView('indicators'); setSelected(null); }}>
           By indicator

@@ -28,6 +28,11 @@ type Point struct {
 type Evidence struct {
 	CycleID      string
 	IndicatorKey string
+	// RubricID is the framework whose scores are read, one at a time;
+	// Frameworks are those with scores of the focus indicator for the
+	// cycle's teachers.
+	RubricID   string
+	Frameworks []FrameworkRef
 	// SupportFrom is the day support began: the first activity's, else the
 	// day the cycle started, else the day it was opened.
 	SupportFrom  time.Time
@@ -58,6 +63,13 @@ type TeacherChange struct {
 	// MinToJudge.
 	Change *float64
 	TooFew bool
+}
+
+// FrameworkRef names a framework.
+type FrameworkRef struct {
+	ID   string
+	Name string
+	Main bool
 }
 
 // supportFrom is the first day of support of a cycle, as a date.
@@ -145,7 +157,10 @@ func mean(ps []Point) *float64 {
 // Evidence answers whether the shift showed up: the focus indicator's
 // scores before and in follow-ups. It is teacher-level data: the cycle's
 // coach, the school's principals and coaches, and administrators see it.
-func (s *Service) Evidence(ctx context.Context, p auth.Principal, cycleID string) (Evidence, error) {
+func (s *Service) Evidence(ctx context.Context, p auth.Principal, cycleID, rubricID string) (Evidence, error) {
+	if rubricID != "" && !domain.ValidID(rubricID) {
+		return Evidence{}, domain.Invalid("the evidence query is not valid", domain.FieldError{Field: "rubric_id", Message: "must be an id"})
+	}
 	c, err := s.cycle(ctx, p, cycleID)
 	if err != nil {
 		return Evidence{}, err
@@ -173,7 +188,50 @@ func (s *Service) Evidence(ctx context.Context, p auth.Principal, cycleID string
 	if err != nil {
 		return Evidence{}, err
 	}
-	return evidenceOf(c, acts, fs, scores, d.Location()), nil
+	// One framework at a time: the one asked; else the main framework when
+	// it has scores of the focus, else the first that has.
+	frames, err := s.store.Frameworks(ctx, p.DistrictID(), false)
+	if err != nil {
+		return Evidence{}, err
+	}
+	withData := map[string]bool{}
+	for _, sc := range scores {
+		withData[sc.RubricID] = true
+	}
+	var refs []FrameworkRef
+	chosen, known, main := "", false, ""
+	for _, f := range frames {
+		known = known || f.ID == rubricID
+		if f.Main {
+			main = f.ID
+		}
+		if withData[f.ID] {
+			refs = append(refs, FrameworkRef{ID: f.ID, Name: f.Name, Main: f.Main})
+			if chosen == "" || f.Main {
+				chosen = f.ID
+			}
+		}
+	}
+	switch {
+	case rubricID != "" && !known:
+		return Evidence{}, domain.Errorf(domain.ENotFound, "framework not found")
+	case rubricID != "":
+		chosen = rubricID
+	case chosen == "":
+		chosen = main
+	}
+	kept := scores[:0]
+	for _, sc := range scores {
+		if sc.RubricID == chosen {
+			kept = append(kept, sc)
+		}
+	}
+	e := evidenceOf(c, acts, fs, kept, d.Location())
+	e.RubricID, e.Frameworks = chosen, refs
+	if e.Frameworks == nil {
+		e.Frameworks = []FrameworkRef{}
+	}
+	return e, nil
 }
 
 // KindEffect is how often the focus indicator rose in follow-ups whose

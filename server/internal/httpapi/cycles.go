@@ -301,6 +301,9 @@ type evidenceResponse struct {
 	FollowUpMean *float64        `json:"follow_up_mean"`
 	MinToJudge   int             `json:"min_to_judge"`
 	Teachers     []teacherChange `json:"teachers"`
+	// RubricID is the framework read; Frameworks those with focus scores.
+	RubricID   string              `json:"rubric_id"`
+	Frameworks []frameworkRefBrief `json:"frameworks"`
 }
 
 type teacherChange struct {
@@ -313,6 +316,12 @@ type teacherChange struct {
 	TooFew       bool     `json:"too_few_to_judge"`
 }
 
+type frameworkRefBrief struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Main bool   `json:"main"`
+}
+
 func pointsOut(ps []cycles.Point) []pointResponse {
 	out := make([]pointResponse, len(ps))
 	for i, p := range ps {
@@ -322,14 +331,25 @@ func pointsOut(ps []cycles.Point) []pointResponse {
 }
 
 func (s *Server) cycleEvidence(c *gin.Context) {
-	e, err := s.cycles.Evidence(c.Request.Context(), principal(c), c.Param("id"))
+	q := newQuery(c)
+	rubricID := q.id("rubric_id")
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	e, err := s.cycles.Evidence(c.Request.Context(), principal(c), c.Param("id"), rubricID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, evidenceResponse{CycleID: e.CycleID, IndicatorKey: e.IndicatorKey, SupportFrom: sync.Date{Time: e.SupportFrom},
+	out := evidenceResponse{CycleID: e.CycleID, IndicatorKey: e.IndicatorKey, SupportFrom: sync.Date{Time: e.SupportFrom},
 		Before: pointsOut(e.Before), FollowUps: pointsOut(e.FollowUps), BeforeMean: e.BeforeMean, FollowUpMean: e.FollowUpMean,
-		MinToJudge: cycles.MinToJudge, Teachers: teachersOut(e.Teachers)})
+		MinToJudge: cycles.MinToJudge, Teachers: teachersOut(e.Teachers),
+		RubricID: e.RubricID, Frameworks: []frameworkRefBrief{}}
+	for _, f := range e.Frameworks {
+		out.Frameworks = append(out.Frameworks, frameworkRefBrief(f))
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 func teachersOut(ts []cycles.TeacherChange) []teacherChange {

@@ -9,9 +9,15 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 )
 
-// getDebrief answers GET /walkthroughs/{id}/debrief.
+// getDebrief answers GET /walkthroughs/{id}/debrief?rubric_id.
 func (s *Server) getDebrief(c *gin.Context) {
-	d, err := s.visits.Debrief(c.Request.Context(), principal(c), c.Param("id"))
+	q := newQuery(c)
+	rubricID := q.id("rubric_id")
+	if err := q.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	d, err := s.visits.Debrief(c.Request.Context(), principal(c), c.Param("id"), rubricID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -20,11 +26,11 @@ func (s *Server) getDebrief(c *gin.Context) {
 	c.JSON(http.StatusOK, d)
 }
 
-// getCalibration answers GET /calibration?from&to&school_id.
+// getCalibration answers GET /calibration?from&to&school_id&rubric_id.
 func (s *Server) getCalibration(c *gin.Context) {
 	q := newQuery(c)
 	from, to := q.span(bothDates)
-	cq := visits.CalibrationQuery{From: from, To: to, SchoolIDs: q.ids("school_id")}
+	cq := visits.CalibrationQuery{From: from, To: to, SchoolIDs: q.ids("school_id"), RubricID: q.id("rubric_id")}
 	if err := q.err(); err != nil {
 		s.fail(c, err)
 		return

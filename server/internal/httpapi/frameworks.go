@@ -196,3 +196,25 @@ func (s *Server) retireFramework(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, toFramework(f))
 }
+
+type mainRequest struct {
+	Rev *int64 `json:"rev,omitempty"`
+	// KeepPrevious keeps the former main framework on offer at every school
+	// and kind.
+	KeepPrevious bool `json:"keep_previous"`
+}
+
+// makeMainFramework answers POST /frameworks/{id}/main.
+func (s *Server) makeMainFramework(c *gin.Context) {
+	var req mainRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	f, err := s.rubrics.MakeMain(c.Request.Context(), principal(c), c.Param("id"), req.Rev, req.KeepPrevious, client(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toFramework(f))
+}

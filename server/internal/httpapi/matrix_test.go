@@ -68,6 +68,7 @@ func matrix(w *world) map[string][]probe {
 	tablet := w.signedInTablet()
 	undoable := w.importSchoolsForUndo()
 	k2, _ := w.secondFramework()
+	k3, _ := w.secondFramework()
 	k2Assignment := w.assigned(k2)
 	rows := map[string][]probe{
 		"GET /healthz": {{name: "alive", method: "GET", path: "/healthz", want: public}},
@@ -196,6 +197,14 @@ func matrix(w *world) map[string][]probe {
 			path: "/api/v1/frameworks/" + k2 + "/assignments/" + k2Assignment + "/rollback", body: map[string]any{}, want: adminOnly(ok, notFound)}},
 		"POST /api/v1/frameworks/:id/retire": {{name: "own", method: "POST", path: "/api/v1/frameworks/" + k2 + "/retire", body: map[string]any{},
 			want: adminOnly(ok, notFound)}},
+		"POST /api/v1/frameworks/:id/main": {{name: "own", method: "POST", path: "/api/v1/frameworks/" + k3 + "/main", body: map[string]any{"keep_previous": true},
+			want: adminOnly(ok, notFound), check: func(t *testing.T, w *world, a actor, r response) {
+				if a == admin { // the way back, for the rows that follow
+					if r := w.do(admin, "POST", "/api/v1/frameworks/"+w.frameworkOf(w.rubricA)+"/main", map[string]any{}); r.Code != ok {
+						t.Errorf("make the first framework main again: %d %s", r.Code, r.Body)
+					}
+				}
+			}}},
 		"GET /api/v1/rubrics/:id/export": {{name: "published", method: "GET", path: "/api/v1/rubrics/" + w.rubricA + "/export",
 			want: signedIn(ok, map[actor]int{otherAdmin: notFound})}},
 

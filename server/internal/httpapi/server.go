@@ -130,6 +130,7 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/frameworks/:id/assignments", handle: s.assignFramework},
 		{Method: http.MethodPost, Path: "/api/v1/frameworks/:id/assignments/:assignment/rollback", handle: s.rollbackAssignment},
 		{Method: http.MethodPost, Path: "/api/v1/frameworks/:id/retire", handle: s.retireFramework},
+		{Method: http.MethodPost, Path: "/api/v1/frameworks/:id/main", handle: s.makeMainFramework},
 
 		{Method: http.MethodGet, Path: "/api/v1/walkthroughs", handle: s.listWalkthroughs},
 		{Method: http.MethodGet, Path: "/api/v1/walkthroughs/:id", handle: s.getWalkthrough},

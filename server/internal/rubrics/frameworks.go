@@ -160,6 +160,32 @@ func (s *Service) Retire(ctx context.Context, p auth.Principal, id string, rev *
 	}, c)
 }
 
+// MakeMain makes a framework the district's main one from now on: the
+// default of trends, the dashboard, exports, debriefs, calibration and cycle
+// evidence, applying at every school and kind. keepPrevious keeps the
+// former main framework on offer at every school and kind.
+func (s *Service) MakeMain(ctx context.Context, p auth.Principal, id string, rev *int64, keepPrevious bool, c auth.Client) (domain.Framework, error) {
+	if err := p.RequireAdmin(); err != nil {
+		return domain.Framework{}, err
+	}
+	if !domain.ValidID(id) {
+		return domain.Framework{}, domain.Errorf(domain.ENotFound, "framework not found")
+	}
+	return s.frameworkWrite(ctx, p, id, func(tx *store.Tx) (store.AuditEntry, error) {
+		prev, err := tx.MakeMain(ctx, p.DistrictID(), id, p.User.ID, rev, keepPrevious)
+		if err != nil {
+			return store.AuditEntry{}, err
+		}
+		detail := map[string]any{"previous_id": prev, "kept_previous": keepPrevious}
+		if prev != "" {
+			if pf, err := tx.Framework(ctx, p.DistrictID(), prev); err == nil {
+				detail["previous_name"] = pf.Name
+			}
+		}
+		return store.AuditEntry{Action: "framework.main", Detail: detail}, nil
+	}, c)
+}
+
 // frameworkWrite runs one write of a framework with its audit entry and
 // answers the framework as it is afterwards.
 func (s *Service) frameworkWrite(ctx context.Context, p auth.Principal, id string, write func(tx *store.Tx) (store.AuditEntry, error), c auth.Client) (domain.Framework, error) {

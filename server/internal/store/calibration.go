@@ -21,6 +21,7 @@ type CalibrationScore struct {
 	WalkthroughID   string
 	VisitDate       time.Time
 	RubricVersionID string
+	RubricID        string // the framework
 	TeacherID       string
 	ObservationID   string
 	ObserverID      string
@@ -33,9 +34,10 @@ type CalibrationScore struct {
 // observed" left out.
 func (s *Store) CalibrationScores(ctx context.Context, f CalibrationFilter) ([]CalibrationScore, error) {
 	q := s.db.WithContext(ctx).Table("scores").
-		Select("o.walkthrough_id, w.visit_date, o.rubric_version_id, o.teacher_id, o.id AS observation_id, o.observer_id, scores.indicator_key, scores.level").
+		Select("o.walkthrough_id, w.visit_date, o.rubric_version_id, rv.rubric_id, o.teacher_id, o.id AS observation_id, o.observer_id, scores.indicator_key, scores.level").
 		Joins("JOIN observations o ON o.id = scores.observation_id").
 		Joins("JOIN walkthroughs w ON w.id = o.walkthrough_id").
+		Joins("JOIN rubric_versions rv ON rv.id = o.rubric_version_id").
 		Where("o.district_id = ? AND o.status = ? AND o.deleted_at IS NULL AND w.deleted_at IS NULL AND scores.level IS NOT NULL",
 			f.Scope.DistrictID, string(domain.ObservationSubmitted)).
 		Where("w.visit_date >= ? AND w.visit_date < ?", dateOnly(f.From), dateOnly(f.To))

@@ -231,6 +231,7 @@ type FocusScore struct {
 	FollowUpID    string
 	ObserverID    string
 	IndicatorKey  string
+	RubricID      string    // the framework it was scored with
 	ObservedAt    time.Time // the observation's counting time
 	Level         int
 }
@@ -247,12 +248,14 @@ func (s *Store) FocusScores(ctx context.Context, districtID string, teacherIDs, 
 		FollowUpID    *string
 		ObserverID    string
 		IndicatorKey  string
+		RubricID      string
 		ObservedAt    time.Time
 		Level         int
 	}
 	err := s.db.WithContext(ctx).Table("scores").
-		Select("o.id AS observation_id, o.teacher_id, o.follow_up_id, o.observer_id, scores.indicator_key, o.counted_at AS observed_at, scores.level").
+		Select("o.id AS observation_id, o.teacher_id, o.follow_up_id, o.observer_id, scores.indicator_key, rv.rubric_id, o.counted_at AS observed_at, scores.level").
 		Joins("JOIN observations o ON o.id = scores.observation_id").
+		Joins("JOIN rubric_versions rv ON rv.id = o.rubric_version_id").
 		Where("o.district_id = ? AND o.deleted_at IS NULL AND o.status = ? AND o.teacher_id IN ? AND scores.indicator_key IN ? AND scores.level IS NOT NULL",
 			districtID, string(domain.ObservationSubmitted), teacherIDs, indicatorKeys).
 		Order("o.counted_at, o.id").Scan(&rows).Error
@@ -262,7 +265,7 @@ func (s *Store) FocusScores(ctx context.Context, districtID string, teacherIDs, 
 	out := make([]FocusScore, len(rows))
 	for i, r := range rows {
 		out[i] = FocusScore{ObservationID: r.ObservationID, TeacherID: r.TeacherID, FollowUpID: deref(r.FollowUpID), ObserverID: r.ObserverID, IndicatorKey: r.IndicatorKey,
-			ObservedAt: r.ObservedAt.UTC(), Level: r.Level}
+			RubricID: r.RubricID, ObservedAt: r.ObservedAt.UTC(), Level: r.Level}
 	}
 	return out, nil
 }

@@ -239,3 +239,58 @@ func (s *Store) MainRubric(ctx context.Context, districtID string) (string, erro
 	}
 	return row.ID, translate(err, "framework")
 }
+
+// MakeMain makes a published, unretired framework the district's main one
+// from now on and answers the framework that was main before. With
+// keepPrevious, the former main framework keeps applying at every school
+// and kind through an assignment from now on, so that no observer loses it;
+// without, it applies only where it is assigned. The new main framework's
+// open assignments to every school and kind end, since being main covers
+// them: making the former one main again without keeping is the way back.
+func (tx *Tx) MakeMain(ctx context.Context, districtID, id, actorID string, rev *int64, keepPrevious bool) (string, error) {
+	r, err := tx.frameworkForWrite(districtID, id, rev)
+	if err != nil {
+		return "", err
+	}
+	if r.Main {
+		return "", conflict("this framework is the main one already")
+	}
+	if r.RetiredAt != nil {
+		return "", conflict("a retired framework cannot be the main one")
+	}
+	var published int64
+	if err := tx.db.Model(&rubricVersionRow{}).Where("rubric_id = ? AND status = ?", r.ID, string(domain.RubricPublished)).Count(&published).Error; err != nil {
+		return "", translate(err, "rubric version")
+	}
+	if published == 0 {
+		return "", conflict("publish a version of the framework before making it the main one")
+	}
+	var prev rubricRow
+	err = tx.db.Where("district_id = ? AND main = ?", districtID, true).Take(&prev).Error
+	hasPrev := err == nil
+	if err != nil && domain.ErrorCode(translate(err, "framework")) != domain.ENotFound {
+		return "", translate(err, "framework")
+	}
+	if hasPrev {
+		if err := tx.bumpFramework(ctx, prev, map[string]any{"main": false}); err != nil {
+			return "", err
+		}
+		prev.Rev++
+		if keepPrevious {
+			row := assignmentRow{ID: domain.NewID(), DistrictID: districtID, RubricID: prev.ID, SchoolIDs: "[]", Kinds: "[]",
+				StartsAt: tx.now, CreatedBy: nullable(actorID), CreatedAt: tx.now}
+			if err := tx.db.Create(&row).Error; err != nil {
+				return "", translate(err, "framework assignment")
+			}
+		}
+	}
+	if err := tx.db.Model(&assignmentRow{}).
+		Where("district_id = ? AND rubric_id = ? AND ended_at IS NULL AND school_ids = ? AND kinds = ?", districtID, r.ID, "[]", "[]").
+		Updates(map[string]any{"ended_at": tx.now, "ended_by": nullable(actorID)}).Error; err != nil {
+		return "", translate(err, "framework assignment")
+	}
+	if err := tx.bumpFramework(ctx, r, map[string]any{"main": true}); err != nil {
+		return "", err
+	}
+	return prev.ID, nil
+}

@@ -140,7 +140,12 @@ func (s *Service) nextObservation(ctx context.Context, look *lookups, p auth.Pri
 	if err := o.Validate(); err != nil {
 		return cur, d, err
 	}
-	if err := checkObservationRefs(ctx, look, p, o); err != nil {
+	// An observation keeps the framework version it was scored with: an
+	// amend that keeps it is not judged again by where the framework
+	// applies, since assignments only govern what new observations start
+	// with.
+	keeps := exists && !cur.Deleted && cur.RubricVersionID == o.RubricVersionID
+	if err := checkObservationRefs(ctx, look, p, o, keeps); err != nil {
 		return cur, d, err
 	}
 	for i, id := range d.AttachmentIDs {
@@ -216,7 +221,9 @@ func (l *lookups) walkthrough(ctx context.Context, districtID, id string) (*doma
 // checkObservationRefs checks what an observation points at: a school the
 // caller observes at, a teacher of that school, a published rubric version
 // of the district, and a walkthrough or follow-up the caller is part of.
-func checkObservationRefs(ctx context.Context, look *lookups, p auth.Principal, o domain.Observation) error {
+// keepsVersion says the observation was scored with this version already:
+// then the framework need not apply at the school and kind any more.
+func checkObservationRefs(ctx context.Context, look *lookups, p auth.Principal, o domain.Observation, keepsVersion bool) error {
 	if !p.ObserveScope().HasSchool(o.SchoolID) {
 		return refuse(StatusRejected, "out_of_scope", "data.school_id", "the school is not one you observe at")
 	}
@@ -237,14 +244,14 @@ func checkObservationRefs(ctx context.Context, look *lookups, p auth.Principal, 
 	if err := o.ValidateAgainst(v); err != nil {
 		return err
 	}
-	// The framework must apply at the school and kind when the observation
-	// counts: the main one everywhere, another where it was assigned then,
-	// none once retired.
+	// A framework newly given to an observation must apply at the school
+	// and kind when the observation counts: the main one everywhere,
+	// another where it was assigned then, none once retired.
 	f, ok, err := look.framework(ctx, p.DistrictID(), v.RubricID)
 	if err != nil {
 		return err
 	}
-	if !ok || !f.AppliesAt(o.SchoolID, o.Kind, o.CountedAt) {
+	if !keepsVersion && (!ok || !f.AppliesAt(o.SchoolID, o.Kind, o.CountedAt)) {
 		return refuse(StatusRejected, "framework_not_assigned", "data.rubric_version_id",
 			"this framework is not assigned to this school and kind of walkthrough at the time of the observation")
 	}

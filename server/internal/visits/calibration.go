@@ -16,6 +16,14 @@ import (
 type CalibrationQuery struct {
 	From, To  time.Time
 	SchoolIDs []string
+	RubricID  string // the framework; empty: the district's main one
+}
+
+// CalibrationFramework is a framework that has scores in the span asked.
+type CalibrationFramework struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Main bool   `json:"main"`
 }
 
 // Calibration says whether walkthrough teams score alike. A classroom visit
@@ -24,6 +32,8 @@ type CalibrationQuery struct {
 type Calibration struct {
 	From         string                 `json:"from"`
 	To           string                 `json:"to"`
+	RubricID     string                 `json:"rubric_id"` // the framework read: one at a time
+	Frameworks   []CalibrationFramework `json:"frameworks"`
 	Walkthroughs int                    `json:"walkthroughs"`
 	Visits       int                    `json:"visits"`
 	Observations int                    `json:"observations"`
@@ -115,6 +125,9 @@ func (s *Service) Calibration(ctx context.Context, p auth.Principal, q Calibrati
 			prob.Add("school_id["+strconv.Itoa(i)+"]", "must be an id")
 		}
 	}
+	if q.RubricID != "" && !domain.ValidID(q.RubricID) {
+		prob.Add("rubric_id", "must be an id")
+	}
 	if err := prob.Err("the calibration query is not valid"); err != nil {
 		return Calibration{}, err
 	}
@@ -130,8 +143,39 @@ func (s *Service) Calibration(ctx context.Context, p auth.Principal, q Calibrati
 	if err != nil {
 		return Calibration{}, err
 	}
-	out := Calibration{From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly),
-		Indicators: []CalibrationIndicator{}, Observers: []CalibrationObserver{}}
+	out := Calibration{From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly), RubricID: q.RubricID,
+		Frameworks: []CalibrationFramework{}, Indicators: []CalibrationIndicator{}, Observers: []CalibrationObserver{}}
+	// One framework at a time: the one asked, else the main one; indicators
+	// of its versions are carried across by their keys, and no other
+	// framework's scores mix in, whatever keys they share.
+	fs, err := s.store.Frameworks(ctx, p.DistrictID(), false)
+	if err != nil {
+		return Calibration{}, err
+	}
+	withData := map[string]bool{}
+	for _, r := range rows {
+		withData[r.RubricID] = true
+	}
+	known := false
+	for _, f := range fs {
+		if out.RubricID == "" && f.Main {
+			out.RubricID = f.ID
+		}
+		known = known || f.ID == q.RubricID
+		if withData[f.ID] || f.Main {
+			out.Frameworks = append(out.Frameworks, CalibrationFramework{ID: f.ID, Name: f.Name, Main: f.Main})
+		}
+	}
+	if q.RubricID != "" && !known {
+		return Calibration{}, domain.Errorf(domain.ENotFound, "framework not found")
+	}
+	kept := rows[:0]
+	for _, r := range rows {
+		if r.RubricID == out.RubricID {
+			kept = append(kept, r)
+		}
+	}
+	rows = kept
 
 	// Group the levels by classroom visit and indicator; rows come ordered
 	// by walkthrough, teacher and indicator.

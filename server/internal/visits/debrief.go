@@ -15,17 +15,22 @@ import (
 // has synced, and per indicator and per classroom how far apart the team's
 // levels were, with the evidence side by side and the focus first.
 type Debrief struct {
-	WalkthroughID string         `json:"walkthrough_id"`
-	Rev           int64          `json:"rev"`
-	SchoolID      string         `json:"school_id"`
-	SchoolName    string         `json:"school_name"`
-	Date          string         `json:"date"`
-	Kind          string         `json:"kind"`
-	LeadID        string         `json:"lead_id"`
-	Focus         []string       `json:"focus"`
-	DebriefNotes  string         `json:"debrief_notes"`
-	GeneratedAt   time.Time      `json:"generated_at"`
-	Levels        []domain.Level `json:"levels"`
+	WalkthroughID string    `json:"walkthrough_id"`
+	Rev           int64     `json:"rev"`
+	SchoolID      string    `json:"school_id"`
+	SchoolName    string    `json:"school_name"`
+	Date          string    `json:"date"`
+	Kind          string    `json:"kind"`
+	LeadID        string    `json:"lead_id"`
+	Focus         []string  `json:"focus"`
+	DebriefNotes  string    `json:"debrief_notes"`
+	GeneratedAt   time.Time `json:"generated_at"`
+	// RubricID is the framework whose scores the figures read: one at a
+	// time. Frameworks are those the visit's submitted observations were
+	// scored with; where more than one, the caller may ask for another.
+	RubricID   string                 `json:"rubric_id"`
+	Frameworks []CalibrationFramework `json:"frameworks"`
+	Levels     []domain.Level         `json:"levels"`
 	// TeachersShown is false when the caller may read the school's evidence
 	// but not which teacher it is about: classrooms are then numbered.
 	TeachersShown bool               `json:"teachers_shown"`
@@ -127,9 +132,12 @@ var errNoDebrief = domain.Errorf(domain.ENotFound, "walkthrough not found")
 // its team and the leaders of its school. It reads the database afresh on
 // every call, so observations that sync late appear the next time it is
 // asked.
-func (s *Service) Debrief(ctx context.Context, p auth.Principal, id string) (Debrief, error) {
+func (s *Service) Debrief(ctx context.Context, p auth.Principal, id, rubricID string) (Debrief, error) {
 	if !domain.ValidID(id) {
 		return Debrief{}, errNoDebrief
+	}
+	if rubricID != "" && !domain.ValidID(rubricID) {
+		return Debrief{}, domain.Invalid("the debrief query is not valid", domain.FieldError{Field: "rubric_id", Message: "must be an id"})
 	}
 	rec, err := s.store.Debrief(ctx, p.DistrictID(), id)
 	if domain.ErrorCode(err) == domain.ENotFound {
@@ -197,11 +205,68 @@ func (s *Service) Debrief(ctx context.Context, p auth.Principal, id string) (Deb
 		out.Members = append(out.Members, mem)
 	}
 
-	// Classrooms: the submitted observations of each teacher, in the order
-	// the team first walked in.
+	// One framework at a time: the one asked; else the main framework
+	// when the visit has scores with it, else the walkthrough's own.
+	versions := map[string]domain.RubricVersion{rec.Rubric.ID: rec.Rubric}
+	framesWithData := map[string]bool{}
+	for _, o := range rec.Observations {
+		if o.Status != domain.ObservationSubmitted {
+			continue
+		}
+		v, ok := versions[o.RubricVersionID]
+		if !ok {
+			if v, err = s.store.RubricVersion(ctx, p.DistrictID(), o.RubricVersionID); err != nil {
+				return Debrief{}, err
+			}
+			versions[v.ID] = v
+		}
+		framesWithData[v.RubricID] = true
+	}
+	fs, err := s.store.Frameworks(ctx, p.DistrictID(), false)
+	if err != nil {
+		return Debrief{}, err
+	}
+	out.Frameworks = []CalibrationFramework{}
+	known := false
+	for _, f := range fs {
+		known = known || f.ID == rubricID
+		if framesWithData[f.ID] {
+			out.Frameworks = append(out.Frameworks, CalibrationFramework{ID: f.ID, Name: f.Name, Main: f.Main})
+			if rubricID == "" && f.Main {
+				out.RubricID = f.ID
+			}
+		}
+	}
+	if rubricID != "" && !known {
+		return Debrief{}, domain.Errorf(domain.ENotFound, "framework not found")
+	}
+	switch {
+	case rubricID != "":
+		out.RubricID = rubricID
+	case out.RubricID == "":
+		out.RubricID = rec.Rubric.RubricID
+	}
+	// The framework's words and levels: the walkthrough's version when it is
+	// of that framework, else the newest version its observations used.
+	shape := rec.Rubric
+	if shape.RubricID != out.RubricID {
+		shape = domain.RubricVersion{}
+		for _, v := range versions {
+			if v.RubricID == out.RubricID && v.Version > shape.Version {
+				shape = v
+			}
+		}
+		out.Levels = shape.Levels
+		if out.Levels == nil {
+			out.Levels = []domain.Level{}
+		}
+	}
+
+	// Classrooms: the submitted observations of each teacher scored with
+	// the framework, in the order the team first walked in.
 	var submitted []domain.Observation
 	for _, o := range rec.Observations {
-		if o.Status == domain.ObservationSubmitted {
+		if o.Status == domain.ObservationSubmitted && versions[o.RubricVersionID].RubricID == out.RubricID {
 			submitted = append(submitted, o)
 		}
 	}
@@ -212,7 +277,7 @@ func (s *Service) Debrief(ctx context.Context, p auth.Principal, id string) (Deb
 		return submitted[i].ID < submitted[j].ID
 	})
 	out.Observations = len(submitted)
-	order := indicatorOrder(rec.Rubric, w.Focus)
+	order := indicatorOrder(shape, w.Focus)
 	rooms := map[string]*DebriefClassroom{}
 	var roomOrder []string
 	for _, o := range submitted {

@@ -416,6 +416,8 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
   const online = useOnline();
   const [ev, setEv] = useState<{ data: CycleEvidence; at: number } | undefined | null>(undefined);
   const [error, setError] = useState<string | null>(null);
+  // One framework at a time; empty: the server's default (the main framework when it has focus scores).
+  const [framework, setFramework] = useState('');
   useEffect(() => {
     let live = true;
     void getMeta<{ data: CycleEvidence; at: number }>(db, `evidence:${cycleId}`).then((cached) => {
@@ -424,7 +426,7 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
     });
     if (navigator.onLine) {
       engine
-        .getJSON<CycleEvidence>(`/api/v1/cycles/${cycleId}/evidence`)
+        .getJSON<CycleEvidence>(`/api/v1/cycles/${cycleId}/evidence${framework ? `?rubric_id=${encodeURIComponent(framework)}` : ''}`)
         .then(async (data) => {
           const v = { data, at: Date.now() };
           await setMeta(db, `evidence:${cycleId}`, v);
@@ -443,11 +445,23 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
     return () => {
       live = false;
     };
-  }, [cycleId, online]);
+  }, [cycleId, online, framework]);
 
   return (
     <section aria-labelledby="ev-h">
       <h2 id="ev-h">Evidence: the focus indicator before and after</h2>
+      {ev && (ev.data.frameworks ?? []).length > 1 && (
+        <label class="framework-choice">
+          Framework
+          <select value={ev.data.rubric_id} onChange={(e) => setFramework(e.currentTarget.value)}>
+            {ev.data.frameworks.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.main ? `${f.name} (the district framework)` : f.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {ev === undefined && <p aria-busy="true">Loading the evidence…</p>}
       {ev === null && <p class="notice">{error ?? 'The evidence comes from the server: connect to see it.'}</p>}
       {ev && (

@@ -93,6 +93,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Support:        support.NewService(s, syncs, time.Now),
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
+		BaseURL:        c.BaseURL,
 		Stopping:       stopping,
 	})
 	if err != nil {

@@ -91,6 +91,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sso/button": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The single sign-on button for an e-mail domain
+         * @description The answer depends on the domain alone (a domain belongs to one district at most), never on whether an address is a user's.
+         */
+        get: operations["ssoButton"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Begin signing in with the district's identity provider
+         * @description A browser navigation: redirects to the provider's authorization endpoint (code flow with PKCE, state and nonce) and sets a cookie binding the sign-in to this browser. When the district has no provider, or it does not answer, redirects to the app's /sso page with error=unavailable.
+         */
+        get: operations["ssoStart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the identity provider sends the browser back
+         * @description Redirects to the app's /sso page: with a single-use code of two minutes in the fragment (`#code=`) for POST /auth/sso/exchange, or with `?error=` naming why nobody was signed in: expired (the sign-in is unknown, used, too old or another browser's), denied, invalid (the ID token failed a check), unverified, domain, unknown, inactive or unavailable.
+         */
+        get: operations["ssoCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a single sign-on code for a session
+         * @description The code is single-use and lives two minutes; the answer is the same session a password sign-in gives.
+         */
+        post: operations["ssoExchange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -902,6 +982,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/district/identity-provider": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the district's identity provider
+         * @description District administrators only. The client secret is never answered, only whether one is set.
+         */
+        get: operations["getIdentityProvider"];
+        /**
+         * Connect or change the district's identity provider
+         * @description District administrators only. rev is 0 to connect the first provider, else the revision read; a client secret left out keeps the stored one. The issuer must answer its OpenID discovery document. Audited as sso.provider_update.
+         */
+        put: operations["putIdentityProvider"];
+        post?: never;
+        /**
+         * Disconnect the district's identity provider
+         * @description District administrators only. Its users sign in with passwords again. Audited as sso.provider_delete.
+         */
+        delete: operations["deleteIdentityProvider"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/district": {
         parameters: {
             query?: never;
@@ -1205,6 +1313,42 @@ export interface components {
              * Format: int64
              * @description The revision: it moves on with each change.
              */
+            rev: number;
+        };
+        SSOButton: {
+            found: boolean;
+            district_id: string;
+            label: string;
+            /** @description What the button names: Sign in with {name}. */
+            name: string;
+            /** @description The district refuses passwords to its users but its administrators. */
+            passwords_off: boolean;
+        };
+        SSOExchangeRequest: {
+            code: string;
+            device_id?: string;
+            device_name?: string;
+        };
+        IdentityProvider: {
+            connected: boolean;
+            issuer: string;
+            client_id: string;
+            client_secret_set: boolean;
+            domains: string[];
+            label: string;
+            label_text: string;
+            passwords_off: boolean;
+            rev: number;
+        };
+        IdentityProviderChange: {
+            issuer: string;
+            client_id: string;
+            client_secret?: string;
+            domains: string[];
+            /** @enum {string} */
+            label: "google" | "microsoft" | "clever" | "other";
+            label_text?: string;
+            passwords_off: boolean;
             rev: number;
         };
         LoginRequest: {
@@ -3400,6 +3544,129 @@ export interface operations {
             500: components["responses"]["Internal"];
         };
     };
+    ssoButton: {
+        parameters: {
+            query: {
+                /** @description The domain of the address typed, such as district.org. */
+                domain: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The district's button, or found false. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SSOButton"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    ssoStart: {
+        parameters: {
+            query: {
+                /** @description The district's id, from the button. */
+                district: components["schemas"]["Id"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A redirect. */
+            302: {
+                headers: {
+                    /** @description Where the browser goes next. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    ssoCallback: {
+        parameters: {
+            query?: {
+                /** @description Sent by the identity provider. */
+                code?: string;
+                /** @description Sent by the identity provider. */
+                state?: string;
+                /** @description Sent by the identity provider. */
+                error?: string;
+                /** @description Sent by the identity provider. */
+                error_description?: string;
+                /** @description Sent by the identity provider. */
+                error_uri?: string;
+                /** @description Sent by the identity provider. */
+                iss?: string;
+                /** @description Sent by the identity provider. */
+                scope?: string;
+                /** @description Sent by the identity provider. */
+                session_state?: string;
+                /** @description Sent by the identity provider. */
+                authuser?: string;
+                /** @description Sent by the identity provider. */
+                hd?: string;
+                /** @description Sent by the identity provider. */
+                prompt?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A redirect. */
+            302: {
+                headers: {
+                    /** @description Where the browser goes next. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    ssoExchange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SSOExchangeRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
     refresh: {
         parameters: {
             query?: never;
@@ -5226,6 +5493,83 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getIdentityProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider, or connected false. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityProvider"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    putIdentityProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentityProviderChange"];
+            };
+        };
+        responses: {
+            /** @description The provider as stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityProvider"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    deleteIdentityProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disconnected. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
         };

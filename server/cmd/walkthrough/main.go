@@ -37,6 +37,10 @@ Usage:
   walkthrough district add --name N --time-zone Z --admin-email E [--admin-name A]
                                          add a district and its first administrator (password on standard input)
   walkthrough district list              list the districts with their numbers of schools and users
+  walkthrough sso set --district D --issuer U --client-id C --domains a.org,b.org --label google|microsoft|clever|other [--passwords on|off]
+                                         connect a district's identity provider (client secret on standard input)
+  walkthrough sso show|remove --district D
+                                         show or disconnect a district's identity provider
   walkthrough rubric import FILE [--publish] [--rubric ID] | export VERSION_ID | list
                                          rubric versions as JSON documents (docs/rubric-format.md)
   walkthrough import roster --kind schools|teachers|users|oneroster [--mode add|full] [--dry-run] FILE
@@ -66,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCmd(ctx, rest, getenv, stdin, stdout, stderr)
 	case "district":
 		return districtCmd(ctx, rest, getenv, stdin, stdout, stderr)
+	case "sso":
+		return ssoCmd(ctx, rest, getenv, stdin, stdout, stderr)
 	case "rubric":
 		return rubricCmd(ctx, rest, getenv, stdout, stderr)
 	case "import":

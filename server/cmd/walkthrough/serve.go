@@ -74,11 +74,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	metrics := httpapi.NewMetrics()
 	stopping := make(chan struct{})
 	syncs := sync.NewService(s, log, sync.NewMetrics(metrics.Registry()), time.Now)
+	authService := auth.NewService(s, tokens, log, time.Now)
+	if err := authService.ConfigureSSO(auth.SSOOptions{SecretKey: c.KeyEncryptionKey}); err != nil {
+		return err
+	}
 	handler, _, err := httpapi.New(httpapi.Deps{
 		Logger:         log,
 		Metrics:        metrics,
 		DB:             s,
-		Auth:           auth.NewService(s, tokens, log, time.Now),
+		Auth:           authService,
 		Roster:         roster.NewService(s),
 		Rubrics:        rubrics.NewService(s),
 		Sync:           syncs,
@@ -89,6 +93,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Support:        support.NewService(s, syncs, time.Now),
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
+		BaseURL:        c.BaseURL,
 		Stopping:       stopping,
 	})
 	if err != nil {

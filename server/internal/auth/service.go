@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
@@ -37,6 +38,9 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	throttle ThrottlePolicy
+
+	ssoMu sync.Mutex
+	sso   *ssoState // single sign-on: see ConfigureSSO
 }
 
 // NewService builds the sign-in service.
@@ -98,22 +102,16 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if err := s.store.ClearThrottle(ctx, keys[0]); err != nil {
 		return Session{}, err
 	}
+	if b, refused, err := s.passwordsRefused(ctx, u); err != nil {
+		return Session{}, err
+	} else if refused {
+		return Session{}, domain.Errorf(domain.EForbidden, "your district signs in with %s: use the “Sign in with %s” button", b.ButtonName(), b.ButtonName())
+	}
 	var sess Session
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		deviceID := c.DeviceID
-		if !domain.ValidID(deviceID) {
-			deviceID = domain.NewID()
-		}
-		if err := tx.PutDevice(ctx, store.Device{ID: deviceID, DistrictID: u.DistrictID, UserID: u.ID, Name: c.DeviceName, UserAgent: c.UserAgent}); err != nil {
-			return err
-		}
 		var err error
-		sess, err = s.newRefresh(ctx, tx, u, domain.NewID(), deviceID)
-		if err != nil {
-			return err
-		}
-		return tx.Audit(ctx, store.AuditEntry{DistrictID: u.DistrictID, ActorID: u.ID, Action: "auth.login", Entity: "user",
-			EntityID: u.ID, IP: c.IP, UserAgent: c.UserAgent, Detail: map[string]any{"device_id": deviceID}})
+		sess, err = s.openSession(ctx, tx, u, c, "auth.login")
+		return err
 	})
 	if err != nil {
 		return Session{}, err

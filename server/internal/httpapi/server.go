@@ -55,6 +55,8 @@ type Deps struct {
 	Support        *support.Service
 	Web            http.Handler // the embedded PWA
 	TrustedProxies []string     // none by default
+	// BaseURL is the public URL; the address a request came to when empty.
+	BaseURL string
 }
 
 // Server answers HTTP requests.
@@ -74,6 +76,7 @@ type Server struct {
 	cycles      *cycles.Service
 	support     *support.Service
 	web         http.Handler
+	baseURL     string
 }
 
 // Route is one row of the routing table.
@@ -101,6 +104,10 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", Public: true, handle: s.refresh},
 		{Method: http.MethodPost, Path: "/api/v1/auth/logout", handle: s.logout},
 		{Method: http.MethodGet, Path: "/api/v1/me", handle: s.me},
+		{Method: http.MethodGet, Path: "/api/v1/auth/sso/button", Public: true, handle: s.ssoButton},
+		{Method: http.MethodGet, Path: "/api/v1/auth/sso/start", Public: true, handle: s.ssoStart},
+		{Method: http.MethodGet, Path: "/api/v1/auth/sso/callback", Public: true, handle: s.ssoCallback},
+		{Method: http.MethodPost, Path: "/api/v1/auth/sso/exchange", Public: true, handle: s.ssoExchange},
 
 		{Method: http.MethodGet, Path: "/api/v1/schools", handle: s.listSchools},
 		{Method: http.MethodPost, Path: "/api/v1/schools", handle: s.createSchool},
@@ -172,6 +179,9 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/audit.csv", handle: s.listAuditCSV},
 		{Method: http.MethodGet, Path: "/api/v1/district", handle: s.getDistrict},
 		{Method: http.MethodPatch, Path: "/api/v1/district", handle: s.updateDistrict},
+		{Method: http.MethodGet, Path: "/api/v1/district/identity-provider", handle: s.getIdentityProvider},
+		{Method: http.MethodPut, Path: "/api/v1/district/identity-provider", handle: s.putIdentityProvider},
+		{Method: http.MethodDelete, Path: "/api/v1/district/identity-provider", handle: s.deleteIdentityProvider},
 		{Method: http.MethodGet, Path: "/api/v1/users/:id/devices", handle: s.listDevices},
 		{Method: http.MethodPost, Path: "/api/v1/users/:id/devices/:device/sign-out", handle: s.signOutDevice},
 	}
@@ -183,7 +193,7 @@ var ginParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, support: d.Support, web: d.Web, stopping: d.Stopping}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, support: d.Support, web: d.Web, stopping: d.Stopping, baseURL: d.BaseURL}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

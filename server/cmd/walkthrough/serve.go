@@ -57,6 +57,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := s.Migrate(ctx); err != nil {
 		return err
 	}
+	if err := jobs.Migrate(ctx, jobsDatabase(c), log); err != nil {
+		return err
+	}
 	signIns, err := bootstrap(ctx, c, s, log)
 	if err != nil {
 		return err
@@ -110,26 +113,34 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	printBanner(stdout, c, s.Dialect(), ln.Addr(), signIns)
 	log.Info("serving", "addr", ln.Addr().String(), "database", s.Dialect(), "version", version)
 
-	// Periodic work runs once per period across every server on the
-	// database (see docs/decisions.md, "Periodic work").
-	working, stopWorking := context.WithCancel(context.WithoutCancel(ctx))
-	worked := make(chan struct{})
-	go func() {
-		defer close(worked)
-		jobs.NewRunner(s, log, 0,
-			jobs.Periodic{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
+	// Background work (periodic folding and compaction, messages) runs on
+	// the job queue in the database: once across servers, retried with
+	// backoff (see docs/decisions.md, "Background work on River").
+	queue, err := jobs.Open(ctx, jobsDatabase(c), jobs.Options{
+		Logger: log, Claims: s, Work: true, Metrics: metrics.Registry(),
+		Periodic: []jobs.Periodic{
+			{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
 				_, err := s.CompactRollups(ctx)
 				return err
 			}},
 			syncs.CompactChangeLogJob(sync.CompactEvery, c.ChangeLogHorizon),
-		).Run(working)
-	}()
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
 	defer func() {
-		stopWorking()
-		<-worked
-		// A server stopped cleanly leaves no deltas of its own behind.
-		fctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		qctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
+		if err := queue.Stop(qctx); err != nil {
+			log.Error("stopping the job queue", "err", err)
+		}
+		// A server stopped cleanly leaves no deltas of its own behind.
+		fctx, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel2()
 		if _, err := s.CompactRollups(fctx); err != nil {
 			log.Error("folding rollup deltas into the rollups", "err", err)
 		}

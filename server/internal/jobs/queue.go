@@ -355,7 +355,9 @@ func (h levelAtLeast) Enabled(ctx context.Context, l slog.Level) bool {
 func (h levelAtLeast) WithAttrs(a []slog.Attr) slog.Handler {
 	return levelAtLeast{h.Handler.WithAttrs(a), h.min}
 }
-func (h levelAtLeast) WithGroup(n string) slog.Handler { return levelAtLeast{h.Handler.WithGroup(n), h.min} }
+func (h levelAtLeast) WithGroup(n string) slog.Handler {
+	return levelAtLeast{h.Handler.WithGroup(n), h.min}
+}
 
 // PeriodicArgs is the job of one period of a Periodic.
 type PeriodicArgs struct {

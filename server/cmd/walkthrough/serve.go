@@ -20,6 +20,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/demo"
 	"github.com/walkthrough-edu/walkthrough/server/internal/httpapi"
 	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
+	"github.com/walkthrough-edu/walkthrough/server/internal/mail"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
@@ -116,8 +117,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Background work (periodic folding and compaction, messages) runs on
 	// the job queue in the database: once across servers, retried with
 	// backoff (see docs/decisions.md, "Background work on River").
+	sender, err := mail.SenderFor(c.SMTPURL)
+	if err != nil {
+		return err
+	}
+	mails := mail.NewService(s, sender, log)
 	queue, err := jobs.Open(ctx, jobsDatabase(c), jobs.Options{
-		Logger: log, Claims: s, Work: true, Metrics: metrics.Registry(),
+		Logger: log, Claims: s, Work: true, Metrics: metrics.Registry(), Register: mails.Register,
 		Periodic: []jobs.Periodic{
 			{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
 				_, err := s.CompactRollups(ctx)
@@ -129,6 +135,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	mails.SetQueue(queue)
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}

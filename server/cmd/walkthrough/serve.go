@@ -130,6 +130,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 				return err
 			}},
 			syncs.CompactChangeLogJob(sync.CompactEvery, c.ChangeLogHorizon),
+			mails.RemindersJob(c.BaseURL, time.Now),
 		},
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -159,6 +160,48 @@ func (s *Store) Messages(ctx context.Context, districtID, transport string, limi
 	out := make([]Message, len(rows))
 	for i, r := range rows {
 		out[i] = r.toMessage()
+	}
+	return out, nil
+}
+
+// FollowUpInvite is one invited observer of a scheduled follow-up.
+type FollowUpInvite struct {
+	FollowUpID    string
+	CycleID       string
+	DistrictID    string
+	TimeZone      string
+	StartsAt      time.Time
+	SchoolName    string
+	TeacherName   string
+	ObserverEmail string
+	ObserverName  string
+}
+
+// FollowUpInvites lists the active invited observers of every district's
+// scheduled follow-ups that start in [from, to).
+func (s *Store) FollowUpInvites(ctx context.Context, from, to time.Time) ([]FollowUpInvite, error) {
+	var rows []struct {
+		FollowUpID, CycleID, DistrictID, TimeZone, SchoolName, GivenName, FamilyName, ObserverEmail, ObserverName string
+		StartsAt                                                                                                  time.Time
+	}
+	err := s.read(ctx).db.Raw(`SELECT f.id AS follow_up_id, f.cycle_id, f.district_id, d.time_zone, f.starts_at, s.name AS school_name,
+			t.given_name, t.family_name, u.email AS observer_email, u.name AS observer_name
+		FROM follow_ups f
+		JOIN districts d ON d.id = f.district_id
+		JOIN schools s ON s.id = f.school_id
+		JOIN teachers t ON t.id = f.teacher_id
+		JOIN follow_up_observers o ON o.follow_up_id = f.id
+		JOIN users u ON u.id = o.user_id AND u.district_id = f.district_id
+		WHERE f.status = 'scheduled' AND f.deleted_at IS NULL AND u.active AND f.starts_at >= ? AND f.starts_at < ?
+		ORDER BY f.starts_at, f.id, u.email`, from.UTC(), to.UTC()).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "follow-up")
+	}
+	out := make([]FollowUpInvite, len(rows))
+	for i, r := range rows {
+		out[i] = FollowUpInvite{FollowUpID: r.FollowUpID, CycleID: r.CycleID, DistrictID: r.DistrictID, TimeZone: r.TimeZone, StartsAt: r.StartsAt,
+			SchoolName: r.SchoolName, TeacherName: strings.TrimSpace(r.GivenName + " " + r.FamilyName),
+			ObserverEmail: r.ObserverEmail, ObserverName: r.ObserverName}
 	}
 	return out, nil
 }

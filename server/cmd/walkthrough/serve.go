@@ -78,11 +78,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	metrics := httpapi.NewMetrics()
 	stopping := make(chan struct{})
 	syncs := sync.NewService(s, log, sync.NewMetrics(metrics.Registry()), time.Now)
+	authSvc := auth.NewService(s, tokens, log, time.Now)
 	handler, _, err := httpapi.New(httpapi.Deps{
 		Logger:         log,
 		Metrics:        metrics,
 		DB:             s,
-		Auth:           auth.NewService(s, tokens, log, time.Now),
+		Auth:           authSvc,
 		Roster:         roster.NewService(s),
 		Rubrics:        rubrics.NewService(s),
 		Sync:           syncs,
@@ -122,6 +123,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	mails := mail.NewService(s, sender, log)
+	authSvc.SetMailer(mails, c.BaseURL)
 	queue, err := jobs.Open(ctx, jobsDatabase(c), jobs.Options{
 		Logger: log, Claims: s, Work: true, Metrics: metrics.Registry(), Register: mails.Register,
 		Periodic: []jobs.Periodic{

@@ -37,6 +37,8 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	throttle ThrottlePolicy
+	mailer   MessageQueuer
+	baseURL  string
 }
 
 // NewService builds the sign-in service.

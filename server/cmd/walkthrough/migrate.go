@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
 )
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -31,6 +33,9 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	switch action {
 	case "up":
 		if err := s.Migrate(ctx); err != nil {
+			return err
+		}
+		if err := jobs.Migrate(ctx, jobsDatabase(c), log); err != nil {
 			return err
 		}
 	case "down":

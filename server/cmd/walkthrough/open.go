@@ -13,6 +13,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/blob"
 	"github.com/walkthrough-edu/walkthrough/server/internal/config"
+	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
@@ -39,6 +40,15 @@ func openStore(ctx context.Context, c config.Config, log *slog.Logger) (*store.S
 		}
 	}
 	return store.Open(ctx, store.Options{DatabaseURL: c.DatabaseURL, StandbyURL: c.ReadDatabaseURL, SQLitePath: c.SQLitePath(), Logger: log})
+}
+
+// jobsDatabase is where the job queue keeps its jobs: the server's own
+// database.
+func jobsDatabase(c config.Config) jobs.Database {
+	if c.Dialect() == store.SQLite {
+		return jobs.Database{SQLitePath: c.SQLitePath()}
+	}
+	return jobs.Database{DatabaseURL: c.DatabaseURL}
 }
 
 // openBlobs opens the attachments' store that the configuration names:

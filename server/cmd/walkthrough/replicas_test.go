@@ -170,7 +170,9 @@ func TestTwoServersShareABucketAndSigningKeys(t *testing.T) {
 	}
 
 	// Periodic work ran once per period across the three server starts:
-	// the hourly compaction once in all, the fold at most once a second.
+	// the hourly compaction once in all, the fold at most once a second
+	// (and at least once: it runs on the queue's elected leader, which a
+	// server that stops hands over to the others after a few seconds).
 	runs, err := st.PeriodicRuns(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -178,8 +180,8 @@ func TestTwoServersShareABucketAndSigningKeys(t *testing.T) {
 	if runs["change-log-compaction"] != 1 {
 		t.Errorf("the hourly change-log compaction ran %d times", runs["change-log-compaction"])
 	}
-	if most := int64(time.Since(began)/time.Second) + 1; runs["rollup-folding"] < 2 || runs["rollup-folding"] > most {
-		t.Errorf("rollup folding ran %d times in %s, want between 2 and %d", runs["rollup-folding"], time.Since(began), most)
+	if most := int64(time.Since(began)/time.Second) + 1; runs["rollup-folding"] < 1 || runs["rollup-folding"] > most {
+		t.Errorf("rollup folding ran %d times in %s, want between 1 and %d", runs["rollup-folding"], time.Since(began), most)
 	}
 	for _, srv := range []*testServer{a, b} {
 		srv.stop(t)

@@ -20,6 +20,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/demo"
 	"github.com/walkthrough-edu/walkthrough/server/internal/httpapi"
 	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
+	"github.com/walkthrough-edu/walkthrough/server/internal/mail"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
@@ -55,6 +56,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer s.Close()
 	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := jobs.Migrate(ctx, jobsDatabase(c), log); err != nil {
 		return err
 	}
 	signIns, err := bootstrap(ctx, c, s, log)
@@ -115,26 +119,42 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	printBanner(stdout, c, s.Dialect(), ln.Addr(), signIns)
 	log.Info("serving", "addr", ln.Addr().String(), "database", s.Dialect(), "version", version)
 
-	// Periodic work runs once per period across every server on the
-	// database (see docs/decisions.md, "Periodic work").
-	working, stopWorking := context.WithCancel(context.WithoutCancel(ctx))
-	worked := make(chan struct{})
-	go func() {
-		defer close(worked)
-		jobs.NewRunner(s, log, 0,
-			jobs.Periodic{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
+	// Background work (periodic folding and compaction, messages) runs on
+	// the job queue in the database: once across servers, retried with
+	// backoff (see docs/decisions.md, "Background work on River").
+	sender, err := mail.SenderFor(c.SMTPURL)
+	if err != nil {
+		return err
+	}
+	mails := mail.NewService(s, sender, log)
+	authService.SetMailer(mails, c.BaseURL)
+	queue, err := jobs.Open(ctx, jobsDatabase(c), jobs.Options{
+		Logger: log, Claims: s, Work: true, Metrics: metrics.Registry(), Register: mails.Register,
+		Periodic: []jobs.Periodic{
+			{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
 				_, err := s.CompactRollups(ctx)
 				return err
 			}},
 			syncs.CompactChangeLogJob(sync.CompactEvery, c.ChangeLogHorizon),
-		).Run(working)
-	}()
+			mails.RemindersJob(c.BaseURL, time.Now),
+		},
+	})
+	if err != nil {
+		return err
+	}
+	mails.SetQueue(queue)
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
 	defer func() {
-		stopWorking()
-		<-worked
-		// A server stopped cleanly leaves no deltas of its own behind.
-		fctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		qctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
+		if err := queue.Stop(qctx); err != nil {
+			log.Error("stopping the job queue", "err", err)
+		}
+		// A server stopped cleanly leaves no deltas of its own behind.
+		fctx, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel2()
 		if _, err := s.CompactRollups(fctx); err != nil {
 			log.Error("folding rollup deltas into the rollups", "err", err)
 		}

@@ -38,6 +38,8 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	throttle ThrottlePolicy
+	mailer   MessageQueuer
+	baseURL  string
 
 	ssoMu sync.Mutex
 	sso   *ssoState // single sign-on: see ConfigureSSO

@@ -36,6 +36,9 @@ type Config struct {
 	// BlobURL is where attachments are kept: empty for the data directory,
 	// s3://bucket[/prefix]?endpoint=…&region=… for an S3-compatible bucket.
 	BlobURL string
+	// SMTPURL is the mail server: smtp://user:pass@host:port?from=…; empty
+	// keeps messages in the development mailbox in the database.
+	SMTPURL string
 	// S3 is how to sign in to an s3:// BlobURL that carries no keys of its
 	// own: the standard AWS_* variables.
 	S3 S3Credentials
@@ -93,6 +96,7 @@ var settings = []setting{
 	{"base-url", "WALKTHROUGH_BASE_URL", "http://localhost:8080", "public URL of this server, used in links such as calendar feeds"},
 	{"log-level", "WALKTHROUGH_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"trusted-proxies", "WALKTHROUGH_TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (none by default)"},
+	{"smtp-url", "WALKTHROUGH_SMTP_URL", "", "the mail server, smtp://user:password@host:port?from=address[&tls=opportunistic|mandatory|none] (smtps:// for TLS from the start); empty keeps messages in the development mailbox that district administrators read in the app"},
 	{"blob-url", "WALKTHROUGH_BLOB_URL", "", "where attachments are kept: empty for the data directory, or s3://bucket[/prefix]?endpoint=host:port&region=… for an S3-compatible bucket (keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or in the URL)"},
 	{"key-encryption-key", "WALKTHROUGH_KEY_ENCRYPTION_KEY", "", "32 random bytes in base64 (openssl rand -base64 32): keeps the signing keys in the database, sealed with it, shared by every replica; empty keeps them in the data directory"},
 	{"shutdown-delay", "WALKTHROUGH_SHUTDOWN_DELAY", "0s", "on SIGTERM, how long to answer /readyz with 503 while still serving, before stopping (behind a load balancer: longer than its readiness checks take to notice, e.g. 10s)"},
@@ -136,6 +140,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		Dev:             *dev,
 		LogFormat:       "json",
 		BlobURL:         strings.TrimSpace(*values["blob-url"]),
+		SMTPURL:         strings.TrimSpace(*values["smtp-url"]),
 		S3: S3Credentials{
 			AccessKey:    getenv("AWS_ACCESS_KEY_ID"),
 			SecretKey:    getenv("AWS_SECRET_ACCESS_KEY"),

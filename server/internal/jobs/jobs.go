@@ -19,7 +19,9 @@ type Periodic struct {
 	Run     func(ctx context.Context) error
 }
 
-// Claimer hands out the periods of jobs: the database.
+// Claimer hands out the periods of jobs: the database. A periodic job
+// enqueued twice for one period (a leader that changed, a server started
+// twice) runs once.
 type Claimer interface {
 	ClaimPeriodicRun(ctx context.Context, job string, every time.Duration) (bool, error)
 }

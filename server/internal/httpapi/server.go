@@ -102,6 +102,8 @@ func (s *Server) Routes() []Route {
 
 		{Method: http.MethodPost, Path: "/api/v1/auth/login", Public: true, handle: s.login},
 		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", Public: true, handle: s.refresh},
+		{Method: http.MethodPost, Path: "/api/v1/auth/forgot-password", Public: true, handle: s.forgotPassword},
+		{Method: http.MethodPost, Path: "/api/v1/auth/reset-password", Public: true, handle: s.resetPassword},
 		{Method: http.MethodPost, Path: "/api/v1/auth/logout", handle: s.logout},
 		{Method: http.MethodGet, Path: "/api/v1/me", handle: s.me},
 		{Method: http.MethodGet, Path: "/api/v1/auth/sso/button", Public: true, handle: s.ssoButton},

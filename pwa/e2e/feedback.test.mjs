@@ -59,6 +59,8 @@ describe('feedback: shared offline, read and answered by the teacher, seen by th
   const profiles = [];
   const contexts = [];
   let observerPage;
+  let teacherPage;
+  let adminPage;
   let observationId;
   let feedbackId;
 
@@ -86,6 +88,7 @@ describe('feedback: shared offline, read and answered by the teacher, seen by th
 
   test('1: classroom walkthroughs are never shared until the administrator lets observers choose', T, async () => {
     const { page } = await device(admin);
+    adminPage = page;
     await page.goto(server.base + '/admin');
     await page.getByRole('link', { name: 'District settings' }).click();
     const classroom = page.getByLabel('Classroom walkthroughs', { exact: true });
@@ -152,6 +155,7 @@ describe('feedback: shared offline, read and answered by the teacher, seen by th
     assert.equal('private_notes' in pulled.data, false);
 
     const { context, page } = await device(teacher);
+    teacherPage = page;
     await page.getByRole('heading', { name: 'Your feedback' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Start a walkthrough' }).count(), 0);
     const item = page.getByTestId('feedback-item').first();
@@ -219,5 +223,104 @@ describe('feedback: shared offline, read and answered by the teacher, seen by th
     await page.getByTestId('feedback-status').scrollIntoViewIfNeeded();
     await shot(page, 'feedback-observer-sees-reply.png');
     await accessible(page, 'review with the reply');
+  });
+
+  test('5: the observer sees the read and the reply in the debrief of the walkthrough', T, async () => {
+    const page = observerPage;
+    const obs = await serverHas(server, observer, (r) => r.entity === 'observation' && r.id === observationId, 'the observation');
+    await page.goto(`${server.base}/walkthroughs/${obs.data.walkthrough_id}/debrief`);
+    await page.getByRole('button', { name: 'By classroom' }).click();
+    const line = page.getByTestId('debrief-feedback');
+    await line.waitFor({ timeout: 30_000 });
+    assert.match(await line.textContent(), /Feedback shared · read · 1 of 1 next steps done · reply: “Thank you\./);
+    await line.scrollIntoViewIfNeeded();
+    await shot(page, 'feedback-debrief.png');
+  });
+
+  test('6: an amended score reaches the teacher on their next sync; stopping sharing takes it off their device', T, async () => {
+    const page = observerPage;
+    await page.goto(server.base + `/review/${observationId}`);
+    await page.getByRole('button', { name: 'Amend' }).click();
+    await page.waitForURL(/\/observe\//);
+    const row = page.locator('.indicator').first();
+    await row.locator('button.level[data-level="4"]').click();
+    await row.locator('button.level.on[data-level="4"]').waitFor();
+    await serverHas(server, teacher, (r) => r.id === feedbackId && r.data?.view?.scores?.[0]?.level === 4, 'the amended score for the teacher');
+
+    // The teacher's app shows the amended level once it has synced.
+    await teacherPage.goto(server.base + `/feedback/${feedbackId}`);
+    await teacherPage.waitForFunction(
+      () => /^4 .*\(seen\)$/.test(document.querySelector('[data-testid=shared-indicator] tr.seen th')?.textContent ?? ''),
+      null,
+      { timeout: 90_000, polling: 1000 },
+    );
+    await shot(teacherPage, 'feedback-teacher-amended.png');
+
+    // The observer stops sharing: the teacher's device drops it on its next sync.
+    await page.goto(server.base + `/review/${observationId}`);
+    await page.getByRole('button', { name: 'Stop sharing' }).click();
+    await serverHas(server, observer, (r) => r.id === feedbackId && r.data?.shared === false, 'the unshare');
+    await teacherPage.goto(server.base + '/');
+    await teacherPage.getByRole('heading', { name: 'Your feedback' }).waitFor();
+    await teacherPage.waitForFunction(() => document.querySelectorAll('[data-testid=feedback-item]').length === 0, null, { timeout: 90_000, polling: 1000 });
+    assert.equal(await teacherPage.evaluate(async (id) => {
+      const open = indexedDB.open('walkthrough');
+      const db = await new Promise((res, rej) => { open.onsuccess = () => res(open.result); open.onerror = () => rej(open.error); });
+      const row = await new Promise((res) => { const q = db.transaction('feedback').objectStore('feedback').get(id); q.onsuccess = () => res(q.result); });
+      db.close();
+      return row === undefined;
+    }, feedbackId), true, "the feedback left the teacher's device");
+  });
+
+  test('7: where the district always shares, a walkthrough submitted offline reaches the teacher once it syncs', T, async () => {
+    await adminPage.goto(server.base + '/admin');
+    await adminPage.getByRole('link', { name: 'District settings' }).click();
+    await adminPage.getByLabel('Classroom walkthroughs', { exact: true }).selectOption('always');
+    await adminPage.getByRole('button', { name: 'Save settings' }).click();
+    await adminPage.getByText(/^Saved\./).waitFor();
+
+    const page = observerPage;
+    // The observer's device learns the setting on its next sync.
+    await page.goto(server.base + '/');
+    await page.waitForFunction(async () => {
+      const open = indexedDB.open('walkthrough');
+      const db = await new Promise((res) => { open.onsuccess = () => res(open.result); });
+      const row = await new Promise((res) => { const q = db.transaction('meta').objectStore('meta').get('district'); q.onsuccess = () => res(q.result); });
+      db.close();
+      return row?.value?.feedback_sharing?.classroom === 'always';
+    }, null, { timeout: 90_000, polling: 1000 });
+
+    await page.context().setOffline(true);
+    await page.getByRole('button', { name: 'Start a walkthrough' }).click();
+    await page.getByRole('button', { name: 'Start and pick a classroom' }).click();
+    await page.getByRole('heading', { name: 'Pick a teacher' }).waitFor();
+    await page.locator('button.card.pick', { hasText: 'Elena Rivera' }).first().click();
+    await page.waitForURL(/\/observe\/[0-9a-f-]{36}$/);
+    const second = page.url().split('/').pop();
+    const rows = page.locator('.indicator');
+    await rows.first().waitFor();
+    for (const i of [0, 1]) {
+      await rows.nth(i).locator('button.level[data-level="2"]').click();
+      await rows.nth(i).locator('button.level.on').waitFor();
+    }
+    await page.getByRole('button', { name: /^Review/ }).first().click();
+    await page.getByRole('button', { name: 'Submit observation' }).click();
+    // Offline, the app already says it is shared, with nothing to press.
+    await page.getByTestId('feedback-read').getByText('Shared with Elena Rivera when it was submitted').waitFor();
+    await page.getByTestId('feedback-auto').waitFor();
+    await page.getByTestId('feedback-status').scrollIntoViewIfNeeded();
+    await shot(page, 'feedback-always-shared.png');
+
+    await page.context().setOffline(false);
+    const rec = await serverHas(server, teacher, (r) => r.entity === 'feedback' && r.id === second && !r.deleted, "the teacher's automatic feedback");
+    assert.equal(rec.data.shared, true);
+    assert.equal(rec.data.view.scores.length, 2);
+    await page.getByTestId('feedback-read').getByText('Shared, not read yet').waitFor({ timeout: 90_000 });
+
+    await teacherPage.goto(server.base + '/');
+    const item = teacherPage.getByTestId('feedback-item').first();
+    await item.waitFor({ timeout: 90_000 });
+    assert.match(await item.textContent(), /^New: Classroom walkthrough/);
+    await shot(teacherPage, 'feedback-teacher-home-always.png');
   });
 });

@@ -26,11 +26,19 @@ export function ShareFeedback({ observationId, observation, rubric, teacher }: {
       </section>
     );
   }
-  return <ShareForm key={fb?.id ?? 'new'} fb={fb} observationId={observationId} observation={observation} rubric={rubric} teacher={teacher} always={sharing === 'always'} refused={ctx.refused} />;
+  // Where the district shares every observation of the kind, the server
+  // shares a submitted one by itself, under the observation's id: until the
+  // device has pulled that share, it shows it as such.
+  const auto = sharing === 'always' && fb === null;
+  const shown: RefRow<FeedbackData> | null = auto
+    ? { id: observationId, rev: 0, data: { observation_id: observationId, shared: true, indicator_keys: observation.scores.map((s) => s.indicator_key), share_evidence: true, strength: '', next_move: '', next_steps: [], read: false, reply: '' } }
+    : fb;
+  return <ShareForm key={shown?.id ?? 'new'} fb={shown} auto={auto} observationId={observationId} observation={observation} rubric={rubric} teacher={teacher} always={sharing === 'always'} refused={ctx.refused} />;
 }
 
 function ShareForm({
   fb,
+  auto,
   observationId,
   observation,
   rubric,
@@ -39,6 +47,7 @@ function ShareForm({
   refused,
 }: {
   fb: RefRow<FeedbackData> | null;
+  auto: boolean;
   observationId: string;
   observation: ObservationData;
   rubric: RubricVersionData | undefined;
@@ -79,7 +88,8 @@ function ShareForm({
       next_steps: clean,
     };
     try {
-      await saveFeedback(db, fb?.id ?? uuidv7(), data);
+      // A new feedback takes the observation's id, as the server's automatic share does.
+      await saveFeedback(db, fb?.id ?? observationId, data);
       setSteps(clean);
       setEditing(false);
       setSaved(true);
@@ -93,10 +103,15 @@ function ShareForm({
     return (
       <section class="feedback-share" aria-labelledby="share-h" data-testid="feedback-status">
         <h2 id="share-h">Feedback to {teacher}</h2>
+        {auto && (
+          <p class="muted" data-testid="feedback-auto">
+            Your district shares every {kindWords(observation.kind).replace(/s$/, '')} with the teacher: all indicators and evidence, never your private notes. {teacher} sees it once this device has synced.
+          </p>
+        )}
         {saved && <p class="notice" role="status">Saved on this device; it goes to {teacher} with the next sync.</p>}
         {refused && <p class="error" role="alert">Not shared: {refused}</p>}
         <p>
-          <strong data-testid="feedback-read">{d.read ? `Read by ${teacher}${d.read_at ? ` on ${dayAndTime(Date.parse(d.read_at), tz)}` : ''}` : fb.rev > 0 ? 'Shared, not read yet' : 'Waiting to sync'}</strong>
+          <strong data-testid="feedback-read">{d.read ? `Read by ${teacher}${d.read_at ? ` on ${dayAndTime(Date.parse(d.read_at), tz)}` : ''}` : fb.rev > 0 ? 'Shared, not read yet' : auto ? `Shared with ${teacher} when it was submitted` : 'Waiting to sync'}</strong>
         </p>
         {d.strength && <p><span class="label">Strength:</span> {d.strength}</p>}
         {d.next_move && <p><span class="label">Next move:</span> {d.next_move}</p>}
@@ -119,7 +134,7 @@ function ShareForm({
         )}
         <div class="actions">
           <button type="button" onClick={() => setEditing(true)}>
-            Change what is shared
+            {auto ? 'Add feedback' : 'Change what is shared'}
           </button>
           {!always && (
             <button type="button" onClick={() => void save(false)}>

@@ -2,6 +2,7 @@
 // screen, large enough to project. One indicator or classroom at a time,
 // picked from a list; disagreement is said in words and shown with a
 // symbol and a pattern, never by colour alone.
+import { FeedbackLine } from '../feedback/Line';
 import { useEffect, useState } from 'preact/hooks';
 import {
   agreementSymbol,
@@ -389,7 +390,29 @@ function ClassroomDetail({ d, room }: { d: DebriefData; room: DebriefClassroom }
           </ul>
         </div>
       )}
+      <DebriefFeedback room={room} />
     </article>
+  );
+}
+
+/** What the teachers answered to feedback shared from this room's observations, as far as this device holds it (the observer's and the school's coaches'). */
+function DebriefFeedback({ room }: { room: DebriefClassroom }) {
+  const ids = room.observations.map((o) => o.id);
+  const shared = useLive(async () => (await db.feedback.where('data.observation_id').anyOf(ids).toArray()).filter((f) => f.data.shared).map((f) => f.data.observation_id), [ids.join(',')]);
+  if (shared === undefined || shared.length === 0) return null;
+  return (
+    <div class="side-by-side" data-testid="debrief-feedback">
+      <h4>Feedback to the teacher</h4>
+      <ul class="marks">
+        {room.observations
+          .filter((o) => shared.includes(o.id))
+          .map((o) => (
+            <li key={o.id}>
+              <span class="mark-who">{o.observer_name}</span> <FeedbackLine observationId={o.id} />
+            </li>
+          ))}
+      </ul>
+    </div>
   );
 }
 

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { FeedbackData, FeedbackStep, ObservationData, RubricVersionData } from '../db/types';
 import { getMeta, type RefRow } from '../db/schema';
-import { uuidv7 } from '../db/uuid';
+import { feedbackIdOf, uuidv7 } from '../db/uuid';
 import { saveFeedback } from '../db/writes';
 import { db, useDistrictZone, useLive, type KeptDistrict } from '../state';
 import { dayAndTime } from '../time/format';
@@ -13,7 +13,7 @@ export function ShareFeedback({ observationId, observation, rubric, teacher }: {
     const fb = await db.feedback.where('data.observation_id').equals(observationId).first();
     const district = await getMeta<KeptDistrict>(db, 'district');
     const queued = fb ? (await db.outbox.where('id').equals(fb.id).toArray()).find((e) => e.state !== 'pending') : undefined;
-    return { fb: fb ?? null, sharing: sharingOf(district?.feedback_sharing, observation.kind), refused: queued?.error?.message };
+    return { fb: fb ?? null, autoId: await feedbackIdOf(observationId), sharing: sharingOf(district?.feedback_sharing, observation.kind), refused: queued?.error?.message };
   }, [observationId, observation.kind]);
   if (ctx === undefined) return <p aria-busy="true">Loading…</p>;
   if (observation.status !== 'submitted') return null;
@@ -27,11 +27,12 @@ export function ShareFeedback({ observationId, observation, rubric, teacher }: {
     );
   }
   // Where the district shares every observation of the kind, the server
-  // shares a submitted one by itself, under the observation's id: until the
+  // shares a submitted one by itself, under an id derived from the
+  // observation's: until the
   // device has pulled that share, it shows it as such.
   const auto = sharing === 'always' && fb === null;
   const shown: RefRow<FeedbackData> | null = auto
-    ? { id: observationId, rev: 0, data: { observation_id: observationId, shared: true, indicator_keys: observation.scores.map((s) => s.indicator_key), share_evidence: true, strength: '', next_move: '', next_steps: [], read: false, reply: '' } }
+    ? { id: ctx.autoId, rev: 0, data: { observation_id: observationId, shared: true, indicator_keys: observation.scores.map((s) => s.indicator_key), share_evidence: true, strength: '', next_move: '', next_steps: [], read: false, reply: '' } }
     : fb;
   return <ShareForm key={shown?.id ?? 'new'} fb={shown} auto={auto} observationId={observationId} observation={observation} rubric={rubric} teacher={teacher} always={sharing === 'always'} refused={ctx.refused} />;
 }
@@ -88,8 +89,8 @@ function ShareForm({
       next_steps: clean,
     };
     try {
-      // A new feedback takes the observation's id, as the server's automatic share does.
-      await saveFeedback(db, fb?.id ?? observationId, data);
+      // A new feedback takes the id the server's automatic share gives it.
+      await saveFeedback(db, fb?.id ?? (await feedbackIdOf(observationId)), data);
       setSteps(clean);
       setEditing(false);
       setSaved(true);

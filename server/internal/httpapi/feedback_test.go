@@ -198,8 +198,8 @@ func lastFeedbackIn(t *testing.T, p sync.PullResponse, id string) (sync.Record, 
 }
 
 // Where the district shares every observation of a kind, submitting one
-// shares it with the teacher when the push is applied, under the
-// observation's id; the observer's device then adds its feedback on top of
+// shares it with the teacher when the push is applied, under the id
+// derived from the observation's; the observer's device then adds its feedback on top of
 // that share. A draft is shared only when it is submitted, and a kind the
 // observer chooses for is not shared by itself.
 func TestFeedbackSharedOnSubmitWhereTheDistrictAlwaysShares(t *testing.T) {
@@ -214,15 +214,16 @@ func TestFeedbackSharedOnSubmitWhereTheDistrictAlwaysShares(t *testing.T) {
 			t.Fatalf("observations: %+v", res)
 		}
 		page := w.pull(teacher, cursor)
-		rec, got, ok := lastFeedbackIn(t, page, obs)
+		auto := domain.FeedbackIDOf(obs)
+		rec, got, ok := lastFeedbackIn(t, page, auto)
 		if !ok || rec.Deleted || !got.Shared || got.View == nil || len(got.View.Scores) != 3 || got.View.Evidence == "" || got.PrivateNotes != nil {
 			t.Fatalf("the teacher's automatic feedback: %+v %+v", rec, got)
 		}
-		if rec, _, ok := lastFeedbackIn(t, page, draft); ok && !rec.Deleted {
+		if rec, _, ok := lastFeedbackIn(t, page, domain.FeedbackIDOf(draft)); ok && !rec.Deleted {
 			t.Fatalf("a draft was shared: %+v", rec)
 		}
 		// The observer pulls it as shared, whole.
-		orec, mine, ok := lastFeedbackIn(t, w.pull(coach, ""), obs)
+		orec, mine, ok := lastFeedbackIn(t, w.pull(coach, ""), auto)
 		if !ok || !mine.Shared || mine.PrivateNotes == nil || len(mine.IndicatorKeys) != 3 {
 			t.Fatalf("the observer's copy: %+v %+v", orec, mine)
 		}
@@ -232,15 +233,15 @@ func TestFeedbackSharedOnSubmitWhereTheDistrictAlwaysShares(t *testing.T) {
 		notes := privateNote
 		add := sync.FeedbackData{Shared: true, IndicatorKeys: domain.BuiltinFramework().IndicatorKeys()[:1], ShareEvidence: false,
 			Strength: "Wait time after each question", PrivateNotes: &notes}
-		if _, res := w.push(coach, domain.NewID(), feedbackChange(obs, obs, 0, add)); status(res) != sync.StatusApplied || res.Results[0].Rev != 2 {
+		if _, res := w.push(coach, domain.NewID(), feedbackChange(auto, obs, 0, add)); status(res) != sync.StatusApplied || res.Results[0].Rev != 2 {
 			t.Fatalf("the device's feedback on the automatic share: %+v", res)
 		}
-		rec, got, _ = lastFeedbackIn(t, w.pull(teacher, cursor), obs)
+		rec, got, _ = lastFeedbackIn(t, w.pull(teacher, cursor), auto)
 		if got.Strength != add.Strength || len(got.View.Scores) != 1 || got.View.Evidence != "" || got.PrivateNotes != nil {
 			t.Fatalf("the teacher after the observer's edit: %+v %+v", rec, got)
 		}
 		// A second write from revision 0 is a conflict as ever.
-		if _, res := w.push(coach, domain.NewID(), feedbackChange(obs, obs, 0, add)); status(res) != sync.StatusConflict {
+		if _, res := w.push(coach, domain.NewID(), feedbackChange(auto, obs, 0, add)); status(res) != sync.StatusConflict {
 			t.Fatalf("a stale write: %+v", res)
 		}
 
@@ -248,7 +249,7 @@ func TestFeedbackSharedOnSubmitWhereTheDistrictAlwaysShares(t *testing.T) {
 		if _, res := w.push(coach, domain.NewID(), w.obsChange(draft, 1, 2, 3)); status(res) != sync.StatusApplied {
 			t.Fatalf("submit: %+v", res)
 		}
-		if rec, got, ok := lastFeedbackIn(t, w.pull(teacher, cursor), draft); !ok || rec.Deleted || len(got.View.Scores) != 2 {
+		if rec, got, ok := lastFeedbackIn(t, w.pull(teacher, cursor), domain.FeedbackIDOf(draft)); !ok || rec.Deleted || len(got.View.Scores) != 2 {
 			t.Fatalf("the submitted draft: %+v %+v", rec, got)
 		}
 
@@ -256,7 +257,7 @@ func TestFeedbackSharedOnSubmitWhereTheDistrictAlwaysShares(t *testing.T) {
 		w.setSharing("classroom", "chosen")
 		chosen := domain.NewID()
 		w.push(coach, domain.NewID(), w.obsChange(chosen, 0, 1))
-		if _, _, ok := lastFeedbackIn(t, w.pull(coach, ""), chosen); ok {
+		if _, _, ok := lastFeedbackIn(t, w.pull(coach, ""), domain.FeedbackIDOf(chosen)); ok {
 			t.Fatalf("an observation was shared where the observer chooses")
 		}
 	})

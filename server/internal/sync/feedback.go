@@ -270,7 +270,7 @@ func loadFeedback(ctx context.Context, tx *store.Tx, p auth.Principal, ids []str
 // wrote (old holds them as they were before). Where the district shares
 // every observation of a kind, one submitted now is shared with its teacher
 // at once, with every indicator scored and the overall evidence, under the
-// observation's own id (which the observer's device also uses for it), as
+// id derived from the observation's (which the observer's device also gives it), as
 // long as it has no feedback yet; an unshared feedback written before the
 // submission is shared. A feedback of an observation that changed is logged
 // again, so that the teacher's next pull shows the amended scores and
@@ -318,7 +318,7 @@ func followObservations(ctx context.Context, tx *store.Tx, p auth.Principal, obs
 			for _, s := range o.Scores {
 				keys = append(keys, s.IndicatorKey)
 			}
-			f := domain.Feedback{ID: o.ID, DistrictID: o.DistrictID, SchoolID: o.SchoolID, ObservationID: o.ID, TeacherID: o.TeacherID,
+			f := domain.Feedback{ID: domain.FeedbackIDOf(o.ID), DistrictID: o.DistrictID, SchoolID: o.SchoolID, ObservationID: o.ID, TeacherID: o.TeacherID,
 				SharedBy: o.ObserverID, Shared: true, IndicatorKeys: keys, ShareEvidence: true, SharedAt: &now, Rev: 1}
 			if err := tx.PutFeedback(ctx, f); err != nil {
 				return err

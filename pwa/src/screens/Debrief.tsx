@@ -3,6 +3,7 @@
 // picked from a list; disagreement is said in words and shown with a
 // symbol and a pattern, never by colour alone.
 import { FeedbackLine } from '../feedback/Line';
+import { askHref, asksAt } from '../support/askLink';
 import { useEffect, useState } from 'preact/hooks';
 import {
   agreementSymbol,
@@ -127,6 +128,21 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
           <a class="button" href={`/walkthroughs/${id}`}>
             Walkthrough
           </a>
+          {asksAt(user.grants, d.school_id) && (
+            <a
+              class="button"
+              data-testid="ask-from-debrief"
+              href={askHref(user.grants, {
+                school: d.school_id,
+                indicators: view === 'indicators' && current !== undefined ? [current.key] : d.focus,
+                teachers: view === 'classrooms' ? [d.classrooms.find((c) => c.key === current?.key)?.teacher_id ?? ''].filter(Boolean) : [],
+                source: 'debrief',
+                reason: `Seen in the ${d.kind.replace('_', ' ')} walkthrough of ${shortDate(d.date)}${current !== undefined ? `: ${current.title}` : ''}.`,
+              })}
+            >
+              Ask for coaching support
+            </a>
+          )}
         </div>
       </div>
       {error && (

@@ -43,7 +43,7 @@ async function open(server, context, who) {
 
 /** Waits until the server hands who a record matching ok. */
 async function serverHas(server, who, ok, what) {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const all = await server.pullAll(who);
     const found = all.find(ok);
@@ -59,6 +59,7 @@ describe('feedback: shared offline, read and answered by the teacher, seen by th
   const profiles = [];
   const contexts = [];
   let observerPage;
+  let teacherPage;
   let observationId;
   let feedbackId;
 
@@ -152,6 +153,7 @@ describe('feedback: shared offline, read and answered by the teacher, seen by th
     assert.equal('private_notes' in pulled.data, false);
 
     const { context, page } = await device(teacher);
+    teacherPage = page;
     await page.getByRole('heading', { name: 'Your feedback' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Start a walkthrough' }).count(), 0);
     const item = page.getByTestId('feedback-item').first();
@@ -219,5 +221,52 @@ describe('feedback: shared offline, read and answered by the teacher, seen by th
     await page.getByTestId('feedback-status').scrollIntoViewIfNeeded();
     await shot(page, 'feedback-observer-sees-reply.png');
     await accessible(page, 'review with the reply');
+  });
+
+  test('5: the observer sees the read and the reply in the debrief of the walkthrough', T, async () => {
+    const page = observerPage;
+    const obs = await serverHas(server, observer, (r) => r.entity === 'observation' && r.id === observationId, 'the observation');
+    await page.goto(`${server.base}/walkthroughs/${obs.data.walkthrough_id}/debrief`);
+    await page.getByRole('button', { name: 'By classroom' }).click();
+    const line = page.getByTestId('debrief-feedback');
+    await line.getByTestId('feedback-line').waitFor({ timeout: 30_000 });
+    assert.match(await line.textContent(), /Feedback shared · read · 1 of 1 next steps done · reply: “Thank you\./);
+    await line.scrollIntoViewIfNeeded();
+    await shot(page, 'feedback-debrief.png');
+  });
+
+  test('6: an amended score reaches the teacher on their next sync; stopping sharing takes it off their device', T, async () => {
+    const page = observerPage;
+    await page.goto(server.base + `/review/${observationId}`);
+    await page.getByRole('button', { name: 'Amend' }).click();
+    await page.waitForURL(/\/observe\//);
+    const row = page.locator('.indicator').first();
+    await row.locator('button.level[data-level="4"]').click();
+    await row.locator('button.level.on[data-level="4"]').waitFor();
+    await serverHas(server, teacher, (r) => r.id === feedbackId && r.data?.view?.scores?.some((x) => x.level === 4), 'the amended score for the teacher');
+
+    // The teacher's app shows the amended level once it has synced.
+    await teacherPage.goto(server.base + `/feedback/${feedbackId}`);
+    await teacherPage.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid=shared-indicator] tr.seen th')].some((th) => /^4 .*\(seen\)$/.test(th.textContent ?? '')),
+      null,
+      { timeout: 90_000, polling: 1000 },
+    );
+    await shot(teacherPage, 'feedback-teacher-amended.png');
+
+    // The observer stops sharing: the teacher's device drops it on its next sync.
+    await page.goto(server.base + `/review/${observationId}`);
+    await page.getByRole('button', { name: 'Stop sharing' }).click();
+    await serverHas(server, observer, (r) => r.id === feedbackId && r.data?.shared === false, 'the unshare');
+    await teacherPage.goto(server.base + '/');
+    await teacherPage.getByRole('heading', { name: 'Your feedback' }).waitFor();
+    await teacherPage.waitForFunction(() => document.querySelectorAll('[data-testid=feedback-item]').length === 0, null, { timeout: 90_000, polling: 1000 });
+    assert.equal(await teacherPage.evaluate(async (id) => {
+      const open = indexedDB.open('walkthrough');
+      const db = await new Promise((res, rej) => { open.onsuccess = () => res(open.result); open.onerror = () => rej(open.error); });
+      const row = await new Promise((res) => { const q = db.transaction('feedback').objectStore('feedback').get(id); q.onsuccess = () => res(q.result); });
+      db.close();
+      return row === undefined;
+    }, feedbackId), true, "the feedback left the teacher's device");
   });
 });

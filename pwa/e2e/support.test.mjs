@@ -34,12 +34,14 @@ describe('planning support: teacher view, request, assignment, cycle', { timeout
   const contexts = [];
   let picked = [];
   let indicator;
+  const pages = {};
 
   const tablet = async (who) => {
     const dir = tempDir('wt-e2e-support-');
     profiles.push(dir);
     const t = await open(server, dir, who);
     contexts.push(t.context);
+    pages[who.email] = t.page;
     return t.page;
   };
 
@@ -179,5 +181,132 @@ describe('planning support: teacher view, request, assignment, cycle', { timeout
     assert.match(text, /School-level \(any teachers named are not shown to you\)/);
     await accessible(page, 'support requests (supervisor)');
     await shot(page, 'support-supervisor-status.png');
+  });
+
+  test('5: the principal asks from a trend, a heat-map cell (offline) and a debrief, each filled in', T, async () => {
+    const page = pages[principal.email];
+    const me = (await server.request(principal, 'GET', '/me')).body;
+    const school = me.user.grants.find((g) => g.role === 'principal').school_id;
+
+    // From a trend of their school on one dimension.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trends', exact: true }).click();
+    await page.getByRole('heading', { name: 'Trends', level: 1 }).waitFor();
+    const url = new URL(page.url());
+    url.searchParams.set('schools', school);
+    await page.goto(url.toString());
+    const fromTrend = page.getByTestId('ask-from-trend');
+    await fromTrend.waitFor({ timeout: 30_000 });
+    const trendHref = new URL(await fromTrend.getAttribute('href'), server.base).searchParams;
+    assert.equal(trendHref.get('school'), school);
+    assert.equal(trendHref.get('source'), 'trend');
+
+    // From a heat-map cell: the school and the dimension's indicators.
+    const cell = page.locator(`[data-testid=heat-cell][data-school="${school}"]`).first();
+    await cell.waitFor({ timeout: 30_000 });
+    const dimension = await cell.getAttribute('data-dimension');
+    await cell.getByRole('link', { name: /^Ask for coaching support:/ }).click();
+    await page.getByRole('heading', { name: 'Ask for coaching support' }).waitFor();
+    assert.equal(await page.getByLabel('School').inputValue(), school);
+    const rubric = (await server.request(principal, 'GET', '/rubrics')).body.items[0];
+    const version = (await server.request(principal, 'GET', `/rubrics/${rubric.id}`)).body;
+    const dim = (version.dimensions ?? []).find((d) => d.key === dimension);
+    const checked = page.getByRole('group', { name: 'Indicators the support is for' }).getByRole('checkbox', { checked: true });
+    if (dim) assert.equal(await checked.count(), dim.indicators.length, `the indicators of ${dimension}`);
+    else assert.ok((await checked.count()) >= 1);
+    assert.match(await page.getByLabel('Why: what did you see?').inputValue(), /mean/);
+    await page.getByRole('heading', { name: 'Ask for coaching support' }).scrollIntoViewIfNeeded();
+    await shot(page, 'support-ask-from-heat-map.png');
+
+    // Sent offline: it waits on the device and goes by itself once online.
+    await page.context().setOffline(true);
+    await page.getByLabel('Why: what did you see?').fill('Heat map: this dimension is the lowest of the school this term.');
+    await page.getByRole('button', { name: 'Send the request' }).click();
+    await page.getByRole('heading', { name: 'Coaching support' }).waitFor();
+    const waiting = page.getByTestId('my-request').filter({ hasText: 'Heat map: this dimension' });
+    await waiting.getByText('Saved on this device, waiting to sync').waitFor();
+    await page.context().setOffline(false);
+    await waiting.getByText('Waiting for a coach').waitFor({ timeout: 60_000 });
+    const open = (await server.request(admin, 'GET', '/support-requests?status=open')).body.items;
+    const fromHeat = open.find((r) => r.reason.startsWith('Heat map'));
+    assert.ok(fromHeat, 'the request reached the server');
+    assert.equal(fromHeat.source, 'heat_map');
+    assert.equal(fromHeat.school_id, school);
+
+    // From a debrief, by classroom: the school, the focus and the teacher.
+    const walks = (await server.request(principal, 'GET', '/walkthroughs')).body.items.filter((w) => w.school_id === school);
+    let found = false;
+    for (const w of walks) {
+      const d = await server.request(principal, 'GET', `/walkthroughs/${w.id}/debrief`);
+      if (d.status !== 200 || d.body.classrooms.length === 0 || !d.body.classrooms[0].teacher_id) continue;
+      found = true;
+      await page.goto(`${server.base}/walkthroughs/${w.id}/debrief`);
+      await page.getByRole('button', { name: 'By classroom' }).click();
+      await page.locator('table.debrief-table').waitFor({ timeout: 30_000 });
+      await page.getByTestId('ask-from-debrief').click();
+      await page.getByRole('heading', { name: 'Ask for coaching support' }).waitFor();
+      assert.equal(await page.getByLabel('School').inputValue(), school);
+      const teachers = page.getByRole('group', { name: /^Teachers/ }).getByRole('checkbox', { checked: true });
+      assert.equal(await teachers.count(), 1, 'the classroom’s teacher is filled in');
+      assert.match(await page.getByLabel('Why: what did you see?').inputValue(), /walkthrough of/);
+      const q = new URL(page.url()).searchParams;
+      assert.equal(q.get('source'), 'debrief');
+      await shot(page, 'support-ask-from-debrief.png');
+      break;
+    }
+    assert.ok(found, 'the demo district has a debrief at the principal’s school');
+  });
+
+  test('6: the requester withdraws one request; the administrator declines another with a reason; the requester sees each', T, async () => {
+    const page = pages[principal.email];
+    // The debrief's request (test 5 left its form open) is sent, to be declined.
+    await page.getByLabel('Why: what did you see?').fill('Debrief: students wait for the teacher to explain every step.');
+    if ((await page.getByRole('group', { name: 'Indicators the support is for' }).getByRole('checkbox', { checked: true }).count()) === 0) {
+      await page.getByRole('group', { name: 'Indicators the support is for' }).getByRole('checkbox').first().check();
+    }
+    await page.getByRole('button', { name: 'Send the request' }).click();
+    await page.getByRole('heading', { name: 'Coaching support' }).waitFor();
+    const toDecline = page.getByTestId('my-request').filter({ hasText: 'Debrief: students wait' });
+    await toDecline.getByText('Waiting for a coach').waitFor({ timeout: 60_000 });
+
+    // The heat map's request is withdrawn by the principal.
+    const toWithdraw = page.getByTestId('my-request').filter({ hasText: 'Heat map: this dimension' });
+    await toWithdraw.getByRole('button', { name: 'Withdraw' }).click();
+    await toWithdraw.getByRole('button', { name: 'Withdraw the request' }).click();
+    await toWithdraw.getByTestId('request-status').getByText('Withdrawn').waitFor({ timeout: 60_000 });
+    await toWithdraw.getByRole('button', { name: 'Ask again' }).waitFor();
+    const all = async () => [
+      ...(await server.request(admin, 'GET', '/support-requests?status=withdrawn')).body.items,
+      ...(await server.request(admin, 'GET', '/support-requests?status=open')).body.items,
+    ];
+    for (let i = 0; ; i++) {
+      const r = (await all()).find((x) => x.reason.startsWith('Heat map'));
+      if (r?.status === 'withdrawn') break;
+      if (i > 60) assert.fail(`the withdrawal never reached the server: ${JSON.stringify(r)}`);
+      await new Promise((res) => setTimeout(res, 500));
+    }
+
+    // The administrator declines the debrief's request with a reason.
+    const adminPage = pages[admin.email];
+    await adminPage.goto(server.base + '/support');
+    const card = adminPage.getByTestId('open-request').filter({ hasText: 'Debrief: students wait' });
+    await card.waitFor({ timeout: 30_000 });
+    assert.equal(await adminPage.getByTestId('open-request').filter({ hasText: 'Heat map: this dimension' }).count(), 0, 'a withdrawn request is not waiting');
+    await card.getByRole('button', { name: 'Decline…' }).click();
+    await card.getByRole('button', { name: 'Decline the request' }).click();
+    await card.getByText('Say why the request is declined: the requester reads it.').waitFor();
+    const why = 'Both coaches are full until the spring; the school’s PLC takes this up first.';
+    await card.getByLabel(/^Why is it declined\?/).fill(why);
+    await shot(adminPage, 'support-decline.png');
+    await card.getByRole('button', { name: 'Decline the request' }).click();
+    await adminPage.getByTestId('decided').waitFor();
+    assert.match(await adminPage.getByTestId('decided-request').filter({ hasText: 'Debrief: students wait' }).textContent(), /Declined/);
+
+    // The principal's device learns it on its next sync.
+    await page.goto(server.base + '/support');
+    const declined = page.getByTestId('my-request').filter({ hasText: 'Debrief: students wait' });
+    await declined.getByTestId('request-status').getByText(`Declined: ${why}`).waitFor({ timeout: 90_000 });
+    await page.getByTestId('my-request').filter({ hasText: 'Heat map: this dimension' }).getByText('Withdrawn').waitFor();
+    await accessible(page, 'support requests with a withdrawn and a declined one');
+    await shot(page, 'support-withdrawn-declined.png');
   });
 });

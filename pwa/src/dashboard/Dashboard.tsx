@@ -12,6 +12,7 @@ import { DrillDown, ObservationView } from './Drill';
 import { HeatMap } from './HeatMap';
 import { Levels } from './Levels';
 import { Headline } from '../screens/Headline';
+import { askHref, asksAt } from '../support/askLink';
 import { addDays, dateIn } from '../time/zone';
 import type { Trend } from '../api/types';
 import { defaults, kinds, parseView, trendSearch, viewSearch, type Drill, type Filters, type View } from './shape';
@@ -63,6 +64,7 @@ function Board({ ctx }: { ctx: Context }) {
       ) : (
         <>
           <Chart ctx={ctx} filters={f} onOpen={open} />
+          <AskFromTrend ctx={ctx} filters={f} />
           <HeatMap ctx={ctx} filters={f} onOpen={open} />
           <Levels ctx={ctx} filters={f} />
           <Coverage ctx={ctx} view={view} go={go} />
@@ -303,5 +305,27 @@ function CsvExport({ filters }: { filters: Filters }) {
         </p>
       )}
     </div>
+  );
+}
+
+/** From the trend on screen to a request for coaching support: one school, the indicator or the dimension's indicators filled in. */
+function AskFromTrend({ ctx, filters: f }: { ctx: Context; filters: Filters }) {
+  const grants = ctx.me.user.grants;
+  const school = f.schools.length === 1 ? f.schools[0]! : undefined;
+  if (school === undefined) {
+    const any = ctx.schools.some((s) => asksAt(grants, s.id));
+    return any ? <p class="muted" data-testid="ask-from-trend-hint">Choose one school to ask for coaching support from this trend.</p> : null;
+  }
+  if (!asksAt(grants, school)) return null;
+  const dims = rubricOf(ctx, f.framework)?.latest.dimensions ?? [];
+  const indicators = f.indicator ? [f.indicator] : f.dimension ? (dims.find((d) => d.key === f.dimension)?.indicators ?? []).map((i) => i.key) : [];
+  const name = ctx.schools.find((s) => s.id === school)?.name ?? 'the school';
+  const what = f.indicator ? dims.flatMap((d) => d.indicators).find((i) => i.key === f.indicator)?.name : f.dimension ? dims.find((d) => d.key === f.dimension)?.name : undefined;
+  return (
+    <p class="actions">
+      <a class="button" data-testid="ask-from-trend" href={askHref(grants, { school, indicators, source: 'trend', reason: `The trend of ${name}${what ? ` on ${what}` : ''}, ${f.from} to the day before ${f.to}.` })}>
+        Ask for coaching support at {name}
+      </a>
+    </p>
   );
 }

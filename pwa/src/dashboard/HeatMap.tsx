@@ -4,6 +4,7 @@
 import { getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
 import type { Trend, TrendCell } from '../api/types';
+import { askHref, asksAt } from '../support/askLink';
 import { band, fmtMean, heatMatrix, mayDrill, trendSearch, type Drill, type Filters } from './shape';
 import { Status } from './status';
 
@@ -76,6 +77,15 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
           </button>
         ) : (
           body
+        )}
+        {school !== undefined && asksAt(ctx.me.user.grants, school) && (
+          <a
+            class="cell-ask"
+            href={askHref(ctx.me.user.grants, { school, indicators: (rubric?.dimensions.find((d) => d.key === dim)?.indicators ?? []).map((i) => i.key), source: 'heat_map', reason: `${name}: mean ${fmtMean(c.mean)} over ${c.scores} scores, ${t.from} to the day before ${t.to}.` })}
+            aria-label={`Ask for coaching support: ${name}`}
+          >
+            Ask for support
+          </a>
         )}
       </td>
     );

@@ -62,7 +62,7 @@ function Body({ ctx, t }: { ctx: Context; t: Trend }) {
                   <span class="muted">(district {d === undefined || d.suppressed ? '–' : fmtShare(proficientShare(d, levels))}) · {c.scores} scores</span>
                 </span>
               </div>
-              <div class="stack" role="img" aria-label={shares.map((s) => `${s.label} ${fmtShare(s.share)}`).join(', ')}>
+              <div class="level-stack" role="img" aria-label={shares.map((s) => `${s.label} ${fmtShare(s.share)}`).join(', ')}>
                 {shares.map((s, i) =>
                   s.share === 0 ? null : (
                     <span key={s.value} class={`seg level-${i}`} style={{ width: `${(s.share * 100).toFixed(2)}%` }}>

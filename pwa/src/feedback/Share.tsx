@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { FeedbackData, FeedbackStep, ObservationData, RubricVersionData } from '../db/types';
 import { getMeta, type RefRow } from '../db/schema';
-import { uuidv7 } from '../db/uuid';
+import { feedbackIdOf, uuidv7 } from '../db/uuid';
 import { saveFeedback } from '../db/writes';
 import { db, useDistrictZone, useLive, type KeptDistrict } from '../state';
 import { dayAndTime } from '../time/format';
@@ -13,7 +13,7 @@ export function ShareFeedback({ observationId, observation, rubric, teacher }: {
     const fb = await db.feedback.where('data.observation_id').equals(observationId).first();
     const district = await getMeta<KeptDistrict>(db, 'district');
     const queued = fb ? (await db.outbox.where('id').equals(fb.id).toArray()).find((e) => e.state !== 'pending') : undefined;
-    return { fb: fb ?? null, sharing: sharingOf(district?.feedback_sharing, observation.kind), refused: queued?.error?.message };
+    return { fb: fb ?? null, autoId: await feedbackIdOf(observationId), sharing: sharingOf(district?.feedback_sharing, observation.kind), refused: queued?.error?.message };
   }, [observationId, observation.kind]);
   if (ctx === undefined) return <p aria-busy="true">Loading…</p>;
   if (observation.status !== 'submitted') return null;
@@ -26,11 +26,20 @@ export function ShareFeedback({ observationId, observation, rubric, teacher }: {
       </section>
     );
   }
-  return <ShareForm key={fb?.id ?? 'new'} fb={fb} observationId={observationId} observation={observation} rubric={rubric} teacher={teacher} always={sharing === 'always'} refused={ctx.refused} />;
+  // Where the district shares every observation of the kind, the server
+  // shares a submitted one by itself, under an id derived from the
+  // observation's: until the
+  // device has pulled that share, it shows it as such.
+  const auto = sharing === 'always' && fb === null;
+  const shown: RefRow<FeedbackData> | null = auto
+    ? { id: ctx.autoId, rev: 0, data: { observation_id: observationId, shared: true, indicator_keys: observation.scores.map((s) => s.indicator_key), share_evidence: true, strength: '', next_move: '', next_steps: [], read: false, reply: '' } }
+    : fb;
+  return <ShareForm key={shown?.id ?? 'new'} fb={shown} auto={auto} observationId={observationId} observation={observation} rubric={rubric} teacher={teacher} always={sharing === 'always'} refused={ctx.refused} />;
 }
 
 function ShareForm({
   fb,
+  auto,
   observationId,
   observation,
   rubric,
@@ -39,6 +48,7 @@ function ShareForm({
   refused,
 }: {
   fb: RefRow<FeedbackData> | null;
+  auto: boolean;
   observationId: string;
   observation: ObservationData;
   rubric: RubricVersionData | undefined;
@@ -79,7 +89,8 @@ function ShareForm({
       next_steps: clean,
     };
     try {
-      await saveFeedback(db, fb?.id ?? uuidv7(), data);
+      // A new feedback takes the id the server's automatic share gives it.
+      await saveFeedback(db, fb?.id ?? (await feedbackIdOf(observationId)), data);
       setSteps(clean);
       setEditing(false);
       setSaved(true);
@@ -93,10 +104,15 @@ function ShareForm({
     return (
       <section class="feedback-share" aria-labelledby="share-h" data-testid="feedback-status">
         <h2 id="share-h">Feedback to {teacher}</h2>
+        {auto && (
+          <p class="muted" data-testid="feedback-auto">
+            Your district shares every {kindWords(observation.kind).replace(/s$/, '')} with the teacher: all indicators and evidence, never your private notes. {teacher} sees it once this device has synced.
+          </p>
+        )}
         {saved && <p class="notice" role="status">Saved on this device; it goes to {teacher} with the next sync.</p>}
         {refused && <p class="error" role="alert">Not shared: {refused}</p>}
         <p>
-          <strong data-testid="feedback-read">{d.read ? `Read by ${teacher}${d.read_at ? ` on ${dayAndTime(Date.parse(d.read_at), tz)}` : ''}` : fb.rev > 0 ? 'Shared, not read yet' : 'Waiting to sync'}</strong>
+          <strong data-testid="feedback-read">{d.read ? `Read by ${teacher}${d.read_at ? ` on ${dayAndTime(Date.parse(d.read_at), tz)}` : ''}` : fb.rev > 0 ? 'Shared, not read yet' : auto ? `Shared with ${teacher} when it was submitted` : 'Waiting to sync'}</strong>
         </p>
         {d.strength && <p><span class="label">Strength:</span> {d.strength}</p>}
         {d.next_move && <p><span class="label">Next move:</span> {d.next_move}</p>}
@@ -119,7 +135,7 @@ function ShareForm({
         )}
         <div class="actions">
           <button type="button" onClick={() => setEditing(true)}>
-            Change what is shared
+            {auto ? 'Add feedback' : 'Change what is shared'}
           </button>
           {!always && (
             <button type="button" onClick={() => void save(false)}>

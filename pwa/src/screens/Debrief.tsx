@@ -2,6 +2,8 @@
 // screen, large enough to project. One indicator or classroom at a time,
 // picked from a list; disagreement is said in words and shown with a
 // symbol and a pattern, never by colour alone.
+import { FeedbackLine } from '../feedback/Line';
+import { askHref, asksAt } from '../support/askLink';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   agreementSymbol,
@@ -128,6 +130,21 @@ export function Debrief({ id, user }: { id: string; user: SignedInUser }) {
           <a class="button" href={`/walkthroughs/${id}`}>
             Walkthrough
           </a>
+          {asksAt(user.grants, d.school_id) && (
+            <a
+              class="button"
+              data-testid="ask-from-debrief"
+              href={askHref(user.grants, {
+                school: d.school_id,
+                indicators: view === 'indicators' && current !== undefined ? [current.key] : d.focus,
+                teachers: view === 'classrooms' ? [d.classrooms.find((c) => c.key === current?.key)?.teacher_id ?? ''].filter(Boolean) : [],
+                source: 'debrief',
+                reason: `Seen in the ${d.kind.replace('_', ' ')} walkthrough of ${shortDate(d.date)}${current !== undefined ? `: ${current.title}` : ''}.`,
+              })}
+            >
+              Ask for coaching support
+            </a>
+          )}
         </div>
       </div>
       {error && (
@@ -412,7 +429,29 @@ function ClassroomDetail({ d, room }: { d: DebriefData; room: DebriefClassroom }
           </ul>
         </div>
       )}
+      <DebriefFeedback room={room} />
     </article>
+  );
+}
+
+/** What the teachers answered to feedback shared from this room's observations, as far as this device holds it (the observer's and the school's coaches'). */
+function DebriefFeedback({ room }: { room: DebriefClassroom }) {
+  const ids = room.observations.map((o) => o.id);
+  const shared = useLive(async () => (await db.feedback.where('data.observation_id').anyOf(ids).toArray()).filter((f) => f.data.shared).map((f) => f.data.observation_id), [ids.join(',')]);
+  if (shared === undefined || shared.length === 0) return null;
+  return (
+    <div class="side-by-side" data-testid="debrief-feedback">
+      <h4>Feedback to the teacher</h4>
+      <ul class="marks">
+        {room.observations
+          .filter((o) => shared.includes(o.id))
+          .map((o) => (
+            <li key={o.id}>
+              <span class="mark-who">{o.observer_name}</span> <FeedbackLine observationId={o.id} />
+            </li>
+          ))}
+      </ul>
+    </div>
   );
 }
 

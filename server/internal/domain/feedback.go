@@ -3,6 +3,8 @@ package domain
 import (
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Feedback is an observation shared with the teacher observed: which of
@@ -79,4 +81,15 @@ func (f Feedback) Validate() error {
 		p.Add("strength", "share at least one indicator, a strength or a next move")
 	}
 	return p.Err("the feedback is not valid")
+}
+
+// feedbackNamespace names the ids of feedback made for an observation.
+var feedbackNamespace = uuid.MustParse("6f1f6a43-5d0e-4c8e-9a52-0b7e3c1d2f10")
+
+// FeedbackIDOf is the id a new feedback of the observation takes: a
+// name-based UUID (version 5) of the observation's id, so that the server,
+// sharing an observation by itself on submission, and the observer's
+// device, writing feedback offline, name the same record.
+func FeedbackIDOf(observationID string) string {
+	return uuid.NewSHA1(feedbackNamespace, []byte(strings.ToLower(observationID))).String()
 }

@@ -361,6 +361,54 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 				}
 				return total, kinds
 			}
+			// Every other cycle was opened from a support request; which
+			// ones is read back from the raw rows.
+			if err := w.store.InTx(context.Background(), func(tx *store.Tx) error {
+				for i, c := range cycles {
+					if i%2 == 1 {
+						continue
+					}
+					r := domain.SupportRequest{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: w.schoolA1, RequesterID: w.users[principalA].ID,
+						TeacherIDs: c.teachers, IndicatorKeys: []string{c.key}, Reason: "Flat since fall.", Source: domain.SupportSources[0],
+						Status: domain.SupportAssigned, CoachID: w.users[coach].ID, CycleID: c.id, Rev: 1}
+					if err := tx.PutSupportRequest(context.Background(), r); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			requested := map[string]bool{}
+			reqRows, err := w.store.SQL().Query(`SELECT cycle_id FROM support_requests WHERE cycle_id IS NOT NULL AND deleted_at IS NULL`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for reqRows.Next() {
+				var id string
+				if err := reqRows.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				requested[id] = true
+			}
+			if err := reqRows.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var fromRequests tally
+			fromCycles := map[string]bool{}
+			for _, r := range all {
+				if requested[r.cycle] {
+					fromCycles[r.cycle] = true
+					fromRequests.followUps++
+					if r.rose {
+						fromRequests.rose++
+					}
+				}
+			}
+			fromRequests.cycles = len(fromCycles)
+			if fromRequests.followUps == 0 || fromRequests.followUps == len(all) {
+				t.Fatalf("from_requests means nothing here: %d of %d follow-up scores", fromRequests.followUps, len(all))
+			}
 			min := domain.DefaultDistrictSettings().MinCellSize
 			for _, who := range []struct {
 				a    actor
@@ -375,6 +423,16 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 				}
 				if rep.Cycles != total.cycles || rep.FollowUps != total.followUps || rep.Rose != total.rose || rep.LeftOut != total.leftOut {
 					t.Errorf("%s: report totals %d cycles %d follow-ups %d rose %d left out, want %+v", who.a, rep.Cycles, rep.FollowUps, rep.Rose, rep.LeftOut, total)
+				}
+				// The part from requests: the administrator sees every
+				// cycle's teachers; the supervisor none, so it is empty.
+				wantFrom := fromRequests
+				if who.a == supervisor {
+					wantFrom = tally{}
+				}
+				if f := rep.FromRequests; f.Cycles != wantFrom.cycles || f.FollowUps != wantFrom.followUps || f.Rose != wantFrom.rose ||
+					(f.FollowUps == 0) != (f.RoseShare == nil) || (f.RoseShare != nil && math.Abs(*f.RoseShare-float64(f.Rose)/float64(f.FollowUps)) > 1e-9) {
+					t.Errorf("%s: from_requests %+v, want %d cycles %d follow-ups %d rose", who.a, f, wantFrom.cycles, wantFrom.followUps, wantFrom.rose)
 				}
 				if len(rep.Kinds) != len(want) {
 					t.Errorf("%s: report kinds %+v, want %d kinds", who.a, rep.Kinds, len(want))

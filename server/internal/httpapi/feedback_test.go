@@ -185,3 +185,138 @@ func TestFeedbackReachesTheTeacherAndBack(t *testing.T) {
 		}
 	})
 }
+
+// lastFeedbackIn is the latest state of a feedback in a pull.
+func lastFeedbackIn(t *testing.T, p sync.PullResponse, id string) (sync.Record, sync.FeedbackData, bool) {
+	t.Helper()
+	for i := len(p.Changes) - 1; i >= 0; i-- {
+		if p.Changes[i].Entity == sync.EntityFeedback && p.Changes[i].ID == id {
+			return feedbackIn(t, sync.PullResponse{Changes: p.Changes[i : i+1]}, id)
+		}
+	}
+	return sync.Record{}, sync.FeedbackData{}, false
+}
+
+// Where the district shares every observation of a kind, submitting one
+// shares it with the teacher when the push is applied, under the id
+// derived from the observation's; the observer's device then adds its feedback on top of
+// that share. A draft is shared only when it is submitted, and a kind the
+// observer chooses for is not shared by itself.
+func TestFeedbackSharedOnSubmitWhereTheDistrictAlwaysShares(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		w.setSharing("classroom", "always")
+		cursor := w.pull(teacher, "").Cursor
+		obs, draft := domain.NewID(), domain.NewID()
+		dch := w.obsChange(draft, 0, 2, 3)
+		dch.Data = json.RawMessage(strings.Replace(string(dch.Data), `"submitted"`, `"draft"`, 1))
+		// Two observations in one push go set-wise; one of them is a draft.
+		if _, res := w.push(coach, domain.NewID(), w.obsChange(obs, 0, 3, 2, 4), dch); res.Results[0].Status != sync.StatusApplied || res.Results[1].Status != sync.StatusApplied {
+			t.Fatalf("observations: %+v", res)
+		}
+		page := w.pull(teacher, cursor)
+		auto := domain.FeedbackIDOf(obs)
+		rec, got, ok := lastFeedbackIn(t, page, auto)
+		if !ok || rec.Deleted || !got.Shared || got.View == nil || len(got.View.Scores) != 3 || got.View.Evidence == "" || got.PrivateNotes != nil {
+			t.Fatalf("the teacher's automatic feedback: %+v %+v", rec, got)
+		}
+		if rec, _, ok := lastFeedbackIn(t, page, domain.FeedbackIDOf(draft)); ok && !rec.Deleted {
+			t.Fatalf("a draft was shared: %+v", rec)
+		}
+		// The observer pulls it as shared, whole.
+		orec, mine, ok := lastFeedbackIn(t, w.pull(coach, ""), auto)
+		if !ok || !mine.Shared || mine.PrivateNotes == nil || len(mine.IndicatorKeys) != 3 {
+			t.Fatalf("the observer's copy: %+v %+v", orec, mine)
+		}
+
+		// The observer's device, offline since the submit, writes its
+		// feedback under the same id from revision 0: it lands on top.
+		notes := privateNote
+		add := sync.FeedbackData{Shared: true, IndicatorKeys: domain.BuiltinFramework().IndicatorKeys()[:1], ShareEvidence: false,
+			Strength: "Wait time after each question", PrivateNotes: &notes}
+		if _, res := w.push(coach, domain.NewID(), feedbackChange(auto, obs, 0, add)); status(res) != sync.StatusApplied || res.Results[0].Rev != 2 {
+			t.Fatalf("the device's feedback on the automatic share: %+v", res)
+		}
+		rec, got, _ = lastFeedbackIn(t, w.pull(teacher, cursor), auto)
+		if got.Strength != add.Strength || len(got.View.Scores) != 1 || got.View.Evidence != "" || got.PrivateNotes != nil {
+			t.Fatalf("the teacher after the observer's edit: %+v %+v", rec, got)
+		}
+		// A second write from revision 0 is a conflict as ever.
+		if _, res := w.push(coach, domain.NewID(), feedbackChange(auto, obs, 0, add)); status(res) != sync.StatusConflict {
+			t.Fatalf("a stale write: %+v", res)
+		}
+
+		// The draft is shared when it is submitted.
+		if _, res := w.push(coach, domain.NewID(), w.obsChange(draft, 1, 2, 3)); status(res) != sync.StatusApplied {
+			t.Fatalf("submit: %+v", res)
+		}
+		if rec, got, ok := lastFeedbackIn(t, w.pull(teacher, cursor), domain.FeedbackIDOf(draft)); !ok || rec.Deleted || len(got.View.Scores) != 2 {
+			t.Fatalf("the submitted draft: %+v %+v", rec, got)
+		}
+
+		// Where the observer chooses, submitting shares nothing.
+		w.setSharing("classroom", "chosen")
+		chosen := domain.NewID()
+		w.push(coach, domain.NewID(), w.obsChange(chosen, 0, 1))
+		if _, _, ok := lastFeedbackIn(t, w.pull(coach, ""), domain.FeedbackIDOf(chosen)); ok {
+			t.Fatalf("an observation was shared where the observer chooses")
+		}
+	})
+}
+
+// A shared observation that is amended (its scores, its evidence) or whose
+// feedback is edited reaches the teacher on their next pull; a deleted one
+// leaves the teacher's device.
+func TestFeedbackFollowsTheObservationAfterSharing(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		w.setSharing("classroom", "chosen")
+		obs, fb := domain.NewID(), domain.NewID()
+		w.push(coach, domain.NewID(), w.obsChange(obs, 0, 3, 2))
+		keys := domain.BuiltinFramework().IndicatorKeys()
+		share := sync.FeedbackData{Shared: true, IndicatorKeys: keys[:2], ShareEvidence: true, Strength: "Clear goal"}
+		if _, res := w.push(coach, domain.NewID(), feedbackChange(fb, obs, 0, share)); status(res) != sync.StatusApplied {
+			t.Fatalf("share: %+v", res)
+		}
+		cursor := w.pull(teacher, "").Cursor
+
+		// The observer amends the scores and the evidence.
+		amend := w.obsChange(obs, 1, 4, 1)
+		amend.Data = json.RawMessage(strings.Replace(string(amend.Data), "Students explained their strategies.", "Amended: students compared two strategies.", 1))
+		if _, res := w.push(coach, domain.NewID(), amend); status(res) != sync.StatusApplied {
+			t.Fatalf("amend: %+v", res)
+		}
+		page := w.pull(teacher, cursor)
+		rec, got, ok := lastFeedbackIn(t, page, fb)
+		if !ok || rec.Deleted || got.View == nil || got.View.Evidence != "Amended: students compared two strategies." ||
+			len(got.View.Scores) != 2 || *got.View.Scores[0].Level != 4 || *got.View.Scores[1].Level != 1 {
+			t.Fatalf("the teacher after the amendment: %+v %+v", rec, got)
+		}
+		// The teacher's device still writes on the revision it holds.
+		mine := got
+		mine.Read = true
+		if _, res := w.push(teacher, domain.NewID(), feedbackChange(fb, obs, rec.Rev, mine)); status(res) != sync.StatusApplied {
+			t.Fatalf("the teacher's read after the amendment: %+v", res)
+		}
+
+		// The feedback text changes.
+		cursor = page.Cursor
+		crec, _, _ := lastFeedbackIn(t, w.pull(coach, ""), fb)
+		share.Strength, share.NextMove = "Clear goal, posted and revisited", "Close with an exit ticket"
+		if _, res := w.push(coach, domain.NewID(), feedbackChange(fb, obs, crec.Rev, share)); status(res) != sync.StatusApplied {
+			t.Fatalf("edit: %+v", res)
+		}
+		page = w.pull(teacher, cursor)
+		if _, got, ok := lastFeedbackIn(t, page, fb); !ok || got.Strength != share.Strength || got.NextMove != share.NextMove || !got.Read {
+			t.Fatalf("the teacher after the edit: %+v", got)
+		}
+
+		// The observation is deleted: the teacher's device drops the feedback.
+		cursor = page.Cursor
+		del := sync.Change{ChangeID: domain.NewID(), Entity: sync.EntityObservation, Op: sync.OpDelete, ID: obs, BaseRev: 2}
+		if _, res := w.push(coach, domain.NewID(), del); status(res) != sync.StatusApplied {
+			t.Fatalf("delete: %+v", res)
+		}
+		if rec, _, ok := lastFeedbackIn(t, w.pull(teacher, cursor), fb); !ok || !rec.Deleted {
+			t.Fatalf("after the delete the teacher pulls %+v", rec)
+		}
+	})
+}

@@ -111,3 +111,26 @@ func (s *Store) Feedback(ctx context.Context, districtID, id string) (domain.Fee
 	}
 	return fs[0], nil
 }
+
+// FeedbacksOfObservations loads the feedback of the observations, deleted
+// ones included, in id order.
+func (tx *Tx) FeedbacksOfObservations(ctx context.Context, districtID string, observationIDs []string) ([]domain.Feedback, error) {
+	if len(observationIDs) == 0 {
+		return nil, nil
+	}
+	var rows []feedbackRow
+	if err := tx.db.Where("district_id = ? AND observation_id IN ?", districtID, observationIDs).Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "feedback")
+	}
+	out := make([]domain.Feedback, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, nil
+}
+
+// RelogFeedback logs a feedback again at its revision, so that the devices
+// that pull it read what it shows of its observation anew.
+func (tx *Tx) RelogFeedback(ctx context.Context, f domain.Feedback) error {
+	return tx.AppendChange(ctx, Change{DistrictID: f.DistrictID, Entity: "feedback", RecordID: f.ID, SchoolID: f.SchoolID, Rev: f.Rev, Deleted: f.Deleted})
+}

@@ -133,7 +133,14 @@ func (s *Service) applyFeedback(ctx context.Context, tx *store.Tx, p auth.Princi
 			return 0, notYours()
 		}
 	}
-	if err := checkRev(c, exists, cur.Deleted, cur.Rev, func() *Record {
+	rc := c
+	if exists && c.BaseRev == 0 && cur.Rev == 1 && cur.DeviceID == "" && sharer {
+		// The server shared it when the observation was submitted, under the
+		// id the observer's device gives it too: a first write from that
+		// device builds on the automatic share, which holds nothing of anyone's.
+		rc.BaseRev = cur.Rev
+	}
+	if err := checkRev(rc, exists, cur.Deleted, cur.Rev, func() *Record {
 		return &Record{Entity: EntityFeedback, ID: cur.ID, Rev: cur.Rev, Deleted: cur.Deleted, Data: FeedbackDataFor(cur, fc.obs, fc.observerName, sharer)}
 	}); err != nil {
 		return 0, err
@@ -254,6 +261,78 @@ func loadFeedback(ctx context.Context, tx *store.Tx, p auth.Principal, ids []str
 			put(EntityFeedback, f.ID, f.Rev, f.Deleted, FeedbackDataFor(f, fc.obs, fc.observerName, true))
 		case p.IsTeacher(fc.teacher):
 			put(EntityFeedback, f.ID, f.Rev, !teacherSees(f, fc.obs), FeedbackDataFor(f, fc.obs, fc.observerName, false))
+		}
+	}
+	return nil
+}
+
+// followObservations keeps feedback in step with the observations a push
+// wrote (old holds them as they were before). Where the district shares
+// every observation of a kind, one submitted now is shared with its teacher
+// at once, with every indicator scored and the overall evidence, under the
+// id derived from the observation's (which the observer's device also gives it), as
+// long as it has no feedback yet; an unshared feedback written before the
+// submission is shared. A feedback of an observation that changed is logged
+// again, so that the teacher's next pull shows the amended scores and
+// evidence, or drops it when the observation is deleted.
+func followObservations(ctx context.Context, tx *store.Tx, p auth.Principal, obs []domain.Observation, old map[string]domain.Observation) error {
+	if len(obs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(obs))
+	for i, o := range obs {
+		ids[i] = o.ID
+	}
+	fs, err := tx.FeedbacksOfObservations(ctx, p.DistrictID(), ids)
+	if err != nil {
+		return err
+	}
+	byObs := map[string][]domain.Feedback{}
+	for _, f := range fs {
+		byObs[f.ObservationID] = append(byObs[f.ObservationID], f)
+	}
+	var sharing *domain.FeedbackSharing
+	for _, o := range obs {
+		live := -1
+		for i, f := range byObs[o.ID] {
+			if !f.Deleted {
+				live = i
+			}
+		}
+		newlySubmitted := !o.Deleted && o.Status == domain.ObservationSubmitted && old[o.ID].Status != domain.ObservationSubmitted
+		auto := false
+		if newlySubmitted && (len(byObs[o.ID]) == 0 || live >= 0 && !byObs[o.ID][live].Shared) {
+			if sharing == nil {
+				d, err := tx.District(ctx, p.DistrictID())
+				if err != nil {
+					return err
+				}
+				sharing = &d.Settings.FeedbackSharing
+			}
+			auto = sharing.For(o.Kind) == domain.SharingAlways
+		}
+		now := tx.Now()
+		switch {
+		case auto && live < 0:
+			keys := make([]string, 0, len(o.Scores))
+			for _, s := range o.Scores {
+				keys = append(keys, s.IndicatorKey)
+			}
+			f := domain.Feedback{ID: domain.FeedbackIDOf(o.ID), DistrictID: o.DistrictID, SchoolID: o.SchoolID, ObservationID: o.ID, TeacherID: o.TeacherID,
+				SharedBy: o.ObserverID, Shared: true, IndicatorKeys: keys, ShareEvidence: true, SharedAt: &now, Rev: 1}
+			if err := tx.PutFeedback(ctx, f); err != nil {
+				return err
+			}
+		case auto:
+			f := byObs[o.ID][live]
+			f.Shared, f.SharedAt, f.Rev = true, &now, f.Rev+1
+			if err := tx.PutFeedback(ctx, f); err != nil {
+				return err
+			}
+		case live >= 0:
+			if err := tx.RelogFeedback(ctx, byObs[o.ID][live]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

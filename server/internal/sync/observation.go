@@ -67,6 +67,9 @@ func (s *Service) applyObservation(ctx context.Context, tx *store.Tx, p auth.Pri
 	if err := tx.PutObservations(ctx, []domain.Observation{o}, old); err != nil {
 		return 0, err
 	}
+	if err := followObservations(ctx, tx, p, []domain.Observation{o}, old); err != nil {
+		return 0, err
+	}
 	if c.Op == OpDelete {
 		return o.Rev, nil
 	}

@@ -137,6 +137,9 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 		if err := tx.PutObservations(ctx, obs, old); err != nil {
 			return err
 		}
+		if err := followObservations(ctx, tx, p, obs, old); err != nil {
+			return err
+		}
 		return tx.RecordAppliedChanges(ctx, records)
 	})
 	if err != nil {

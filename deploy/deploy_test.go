@@ -47,13 +47,14 @@ func knownSettings() []string {
 		"WALKTHROUGH_KEY_ENCRYPTION_KEY",
 		"WALKTHROUGH_SHUTDOWN_DELAY",
 		"WALKTHROUGH_READ_DATABASE_URL",
+		"WALKTHROUGH_SMTP_URL",
 	}
 }
 
 // secretSettings are the settings that belong in a Secret, never a ConfigMap.
 func secretSettings() []string {
 	return []string{"WALKTHROUGH_DATABASE_URL", "WALKTHROUGH_ADMIN_EMAIL", "WALKTHROUGH_ADMIN_PASSWORD",
-		"WALKTHROUGH_KEY_ENCRYPTION_KEY", "WALKTHROUGH_READ_DATABASE_URL"}
+		"WALKTHROUGH_KEY_ENCRYPTION_KEY", "WALKTHROUGH_READ_DATABASE_URL", "WALKTHROUGH_SMTP_URL"}
 }
 
 // settingName matches anything that looks like a setting's name.

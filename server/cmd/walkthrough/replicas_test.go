@@ -173,9 +173,19 @@ func TestTwoServersShareABucketAndSigningKeys(t *testing.T) {
 	// the hourly compaction once in all, the fold at most once a second
 	// (and at least once: it runs on the queue's elected leader, which a
 	// server that stops hands over to the others after a few seconds).
-	runs, err := st.PeriodicRuns(ctx)
-	if err != nil {
-		t.Fatal(err)
+	// A server runs them once the queue has elected it leader, which can
+	// take a few seconds after a start: wait for the first runs while A and
+	// B are up.
+	var runs map[string]int64
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		runs, err = st.PeriodicRuns(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (runs["change-log-compaction"] >= 1 && runs["rollup-folding"] >= 1) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	if runs["change-log-compaction"] != 1 {
 		t.Errorf("the hourly change-log compaction ran %d times", runs["change-log-compaction"])

@@ -325,7 +325,10 @@ var jobsDesc = prometheus.NewDesc("walkthrough_jobs", "Jobs in the queue by kind
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// A scrape never waits on the queue's database: on SQLite its one
+	// connection can wait for a long push to commit, and /metrics must
+	// still answer (the counts are left out of that scrape).
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	counts := map[[2]string]int{}
 	params := river.NewJobListParams().First(10000).OrderBy(river.JobListOrderByID, river.SortOrderDesc)

@@ -82,9 +82,8 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
           <a
             class="cell-ask"
             href={askHref(ctx.me.user.grants, { school, indicators: (rubric?.dimensions.find((d) => d.key === dim)?.indicators ?? []).map((i) => i.key), source: 'heat_map', reason: `${name}: mean ${fmtMean(c.mean)} over ${c.scores} scores, ${t.from} to the day before ${t.to}.` })}
-            aria-label={`Ask for coaching support: ${name}`}
           >
-            Ask for support
+            Ask for support<span class="sr-only">: {name}</span>
           </a>
         )}
       </td>

@@ -128,21 +128,34 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	mails := mail.NewService(s, sender, log)
 	authService.SetMailer(mails, c.BaseURL)
-	queue, err := jobs.Open(ctx, jobsDatabase(c), jobs.Options{
-		Logger: log, Claims: s, Work: true, Metrics: metrics.Registry(), Register: mails.Register,
-		Periodic: []jobs.Periodic{
-			{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
-				_, err := s.CompactRollups(ctx)
-				return err
-			}},
-			syncs.CompactChangeLogJob(sync.CompactEvery, c.ChangeLogHorizon),
-			mails.RemindersJob(c.BaseURL, time.Now),
-		},
-	})
+	periodic := []jobs.Periodic{
+		{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
+			_, err := s.CompactRollups(ctx)
+			return err
+		}},
+		syncs.CompactChangeLogJob(sync.CompactEvery, c.ChangeLogHorizon),
+		mails.RemindersJob(c.BaseURL, time.Now),
+	}
+	// On the embedded SQLite file (one server by definition) River's
+	// workers, which keep a connection of their own to the file, held
+	// pushes behind its write lock; there the periodic work runs on the
+	// in-process runner and the queue only records jobs (see
+	// docs/decisions.md, "Background work on River").
+	embedded := c.Dialect() == store.SQLite
+	opts := jobs.Options{Logger: log, Claims: s, Work: !embedded, Metrics: metrics.Registry(), Register: mails.Register}
+	if !embedded {
+		opts.Periodic = periodic
+	}
+	queue, err := jobs.Open(ctx, jobsDatabase(c), opts)
 	if err != nil {
 		return err
 	}
 	mails.SetQueue(queue)
+	if embedded {
+		rctx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopRunner()
+		go jobs.NewRunner(s, log, 0, periodic...).Run(rctx)
+	}
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}

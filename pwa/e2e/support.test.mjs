@@ -204,7 +204,7 @@ describe('planning support: teacher view, request, assignment, cycle', { timeout
     const cell = page.locator(`[data-testid=heat-cell][data-school="${school}"]`).first();
     await cell.waitFor({ timeout: 30_000 });
     const dimension = await cell.getAttribute('data-dimension');
-    await cell.getByRole('link', { name: /^Ask for support:/ }).click();
+    await cell.getByRole('link', { name: /^Ask for support/ }).click();
     await page.getByRole('heading', { name: 'Ask for coaching support' }).waitFor();
     assert.equal(await page.getByLabel('School').inputValue(), school);
     const rubric = (await server.request(principal, 'GET', '/rubrics')).body.items[0];

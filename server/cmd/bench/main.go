@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	devices := fs.Int("devices", 8, "devices pushing at once during ingest")
 	coachSchools := fs.Int("coach-schools", 10, "schools of the coach who pushes and pulls")
 	soak := fs.Duration("soak", 0, "also run the soak: 50 devices syncing for this long (e.g. 10m); 0 skips it")
+	servers := fs.Int("servers", 1, "with -soak and more than 1: also push throughput with one server and with this many behind a load balancer, and the soak against them with one killed halfway")
 	out := fs.String("out", "docs/benchmarks.md", "file the table is written to (empty: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -87,7 +88,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	var figures []bench.Figure
 	if *ingest > 0 || *soak > 0 {
-		fs, err := serverFigures(ctx, stdout, d, s, db, u.String(), *ingest, *devices, *coachSchools, *soak)
+		fs, err := serverFigures(ctx, stdout, d, s, db, u.String(), *ingest, *devices, *coachSchools, *soak, *servers)
 		if err != nil {
 			return err
 		}
@@ -110,7 +111,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 // measures ingest, replay and a new device's snapshot against it, then the
 // raw COPY of the same score rows; and the soak when asked.
 func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *store.Store, db *pgx.Conn, dbURL string,
-	observations, devices, coachSchools int, soak time.Duration) ([]bench.Figure, error) {
+	observations, devices, coachSchools int, soak time.Duration, servers int) ([]bench.Figure, error) {
 	dir, err := os.MkdirTemp("", "walkthrough-bench-")
 	if err != nil {
 		return nil, err
@@ -123,13 +124,15 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 	}
 	// Each round of ingest is another coach's day, at other schools, so
 	// that the first coach's snapshot holds one day's observations.
-	coaches := make([]bench.Coach, ingestRounds)
+	coaches := make([]bench.Coach, ingestRounds+2)
 	for i := range coaches {
 		if coaches[i], err = d.AddCoach(ctx, s, i*coachSchools, coachSchools); err != nil {
 			return nil, err
 		}
 	}
 	coach := coaches[0]
+	throughputCoaches := [2]bench.Coach{coaches[ingestRounds], coaches[ingestRounds+1]}
+	coaches = coaches[:ingestRounds]
 	srv, err := bench.StartServer(ctx, bin, dbURL, dir)
 	if err != nil {
 		return nil, err
@@ -220,7 +223,7 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 	}
 	if soak > 0 {
 		fmt.Fprintf(stdout, "soak: 50 devices for %s…\n", soak)
-		r, err := bench.Soak(ctx, srv, coach, 50, soak)
+		r, err := bench.Soak(ctx, srv, coach, 50, soak, false)
 		if err != nil {
 			return nil, err
 		}
@@ -228,6 +231,18 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 			Figure: fmt.Sprintf("%d errors, %d lost, %d duplicated; memory %.0f MiB after the first minute, %.0f MiB at the end", r.Errors, r.Lost, r.Duplicated,
 				float64(r.RSSStart)/(1<<20), float64(r.RSSEnd)/(1<<20)),
 			Ratio: fmt.Sprintf("memory end / start = %.2f", float64(r.RSSEnd)/float64(r.RSSStart))})
+	}
+	if soak > 0 && servers > 1 {
+		_ = srv.Stop()
+		n := observations
+		if n == 0 {
+			n = 5000
+		}
+		cf, err := clusterFigures(ctx, stdout, d, s, bin, dbURL, dir, coach, throughputCoaches, servers, n, devices, soak)
+		if err != nil {
+			return nil, err
+		}
+		figures = append(figures, cf...)
 	}
 	return figures, nil
 }
@@ -328,6 +343,6 @@ func render(fs []bench.Figure) string {
 	for _, f := range fs {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d |\n", f.What, f.Data, f.Figure, f.Ratio, date, cores)
 	}
-	b.WriteString("\nReproduce: `make bench` (PostgreSQL at 127.0.0.1:5432; flags: `go run ./server/cmd/bench -h`); with the soak row: `make bench BENCH_FLAGS=-soak=10m`.\n")
+	b.WriteString("\nReproduce: `make bench` (PostgreSQL at 127.0.0.1:5432; flags: `go run ./server/cmd/bench -h`); with the soak row: `make bench BENCH_FLAGS=-soak=10m`; with three servers behind a load balancer as well: `make bench BENCH_FLAGS=\"-soak=10m -servers=3\"`.\n")
 	return b.String()
 }

@@ -34,21 +34,23 @@ func BuildBinary(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-// StartServer starts bin serving databaseURL and waits until it is ready.
-func StartServer(ctx context.Context, bin, databaseURL, dataDir string) (*Server, error) {
+// StartServer starts bin serving databaseURL, with env added to its
+// settings, and waits until it is ready.
+func StartServer(ctx context.Context, bin, databaseURL, dataDir string, env ...string) (*Server, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	addr := l.Addr().String()
 	_ = l.Close()
-	logf, err := os.Create(filepath.Join(dataDir, "server.log"))
+	logf, err := os.OpenFile(filepath.Join(dataDir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "WALKTHROUGH_ADDR="+addr, "WALKTHROUGH_DATA_DIR="+dataDir,
 		"WALKTHROUGH_DATABASE_URL="+databaseURL, "WALKTHROUGH_DEMO=false", "WALKTHROUGH_LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -115,4 +117,14 @@ func (s *Server) Stop() error {
 		_ = s.cmd.Process.Kill()
 		return errors.New("the server did not stop within 30 s")
 	}
+}
+
+// Kill ends the server at once with SIGKILL: no clean stop, as a crash.
+func (s *Server) Kill() error {
+	defer s.log.Close()
+	if err := s.cmd.Process.Kill(); err != nil {
+		return err
+	}
+	_ = s.cmd.Wait()
+	return nil
 }

@@ -85,7 +85,7 @@ type Route struct {
 	Path   string
 	// Public routes need no access token.
 	Public bool
-	// LagTolerant routes (figures, dashboards, exports) may read from a
+	// LagTolerant routes (figures, dashboards, exports, pulls) may read from a
 	// standby that has replayed the caller's own writes.
 	LagTolerant bool
 	handle      gin.HandlerFunc
@@ -150,7 +150,7 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/observations/:id", handle: s.getObservation},
 		{Method: http.MethodPut, Path: "/api/v1/observations/:id", handle: s.putObservation},
 		{Method: http.MethodPost, Path: "/api/v1/sync/push", handle: s.push},
-		{Method: http.MethodGet, Path: "/api/v1/sync/pull", handle: s.pull},
+		{Method: http.MethodGet, Path: "/api/v1/sync/pull", LagTolerant: true, handle: s.pull},
 		{Method: http.MethodPut, Path: "/api/v1/attachments/:id", handle: s.putAttachment},
 
 		{Method: http.MethodGet, Path: "/api/v1/trends", LagTolerant: true, handle: s.getTrends},

@@ -127,6 +127,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	mails := mail.NewService(s, sender, log)
+	mails.SetBaseURL(c.BaseURL)
 	authService.SetMailer(mails, c.BaseURL)
 	periodic := []jobs.Periodic{
 		{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {

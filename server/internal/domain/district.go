@@ -30,6 +30,18 @@ type DistrictSettings struct {
 	// FeedbackSharing says, per walkthrough kind, whether observations are
 	// shared with the teacher observed.
 	FeedbackSharing FeedbackSharing `json:"feedback_sharing"`
+	// SchoolDays are the days of the week on which reminders and digests
+	// are sent, as digits from 0 (Sunday) to 6 (Saturday), such as "12345";
+	// Monday to Friday when empty. A string keeps the settings comparable.
+	SchoolDays string `json:"school_days,omitempty"`
+}
+
+// IsSchoolDay reports whether day (in the district's zone) is a school day.
+func (s DistrictSettings) IsSchoolDay(day time.Time) bool {
+	if len(s.SchoolDays) == 0 {
+		return day.Weekday() != time.Saturday && day.Weekday() != time.Sunday
+	}
+	return strings.ContainsRune(s.SchoolDays, rune('0'+int(day.Weekday())))
 }
 
 // Sharing is whether observations of a kind are shared with teachers.
@@ -109,6 +121,12 @@ func (d District) Validate() error {
 	}
 	if s.ImportUndoDays < 1 || s.ImportUndoDays > 365 {
 		p.Add("settings.import_undo_days", "must be 1 to 365")
+	}
+	for _, d := range s.SchoolDays {
+		if d < '0' || d > '6' {
+			p.Add("settings.school_days", "days are 0 (Sunday) to 6 (Saturday)")
+			break
+		}
 	}
 	for _, f := range []struct {
 		name string

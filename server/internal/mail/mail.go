@@ -136,6 +136,8 @@ type Service struct {
 	queue  Inserter
 	sender Sender
 	log    *slog.Logger
+	// baseURL is the app's public address, which links point into.
+	baseURL string
 }
 
 // NewService returns the mail service. Call SetQueue before Queue.
@@ -150,10 +152,18 @@ func NewService(s *store.Store, sender Sender, log *slog.Logger) *Service {
 // made after the workers it runs, which include this service's).
 func (s *Service) SetQueue(q Inserter) { s.queue = q }
 
+// SetBaseURL names the app's public address, which messages link into.
+func (s *Service) SetBaseURL(u string) { s.baseURL = strings.TrimRight(u, "/") }
+
 // Queue records m unless a message of its key exists, and enqueues its
 // sending; it answers whether m was new. Queueing an existing message
-// again enqueues nothing twice: the send job is unique per message.
+// again enqueues nothing twice: the send job is unique per message. A
+// message of a kind its recipient turned off is not recorded (false); the
+// others carry a one-click unsubscribe link for their kind.
 func (s *Service) Queue(ctx context.Context, m store.Message) (bool, error) {
+	if send, err := s.withPreferences(ctx, &m); err != nil || !send {
+		return false, err
+	}
 	id, created, err := s.store.QueueMessage(ctx, m)
 	if err != nil {
 		return false, err

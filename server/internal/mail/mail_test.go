@@ -88,6 +88,7 @@ type server struct {
 func startServer(t *testing.T, s *store.Store, db jobs.Database, sender mail.Sender) *server {
 	t.Helper()
 	svc := mail.NewService(s, sender, nil)
+	svc.SetBaseURL("https://walkthrough.example")
 	q, err := jobs.Open(context.Background(), db, jobs.Options{Work: true, Register: svc.Register, PollInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -125,8 +126,21 @@ func openDatabase(t *testing.T, dialect string) (*store.Store, jobs.Database, st
 
 func reminder(district, to, followUp string) store.Message {
 	return store.Message{DistrictID: district, Kind: "follow_up_day_before", Recipient: to, SubjectID: followUp, Day: "2026-12-07",
-		Subject: "Follow-up tomorrow", Body: "You are invited to a follow-up tomorrow.",
-		Headers: map[string]string{"List-Unsubscribe": "<https://walkthrough.example/api/v1/unsubscribe?token=x>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}}
+		Subject: "Follow-up tomorrow", Body: "You are invited to a follow-up tomorrow."}
+}
+
+// addUsers makes a user of the district for each address and answers
+// their ids: messages go to people who sign in.
+func addUsers(t *testing.T, s *store.Store, district string, emails ...string) []string {
+	t.Helper()
+	var ids []string
+	for _, e := range emails {
+		id := domain.NewID()
+		now := time.Now().UTC()
+		exec(t, s, "INSERT INTO users (id, district_id, email, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)", id, district, e, "Person "+e, now, now)
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -158,6 +172,7 @@ func TestTwoServersSendEachReminderOnce(t *testing.T) {
 			defer b.queue.Stop(context.Background())
 			followUp := domain.NewID()
 			observers := []string{"principal@example.org", "coach@example.org", "observer@example.org"}
+			addUsers(t, s, district, observers...)
 			var wg gosync.WaitGroup
 			errs := make(chan error, 2*len(observers))
 			for _, srv := range []*server{a, b} {
@@ -232,6 +247,7 @@ func TestServerKilledMidSendLosesNothingAndSendsOnce(t *testing.T) {
 			}
 			blocking := &blockingSender{next: smtpSender, started: make(chan struct{})}
 			a := startServer(t, s, db, blocking)
+			addUsers(t, s, district, "principal@example.org")
 			if _, err := a.mail.Queue(context.Background(), reminder(district, "principal@example.org", domain.NewID())); err != nil {
 				t.Fatal(err)
 			}
@@ -273,6 +289,7 @@ func TestWithoutSMTPMessagesGoToTheMailbox(t *testing.T) {
 	}
 	a := startServer(t, s, db, sender)
 	defer a.queue.Stop(context.Background())
+	addUsers(t, s, district, "principal@example.org")
 	if _, err := a.mail.Queue(context.Background(), reminder(district, "principal@example.org", domain.NewID())); err != nil {
 		t.Fatal(err)
 	}

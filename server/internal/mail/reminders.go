@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
@@ -17,7 +18,7 @@ const (
 )
 
 // Reminder times, in the district's time zone: the day-before reminder
-// goes from 07:00 on the last school day (Monday to Friday) before the
+// goes from 07:00 on the last school day (Monday to Friday unless the district says otherwise) before the
 // follow-up's day; the morning-of one from 06:30 on its day, until it
 // starts.
 const (
@@ -40,19 +41,22 @@ func (s *Service) RemindersJob(baseURL string, now func() time.Time) jobs.Period
 // yet, and answers how many are new. Running it again, on any server,
 // queues nothing twice: each reminder has its key.
 func (s *Service) QueueReminders(ctx context.Context, baseURL string, now time.Time) (int, error) {
-	// Follow-ups up to four days ahead: a Monday's reminder goes on Friday.
-	invites, err := s.store.FollowUpInvites(ctx, now, now.Add(4*24*time.Hour+time.Hour))
+	// Follow-ups up to a week ahead: a Monday's reminder goes on the last
+	// school day before it.
+	invites, err := s.store.FollowUpInvites(ctx, now, now.Add(8*24*time.Hour))
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	var errs []error
+	cal := &calendars{store: s.store}
 	for _, in := range invites {
-		loc, err := time.LoadLocation(in.TimeZone)
+		d, loc, err := cal.of(ctx, in.DistrictID)
 		if err != nil {
-			loc = time.UTC
+			errs = append(errs, err)
+			continue
 		}
-		kind := dueReminder(in.StartsAt.In(loc), now.In(loc))
+		kind := dueReminder(d, in.StartsAt.In(loc), now.In(loc))
 		if kind == "" {
 			continue
 		}
@@ -65,18 +69,19 @@ func (s *Service) QueueReminders(ctx context.Context, baseURL string, now time.T
 			n++
 		}
 	}
-	return n, errors.Join(errs...)
+	m, more := s.queueWorkReminders(ctx, baseURL, now)
+	return n + m, errors.Join(append(errs, more...)...)
 }
 
 // dueReminder is the reminder of a follow-up starting at start that is
 // due at now (both in the district's zone), or "".
-func dueReminder(start, now time.Time) string {
+func dueReminder(d domain.District, start, now time.Time) string {
 	day := midnight(start)
 	today := midnight(now)
 	switch {
 	case today.Equal(day) && now.Sub(today) >= morningOfFrom && now.Before(start):
 		return FollowUpMorningOf
-	case today.Equal(previousSchoolDay(day)) && now.Sub(today) >= dayBeforeFrom:
+	case today.Equal(previousSchoolDay(d, day)) && now.Sub(today) >= dayBeforeFrom:
 		return FollowUpDayBefore
 	}
 	return ""
@@ -87,13 +92,9 @@ func midnight(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
 }
 
-// previousSchoolDay is the last day from Monday to Friday before day.
-func previousSchoolDay(day time.Time) time.Time {
-	d := day.AddDate(0, 0, -1)
-	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
-		d = d.AddDate(0, 0, -1)
-	}
-	return d
+// previousSchoolDay is the district's last school day before day.
+func previousSchoolDay(d domain.District, day time.Time) time.Time {
+	return lastSchoolDayOnOrBefore(d, day.AddDate(0, 0, -1))
 }
 
 func followUpMessage(in store.FollowUpInvite, kind string, loc *time.Location, baseURL string, now time.Time) store.Message {
@@ -107,7 +108,7 @@ func followUpMessage(in store.FollowUpInvite, kind string, loc *time.Location, b
 		when = "today at " + start.Format("3:04 PM")
 		subject = fmt.Sprintf("Follow-up today at %s: %s, %s", start.Format("3:04 PM"), in.TeacherName, in.SchoolName)
 	}
-	body := fmt.Sprintf("Hello %s,\n\nYou are invited to observe a follow-up of %s at %s, %s.\n\nOpen the cycle: %s/cycles/%s\n\nChange which messages you get in the app under Messages.\n",
+	body := fmt.Sprintf("Hello %s,\n\nYou are invited to observe a follow-up of %s at %s, %s.\n\nOpen the cycle: %s/cycles/%s\n",
 		in.ObserverName, in.TeacherName, in.SchoolName, when, baseURL, in.CycleID)
 	return store.Message{DistrictID: in.DistrictID, Kind: kind, Recipient: in.ObserverEmail, SubjectID: in.FollowUpID,
 		Day: start.Format(time.DateOnly), Subject: subject, Body: body}

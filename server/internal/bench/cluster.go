@@ -33,12 +33,16 @@ type Cluster struct {
 	dirs    []string
 	next    atomic.Uint64
 	srv     *http.Server
+	// transport keeps connections to the servers open between requests,
+	// as a load balancer does (Go's default keeps two per server).
+	transport *http.Transport
 }
 
 // StartCluster starts n servers of bin on databaseURL, each with its own
 // data directory under dir and env added, and the proxy in front of them.
 func StartCluster(ctx context.Context, bin, databaseURL, dir string, n int, env ...string) (*Cluster, error) {
-	c := &Cluster{bin: bin, dbURL: databaseURL, env: env}
+	c := &Cluster{bin: bin, dbURL: databaseURL, env: env,
+		transport: &http.Transport{MaxIdleConns: 400, MaxIdleConnsPerHost: 200, IdleConnTimeout: time.Minute}}
 	for i := range n {
 		d := filepath.Join(dir, fmt.Sprintf("server-%d", i+1))
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -78,6 +82,7 @@ func (c *Cluster) serve(w http.ResponseWriter, r *http.Request) {
 		target, _ := url.Parse(s.BaseURL)
 		refused := false
 		p := httputil.NewSingleHostReverseProxy(target)
+		p.Transport = c.transport
 		p.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 			var op *net.OpError
 			if errors.As(err, &op) && op.Op == "dial" {

@@ -160,6 +160,19 @@ func (d District) Location() *time.Location {
 	return loc
 }
 
+// SchoolYearStart is the instant, at midnight in the district's zone, of the
+// first day of the school year that now falls in. A start day beyond the
+// month's end (30 February) moves into the next month, as time.Date does.
+func (d District) SchoolYearStart(now time.Time) time.Time {
+	loc := d.Location()
+	local := now.In(loc)
+	start := time.Date(local.Year(), time.Month(d.Settings.SchoolYearStartMonth), d.Settings.SchoolYearStartDay, 0, 0, 0, 0, loc)
+	if local.Before(start) {
+		start = time.Date(local.Year()-1, time.Month(d.Settings.SchoolYearStartMonth), d.Settings.SchoolYearStartDay, 0, 0, 0, 0, loc)
+	}
+	return start.UTC()
+}
+
 // DayStart is the instant a calendar date (held at 00:00 UTC, as the API's
 // from and to parameters are read) begins in the location loc; the zero
 // time stays zero.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
@@ -28,12 +29,24 @@ type cursor struct {
 	seq      int64  // the last change-log entry the device has
 	horizon  int64  // the district's horizon before the page was read
 	record   string // that entry's record; empty at 0
+	// window is set while a new device's snapshot is read: the instant the
+	// current school year began when the snapshot started, which every page
+	// of it filters by (see window.go). Zero once the snapshot is complete.
+	window time.Time
 }
 
 // encode makes the opaque text of a version 2 cursor.
 func (c cursor) encode() string {
 	return base64.RawURLEncoding.EncodeToString([]byte("v2:" + c.database + ":" + c.scope + ":" +
-		strconv.FormatInt(c.seq, 10) + ":" + strconv.FormatInt(c.horizon, 10) + ":" + c.record))
+		strconv.FormatInt(c.seq, 10) + ":" + strconv.FormatInt(c.horizon, 10) + ":" + c.record + c.windowPart()))
+}
+
+// windowPart is the cursor's optional last field, the snapshot's window.
+func (c cursor) windowPart() string {
+	if c.window.IsZero() {
+		return ""
+	}
+	return ":" + strconv.FormatInt(c.window.Unix(), 10)
 }
 
 // decodeCursor reads a cursor; the empty cursor is the start (a snapshot).
@@ -60,8 +73,16 @@ func decodeCursor(s string) (cursor, error) {
 		return cursor{version: 1, seq: seq}, nil
 	case version == "v2":
 		parts := strings.Split(rest, ":")
-		if len(parts) != 5 || parts[0] == "" || parts[1] == "" {
+		if len(parts) != 5 && len(parts) != 6 || parts[0] == "" || parts[1] == "" {
 			return cursor{}, bad
+		}
+		var window time.Time
+		if len(parts) == 6 {
+			secs, err := strconv.ParseInt(parts[5], 10, 64)
+			if err != nil || secs <= 0 {
+				return cursor{}, bad
+			}
+			window = time.Unix(secs, 0).UTC()
 		}
 		seq, err := strconv.ParseInt(parts[2], 10, 64)
 		if err != nil || seq < 0 || (seq > 0) != (parts[4] != "") {
@@ -71,7 +92,7 @@ func decodeCursor(s string) (cursor, error) {
 		if err != nil || horizon < 0 {
 			return cursor{}, bad
 		}
-		return cursor{version: 2, database: parts[0], scope: parts[1], seq: seq, horizon: horizon, record: parts[4]}, nil
+		return cursor{version: 2, database: parts[0], scope: parts[1], seq: seq, horizon: horizon, record: parts[4], window: window}, nil
 	}
 	return cursor{}, bad
 }

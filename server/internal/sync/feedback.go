@@ -243,7 +243,7 @@ func (s *Service) applyFeedback(ctx context.Context, tx *store.Tx, p auth.Princi
 // loadFeedback puts the feedback of a pull page the caller may read: whole
 // to those who share it, and to the teacher observed without private notes
 // while it is shared (unshared, the teacher's device is told to drop it).
-func loadFeedback(ctx context.Context, tx *store.Tx, p auth.Principal, ids []string, put func(entity, id string, rev int64, deleted bool, data any)) error {
+func loadFeedback(ctx context.Context, tx *store.Tx, p auth.Principal, ids []string, win window, put func(entity, id string, rev int64, deleted bool, data any)) error {
 	fs, err := tx.Feedbacks(ctx, p.DistrictID(), ids)
 	if err != nil {
 		return err
@@ -253,7 +253,7 @@ func loadFeedback(ctx context.Context, tx *store.Tx, p auth.Principal, ids []str
 		if err != nil {
 			return err
 		}
-		if !found {
+		if !found || !win.feedback(fc.obs) {
 			continue
 		}
 		switch {

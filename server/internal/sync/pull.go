@@ -48,7 +48,12 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit 
 	// position it is read with the position once the page is read, and a
 	// compaction that removed tombstones after the cursor in between has
 	// moved it by then.
-	next := cursor{version: 2, database: database, scope: p.ScopeFingerprint(), seq: c.seq, record: c.record}
+	next := cursor{version: 2, database: database, scope: p.ScopeFingerprint(), seq: c.seq, record: c.record, window: c.window}
+	if raw == "" {
+		if next.window, err = s.snapshotWindow(ctx, p.DistrictID()); err != nil {
+			return PullResponse{}, err
+		}
+	}
 	if c.seq == 0 {
 		if next.horizon, err = s.store.ChangeHorizon(ctx, p.DistrictID()); err != nil {
 			return PullResponse{}, err
@@ -66,7 +71,14 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit 
 	if len(changes) > 0 {
 		next.seq, next.record = changes[len(changes)-1].Seq, changes[len(changes)-1].RecordID
 	}
-	out := PullResponse{Changes: []Record{}, Cursor: next.encode(), More: len(changes) == limit}
+	more := len(changes) == limit
+	win := next.window
+	if !more {
+		// The snapshot is complete: later pulls deliver every change the
+		// caller may see, whatever its age.
+		next.window = time.Time{}
+	}
+	out := PullResponse{Changes: []Record{}, Cursor: next.encode(), More: more}
 	if len(changes) == 0 {
 		return out, nil
 	}
@@ -85,7 +97,15 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit 
 	}
 	records := map[string]Record{}
 	err = s.store.ReadTx(ctx, func(tx *store.Tx) error {
-		return s.load(ctx, tx, p, ids, records)
+		w := window{}
+		if !win.IsZero() {
+			d, err := tx.District(ctx, p.DistrictID())
+			if err != nil {
+				return err
+			}
+			w = windowFor(win, d)
+		}
+		return s.load(ctx, tx, p, ids, w, records)
 	})
 	if err != nil {
 		return PullResponse{}, err
@@ -102,7 +122,8 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit 
 }
 
 // load reads the records of a page and keeps those the caller may see.
-func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids map[string][]string, out map[string]Record) error {
+// A snapshot's pages keep only what is inside its window.
+func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids map[string][]string, win window, out map[string]Record) error {
 	d := p.DistrictID()
 	lead := p.LeadScope()
 	put := func(entity, id string, rev int64, deleted bool, data any) {
@@ -166,7 +187,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 			return err
 		}
 		for _, w := range ws {
-			if slices.Contains(w.Team, p.User.ID) || lead.HasSchool(w.SchoolID) {
+			if (slices.Contains(w.Team, p.User.ID) || lead.HasSchool(w.SchoolID)) && win.walkthrough(w) {
 				put(EntityWalkthrough, w.ID, w.Rev, w.Deleted, walkthroughData(w))
 			}
 		}
@@ -177,7 +198,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 			return err
 		}
 		for _, o := range os {
-			if o.ObserverID == p.User.ID {
+			if o.ObserverID == p.User.ID && win.observation(o) {
 				put(EntityObservation, o.ID, o.Rev, o.Deleted, observationData(o))
 			}
 		}
@@ -218,12 +239,12 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 		return ok && p.RunsCycle(c)
 	}
 	for _, id := range ids[EntityCycle] {
-		if c, ok := cycles[id]; ok && runs(id) {
+		if c, ok := cycles[id]; ok && runs(id) && win.cycle(c) {
 			put(EntityCycle, c.ID, c.Rev, c.Deleted, CycleDataOf(c))
 		}
 	}
 	for _, f := range follows {
-		if runs(f.CycleID) || slices.Contains(f.ObserverIDs, p.User.ID) {
+		if (runs(f.CycleID) || slices.Contains(f.ObserverIDs, p.User.ID)) && win.followUp(f, cycles[f.CycleID]) {
 			if c, ok := cycles[f.CycleID]; !ok || !p.SeesFollowUpObservation(c, f) {
 				f.ObservationID = ""
 			}
@@ -231,7 +252,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 		}
 	}
 	for _, a := range acts {
-		if runs(a.CycleID) {
+		if runs(a.CycleID) && win.cycle(cycles[a.CycleID]) {
 			put(EntityCycleActivity, a.ID, a.Rev, a.Deleted, activityData(a))
 		}
 	}
@@ -241,13 +262,16 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 			return err
 		}
 		for _, n := range ns {
+			if !win.nextStep(n) {
+				continue
+			}
 			if n.OwnerID == p.User.ID || lead.HasSchool(n.SchoolID) || s.leads(ctx, tx, p, n.WalkthroughID) {
 				put(EntityNextStep, n.ID, n.Rev, n.Deleted, nextStepData(n))
 			}
 		}
 	}
 	if len(ids[EntityFeedback]) > 0 {
-		if err := loadFeedback(ctx, tx, p, ids[EntityFeedback], put); err != nil {
+		if err := loadFeedback(ctx, tx, p, ids[EntityFeedback], win, put); err != nil {
 			return err
 		}
 	}

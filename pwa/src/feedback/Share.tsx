@@ -8,7 +8,7 @@ import { dayAndTime } from '../time/format';
 import { kindWords, sharingOf } from './words';
 
 /** What the observer or coach shares of a submitted observation, and what the teacher answered. */
-export function ShareFeedback({ observationId, observation, rubric, teacher }: { observationId: string; observation: ObservationData; rubric: RubricVersionData | undefined; teacher: string }) {
+export function ShareFeedback({ observationId, observation, onServer, rubric, teacher }: { observationId: string; observation: ObservationData; onServer: boolean; rubric: RubricVersionData | undefined; teacher: string }) {
   const ctx = useLive(async () => {
     const fb = await db.feedback.where('data.observation_id').equals(observationId).first();
     const district = await getMeta<KeptDistrict>(db, 'district');
@@ -34,7 +34,7 @@ export function ShareFeedback({ observationId, observation, rubric, teacher }: {
   const shown: RefRow<FeedbackData> | null = auto
     ? { id: ctx.autoId, rev: 0, data: { observation_id: observationId, shared: true, indicator_keys: observation.scores.map((s) => s.indicator_key), share_evidence: true, strength: '', next_move: '', next_steps: [], read: false, reply: '' } }
     : fb;
-  return <ShareForm key={shown?.id ?? 'new'} fb={shown} auto={auto} observationId={observationId} observation={observation} rubric={rubric} teacher={teacher} always={sharing === 'always'} refused={ctx.refused} />;
+  return <ShareForm key={shown?.id ?? 'new'} fb={shown} auto={auto} observationId={observationId} observation={observation} rubric={rubric} teacher={teacher} always={sharing === 'always'} onServer={onServer} refused={ctx.refused} />;
 }
 
 function ShareForm({
@@ -45,6 +45,7 @@ function ShareForm({
   rubric,
   teacher,
   always,
+  onServer,
   refused,
 }: {
   fb: RefRow<FeedbackData> | null;
@@ -54,6 +55,7 @@ function ShareForm({
   rubric: RubricVersionData | undefined;
   teacher: string;
   always: boolean;
+  onServer: boolean;
   refused: string | undefined;
 }) {
   const tz = useDistrictZone();
@@ -106,13 +108,14 @@ function ShareForm({
         <h2 id="share-h">Feedback to {teacher}</h2>
         {auto && (
           <p class="muted" data-testid="feedback-auto">
-            Your district shares every {kindWords(observation.kind).replace(/s$/, '')} with the teacher: all indicators and evidence, never your private notes. {teacher} sees it once this device has synced.
+            Your district shares every {kindWords(observation.kind).replace(/s$/, '')} with the teacher: the indicators you scored, their levels and the evidence, never your private notes.
+            {onServer ? '' : ` ${teacher} sees it once this device has synced.`}
           </p>
         )}
         {saved && <p class="notice" role="status">Saved on this device; it goes to {teacher} with the next sync.</p>}
         {refused && <p class="error" role="alert">Not shared: {refused}</p>}
         <p>
-          <strong data-testid="feedback-read">{d.read ? `Read by ${teacher}${d.read_at ? ` on ${dayAndTime(Date.parse(d.read_at), tz)}` : ''}` : fb.rev > 0 ? 'Shared, not read yet' : auto ? `Shared with ${teacher} when it was submitted` : 'Waiting to sync'}</strong>
+          <strong data-testid="feedback-read">{d.read ? `Read by ${teacher}${d.read_at ? ` on ${dayAndTime(Date.parse(d.read_at), tz)}` : ''}` : fb.rev > 0 ? 'Shared, not read yet' : auto ? (onServer ? `Shared with ${teacher}` : `Will be shared with ${teacher} when this device syncs`) : 'Waiting to sync'}</strong>
         </p>
         {d.strength && <p><span class="label">Strength:</span> {d.strength}</p>}
         {d.next_move && <p><span class="label">Next move:</span> {d.next_move}</p>}

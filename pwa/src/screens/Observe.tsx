@@ -7,6 +7,7 @@ import { addAttachment, saveObservation, updateObservation } from '../db/writes'
 import { frameworksFor } from '../db/frameworks';
 import { db, teacherName, useDistrictZone, useLive } from '../state';
 import { dayAndTime } from '../time/format';
+import { AlwaysSharedNote } from '../feedback/AlwaysShared';
 
 const grades = ['PK', 'K', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
 
@@ -197,6 +198,7 @@ function Scoring({ id }: { id: string }) {
         )}
       </div>
       {o.data.status === 'submitted' && <p class="notice">Submitted. Changes you make now amend it.</p>}
+      <AlwaysSharedNote kind={o.data.kind} teacher={teacherName(ctx.teacher)} submitted={o.data.status === 'submitted'} />
       {saveError && <p class="error" role="alert">{saveError}</p>}
       <div class="grid-2">
         <div class="field">

@@ -6,6 +6,7 @@ import { useOnline } from '../components/useOnline';
 import { db, teacherName, useDistrictZone, useLive, useSyncStatus } from '../state';
 import { dayAndTime } from '../time/format';
 import { ShareFeedback } from '../feedback/Share';
+import { AlwaysSharedNote, useAlwaysShared } from '../feedback/AlwaysShared';
 
 export function Review({ id }: { id: string }) {
   const { route, query } = useLocation();
@@ -19,6 +20,7 @@ export function Review({ id }: { id: string }) {
     return { o, rubric: await db.rubricVersions.get(o.data.rubric_version_id), teacher: await db.teachers.get(o.data.teacher_id), entries };
   }, [id]);
   const [error, setError] = useState<string | null>(null);
+  const always = useAlwaysShared(ctx?.o.data.kind ?? 'classroom');
 
   if (ctx === undefined) return <main class="screen" aria-busy="true">Loading…</main>;
   if (ctx === null) return <main class="screen"><h1>Observation not found</h1></main>;
@@ -50,6 +52,7 @@ export function Review({ id }: { id: string }) {
           onServer={state === undefined && o.rev > 0}
           offline={!online || status.phase === 'offline'}
           id={id}
+          sharedWith={always === true && ctx.o.data.kind !== undefined ? teacherName(ctx.teacher) : undefined}
         />
       )}
       <h1>Review: {teacherName(ctx.teacher)}</h1>
@@ -63,6 +66,7 @@ export function Review({ id }: { id: string }) {
         {state === undefined ? (o.rev > 0 ? 'on the server' : 'not synced') : state === 'pending' ? 'waiting to sync' : `sync ${state}: ${ctx.entries[0]?.error?.message ?? ''}`}
       </p>
       {error && <p class="error" role="alert">{error}</p>}
+      <AlwaysSharedNote kind={o.data.kind} teacher={teacherName(ctx.teacher)} submitted={submitted} />
       <table class="scores">
         <caption>Scores</caption>
         <thead>
@@ -107,7 +111,7 @@ export function Review({ id }: { id: string }) {
           </button>
         )}
       </div>
-      {submitted && <ShareFeedback observationId={id} observation={o.data} rubric={rubric?.data} teacher={teacherName(ctx.teacher)} />}
+      {submitted && <ShareFeedback observationId={id} observation={o.data} onServer={state === undefined && o.rev > 0} rubric={rubric?.data} teacher={teacherName(ctx.teacher)} />}
     </main>
   );
 }
@@ -121,10 +125,12 @@ interface ConfirmationProps {
   onServer: boolean;
   offline: boolean;
   id: string;
+  /** The teacher the district shares it with on submission, if it does. */
+  sharedWith: string | undefined;
 }
 
 /** Said after a submit: what was submitted and whether the server has it yet (it follows the sync live). */
-function Confirmation({ what, scored, of, state, reason, onServer, offline, id }: ConfirmationProps) {
+function Confirmation({ what, scored, of, state, reason, onServer, offline, id, sharedWith }: ConfirmationProps) {
   const refused = state === 'rejected' || state === 'forbidden' || state === 'gone' || state === 'conflict';
   let where: string;
   if (onServer) where = 'It has reached the server.';
@@ -137,6 +143,11 @@ function Confirmation({ what, scored, of, state, reason, onServer, offline, id }
       <p>
         {scored} of {of} indicators scored. {where}
       </p>
+      {sharedWith && !refused && (
+        <p data-testid="confirmation-shared">
+          {onServer ? `Shared with ${sharedWith}` : `It will be shared with ${sharedWith} when it reaches the server`}: the indicators you scored, their levels and the evidence, never your private notes.
+        </p>
+      )}
       <div class="actions">
         <a class="button primary" href="/">
           Back to home

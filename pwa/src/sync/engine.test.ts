@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { WalkthroughDB, getMeta } from '../db/schema';
 import type { ObservationData, StoredSession } from '../db/types';
 import { uuidv7 } from '../db/uuid';
-import { addAttachment, discardObservation, discardRefused, queueChange, resolveConflict, retryEntry, saveObservation, updateObservation } from '../db/writes';
+import { addAttachment, discardObservation, discardRefused, queueChange, resolveConflict, retryEntry, saveFeedback, saveObservation, updateObservation } from '../db/writes';
 import { SyncEngine } from './engine';
 import { FakeServer } from './fake-server';
 
@@ -280,6 +280,22 @@ describe('push', () => {
     const retried = (await db.outbox.toArray())[0]!;
     expect(retried.state).toBe('pending');
     expect(retried.change_id).not.toBe(entry.change_id);
+  });
+
+  it('holds a change back while a record it names has an earlier change waiting: feedback goes after its observation’s submit', async () => {
+    const e = engine();
+    await signedIn(e);
+    const id = uuidv7();
+    // Offline, a draft was frozen by a send that failed; the submit and the share came after it.
+    await saveObservation(db, id, obs());
+    const first = (await db.outbox.toArray())[0]!;
+    await db.outbox.update(first.seq!, { sent_at: Date.now(), base_rev: 0 });
+    await updateObservation(db, id, (d) => ({ ...d, status: 'submitted' }));
+    const fb = uuidv7();
+    await saveFeedback(db, fb, { observation_id: id, shared: true, indicator_keys: ['respect'], share_evidence: true, strength: 'Clear', next_move: '', next_steps: [], read: false, reply: '' });
+    await e.syncNow();
+    expect(server.pushes.map((b) => b.map((c) => c.id))).toEqual([[id], [id, fb]]);
+    expect(await db.outbox.count()).toBe(0);
   });
 
   it('sends batches within the server’s limits: 500 changes and 5 MiB', async () => {

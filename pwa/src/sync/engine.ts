@@ -426,15 +426,26 @@ export class SyncEngine {
     const batch = await db.transaction('rw', [db.outbox, db.observations, db.walkthroughs, db.nextSteps, db.followUps, db.cycles, db.cycleActivities, db.supportRequests, db.feedback], async () => {
       const all = await db.outbox.orderBy('seq').toArray();
       const seen = new Set<string>();
+      // Records with a change held back to a later batch: a change naming one
+      // (feedback on an observation whose submit is still queued) waits too,
+      // so the server meets them in the order they were made.
+      const held = new Set<string>();
       const out: Change[] = [];
       let bytes = 64;
       for (const e of all) {
         // Refused changes wait for the user; they hold nothing up.
         if (e.state === 'rejected' || e.state === 'forbidden' || e.state === 'gone') continue;
         // One change per record per batch: the next one needs this one's rev.
-        if (seen.has(e.id)) continue;
+        if (seen.has(e.id)) {
+          if (e.state === 'pending') held.add(e.id);
+          continue;
+        }
         seen.add(e.id);
         if (e.state !== 'pending') continue;
+        if (refsOf(e).some((id) => held.has(id))) {
+          held.add(e.id);
+          continue;
+        }
         if (out.length >= this.#maxBatch) break;
         let baseRev = e.base_rev;
         if (baseRev === undefined) {
@@ -771,4 +782,11 @@ async function problemDetail(res: Response): Promise<string> {
   } catch {
     return `HTTP ${res.status}`;
   }
+}
+
+/** The records a change's data names, which the server must have met first. */
+export function refsOf(e: { data?: unknown }): string[] {
+  const d = e.data as Record<string, unknown> | undefined;
+  if (d === undefined || d === null || typeof d !== 'object') return [];
+  return ['observation_id', 'walkthrough_id', 'cycle_id', 'follow_up_id', 'support_request_id'].map((k) => d[k]).filter((v): v is string => typeof v === 'string' && v !== '');
 }

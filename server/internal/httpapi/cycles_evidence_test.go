@@ -279,7 +279,9 @@ func expectComparison(c rawCycle, cycles []rawCycle, raws []rawScore, judgedBase
 		}
 	}
 	l := last.In(chicago)
-	cut := func(day time.Time) time.Time { return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, chicago) }
+	cut := func(day time.Time) time.Time {
+		return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, chicago)
+	}
 	from, until := cut(firstDay(c)), cut(time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, time.UTC))
 	busy := map[string]bool{}
 	for _, o := range cycles {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/estimate"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
@@ -44,6 +45,11 @@ type Evidence struct {
 	// means above mix teachers (every teacher has scores before, only
 	// those followed up have follow-ups), these do not.
 	Teachers []TeacherChange
+	// Change is the mean of the judged teachers' changes, each teacher
+	// counted once, with its interval; Comparison is the same measured on
+	// teachers of similar baseline who had no cycle.
+	Change     Figure
+	Comparison Comparison
 }
 
 // MinToJudge is the fewest scores a teacher needs before the cycle and
@@ -62,7 +68,9 @@ type TeacherChange struct {
 	// Change is FollowUpMean less BeforeMean, only when both counts reach
 	// MinToJudge.
 	Change *float64
-	TooFew bool
+	// Low and High are Welch's 95% interval of the change.
+	Low, High *float64
+	TooFew    bool
 }
 
 // FrameworkRef names a framework.
@@ -119,6 +127,7 @@ func evidenceOf(c domain.Cycle, acts []domain.Activity, followUps []domain.Follo
 	}
 	e.BeforeMean, e.FollowUpMean = mean(e.Before), mean(e.FollowUps)
 	e.Teachers = []TeacherChange{}
+	var changes, single []float64
 	for _, id := range c.TeacherIDs {
 		var before, after []Point
 		for _, pt := range e.Before {
@@ -134,12 +143,22 @@ func evidenceOf(c domain.Cycle, acts []domain.Activity, followUps []domain.Follo
 		tc := TeacherChange{TeacherID: id, Before: len(before), BeforeMean: mean(before), FollowUps: len(after), FollowUpMean: mean(after)}
 		tc.TooFew = tc.Before < MinToJudge || tc.FollowUps < MinToJudge
 		if !tc.TooFew {
-			d := *tc.FollowUpMean - *tc.BeforeMean
-			tc.Change = &d
+			d, iv, _ := estimate.Difference(levels(before), levels(after))
+			tc.Change, tc.Low, tc.High = &d, &iv.Low, &iv.High
+			changes, single = append(changes, d), []float64{iv.Low, iv.High}
 		}
 		e.Teachers = append(e.Teachers, tc)
 	}
+	e.Change = pooled(changes, single)
 	return e
+}
+
+func levels(ps []Point) []float64 {
+	out := make([]float64, len(ps))
+	for i, p := range ps {
+		out[i] = float64(p.Level)
+	}
+	return out
 }
 
 func mean(ps []Point) *float64 {
@@ -228,6 +247,15 @@ func (s *Service) Evidence(ctx context.Context, p auth.Principal, cycleID, rubri
 	}
 	e := evidenceOf(c, acts, fs, kept, d.Location())
 	e.RubricID, e.Frameworks = chosen, refs
+	spans, err := s.spans(ctx, p.DistrictID(), d.Location())
+	if err != nil {
+		return Evidence{}, err
+	}
+	pool, err := s.store.SchoolFocusScores(ctx, p.DistrictID(), []string{c.SchoolID}, []string{c.FocusIndicatorKey})
+	if err != nil {
+		return Evidence{}, err
+	}
+	e.Comparison, _ = comparisonOf(e, pool, spans, d.Location())
 	if e.Frameworks == nil {
 		e.Frameworks = []FrameworkRef{}
 	}

@@ -301,6 +301,10 @@ type evidenceResponse struct {
 	FollowUpMean *float64        `json:"follow_up_mean"`
 	MinToJudge   int             `json:"min_to_judge"`
 	Teachers     []teacherChange `json:"teachers"`
+	// Change pools the judged teachers' changes; Comparison is teachers of
+	// similar baseline with no cycle, measured the same way.
+	Change     figureResponse     `json:"change"`
+	Comparison comparisonResponse `json:"comparison"`
 	// RubricID is the framework read; Frameworks those with focus scores.
 	RubricID   string              `json:"rubric_id"`
 	Frameworks []frameworkRefBrief `json:"frameworks"`
@@ -313,7 +317,32 @@ type teacherChange struct {
 	FollowUps    int      `json:"follow_ups"`
 	FollowUpMean *float64 `json:"follow_up_mean"`
 	Change       *float64 `json:"change"`
+	Low          *float64 `json:"low"`
+	High         *float64 `json:"high"`
 	TooFew       bool     `json:"too_few_to_judge"`
+}
+
+// figureResponse is a change with its 95% interval and its n in teachers.
+type figureResponse struct {
+	Teachers int      `json:"teachers"`
+	Change   *float64 `json:"change"`
+	Low      *float64 `json:"low"`
+	High     *float64 `json:"high"`
+}
+
+type comparisonResponse struct {
+	Baseline *float64   `json:"baseline"`
+	Band     float64    `json:"band"`
+	Until    *sync.Date `json:"until"`
+	figureResponse
+}
+
+func comparisonOut(c cycles.Comparison) comparisonResponse {
+	out := comparisonResponse{Baseline: c.Baseline, Band: c.Band, figureResponse: figureResponse(c.Figure)}
+	if !c.Until.IsZero() {
+		out.Until = &sync.Date{Time: c.Until}
+	}
+	return out
 }
 
 type frameworkRefBrief struct {
@@ -344,7 +373,7 @@ func (s *Server) cycleEvidence(c *gin.Context) {
 	}
 	out := evidenceResponse{CycleID: e.CycleID, IndicatorKey: e.IndicatorKey, SupportFrom: sync.Date{Time: e.SupportFrom},
 		Before: pointsOut(e.Before), FollowUps: pointsOut(e.FollowUps), BeforeMean: e.BeforeMean, FollowUpMean: e.FollowUpMean,
-		MinToJudge: cycles.MinToJudge, Teachers: teachersOut(e.Teachers),
+		MinToJudge: cycles.MinToJudge, Teachers: teachersOut(e.Teachers), Change: figureResponse(e.Change), Comparison: comparisonOut(e.Comparison),
 		RubricID: e.RubricID, Frameworks: []frameworkRefBrief{}}
 	for _, f := range e.Frameworks {
 		out.Frameworks = append(out.Frameworks, frameworkRefBrief(f))

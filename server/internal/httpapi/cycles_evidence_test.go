@@ -11,6 +11,7 @@ import (
 
 	cyc "github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/estimate"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
@@ -29,6 +30,7 @@ type rawCycle struct {
 	teachers   []string
 	activities []domain.Activity
 	followUps  []string
+	followDays []time.Time // each follow-up's day in the district's zone
 }
 
 // evidenceFixture writes cycles with activities, done follow-ups and
@@ -131,6 +133,8 @@ func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScor
 					return err
 				}
 				c.followUps = append(c.followUps, f.ID)
+				l := start.In(chicago)
+				c.followDays = append(c.followDays, time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC))
 				if err := observe(rawScore{teacher: t, followUp: f.ID, key: key, at: start.Add(5 * time.Minute), level: level(), submitted: rng.IntN(6) != 0, deleted: rng.IntN(15) == 0, byCoach: len(c.followUps)%2 == 0}); err != nil {
 					return err
 				}
@@ -143,6 +147,182 @@ func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScor
 		t.Fatal(err)
 	}
 	return cycles, raws
+}
+
+// comparisonFixture writes teachers of the same school with no cycle,
+// scored on the first indicators from January to June, some of them
+// drafts: the pool a cycle's comparison group is drawn from.
+func comparisonFixture(t *testing.T, w *world, seed uint64) []rawScore {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 11))
+	chicago, _ := time.LoadLocation("America/Chicago")
+	keys := domain.BuiltinFramework().IndicatorKeys()
+	var raws []rawScore
+	for range 8 {
+		teacher := w.addTeacher(w.schoolA1, "Comparison")
+		centre := 1 + rng.IntN(4)
+		err := w.store.InTx(context.Background(), func(tx *store.Tx) error {
+			for range 18 {
+				l := min(4, max(1, centre+rng.IntN(3)-1))
+				r := rawScore{teacher: teacher, key: keys[rng.IntN(3)], level: &l, submitted: rng.IntN(10) != 0,
+					at: time.Date(2026, 1, 5, 8+rng.IntN(8), 0, 0, 0, chicago).AddDate(0, 0, rng.IntN(170))}
+				o := domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: w.schoolA1, TeacherID: teacher,
+					ObserverID: w.users[principalA].ID, RubricVersionID: w.rubricA, Kind: domain.KindClassroom, Status: domain.ObservationDraft,
+					StartedAt: r.at, Rev: 1, Scores: []domain.Score{{IndicatorKey: r.key, Level: r.level}}, ReceivedAt: r.at}
+				if r.submitted {
+					o.Status = domain.ObservationSubmitted
+				}
+				raws = append(raws, r)
+				if err := tx.PutObservation(context.Background(), o); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return raws
+}
+
+// welch is the change from a to b with Welch's 95% interval, worked here
+// from its formula.
+func welch(a, b []float64) (d, lo, hi float64) {
+	va, vb := sampleVar(a)/float64(len(a)), sampleVar(b)/float64(len(b))
+	d = avgOf(b) - avgOf(a)
+	if va+vb == 0 {
+		return d, d, d
+	}
+	df := math.Pow(va+vb, 2) / (va*va/float64(len(a)-1) + vb*vb/float64(len(b)-1))
+	half := estimate.T975(df) * math.Sqrt(va+vb)
+	return d, d - half, d + half
+}
+
+// tMean is the mean of xs with its t-interval.
+func tMean(xs []float64) (m, lo, hi float64) {
+	m = avgOf(xs)
+	half := estimate.T975(float64(len(xs)-1)) * math.Sqrt(sampleVar(xs)/float64(len(xs)))
+	return m, m - half, m + half
+}
+
+func avgOf(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+func sampleVar(xs []float64) float64 {
+	m, s := avgOf(xs), 0.0
+	for _, x := range xs {
+		s += (x - m) * (x - m)
+	}
+	return s / float64(len(xs)-1)
+}
+
+func levelsOf(rs []rawScore) []float64 {
+	out := make([]float64, len(rs))
+	for i, r := range rs {
+		out[i] = float64(*r.level)
+	}
+	return out
+}
+
+// pooledOf is what a pooled change should be: the mean of the teachers'
+// changes with its t-interval, or one teacher's own Welch interval.
+func pooledOf(changes [][3]float64) (n int, d, lo, hi *float64) {
+	switch len(changes) {
+	case 0:
+		return 0, nil, nil, nil
+	case 1:
+		return 1, &changes[0][0], &changes[0][1], &changes[0][2]
+	}
+	xs := make([]float64, len(changes))
+	for i, c := range changes {
+		xs[i] = c[0]
+	}
+	m, l, h := tMean(xs)
+	return len(xs), &m, &l, &h
+}
+
+// sameFigure compares a figure with its recomputation.
+func sameFigure(t *testing.T, what string, got figureResponse, n int, d, lo, hi *float64) {
+	t.Helper()
+	eq := func(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || math.Abs(*a-*b) < 1e-9) }
+	if got.Teachers != n || !eq(got.Change, d) || !eq(got.Low, lo) || !eq(got.High, hi) {
+		show := func(p *float64) any {
+			if p == nil {
+				return nil
+			}
+			return *p
+		}
+		t.Errorf("%s: %d teachers, change %v (%v to %v); want %d, %v (%v to %v)", what, got.Teachers, show(got.Change), show(got.Low), show(got.High), n, show(d), show(lo), show(hi))
+	}
+}
+
+// expectComparison recomputes a cycle's comparison group from the raw
+// rows: teachers of the school in no cycle at work in the window, with
+// two scores before and two in it, baseline within the band of the
+// cycle's judged teachers' mean baseline.
+func expectComparison(c rawCycle, cycles []rawCycle, raws []rawScore, judgedBases []float64, follow []rawScore) (n int, d, lo, hi, base *float64) {
+	chicago, _ := time.LoadLocation("America/Chicago")
+	if len(judgedBases) == 0 || len(follow) == 0 {
+		return 0, nil, nil, nil, nil
+	}
+	b := avgOf(judgedBases)
+	last := follow[0].at
+	for _, f := range follow {
+		if f.at.After(last) {
+			last = f.at
+		}
+	}
+	l := last.In(chicago)
+	cut := func(day time.Time) time.Time {
+		return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, chicago)
+	}
+	from, until := cut(firstDay(c)), cut(time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, time.UTC))
+	busy := map[string]bool{}
+	for _, o := range cycles {
+		end := firstDay(o)
+		for _, a := range o.activities {
+			if a.OccurredOn.After(end) {
+				end = a.OccurredOn
+			}
+		}
+		for _, fd := range o.followDays {
+			if fd.After(end) {
+				end = fd
+			}
+		}
+		if cut(firstDay(o)).Before(until) && cut(end.AddDate(0, 0, 1)).After(from) {
+			for _, t := range o.teachers {
+				busy[t] = true
+			}
+		}
+	}
+	before, during := map[string][]rawScore{}, map[string][]rawScore{}
+	for _, r := range raws {
+		if !counts(r) || r.key != c.key || busy[r.teacher] {
+			continue
+		}
+		if r.at.Before(from) {
+			before[r.teacher] = append(before[r.teacher], r)
+		} else if r.at.Before(until) {
+			during[r.teacher] = append(during[r.teacher], r)
+		}
+	}
+	var changes [][3]float64
+	for t, bs := range before {
+		if len(bs) < 2 || len(during[t]) < 2 || math.Abs(meanOf(bs)-b) > 0.5+1e-9 {
+			continue
+		}
+		x, y, z := welch(levelsOf(bs), levelsOf(during[t]))
+		changes = append(changes, [3]float64{x, y, z})
+	}
+	n, d, lo, hi = pooledOf(changes)
+	return n, d, lo, hi, &b
 }
 
 func observerOf(w *world, r rawScore) string {
@@ -196,10 +376,11 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 	eachWorld(t, func(t *testing.T, w *world) {
 		var allCycles []rawCycle
 		var allRaws []rawScore
-		judged, tooFewSeen := 0, 0
+		judged, tooFewSeen, compared := 0, 0, 0
 		for _, seed := range []uint64{1, 2, 3, 4} {
 			cycles, raws := evidenceFixture(t, w, seed)
 			allCycles, allRaws = append(allCycles, cycles...), append(allRaws, raws...)
+			allRaws = append(allRaws, comparisonFixture(t, w, seed)...)
 			for _, c := range cycles {
 				before, follow := expectEvidence(c, raws)
 				var e evidenceResponse
@@ -236,6 +417,8 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 				if len(e.Teachers) != len(c.teachers) || e.MinToJudge != cyc.MinToJudge {
 					t.Errorf("seed %d: %d teachers' changes for %d teachers (min %d)", seed, len(e.Teachers), len(c.teachers), e.MinToJudge)
 				}
+				var changes [][3]float64
+				var judgedBases []float64
 				for _, tc := range e.Teachers {
 					var b, f []rawScore
 					for _, r := range before {
@@ -258,15 +441,34 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 						t.Errorf("seed %d teacher %s: %+v, want %d before, %d follow-ups", seed, tc.TeacherID, tc, len(b), len(f))
 						continue
 					}
-					if !tooFew && math.Abs(*tc.Change-(meanOf(f)-meanOf(b))) > 1e-9 {
-						t.Errorf("seed %d teacher %s: change %v, want %v", seed, tc.TeacherID, *tc.Change, meanOf(f)-meanOf(b))
+					if !tooFew {
+						d, lo, hi := welch(levelsOf(b), levelsOf(f))
+						changes, judgedBases = append(changes, [3]float64{d, lo, hi}), append(judgedBases, meanOf(b))
+						if math.Abs(*tc.Change-d) > 1e-9 || math.Abs(*tc.Low-lo) > 1e-9 || math.Abs(*tc.High-hi) > 1e-9 {
+							t.Errorf("seed %d teacher %s: change %v (%v to %v), want %v (%v to %v)", seed, tc.TeacherID, *tc.Change, *tc.Low, *tc.High, d, lo, hi)
+						}
+					} else if tc.Low != nil || tc.High != nil {
+						t.Errorf("seed %d teacher %s: an interval with too few to judge", seed, tc.TeacherID)
 					}
+				}
+				n, d, lo, hi := pooledOf(changes)
+				sameFigure(t, "the cycle's change", e.Change, n, d, lo, hi)
+				n, d, lo, hi, base := expectComparison(c, allCycles, allRaws, judgedBases, follow)
+				sameFigure(t, "the comparison", e.Comparison.figureResponse, n, d, lo, hi)
+				if (base == nil) != (e.Comparison.Baseline == nil) || (base != nil && math.Abs(*base-*e.Comparison.Baseline) > 1e-9) || e.Comparison.Band != cyc.BaselineBand {
+					t.Errorf("seed %d: comparison baseline %v band %v, want %v", seed, e.Comparison.Baseline, e.Comparison.Band, base)
+				}
+				if n > 0 {
+					compared++
 				}
 				if e.SupportFrom.Format(time.DateOnly) != firstDay(c).Format(time.DateOnly) {
 					t.Errorf("support from %s, want %s", e.SupportFrom.Format(time.DateOnly), firstDay(c).Format(time.DateOnly))
 				}
 			}
 
+		}
+		if compared == 0 {
+			t.Error("no cycle had a comparison group: the fixture tests nothing of it")
 		}
 		if judged == 0 || tooFewSeen == 0 {
 			t.Errorf("the fixture judged %d teachers and found %d too few to judge: both must occur", judged, tooFewSeen)

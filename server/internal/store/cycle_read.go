@@ -242,6 +242,20 @@ func (s *Store) FocusScores(ctx context.Context, districtID string, teacherIDs, 
 	if len(teacherIDs) == 0 || len(indicatorKeys) == 0 {
 		return nil, nil
 	}
+	return s.focusScores(ctx, districtID, "o.teacher_id IN ?", teacherIDs, indicatorKeys)
+}
+
+// SchoolFocusScores lists the submitted, scored scores of the indicators
+// given in observations at the schools, whoever the teacher, oldest
+// first: the pool a cycle's comparison group is drawn from.
+func (s *Store) SchoolFocusScores(ctx context.Context, districtID string, schoolIDs, indicatorKeys []string) ([]FocusScore, error) {
+	if len(schoolIDs) == 0 || len(indicatorKeys) == 0 {
+		return nil, nil
+	}
+	return s.focusScores(ctx, districtID, "o.school_id IN ?", schoolIDs, indicatorKeys)
+}
+
+func (s *Store) focusScores(ctx context.Context, districtID, which string, ids, indicatorKeys []string) ([]FocusScore, error) {
 	var rows []struct {
 		ObservationID string
 		TeacherID     string
@@ -256,8 +270,8 @@ func (s *Store) FocusScores(ctx context.Context, districtID string, teacherIDs, 
 		Select("o.id AS observation_id, o.teacher_id, o.follow_up_id, o.observer_id, scores.indicator_key, rv.rubric_id, o.counted_at AS observed_at, scores.level").
 		Joins("JOIN observations o ON o.id = scores.observation_id").
 		Joins("JOIN rubric_versions rv ON rv.id = o.rubric_version_id").
-		Where("o.district_id = ? AND o.deleted_at IS NULL AND o.status = ? AND o.teacher_id IN ? AND scores.indicator_key IN ? AND scores.level IS NOT NULL",
-			districtID, string(domain.ObservationSubmitted), teacherIDs, indicatorKeys).
+		Where("o.district_id = ? AND o.deleted_at IS NULL AND o.status = ? AND "+which+" AND scores.indicator_key IN ? AND scores.level IS NOT NULL",
+			districtID, string(domain.ObservationSubmitted), ids, indicatorKeys).
 		Order("o.counted_at, o.id").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "score")

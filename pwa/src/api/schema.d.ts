@@ -2526,6 +2526,10 @@ export interface components {
                 follow_up_mean: number | null;
                 /** @description The follow-up mean less the mean before; null when too few to judge. */
                 change: number | null;
+                /** @description Welch's 95% interval of the change, its lower end; null when too few to judge. */
+                low: number | null;
+                /** @description The interval's upper end. */
+                high: number | null;
                 /** @description Fewer than min_to_judge scores before or in follow-ups. */
                 too_few_to_judge: boolean;
             }[];
@@ -2537,6 +2541,23 @@ export interface components {
                 name: string;
                 main: boolean;
             }[];
+            change: components["schemas"]["ChangeFigure"];
+            /** @description Teachers of similar baseline who had no cycle, measured the same way: at the cycle's school, in the same framework, in no cycle at work between support_from and until, with at least min_to_judge scores of the focus indicator before support_from and between support_from and until, and a baseline within band of the cycle's (the mean of its judged teachers' baselines). Their change beside the cycle's shows how much a rise is regression to the mean or the school's drift. */
+            comparison: {
+                /** @description The cycle's baseline; null when no teacher of the cycle can be judged. */
+                baseline: number | null;
+                /** @description How far a comparison teacher's baseline may be from the cycle's, either way. */
+                band: number;
+                /**
+                 * Format: date
+                 * @description The day after the last follow-up score (exclusive).
+                 */
+                until: string | null;
+                teachers: number;
+                change: number | null;
+                low: number | null;
+                high: number | null;
+            };
         };
         /** @description How often the focus indicator rose in follow-ups after one kind of support. */
         KindEffect: {
@@ -3256,6 +3277,14 @@ export interface components {
         ResetPasswordRequest: {
             token: string;
             password: string;
+        };
+        /** @description A change on the rubric's levels with its 95% interval and its n in teachers. A pooled change is the mean of the teachers' own changes, each teacher counted once, with a t-interval of that mean (clustered by teacher); from one teacher, that teacher's Welch interval. Change is null when no teacher can be judged; low and high are null when there is no interval. */
+        ChangeFigure: {
+            /** @description How many teachers the change is drawn from (n). */
+            teachers: number;
+            change: number | null;
+            low: number | null;
+            high: number | null;
         };
     };
     responses: {

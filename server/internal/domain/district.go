@@ -14,6 +14,9 @@ type District struct {
 	Rev      int64
 }
 
+// MaxMinCellSize is the largest minimum cell size a district may set.
+const MaxMinCellSize = 100
+
 // DistrictSettings are the knobs a district administrator sets.
 type DistrictSettings struct {
 	// SchoolYearStartMonth and Day give the first day of the school year.
@@ -116,8 +119,8 @@ func (d District) Validate() error {
 	if s.SchoolYearStartDay < 1 || s.SchoolYearStartDay > 31 {
 		p.Add("settings.school_year_start_day", "must be 1 to 31")
 	}
-	if s.MinCellSize < 1 || s.MinCellSize > 100 {
-		p.Add("settings.min_cell_size", "must be 1 to 100")
+	if s.MinCellSize < 1 || s.MinCellSize > MaxMinCellSize {
+		p.Add("settings.min_cell_size", "must be 1 to %d", MaxMinCellSize)
 	}
 	if s.ImportUndoDays < 1 || s.ImportUndoDays > 365 {
 		p.Add("settings.import_undo_days", "must be 1 to 365")

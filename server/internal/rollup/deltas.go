@@ -173,6 +173,13 @@ var (
 	Tables = []Table{Levels, Observations, Dimensions}
 )
 
+// SmallPeriods is the table that counts and sums the folded dimension
+// rollups' school periods of fewer than domain.MaxMinCellSize
+// observations by district period, dimension and number of observations,
+// so that the periods under any district's minimum add up without reading
+// every school's periods. Folding the dimension deltas keeps it.
+const SmallPeriods = "small_school_periods"
+
 // LevelCounts are the rollups' count columns: the scores at each level
 // from 0 to MaxLevel.
 var LevelCounts = func() []string {

@@ -100,10 +100,10 @@ func (q Query) DimensionTrendable() bool {
 // school periods (one school's figures for one dimension in one rollup
 // period: a week, or the part of a week in one month), the grain at which
 // suppression keeps or leaves out: the figures of the periods kept, and how
-// many were left out.
+// many were left out. A cell of periods all left out has no observations
+// and no scores.
 type KeptCell struct {
 	DimensionCell
-	Kept    int64 // school periods counted
 	LeftOut int64 // school periods left out
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 )
 
@@ -41,11 +42,24 @@ func (s *Store) CompactRollups(ctx context.Context) (int, error) {
 			}
 		}
 		for _, t := range rollup.Tables {
+			if t.Name == rollup.Dimensions.Name {
+				if err := countSmallPeriods(db, -1); err != nil {
+					return translate(err, "small school periods")
+				}
+			}
 			n, err := fold(db, t)
 			if err != nil {
 				return translate(err, "rollup deltas")
 			}
 			folded += n
+			if t.Name == rollup.Dimensions.Name {
+				if err := countSmallPeriods(db, 1); err != nil {
+					return translate(err, "small school periods")
+				}
+			}
+			if err := db.Exec("DELETE FROM " + t.Deltas).Error; err != nil {
+				return translate(err, "rollup deltas")
+			}
 		}
 		return nil
 	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
@@ -59,7 +73,8 @@ func (s *Store) CompactRollups(ctx context.Context) (int, error) {
 }
 
 // fold adds t's deltas, summed per cell, to t, removes the cells that fall
-// to zero and the deltas, and answers how many cells it added to.
+// to zero, and answers how many cells it added to; the caller removes the
+// deltas.
 func fold(db *gorm.DB, t rollup.Table) (int, error) {
 	keys := t.Columns[:len(t.Columns)-len(t.Counts)] // the key and the week and month of its period
 	var sums, set, zero []string
@@ -103,5 +118,35 @@ func fold(db *gorm.DB, t rollup.Table) (int, error) {
 			return cells, err
 		}
 	}
-	return cells, db.Exec("DELETE FROM " + t.Deltas).Error
+	return cells, nil
+}
+
+// countSmallPeriods adds sign times the folded school periods that the
+// dimension deltas touch to rollup.SmallPeriods, where they are small:
+// before a fold with -1 to take them out as they were, after it with +1
+// to count them as they are now. Counts that fall to nothing are removed.
+func countSmallPeriods(db *gorm.DB, sign int) error {
+	d := rollup.Dimensions
+	neg := ""
+	if sign < 0 {
+		neg = "-"
+	}
+	sums, set := []string{neg + "COUNT(*)"}, []string{"periods = " + rollup.SmallPeriods + ".periods + excluded.periods"}
+	for _, c := range rollup.LevelCounts {
+		sums = append(sums, neg+"SUM(r."+c+")")
+		set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, rollup.SmallPeriods, c, c))
+	}
+	touched := "SELECT DISTINCT district_id, rubric_id, scope, period_start, dimension_key FROM " + d.Deltas + " WHERE scope <> '" + rollup.DistrictScope + "'"
+	// WHERE true keeps SQLite from reading ON CONFLICT as a join's ON.
+	err := db.Exec("INSERT INTO "+rollup.SmallPeriods+" (district_id, rubric_id, dimension_key, period_start, week_start, month_start, observations, periods, "+
+		strings.Join(rollup.LevelCounts, ", ")+") SELECT r.district_id, r.rubric_id, r.dimension_key, r.period_start, r.week_start, r.month_start, r.observations, "+
+		strings.Join(sums, ", ")+" FROM ("+touched+") AS t JOIN "+d.Name+" AS r ON r.district_id = t.district_id AND r.rubric_id = t.rubric_id AND r.scope = t.scope"+
+		" AND r.period_start = t.period_start AND r.dimension_key = t.dimension_key WHERE r.observations < ? "+
+		"GROUP BY r.district_id, r.rubric_id, r.dimension_key, r.period_start, r.week_start, r.month_start, r.observations"+
+		" ON CONFLICT (district_id, rubric_id, period_start, dimension_key, observations) DO UPDATE SET "+strings.Join(set, ", "), domain.MaxMinCellSize).Error
+	if err != nil || sign < 0 {
+		return err
+	}
+	return db.Exec("DELETE FROM " + rollup.SmallPeriods + " WHERE periods = 0 AND (district_id, rubric_id, period_start, dimension_key) IN " +
+		"(SELECT district_id, rubric_id, period_start, dimension_key FROM " + d.Deltas + ")").Error
 }

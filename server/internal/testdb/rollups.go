@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
@@ -65,6 +67,11 @@ func CheckRollups(ctx context.Context, s *store.Store, districtID string) error 
 		return fmt.Errorf("check rollups: %w", err)
 	}
 	problems = append(problems, empty...)
+	small, err := c.smallPeriods()
+	if err != nil {
+		return fmt.Errorf("check rollups: %w", err)
+	}
+	problems = append(problems, small...)
 	if len(problems) == 0 {
 		return nil
 	}
@@ -258,6 +265,30 @@ func (c *rollupCheck) emptyRows() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// smallPeriods compares rollup.SmallPeriods with the small school periods
+// of the folded dimension rollups, counted again here.
+func (c *rollupCheck) smallPeriods() ([]string, error) {
+	cols := "rubric_id, dimension_key, period_start, week_start, month_start, observations, periods, " + strings.Join(rollup.LevelCounts, ", ")
+	var sums []string
+	for _, l := range rollup.LevelCounts {
+		sums = append(sums, "SUM("+l+")")
+	}
+	recount := "SELECT rubric_id, dimension_key, period_start, week_start, month_start, observations, COUNT(*), " + strings.Join(sums, ", ") +
+		" FROM " + rollup.Dimensions.Name + " WHERE district_id = ? AND scope <> '" + districtScope + "' AND observations < ?" +
+		" GROUP BY rubric_id, dimension_key, period_start, week_start, month_start, observations"
+	kept := "SELECT " + cols + " FROM " + rollup.SmallPeriods + " WHERE district_id = ?"
+	var missing, extra int64
+	err := c.tx.QueryRowContext(c.ctx, c.bind("SELECT (SELECT COUNT(*) FROM ("+recount+" EXCEPT "+kept+") AS a), (SELECT COUNT(*) FROM ("+kept+" EXCEPT "+recount+") AS b)"),
+		c.district, domain.MaxMinCellSize, c.district, c.district, c.district, domain.MaxMinCellSize).Scan(&missing, &extra)
+	if err != nil {
+		return nil, err
+	}
+	if missing+extra == 0 {
+		return nil, nil
+	}
+	return []string{fmt.Sprintf("%s: %d counts missing or wrong, %d not in the folded rollups", rollup.SmallPeriods, missing, extra)}, nil
 }
 
 // differences are the cells whose maintained counts differ from their

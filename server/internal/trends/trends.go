@@ -280,7 +280,7 @@ func keptCells(kept []rollup.KeptCell, group []string) []Cell {
 	out := make([]Cell, len(kept))
 	for i, k := range kept {
 		c := Cell{Bucket: k.Bucket, Group: groupMap(group, k.Group), LeftOut: int(k.LeftOut)}
-		if k.Kept == 0 {
+		if k.Observations == 0 && k.Levels == [rollup.MaxLevel + 1]int64{} {
 			c.Suppressed = true
 			out[i] = c
 			continue

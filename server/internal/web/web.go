@@ -1,11 +1,13 @@
 // Package web serves the embedded PWA with the cache headers a service worker
 // app needs: the files that name other files (index.html, sw.js, the web
 // manifest) are revalidated on every load, and the content-hashed files under
-// assets/ are cached for a year.
+// assets/ are cached for a year. Text files are compressed once, when the
+// handler is made, and sent compressed to clients that accept it.
 package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -13,7 +15,10 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 const (
@@ -31,6 +36,8 @@ type handler struct {
 	// etags holds a strong validator per file, computed once: the embedded
 	// files have no modification times to revalidate with.
 	etags map[string]string
+	// packed holds the compressed copies of the text files, per encoding.
+	packed map[string]map[string][]byte
 }
 
 // Handler serves the PWA in files, which has index.html at its root.
@@ -41,7 +48,7 @@ type handler struct {
 // /api/ and the operations endpoints, which answer 404. Only GET and HEAD are
 // allowed. The files must not change while the handler serves them.
 func Handler(files fs.FS) http.Handler {
-	return &handler{files: files, etags: etags(files)}
+	return &handler{files: files, etags: etags(files), packed: pack(files)}
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -97,6 +104,24 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 	if err != nil || !info.Mode().IsRegular() {
 		return false
 	}
+	header := w.Header()
+	header.Set("Content-Type", contentType(name))
+	if strings.HasPrefix(name, assetsDir+"/") {
+		header.Set("Cache-Control", cacheImmutable)
+	} else {
+		header.Set("Cache-Control", cacheRevalidate)
+	}
+	if copies := h.packed[name]; copies != nil {
+		header.Set("Vary", "Accept-Encoding")
+		if enc := accepted(r.Header.Get("Accept-Encoding"), copies); enc != "" {
+			header.Set("Content-Encoding", enc)
+			if etag, ok := h.etags[name]; ok {
+				header.Set("ETag", strings.TrimSuffix(etag, `"`)+"-"+enc+`"`)
+			}
+			http.ServeContent(w, r, name, info.ModTime(), bytes.NewReader(copies[enc]))
+			return true
+		}
+	}
 	content, ok := f.(io.ReadSeeker)
 	if !ok {
 		b, err := io.ReadAll(f)
@@ -104,14 +129,6 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 			return false
 		}
 		content = bytes.NewReader(b)
-	}
-
-	header := w.Header()
-	header.Set("Content-Type", contentType(name))
-	if strings.HasPrefix(name, assetsDir+"/") {
-		header.Set("Cache-Control", cacheImmutable)
-	} else {
-		header.Set("Cache-Control", cacheRevalidate)
 	}
 	if etag, ok := h.etags[name]; ok {
 		header.Set("ETag", etag)
@@ -182,4 +199,62 @@ func etags(files fs.FS) map[string]string {
 		return nil
 	})
 	return tags
+}
+
+// packedTypes are the extensions of the files worth compressing.
+var packedTypes = map[string]bool{".html": true, ".js": true, ".mjs": true, ".css": true, ".json": true, ".map": true, ".webmanifest": true, ".svg": true, ".txt": true}
+
+// pack compresses every text file of 1 KiB or more in files with zstd and
+// gzip at their best levels, keeping a copy that comes out smaller.
+func pack(files fs.FS) map[string]map[string][]byte {
+	out := map[string]map[string][]byte{}
+	zw, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression))
+	if err != nil {
+		return out
+	}
+	defer zw.Close()
+	_ = fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() || !packedTypes[strings.ToLower(path.Ext(name))] {
+			return nil
+		}
+		b, err := fs.ReadFile(files, name)
+		if err != nil || len(b) < 1024 {
+			return nil
+		}
+		copies := map[string][]byte{}
+		if z := zw.EncodeAll(b, nil); len(z) < len(b) {
+			copies["zstd"] = z
+		}
+		var buf bytes.Buffer
+		gw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if _, err := gw.Write(b); err == nil && gw.Close() == nil && buf.Len() < len(b) {
+			copies["gzip"] = buf.Bytes()
+		}
+		if len(copies) > 0 {
+			out[name] = copies
+		}
+		return nil
+	})
+	return out
+}
+
+// accepted is the encoding of copies to send for an Accept-Encoding header:
+// zstd, else gzip, if the client accepts it (a q of 0 refuses), else "".
+func accepted(header string, copies map[string][]byte) string {
+	ok := map[string]bool{}
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		if v, found := strings.CutPrefix(strings.TrimSpace(params), "q="); found {
+			if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil || q == 0 {
+				continue
+			}
+		}
+		ok[strings.ToLower(strings.TrimSpace(coding))] = true
+	}
+	for _, enc := range []string{"zstd", "gzip"} {
+		if ok[enc] && copies[enc] != nil {
+			return enc
+		}
+	}
+	return ""
 }

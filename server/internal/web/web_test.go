@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"compress/gzip"
 	"io"
 	"io/fs"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/walkthrough-edu/walkthrough/pwa"
 	"github.com/walkthrough-edu/walkthrough/server/internal/web"
@@ -258,5 +261,72 @@ func TestHandlerServesTheEmbeddedPWA(t *testing.T) {
 	res, _ = MustServe(t, h, http.MethodGet, "/assets/"+assets[0].Name(), nil)
 	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
 		t.Errorf("GET /assets/%s: status %d, Cache-Control %q", assets[0].Name(), res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+}
+
+// TestHandlerSendsTextFilesCompressedOnce: a text file of 1 KiB or more
+// goes out as the copy compressed when the handler was made, zstd where the
+// client accepts it, else gzip, else as it is; each copy has its own ETag
+// and revalidates; small files and images go as they are.
+func TestHandlerSendsTextFilesCompressedOnce(t *testing.T) {
+	files := builtPWA()
+	app := strings.Repeat(`console.log("a walkthrough of every classroom");`, 200)
+	files["assets/index-BBGp6pSm.js"] = &fstest.MapFile{Data: []byte(app)}
+	h := web.Handler(files)
+	const asset = "/assets/index-BBGp6pSm.js"
+
+	tags := map[string]bool{}
+	for _, c := range []struct{ accept, encoding string }{
+		{"gzip, deflate, br, zstd", "zstd"},
+		{"gzip, deflate, br", "gzip"},
+		{"zstd;q=0, gzip;q=0.5", "gzip"},
+		{"gzip;q=0", ""},
+		{"", ""},
+	} {
+		res, body := MustServe(t, h, http.MethodGet, asset, http.Header{"Accept-Encoding": {c.accept}})
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != c.encoding || !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("Accept-Encoding %q: status %d, Content-Encoding %q, Vary %q", c.accept, res.StatusCode, res.Header.Get("Content-Encoding"), res.Header.Get("Vary"))
+		}
+		var plain []byte
+		switch c.encoding {
+		case "zstd":
+			d, err := zstd.NewReader(strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, err = io.ReadAll(d)
+			d.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+		case "gzip":
+			d, err := gzip.NewReader(strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plain, err = io.ReadAll(d); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			plain = []byte(body)
+		}
+		if string(plain) != app || c.encoding != "" && len(body) > len(app)/4 {
+			t.Fatalf("Accept-Encoding %q: %d bytes that decode to %d, want the file's %d, compressed", c.accept, len(body), len(plain), len(app))
+		}
+		etag := res.Header.Get("ETag")
+		tags[etag] = true
+		again, _ := MustServe(t, h, http.MethodGet, asset, http.Header{"Accept-Encoding": {c.accept}, "If-None-Match": {etag}})
+		if again.StatusCode != http.StatusNotModified {
+			t.Errorf("Accept-Encoding %q: revalidating %s answered %d, want 304", c.accept, etag, again.StatusCode)
+		}
+	}
+	if len(tags) != 3 {
+		t.Errorf("the plain, gzip and zstd copies have %d ETags, want 3: %v", len(tags), tags)
+	}
+	for _, small := range []string{"/sw.js", "/icons/icon-192.png"} {
+		res, _ := MustServe(t, h, http.MethodGet, small, http.Header{"Accept-Encoding": {"gzip, zstd"}})
+		if res.Header.Get("Content-Encoding") != "" {
+			t.Errorf("%s went out as %s", small, res.Header.Get("Content-Encoding"))
+		}
 	}
 }

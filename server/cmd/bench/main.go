@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/bench"
+	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/loadgen"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
@@ -311,6 +312,15 @@ func trendFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *s
 			)
 			fmt.Fprintf(stdout, "%s, %s: by week p50 %s p95 %s; heat map p50 %s p95 %s\n", data, who.name, ms(byWeek.P50), ms(byWeek.P95), ms(heat.P50), ms(heat.P95))
 		}
+		week := domain.WeekStart(from.AddDate(0, 0, 7*(weeks/2)), time.UTC)
+		drill, listed, err := d.DrillLatency(ctx, s, d.Reader(supervised), week, domain.BuiltinFramework().Dimensions[0].Key, runs)
+		if err != nil {
+			return nil, err
+		}
+		figures = append(figures, bench.Figure{What: fmt.Sprintf("drill-down for a principal supervisor of %d schools: one school's week of one dimension, then the observations behind it (%d)", supervised, listed),
+			Data: fmt.Sprintf("%d scores, %d schools, %d weeks", loaded, schools, weeks), Figure: fmt.Sprintf("p50 %s, p95 %s", ms(drill.P50), ms(drill.P95)),
+			Ratio: fmt.Sprintf("p95 / 200 ms target = %.2f", float64(drill.P95)/float64(200*time.Millisecond))})
+		fmt.Fprintf(stdout, "drill-down p50 %s p95 %s, %d observations\n", ms(drill.P50), ms(drill.P95), listed)
 		// A view below the dimension reads the finely keyed rollups; fewer
 		// runs, since each takes longer. Only roles that see the schools'
 		// teachers may ask it (a supervisor is refused), so it is timed for

@@ -17,6 +17,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
+	"github.com/walkthrough-edu/walkthrough/server/internal/visits"
 )
 
 // Figure is one measured line of docs/benchmarks.md.
@@ -244,4 +245,25 @@ func (d *District) IndicatorLatency(ctx context.Context, s *store.Store, p auth.
 	svc := trends.NewService(s)
 	q := trends.Query{From: from, To: to, Bucket: "week", Group: []string{"school", "indicator"}}
 	return measure(runs, func() error { _, err := svc.Trend(ctx, p, q); return err })
+}
+
+// DrillLatency times opening one cell of the supervisor's weekly trend, as
+// the dashboard does: the trend of that school and dimension for the week,
+// then the submitted observations behind it, each a page of at most 100
+// (the supervisor does not see the school's teachers, so the observations
+// of small school periods are left out of the list, as of the cell).
+func (d *District) DrillLatency(ctx context.Context, s *store.Store, p auth.Principal, week time.Time, dimension string, runs int) (Latency, int, error) {
+	tsvc, vsvc := trends.NewService(s), visits.NewService(s)
+	school := p.User.Grants[0].SchoolID
+	n := 0
+	l, err := measure(runs, func() error {
+		q := trends.Query{From: week, To: week.AddDate(0, 0, 7), Bucket: "week", SchoolIDs: []string{school}, Dimension: dimension, Group: []string{"school", "dimension"}}
+		if _, err := tsvc.Trend(ctx, p, q); err != nil {
+			return err
+		}
+		os, err := vsvc.Observations(ctx, p, visits.ObservationQuery{SchoolIDs: []string{school}, Status: string(domain.ObservationSubmitted), From: week, To: week.AddDate(0, 0, 7), Limit: 100})
+		n = len(os)
+		return err
+	})
+	return l, n, err
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -267,58 +268,80 @@ const periodColumns = "dimension_key, period_start, week_start, month_start"
 
 // schoolPeriods reads the school periods the cells are made of and those
 // of the schools in seen, whose small periods are kept in the district's
-// cells too.
+// cells too. It reads the rollup rows as they are (a period is one row,
+// or more while deltas wait to be folded) and adds them up here: the
+// database's SUM of a bigint costs far more than the addition.
 func (k *keptSums) schoolPeriods(read keptReader) error {
 	a := &sqlArgs{postgres: k.postgres}
-	query := "SELECT scope, dimension_key, week_start, month_start, " + k.sums("") + " FROM " + readTable(rollup.Dimensions) + k.where(a, "") +
-		" AND scope <> '" + rollup.DistrictScope + "'"
-	var schools []string
+	cols := []string{"scope", "dimension_key", "week_start", "month_start", "observations"}
+	for l := k.lo; l <= k.hi; l++ {
+		cols = append(cols, "l"+strconv.Itoa(l))
+	}
+	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + readTable(rollup.Dimensions) + k.where(a, "") + " AND scope <> '" + rollup.DistrictScope + "'"
 	switch {
-	case k.q.SchoolIDs == nil && !k.cellsAreDistrict:
 	case k.cellsAreDistrict:
-		schools = slices.Sorted(func(yield func(string) bool) {
-			for id := range k.seen {
-				if !yield(id) {
-					return
-				}
+		query += " AND scope" + a.in(slices.Sorted(maps.Keys(k.seen)))
+	case k.q.SchoolIDs != nil:
+		query += " AND scope" + a.in(append(slices.Clone(k.q.SchoolIDs), k.seenNotIn(k.q.SchoolIDs)...))
+	}
+	// Ordered by period, so that a period's rows (more than one while
+	// deltas wait) come one after another and add up without a map.
+	query += " ORDER BY scope, period_start, dimension_key"
+	type period struct {
+		scope, dimension string
+		week, month      time.Time
+		periodCounts
+	}
+	var periods []period
+	var p period
+	var week, month any
+	var c periodCounts
+	dest := append([]any{&p.scope, &p.dimension, &week, &month}, k.countsDest(&c)...)
+	err := read(query, a.args, dest, func() {
+		if t := anyTime(week); t != nil {
+			p.week = *t
+		}
+		if t := anyTime(month); t != nil {
+			p.month = *t
+		}
+		if n := len(periods); n > 0 {
+			if last := &periods[n-1]; last.scope == p.scope && last.dimension == p.dimension && last.week.Equal(p.week) && last.month.Equal(p.month) {
+				last.add(c, 1)
+				return
 			}
-		})
-	default:
-		schools = append(slices.Clone(k.q.SchoolIDs), k.seenNotIn(k.q.SchoolIDs)...)
+		}
+		p.periodCounts = c
+		periods = append(periods, p)
+	})
+	if err != nil {
+		return err
 	}
-	if schools != nil || k.cellsAreDistrict {
-		query += " AND scope" + a.in(schools)
-	}
-	query += " GROUP BY scope, " + periodColumns
 	inCells := map[string]bool{}
 	for _, id := range k.q.SchoolIDs {
 		inCells[id] = true
 	}
-	var scope, dimension string
-	var week, month any
-	var c periodCounts
-	dest := append([]any{&scope, &dimension, &week, &month}, k.countsDest(&c)...)
-	return read(query, a.args, dest, func() {
-		defer func() { c = periodCounts{} }()
+	for _, p := range periods {
+		c := &p.periodCounts
 		if c.empty() {
-			return
+			continue
 		}
-		b := k.bucket(week, month)
-		seen := k.seen[scope]
-		if !k.cellsAreDistrict && (k.q.SchoolIDs == nil || inCells[scope]) {
-			f := figure(k.cells, k.key(b, k.q.Group, scope, dimension))
+		b := k.bucket(p.week, p.month)
+		seen := k.seen[p.scope]
+		if !k.cellsAreDistrict && (k.q.SchoolIDs == nil || inCells[p.scope]) {
+			f := figure(k.cells, k.key(b, k.q.Group, p.scope, p.dimension))
 			if seen || c.obs >= k.min {
-				f.add(c, 1)
+				f.add(*c, 1)
 			} else {
 				f.leftOut++
 			}
 		}
-		if seen && k.small(c) {
-			f := figure(k.leftOut, k.key(b, k.districtGroup(), scope, dimension))
-			f.add(c, -1)
+		if seen && k.small(*c) {
+			f := figure(k.leftOut, k.key(b, k.districtGroup(), p.scope, p.dimension))
+			f.add(*c, -1)
 			f.leftOut--
 		}
-	})
+	}
+	return nil
 }
 
 func (k *keptSums) seenNotIn(ids []string) []string {

@@ -44,9 +44,10 @@ function useSSOButton(email: string): SSOButtonAnswer | undefined {
 function SSOSignIn({ button }: { button: SSOButtonAnswer }) {
   return (
     <section class="stack sso" aria-label="Sign in with your district account">
-      <a class="button primary" href={engine.ssoStartURL(button.district_id)} data-testid="sso-button">
+      {/* A full navigation, not a client route: the server sends the browser on to the provider. */}
+      <button type="button" class="primary" onClick={() => location.assign(engine.ssoStartURL(button.district_id))}>
         Sign in with {button.name}
-      </a>
+      </button>
       <p class="muted">
         {button.passwords_off
           ? `Your district signs in with ${button.name}. Only district administrators use a password.`

@@ -82,7 +82,8 @@ export class OIDCProvider {
       200,
       'text/html; charset=utf-8',
       `<!doctype html><html lang="en"><title>Test identity provider</title><main><h1>Test identity provider</h1>
-<form method="post" action="/authorize">${hidden}<label>Signed in as <input name="email" type="email"></label>
+<form method="post" action="/authorize">${hidden}<p><label>Signed in as <input name="email" type="email"></label></p>
+<p><label><input name="verified" type="checkbox" checked> The address is verified</label></p>
 <button>Continue</button></form></main></html>`,
     );
   }
@@ -101,7 +102,7 @@ export class OIDCProvider {
         exp: Math.floor(Date.now() / 1000) + 300,
         nonce: form.get('nonce'),
         email,
-        email_verified: true,
+        email_verified: form.get('verified') === 'on',
       },
     });
     const to = new URL(form.get('redirect_uri'));

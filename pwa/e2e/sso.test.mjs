@@ -2,7 +2,8 @@
 // test (oidc-provider.mjs, on 127.0.0.1). The administrator connects it in
 // the Sign-in screen and turns passwords off; a coach then signs in with the
 // district's button, lands in the app and keeps working with the server
-// gone; an address with no account gets a clear page. The tests run in
+// gone; an address with no account, or one the provider does not vouch
+// for, gets a clear page. The tests run in
 // order and share one server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -97,7 +98,7 @@ describe('single sign-on with a real OpenID provider', { timeout: 900_000 }, () 
     assert.equal(typeof (await server.token(admin)), 'string');
   });
 
-  test('2: a coach is refused a password, an unknown address gets a clear page, then the coach signs in with Google', T, async () => {
+  test('2: a coach is refused a password, an unknown or unverified address gets a clear page, then the coach signs in with Google', T, async () => {
     coachContext = await launch(coachProfile);
     const page = coachContext.pages()[0] ?? (await coachContext.newPage());
     await page.goto(server.base + '/');
@@ -124,6 +125,15 @@ describe('single sign-on with a real OpenID provider', { timeout: 900_000 }, () 
     assert.equal(new URL(page.url()).pathname, '/sso');
     await accessible(page, 'single sign-on refused');
     await shot(page, 'sso-refused.png');
+
+    // An address the provider does not vouch for is turned away too, though it is the coach's.
+    await page.getByRole('link', { name: 'Back to sign in' }).click();
+    await page.getByLabel('Email').fill(coach.email);
+    await page.getByRole('button', { name: 'Sign in with Google' }).click();
+    await page.getByLabel('Signed in as').fill(coach.email);
+    await page.getByLabel('The address is verified').uncheck();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByTestId('sso-refused').getByText('does not confirm that this e-mail address is yours').waitFor();
 
     // The coach signs in with the district's account and lands in the app.
     await page.getByRole('link', { name: 'Back to sign in' }).click();

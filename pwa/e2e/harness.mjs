@@ -42,9 +42,11 @@ export function requirePrerequisites() {
 
 /** The Walkthrough binary on a fixed port and data directory; stop and start it again at will. */
 export class Server {
-  constructor(port, dataDir) {
+  /** env: more of the server's settings, such as WALKTHROUGH_BASE_URL. */
+  constructor(port, dataDir, env = {}) {
     this.port = port;
     this.dataDir = dataDir;
+    this.env = env;
     this.base = `http://127.0.0.1:${port}`;
     this.proc = undefined;
     this.log = '';
@@ -53,7 +55,7 @@ export class Server {
   async start(timeoutMs = 60_000) {
     if (this.proc) return;
     const proc = spawn(binary, ['serve'], {
-      env: { ...process.env, WALKTHROUGH_ADDR: `127.0.0.1:${this.port}`, WALKTHROUGH_DATA_DIR: this.dataDir, WALKTHROUGH_LOG_LEVEL: 'warn' },
+      env: { ...process.env, WALKTHROUGH_ADDR: `127.0.0.1:${this.port}`, WALKTHROUGH_DATA_DIR: this.dataDir, WALKTHROUGH_LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = proc;

@@ -18,6 +18,7 @@ import { Observe } from './screens/Observe';
 import { Outbox } from './screens/Outbox';
 import { Review } from './screens/Review';
 import { SignIn } from './screens/SignIn';
+import { SSOReturn } from './screens/SSOReturn';
 import { Start } from './screens/Start';
 import { Today } from './screens/Today';
 import { WalkthroughView } from './screens/WalkthroughView';
@@ -55,6 +56,11 @@ function Main() {
   const who = useWho();
   const status = useSyncStatus();
   const signedIn = who?.session !== undefined;
+  const { path, route } = useLocation();
+  // Back from single sign-on, signed in: the app opens at its start.
+  useEffect(() => {
+    if (signedIn && path === '/sso') route('/', true);
+  }, [signedIn, path]);
 
   useEffect(() => {
     if (signedIn) engine.start(window);
@@ -77,7 +83,7 @@ function Main() {
     return (
       <>
         <Header signedIn={false} />
-        <SignIn lastUser={who.lastUser} again={who.needsSignIn} />
+        {path === '/sso' ? <SSOReturn /> : <SignIn lastUser={who.lastUser} again={who.needsSignIn} />}
         <UpdatePrompt />
       </>
     );

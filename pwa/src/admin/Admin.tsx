@@ -11,6 +11,7 @@ import { People } from './People';
 import { Records } from './Records';
 import { RosterImport } from './RosterImport';
 import { Settings } from './Settings';
+import { SignInSettings } from './SignInSettings';
 
 const sections = [
   { path: 'frameworks', label: 'Frameworks' },
@@ -18,6 +19,7 @@ const sections = [
   { path: 'roster', label: 'Roster import' },
   { path: 'people', label: 'People and access' },
   { path: 'settings', label: 'District settings' },
+  { path: 'sign-in', label: 'Sign-in' },
   { path: 'audit', label: 'Audit log' },
 ] as const;
 
@@ -55,6 +57,9 @@ export default function Admin({ section = 'frameworks' }: { section?: string }) 
         break;
       case 'settings':
         body = <Settings />;
+        break;
+      case 'sign-in':
+        body = <SignInSettings />;
         break;
       case 'audit':
         body = <Audit />;

@@ -21,6 +21,9 @@ export type Me = Schemas['Me'];
 export type District = Schemas['District'];
 export type DistrictSettings = Schemas['DistrictSettings'];
 export type UpdateDistrictRequest = Schemas['UpdateDistrictRequest'];
+export type IdentityProvider = Schemas['IdentityProvider'];
+export type IdentityProviderChange = Schemas['IdentityProviderChange'];
+export type SSOButton = Schemas['SSOButton'];
 
 export type School = Schemas['School'];
 export type SchoolList = Schemas['SchoolList'];

@@ -1,7 +1,7 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useOnline } from '../components/useOnline';
 import type { SignedInUser } from '../db/types';
-import { HttpError, RetryLater } from '../sync/engine';
+import { HttpError, RetryLater, type SSOButtonAnswer } from '../sync/engine';
 import { engine, useOutboxSummary } from '../state';
 
 // What to tell the user when sign-in fails, in their words.
@@ -14,6 +14,47 @@ function describe(err: unknown): string {
     return err.message || `Sign-in failed (HTTP ${err.status}).`;
   }
   return 'Sign-in failed because of an error in the app. Reload the page and try again.';
+}
+
+/** The single sign-on button of the district that the typed address's domain belongs to, once it is known. */
+function useSSOButton(email: string): SSOButtonAnswer | undefined {
+  const [button, setButton] = useState<SSOButtonAnswer | undefined>(undefined);
+  const domain = /^[^@\s]+@([^@\s]+\.[^@\s]+)$/.exec(email.trim())?.[1]?.toLowerCase();
+  useEffect(() => {
+    if (domain === undefined) {
+      setButton(undefined);
+      return;
+    }
+    let live = true;
+    const t = setTimeout(() => {
+      engine.ssoButton(domain).then(
+        (b) => live && setButton(b),
+        () => live && setButton(undefined), // offline or refused: the password form stays
+      );
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [domain]);
+  return button;
+}
+
+/** Sign in with the district's identity provider: the browser goes there and comes back to /sso. */
+function SSOSignIn({ button }: { button: SSOButtonAnswer }) {
+  return (
+    <section class="stack sso" aria-label="Sign in with your district account">
+      {/* A full navigation, not a client route: the server sends the browser on to the provider. */}
+      <button type="button" class="primary" onClick={() => location.assign(engine.ssoStartURL(button.district_id))}>
+        Sign in with {button.name}
+      </button>
+      <p class="muted">
+        {button.passwords_off
+          ? `Your district signs in with ${button.name}. Only district administrators use a password.`
+          : `Your district also lets you sign in with your ${button.name} account.`}
+      </p>
+    </section>
+  );
 }
 
 interface Props {
@@ -29,6 +70,7 @@ export function SignIn({ lastUser, again }: Props) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
+  const sso = useSSOButton(email);
   const waiting = (sum?.pending ?? 0) + (sum?.rejected ?? 0) + (sum?.conflicts ?? 0);
 
   const submit = async (event: Event) => {
@@ -93,10 +135,11 @@ export function SignIn({ lastUser, again }: Props) {
             onInput={(e) => setPassword(e.currentTarget.value)}
           />
         </div>
-        <button type="submit" class="primary" disabled={busy} aria-busy={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
+        <button type="submit" class={sso ? undefined : 'primary'} disabled={busy} aria-busy={busy}>
+          {busy ? 'Signing in…' : sso ? 'Sign in with a password' : 'Sign in'}
         </button>
       </form>
+      {sso && <SSOSignIn button={sso} />}
       <p class="muted" data-testid="forgot-password">
         Forgot your password? Ask your district’s Walkthrough administrator to set a new one; anything saved on this device stays here meanwhile.
       </p>

@@ -232,6 +232,25 @@ describe('push', () => {
     expect(server.records.get(id)?.rev).toBe(1);
   });
 
+  it('keeps a single sign-on as a password sign-in is kept, and refuses a spent code with the outbox untouched', async () => {
+    const e = engine();
+    const id = uuidv7();
+    await saveObservation(db, id, obs());
+    server.ssoCodes.add('one-time');
+    await e.signInWithCode('one-time');
+    const s = await e.session();
+    expect(s?.user.email).toBeDefined();
+    expect(await getMeta(db, 'last_user')).toEqual(s?.user);
+    await e.syncNow();
+    expect(await db.outbox.count()).toBe(0);
+
+    await e.signOut();
+    await saveObservation(db, uuidv7(), obs());
+    await expect(e.signInWithCode('one-time')).rejects.toMatchObject({ status: 401 });
+    expect(await e.session()).toBeUndefined();
+    expect(await db.outbox.count()).toBe(1);
+  });
+
   it('keeps the local version as a conflicted copy beside the server’s, and resolves either way', async () => {
     const e = engine();
     await signedIn(e);

@@ -134,7 +134,33 @@ export class SyncEngine {
 
   /** Signs in and keeps the session on the device. The outbox is untouched. */
   async signIn(email: string, password: string): Promise<SignedInUser> {
-    const res = await this.#send('POST', '/api/v1/auth/login', { email, password, device_id: await this.deviceID() }, false);
+    return this.#open('/api/v1/auth/login', { email, password, device_id: await this.deviceID() });
+  }
+
+  /**
+   * Finishes a single sign-on: exchanges the one-time code the server
+   * handed back from the district's identity provider for the app's own
+   * session, kept exactly as after a password sign-in.
+   */
+  async signInWithCode(code: string): Promise<SignedInUser> {
+    return this.#open('/api/v1/auth/sso/exchange', { code, device_id: await this.deviceID() });
+  }
+
+  /** The single sign-on button of the district whose provider answers for an e-mail domain; undefined when none does. */
+  async ssoButton(domain: string): Promise<SSOButtonAnswer | undefined> {
+    const res = await this.#send('GET', '/api/v1/auth/sso/button?domain=' + encodeURIComponent(domain), undefined, false);
+    if (!res.ok) throw new HttpError(res.status, await problemDetail(res));
+    const b = (await res.json()) as SSOButtonAnswer;
+    return b.found ? b : undefined;
+  }
+
+  /** Where the browser goes to sign in with a district's identity provider. */
+  ssoStartURL(districtID: string): string {
+    return this.#base + '/api/v1/auth/sso/start?district=' + encodeURIComponent(districtID);
+  }
+
+  async #open(path: string, body: unknown): Promise<SignedInUser> {
+    const res = await this.#send('POST', path, body, false);
     if (!res.ok) throw new HttpError(res.status, await problemDetail(res));
     const s = (await res.json()) as SessionAnswer;
     await this.#keep(s);
@@ -756,6 +782,17 @@ function snapshotTables(db: WalkthroughDB) {
     ['feedback', db.feedback],
     ['observation', db.observations],
   ] as const;
+}
+
+/** GET /auth/sso/button: what the sign-in screen's single sign-on button says. */
+export interface SSOButtonAnswer {
+  found: boolean;
+  district_id: string;
+  label: string;
+  /** Sign in with {name}. */
+  name: string;
+  /** The district refuses passwords to its users but its administrators. */
+  passwords_off: boolean;
 }
 
 interface SessionAnswer {

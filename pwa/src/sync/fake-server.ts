@@ -39,6 +39,8 @@ export class FakeServer {
   scopeVersion = 1;
   /** How many more pull pages to answer before the connection drops (an interrupted sync); undefined: no limit. */
   pullPagesLeft: number | undefined;
+  /** Single sign-on hand-off codes not yet exchanged. */
+  ssoCodes = new Set<string>();
   /** Pull requests seen, by cursor. */
   pulls: string[] = [];
   /** Runs before a pull is answered, as the user goes on working meanwhile. */
@@ -106,6 +108,11 @@ export class FakeServer {
     const headers = new Headers(init?.headers);
     const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
     if (url.pathname === '/api/v1/auth/login') return json(200, this.session());
+    if (url.pathname === '/api/v1/auth/sso/exchange') {
+      // A single sign-on hand-off code is spent by its first exchange.
+      if (!this.ssoCodes.delete(body?.code as string)) return json(401, { title: 'Unauthorized', status: 401, detail: 'this sign-in link has been used or has expired; sign in again' });
+      return json(200, this.session());
+    }
     if (url.pathname === '/api/v1/auth/refresh') {
       this.refreshCalls++;
       const rt = body?.refresh_token as string;

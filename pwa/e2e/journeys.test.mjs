@@ -37,7 +37,9 @@ describe('an observer\'s journeys', { timeout: 900_000 }, () => {
     profile = tempDir('wt-e2e-profile-');
     server = new Server(await freePort(), dataDir);
     await server.start();
-    context = await launch(profile);
+    // The tablet keeps the demo district's time (America/Chicago), so that its
+    // day is the district's at any hour of the test run.
+    context = await launch(profile, { timezoneId: 'America/Chicago' });
     page = context.pages()[0] ?? (await context.newPage());
   });
 

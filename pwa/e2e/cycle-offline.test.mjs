@@ -2,7 +2,7 @@
 // observation they just scored: the teacher and the focus (the lowest level
 // seen) come filled in; the cycle is on the device at once, and back online
 // it reaches the server by itself (no "Sync now"), where the supervisor
-// reads it. The real binary with its demo district, Debian's Chromium.
+// reads it on their own device. The real binary with its demo district, Debian's Chromium.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Server, accessible, closeContext, coach, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, shot, signIn, tempDir } from './harness.mjs';
@@ -18,7 +18,9 @@ describe('the coach opens a cycle offline from an observation', { timeout: 600_0
   let ctx;
   let page;
   let cycleId;
-  let teacherName;
+  let focusName;
+  let supervisorCtx;
+  let supervisorProfile;
 
   before(async () => {
     requirePrerequisites();
@@ -30,6 +32,8 @@ describe('the coach opens a cycle offline from an observation', { timeout: 600_0
 
   after(async () => {
     await closeContext(ctx);
+    await closeContext(supervisorCtx);
+    removeDir(supervisorProfile);
     await server?.stop();
     removeDir(profile);
     removeDir(dataDir);
@@ -48,7 +52,6 @@ describe('the coach opens a cycle offline from an observation', { timeout: 600_0
     await page.getByRole('button', { name: 'Start and pick a classroom' }).click();
     await page.getByRole('heading', { name: 'Pick a teacher' }).waitFor();
     const card = page.locator('button.card.pick').first();
-    teacherName = (await card.locator('strong, .name').first().textContent().catch(() => card.textContent())).trim();
     await card.click();
     await page.waitForURL(/\/observe\/[0-9a-f-]{36}$/);
     const rows = page.locator('.indicator');
@@ -68,7 +71,7 @@ describe('the coach opens a cycle offline from an observation', { timeout: 600_0
     assert.equal(await checked.count(), 1);
     const focus = page.getByLabel('Focus indicator');
     assert.notEqual(await focus.inputValue(), '');
-    const focusName = (await focus.locator('option:checked').textContent()).split(' (')[0].trim();
+    focusName = (await focus.locator('option:checked').textContent()).split(' (')[0].trim();
     await page.getByLabel('The shift in practice, in words').fill(shift);
     await page.getByRole('radio', { name: /Active/ }).check();
     await shot(page, 'cycle-open-offline.png');
@@ -98,5 +101,20 @@ describe('the coach opens a cycle offline from an observation', { timeout: 600_0
     assert.equal(got.body.focus_shift, shift);
     assert.equal(got.body.teacher_ids.length, 1);
     await page.getByTestId('cycle-status').getByText('waiting to sync').waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
+  test('3: the supervisor, on their own device, opens the cycle', T, async () => {
+    supervisorProfile = tempDir('wt-e2e-cycle-offline-supervisor-');
+    supervisorCtx = await launch(supervisorProfile);
+    const sp = supervisorCtx.pages()[0] ?? (await supervisorCtx.newPage());
+    await sp.goto(server.base + '/');
+    await signIn(sp, supervisor);
+    await sp.waitForFunction(() => document.querySelector('[data-testid=last-sync]')?.textContent !== 'Synced never', null, { timeout: 60_000 });
+    await sp.goto(`${server.base}/cycles/${cycleId}`);
+    await sp.getByRole('heading', { name: focusName, level: 1 }).waitFor({ timeout: 30_000 });
+    await sp.getByText(shift).waitFor();
+    await sp.getByTestId('cycle-status').getByText('Active').waitFor();
+    await shot(sp, 'cycle-opened-offline-supervisor.png');
+    await accessible(sp, 'the supervisor reads the cycle');
   });
 });

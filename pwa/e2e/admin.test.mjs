@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
+import { accessible, closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
@@ -70,6 +70,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     await page.locator(`#desc-0-${n}-${firstLevel.value}-err`).getByText('must not be empty').waitFor();
     assert.ok(await page.getByRole('button', { name: 'Publish…' }).isDisabled());
     await shot(page, 'admin-builder-errors.png');
+    await accessible(page, 'admin-builder-errors');
     for (const l of current.levels) {
       await page.locator(`#desc-0-${n}-${l.value}`).fill(`At ${l.label}, the teacher waits before calling on a student.`);
     }
@@ -94,6 +95,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     await preview.locator('.indicator[data-indicator="wait_time"] button.level').nth(1).click();
     await preview.locator('.indicator[data-indicator="wait_time"] button.level.on').waitFor();
     await shot(page, 'admin-builder-preview.png');
+    await accessible(page, 'admin-builder-preview');
 
     await page.getByRole('button', { name: 'Publish…' }).click();
     const dialog = page.getByRole('alertdialog');
@@ -104,6 +106,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     assert.match(words, new RegExp(`No longer scored \\(${dropped}\\)`));
     assert.match(words, /observations already made keep the version they were scored on/);
     await shot(page, 'admin-publish-confirm.png');
+    await accessible(page, 'admin-publish-confirm');
     await dialog.getByRole('button', { name: 'Publish for observers' }).click();
     await page.getByRole('heading', { name: 'Published' }).waitFor();
 
@@ -131,6 +134,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     assert.ok(cells[3].length > 0, 'with a reason');
     assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).count(), 0, 'nothing can be imported');
     await shot(page, 'admin-roster-bad-row.png');
+    await accessible(page, 'admin-roster-bad-row');
 
     const fixed = bad.replace('RUSD-M203,,middle', 'RUSD-M203,Birch Hill Middle School,middle');
     await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'schools.csv', mimeType: 'text/csv', buffer: Buffer.from(fixed) });
@@ -144,6 +148,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     let schools = (await server.request(admin, 'GET', '/schools')).body.items.map((s) => s.name);
     assert.ok(!schools.includes('Aspen Ridge Elementary'));
     await shot(page, 'admin-roster-dry-run.png');
+    await accessible(page, 'admin-roster-dry-run');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByText('Imported. The changes are in the audit log.').waitFor();
     schools = (await server.request(admin, 'GET', '/schools')).body.items.map((s) => s.name);
@@ -172,6 +177,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     const effect = page.getByTestId('access-effect');
     await effect.getByText('will see 2 schools: Aspen Ridge Elementary and Cedar Hollow Elementary').waitFor();
     await shot(page, 'admin-people-access.png');
+    await accessible(page, 'admin-people-access');
     await effect.getByRole('button', { name: 'Save access changes' }).click();
     await detail.getByText(`Now ${newCoach.name} will see 2 schools: Aspen Ridge Elementary and Cedar Hollow Elementary.`).waitFor();
 
@@ -189,6 +195,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     const options = await school.locator('option').allTextContents();
     assert.deepEqual(options.sort(), ['Aspen Ridge Elementary', 'Cedar Hollow Elementary']);
     await shot(tablet, 'coach-two-schools.png');
+    await accessible(tablet, 'coach-two-schools');
     // The API refuses the coach the administration routes.
     assert.equal((await server.request(newCoach, 'GET', '/district')).status, 403);
     await tablet.goto(server.base + '/admin');
@@ -211,6 +218,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     }
     await page.waitForFunction(() => [...document.querySelectorAll('section.user-detail ul.devices li')].every((li) => li.textContent.includes('signed out')));
     await shot(page, 'admin-devices.png');
+    await accessible(page, 'admin-devices');
     // The tablet syncs as it opens: its session is refused and it asks to sign in again.
     await tablet.goto(server.base + '/');
     await tablet.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 30_000 });
@@ -228,6 +236,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText(/^Saved\./).waitFor();
     await shot(page, 'admin-settings.png');
+    await accessible(page, 'admin-settings');
     const me = (await server.request(admin, 'GET', '/me')).body;
     assert.equal(me.district.settings.min_cell_size, 8);
     assert.equal(me.district.settings.invite_principal_to_follow_ups, false);
@@ -245,6 +254,7 @@ describe('administration with the real server', { timeout: 900_000 }, () => {
     const grantsToCasey = await rows.filter({ hasText: newCoach.name }).count();
     assert.equal(grantsToCasey, 2, 'two grants to the new coach');
     await shot(page, 'admin-audit.png');
+    await accessible(page, 'admin-audit');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     const csv = await readFile(await download.path(), 'utf8');
     const lines = csv.trim().split('\n');

@@ -6,7 +6,7 @@
 // and "this week" are the district's, and the coach types times in its zone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Server, closeContext, coach, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
+import { accessible, Server, closeContext, coach, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const principal = { email: 'principal@demo.walkthrough.test', password: 'walkthrough-principal' };
@@ -140,6 +140,7 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     const propose = coachPage.getByRole('button', { name: /Use the next free slot/ });
     await propose.waitFor();
     await shot(coachPage, 'cycles-schedule.png');
+    await accessible(coachPage, 'cycles-schedule');
     await propose.click();
     await coachPage.getByTestId('clash').waitFor({ state: 'detached' });
     assert.ok(await coachPage.getByRole('button', { name: 'Schedule the follow-up' }).isEnabled(), 'the proposed slot is free');
@@ -149,6 +150,7 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     await coachPage.getByRole('heading', { name: 'Due this week' }).waitFor();
     assert.ok((await coachPage.getByTestId('due').filter({ hasText: teacherName }).count()) >= 1, 'the follow-up is on the due list');
     await shot(coachPage, 'cycles-due.png');
+    await accessible(coachPage, 'cycles-due');
     coachPage.beforeFollowUps = beforeFollowUps;
   });
 
@@ -164,6 +166,7 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     const item = tablet.getByTestId('today-follow-up').filter({ hasText: teacherName });
     await item.first().waitFor();
     await shot(tablet, 'cycles-principal-today.png');
+    await accessible(tablet, 'cycles-principal-today');
 
     await item.first().getByRole('button', { name: 'Observe' }).click();
     await tablet.getByRole('heading', { name: 'Pick a teacher' }).waitFor();
@@ -208,6 +211,7 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     await coachPage.getByTestId('follow-up').filter({ hasText: 'Done' }).first().waitFor();
     await coachPage.getByTestId('evidence-chart').scrollIntoViewIfNeeded();
     await shot(coachPage, 'cycles-cycle.png');
+    await accessible(coachPage, 'cycles-cycle');
   });
 
   test('4: the coach moves a follow-up a week on; the server keeps where it was', T, async () => {

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, screenshots, Server, shot, signIn, tempDir } from './harness.mjs';
+import { accessible, closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, screenshots, Server, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
@@ -125,12 +125,14 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     }
     await header.screenshot({ path: join(screenshots, 'admin-header-1024.png') });
     await shot(page, 'frameworks-1-list.png');
+    await accessible(page, 'frameworks-1-list');
 
     await page.getByLabel('Import a JSON file').setInputFiles({ name: 'k2-look-fors.json', mimeType: 'application/json', buffer: Buffer.from(k2Document()) });
     await page.getByRole('button', { name: 'Publish…' }).click();
     const confirm = page.getByRole('alertdialog');
     await confirm.getByText(/is a new framework: publishing it changes nothing for anyone until you assign it/).waitFor();
     await shot(page, 'frameworks-2-publish-new.png');
+    await accessible(page, 'frameworks-2-publish-new');
     await confirm.getByRole('button', { name: 'Publish for observers' }).click();
     await page.getByRole('heading', { name: 'Published' }).waitFor();
     await page.getByRole('button', { name: 'Back to frameworks' }).click();
@@ -163,11 +165,13 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     assert.match(words, /observers choose between it and Five-dimension instructional framework \(the district framework\)/);
     assert.doesNotMatch(words, /Harbor View/, 'no other school is named');
     await shot(page, 'frameworks-3-assign-confirm.png');
+    await accessible(page, 'frameworks-3-assign-confirm');
     assert.deepEqual((await frameworks()).find((f) => f.id === k2Id).assignments, [], 'nothing is assigned before the answer');
     await confirm.getByRole('button', { name: 'Assign' }).click();
     await page.getByText('K-2 Look-fors is assigned.').waitFor();
     await card.getByText(/Cedar Hollow Elementary, every kind of walkthrough, since/).waitFor();
     await shot(page, 'frameworks-4-assigned.png');
+    await accessible(page, 'frameworks-4-assigned');
   });
 
   const cedarId = async () => (await server.request(admin, 'GET', '/schools?limit=500')).body.items.find((s) => s.name === 'Cedar Hollow Elementary').id;
@@ -188,6 +192,7 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await tablet.getByRole('radio', { name: /Five-dimension instructional framework \(version 1, the district framework\)/ }).waitFor();
     await tablet.getByText('Explicit phonics routine').waitFor();
     await shot(tablet, 'frameworks-5-tablet-choice.png');
+    await accessible(tablet, 'frameworks-5-tablet-choice');
     await tablet.getByRole('button', { name: 'Start and pick a classroom' }).click();
     await tablet.getByRole('heading', { name: 'Pick a teacher' }).waitFor();
     await tablet.locator('button.card.pick').first().click();
@@ -218,6 +223,7 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await tablet.getByText(/Scored with Five-dimension instructional framework/).waitFor();
     assert.equal(await tablet.getByRole('radio', { name: /K-2 Look-fors/ }).count(), 0, 'K-2 Look-fors is not offered here');
     await shot(tablet, 'frameworks-6-elsewhere.png');
+    await accessible(tablet, 'frameworks-6-elsewhere');
     await tablet.getByRole('button', { name: 'Start and pick a classroom' }).click();
     await tablet.locator('button.card.pick').first().click();
     await tablet.waitForURL(/\/observe\/[0-9a-f-]{36}$/);
@@ -253,10 +259,12 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     assert.equal(await picker.inputValue(), mainId, 'the district framework is the default');
     await page.locator('[data-testid=chart]').first().waitFor();
     await shot(page, 'frameworks-7-dashboard-main.png');
+    await accessible(page, 'frameworks-7-dashboard-main');
     await picker.selectOption(k2Id);
     await page.locator('[data-testid=chart][data-dimension=early_literacy]').waitFor();
     assert.match(page.url(), new RegExp(`framework=${k2Id}`), 'the address names the framework');
     await shot(page, 'frameworks-8-dashboard-k2.png');
+    await accessible(page, 'frameworks-8-dashboard-k2');
   });
 
   test('6: a new version of the district framework replaces only its own, and its history stays comparable', T, async () => {
@@ -269,6 +277,7 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await confirm.getByText(/observers at every school \(6\) score new visits with version 2 of Five-dimension instructional framework, for every kind of walkthrough/).waitFor();
     await confirm.getByText(/Visits scored before keep the version they were scored with/).waitFor();
     await shot(page, 'frameworks-9-publish-version.png');
+    await accessible(page, 'frameworks-9-publish-version');
     await confirm.getByRole('button', { name: 'Publish for observers' }).click();
     await page.getByRole('heading', { name: 'Published' }).waitFor();
 
@@ -294,10 +303,12 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await card.getByRole('button', { name: 'Roll back' }).click();
     await card.getByRole('alertdialog').getByText(/Visits already scored with it stay/).waitFor();
     await shot(page, 'frameworks-10-rollback-confirm.png');
+    await accessible(page, 'frameworks-10-rollback-confirm');
     await card.getByRole('alertdialog').getByRole('button', { name: 'Roll back' }).click();
     await page.getByText(/The assignment of K-2 Look-fors is rolled back/).waitFor();
     await card.getByText('Not assigned: no one scores with it.').waitFor();
     await shot(page, 'frameworks-11-rolled-back.png');
+    await accessible(page, 'frameworks-11-rolled-back');
     const k2 = (await frameworks()).find((f) => f.id === k2Id);
     assert.ok(k2.assignments[0].ended_at, 'the assignment ended');
     const t = await trend(`&rubric_id=${k2Id}`);
@@ -317,11 +328,13 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     const keep = confirm.getByRole('checkbox', { name: 'Keep offering Five-dimension instructional framework at every school' });
     assert.ok(await keep.isChecked(), 'the former main framework is kept by default');
     await shot(page, 'frameworks-12-main-confirm.png');
+    await accessible(page, 'frameworks-12-main-confirm');
     assert.equal((await frameworks()).find((f) => f.id === mainId).main, true, 'nothing changes before the answer');
     await confirm.getByRole('button', { name: 'Make it the main framework', exact: true }).click();
     await page.getByText("K-2 Look-fors is now the district's main framework.").waitFor();
     await page.locator('li.framework-card', { hasText: 'K-2 Look-fors' }).getByText('District framework', { exact: true }).waitFor();
     await shot(page, 'frameworks-13-main-changed.png');
+    await accessible(page, 'frameworks-13-main-changed');
     let fs = await frameworks();
     assert.equal(fs.find((f) => f.id === k2Id).main, true);
     const former = fs.find((f) => f.id === mainId);
@@ -341,6 +354,7 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await page.getByText('Undone: the former main framework is the main one again.').waitFor();
     await page.locator('li.framework-card', { hasText: 'Five-dimension instructional framework' }).getByText('District framework', { exact: true }).waitFor();
     await shot(page, 'frameworks-14-main-undone.png');
+    await accessible(page, 'frameworks-14-main-undone');
     fs = await frameworks();
     assert.equal(fs.find((f) => f.id === mainId).main, true, 'the way back restores the district framework');
     assert.equal(fs.find((f) => f.id === mainId).assignments.filter((a) => !a.ended_at).length, 0, 'with no assignment left over');
@@ -350,6 +364,7 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await page.goto(server.base + '/admin/audit');
     await page.getByText("made K-2 Look-fors the district's main framework in place of Five-dimension instructional framework, keeping Five-dimension instructional framework on offer at every school").first().waitFor();
     await shot(page, 'frameworks-15-main-audit.png');
+    await accessible(page, 'frameworks-15-main-audit');
   });
 
   test('9: a debrief with observations of two frameworks reads one at a time, the district framework first', T, async () => {
@@ -391,9 +406,11 @@ describe('frameworks side by side', { timeout: 900_000 }, () => {
     await page.getByTestId('debrief-count').filter({ hasText: '1 observations' }).waitFor();
     assert.equal(await page.getByText('Explicit phonics routine').count(), 0, "K-2 Look-fors' scores stay out of the district framework's figures");
     await shot(page, 'frameworks-16-debrief-main.png');
+    await accessible(page, 'frameworks-16-debrief-main');
     await choice.selectOption(k2Id);
     await page.getByText('Explicit phonics routine').first().waitFor();
     await page.getByTestId('debrief-count').filter({ hasText: '1 observations' }).waitFor();
     await shot(page, 'frameworks-17-debrief-k2.png');
+    await accessible(page, 'frameworks-17-debrief-k2');
   });
 });

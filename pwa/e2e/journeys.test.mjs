@@ -37,7 +37,9 @@ describe('an observer\'s journeys', { timeout: 900_000 }, () => {
     profile = tempDir('wt-e2e-profile-');
     server = new Server(await freePort(), dataDir);
     await server.start();
-    context = await launch(profile);
+    // The tablet keeps the demo district's time (America/Chicago), so that its
+    // day is the district's at any hour of the test run.
+    context = await launch(profile, { timezoneId: 'America/Chicago' });
     page = context.pages()[0] ?? (await context.newPage());
   });
 
@@ -182,6 +184,26 @@ describe('an observer\'s journeys', { timeout: 900_000 }, () => {
     await waitPending(page, 0);
     const rec = (await server.pullAll(observer)).find((r) => r.entity === 'observation' && r.id === id);
     assert.equal(rec?.data.scores[0].level, 2);
+  });
+
+  test('5b: a change the server refuses can instead be discarded, after a confirmation', T, async () => {
+    await page.goto(server.base + '/');
+    await page.getByRole('button', { name: 'Observe a classroom' }).first().click();
+    await page.locator('button.card.pick').first().click();
+    await page.waitForURL(/\/observe\/[0-9a-f-]{36}$/);
+    await page.locator('.indicator').first().locator('button.level[data-level="5"]').click();
+    await page.getByTestId('rejected-count').waitFor({ timeout: 30_000 });
+    await page.getByTestId('sync-counts').click();
+    const entry = page.locator('[data-testid=outbox-entry][data-state=rejected]');
+    assert.equal(await entry.count(), 1);
+    await entry.getByRole('button', { name: 'Discard…' }).click();
+    const confirm = page.getByRole('group', { name: 'Discard this change' });
+    assert.match(await confirm.textContent(), /the server keeps its own version/);
+    await shot(page, 'outbox-discard-refused.png');
+    await accessible(page, 'discard a refused change');
+    await confirm.getByRole('button', { name: 'Discard the change' }).click();
+    await entry.waitFor({ state: 'detached' });
+    await page.getByTestId('rejected-count').waitFor({ state: 'detached' });
   });
 });
 

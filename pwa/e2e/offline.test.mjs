@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  accessible,
   DeployProxy,
   Server,
   addRubricLevel,
@@ -110,10 +111,12 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
     await page.goto(server.base + '/');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await shot(page, 'sign-in.png');
+    await accessible(page, 'sign-in');
     await signIn(page);
     await waitSynced(page);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
     await shot(page, 'today.png');
+    await accessible(page, 'today');
 
     await server.stop();
     await page.reload();
@@ -128,6 +131,7 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
     await page.getByLabel('Tags (separated by commas)').fill('math talk, pairs');
     await page.locator(`.indicator[data-indicator="${first}"]`).scrollIntoViewIfNeeded();
     await shot(page, 'observe.png');
+    await accessible(page, 'observe');
     await waitPending(page, 2, 10_000); // the walkthrough and the observation wait in the outbox
   });
 
@@ -150,6 +154,7 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
     await page.getByRole('button', { name: 'Review', exact: true }).click();
     await page.getByRole('heading', { name: /^Review/ }).waitFor();
     await shot(page, 'review.png');
+    await accessible(page, 'review');
     await page.getByRole('button', { name: 'Submit observation' }).click();
     // The confirmation says what was submitted and that it has not reached the server yet.
     const confirmation = page.getByTestId('submit-confirmation');
@@ -192,6 +197,7 @@ describe('offline scoring with the real server', { timeout: 600_000 }, () => {
     assert.equal(await entry.count(), 1);
     assert.match(await entry.getByTestId('reason').textContent(), /5 is not a level/);
     await shot(page, 'outbox.png');
+    await accessible(page, 'outbox');
     const ids = new Set((await server.pullAll()).filter((r) => r.entity === 'observation').map((r) => r.id));
     assert.ok(ids.has(good), 'the good change synced');
     assert.ok(!ids.has(bad), 'the rejected change did not');

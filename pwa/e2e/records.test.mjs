@@ -4,7 +4,7 @@
 // Debian's Chromium.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
+import { accessible, closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
@@ -46,6 +46,7 @@ describe('single-record screens', { timeout: 600_000 }, () => {
     await add.getByLabel('School name').fill('Juniper Elementary');
     await add.getByLabel('Grade band').fill('elementary');
     await shot(page, 'admin-records-add-school.png');
+    await accessible(page, 'admin-records-add-school');
     await add.getByRole('button', { name: 'Add school' }).click();
     await page.getByText('Juniper Elementary is added.').waitFor();
     const juniper = (await schools()).find((s) => s.name === 'Juniper Elementary');
@@ -61,6 +62,7 @@ describe('single-record screens', { timeout: 600_000 }, () => {
     await edit.getByRole('button', { name: 'Save school' }).click();
     await edit.getByText(/Someone else changed this since it was loaded, so nothing was saved/).waitFor();
     await shot(page, 'admin-records-stale.png');
+    await accessible(page, 'admin-records-stale');
     assert.equal((await schools()).find((s) => s.id === juniper.id).name, 'Juniper Elementary', 'the stale edit wrote nothing');
     await edit.getByRole('button', { name: 'Cancel' }).click();
   });
@@ -85,6 +87,7 @@ describe('single-record screens', { timeout: 600_000 }, () => {
     await add.getByText('a teacher needs a name').waitFor();
     assert.equal(await add.getByLabel('Family name').getAttribute('aria-invalid'), 'true');
     await shot(page, 'admin-records-teacher-error.png');
+    await accessible(page, 'admin-records-teacher-error');
     await add.getByLabel('Family name').fill('Okafor');
     await add.getByLabel('Given name').fill('Ada');
     await add.getByRole('button', { name: 'Add teacher' }).click();
@@ -96,6 +99,7 @@ describe('single-record screens', { timeout: 600_000 }, () => {
     await edit2.getByRole('button', { name: 'Save teacher' }).click();
     await page.getByText('Ada Okafor is saved.').waitFor();
     await shot(page, 'admin-records-teacher-saved.png');
+    await accessible(page, 'admin-records-teacher-saved');
     const t = (await server.request(admin, 'GET', `/teachers?school_id=${juniper.id}`)).body.items;
     assert.deepEqual(t.map((x) => [x.given_name, x.family_name, x.grades, x.subjects, x.active]), [['Ada', 'Okafor', ['2'], ['ELA'], true]]);
     const audit = (await server.request(admin, 'GET', '/audit?limit=50')).body.items.map((e) => e.action);

@@ -5,7 +5,7 @@
 // audit entry. The real binary with its demo district, Debian's Chromium.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
+import { accessible, closeContext, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
@@ -69,6 +69,7 @@ describe('roster imports that say whom they remove', { timeout: 900_000 }, () =>
     assert.deepEqual(await teacherCounts(), ['3', '0', '0', '0'], 'three created, none deactivated');
     assert.equal(await page.locator('.deactivations').count(), 0, 'nobody is listed for deactivation');
     await shot(page, 'admin-roster-add-only.png');
+    await accessible(page, 'admin-roster-add-only');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByText('Imported. The changes are in the audit log.').waitFor();
     const now = await active();
@@ -89,6 +90,7 @@ describe('roster imports that say whom they remove', { timeout: 900_000 }, () =>
       );
     }
     await shot(page, 'admin-roster-full-dry-run.png');
+    await accessible(page, 'admin-roster-full-dry-run');
     assert.equal((await active()).length, 63, 'the dry run changed nothing');
 
     await page.getByRole('button', { name: 'Import', exact: true }).click();
@@ -96,15 +98,18 @@ describe('roster imports that say whom they remove', { timeout: 900_000 }, () =>
     await dialog.getByRole('heading', { name: 'Deactivate 60 teachers?' }).waitFor();
     assert.equal(await dialog.locator('.deactivations li').count(), 60, 'the confirmation repeats the names');
     await shot(page, 'admin-roster-full-confirm.png');
+    await accessible(page, 'admin-roster-full-confirm');
     await dialog.getByRole('button', { name: 'Deactivate 60 and import' }).click();
     await dialog.getByRole('heading', { name: /Are you sure\? This deactivates 95% of the active teachers/ }).waitFor();
     assert.equal((await active()).length, 63, 'nothing is imported before the second answer');
     await shot(page, 'admin-roster-full-second-ask.png');
+    await accessible(page, 'admin-roster-full-second-ask');
     await dialog.getByRole('button', { name: 'Yes, deactivate 60 of 63' }).click();
     await page.getByText('Imported. The changes are in the audit log.').waitFor();
     assert.equal((await active()).length, 3, 'the sixty are deactivated');
     assert.equal((await server.request(admin, 'GET', '/teachers?limit=500')).body.items.length, 63, 'and not deleted');
     await shot(page, 'admin-roster-full-imported.png');
+    await accessible(page, 'admin-roster-full-imported');
   });
 
   test('3: the import is undone from its audit entry and the roster is restored', T, async () => {
@@ -119,9 +124,11 @@ describe('roster imports that say whom they remove', { timeout: 900_000 }, () =>
     const row = page.locator('table.audit tbody tr').first();
     await row.getByRole('button', { name: 'Undo this import' }).click();
     await shot(page, 'admin-roster-undo-ask.png');
+    await accessible(page, 'admin-roster-undo-ask');
     await row.getByRole('button', { name: 'Yes, undo the import' }).click();
     await row.getByText('Undone: 60 reactivated, 0 deactivated, 0 changed back.').waitFor();
     await shot(page, 'admin-roster-undone.png');
+    await accessible(page, 'admin-roster-undone');
     const now = await active();
     assert.equal(now.length, 63, 'all 63 teachers are active again');
     assert.deepEqual(now.map((t) => t.id).sort(), teachers.map((t) => t.id).sort());
@@ -150,6 +157,7 @@ describe('roster imports that say whom they remove', { timeout: 900_000 }, () =>
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText(/^Saved\./).waitFor();
     await shot(page, 'admin-settings-undo-window.png');
+    await accessible(page, 'admin-settings-undo-window');
     assert.equal((await server.request(admin, 'GET', '/district')).body.settings.import_undo_days, 30);
   });
 });

@@ -3,7 +3,7 @@
 // roster. The real binary with its demo district, Debian's Chromium.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Server, closeContext, coach, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
+import { accessible, Server, closeContext, coach, freePort, launch, removeDir, requirePrerequisites, shot, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
@@ -79,6 +79,7 @@ describe('a school taken from a coach with the real server', { timeout: 600_000 
     for (const n of keptNames) assert.ok(afterSync.includes(n), `${n} of the kept school is gone`);
     assert.match(await page.getByTestId('refreshed-note').textContent(), /refreshed its data/);
     await shot(page, 'refreshed-after-school-removed.png');
+    await accessible(page, 'refreshed-after-school-removed');
 
     // After a reload, from IndexedDB alone, the same.
     await page.reload();

@@ -120,7 +120,7 @@ function Routes({ user }: { user: SignedInUser }) {
         <Route path="/" component={Today} user={user} />
         <Route path="/start" component={Start} />
         <Route path="/observe/:id?" component={Observe} />
-        <Route path="/review/:id" component={Review} />
+        <Route path="/review/:id" component={Review} user={user} />
         <Route path="/outbox" component={Outbox} />
         <Route path="/walkthroughs/:id" component={WalkthroughView} user={user} />
         <Route path="/walkthroughs/:id/debrief" component={Debrief} user={user} />

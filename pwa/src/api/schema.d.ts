@@ -1956,7 +1956,7 @@ export interface components {
              * @description The revision the change was made on; 0 for a new record.
              */
             base_rev: number;
-            /** @description The whole cycle as the device has it. A cycle is opened online (POST /cycles) and never deleted: an upsert of a cycle the server has changes its teachers, shift, status and outcome; school_id, coach_id and focus_indicator_key must stay as they are; ended_on, when a device completes or abandons the cycle, is the day it ended (the district's today when later than today or before the start). */
+            /** @description The whole cycle as the device has it. A coach's device opens a cycle with an upsert from revision 0 (the caller is its coach; it is planned or active; one that answers a support request is opened online, POST /cycles); a cycle is never deleted: an upsert of a cycle the server has changes its teachers, shift, status and outcome; school_id, coach_id and focus_indicator_key must stay as they are; ended_on, when a device completes or abandons the cycle, is the day it ended (the district's today when later than today or before the start). */
             data?: components["schemas"]["CycleData"];
         };
         /** @description A change to a cycle activity. */

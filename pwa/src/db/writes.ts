@@ -102,8 +102,8 @@ async function saveRecord<T>(db: WalkthroughDB, table: EntityTable<RefRow<T>, 'i
 }
 
 /**
- * Changes a cycle of support on this device (complete it with its outcome,
- * reopen it, abandon it) and queues the change; the cycle is opened online.
+ * Opens or changes a cycle of support on this device (complete it with its
+ * outcome, reopen it, abandon it) and queues the change.
  */
 export function saveCycle(db: WalkthroughDB, id: string, data: CycleData, now = Date.now()): Promise<void> {
   return saveRecord(db, db.cycles, 'cycle', id, data, now);

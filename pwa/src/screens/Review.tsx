@@ -6,9 +6,10 @@ import { useOnline } from '../components/useOnline';
 import { db, teacherName, useDistrictZone, useLive, useSyncStatus } from '../state';
 import { dayAndTime } from '../time/format';
 import { ShareFeedback } from '../feedback/Share';
+import type { SignedInUser } from '../db/types';
 import { AlwaysSharedNote, useAlwaysShared } from '../feedback/AlwaysShared';
 
-export function Review({ id }: { id: string }) {
+export function Review({ id, user }: { id: string; user: SignedInUser }) {
   const { route, query } = useLocation();
   const status = useSyncStatus();
   const online = useOnline();
@@ -30,6 +31,9 @@ export function Review({ id }: { id: string }) {
   const unscored = all.filter((i) => !o.data.scores.some((s) => s.indicator_key === i.key));
   const submitted = o.data.status === 'submitted';
   const state = ctx.entries[0]?.state;
+  // A coach of the school opens a cycle from here, on the lowest level seen.
+  const coaches = (user.grants ?? []).some((g) => g.role === 'coach' && (g.school_id === o.data.school_id || g.school_id === undefined));
+  const weakest = o.data.scores.filter((s) => s.level !== null).sort((a, b) => (a.level ?? 0) - (b.level ?? 0))[0]?.indicator_key;
 
   const submit = async () => {
     try {
@@ -109,6 +113,11 @@ export function Review({ id }: { id: string }) {
           <button type="button" class="primary" onClick={() => void submit()}>
             Submit observation
           </button>
+        )}
+        {submitted && coaches && (
+          <a class="button" href={`/cycles/new?${new URLSearchParams({ school: o.data.school_id, teacher: o.data.teacher_id, ...(weakest ? { indicator: weakest } : {}), from: 'observation', reason: `Observation of ${teacherName(ctx.teacher)} on ${dayAndTime(Date.parse(o.data.started_at), tz)}` }).toString()}`}>
+            Open a cycle of support
+          </a>
         )}
       </div>
       {submitted && <ShareFeedback observationId={id} observation={o.data} onServer={state === undefined && o.rev > 0} rubric={rubric?.data} teacher={teacherName(ctx.teacher)} />}

@@ -1,13 +1,16 @@
 // /cycles/new: open a cycle of support, its teachers, focus indicator and
 // the evidence that prompted it filled in from where it was opened: a
 // support request (?request=), the teacher view (?school=&teacher=…) or a
-// next step (?school=&indicator=&reason=). Opening a cycle is online: the
-// server checks the coach, the teachers and the request in one go.
+// next step (?school=&indicator=&reason=). It is saved on this device and
+// synced like any change, offline too; one that answers a support request
+// is opened online, since the server notes it on the request in one go.
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import type { components } from '../api/schema';
 import { getMeta } from '../db/schema';
 import type { Colleague, SignedInUser, SupportRequestData } from '../db/types';
+import { saveCycle } from '../db/writes';
+import { uuidv7 } from '../db/uuid';
 import { currentRubric, db, districtZone, engine, teacherName, useLive } from '../state';
 import { shortDate } from '../time/format';
 import { dateIn } from '../time/zone';
@@ -45,7 +48,7 @@ export function OpenCycle({ user }: { user: SignedInUser }) {
     if (school === undefined) setSchool(from?.school_id ?? query['school'] ?? data.schools[0]?.id);
     if (teachers === undefined) setTeachers(new Set(from?.teacher_ids ?? params.getAll('teacher')));
     if (focus === undefined) setFocus(from?.indicator_keys[0] ?? params.getAll('indicator')[0] ?? '');
-    if (shift === undefined) setShift(from ? `Asked for: ${from.reason}` : (query['reason'] ?? ''));
+    if (shift === undefined) setShift(from ? `Asked for: ${from.reason}` : query['from'] === 'observation' ? '' : (query['reason'] ?? ''));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [data]);
 
@@ -94,7 +97,20 @@ export function OpenCycle({ user }: { user: SignedInUser }) {
       status,
     };
     if (status === 'active') body['started_on'] = data.today;
-    if (requestId) body['support_request_id'] = requestId;
+    if (!requestId) {
+      // Saved here and synced by itself, online or not.
+      const id = uuidv7();
+      try {
+        await saveCycle(db, id, { school_id: school!, coach_id: user.id, teacher_ids: [...teachers], focus_indicator_key: focus, focus_shift: (shift ?? '').trim(), status, ...(status === 'active' ? { started_on: data.today } : {}) });
+      } catch (err) {
+        setError(`Could not save on this device: ${String(err)}`);
+        setBusy(false);
+        return;
+      }
+      route(`/cycles/${id}`, true);
+      return;
+    }
+    body['support_request_id'] = requestId;
     try {
       const res = await engine.request('POST', '/api/v1/cycles', body);
       if (!res.ok) {
@@ -108,7 +124,7 @@ export function OpenCycle({ user }: { user: SignedInUser }) {
       void engine.syncNow();
       route(`/cycles/${c.id}`, true);
     } catch {
-      setError('offline: opening a cycle of support needs the network. Nothing was saved; try again when online.');
+      setError('Opening a cycle from a support request needs the network. Nothing was saved; try again when online.');
       setBusy(false);
     }
   };
@@ -131,7 +147,7 @@ export function OpenCycle({ user }: { user: SignedInUser }) {
       {!from && query['reason'] && (
         <section class="notice" aria-labelledby="prompted-h">
           <h2 id="prompted-h">What prompted it</h2>
-          <p class="prewrap">Next step: {query['reason']}</p>
+          <p class="prewrap">{query['from'] === 'observation' ? '' : 'Next step: '}{query['reason']}</p>
         </section>
       )}
       <form class="stack" onSubmit={submit}>

@@ -55,9 +55,9 @@ func TestCompleteAndReopenACycleThroughSync(t *testing.T) {
 			t.Fatalf("a refusal carries the record: %+v", r)
 		}
 
-		// A cycle is opened online, never through a push, and never deleted.
+		// A new cycle is planned or active, never opened completed, and never deleted.
 		_, res = w.push(coach, domain.NewID(), change("cycle", domain.NewID(), 0, done))
-		expect(res, "rejected", "id")
+		expect(res, "rejected", "data.status")
 		_, res = w.push(coach, domain.NewID(), sync.Change{ChangeID: domain.NewID(), Entity: "cycle", Op: sync.OpDelete, ID: c.ID, BaseRev: c.Rev})
 		expect(res, "rejected", "op")
 
@@ -110,6 +110,69 @@ func TestCompleteAndReopenACycleThroughSync(t *testing.T) {
 		p := w.do(principalA, "PATCH", "/api/v1/cycles/"+c.ID, map[string]any{"status": "abandoned", "outcome": ""})
 		if p.Code != http.StatusOK {
 			t.Fatalf("abandon: %d %s", p.Code, p.Body)
+		}
+	})
+}
+
+// A coach's device opens a cycle of support, offline perhaps, through a
+// push: the coach is the caller, at a school of theirs, with its teachers
+// and a published focus; the supervisor sees it. Another district learns
+// nothing of it, an observer may not open one, and the same cycle opened
+// twice is a conflict.
+func TestOpenACycleThroughSync(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		id := domain.NewID()
+		data := sync.CycleData{SchoolID: w.schoolA1, TeacherIDs: []string{w.teacherA1}, FocusIndicatorKey: focusKey,
+			FocusShift: "  Students build on each other's ideas  ", Status: "active"}
+		first := func(res sync.PushResponse) sync.Result {
+			t.Helper()
+			if len(res.Results) != 1 {
+				t.Fatalf("results: %+v", res)
+			}
+			return res.Results[0]
+		}
+
+		// Refused with nothing of the cycle: another district, an observer,
+		// a teacher of another school, a cycle opened completed.
+		if _, res := w.push(otherAdmin, domain.NewID(), change("cycle", id, 0, data)); first(res).Status != "forbidden" || first(res).Current != nil {
+			t.Fatalf("another district: %+v", res)
+		}
+		if _, res := w.push(observer, domain.NewID(), change("cycle", id, 0, data)); first(res).Status == "applied" {
+			t.Fatalf("an observer opened a cycle: %+v", res)
+		}
+		other := data
+		other.TeacherIDs = []string{w.teacherA2}
+		if _, res := w.push(coach, domain.NewID(), change("cycle", id, 0, other)); first(res).Status != "rejected" {
+			t.Fatalf("a teacher of another school: %+v", res)
+		}
+		someoneElse := data
+		someoneElse.CoachID = w.users[observer].ID
+		if _, res := w.push(coach, domain.NewID(), change("cycle", id, 0, someoneElse)); first(res).Status != "rejected" || first(res).Error.Field != "data.coach_id" {
+			t.Fatalf("a cycle for another coach: %+v", res)
+		}
+
+		// The coach opens it.
+		_, res := w.push(coach, domain.NewID(), change("cycle", id, 0, data))
+		if r := first(res); r.Status != "applied" || r.Rev != 1 {
+			t.Fatalf("open: %+v %+v", r, r.Error)
+		}
+		var got cycleResponse
+		if r := w.do(supervisor, "GET", "/api/v1/cycles/"+id, nil); r.Code != 200 {
+			t.Fatalf("the supervisor reads it: %d %s", r.Code, r.Body)
+		} else {
+			r.decode(t, &got)
+		}
+		if got.CoachID != w.users[coach].ID || got.Status != "active" || got.StartedOn == nil || got.FocusShift != "Students build on each other's ideas" ||
+			len(got.TeacherIDs) != 1 || got.TeacherIDs[0] != w.teacherA1 {
+			t.Fatalf("the opened cycle: %+v", got)
+		}
+		if rec := pulled(w, coach, id); rec == nil || rec.Rev != 1 {
+			t.Fatalf("the coach's pull: %+v", rec)
+		}
+
+		// Opened a second time from revision 0: a conflict.
+		if _, res := w.push(coach, domain.NewID(), change("cycle", id, 0, data)); first(res).Status != "conflict" {
+			t.Fatalf("opened twice: %+v", res)
 		}
 	})
 }

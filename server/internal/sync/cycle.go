@@ -25,10 +25,10 @@ func (s *Service) applyCycle(ctx context.Context, tx *store.Tx, p auth.Principal
 		return 0, err
 	}
 	if !exists {
-		if c.Op == OpDelete {
-			return 0, refuse(StatusGone, "not_found", "id", "there is no such record to delete")
+		if err := checkRev(c, false, false, 0, nil); err != nil {
+			return 0, err
 		}
-		return 0, rejected("id", "a cycle of support is opened online; this one is not on the server")
+		return s.openCycle(ctx, tx, p, c)
 	}
 	if !p.SeesCycle(cur) {
 		return 0, notYours()
@@ -102,6 +102,48 @@ func (s *Service) applyCycle(ctx context.Context, tx *store.Tx, p auth.Principal
 		}
 	}
 	return next.Rev, tx.PutCycle(ctx, next)
+}
+
+// openCycle opens the cycle a device made, offline perhaps: the caller is its
+// coach, at a school of theirs, with teachers of that school and a focus
+// from a published rubric; it starts planned or active, on the day the
+// device says it started unless that is after today in the district.
+func (s *Service) openCycle(ctx context.Context, tx *store.Tx, p auth.Principal, c Change) (int64, error) {
+	var d CycleData
+	if err := decodeData(c.Data, &d); err != nil {
+		return 0, err
+	}
+	if ok, err := tx.SchoolsExist(ctx, p.DistrictID(), []string{d.SchoolID}); err != nil {
+		return 0, err
+	} else if !ok[d.SchoolID] || !p.ReadScope().HasSchool(d.SchoolID) {
+		return 0, notYours()
+	}
+	if d.CoachID != "" && d.CoachID != p.User.ID {
+		return 0, rejected("data.coach_id", "a cycle opened on a device is the caller's own")
+	}
+	n := domain.Cycle{ID: c.ID, DistrictID: p.DistrictID(), SchoolID: d.SchoolID, CoachID: p.User.ID, TeacherIDs: sorted(d.TeacherIDs),
+		FocusIndicatorKey: d.FocusIndicatorKey, FocusShift: strings.TrimSpace(d.FocusShift), Status: domain.CycleStatus(d.Status), Rev: 1}
+	switch n.Status {
+	case domain.CyclePlanned:
+	case domain.CycleActive:
+		today := dateIn(tx.Now(), districtLoc(ctx, tx, p.DistrictID()))
+		n.StartedOn = &today
+		if st := datePtr(d.StartedOn); st != nil && !st.After(today) {
+			n.StartedOn = st
+		}
+	default:
+		return 0, rejected("data.status", "a new cycle is planned or active")
+	}
+	if d.Outcome != "" || d.OutcomeEvidence != "" {
+		return 0, rejected("data.outcome", "only a completed cycle has an outcome")
+	}
+	if err := n.Validate(); err != nil {
+		return 0, err
+	}
+	if err := CheckCycleRefs(ctx, tx, n); err != nil {
+		return 0, err
+	}
+	return n.Rev, tx.PutCycle(ctx, n)
 }
 
 // CheckCycleRefs checks that a cycle's coach coaches at its school, its

@@ -234,8 +234,8 @@ func (s *Service) applyFeedback(ctx context.Context, tx *store.Tx, p auth.Princi
 		}
 		n.NextSteps = append(n.NextSteps, step)
 	}
-	if n.Shared && !cur.Shared {
-		n.SharedAt = &now
+	if n.Shared && n.SharedAt == nil {
+		n.SharedAt = &now // when it was first shared: shared again, the teacher is not told again
 	}
 	return n.Rev, tx.PutFeedback(ctx, n)
 }
@@ -325,7 +325,10 @@ func followObservations(ctx context.Context, tx *store.Tx, p auth.Principal, obs
 			}
 		case auto:
 			f := byObs[o.ID][live]
-			f.Shared, f.SharedAt, f.Rev = true, &now, f.Rev+1
+			f.Shared, f.Rev = true, f.Rev+1
+			if f.SharedAt == nil {
+				f.SharedAt = &now
+			}
 			if err := tx.PutFeedback(ctx, f); err != nil {
 				return err
 			}

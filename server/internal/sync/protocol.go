@@ -35,9 +35,10 @@ const (
 	// EntitySupportRequest is a request for coaching support; whoever
 	// assigns coaches decides it through the same change.
 	EntitySupportRequest = "support_request"
-	// EntityCycle is a cycle of support. It is opened online (POST
-	// /cycles); devices change it afterwards: complete it with its outcome,
-	// reopen it, abandon it.
+	// EntityCycle is a cycle of support. A coach's device opens one (one
+	// that answers a support request is opened online, POST /cycles) and
+	// changes it afterwards: complete it with its outcome, reopen it,
+	// abandon it.
 	EntityCycle = "cycle"
 	// EntityFeedback is an observation shared with the teacher observed;
 	// the teacher reads, replies and marks next steps done through the

@@ -140,9 +140,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// On the embedded SQLite file (one server by definition) River's
 	// workers, which keep a connection of their own to the file, held
 	// pushes behind its write lock; there the periodic work runs on the
-	// in-process runner and the queue only records jobs (see
-	// docs/decisions.md, "Background work on River").
+	// in-process runner, and messages are sent by a periodic job of their
+	// own on the store's connection (see docs/decisions.md, "Messages on
+	// the embedded database").
 	embedded := c.Dialect() == store.SQLite
+	var sending jobs.Periodic
+	if embedded {
+		sending = mails.SendingJob(time.Now)
+	}
 	opts := jobs.Options{Logger: log, Claims: s, Work: !embedded, Metrics: metrics.Registry(), Register: mails.Register}
 	if !embedded {
 		opts.Periodic = periodic
@@ -156,6 +161,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		rctx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
 		defer stopRunner()
 		go jobs.NewRunner(s, log, 0, periodic...).Run(rctx)
+		// Its own runner, so that a slow mail server holds no folding back.
+		go jobs.NewRunner(s, log, 0, sending).Run(rctx)
 	}
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err

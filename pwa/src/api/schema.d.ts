@@ -962,6 +962,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mailbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The district's development mailbox
+         * @description District administrators only. The messages the server delivered to the development mailbox because no mail server is set (`WALKTHROUGH_SMTP_URL`), newest first, the newest 500 at most; without their text.
+         */
+        get: operations["listMailbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mailbox/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One message of the development mailbox
+         * @description District administrators only; a message of another district, or one sent through the mail server, is not found.
+         */
+        get: operations["getMailboxMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit.csv": {
         parameters: {
             query?: never;
@@ -3286,6 +3326,28 @@ export interface components {
             low: number | null;
             high: number | null;
         };
+        MailboxMessageList: {
+            items: components["schemas"]["MailboxMessage"][];
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
+        };
+        MailboxMessage: {
+            id: components["schemas"]["Id"];
+            /** @description What the message is: `password_reset`, `follow_up_day_before`, `follow_up_morning_of`, `next_step_due`, `next_step_overdue`, `cycle_idle`, `feedback_shared`. */
+            kind: string;
+            /** @description The recipient's e-mail address. */
+            to: string;
+            subject: string;
+            /** @description The message's text; only when one message is read. */
+            body?: string;
+            /**
+             * Format: date-time
+             * @description When it was delivered to the mailbox.
+             */
+            sent_at?: string;
+        };
     };
     responses: {
         /** @description The request breaks a rule; `errors` names each field. Any operation answers it for a path or query parameter that holds U+0000 (NUL), which no text may hold, naming the parameter. */
@@ -5523,6 +5585,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listMailbox: {
+        parameters: {
+            query?: {
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxMessageList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getMailboxMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message with its text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxMessage"];
                 };
             };
             401: components["responses"]["Unauthorized"];

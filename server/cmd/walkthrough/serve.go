@@ -82,6 +82,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := authService.ConfigureSSO(auth.SSOOptions{SecretKey: c.KeyEncryptionKey}); err != nil {
 		return err
 	}
+	sender, err := mail.SenderFor(c.SMTPURL)
+	if err != nil {
+		return err
+	}
+	mails := mail.NewService(s, sender, log)
+	mails.SetBaseURL(c.BaseURL)
+	authService.SetMailer(mails, c.BaseURL)
 	handler, _, err := httpapi.New(httpapi.Deps{
 		Logger:         log,
 		Metrics:        metrics,
@@ -95,6 +102,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Trends:         trends.NewService(s),
 		Cycles:         cycles.NewService(s, syncs, time.Now),
 		Support:        support.NewService(s, syncs, time.Now),
+		Mail:           mails,
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
 		BaseURL:        c.BaseURL,
@@ -122,13 +130,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Background work (periodic folding and compaction, messages) runs on
 	// the job queue in the database: once across servers, retried with
 	// backoff (see docs/decisions.md, "Background work on River").
-	sender, err := mail.SenderFor(c.SMTPURL)
-	if err != nil {
-		return err
-	}
-	mails := mail.NewService(s, sender, log)
-	mails.SetBaseURL(c.BaseURL)
-	authService.SetMailer(mails, c.BaseURL)
 	periodic := []jobs.Periodic{
 		{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
 			_, err := s.CompactRollups(ctx)

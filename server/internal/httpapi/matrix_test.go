@@ -70,6 +70,7 @@ func matrix(w *world) map[string][]probe {
 	k2, _ := w.secondFramework()
 	k3, _ := w.secondFramework()
 	k2Assignment := w.assigned(k2)
+	mailA, mailB := w.mailboxMessage(coach), w.mailboxMessage(otherAdmin)
 	rows := map[string][]probe{
 		"GET /healthz": {{name: "alive", method: "GET", path: "/healthz", want: public}},
 		"GET /readyz":  {{name: "ready", method: "GET", path: "/readyz", want: public}},
@@ -400,6 +401,34 @@ func matrix(w *world) map[string][]probe {
 		"PATCH /api/v1/users/:id": {
 			{name: "a colleague", method: "PATCH", path: "/api/v1/users/" + w.users[observer].ID, body: map[string]any{"name": "Renamed"},
 				want: adminOnly(ok, notFound)},
+		},
+		"GET /api/v1/mailbox": {{name: "own district's mailbox", method: "GET", path: "/api/v1/mailbox", want: adminOnly(ok, ok),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var l listResponse[mailboxMessageResponse]
+				r.decode(t, &l)
+				want := map[string]bool{mailA: true}
+				if a == otherAdmin {
+					want = map[string]bool{mailB: true}
+				}
+				if got := ids(l.Items, func(m mailboxMessageResponse) string { return m.ID }); !equalSets(got, want) {
+					t.Errorf("%s reads the mailbox %v, want %v", a, got, want)
+				}
+				for _, m := range l.Items {
+					if m.Body != "" {
+						t.Errorf("%s: the mailbox list carries a message's text", a)
+					}
+				}
+			}}},
+		"GET /api/v1/mailbox/:id": {
+			{name: "own district's message", method: "GET", path: "/api/v1/mailbox/" + mailA, want: adminOnly(ok, notFound),
+				check: func(t *testing.T, w *world, a actor, r response) {
+					var m mailboxMessageResponse
+					r.decode(t, &m)
+					if a == admin && (m.To != w.users[coach].Email || m.Body == "") {
+						t.Errorf("%s reads %+v, want the coach's message with its text", a, m)
+					}
+				}},
+			{name: "a made-up id", method: "GET", path: "/api/v1/mailbox/" + domain.NewID(), want: adminOnly(notFound, notFound)},
 		},
 		"GET /api/v1/audit": {{name: "list", method: "GET", path: "/api/v1/audit", want: adminOnly(ok, ok),
 			check: func(t *testing.T, w *world, a actor, r response) {

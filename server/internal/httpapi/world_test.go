@@ -21,6 +21,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/blob"
 	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/mail"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
@@ -175,7 +176,7 @@ func newWorld(t *testing.T, s *store.Store) *world {
 	h, _, err := New(Deps{DB: s, Metrics: metrics, Logger: testLogger(t), Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s),
 		Rubrics: rubrics.NewService(s), Sync: syncs, Attachments: attachments.NewService(s, blobs, 1<<20), Visits: visits.NewService(s),
 		Trends: trends.NewService(s), Cycles: cycles.NewService(s, syncs, w.clock.Now),
-		Support: support.NewService(s, syncs, w.clock.Now)})
+		Support: support.NewService(s, syncs, w.clock.Now), Mail: mail.NewService(s, nil, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,4 +315,21 @@ func (w *world) keepEveryPeriod() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+}
+
+// mailboxMessage records a message to the district's user a as delivered
+// to the development mailbox, and answers its id.
+func (w *world) mailboxMessage(a actor) string {
+	w.t.Helper()
+	ctx := context.Background()
+	u := w.users[a]
+	id, _, err := w.store.QueueMessage(ctx, store.Message{DistrictID: u.DistrictID, Kind: "password_reset", Recipient: u.Email,
+		SubjectID: u.ID, Day: "2026-12-07", Subject: "Choose a new password", Body: "Open this link to choose a new password."})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.store.MessageSent(ctx, id, mail.Mailbox); err != nil {
+		w.t.Fatal(err)
+	}
+	return id
 }

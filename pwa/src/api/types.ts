@@ -46,6 +46,8 @@ export type CoverageList = Schemas['CoverageList'];
 
 export type AuditEntry = Schemas['AuditEntry'];
 export type AuditList = Schemas['AuditList'];
+export type MailboxMessage = Schemas['MailboxMessage'];
+export type MailboxMessageList = Schemas['MailboxMessageList'];
 
 export type ImportCounts = Schemas['ImportCounts'];
 export type ImportReport = Schemas['ImportReport'];

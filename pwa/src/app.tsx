@@ -18,6 +18,7 @@ import { Observe } from './screens/Observe';
 import { Outbox } from './screens/Outbox';
 import { Review } from './screens/Review';
 import { SignIn } from './screens/SignIn';
+import { ForgotPassword, ResetPassword } from './screens/PasswordReset';
 import { Start } from './screens/Start';
 import { Today } from './screens/Today';
 import { WalkthroughView } from './screens/WalkthroughView';
@@ -55,6 +56,7 @@ function Main() {
   const who = useWho();
   const status = useSyncStatus();
   const signedIn = who?.session !== undefined;
+  const { path } = useLocation();
 
   useEffect(() => {
     if (signedIn) engine.start(window);
@@ -77,7 +79,13 @@ function Main() {
     return (
       <>
         <Header signedIn={false} />
-        <SignIn lastUser={who.lastUser} again={who.needsSignIn} />
+        {path === '/forgot-password' ? (
+          <ForgotPassword />
+        ) : path === '/reset-password' ? (
+          <ResetPassword />
+        ) : (
+          <SignIn lastUser={who.lastUser} again={who.needsSignIn} />
+        )}
         <UpdatePrompt />
       </>
     );
@@ -134,6 +142,8 @@ function Routes({ user }: { user: SignedInUser }) {
         <Route path="/support" component={Requests} user={user} />
         <Route path="/support/new" component={Ask} user={user} />
         <Route path="/admin/:section?" component={Admin} />
+        <Route path="/forgot-password" component={ForgotPassword} />
+        <Route path="/reset-password" component={ResetPassword} />
         <Route default component={NotFound} />
       </Router>
     </>

@@ -98,7 +98,7 @@ export function SignIn({ lastUser, again }: Props) {
         </button>
       </form>
       <p class="muted" data-testid="forgot-password">
-        Forgot your password? Ask your district’s Walkthrough administrator to set a new one; anything saved on this device stays here meanwhile.
+        Forgot your password? <a href="/forgot-password">Get a link to choose a new one</a>. Anything saved on this device stays here meanwhile.
       </p>
     </main>
   );

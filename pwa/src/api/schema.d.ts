@@ -905,6 +905,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/message-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which reminders the caller gets
+         * @description Each kind of message the caller may turn off, on or off. A password reset the caller asks for is always sent and is not listed.
+         */
+        get: operations["getMessagePreferences"];
+        /**
+         * Choose which reminders the caller gets
+         * @description Kinds left out keep their setting. A revision other than the current one is refused with 409.
+         */
+        put: operations["putMessagePreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open an unsubscribe link in a browser
+         * @description Sends the browser to the app's `/unsubscribe` page with the same token, which asks before turning anything off: following a link changes nothing, since mail scanners follow links.
+         */
+        get: operations["unsubscribePage"];
+        put?: never;
+        /**
+         * Turn off one kind of message from its link (one-click, RFC 8058)
+         * @description The address of each message's `List-Unsubscribe` header; mail clients post `List-Unsubscribe=One-Click` to it, and the app's `/unsubscribe` page posts to it too. Turns off the one kind of message the link names for the person it was sent to; no sign-in, and following it again changes nothing more.
+         */
+        post: operations["unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calendar/{file}": {
         parameters: {
             query?: never;
@@ -3348,6 +3396,40 @@ export interface components {
              */
             sent_at?: string;
         };
+        MessagePreferences: {
+            messages: components["schemas"]["MessageChoice"][];
+            /**
+             * Format: int64
+             * @description The revision: it moves on with each change.
+             */
+            rev: number;
+        };
+        MessageChoice: {
+            kind: string;
+            /** @description The kind in words. */
+            label: string;
+            /** @description Who gets it. */
+            who: string;
+            on: boolean;
+        };
+        MessagePreferencesChange: {
+            /** @description Kinds to turn on (true) or off (false). */
+            messages?: {
+                [key: string]: boolean;
+            };
+            /**
+             * Format: int64
+             * @description The revision the change was made on.
+             */
+            rev: number;
+        };
+        Unsubscribed: {
+            kind: string;
+            /** @description The kind in words. */
+            label: string;
+            /** @description The address it no longer goes to. */
+            email: string;
+        };
     };
     responses: {
         /** @description The request breaks a rule; `errors` names each field. Any operation answers it for a path or query parameter that holds U+0000 (NUL), which no text may hold, naming the parameter. */
@@ -5503,6 +5585,114 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getMessagePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePreferences"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    putMessagePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessagePreferencesChange"];
+            };
+        };
+        responses: {
+            /** @description The preferences now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePreferences"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    unsubscribePage: {
+        parameters: {
+            query: {
+                /** @description The token of the link in the message. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the app's `/unsubscribe` page. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query: {
+                /** @description The token of the link in the message. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    "List-Unsubscribe"?: "One-Click";
+                };
+            };
+        };
+        responses: {
+            /** @description What was turned off. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
         };

@@ -179,6 +179,10 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/calendar/:file", Public: true, handle: s.calendarFeed},
 		{Method: http.MethodGet, Path: "/api/v1/me/calendar", handle: s.getCalendar},
 		{Method: http.MethodPost, Path: "/api/v1/me/calendar", handle: s.resetCalendar},
+		{Method: http.MethodGet, Path: "/api/v1/me/message-preferences", handle: s.getMessagePreferences},
+		{Method: http.MethodPut, Path: "/api/v1/me/message-preferences", handle: s.putMessagePreferences},
+		{Method: http.MethodGet, Path: "/api/v1/unsubscribe", Public: true, handle: s.unsubscribePage},
+		{Method: http.MethodPost, Path: "/api/v1/unsubscribe", Public: true, handle: s.unsubscribe},
 
 		{Method: http.MethodGet, Path: "/api/v1/audit", handle: s.listAudit},
 		{Method: http.MethodGet, Path: "/api/v1/audit.csv", handle: s.listAuditCSV},

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 

@@ -19,6 +19,7 @@ import { Outbox } from './screens/Outbox';
 import { Review } from './screens/Review';
 import { SignIn } from './screens/SignIn';
 import { ForgotPassword, ResetPassword } from './screens/PasswordReset';
+import { Messages, Unsubscribe } from './screens/Messages';
 import { Start } from './screens/Start';
 import { Today } from './screens/Today';
 import { WalkthroughView } from './screens/WalkthroughView';
@@ -83,6 +84,8 @@ function Main() {
           <ForgotPassword />
         ) : path === '/reset-password' ? (
           <ResetPassword />
+        ) : path === '/unsubscribe' ? (
+          <Unsubscribe />
         ) : (
           <SignIn lastUser={who.lastUser} again={who.needsSignIn} />
         )}
@@ -144,6 +147,8 @@ function Routes({ user }: { user: SignedInUser }) {
         <Route path="/admin/:section?" component={Admin} />
         <Route path="/forgot-password" component={ForgotPassword} />
         <Route path="/reset-password" component={ResetPassword} />
+        <Route path="/unsubscribe" component={Unsubscribe} />
+        <Route path="/messages" component={Messages} />
         <Route default component={NotFound} />
       </Router>
     </>

@@ -44,6 +44,8 @@ export function Messages() {
     setBusy(true);
     setSaved(false);
     setError(null);
+    // The box shows the choice at once; a refusal puts it back.
+    setPrefs({ ...prefs, messages: prefs.messages.map((m) => (m.kind === kind ? { ...m, on } : m)) });
     try {
       const res = await engine.request('PUT', '/api/v1/me/message-preferences', { rev: prefs.rev, messages: { [kind]: on } });
       if (res.status === 409) {
@@ -56,6 +58,7 @@ export function Messages() {
       setSaved(true);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
+      setPrefs(prefs);
     } finally {
       setBusy(false);
     }
@@ -84,7 +87,9 @@ export function Messages() {
           {prefs.messages.map((m) => (
             <label class="choice" key={m.kind}>
               <input type="checkbox" checked={m.on} onChange={(e) => void toggle(m.kind, e.currentTarget.checked)} />
-              {m.label} <span class="muted">(for {m.who})</span>
+              <span>
+                {m.label} <span class="muted">(for {m.who})</span>
+              </span>
             </label>
           ))}
         </fieldset>

@@ -1,0 +1,63 @@
+// End-to-end: a coach chooses which reminders come by e-mail, and the
+// unsubscribe page a reminder links to asks before stopping anything.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { accessible, closeContext, coach, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
+
+const T = { timeout: 180_000 };
+
+describe('messages with the real server', { timeout: 600_000 }, () => {
+  let server;
+  let dataDir;
+  let profile;
+  let context;
+  let page;
+
+  before(async () => {
+    requirePrerequisites();
+    dataDir = tempDir('wt-e2e-messages-data-');
+    profile = tempDir('wt-e2e-messages-profile-');
+    server = new Server(await freePort(), dataDir);
+    await server.start();
+    context = await launch(profile);
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  after(async () => {
+    await closeContext(context);
+    await server?.stop();
+    removeDir(profile);
+    removeDir(dataDir);
+  });
+
+  test('1: the coach turns a reminder off under Messages, and it stays off', T, async () => {
+    await page.goto(server.base + '/');
+    await signIn(page, coach);
+    await dismissOfflineReady(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Messages' }).click();
+    await page.getByRole('heading', { name: 'Messages' }).waitFor();
+    const due = page.getByRole('checkbox', { name: /A next step of yours falls due/ });
+    assert.equal(await due.isChecked(), true, 'every reminder is on at first');
+    await due.uncheck();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    await accessible(page, 'messages');
+    await shot(page, 'messages.png');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Messages' }).waitFor();
+    await page.getByRole('checkbox', { name: /A next step of yours is overdue/ }).waitFor();
+    assert.equal(await page.getByRole('checkbox', { name: /A next step of yours falls due/ }).isChecked(), false, 'the choice was not kept');
+    const prefs = await server.request(coach, 'GET', '/me/message-preferences');
+    assert.equal(prefs.body.messages.find((m) => m.kind === 'next_step_due').on, false);
+  });
+
+  test('2: the unsubscribe page asks first, and refuses a link that is not one of ours', T, async () => {
+    // The address in a message's List-Unsubscribe header, opened in a browser, lands on the page.
+    await page.goto(server.base + '/api/v1/unsubscribe?token=not-a-real-link');
+    await page.getByRole('heading', { name: 'Stop these messages' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/unsubscribe');
+    await accessible(page, 'unsubscribe');
+    await shot(page, 'unsubscribe.png');
+    await page.getByRole('button', { name: 'Stop these messages' }).click();
+    await page.getByRole('alert').getByText('This link is not valid.', { exact: false }).waitFor();
+  });
+});

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { accessible, closeContext, coach, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
+const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
 
 describe('messages with the real server', { timeout: 600_000 }, () => {
   let server;
@@ -12,6 +13,8 @@ describe('messages with the real server', { timeout: 600_000 }, () => {
   let profile;
   let context;
   let page;
+  let adminProfile;
+  let adminContext;
 
   before(async () => {
     requirePrerequisites();
@@ -24,8 +27,10 @@ describe('messages with the real server', { timeout: 600_000 }, () => {
   });
 
   after(async () => {
+    await closeContext(adminContext);
     await closeContext(context);
     await server?.stop();
+    removeDir(adminProfile);
     removeDir(profile);
     removeDir(dataDir);
   });
@@ -60,4 +65,30 @@ describe('messages with the real server', { timeout: 600_000 }, () => {
     await page.getByRole('button', { name: 'Stop these messages' }).click();
     await page.getByRole('alert').getByText('This link is not valid.', { exact: false }).waitFor();
   });
+
+  test('3: the administrator chooses the district’s school days', T, async () => {
+    adminProfile = tempDir('wt-e2e-messages-admin-');
+    adminContext = await launch(adminProfile);
+    const a = adminContext.pages()[0] ?? (await adminContext.newPage());
+    await a.goto(server.base + '/');
+    await signIn(a, admin);
+    await dismissOfflineReady(a);
+    await a.goto(server.base + '/admin/settings');
+    const days = a.getByRole('group', { name: 'School days' });
+    await days.waitFor();
+    assert.equal(await days.getByRole('checkbox', { name: 'Friday' }).isChecked(), true, 'Monday to Friday at first');
+    assert.equal(await days.getByRole('checkbox', { name: 'Saturday' }).isChecked(), false);
+    // None at all is refused, beside the days.
+    for (const d of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']) await days.getByRole('checkbox', { name: d }).uncheck();
+    await a.getByRole('button', { name: 'Save settings' }).click();
+    await days.getByText('must name at least one day').waitFor();
+    for (const d of ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday']) await days.getByRole('checkbox', { name: d }).check();
+    await a.getByRole('button', { name: 'Save settings' }).click();
+    await a.getByText('Saved. Everyone gets the new settings').waitFor();
+    await accessible(a, 'district settings');
+    await days.screenshot({ path: new URL('../../docs/screenshots/school-days.png', import.meta.url).pathname });
+    const d = await server.request(admin, 'GET', '/district');
+    assert.equal(d.body.settings.school_days, '01234');
+  });
 });
+

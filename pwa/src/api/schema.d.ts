@@ -1503,6 +1503,8 @@ export interface components {
             invite_principal_to_follow_ups: boolean;
             /** @description How many days after a roster import it can be undone. */
             import_undo_days: number;
+            /** @description The days of the week reminders and digests go out on, digits from 0 (Sunday) to 6 (Saturday) in order, such as `12345`; Monday to Friday when absent. */
+            school_days?: string;
             feedback_sharing: components["schemas"]["FeedbackSharing"];
         };
         /**
@@ -2762,6 +2764,8 @@ export interface components {
                 min_cell_size?: number;
                 invite_principal_to_follow_ups?: boolean;
                 import_undo_days?: number;
+                /** @description The days of the week reminders and digests go out on, digits from 0 (Sunday) to 6 (Saturday), each once, at least one, in any order (kept in order). */
+                school_days?: string;
                 /** @description The kinds named change; kinds left out stay as they are. */
                 feedback_sharing?: {
                     classroom?: components["schemas"]["Sharing"];

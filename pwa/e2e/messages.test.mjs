@@ -1,8 +1,9 @@
 // End-to-end: a coach chooses which reminders come by e-mail, and the
 // unsubscribe page a reminder links to asks before stopping anything.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { accessible, closeContext, coach, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, Server, shot, signIn, tempDir } from './harness.mjs';
+import { accessible, closeContext, coach, dismissOfflineReady, freePort, launch, removeDir, requirePrerequisites, screenshots, Server, shot, signIn, tempDir } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
@@ -86,7 +87,7 @@ describe('messages with the real server', { timeout: 600_000 }, () => {
     await a.getByRole('button', { name: 'Save settings' }).click();
     await a.getByText('Saved. Everyone gets the new settings').waitFor();
     await accessible(a, 'district settings');
-    await days.screenshot({ path: new URL('../../docs/screenshots/school-days.png', import.meta.url).pathname });
+    await days.screenshot({ path: join(screenshots, 'school-days.png') });
     const d = await server.request(admin, 'GET', '/district');
     assert.equal(d.body.settings.school_days, '01234');
   });

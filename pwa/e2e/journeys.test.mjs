@@ -53,7 +53,7 @@ describe('an observer\'s journeys', { timeout: 900_000 }, () => {
   test('1: sign-in says what to do about a forgotten password', T, async () => {
     await page.goto(server.base + '/');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    assert.match(await page.getByTestId('forgot-password').textContent(), /Forgot your password\? Ask your district’s Walkthrough administrator/);
+    assert.match(await page.getByTestId('forgot-password').textContent(), /Forgot your password\? Get a link to choose a new one/);
     await accessible(page, 'sign in');
     await signIn(page, observer);
     await page.getByRole('heading', { name: 'Today' }).waitFor();

@@ -19,6 +19,8 @@ import { Outbox } from './screens/Outbox';
 import { Review } from './screens/Review';
 import { SignIn } from './screens/SignIn';
 import { SSOReturn } from './screens/SSOReturn';
+import { ForgotPassword, ResetPassword } from './screens/PasswordReset';
+import { Messages, Unsubscribe } from './screens/Messages';
 import { Start } from './screens/Start';
 import { Today } from './screens/Today';
 import { WalkthroughView } from './screens/WalkthroughView';
@@ -83,7 +85,17 @@ function Main() {
     return (
       <>
         <Header signedIn={false} />
-        {path === '/sso' ? <SSOReturn /> : <SignIn lastUser={who.lastUser} again={who.needsSignIn} />}
+        {path === '/sso' ? (
+          <SSOReturn />
+        ) : path === '/forgot-password' ? (
+          <ForgotPassword />
+        ) : path === '/reset-password' ? (
+          <ResetPassword />
+        ) : path === '/unsubscribe' ? (
+          <Unsubscribe />
+        ) : (
+          <SignIn lastUser={who.lastUser} again={who.needsSignIn} />
+        )}
         <UpdatePrompt />
       </>
     );
@@ -140,6 +152,10 @@ function Routes({ user }: { user: SignedInUser }) {
         <Route path="/support" component={Requests} user={user} />
         <Route path="/support/new" component={Ask} user={user} />
         <Route path="/admin/:section?" component={Admin} />
+        <Route path="/forgot-password" component={ForgotPassword} />
+        <Route path="/reset-password" component={ResetPassword} />
+        <Route path="/unsubscribe" component={Unsubscribe} />
+        <Route path="/messages" component={Messages} />
         <Route default component={NotFound} />
       </Router>
     </>

@@ -7,6 +7,7 @@ import { useOnline } from '../components/useOnline';
 import { api, failure } from './api';
 import { Audit } from './Audit';
 import { Builder } from './Builder';
+import { Mailbox } from './Mailbox';
 import { People } from './People';
 import { Records } from './Records';
 import { RosterImport } from './RosterImport';
@@ -21,6 +22,7 @@ const sections = [
   { path: 'settings', label: 'District settings' },
   { path: 'sign-in', label: 'Sign-in' },
   { path: 'audit', label: 'Audit log' },
+  { path: 'mailbox', label: 'Mailbox' },
 ] as const;
 
 /** /admin and /admin/{section}. */
@@ -63,6 +65,9 @@ export default function Admin({ section = 'frameworks' }: { section?: string }) 
         break;
       case 'audit':
         body = <Audit />;
+        break;
+      case 'mailbox':
+        body = <Mailbox />;
         break;
       default:
         body = <Builder />;

@@ -19,6 +19,17 @@ function zones(current: string): string[] {
   return known.includes(current) ? known : [current, ...known];
 }
 
+/** The days of the week, Monday first, with the digit the server keeps (0 is Sunday). */
+const weekDays: [string, string][] = [
+  ['1', 'Monday'],
+  ['2', 'Tuesday'],
+  ['3', 'Wednesday'],
+  ['4', 'Thursday'],
+  ['5', 'Friday'],
+  ['6', 'Saturday'],
+  ['0', 'Sunday'],
+];
+
 /** District settings: time zone, the school year's start, trend cell size, follow-up invitations, the undo window of imports. */
 export function Settings() {
   const [d, setD] = useState<District | undefined>();
@@ -127,6 +138,27 @@ export function Settings() {
         <input type="checkbox" checked={form.settings.invite_principal_to_follow_ups} onChange={(e) => set({ invite_principal_to_follow_ups: e.currentTarget.checked })} />
         Invite the school's principal to follow-up observations by default
       </label>
+      <fieldset>
+        <legend>School days</legend>
+        <p class="muted">Reminders go out on these days only. A follow-up on a Monday is announced on the last school day before it.</p>
+        {weekDays.map(([digit, label]) => {
+          const days = form.settings.school_days ?? '12345';
+          return (
+            <label class="choice" key={digit}>
+              <input
+                type="checkbox"
+                checked={days.includes(digit)}
+                onChange={(e) => {
+                  const on = e.currentTarget.checked;
+                  set({ school_days: weekDays.map(([x]) => x).filter((x) => (x === digit ? on : days.includes(x))).join('') });
+                }}
+              />
+              {label}
+            </label>
+          );
+        })}
+        {err('settings.school_days')}
+      </fieldset>
       <fieldset>
         <legend>Sharing observations with the teacher observed</legend>
         <p class="muted">Walkthroughs that read a school's practice are often never shared with individuals; coaching follow-ups usually are. "Always" shares every submitted observation of the kind.</p>

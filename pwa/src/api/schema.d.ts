@@ -905,6 +905,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/message-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which reminders the caller gets
+         * @description Each kind of message the caller may turn off, on or off. A password reset the caller asks for is always sent and is not listed.
+         */
+        get: operations["getMessagePreferences"];
+        /**
+         * Choose which reminders the caller gets
+         * @description Kinds left out keep their setting. A revision other than the current one is refused with 409.
+         */
+        put: operations["putMessagePreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open an unsubscribe link in a browser
+         * @description Sends the browser to the app's `/unsubscribe` page with the same token, which asks before turning anything off: following a link changes nothing, since mail scanners follow links.
+         */
+        get: operations["unsubscribePage"];
+        put?: never;
+        /**
+         * Turn off one kind of message from its link (one-click, RFC 8058)
+         * @description The address of each message's `List-Unsubscribe` header; mail clients post `List-Unsubscribe=One-Click` to it, and the app's `/unsubscribe` page posts to it too. Turns off the one kind of message the link names for the person it was sent to; no sign-in, and following it again changes nothing more.
+         */
+        post: operations["unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calendar/{file}": {
         parameters: {
             query?: never;
@@ -954,6 +1002,46 @@ export interface paths {
          * @description District administrators only. Most recently seen first; `signed_in` tells whether the device still holds a live session.
          */
         get: operations["listDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mailbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The district's development mailbox
+         * @description District administrators only. The messages the server delivered to the development mailbox because no mail server is set (`WALKTHROUGH_SMTP_URL`), newest first, the newest 500 at most; without their text.
+         */
+        get: operations["listMailbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mailbox/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One message of the development mailbox
+         * @description District administrators only; a message of another district, or one sent through the mail server, is not found.
+         */
+        get: operations["getMailboxMessage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1415,6 +1503,8 @@ export interface components {
             invite_principal_to_follow_ups: boolean;
             /** @description How many days after a roster import it can be undone. */
             import_undo_days: number;
+            /** @description The days of the week reminders and digests go out on, digits from 0 (Sunday) to 6 (Saturday) in order, such as `12345`; Monday to Friday when absent. */
+            school_days?: string;
             feedback_sharing: components["schemas"]["FeedbackSharing"];
         };
         /**
@@ -2674,6 +2764,8 @@ export interface components {
                 min_cell_size?: number;
                 invite_principal_to_follow_ups?: boolean;
                 import_undo_days?: number;
+                /** @description The days of the week reminders and digests go out on, digits from 0 (Sunday) to 6 (Saturday), each once, at least one, in any order (kept in order). */
+                school_days?: string;
                 /** @description The kinds named change; kinds left out stay as they are. */
                 feedback_sharing?: {
                     classroom?: components["schemas"]["Sharing"];
@@ -3285,6 +3377,62 @@ export interface components {
             change: number | null;
             low: number | null;
             high: number | null;
+        };
+        MailboxMessageList: {
+            items: components["schemas"]["MailboxMessage"][];
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
+        };
+        MailboxMessage: {
+            id: components["schemas"]["Id"];
+            /** @description What the message is: `password_reset`, `follow_up_day_before`, `follow_up_morning_of`, `next_step_due`, `next_step_overdue`, `cycle_idle`, `feedback_shared`. */
+            kind: string;
+            /** @description The recipient's e-mail address. */
+            to: string;
+            subject: string;
+            /** @description The message's text; only when one message is read. */
+            body?: string;
+            /**
+             * Format: date-time
+             * @description When it was delivered to the mailbox.
+             */
+            sent_at?: string;
+        };
+        MessagePreferences: {
+            messages: components["schemas"]["MessageChoice"][];
+            /**
+             * Format: int64
+             * @description The revision: it moves on with each change.
+             */
+            rev: number;
+        };
+        MessageChoice: {
+            kind: string;
+            /** @description The kind in words. */
+            label: string;
+            /** @description Who gets it. */
+            who: string;
+            on: boolean;
+        };
+        MessagePreferencesChange: {
+            /** @description Kinds to turn on (true) or off (false). */
+            messages?: {
+                [key: string]: boolean;
+            };
+            /**
+             * Format: int64
+             * @description The revision the change was made on.
+             */
+            rev: number;
+        };
+        Unsubscribed: {
+            kind: string;
+            /** @description The kind in words. */
+            label: string;
+            /** @description The address it no longer goes to. */
+            email: string;
         };
     };
     responses: {
@@ -5445,6 +5593,114 @@ export interface operations {
             500: components["responses"]["Internal"];
         };
     };
+    getMessagePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePreferences"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    putMessagePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessagePreferencesChange"];
+            };
+        };
+        responses: {
+            /** @description The preferences now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePreferences"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    unsubscribePage: {
+        parameters: {
+            query: {
+                /** @description The token of the link in the message. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the app's `/unsubscribe` page. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query: {
+                /** @description The token of the link in the message. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    "List-Unsubscribe"?: "One-Click";
+                };
+            };
+        };
+        responses: {
+            /** @description What was turned off. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
     calendarFeed: {
         parameters: {
             query?: never;
@@ -5523,6 +5779,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listMailbox: {
+        parameters: {
+            query?: {
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxMessageList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getMailboxMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message with its text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxMessage"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -49,6 +49,10 @@ export type CoverageList = Schemas['CoverageList'];
 
 export type AuditEntry = Schemas['AuditEntry'];
 export type AuditList = Schemas['AuditList'];
+export type MailboxMessage = Schemas['MailboxMessage'];
+export type MailboxMessageList = Schemas['MailboxMessageList'];
+export type MessagePreferences = Schemas['MessagePreferences'];
+export type Unsubscribed = Schemas['Unsubscribed'];
 
 export type ImportCounts = Schemas['ImportCounts'];
 export type ImportReport = Schemas['ImportReport'];

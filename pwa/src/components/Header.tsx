@@ -46,6 +46,7 @@ export function Header({ signedIn, trends = false }: { signedIn: boolean; trends
           <a href="/next-steps">
             My next steps
           </a>
+          <a href="/messages">Messages</a>
         </nav>
       )}
       {signedIn && (

@@ -141,7 +141,7 @@ export function SignIn({ lastUser, again }: Props) {
       </form>
       {sso && <SSOSignIn button={sso} />}
       <p class="muted" data-testid="forgot-password">
-        Forgot your password? Ask your district’s Walkthrough administrator to set a new one; anything saved on this device stays here meanwhile.
+        Forgot your password? <a href="/forgot-password">Get a link to choose a new one</a>. Anything saved on this device stays here meanwhile.
       </p>
     </main>
   );

@@ -42,6 +42,13 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		if err := s.MigrateDown(ctx, all); err != nil {
 			return err
 		}
+		// River's tables go with the last of the project's: one step down
+		// leaves the job queue as it is.
+		if all {
+			if err := jobs.MigrateDown(ctx, jobsDatabase(c), log); err != nil {
+				return err
+			}
+		}
 	case "status":
 	default:
 		return fmt.Errorf("migrate needs up, down or status, not %q", action)

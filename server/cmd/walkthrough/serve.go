@@ -82,6 +82,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := authService.ConfigureSSO(auth.SSOOptions{SecretKey: c.KeyEncryptionKey}); err != nil {
 		return err
 	}
+	sender, err := mail.SenderFor(c.SMTPURL)
+	if err != nil {
+		return err
+	}
+	mails := mail.NewService(s, sender, log)
+	mails.SetBaseURL(c.BaseURL)
+	authService.SetMailer(mails, c.BaseURL)
 	handler, _, err := httpapi.New(httpapi.Deps{
 		Logger:         log,
 		Metrics:        metrics,
@@ -95,6 +102,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Trends:         trends.NewService(s),
 		Cycles:         cycles.NewService(s, syncs, time.Now),
 		Support:        support.NewService(s, syncs, time.Now),
+		Mail:           mails,
 		Web:            web.Handler(pwa.Files()),
 		TrustedProxies: c.TrustedProxies,
 		BaseURL:        c.BaseURL,
@@ -122,13 +130,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Background work (periodic folding and compaction, messages) runs on
 	// the job queue in the database: once across servers, retried with
 	// backoff (see docs/decisions.md, "Background work on River").
-	sender, err := mail.SenderFor(c.SMTPURL)
-	if err != nil {
-		return err
-	}
-	mails := mail.NewService(s, sender, log)
-	mails.SetBaseURL(c.BaseURL)
-	authService.SetMailer(mails, c.BaseURL)
 	periodic := []jobs.Periodic{
 		{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
 			_, err := s.CompactRollups(ctx)
@@ -140,9 +141,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// On the embedded SQLite file (one server by definition) River's
 	// workers, which keep a connection of their own to the file, held
 	// pushes behind its write lock; there the periodic work runs on the
-	// in-process runner and the queue only records jobs (see
-	// docs/decisions.md, "Background work on River").
+	// in-process runner, and messages are sent by a periodic job of their
+	// own on the store's connection (see docs/decisions.md, "Messages on
+	// the embedded database").
 	embedded := c.Dialect() == store.SQLite
+	var sending jobs.Periodic
+	if embedded {
+		sending = mails.SendingJob(time.Now)
+	}
 	opts := jobs.Options{Logger: log, Claims: s, Work: !embedded, Metrics: metrics.Registry(), Register: mails.Register}
 	if !embedded {
 		opts.Periodic = periodic
@@ -156,6 +162,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		rctx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
 		defer stopRunner()
 		go jobs.NewRunner(s, log, 0, periodic...).Run(rctx)
+		// Its own runner, so that a slow mail server holds no folding back.
+		go jobs.NewRunner(s, log, 0, sending).Run(rctx)
 	}
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err

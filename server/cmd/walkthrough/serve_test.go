@@ -170,6 +170,23 @@ func TestMigrateAndVersionCommands(t *testing.T) {
 			if strings.Contains(out.String(), "applied") {
 				t.Fatalf("after down all:\n%s", out.String())
 			}
+			// River's tables (the job queue) went with the project's.
+			st, err := store.Open(ctx, store.Options{DatabaseURL: dbURL, SQLitePath: filepath.Join(env["WALKTHROUGH_DATA_DIR"], "walkthrough.db")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'river%'"
+			if dialect == store.Postgres {
+				q = "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'river%'"
+			}
+			var n int
+			if err := st.SQL().QueryRowContext(ctx, q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			st.Close()
+			if n != 0 {
+				t.Errorf("after down all, %d of River's tables remain", n)
+			}
 			if err := run(ctx, []string{"migrate", "sideways"}, getenv, nil, &out, &out); err == nil {
 				t.Fatal("an unknown migrate action was accepted")
 			}

@@ -72,14 +72,14 @@ func TestDistrictSettings(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		r := w.do(admin, "PATCH", "/api/v1/district", map[string]any{"name": "District A (renamed)",
 			"settings": map[string]any{"min_cell_size": 8, "invite_principal_to_follow_ups": false, "school_year_start_month": 9, "school_year_start_day": 1, "import_undo_days": 30,
-				"feedback_sharing": map[string]any{"follow_up": "always", "classroom": "chosen"}}})
+				"school_days": "5143", "feedback_sharing": map[string]any{"follow_up": "always", "classroom": "chosen"}}})
 		if r.Code != http.StatusOK {
 			t.Fatalf("patch: %d %s", r.Code, r.Body)
 		}
 		// Everyone's /me carries the new settings.
 		var me meResponse
 		w.do(coach, "GET", "/api/v1/me", nil).decode(t, &me)
-		want := domain.DistrictSettings{SchoolYearStartMonth: 9, SchoolYearStartDay: 1, MinCellSize: 8, InvitePrincipalToFollowUps: false, ImportUndoDays: 30,
+		want := domain.DistrictSettings{SchoolYearStartMonth: 9, SchoolYearStartDay: 1, MinCellSize: 8, InvitePrincipalToFollowUps: false, ImportUndoDays: 30, SchoolDays: "1345",
 			FeedbackSharing: domain.FeedbackSharing{Classroom: domain.SharingChosen, Leadership: domain.SharingNever, FollowUp: domain.SharingAlways, Informal: domain.SharingChosen}}
 		if me.District.Settings != want || me.District.Name != "District A (renamed)" {
 			t.Errorf("after the change /me says %+v", me.District)
@@ -97,6 +97,12 @@ func TestDistrictSettings(t *testing.T) {
 		r = w.do(admin, "PATCH", "/api/v1/district", map[string]any{"settings": map[string]any{"feedback_sharing": map[string]any{"informal": "sometimes"}}})
 		if r.Code != http.StatusUnprocessableEntity {
 			t.Errorf("feedback_sharing sometimes: %d %s", r.Code, r.Body)
+		}
+		for _, days := range []string{"", "7", "115", "Mon"} {
+			r = w.do(admin, "PATCH", "/api/v1/district", map[string]any{"settings": map[string]any{"school_days": days}})
+			if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "settings.school_days") {
+				t.Errorf("school_days %q: %d %s", days, r.Code, r.Body)
+			}
 		}
 		r = w.do(admin, "PATCH", "/api/v1/district", map[string]any{"time_zone": "Mars/Olympus"})
 		if r.Code != http.StatusUnprocessableEntity {

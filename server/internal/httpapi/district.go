@@ -25,11 +25,12 @@ func (s *Server) getDistrict(c *gin.Context) {
 }
 
 type districtSettingsChange struct {
-	SchoolYearStartMonth       *int  `json:"school_year_start_month,omitempty"`
-	SchoolYearStartDay         *int  `json:"school_year_start_day,omitempty"`
-	MinCellSize                *int  `json:"min_cell_size,omitempty"`
-	InvitePrincipalToFollowUps *bool `json:"invite_principal_to_follow_ups,omitempty"`
-	ImportUndoDays             *int  `json:"import_undo_days,omitempty"`
+	SchoolYearStartMonth       *int    `json:"school_year_start_month,omitempty"`
+	SchoolYearStartDay         *int    `json:"school_year_start_day,omitempty"`
+	MinCellSize                *int    `json:"min_cell_size,omitempty"`
+	InvitePrincipalToFollowUps *bool   `json:"invite_principal_to_follow_ups,omitempty"`
+	ImportUndoDays             *int    `json:"import_undo_days,omitempty"`
+	SchoolDays                 *string `json:"school_days,omitempty"`
 	FeedbackSharing            *struct {
 		Classroom  *domain.Sharing `json:"classroom,omitempty"`
 		Leadership *domain.Sharing `json:"leadership,omitempty"`
@@ -71,7 +72,7 @@ func (s *Server) updateDistrict(c *gin.Context) {
 		Name: req.Name, TimeZone: req.TimeZone,
 		SchoolYearStartMonth: req.Settings.SchoolYearStartMonth, SchoolYearStartDay: req.Settings.SchoolYearStartDay,
 		MinCellSize: req.Settings.MinCellSize, InvitePrincipalToFollowUps: req.Settings.InvitePrincipalToFollowUps,
-		ImportUndoDays: req.Settings.ImportUndoDays, FeedbackSharing: req.Settings.sharingChange(), Rev: req.Rev,
+		ImportUndoDays: req.Settings.ImportUndoDays, SchoolDays: req.Settings.SchoolDays, FeedbackSharing: req.Settings.sharingChange(), Rev: req.Rev,
 	}, client(c))
 	if err != nil {
 		s.fail(c, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -70,6 +71,8 @@ func matrix(w *world) map[string][]probe {
 	k2, _ := w.secondFramework()
 	k3, _ := w.secondFramework()
 	k2Assignment := w.assigned(k2)
+	mailA, mailB := w.mailboxMessage(coach), w.mailboxMessage(otherAdmin)
+	unsubscribe := w.unsubscribeToken(coach)
 	rows := map[string][]probe{
 		"GET /healthz": {{name: "alive", method: "GET", path: "/healthz", want: public}},
 		"GET /readyz":  {{name: "ready", method: "GET", path: "/readyz", want: public}},
@@ -400,6 +403,74 @@ func matrix(w *world) map[string][]probe {
 		"PATCH /api/v1/users/:id": {
 			{name: "a colleague", method: "PATCH", path: "/api/v1/users/" + w.users[observer].ID, body: map[string]any{"name": "Renamed"},
 				want: adminOnly(ok, notFound)},
+		},
+		"GET /api/v1/me/message-preferences": {{name: "own", method: "GET", path: "/api/v1/me/message-preferences", want: signedIn(ok, nil),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var p messagePreferencesResponse
+				r.decode(t, &p)
+				if len(p.Messages) == 0 || p.Rev < 1 {
+					t.Errorf("%s: preferences %+v", a, p)
+				}
+			}}},
+		"PUT /api/v1/me/message-preferences": {
+			{name: "own, current", method: "PUT", path: "/api/v1/me/message-preferences", want: signedIn(ok, nil),
+				body: func(a actor) any {
+					_, rev := w.messagesOff(a)
+					return map[string]any{"rev": rev, "messages": map[string]bool{"cycle_idle": false}}
+				},
+				check: func(t *testing.T, w *world, a actor, r response) {
+					if off, _ := w.messagesOff(a); !slices.Contains(off, "cycle_idle") {
+						t.Errorf("%s turned cycle_idle off, and it is %v", a, off)
+					}
+				}},
+			{name: "own, stale", method: "PUT", path: "/api/v1/me/message-preferences", want: signedIn(http.StatusConflict, nil),
+				body: map[string]any{"rev": 0, "messages": map[string]bool{"cycle_idle": true}}},
+			{name: "an unknown kind", method: "PUT", path: "/api/v1/me/message-preferences", want: signedIn(invalid, nil),
+				body: func(a actor) any {
+					_, rev := w.messagesOff(a)
+					return map[string]any{"rev": rev, "messages": map[string]bool{"password_reset": false}}
+				}},
+		},
+		"POST /api/v1/unsubscribe": {
+			{name: "the coach's link", method: "POST", path: "/api/v1/unsubscribe?token=" + unsubscribe, want: statuses(ok, nil),
+				contentType: "application/x-www-form-urlencoded", body: []byte("List-Unsubscribe=One-Click"),
+				check: func(t *testing.T, w *world, a actor, r response) {
+					if off, _ := w.messagesOff(coach); !slices.Contains(off, "next_step_due") {
+						t.Errorf("the coach's link left next_step_due on: %v", off)
+					}
+				}},
+			{name: "a link with its kind changed", method: "POST", path: "/api/v1/unsubscribe?token=" + strings.Replace(unsubscribe, "next_step_due", "cycle_idle", 1),
+				contentType: "application/x-www-form-urlencoded", body: []byte("List-Unsubscribe=One-Click"), want: statuses(notFound, nil)},
+		},
+		"GET /api/v1/unsubscribe": {{name: "opened in a browser", method: "GET", path: "/api/v1/unsubscribe?token=" + unsubscribe,
+			want: statuses(http.StatusSeeOther, nil)}},
+		"GET /api/v1/mailbox": {{name: "own district's mailbox", method: "GET", path: "/api/v1/mailbox", want: adminOnly(ok, ok),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var l listResponse[mailboxMessageResponse]
+				r.decode(t, &l)
+				want := map[string]bool{mailA: true}
+				if a == otherAdmin {
+					want = map[string]bool{mailB: true}
+				}
+				if got := ids(l.Items, func(m mailboxMessageResponse) string { return m.ID }); !equalSets(got, want) {
+					t.Errorf("%s reads the mailbox %v, want %v", a, got, want)
+				}
+				for _, m := range l.Items {
+					if m.Body != "" {
+						t.Errorf("%s: the mailbox list carries a message's text", a)
+					}
+				}
+			}}},
+		"GET /api/v1/mailbox/:id": {
+			{name: "own district's message", method: "GET", path: "/api/v1/mailbox/" + mailA, want: adminOnly(ok, notFound),
+				check: func(t *testing.T, w *world, a actor, r response) {
+					var m mailboxMessageResponse
+					r.decode(t, &m)
+					if a == admin && (m.To != w.users[coach].Email || m.Body == "") {
+						t.Errorf("%s reads %+v, want the coach's message with its text", a, m)
+					}
+				}},
+			{name: "a made-up id", method: "GET", path: "/api/v1/mailbox/" + domain.NewID(), want: adminOnly(notFound, notFound)},
 		},
 		"GET /api/v1/audit": {{name: "list", method: "GET", path: "/api/v1/audit", want: adminOnly(ok, ok),
 			check: func(t *testing.T, w *world, a actor, r response) {

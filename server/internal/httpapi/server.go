@@ -17,6 +17,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/mail"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/support"
@@ -53,6 +54,7 @@ type Deps struct {
 	Trends         *trends.Service
 	Cycles         *cycles.Service
 	Support        *support.Service
+	Mail           *mail.Service
 	Web            http.Handler // the embedded PWA
 	TrustedProxies []string     // none by default
 	// BaseURL is the public URL; the address a request came to when empty.
@@ -75,6 +77,7 @@ type Server struct {
 	trends      *trends.Service
 	cycles      *cycles.Service
 	support     *support.Service
+	mail        *mail.Service
 	web         http.Handler
 	baseURL     string
 }
@@ -176,6 +179,10 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/calendar/:file", Public: true, handle: s.calendarFeed},
 		{Method: http.MethodGet, Path: "/api/v1/me/calendar", handle: s.getCalendar},
 		{Method: http.MethodPost, Path: "/api/v1/me/calendar", handle: s.resetCalendar},
+		{Method: http.MethodGet, Path: "/api/v1/me/message-preferences", handle: s.getMessagePreferences},
+		{Method: http.MethodPut, Path: "/api/v1/me/message-preferences", handle: s.putMessagePreferences},
+		{Method: http.MethodGet, Path: "/api/v1/unsubscribe", Public: true, handle: s.unsubscribePage},
+		{Method: http.MethodPost, Path: "/api/v1/unsubscribe", Public: true, handle: s.unsubscribe},
 
 		{Method: http.MethodGet, Path: "/api/v1/audit", handle: s.listAudit},
 		{Method: http.MethodGet, Path: "/api/v1/audit.csv", handle: s.listAuditCSV},
@@ -184,6 +191,8 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/district/identity-provider", handle: s.getIdentityProvider},
 		{Method: http.MethodPut, Path: "/api/v1/district/identity-provider", handle: s.putIdentityProvider},
 		{Method: http.MethodDelete, Path: "/api/v1/district/identity-provider", handle: s.deleteIdentityProvider},
+		{Method: http.MethodGet, Path: "/api/v1/mailbox", handle: s.listMailbox},
+		{Method: http.MethodGet, Path: "/api/v1/mailbox/:id", handle: s.getMailboxMessage},
 		{Method: http.MethodGet, Path: "/api/v1/users/:id/devices", handle: s.listDevices},
 		{Method: http.MethodPost, Path: "/api/v1/users/:id/devices/:device/sign-out", handle: s.signOutDevice},
 	}
@@ -195,7 +204,7 @@ var ginParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
 
 // New builds the router.
 func New(d Deps) (http.Handler, *Server, error) {
-	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, support: d.Support, web: d.Web, stopping: d.Stopping, baseURL: d.BaseURL}
+	s := &Server{log: d.Logger, metrics: d.Metrics, db: d.DB, auth: d.Auth, roster: d.Roster, rubrics: d.Rubrics, sync: d.Sync, attachments: d.Attachments, visits: d.Visits, trends: d.Trends, cycles: d.Cycles, support: d.Support, mail: d.Mail, web: d.Web, stopping: d.Stopping, baseURL: d.BaseURL}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/blob"
 	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/mail"
 	"github.com/walkthrough-edu/walkthrough/server/internal/roster"
 	"github.com/walkthrough-edu/walkthrough/server/internal/rubrics"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
@@ -58,6 +59,7 @@ type world struct {
 	tokens  *auth.Tokens
 	clock   *fakeClock
 	syncs   *sync.Service
+	mail    *mail.Service
 
 	districtA, districtB string
 	schoolA1, schoolA2   string
@@ -172,10 +174,14 @@ func newWorld(t *testing.T, s *store.Store) *world {
 	}
 	metrics := NewMetrics()
 	syncs := sync.NewService(s, nil, sync.NewMetrics(metrics.Registry()), w.clock.Now)
+	// Messages are recorded and not sent: nothing runs the sending job.
+	w.mail = mail.NewService(s, nil, nil)
+	w.mail.SetBaseURL("https://walkthrough.example")
+	w.mail.SendingJob(w.clock.Now)
 	h, _, err := New(Deps{DB: s, Metrics: metrics, Logger: testLogger(t), Auth: auth.NewService(s, w.tokens, nil, w.clock.Now), Roster: roster.NewService(s),
 		Rubrics: rubrics.NewService(s), Sync: syncs, Attachments: attachments.NewService(s, blobs, 1<<20), Visits: visits.NewService(s),
 		Trends: trends.NewService(s), Cycles: cycles.NewService(s, syncs, w.clock.Now),
-		Support: support.NewService(s, syncs, w.clock.Now)})
+		Support: support.NewService(s, syncs, w.clock.Now), Mail: w.mail})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,4 +320,60 @@ func (w *world) keepEveryPeriod() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+}
+
+// mailboxMessage records a message to the district's user a as delivered
+// to the development mailbox, and answers its id.
+func (w *world) mailboxMessage(a actor) string {
+	w.t.Helper()
+	ctx := context.Background()
+	u := w.users[a]
+	id, _, err := w.store.QueueMessage(ctx, store.Message{DistrictID: u.DistrictID, Kind: "password_reset", Recipient: u.Email,
+		SubjectID: u.ID, Day: "2026-12-07", Subject: "Choose a new password", Body: "Open this link to choose a new password."})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.store.MessageSent(ctx, id, mail.Mailbox); err != nil {
+		w.t.Fatal(err)
+	}
+	return id
+}
+
+// unsubscribeToken records a next-step message to the user a and answers
+// the token of its one-click unsubscribe link.
+func (w *world) unsubscribeToken(a actor) string {
+	w.t.Helper()
+	ctx := context.Background()
+	u := w.users[a]
+	if _, err := w.mail.Queue(ctx, store.Message{DistrictID: u.DistrictID, Kind: mail.NextStepDue, Recipient: u.Email,
+		SubjectID: domain.NewID(), Day: "2026-12-07", Subject: "A next step is due", Body: "A next step of yours is due."}); err != nil {
+		w.t.Fatal(err)
+	}
+	ms, err := w.store.Messages(ctx, u.DistrictID, "", 100)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Kind == mail.NextStepDue && m.Recipient == u.Email {
+			h := m.Headers["List-Unsubscribe"]
+			if i := strings.Index(h, "token="); i >= 0 {
+				return strings.TrimSuffix(h[i+len("token="):], ">")
+			}
+		}
+	}
+	w.t.Fatal("no unsubscribe link in the message")
+	return ""
+}
+
+// messagesOff answers the kinds of message a turned off, and the revision.
+func (w *world) messagesOff(a actor) ([]string, int64) {
+	w.t.Helper()
+	if a == anonymous {
+		return nil, 0
+	}
+	p, err := w.store.MessagePreferences(context.Background(), w.users[a].DistrictID, w.users[a].ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return p.Off, p.Rev
 }

@@ -113,6 +113,37 @@ func runMigrations[TTx any](ctx context.Context, d riverdriver.Driver[TTx], log 
 	return nil
 }
 
+// MigrateDown removes River's tables from db, with every job in them:
+// `walkthrough migrate down all`, after the project's own migrations.
+func MigrateDown(ctx context.Context, db Database, log *slog.Logger) error {
+	if db.DatabaseURL != "" {
+		pool, err := pgxpool.New(ctx, db.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("jobs: %w", err)
+		}
+		defer pool.Close()
+		return removeTables(ctx, riverpgxv5.New(pool), log)
+	}
+	sqlDB, err := openSQLite(db.SQLitePath)
+	if err != nil {
+		return err
+	}
+	defer sqlDB.Close()
+	return removeTables(ctx, riversqlite.New(sqlDB), log)
+}
+
+func removeTables[TTx any](ctx context.Context, d riverdriver.Driver[TTx], log *slog.Logger) error {
+	m, err := rivermigrate.New(d, &rivermigrate.Config{Logger: quiet(log)})
+	if err != nil {
+		return fmt.Errorf("jobs: migrations: %w", err)
+	}
+	// -1: every step down, River's schema removed.
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionDown, &rivermigrate.MigrateOpts{TargetVersion: -1}); err != nil {
+		return fmt.Errorf("jobs: migrate down: %w", err)
+	}
+	return nil
+}
+
 // openSQLite opens River's own connection to the SQLite file: one
 // connection, as River's SQLite driver asks, beside the store's pool.
 func openSQLite(path string) (*sql.DB, error) {

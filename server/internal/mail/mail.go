@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
@@ -138,6 +139,9 @@ type Service struct {
 	log    *slog.Logger
 	// baseURL is the app's public address, which links point into.
 	baseURL string
+	// swept is set when SendingJob sends the recorded messages (the
+	// embedded SQLite file): nothing goes to the queue then.
+	swept bool
 }
 
 // NewService returns the mail service. Call SetQueue before Queue.
@@ -175,6 +179,9 @@ func (s *Service) Queue(ctx context.Context, m store.Message) (bool, error) {
 }
 
 func (s *Service) enqueue(ctx context.Context, id, district string) error {
+	if s.swept {
+		return nil
+	}
 	if s.queue == nil {
 		return errors.New("mail: no queue")
 	}
@@ -204,12 +211,16 @@ type sendWorker struct {
 
 func (w *sendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return sendTimeout }
 
-// Work claims the message (a message sent or being sent elsewhere is left
-// alone), sends it and records it sent. A send that fails gives the claim
-// back, and the job is retried with backoff.
+// Work sends the job's message.
 func (w *sendWorker) Work(ctx context.Context, j *river.Job[SendArgs]) error {
-	s := w.svc
-	m, mine, err := s.store.ClaimMessage(ctx, j.Args.MessageID, claimStale)
+	return w.svc.send(ctx, j.Args.MessageID)
+}
+
+// send claims the message (a message sent or being sent elsewhere is left
+// alone), sends it and records it sent. A send that fails gives the claim
+// back, to be tried again later.
+func (s *Service) send(ctx context.Context, id string) error {
+	m, mine, err := s.store.ClaimMessage(ctx, id, claimStale)
 	if err != nil {
 		return err
 	}
@@ -225,4 +236,53 @@ func (w *sendWorker) Work(ctx context.Context, j *river.Job[SendArgs]) error {
 	}
 	// The message is out: record it whatever happens to this job's context.
 	return s.store.MessageSent(context.WithoutCancel(ctx), m.ID, transport)
+}
+
+// SendEvery is how often SendingJob looks for messages to send.
+const SendEvery = 2 * time.Second
+
+// sendAttempts is how many times a message is tried, as the queue's send
+// job is (MaxAttempts).
+const sendAttempts = 12
+
+// SendingJob is the periodic job that sends recorded messages where the
+// queue's workers do not run (the embedded SQLite file, one server): every
+// SendEvery it sends, through the store's own connection, each message
+// still queued whose next try is due. A message that failed n times is
+// tried again n² × 10 s after it was recorded, at most sendAttempts times.
+// Once it is asked for, Queue no longer enqueues send jobs.
+func (s *Service) SendingJob(now func() time.Time) jobs.Periodic {
+	s.swept = true
+	return jobs.Periodic{Name: "send-messages", Every: SendEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
+		t := now()
+		ms, err := s.store.UnsentMessages(ctx, t.Add(time.Second), 100)
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, m := range ms {
+			if !sendDue(m, t) {
+				continue
+			}
+			sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+			err := s.send(sctx, m.ID)
+			cancel()
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}}
+}
+
+// sendDue tells whether the sweep should try m at now.
+func sendDue(m store.Message, now time.Time) bool {
+	if m.Attempts == 0 {
+		return true
+	}
+	if m.Attempts >= sendAttempts {
+		return false
+	}
+	wait := time.Duration(m.Attempts*m.Attempts) * 10 * time.Second
+	return !now.Before(m.CreatedAt.Add(wait))
 }

@@ -298,3 +298,88 @@ func TestWithoutSMTPMessagesGoToTheMailbox(t *testing.T) {
 		return err == nil && len(ms) == 1 && ms[0].Subject == "Follow-up tomorrow"
 	})
 }
+
+// TestOnTheEmbeddedDatabaseTheSendingJobSendsMessages runs the server's
+// sending as on `make run`: no queue workers, the periodic sending job on
+// the store. A message goes out once; one the mail server refused is tried
+// again later, not at once.
+func TestOnTheEmbeddedDatabaseTheSendingJobSendsMessages(t *testing.T) {
+	s, db, district := openDatabase(t, store.SQLite)
+	in := startInbox(t)
+	smtpSender, err := mail.SenderFor(in.url())
+	if err != nil {
+		t.Fatal(err)
+	}
+	flaky := &failingSender{next: smtpSender, fail: 1}
+	svc := mail.NewService(s, flaky, nil)
+	svc.SetBaseURL("https://walkthrough.example")
+	now := time.Now()
+	job := svc.SendingJob(func() time.Time { return now })
+	q, err := jobs.Open(context.Background(), db, jobs.Options{Work: false, Register: svc.Register})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetQueue(q)
+	addUsers(t, s, district, "principal@example.org", "coach@example.org")
+	ctx := context.Background()
+	for _, to := range []string{"principal@example.org", "coach@example.org"} {
+		if _, err := svc.Queue(ctx, reminder(district, to, domain.NewID())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := job.Run(ctx); err == nil {
+		t.Fatal("the refused send was not reported")
+	}
+	if got := in.messages(); len(got) != 1 {
+		t.Fatalf("after the first run the inbox holds %d messages, want 1", len(got))
+	}
+	// Run again at once: the refused message waits its turn.
+	if err := job.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := in.messages(); len(got) != 1 {
+		t.Fatalf("a refused message was tried again at once: %d messages", len(got))
+	}
+	now = now.Add(15 * time.Second)
+	if err := job.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := in.messages(); len(got) != 2 {
+		t.Fatalf("after the retry the inbox holds %d messages, want 2", len(got))
+	}
+	ms, err := s.Messages(ctx, district, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.State != "sent" || m.Transport != mail.SMTP {
+			t.Errorf("message to %s is %s/%s, want sent through SMTP", m.Recipient, m.State, m.Transport)
+		}
+	}
+	// No send jobs were left in the queue to be worked by nobody.
+	recent, err := q.Recent(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recent) != 0 {
+		t.Errorf("the queue holds %d jobs, want none", len(recent))
+	}
+}
+
+// failingSender refuses its first fail sends, then sends through next.
+type failingSender struct {
+	next mail.Sender
+	fail int
+	mu   gosync.Mutex
+}
+
+func (f *failingSender) Send(ctx context.Context, m store.Message) (string, error) {
+	f.mu.Lock()
+	refuse := f.fail > 0
+	f.fail--
+	f.mu.Unlock()
+	if refuse {
+		return "", errors.New("451 try again later")
+	}
+	return f.next.Send(ctx, m)
+}

@@ -27,6 +27,9 @@ type DistrictChange struct {
 	MinCellSize                *int
 	InvitePrincipalToFollowUps *bool
 	ImportUndoDays             *int
+	// SchoolDays are the days of the week reminders go out on, digits
+	// from 0 (Sunday) to 6 (Saturday) in any order.
+	SchoolDays *string
 	// FeedbackSharing sets the sharing of the kinds it names (by kind).
 	FeedbackSharing map[domain.WalkthroughKind]domain.Sharing
 	// Rev, when set, is the revision the change was made on.
@@ -83,6 +86,16 @@ func (s *Service) UpdateDistrict(ctx context.Context, p auth.Principal, ch Distr
 				changed[f.name] = *f.in
 			}
 		}
+		if ch.SchoolDays != nil {
+			days, err := schoolDays(*ch.SchoolDays)
+			if err != nil {
+				return err
+			}
+			if days != st.SchoolDays {
+				st.SchoolDays = days
+				changed["school_days"] = days
+			}
+		}
 		if ch.InvitePrincipalToFollowUps != nil && *ch.InvitePrincipalToFollowUps != st.InvitePrincipalToFollowUps {
 			st.InvitePrincipalToFollowUps = *ch.InvitePrincipalToFollowUps
 			changed["invite_principal_to_follow_ups"] = st.InvitePrincipalToFollowUps
@@ -113,6 +126,34 @@ func (s *Service) UpdateDistrict(ctx context.Context, p auth.Principal, ch Distr
 			Entity: "district", EntityID: d.ID, IP: c.IP, UserAgent: c.UserAgent, Detail: changed})
 	})
 	return d, err
+}
+
+// schoolDays puts a choice of school days in order, Sunday first: at least
+// one day, each once.
+func schoolDays(in string) (string, error) {
+	bad := func(msg string) error {
+		return domain.Invalid("the district is not valid", domain.FieldError{Field: "settings.school_days", Message: msg})
+	}
+	if in == "" {
+		return "", bad("must name at least one day")
+	}
+	var seen [7]bool
+	for _, r := range in {
+		if r < '0' || r > '6' {
+			return "", bad("days are 0 (Sunday) to 6 (Saturday)")
+		}
+		if seen[r-'0'] {
+			return "", bad("names a day twice")
+		}
+		seen[r-'0'] = true
+	}
+	var out []byte
+	for i, on := range seen {
+		if on {
+			out = append(out, byte('0'+i))
+		}
+	}
+	return string(out), nil
 }
 
 // NewDistrict is what provisioning a district takes: the district and its

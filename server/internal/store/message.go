@@ -205,3 +205,17 @@ func (s *Store) FollowUpInvites(ctx context.Context, from, to time.Time) ([]Foll
 	}
 	return out, nil
 }
+
+// DistrictMessage is one of a district's messages by id; not found when it
+// is another district's or, with transport set, went another way.
+func (s *Store) DistrictMessage(ctx context.Context, districtID, id, transport string) (Message, error) {
+	q := s.read(ctx).db.Where("district_id = ? AND id = ?", districtID, id)
+	if transport != "" {
+		q = q.Where("transport = ?", transport)
+	}
+	var row messageRow
+	if err := q.Take(&row).Error; err != nil {
+		return Message{}, translate(err, "message")
+	}
+	return row.toMessage(), nil
+}

@@ -2572,6 +2572,10 @@ export interface components {
             suppressed: boolean;
             /** @description For a caller who may not see the teachers of a cycle's school: how many school months (one school, one kind, one month) with fewer follow-up scores than the district's minimum cell size were left out of this kind and of the totals. */
             left_out?: number;
+            /** @description The share's likely range (Wilson's 95% interval), its lower end; null when there are no follow-up scores or the count is hidden. */
+            rose_low: number | null;
+            /** @description The likely range's upper end. */
+            rose_high: number | null;
         };
         /** @description How often the focus indicator rose in follow-ups, by kind of support activity. A follow-up score rose when it is above the mean of the same teacher's focus scores before the cycle's support began; it counts once, for the kind of the cycle's latest support activity on or before the day of the follow-up. For a caller who may not see the teachers of a cycle's school, from and to are widened to whole months and that school's follow-up scores count only by whole school months of at least the district's minimum cell size, in the kinds and the totals alike. */
         CycleEffectiveness: {
@@ -2593,6 +2597,12 @@ export interface components {
              */
             to?: string;
             from_requests: components["schemas"]["RequestEffect"];
+            /** @description The share's likely range (Wilson's 95% interval), its lower end; null when there are no follow-up scores or the count is hidden. */
+            rose_low: number | null;
+            /** @description The likely range's upper end. */
+            rose_high: number | null;
+            /** @description The fewest follow-up scores a share that rose needs to be judged; below it the share is too few to judge. */
+            min_to_judge: number;
         };
         /** @description Coaches' load: open cycles and follow-ups this week and next (weeks start on Monday in the district's time zone). */
         CoachWorkload: {
@@ -3070,6 +3080,10 @@ export interface components {
             follow_ups: number;
             rose: number;
             rose_share: number | null;
+            /** @description The share's likely range (Wilson's 95% interval), its lower end; null when there are no follow-up scores or the count is hidden. */
+            rose_low: number | null;
+            /** @description The likely range's upper end. */
+            rose_high: number | null;
         };
         /** @description A change to a feedback: its sharer writes the sharing side, the teacher observed marks it read, replies and marks next steps done. */
         FeedbackChange: {

@@ -57,6 +57,11 @@ type Evidence struct {
 // change is "too few to judge".
 const MinToJudge = 2
 
+// MinShareToJudge is the fewest follow-up scores a share that rose needs
+// in the cycle-effectiveness report to be judged; below it the report
+// says "too few to judge" beside the count.
+const MinShareToJudge = 5
+
 // TeacherChange is one teacher's focus scores in follow-ups against the
 // same teacher's scores before the cycle.
 type TeacherChange struct {

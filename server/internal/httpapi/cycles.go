@@ -9,6 +9,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/estimate"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 )
@@ -395,6 +396,8 @@ type kindEffectResponse struct {
 	FollowUps  int      `json:"follow_ups"`
 	Rose       *int     `json:"rose"`
 	RoseShare  *float64 `json:"rose_share"`
+	RoseLow    *float64 `json:"rose_low"`
+	RoseHigh   *float64 `json:"rose_high"`
 	Suppressed bool     `json:"suppressed"`
 	LeftOut    int      `json:"left_out,omitempty"`
 }
@@ -405,7 +408,11 @@ type effectivenessResponse struct {
 	FollowUps int                  `json:"follow_ups"`
 	Rose      int                  `json:"rose"`
 	RoseShare *float64             `json:"rose_share"`
+	RoseLow   *float64             `json:"rose_low"`
+	RoseHigh  *float64             `json:"rose_high"`
 	LeftOut   int                  `json:"left_out,omitempty"`
+	// MinToJudge: below this many follow-up scores a share is too few to judge.
+	MinToJudge int `json:"min_to_judge"`
 	// FromRequests: cycles opened from support requests (see
 	// cycles.Effectiveness).
 	FromRequests requestEffectResponse `json:"from_requests"`
@@ -418,6 +425,8 @@ type requestEffectResponse struct {
 	FollowUps int      `json:"follow_ups"`
 	Rose      int      `json:"rose"`
 	RoseShare *float64 `json:"rose_share"`
+	RoseLow   *float64 `json:"rose_low"`
+	RoseHigh  *float64 `json:"rose_high"`
 }
 
 func share(n, of int) *float64 {
@@ -426,6 +435,16 @@ func share(n, of int) *float64 {
 	}
 	v := float64(n) / float64(of)
 	return &v
+}
+
+// shareRange is the likely range (Wilson's 95% interval) of the share n
+// of of; nil ends when of is zero.
+func shareRange(n, of int) (low, high *float64) {
+	iv, ok := estimate.Wilson(n, of)
+	if !ok {
+		return nil, nil
+	}
+	return &iv.Low, &iv.High
 }
 
 // cycleEffectiveness answers GET /reports/cycle-effectiveness?from&to.
@@ -444,6 +463,9 @@ func (s *Server) cycleEffectiveness(c *gin.Context) {
 	out := effectivenessResponse{Kinds: make([]kindEffectResponse, len(r.Kinds)), Cycles: r.Cycles, FollowUps: r.FollowUps, Rose: r.Rose,
 		RoseShare: share(r.Rose, r.FollowUps), LeftOut: r.LeftOut, FromRequests: requestEffectResponse{Cycles: r.FromRequests.Cycles,
 			FollowUps: r.FromRequests.FollowUps, Rose: r.FromRequests.Rose, RoseShare: share(r.FromRequests.Rose, r.FromRequests.FollowUps)}}
+	out.MinToJudge = cycles.MinShareToJudge
+	out.RoseLow, out.RoseHigh = shareRange(r.Rose, r.FollowUps)
+	out.FromRequests.RoseLow, out.FromRequests.RoseHigh = shareRange(r.FromRequests.Rose, r.FromRequests.FollowUps)
 	if !r.From.IsZero() {
 		out.From = &sync.Date{Time: r.From}
 	}
@@ -455,6 +477,8 @@ func (s *Server) cycleEffectiveness(c *gin.Context) {
 		if !k.Suppressed {
 			rose := k.Rose
 			out.Kinds[i].Rose, out.Kinds[i].RoseShare = &rose, share(k.Rose, k.FollowUps)
+			// A suppressed kind has no range either: its ends would give its count back.
+			out.Kinds[i].RoseLow, out.Kinds[i].RoseHigh = shareRange(k.Rose, k.FollowUps)
 		}
 	}
 	c.JSON(http.StatusOK, out)

@@ -13,6 +13,7 @@ import { addDays, dateIn } from '../time/zone';
 import { useOnline } from '../components/useOnline';
 import { activityKinds } from '../screens/cycles';
 import { ReadState, percent, useServerRead } from './read';
+import { roseText } from '../cycles/change';
 
 type Workload = components['schemas']['CoachWorkload'];
 type Effectiveness = components['schemas']['CycleEffectiveness'];
@@ -152,16 +153,19 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
           ) : (
             <>
               <p data-testid="effectiveness-headline">
-                <strong>{r.rose}</strong> of {r.follow_ups} follow-up scores rose ({percent(r.rose_share)}), across {r.cycles} cycles.
+                Of n = {r.follow_ups} follow-up scores across {r.cycles} cycles, <strong>{roseText(r.rose, r.follow_ups, r.rose_low, r.rose_high, r.min_to_judge)}</strong>.
                 {r.from && r.to && ` From ${shortDate(r.from)} to ${shortDate(addDays(r.to, -1))}.`}
               </p>
               <table class="scores" data-testid="effectiveness">
-                <caption>By kind of support</caption>
+                <caption>
+                  By kind of support. Each follow-up score counts once. The likely range is where the true share probably lies; below {r.min_to_judge} scores a share is too
+                  few to judge.
+                </caption>
                 <thead>
                   <tr>
                     <th scope="col">Kind of support</th>
                     <th scope="col">Cycles</th>
-                    <th scope="col">Follow-up scores</th>
+                    <th scope="col">Follow-up scores (n)</th>
                     <th scope="col">Rose</th>
                   </tr>
                 </thead>
@@ -171,7 +175,7 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
                       <th scope="row">{kindLabel(k.kind)}</th>
                       <td>{k.cycles}</td>
                       <td>{k.follow_ups}</td>
-                      <td>{k.suppressed ? 'hidden: too few scores' : `${k.rose} (${percent(k.rose_share)})`}</td>
+                      <td data-testid="rose">{k.suppressed || k.rose === null ? 'hidden: too few scores' : roseText(k.rose, k.follow_ups, k.rose_low, k.rose_high, r.min_to_judge)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -183,7 +187,8 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
               )}
               {r.from_requests.follow_ups > 0 && (
                 <p class="muted">
-                  Cycles opened from a support request: {r.from_requests.rose} of {r.from_requests.follow_ups} follow-up scores rose ({percent(r.from_requests.rose_share)}).
+                  Cycles opened from a support request: of n = {r.from_requests.follow_ups} follow-up scores,{' '}
+                  {roseText(r.from_requests.rose, r.from_requests.follow_ups, r.from_requests.rose_low, r.from_requests.rose_high, r.min_to_judge)}.
                 </p>
               )}
             </>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byCoachText, changeText, reading, signed } from './change';
+import { byCoachText, changeText, reading, roseText, signed } from './change';
 
 describe('a change in plain words', () => {
   it('signs the change and rounds to two decimals', () => {
@@ -24,5 +24,12 @@ describe('a change in plain words', () => {
     expect(byCoachText(1, 1)).toBe('by the coach');
     expect(byCoachText(0, 2)).toBe('not by the coach');
     expect(byCoachText(1, 3)).toBe('1 of 3 by the coach');
+  });
+});
+
+describe('a share that rose in plain words', () => {
+  it('gives the count, the share and its likely range, or too few to judge', () => {
+    expect(roseText(3, 10, 0.1078, 0.6032, 5)).toBe('3 of 10 rose (30%, likely range 11% to 60%)');
+    expect(roseText(1, 3, 0.06, 0.79, 5)).toBe('1 of 3 rose: too few to judge');
   });
 });

@@ -30,3 +30,12 @@ export function byCoachText(byCoach: number, total: number): string {
   if (byCoach === 0) return 'not by the coach';
   return `${byCoach} of ${total} by the coach`;
 }
+
+/** How many of n rose, in words, with the share's likely range; "too few to judge" below min scores. */
+export function roseText(rose: number, n: number, low: number | null, high: number | null, min: number): string {
+  const count = `${rose} of ${n} rose`;
+  if (n < min) return `${count}: too few to judge`;
+  const pc = (x: number) => `${Math.round(x * 100)}%`;
+  if (low === null || high === null) return count;
+  return `${count} (${pc(rose / n)}, likely range ${pc(low)} to ${pc(high)})`;
+}

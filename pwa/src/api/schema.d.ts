@@ -2603,6 +2603,14 @@ export interface components {
             rose_high: number | null;
             /** @description The fewest follow-up scores a share that rose needs to be judged; below it the share is too few to judge. */
             min_to_judge: number;
+            /** @description The framework read; empty when no cycle is seen. */
+            rubric_id: string;
+            /** @description The frameworks with scores of the cycles' focus indicators. */
+            frameworks: {
+                id: string;
+                name: string;
+                main: boolean;
+            }[];
         };
         /** @description Coaches' load: open cycles and follow-ups this week and next (weeks start on Monday in the district's time zone). */
         CoachWorkload: {
@@ -5391,6 +5399,8 @@ export interface operations {
                 from?: components["parameters"]["from"];
                 /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
                 to?: components["parameters"]["to"];
+                /** @description The framework; left out, the main framework when it has scores of the focus indicators. Frameworks are never pooled. */
+                rubric_id?: components["schemas"]["Id"];
             };
             header?: never;
             path?: never;
@@ -5409,6 +5419,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
         };

@@ -413,6 +413,9 @@ type effectivenessResponse struct {
 	LeftOut   int                  `json:"left_out,omitempty"`
 	// MinToJudge: below this many follow-up scores a share is too few to judge.
 	MinToJudge int `json:"min_to_judge"`
+	// RubricID is the framework read; Frameworks those with focus scores.
+	RubricID   string              `json:"rubric_id"`
+	Frameworks []frameworkRefBrief `json:"frameworks"`
 	// FromRequests: cycles opened from support requests (see
 	// cycles.Effectiveness).
 	FromRequests requestEffectResponse `json:"from_requests"`
@@ -447,15 +450,16 @@ func shareRange(n, of int) (low, high *float64) {
 	return &iv.Low, &iv.High
 }
 
-// cycleEffectiveness answers GET /reports/cycle-effectiveness?from&to.
+// cycleEffectiveness answers GET /reports/cycle-effectiveness?from&to&rubric_id.
 func (s *Server) cycleEffectiveness(c *gin.Context) {
 	q := newQuery(c)
 	from, to := q.span(anyDates)
+	rubricID := q.id("rubric_id")
 	if err := q.err(); err != nil {
 		s.fail(c, err)
 		return
 	}
-	r, err := s.cycles.Effectiveness(c.Request.Context(), principal(c), cycles.ReportQuery{From: from, To: to})
+	r, err := s.cycles.Effectiveness(c.Request.Context(), principal(c), cycles.ReportQuery{From: from, To: to, RubricID: rubricID})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -464,6 +468,10 @@ func (s *Server) cycleEffectiveness(c *gin.Context) {
 		RoseShare: share(r.Rose, r.FollowUps), LeftOut: r.LeftOut, FromRequests: requestEffectResponse{Cycles: r.FromRequests.Cycles,
 			FollowUps: r.FromRequests.FollowUps, Rose: r.FromRequests.Rose, RoseShare: share(r.FromRequests.Rose, r.FromRequests.FollowUps)}}
 	out.MinToJudge = cycles.MinShareToJudge
+	out.RubricID, out.Frameworks = r.RubricID, []frameworkRefBrief{}
+	for _, f := range r.Frameworks {
+		out.Frameworks = append(out.Frameworks, frameworkRefBrief(f))
+	}
 	out.RoseLow, out.RoseHigh = shareRange(r.Rose, r.FollowUps)
 	out.FromRequests.RoseLow, out.FromRequests.RoseHigh = shareRange(r.FromRequests.Rose, r.FromRequests.FollowUps)
 	if !r.From.IsZero() {

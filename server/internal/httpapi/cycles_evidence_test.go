@@ -639,6 +639,20 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 				if len(rep.Kinds) != len(want) {
 					t.Errorf("%s: report kinds %+v, want %d kinds", who.a, rep.Kinds, len(want))
 				}
+				// One framework, named, and the same when asked for by name; an
+				// unknown framework is not found.
+				if rep.RubricID == "" || len(rep.Frameworks) == 0 {
+					t.Errorf("%s: the report names no framework: %q %+v", who.a, rep.RubricID, rep.Frameworks)
+				}
+				var again effectivenessResponse
+				if r := w.do(who.a, "GET", "/api/v1/reports/cycle-effectiveness?rubric_id="+rep.RubricID, nil); r.Code != 200 {
+					t.Fatalf("report of one framework: %d %s", r.Code, r.Body)
+				} else if r.decode(t, &again); again.FollowUps != rep.FollowUps || again.Rose != rep.Rose || again.RubricID != rep.RubricID {
+					t.Errorf("%s: the framework asked by name gives %+v, by default %+v", who.a, again, rep)
+				}
+				if r := w.do(who.a, "GET", "/api/v1/reports/cycle-effectiveness?rubric_id="+domain.NewID(), nil); r.Code != 404 {
+					t.Errorf("%s: an unknown framework: %d %s", who.a, r.Code, r.Body)
+				}
 				if rep.MinToJudge != 5 {
 					t.Errorf("%s: min_to_judge %d, want 5", who.a, rep.MinToJudge)
 				}

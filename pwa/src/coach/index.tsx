@@ -135,7 +135,12 @@ export function Workload({ user }: { user: SignedInUser }) {
 /** /reports/effectiveness: how often the focus indicator rose in follow-ups, by kind of support. */
 export function Effectiveness({ user }: { user: SignedInUser }) {
   const [period, choice, setChoice] = usePeriod();
-  const [read, retry] = useServerRead<Effectiveness>('effectiveness', `/api/v1/reports/cycle-effectiveness?from=${period.from}&to=${period.to}`);
+  // One framework at a time; empty: the district's main framework.
+  const [framework, setFramework] = useState('');
+  const [read, retry] = useServerRead<Effectiveness>(
+    'effectiveness',
+    `/api/v1/reports/cycle-effectiveness?from=${period.from}&to=${period.to}${framework ? `&rubric_id=${encodeURIComponent(framework)}` : ''}`,
+  );
   return (
     <main class="screen wide">
       <h1>What support worked</h1>
@@ -145,8 +150,21 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
       </p>
       <PeriodPicker id="eff-period" choice={choice} setChoice={setChoice} />
       <ReadState read={read} what="the report" retry={retry}>
-        {(r) =>
-          r.follow_ups === 0 && r.kinds.every((k) => k.follow_ups === 0) ? (
+        {(r) => (
+          <>
+          {r.frameworks.length > 1 && (
+            <label class="framework-choice">
+              Framework
+              <select value={r.rubric_id} onChange={(e) => setFramework(e.currentTarget.value)}>
+                {r.frameworks.map((f) => (
+                  <option key={f.id} value={f.id}>
+                    {f.main ? `${f.name} (the district framework)` : f.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {r.follow_ups === 0 && r.kinds.every((k) => k.follow_ups === 0) ? (
             <p class="muted" data-testid="effectiveness-empty">
               No follow-up in this period was scored on its cycle’s focus indicator yet. {period.label} is covered.
             </p>
@@ -192,8 +210,9 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
                 </p>
               )}
             </>
-          )
-        }
+          )}
+          </>
+        )}
       </ReadState>
     </main>
   );

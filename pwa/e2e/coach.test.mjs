@@ -154,13 +154,35 @@ describe('the coach opens, completes and reopens a cycle in the app', { timeout:
 
     await page.getByRole('link', { name: 'What support worked' }).click();
     await page.getByRole('heading', { name: 'What support worked' }).waitFor();
+    const answered = page.waitForResponse((r) => r.url().includes('/api/v1/reports/cycle-effectiveness') && r.url().includes('from='));
     await page.getByLabel('Period').selectOption('year');
+    const shown = new URL((await answered).url());
     await page.getByTestId('effectiveness-headline').or(page.getByTestId('effectiveness-empty')).waitFor();
-    const report = await server.request(coach, 'GET', '/reports/cycle-effectiveness');
+    const report = await server.request(coach, 'GET', `/reports/cycle-effectiveness${shown.search}`);
     assert.equal(report.status, 200);
+    const r = report.body;
+    // n on every figure, each share with its likely range (Wilson's, recomputed here), or too few to judge.
+    const wilson = (k, n) => {
+      const z = 1.959964;
+      const p = k / n;
+      const c = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+      const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+      return [Math.max(0, c - h), Math.min(1, c + h)];
+    };
+    const pc = (x) => `${Math.round(x * 100)}%`;
+    const roseWords = (k, n) => (n < r.min_to_judge ? `${k} of ${n} rose: too few to judge` : `${k} of ${n} rose (${pc(k / n)}, likely range ${pc(wilson(k, n)[0])} to ${pc(wilson(k, n)[1])})`);
     if (await page.getByTestId('effectiveness-headline').isVisible()) {
-      assert.match(await page.getByTestId('effectiveness-headline').textContent(), /follow-up scores rose/);
-      assert.ok((await page.getByTestId('effectiveness-row').count()) > 0);
+      const headline = await page.getByTestId('effectiveness-headline').textContent();
+      assert.ok(headline.includes(`Of n = ${r.follow_ups} follow-up scores across ${r.cycles} cycles, ${roseWords(r.rose, r.follow_ups)}`), headline);
+      const rows = page.getByTestId('effectiveness-row');
+      assert.equal(await rows.count(), r.kinds.length);
+      for (const [i, k] of r.kinds.entries()) {
+        const cells = rows.nth(i).locator('td');
+        assert.equal(await cells.nth(1).textContent(), String(k.follow_ups));
+        assert.equal(await rows.nth(i).getByTestId('rose').textContent(), k.suppressed ? 'hidden: too few scores' : roseWords(k.rose, k.follow_ups));
+      }
+      // Each follow-up score counts once: the kinds add up to the total.
+      assert.equal(r.kinds.reduce((a, k) => a + k.follow_ups, 0) <= r.follow_ups, true);
     }
     await accessible(page, 'what support worked');
     await shot(page, 'coach-effectiveness.png');

@@ -214,6 +214,62 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     await accessible(coachPage, 'cycles-cycle');
   });
 
+  test('3b: the evidence shows n, a likely range and the comparison for each teacher and all, recomputed from the scores', T, async () => {
+    const token = await server.token(coach);
+    const ev = await (await fetch(`${server.base}/api/v1/cycles/${cycleId}/evidence`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sign = (v) => {
+      const r = Math.round(v * 100) / 100;
+      return r === 0 ? '0.00' : `${r > 0 ? '+' : '−'}${Math.abs(r).toFixed(2)}`;
+    };
+    const rows = coachPage.getByTestId('evidence-teacher');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), ev.teachers.length);
+    let judged = 0;
+    for (const t of ev.teachers) {
+      // n and the averages from the scores themselves, not from the answer's summary.
+      const before = ev.before.filter((p) => p.teacher_id === t.teacher_id).map((p) => p.level);
+      const after = ev.follow_ups.filter((p) => p.teacher_id === t.teacher_id);
+      const row = rows.nth(ev.teachers.indexOf(t));
+      const text = await row.textContent();
+      assert.match(text, new RegExp(`n = ${before.length}${before.length ? `, ${mean(before).toFixed(2)}` : ''}`));
+      assert.match(text, new RegExp(`n = ${after.length}${after.length ? `, ${mean(after.map((p) => p.level)).toFixed(2)}` : ''}`));
+      const tooFew = before.length < ev.min_to_judge || after.length < ev.min_to_judge;
+      assert.equal(await row.getAttribute('data-too-few'), String(tooFew));
+      const change = await row.getByTestId('change').textContent();
+      if (tooFew) assert.equal(change, 'Too few to judge');
+      else {
+        judged++;
+        assert.ok(change.startsWith(`${sign(mean(after.map((p) => p.level)) - mean(before))}, likely range ${sign(t.low)} to ${sign(t.high)}`), change);
+        assert.ok(t.low <= t.change && t.change <= t.high);
+      }
+      // Whether the cycle's coach scored the follow-ups.
+      const byCoach = after.filter((p) => p.by_coach).length;
+      if (after.length > 0) assert.match(text, byCoach === after.length ? /by the coach/ : byCoach === 0 ? /not by the coach/ : new RegExp(`${byCoach} of ${after.length} by the coach`));
+    }
+    // All teachers: each judged teacher counted once.
+    assert.equal(ev.change.teachers, judged);
+    const pooled = await coachPage.getByTestId('evidence-pooled').getByTestId('change').textContent();
+    if (judged === 0) assert.equal(pooled, 'Too few to judge');
+    else {
+      const changes = ev.teachers.filter((t) => t.change !== null).map((t) => t.change);
+      assert.ok(Math.abs(mean(changes) - ev.change.change) < 1e-9);
+      assert.ok(pooled.startsWith(`${sign(ev.change.change)}, likely range ${sign(ev.change.low)} to ${sign(ev.change.high)}`), pooled);
+      assert.match(pooled, new RegExp(`from ${judged} teachers? judged, each counted once`));
+    }
+    // Similar teachers with no cycle, beside it.
+    const cmp = coachPage.getByTestId('evidence-comparison');
+    const cmpText = await cmp.textContent();
+    if (ev.comparison.baseline === null) assert.match(cmpText, /No comparison until a teacher of the cycle can be judged/);
+    else {
+      assert.match(cmpText, new RegExp(`n = ${ev.comparison.teachers} teachers?`));
+      if (ev.comparison.change !== null) assert.ok(cmpText.includes(`${sign(ev.comparison.change)}, likely range ${sign(ev.comparison.low)} to ${sign(ev.comparison.high)}`), cmpText);
+    }
+    await coachPage.getByTestId('evidence-teachers').scrollIntoViewIfNeeded();
+    await accessible(coachPage, 'the cycle page with its evidence');
+    await shot(coachPage, 'cycles-evidence.png');
+  });
+
   test('4: the coach moves a follow-up a week on; the server keeps where it was', T, async () => {
     const token = await server.token(coach);
     const detail = async () => (await fetch(`${server.base}/api/v1/cycles/${cycleId}`, { headers: { Authorization: `Bearer ${token}` } })).json();

@@ -2662,6 +2662,10 @@ export interface components {
             suppressed: boolean;
             /** @description For a caller who may not see the teachers of a cycle's school: how many school months (one school, one kind, one month) with fewer follow-up scores than the district's minimum cell size were left out of this kind and of the totals. */
             left_out?: number;
+            /** @description The share's likely range (Wilson's 95% interval), its lower end; null when there are no follow-up scores or the count is hidden. */
+            rose_low: number | null;
+            /** @description The likely range's upper end. */
+            rose_high: number | null;
         };
         /** @description How often the focus indicator rose in follow-ups, by kind of support activity. A follow-up score rose when it is above the mean of the same teacher's focus scores before the cycle's support began; it counts once, for the kind of the cycle's latest support activity on or before the day of the follow-up. For a caller who may not see the teachers of a cycle's school, from and to are widened to whole months and that school's follow-up scores count only by whole school months of at least the district's minimum cell size, in the kinds and the totals alike. */
         CycleEffectiveness: {
@@ -2683,6 +2687,20 @@ export interface components {
              */
             to?: string;
             from_requests: components["schemas"]["RequestEffect"];
+            /** @description The share's likely range (Wilson's 95% interval), its lower end; null when there are no follow-up scores or the count is hidden. */
+            rose_low: number | null;
+            /** @description The likely range's upper end. */
+            rose_high: number | null;
+            /** @description The fewest follow-up scores a share that rose needs to be judged; below it the share is too few to judge. */
+            min_to_judge: number;
+            /** @description The framework read; empty when no cycle is seen. */
+            rubric_id: string;
+            /** @description The frameworks with scores of the cycles' focus indicators. */
+            frameworks: {
+                id: string;
+                name: string;
+                main: boolean;
+            }[];
         };
         /** @description Coaches' load: open cycles and follow-ups this week and next (weeks start on Monday in the district's time zone). */
         CoachWorkload: {
@@ -3162,6 +3180,10 @@ export interface components {
             follow_ups: number;
             rose: number;
             rose_share: number | null;
+            /** @description The share's likely range (Wilson's 95% interval), its lower end; null when there are no follow-up scores or the count is hidden. */
+            rose_low: number | null;
+            /** @description The likely range's upper end. */
+            rose_high: number | null;
         };
         /** @description A change to a feedback: its sharer writes the sharing side, the teacher observed marks it read, replies and marks next steps done. */
         FeedbackChange: {
@@ -5525,6 +5547,8 @@ export interface operations {
                 from?: components["parameters"]["from"];
                 /** @description The first day not counted (`YYYY-MM-DD`, in the district's time zone): `to` is exclusive and must be after `from`. */
                 to?: components["parameters"]["to"];
+                /** @description The framework; left out, the main framework when it has scores of the focus indicators. Frameworks are never pooled. */
+                rubric_id?: components["schemas"]["Id"];
             };
             header?: never;
             path?: never;
@@ -5543,6 +5567,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
         };

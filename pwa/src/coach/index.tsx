@@ -13,6 +13,7 @@ import { addDays, dateIn } from '../time/zone';
 import { useOnline } from '../components/useOnline';
 import { activityKinds } from '../screens/cycles';
 import { ReadState, percent, useServerRead } from './read';
+import { roseText } from '../cycles/change';
 
 type Workload = components['schemas']['CoachWorkload'];
 type Effectiveness = components['schemas']['CycleEffectiveness'];
@@ -134,7 +135,12 @@ export function Workload({ user }: { user: SignedInUser }) {
 /** /reports/effectiveness: how often the focus indicator rose in follow-ups, by kind of support. */
 export function Effectiveness({ user }: { user: SignedInUser }) {
   const [period, choice, setChoice] = usePeriod();
-  const [read, retry] = useServerRead<Effectiveness>('effectiveness', `/api/v1/reports/cycle-effectiveness?from=${period.from}&to=${period.to}`);
+  // One framework at a time; empty: the district's main framework.
+  const [framework, setFramework] = useState('');
+  const [read, retry] = useServerRead<Effectiveness>(
+    'effectiveness',
+    `/api/v1/reports/cycle-effectiveness?from=${period.from}&to=${period.to}${framework ? `&rubric_id=${encodeURIComponent(framework)}` : ''}`,
+  );
   return (
     <main class="screen wide">
       <h1>What support worked</h1>
@@ -144,24 +150,40 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
       </p>
       <PeriodPicker id="eff-period" choice={choice} setChoice={setChoice} />
       <ReadState read={read} what="the report" retry={retry}>
-        {(r) =>
-          r.follow_ups === 0 && r.kinds.every((k) => k.follow_ups === 0) ? (
+        {(r) => (
+          <>
+          {r.frameworks.length > 1 && (
+            <label class="framework-choice">
+              Framework
+              <select value={r.rubric_id} onChange={(e) => setFramework(e.currentTarget.value)}>
+                {r.frameworks.map((f) => (
+                  <option key={f.id} value={f.id}>
+                    {f.main ? `${f.name} (the district framework)` : f.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {r.follow_ups === 0 && r.kinds.every((k) => k.follow_ups === 0) ? (
             <p class="muted" data-testid="effectiveness-empty">
               No follow-up in this period was scored on its cycle’s focus indicator yet. {period.label} is covered.
             </p>
           ) : (
             <>
               <p data-testid="effectiveness-headline">
-                <strong>{r.rose}</strong> of {r.follow_ups} follow-up scores rose ({percent(r.rose_share)}), across {r.cycles} cycles.
+                Of n = {r.follow_ups} follow-up scores across {r.cycles} cycles, <strong>{roseText(r.rose, r.follow_ups, r.rose_low, r.rose_high, r.min_to_judge)}</strong>.
                 {r.from && r.to && ` From ${shortDate(r.from)} to ${shortDate(addDays(r.to, -1))}.`}
               </p>
               <table class="scores" data-testid="effectiveness">
-                <caption>By kind of support</caption>
+                <caption>
+                  By kind of support. Each follow-up score counts once. The likely range is where the true share probably lies; below {r.min_to_judge} scores a share is too
+                  few to judge.
+                </caption>
                 <thead>
                   <tr>
                     <th scope="col">Kind of support</th>
                     <th scope="col">Cycles</th>
-                    <th scope="col">Follow-up scores</th>
+                    <th scope="col">Follow-up scores (n)</th>
                     <th scope="col">Rose</th>
                   </tr>
                 </thead>
@@ -171,7 +193,7 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
                       <th scope="row">{kindLabel(k.kind)}</th>
                       <td>{k.cycles}</td>
                       <td>{k.follow_ups}</td>
-                      <td>{k.suppressed ? 'hidden: too few scores' : `${k.rose} (${percent(k.rose_share)})`}</td>
+                      <td data-testid="rose">{k.suppressed || k.rose === null ? 'hidden: too few scores' : roseText(k.rose, k.follow_ups, k.rose_low, k.rose_high, r.min_to_judge)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -183,12 +205,14 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
               )}
               {r.from_requests.follow_ups > 0 && (
                 <p class="muted">
-                  Cycles opened from a support request: {r.from_requests.rose} of {r.from_requests.follow_ups} follow-up scores rose ({percent(r.from_requests.rose_share)}).
+                  Cycles opened from a support request: of n = {r.from_requests.follow_ups} follow-up scores,{' '}
+                  {roseText(r.from_requests.rose, r.from_requests.follow_ups, r.from_requests.rose_low, r.from_requests.rose_high, r.min_to_judge)}.
                 </p>
               )}
             </>
-          )
-        }
+          )}
+          </>
+        )}
       </ReadState>
     </main>
   );

@@ -6,7 +6,7 @@ import type { Level } from '../db/types';
 import type { Observation, Teacher, Trend } from '../api/types';
 import { getAll, getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
-import { behindCell, cellDays, drillFigures, fmtMean, mayDrill, trendSearch, type Drill, type View } from './shape';
+import { behindCell, cellDays, cellLabel, drillFigures, fmtMean, mayDrill, trendSearch, type Drill, type View } from './shape';
 import { Status } from './status';
 
 const most = 2000;
@@ -41,7 +41,7 @@ export function DrillDown({ ctx, view, drill, go }: { ctx: Context; view: View; 
   const indicators = new Set((dim?.indicators ?? []).map((i) => i.key).filter((k) => f.indicator === '' || k === f.indicator));
   const schoolName = (id: string) => ctx.schools.find((s) => s.id === id)?.name ?? 'School';
   const where = drill.school !== '' ? schoolName(drill.school) : f.schools.length > 0 ? f.schools.map(schoolName).join(', ') : 'All your schools';
-  const period = drill.span === 'range' ? `${days.from} to ${days.to} (not included)` : drill.span === 'week' ? `the week of ${drill.bucket}` : `the month of ${drill.bucket.slice(0, 7)}`;
+  const period = cellLabel(drill, days);
 
   return (
     <main class="screen dashboard">

@@ -4,6 +4,7 @@ import {
   band,
   behindCell,
   cellDays,
+  cellLabel,
   defaults,
   drillFigures,
   heatMatrix,
@@ -172,6 +173,17 @@ describe('drill-down', () => {
     expect(cellDays({ span: 'range', bucket: '2026-08-15' }, { from: '2026-08-15', to: '2026-11-24' })).toEqual({ from: '2026-08-17', to: '2026-11-30' });
     expect(periodCeil('2026-10-29')).toBe('2026-11-01'); // a Thursday: the month starts before the next Monday
   });
+  test('a cell is labelled by its week, its month, or the whole range behind it', () => {
+    expect(cellLabel({ span: 'week', bucket: '2026-09-28' }, cellDays({ span: 'week', bucket: '2026-09-28' }, { from: '', to: '' }))).toBe('the week of 2026-09-28');
+    expect(cellLabel({ span: 'month', bucket: '2026-12-01' }, cellDays({ span: 'month', bucket: '2026-12-01' }, { from: '', to: '' }))).toBe('the month of 2026-12');
+    // A range cell names its first and last day, both included: the rollup
+    // periods from Monday 17 August up to the one starting 30 November.
+    const range = { span: 'range' as const, bucket: '2026-08-15' };
+    expect(cellLabel(range, cellDays(range, { from: '2026-08-15', to: '2026-11-24' }))).toBe('2026-08-17 to 2026-11-29');
+    // A range that starts on a period start keeps its first day.
+    expect(cellLabel(range, cellDays(range, { from: '2026-08-01', to: '2026-12-01' }))).toBe('2026-08-01 to 2026-11-30');
+  });
+
 
   test('only submitted observations at the cell schools, on its rubric, scoring its indicators are behind it', () => {
     const base = { id: '1', school_id: A, rubric_version_id: 'v1', status: 'submitted', scores: [{ indicator_key: 'academic_discourse', level: 3 }] };

@@ -306,6 +306,17 @@ export function cellDays(d: Pick<Drill, 'span' | 'bucket'>, f: Pick<Filters, 'fr
   return { from: periodCeil(f.from), to: periodCeil(f.to) };
 }
 
+/**
+ * The words a cell's period is shown by: a week or a month by its start, a
+ * range cell by the whole range its observations come from, first and last
+ * day both included.
+ */
+export function cellLabel(d: Pick<Drill, 'span' | 'bucket'>, days: { from: string; to: string }): string {
+  if (d.span === 'week') return `the week of ${d.bucket}`;
+  if (d.span === 'month') return `the month of ${d.bucket.slice(0, 7)}`;
+  return `${days.from} to ${addDays(days.to, -1)}`;
+}
+
 /** The first rollup period start on or after d: a Monday or the first of a month. */
 export function periodCeil(d: string): string {
   for (let x = d; ; x = addDays(x, 1)) {

@@ -57,6 +57,11 @@ type Evidence struct {
 // change is "too few to judge".
 const MinToJudge = 2
 
+// MinShareToJudge is the fewest follow-up scores a share that rose needs
+// in the cycle-effectiveness report to be judged; below it the report
+// says "too few to judge" beside the count.
+const MinShareToJudge = 5
+
 // TeacherChange is one teacher's focus scores in follow-ups against the
 // same teacher's scores before the cycle.
 type TeacherChange struct {
@@ -207,43 +212,9 @@ func (s *Service) Evidence(ctx context.Context, p auth.Principal, cycleID, rubri
 	if err != nil {
 		return Evidence{}, err
 	}
-	// One framework at a time: the one asked; else the main framework when
-	// it has scores of the focus, else the first that has.
-	frames, err := s.store.Frameworks(ctx, p.DistrictID(), false)
+	chosen, refs, kept, err := s.oneFramework(ctx, p.DistrictID(), rubricID, scores)
 	if err != nil {
 		return Evidence{}, err
-	}
-	withData := map[string]bool{}
-	for _, sc := range scores {
-		withData[sc.RubricID] = true
-	}
-	var refs []FrameworkRef
-	chosen, known, main := "", false, ""
-	for _, f := range frames {
-		known = known || f.ID == rubricID
-		if f.Main {
-			main = f.ID
-		}
-		if withData[f.ID] {
-			refs = append(refs, FrameworkRef{ID: f.ID, Name: f.Name, Main: f.Main})
-			if chosen == "" || f.Main {
-				chosen = f.ID
-			}
-		}
-	}
-	switch {
-	case rubricID != "" && !known:
-		return Evidence{}, domain.Errorf(domain.ENotFound, "framework not found")
-	case rubricID != "":
-		chosen = rubricID
-	case chosen == "":
-		chosen = main
-	}
-	kept := scores[:0]
-	for _, sc := range scores {
-		if sc.RubricID == chosen {
-			kept = append(kept, sc)
-		}
 	}
 	e := evidenceOf(c, acts, fs, kept, d.Location())
 	e.RubricID, e.Frameworks = chosen, refs
@@ -278,6 +249,49 @@ type KindEffect struct {
 	Suppressed bool
 }
 
+// oneFramework keeps the scores of one framework, never pooling two: the
+// one asked; else the main framework when it has scores, else the first
+// that has. It names the frameworks that have scores.
+func (s *Service) oneFramework(ctx context.Context, districtID, rubricID string, scores []store.FocusScore) (string, []FrameworkRef, []store.FocusScore, error) {
+	frames, err := s.store.Frameworks(ctx, districtID, false)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	withData := map[string]bool{}
+	for _, sc := range scores {
+		withData[sc.RubricID] = true
+	}
+	refs := []FrameworkRef{}
+	chosen, known, main := "", false, ""
+	for _, f := range frames {
+		known = known || f.ID == rubricID
+		if f.Main {
+			main = f.ID
+		}
+		if withData[f.ID] {
+			refs = append(refs, FrameworkRef{ID: f.ID, Name: f.Name, Main: f.Main})
+			if chosen == "" || f.Main {
+				chosen = f.ID
+			}
+		}
+	}
+	switch {
+	case rubricID != "" && !known:
+		return "", nil, nil, domain.Errorf(domain.ENotFound, "framework not found")
+	case rubricID != "":
+		chosen = rubricID
+	case chosen == "":
+		chosen = main
+	}
+	var kept []store.FocusScore
+	for _, sc := range scores {
+		if sc.RubricID == chosen {
+			kept = append(kept, sc)
+		}
+	}
+	return chosen, refs, kept, nil
+}
+
 // Effectiveness is the cycle-effectiveness report.
 type Effectiveness struct {
 	Kinds     []KindEffect
@@ -293,13 +307,20 @@ type Effectiveness struct {
 	// see the teachers of some cycle's school, the days asked widened to
 	// whole months.
 	From, To time.Time
+	// RubricID is the framework whose scores are read, one at a time (as
+	// the evidence's); Frameworks are those with focus scores of the
+	// cycles' teachers.
+	RubricID   string
+	Frameworks []FrameworkRef
 }
 
 // ReportQuery bounds the report by the days the follow-up scores were
 // observed: dates at 00:00 UTC, To exclusive, zero for no bound, read in
-// the district's time zone.
+// the district's time zone; RubricID names the framework, empty for the
+// default (see oneFramework).
 type ReportQuery struct {
 	From, To time.Time
+	RubricID string
 }
 
 // Effectiveness reports, over the cycles the caller sees (the whole
@@ -328,7 +349,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 	loc := d.Location()
 	cs, err := s.store.CyclesList(ctx, store.CycleFilter{Visible: p.ReadScope(), CoachID: p.User.ID})
 	if err != nil || len(cs) == 0 {
-		return Effectiveness{Kinds: []KindEffect{}, From: q.From, To: q.To}, err
+		return Effectiveness{Kinds: []KindEffect{}, From: q.From, To: q.To, Frameworks: []FrameworkRef{}}, err
 	}
 	for _, c := range cs {
 		if !p.SeesCycleTeachers(c) {
@@ -366,6 +387,10 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 		return Effectiveness{}, err
 	}
 	scores, err := s.store.FocusScores(ctx, p.DistrictID(), sortedUnique(teachers), sortedUnique(keys))
+	if err != nil {
+		return Effectiveness{}, err
+	}
+	rubricID, frames, scores, err := s.oneFramework(ctx, p.DistrictID(), q.RubricID, scores)
 	if err != nil {
 		return Effectiveness{}, err
 	}
@@ -408,7 +433,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 			all = append(all, counted{cycle: c.ID, kind: kind, rose: float64(pt.Level) > *b, unit: u, sees: p.SeesCycleTeachers(c)})
 		}
 	}
-	out := Effectiveness{From: q.From, To: q.To}
+	out := Effectiveness{From: q.From, To: q.To, RubricID: rubricID, Frameworks: frames}
 	kinds := map[domain.ActivityKind]*KindEffect{}
 	cyclesOf := map[domain.ActivityKind]map[string]bool{}
 	allCycles := map[string]bool{}

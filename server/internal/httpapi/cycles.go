@@ -9,6 +9,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/cycles"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/estimate"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 )
@@ -395,6 +396,8 @@ type kindEffectResponse struct {
 	FollowUps  int      `json:"follow_ups"`
 	Rose       *int     `json:"rose"`
 	RoseShare  *float64 `json:"rose_share"`
+	RoseLow    *float64 `json:"rose_low"`
+	RoseHigh   *float64 `json:"rose_high"`
 	Suppressed bool     `json:"suppressed"`
 	LeftOut    int      `json:"left_out,omitempty"`
 }
@@ -405,7 +408,14 @@ type effectivenessResponse struct {
 	FollowUps int                  `json:"follow_ups"`
 	Rose      int                  `json:"rose"`
 	RoseShare *float64             `json:"rose_share"`
+	RoseLow   *float64             `json:"rose_low"`
+	RoseHigh  *float64             `json:"rose_high"`
 	LeftOut   int                  `json:"left_out,omitempty"`
+	// MinToJudge: below this many follow-up scores a share is too few to judge.
+	MinToJudge int `json:"min_to_judge"`
+	// RubricID is the framework read; Frameworks those with focus scores.
+	RubricID   string              `json:"rubric_id"`
+	Frameworks []frameworkRefBrief `json:"frameworks"`
 	// FromRequests: cycles opened from support requests (see
 	// cycles.Effectiveness).
 	FromRequests requestEffectResponse `json:"from_requests"`
@@ -418,6 +428,8 @@ type requestEffectResponse struct {
 	FollowUps int      `json:"follow_ups"`
 	Rose      int      `json:"rose"`
 	RoseShare *float64 `json:"rose_share"`
+	RoseLow   *float64 `json:"rose_low"`
+	RoseHigh  *float64 `json:"rose_high"`
 }
 
 func share(n, of int) *float64 {
@@ -428,15 +440,26 @@ func share(n, of int) *float64 {
 	return &v
 }
 
-// cycleEffectiveness answers GET /reports/cycle-effectiveness?from&to.
+// shareRange is the likely range (Wilson's 95% interval) of the share n
+// of of; nil ends when of is zero.
+func shareRange(n, of int) (low, high *float64) {
+	iv, ok := estimate.Wilson(n, of)
+	if !ok {
+		return nil, nil
+	}
+	return &iv.Low, &iv.High
+}
+
+// cycleEffectiveness answers GET /reports/cycle-effectiveness?from&to&rubric_id.
 func (s *Server) cycleEffectiveness(c *gin.Context) {
 	q := newQuery(c)
 	from, to := q.span(anyDates)
+	rubricID := q.id("rubric_id")
 	if err := q.err(); err != nil {
 		s.fail(c, err)
 		return
 	}
-	r, err := s.cycles.Effectiveness(c.Request.Context(), principal(c), cycles.ReportQuery{From: from, To: to})
+	r, err := s.cycles.Effectiveness(c.Request.Context(), principal(c), cycles.ReportQuery{From: from, To: to, RubricID: rubricID})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -444,6 +467,13 @@ func (s *Server) cycleEffectiveness(c *gin.Context) {
 	out := effectivenessResponse{Kinds: make([]kindEffectResponse, len(r.Kinds)), Cycles: r.Cycles, FollowUps: r.FollowUps, Rose: r.Rose,
 		RoseShare: share(r.Rose, r.FollowUps), LeftOut: r.LeftOut, FromRequests: requestEffectResponse{Cycles: r.FromRequests.Cycles,
 			FollowUps: r.FromRequests.FollowUps, Rose: r.FromRequests.Rose, RoseShare: share(r.FromRequests.Rose, r.FromRequests.FollowUps)}}
+	out.MinToJudge = cycles.MinShareToJudge
+	out.RubricID, out.Frameworks = r.RubricID, []frameworkRefBrief{}
+	for _, f := range r.Frameworks {
+		out.Frameworks = append(out.Frameworks, frameworkRefBrief(f))
+	}
+	out.RoseLow, out.RoseHigh = shareRange(r.Rose, r.FollowUps)
+	out.FromRequests.RoseLow, out.FromRequests.RoseHigh = shareRange(r.FromRequests.Rose, r.FromRequests.FollowUps)
 	if !r.From.IsZero() {
 		out.From = &sync.Date{Time: r.From}
 	}
@@ -455,6 +485,8 @@ func (s *Server) cycleEffectiveness(c *gin.Context) {
 		if !k.Suppressed {
 			rose := k.Rose
 			out.Kinds[i].Rose, out.Kinds[i].RoseShare = &rose, share(k.Rose, k.FollowUps)
+			// A suppressed kind has no range either: its ends would give its count back.
+			out.Kinds[i].RoseLow, out.Kinds[i].RoseHigh = shareRange(k.Rose, k.FollowUps)
 		}
 	}
 	c.JSON(http.StatusOK, out)

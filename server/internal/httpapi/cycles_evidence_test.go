@@ -639,6 +639,25 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 				if len(rep.Kinds) != len(want) {
 					t.Errorf("%s: report kinds %+v, want %d kinds", who.a, rep.Kinds, len(want))
 				}
+				// One framework, named, and the same when asked for by name; an
+				// unknown framework is not found.
+				if rep.RubricID == "" || len(rep.Frameworks) == 0 {
+					t.Errorf("%s: the report names no framework: %q %+v", who.a, rep.RubricID, rep.Frameworks)
+				}
+				var again effectivenessResponse
+				if r := w.do(who.a, "GET", "/api/v1/reports/cycle-effectiveness?rubric_id="+rep.RubricID, nil); r.Code != 200 {
+					t.Fatalf("report of one framework: %d %s", r.Code, r.Body)
+				} else if r.decode(t, &again); again.FollowUps != rep.FollowUps || again.Rose != rep.Rose || again.RubricID != rep.RubricID {
+					t.Errorf("%s: the framework asked by name gives %+v, by default %+v", who.a, again, rep)
+				}
+				if r := w.do(who.a, "GET", "/api/v1/reports/cycle-effectiveness?rubric_id="+domain.NewID(), nil); r.Code != 404 {
+					t.Errorf("%s: an unknown framework: %d %s", who.a, r.Code, r.Body)
+				}
+				if rep.MinToJudge != 5 {
+					t.Errorf("%s: min_to_judge %d, want 5", who.a, rep.MinToJudge)
+				}
+				checkRange(t, string(who.a)+" total", rep.Rose, rep.FollowUps, rep.RoseLow, rep.RoseHigh)
+				checkRange(t, string(who.a)+" from requests", rep.FromRequests.Rose, rep.FromRequests.FollowUps, rep.FromRequests.RoseLow, rep.FromRequests.RoseHigh)
 				hidden := 0
 				for _, k := range rep.Kinds {
 					x := want[domain.ActivityKind(k.Kind)]
@@ -648,7 +667,7 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 					}
 					if k.Suppressed {
 						hidden++
-						if k.Rose != nil || k.RoseShare != nil {
+						if k.Rose != nil || k.RoseShare != nil || k.RoseLow != nil || k.RoseHigh != nil {
 							t.Errorf("%s: kind %s shows a rate of nothing: %+v", who.a, k.Kind, k)
 						}
 						continue
@@ -656,6 +675,7 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 					if k.Rose == nil || *k.Rose != x.rose || math.Abs(*k.RoseShare-float64(*k.Rose)/float64(k.FollowUps)) > 1e-9 {
 						t.Errorf("%s: kind %s: %+v, want %+v", who.a, k.Kind, k, x)
 					}
+					checkRange(t, string(who.a)+" "+k.Kind, *k.Rose, k.FollowUps, k.RoseLow, k.RoseHigh)
 					if who.a == supervisor && k.FollowUps < min {
 						t.Errorf("the supervisor's kind %s shows %d follow-ups, under the minimum", k.Kind, k.FollowUps)
 					}
@@ -664,16 +684,46 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 				// the follow-ups without support before them, all in whole kept
 				// school months, so nothing or at least the minimum.
 				if who.a == supervisor {
-					rest := rep.FollowUps
+					rest, restRose := rep.FollowUps, rep.Rose
 					for _, k := range rep.Kinds {
 						rest -= k.FollowUps
+						if k.Rose != nil {
+							restRose -= *k.Rose
+						}
 					}
 					if rest != 0 && rest < min {
 						t.Errorf("the supervisor's totals less the kinds give away %d follow-ups", rest)
+					}
+					// Nor do they give away how many of a hidden kind rose.
+					if rest == 0 && restRose != 0 {
+						t.Errorf("the supervisor's totals less the kinds give away %d rose", restRose)
 					}
 				}
 				t.Logf("%s: %d of %d kinds hidden, %d school months left out; %d cycles, %d follow-up scores, %d rose", who.a, hidden, len(rep.Kinds), rep.LeftOut, total.cycles, total.followUps, total.rose)
 			}
 		}
 	})
+}
+
+// checkRange recomputes Wilson's 95% score interval of rose of n and
+// compares it with the likely range a figure shows.
+func checkRange(t *testing.T, what string, rose, n int, low, high *float64) {
+	t.Helper()
+	if n == 0 {
+		if low != nil || high != nil {
+			t.Errorf("%s: a likely range of no scores: %v %v", what, low, high)
+		}
+		return
+	}
+	if low == nil || high == nil {
+		t.Errorf("%s: %d of %d rose with no likely range", what, rose, n)
+		return
+	}
+	const z = 1.959964
+	p, fn := float64(rose)/float64(n), float64(n)
+	centre := (p + z*z/(2*fn)) / (1 + z*z/fn)
+	half := z * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn)) / (1 + z*z/fn)
+	if math.Abs(*low-math.Max(0, centre-half)) > 1e-9 || math.Abs(*high-math.Min(1, centre+half)) > 1e-9 || *low > p || p > *high {
+		t.Errorf("%s: %d of %d rose, likely range %v to %v, want %v to %v", what, rose, n, *low, *high, centre-half, centre+half)
+	}
 }

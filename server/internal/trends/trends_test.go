@@ -223,18 +223,27 @@ func TestRangeBucketMakesAHeatMap(t *testing.T) {
 	})
 }
 
-// TestCoverageDaysStartAtTheDistrictsMidnight: a visit at 22:00 on 4
-// October in Chicago (03:00 UTC on the 5th) is before the day 5 October.
+// TestCoverageDaysStartAtTheDistrictsMidnight: 5 October begins at 05:00
+// UTC in Chicago (daylight time). A visit a second before (23:59:59 on the
+// 4th there) is before the day 5 October, one a second after is on it,
+// though both are on the 5th in UTC.
 func TestCoverageDaysStartAtTheDistrictsMidnight(t *testing.T) {
 	ctx := context.Background()
 	testdb.Each(t, func(t *testing.T, s *store.Store) {
 		district, school := domain.NewID(), domain.NewID()
 		principal := domain.User{ID: domain.NewID(), DistrictID: district, Email: domain.NewID()[24:] + "@example.org", Name: "P", Active: true,
 			Grants: []domain.RoleGrant{{Role: domain.RolePrincipal, SchoolID: school}}}
-		teacher := domain.Teacher{ID: domain.NewID(), DistrictID: district, SchoolID: school, FamilyName: "T", Active: true}
+		before := domain.Teacher{ID: domain.NewID(), DistrictID: district, SchoolID: school, FamilyName: "Before", Active: true}
+		after := domain.Teacher{ID: domain.NewID(), DistrictID: district, SchoolID: school, FamilyName: "After", Active: true}
 		v := domain.BuiltinFramework()
 		v.ID, v.RubricID, v.DistrictID, v.Status = domain.NewID(), domain.NewID(), district, domain.RubricPublished
 		level := 3
+		midnight := time.Date(2026, 10, 5, 5, 0, 0, 0, time.UTC)
+		visit := func(tx *store.Tx, teacher string, at time.Time) error {
+			return tx.PutObservation(ctx, domain.Observation{ID: domain.NewID(), DistrictID: district, SchoolID: school, TeacherID: teacher, ObserverID: principal.ID,
+				RubricVersionID: v.ID, Kind: domain.KindClassroom, Status: domain.ObservationSubmitted, StartedAt: at, Rev: 1,
+				Scores: []domain.Score{{IndicatorKey: v.Dimensions[0].Indicators[0].Key, Level: &level}}})
+		}
 		err := s.InTx(ctx, func(tx *store.Tx) error {
 			if err := tx.CreateDistrict(ctx, domain.District{ID: district, Name: "Chicago", TimeZone: "America/Chicago", Settings: domain.DefaultDistrictSettings()}); err != nil {
 				return err
@@ -248,12 +257,13 @@ func TestCoverageDaysStartAtTheDistrictsMidnight(t *testing.T) {
 			if err := tx.CreateRubricVersion(ctx, v); err != nil {
 				return err
 			}
-			if err := tx.CreateTeachers(ctx, []domain.Teacher{teacher}); err != nil {
+			if err := tx.CreateTeachers(ctx, []domain.Teacher{before, after}); err != nil {
 				return err
 			}
-			return tx.PutObservation(ctx, domain.Observation{ID: domain.NewID(), DistrictID: district, SchoolID: school, TeacherID: teacher.ID, ObserverID: principal.ID,
-				RubricVersionID: v.ID, Kind: domain.KindClassroom, Status: domain.ObservationSubmitted, StartedAt: time.Date(2026, 10, 5, 3, 0, 0, 0, time.UTC), Rev: 1,
-				Scores: []domain.Score{{IndicatorKey: v.Dimensions[0].Indicators[0].Key, Level: &level}}})
+			if err := visit(tx, before.ID, midnight.Add(-time.Second)); err != nil {
+				return err
+			}
+			return visit(tx, after.ID, midnight.Add(time.Second))
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -261,11 +271,18 @@ func TestCoverageDaysStartAtTheDistrictsMidnight(t *testing.T) {
 		svc := trends.NewService(s)
 		got, err := svc.Coverage(ctx, auth.Principal{User: principal}, trends.CoverageQuery{From: time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)})
 		if err != nil || len(got) != 1 || got[0].LastObserved == nil {
-			t.Fatalf("since 5 October in Chicago, the visit of the 4th's evening is before: %+v %v", got, err)
+			t.Fatalf("since 5 October in Chicago, only the visit a second before its midnight is before: %+v %v", got, err)
+		}
+		if got[0].Teacher.ID != before.ID || !got[0].LastObserved.Equal(midnight.Add(-time.Second)) {
+			t.Errorf("since 5 October, %s last visited %v is listed, want the teacher visited a second before midnight", got[0].Teacher.FamilyName, got[0].LastObserved)
 		}
 		got, err = svc.Coverage(ctx, auth.Principal{User: principal}, trends.CoverageQuery{From: time.Date(2026, 10, 4, 0, 0, 0, 0, time.UTC)})
 		if err != nil || len(got) != 0 {
-			t.Fatalf("since 4 October the teacher was visited: %+v %v", got, err)
+			t.Fatalf("since 4 October both teachers were visited: %+v %v", got, err)
+		}
+		got, err = svc.Coverage(ctx, auth.Principal{User: principal}, trends.CoverageQuery{From: time.Date(2026, 10, 6, 0, 0, 0, 0, time.UTC)})
+		if err != nil || len(got) != 2 {
+			t.Fatalf("since 6 October neither was visited: %+v %v", got, err)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { findClash, nextFreeSlot, type Window } from '../../cycles/slots';
 import { dueThisWeek } from '../../cycles/due';
+import { byCoachText, changeText } from '../../cycles/change';
 import { getMeta, setMeta, type RefRow } from '../../db/schema';
 import type { ActivityData, ActivityKind, Colleague, CycleData, CycleEvidence, FollowUpData, SignedInUser } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
@@ -469,37 +470,7 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
           {!online && <p class="muted">Offline: evidence as of {new Date(ev.at).toLocaleString()}.</p>}
           {error && <p class="muted">Could not refresh: {error}</p>}
           <EvidenceChart ev={ev.data} tz={tz} />
-          {(ev.data.teachers ?? []).length > 0 && (
-            <table class="scores" data-testid="evidence-teachers">
-              <caption>
-                Each teacher against their own scores before the cycle. A change is judged only with at least {ev.data.min_to_judge} scores before and {ev.data.min_to_judge} in follow-ups; n is the number of scores.
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Teacher</th>
-                  <th scope="col">Before: n, mean</th>
-                  <th scope="col">Follow-ups: n, mean</th>
-                  <th scope="col">Change</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(ev.data.teachers ?? []).map((t) => (
-                  <tr key={t.teacher_id} data-testid="evidence-teacher" data-too-few={String(t.too_few_to_judge)}>
-                    <td>{teacherName(teachers.get(t.teacher_id))}</td>
-                    <td>
-                      n = {t.before}
-                      {t.before_mean !== null && `, ${t.before_mean.toFixed(2)}`}
-                    </td>
-                    <td>
-                      n = {t.follow_ups}
-                      {t.follow_up_mean !== null && `, ${t.follow_up_mean.toFixed(2)}`}
-                    </td>
-                    <td>{t.change === null ? 'Too few to judge' : `${t.change > 0 ? '+' : ''}${t.change.toFixed(2)}`}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <WhatChanged ev={ev.data} teachers={teachers} />
           <details>
           <summary>Every score behind the chart ({ev.data.before.length + ev.data.follow_ups.length})</summary>
           <table class="scores" data-testid="evidence-table">
@@ -531,6 +502,86 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
         </>
       )}
     </section>
+  );
+}
+
+/**
+ * Each teacher against their own scores before the cycle, all of them together,
+ * and teachers of a similar start at the school who had no cycle: n in every
+ * cell, each change with its likely range, "too few to judge" below the stated
+ * n, and who scored the follow-ups.
+ */
+function WhatChanged({ ev, teachers }: { ev: CycleEvidence; teachers: Map<string, RefRow<{ given_name: string; family_name: string }>> }) {
+  const rows = ev.teachers ?? [];
+  if (rows.length === 0) return null;
+  const coachScored = (teacherId?: string) => {
+    const f = ev.follow_ups.filter((p) => teacherId === undefined || p.teacher_id === teacherId);
+    return byCoachText(f.filter((p) => p.by_coach).length, f.length);
+  };
+  const sum = (k: 'before' | 'follow_ups') => rows.reduce((a, t) => a + t[k], 0);
+  const cmp = ev.comparison;
+  return (
+    <>
+      <table class="scores" data-testid="evidence-teachers">
+        <caption>
+          What changed. Each teacher is compared with their own scores before the cycle. A change is judged only with at least {ev.min_to_judge} scores before and {ev.min_to_judge} in
+          follow-ups; n is the number of scores. The likely range is where the true change probably lies: when it runs from below zero to above, the scores cannot tell a
+          rise from chance.
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Teacher</th>
+            <th scope="col">Before: n, average</th>
+            <th scope="col">Follow-ups: n, average</th>
+            <th scope="col">Change</th>
+            <th scope="col">Follow-ups scored</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((t) => (
+            <tr key={t.teacher_id} data-testid="evidence-teacher" data-too-few={String(t.too_few_to_judge)}>
+              <th scope="row">{teacherName(teachers.get(t.teacher_id))}</th>
+              <td>
+                n = {t.before}
+                {t.before_mean !== null && `, ${t.before_mean.toFixed(2)}`}
+              </td>
+              <td>
+                n = {t.follow_ups}
+                {t.follow_up_mean !== null && `, ${t.follow_up_mean.toFixed(2)}`}
+              </td>
+              <td data-testid="change">{changeText(t.change, t.low, t.high)}</td>
+              <td>{coachScored(t.teacher_id)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr data-testid="evidence-pooled" data-too-few={String(ev.change.change === null)}>
+            <th scope="row">All teachers of the cycle</th>
+            <td>n = {sum('before')}</td>
+            <td>n = {sum('follow_ups')}</td>
+            <td data-testid="change">
+              {changeText(ev.change.change, ev.change.low, ev.change.high)}
+              {ev.change.change !== null && `; from ${ev.change.teachers} ${ev.change.teachers === 1 ? 'teacher' : 'teachers'} judged, each counted once`}
+            </td>
+            <td>{coachScored()}</td>
+          </tr>
+          <tr data-testid="evidence-comparison" data-too-few={String(cmp.change === null)}>
+            <th scope="row">Similar teachers with no cycle</th>
+            <td colSpan={2}>
+              {cmp.baseline === null
+                ? 'No comparison until a teacher of the cycle can be judged.'
+                : `n = ${cmp.teachers} ${cmp.teachers === 1 ? 'teacher' : 'teachers'} at this school who started within ${cmp.band} of the cycle's ${cmp.baseline.toFixed(2)} and were scored over the same weeks`}
+            </td>
+            <td data-testid="change">{cmp.baseline === null ? '—' : cmp.teachers === 0 ? 'None to compare with' : changeText(cmp.change, cmp.low, cmp.high)}</td>
+            <td>—</td>
+          </tr>
+        </tfoot>
+      </table>
+      <p class="muted" data-testid="evidence-comparison-note">
+        Teachers who start low often score higher next time without any support. Read the cycle's change beside the change of similar teachers with no cycle: only the
+        difference between them suggests what the support did.
+      </p>
+    </>
   );
 }
 

@@ -202,7 +202,7 @@ describe('cycles of support: schedule, observe offline, see the evidence', { tim
     await coachPage.getByTestId('evidence-table').waitFor({ state: 'attached', timeout: 20_000 });
     await coachPage.waitForFunction((n) => document.querySelectorAll('[data-testid=evidence-follow-up]').length === n + 1, coachPage.beforeFollowUps, { timeout: 20_000 });
     // The evidence names days in the district's zone.
-    const today = await coachPage.evaluate((zone) => new Date().toLocaleDateString([], { timeZone: zone }), zone);
+    const today = await coachPage.evaluate((zone) => new Date().toLocaleDateString(undefined, { day: 'numeric', month: 'short', timeZone: zone }), zone);
     const fresh = coachPage.getByTestId('evidence-follow-up').filter({ hasText: today }).filter({ hasText: teacherName });
     assert.equal(await fresh.getAttribute('data-level'), '4');
     // Reopening the app brings what changed on the server.

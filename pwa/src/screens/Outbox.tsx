@@ -145,7 +145,6 @@ export function Outbox() {
               {e.error && (
                 <span class="reason" data-testid="reason">
                   Reason: {e.error.message}
-                  {e.error.field ? ` (${e.error.field})` : ''}
                 </span>
               )}
               <span class="muted">

@@ -17,6 +17,7 @@ import { uuidv7 } from '../../db/uuid';
 import { saveActivity, saveCycle, saveFollowUp } from '../../db/writes';
 import { currentRubric, db, districtZone, engine, teacherName, useLive } from '../../state';
 import { dateIn, deviceZone, instantAt, timeIn, wallClock, zonedInstant } from '../../time/zone';
+import { dayAndTime, shortDay } from '../../time/format';
 import { useOnline } from '../../components/useOnline';
 
 export const activityKinds: { value: ActivityKind; label: string }[] = [
@@ -33,7 +34,7 @@ const statusLabel: Record<string, string> = { planned: 'Planned', active: 'Activ
 
 const when = (iso: string, tz: string) => new Date(iso).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: tz });
 const until = (iso: string, tz: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', timeZone: tz });
-const dayText = (iso: string, tz: string) => new Date(iso).toLocaleDateString([], { timeZone: tz });
+const dayText = (iso: string, tz: string) => shortDay(Date.parse(iso), tz);
 
 /** The next whole hour in tz after an instant. */
 function nextHour(ms: number, tz: string): number {
@@ -438,7 +439,8 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
         })
         .catch((e: unknown) => {
           if (live) {
-            setError(e instanceof Error ? e.message : String(e));
+            const text = e instanceof Error ? e.message : String(e);
+            setError(text.charAt(0).toUpperCase() + text.slice(1));
             setEv((cur) => cur ?? null);
           }
         });
@@ -467,7 +469,7 @@ function Evidence({ cycleId, teachers, tz }: { cycleId: string; teachers: Map<st
       {ev === null && <p class="notice">{error ?? 'The evidence comes from the server: connect to see it.'}</p>}
       {ev && (
         <>
-          {!online && <p class="muted">Offline: evidence as of {new Date(ev.at).toLocaleString()}.</p>}
+          {!online && <p class="muted">Offline: evidence as of {dayAndTime(new Date(ev.at).getTime(), tz)}.</p>}
           {error && <p class="muted">Could not refresh: {error}</p>}
           <EvidenceChart ev={ev.data} tz={tz} />
           <WhatChanged ev={ev.data} teachers={teachers} />

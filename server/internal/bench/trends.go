@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,8 +169,18 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		       WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL AND s.level IS NOT NULL
 		       GROUP BY GROUPING SETS ((o.school_id, i.dimension_key, ` + period + `), (i.dimension_key, ` + period + `))) c
 		 WHERE d.district_id = $1 AND d.rubric_id = $2 AND d.scope = c.scope AND d.dimension_key = c.dimension_key AND d.period_start = c.period_start`,
+		// The small school periods, as folding keeps them.
+		`DELETE FROM ` + rollup.SmallPeriods + ` WHERE district_id = $1`,
+		`INSERT INTO ` + rollup.SmallPeriods + ` (district_id, rubric_id, dimension_key, period_start, week_start, month_start, observations, periods, ` + levels + `)
+		 SELECT district_id, rubric_id, dimension_key, period_start, week_start, month_start, observations, COUNT(*), ` + byLevel("SUM(l%d)") + `
+		 FROM dimension_rollups WHERE district_id = $1 AND scope <> 'district' AND observations < ` + strconv.Itoa(domain.MaxMinCellSize) + `
+		 GROUP BY district_id, rubric_id, dimension_key, period_start, week_start, month_start, observations`,
 		// As autovacuum would in a running district: the rows replaced
-		// above are cleared and the pages marked all-visible.
+		// above are cleared and the pages marked all-visible, and the
+		// planner knows the tables the COPY filled.
+		`VACUUM ANALYZE observations`,
+		`VACUUM ANALYZE scores`,
+		`VACUUM ANALYZE ` + rollup.SmallPeriods,
 		`VACUUM ANALYZE rollups`,
 		`VACUUM ANALYZE rollup_observations`,
 		`VACUUM ANALYZE dimension_rollups`,

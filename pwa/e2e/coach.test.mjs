@@ -101,8 +101,9 @@ describe('the coach opens, completes and reopens a cycle in the app', { timeout:
     await page.getByLabel('Notes').fill('Modelled a think-pair-share on fractions.');
     await page.getByRole('button', { name: 'Log the activity' }).click();
     await page.getByTestId('activity').filter({ hasText: 'Modeling' }).waitFor();
-    const server1 = await server.request(coach, 'GET', `/cycles/${cycleId}`);
-    assert.equal(server1.body.status, 'active');
+    // Opened on the device, the cycle reaches the server with the sync after the save.
+    await serverCycle(server, cycleId, (c) => c.status === 'active');
+    await page.waitForFunction(() => document.querySelector('[data-testid=pending-count]')?.textContent === '0 pending', null, { timeout: 30_000 });
   });
 
   test('2: offline, the coach completes the cycle with its outcome; it reaches the server when back online', T, async () => {

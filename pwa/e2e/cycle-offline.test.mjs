@@ -68,9 +68,10 @@ describe('the coach opens a cycle offline from an observation', { timeout: 600_0
     await page.getByRole('heading', { name: 'Open a cycle of support' }).waitFor();
     // The observation's teacher and its lowest level come filled in.
     const checked = page.getByRole('group', { name: 'Teachers' }).getByRole('checkbox', { checked: true });
+    await checked.first().waitFor();
     assert.equal(await checked.count(), 1);
     const focus = page.getByLabel('Focus indicator');
-    assert.notEqual(await focus.inputValue(), '');
+    await page.waitForFunction((el) => el.value !== '', await focus.elementHandle(), { timeout: 10_000 });
     focusName = (await focus.locator('option:checked').textContent()).split(' (')[0].trim();
     await page.getByLabel('The shift in practice, in words').fill(shift);
     await page.getByRole('radio', { name: /Active/ }).check();

@@ -341,14 +341,8 @@ func addPeriods(rows periodRows, q rollup.Query, ngroup, lo, hi int, sums *rollu
 // The range is whole periods (rollup.Query), filtered on period_start,
 // which the primary key orders after the scope, so that the key serves it.
 func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool) (string, []any) {
-	var args []any
-	arg := func(v any, cast string) string {
-		args = append(args, v)
-		if postgres {
-			return "$" + strconv.Itoa(len(args)) + cast
-		}
-		return "?"
-	}
+	a := &sqlArgs{postgres: postgres}
+	arg := a.add
 	var cols []string
 	switch {
 	case q.Whole:
@@ -379,5 +373,5 @@ func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool)
 	if q.Dimension != "" {
 		b.WriteString(" AND dimension_key = " + arg(q.Dimension, "::text"))
 	}
-	return b.String(), args
+	return b.String(), a.args
 }

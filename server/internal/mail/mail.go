@@ -20,6 +20,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 )
 
 // Transports.
@@ -136,6 +137,7 @@ type Service struct {
 	store  *store.Store
 	queue  Inserter
 	sender Sender
+	trends *trends.Service
 	log    *slog.Logger
 	// baseURL is the app's public address, which links point into.
 	baseURL string
@@ -149,7 +151,7 @@ func NewService(s *store.Store, sender Sender, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: s, sender: sender, log: log}
+	return &Service{store: s, sender: sender, trends: trends.NewService(s), log: log}
 }
 
 // SetQueue names the queue the service's send jobs go to (the queue is

@@ -75,6 +75,9 @@ describe('a failed message retried by the administrator', { timeout: 600_000 }, 
     assert.match(text, /The mail server refused the connection/);
     await accessible(page, 'jobs');
     await shot(page, 'jobs.png');
+    // Operators see it too.
+    const metrics = await (await fetch(server.base + '/metrics')).text();
+    assert.match(metrics, /walkthrough_messages_unsent\{state="retrying"\} 1/);
   });
 
   test('2: with a working mailbox, the retry sends it', T, async () => {

@@ -6,7 +6,9 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
@@ -112,4 +114,31 @@ func reason(err error) string {
 		return "The mail server refused the sign-in: check the user name and password of WALKTHROUGH_SMTP_URL."
 	}
 	return "The mail server answered: " + clip(msg, 200)
+}
+
+var messagesDesc = prometheus.NewDesc("walkthrough_messages_unsent",
+	"Messages not sent yet, all districts: queued (waiting for an attempt), retrying (an attempt failed), failed (every attempt failed; an administrator may retry).",
+	[]string{"state"}, nil)
+
+// Collector reports, at each scrape, how many messages wait in each state:
+// on the embedded database, where messages are not River jobs, this is
+// how their failures reach /metrics.
+func (s *Service) Collector() prometheus.Collector { return messageCollector{s} }
+
+type messageCollector struct{ s *Service }
+
+func (c messageCollector) Describe(ch chan<- *prometheus.Desc) { ch <- messagesDesc }
+
+func (c messageCollector) Collect(ch chan<- prometheus.Metric) {
+	// A scrape never waits long on the database.
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	counts, err := c.s.store.UnsentMessageStates(ctx, sendAttempts)
+	if err != nil {
+		c.s.log.Warn("counting messages for metrics", "err", err)
+		return
+	}
+	for _, st := range []string{JobQueued, JobRetrying, JobFailed} {
+		ch <- prometheus.MustNewConstMetric(messagesDesc, prometheus.GaugeValue, float64(counts[st]), st)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
@@ -147,9 +149,29 @@ func TestAFailedMessageIsShownWithItsReasonAndRetried(t *testing.T) {
 	}
 }
 
+// unsent reads walkthrough_messages_unsent from a registry, by state.
+func unsent(t *testing.T, reg *prometheus.Registry) map[string]float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "walkthrough_messages_unsent" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			out[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+		}
+	}
+	return out
+}
+
 // TestOnTheEmbeddedDatabaseAMessageThatFailedEveryAttemptIsRetried runs
 // the sending job as on `make run`: a message refused twelve times is
-// failed and tried no more, until the administrator retries it.
+// failed and tried no more, until the administrator retries it. /metrics
+// counts it retrying, then failed, then queued, then no more.
 func TestOnTheEmbeddedDatabaseAMessageThatFailedEveryAttemptIsRetried(t *testing.T) {
 	s, db, district := openDatabase(t, store.SQLite)
 	in := startInbox(t)
@@ -167,10 +189,19 @@ func TestOnTheEmbeddedDatabaseAMessageThatFailedEveryAttemptIsRetried(t *testing
 	}
 	defer q.Stop(context.Background())
 	svc.SetQueue(q)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(svc.Collector())
 	addUsers(t, s, district, "principal@example.org")
 	ctx := context.Background()
 	if _, err := svc.Queue(ctx, reminder(district, "principal@example.org", domain.NewID())); err != nil {
 		t.Fatal(err)
+	}
+	if got := unsent(t, reg); got["queued"] != 1 || got["retrying"] != 0 || got["failed"] != 0 {
+		t.Errorf("a new message is counted %v, want queued", got)
+	}
+	_ = job.Run(ctx)
+	if got := unsent(t, reg); got["queued"] != 0 || got["retrying"] != 1 {
+		t.Errorf("a refused message is counted %v, want retrying", got)
 	}
 	for range 14 {
 		_ = job.Run(ctx)
@@ -190,11 +221,20 @@ func TestOnTheEmbeddedDatabaseAMessageThatFailedEveryAttemptIsRetried(t *testing
 	if err := job.Run(ctx); err != nil || len(in.messages()) != 0 {
 		t.Fatalf("a failed message was tried again without a retry: %v, %d sent", err, len(in.messages()))
 	}
+	if got := unsent(t, reg); got["failed"] != 1 || got["retrying"] != 0 {
+		t.Errorf("a message that failed every attempt is counted %v, want failed", got)
+	}
 	if _, err := svc.RetryJob(ctx, auth.SystemPrincipal(district), ms[0].ID); err != nil {
 		t.Fatal(err)
 	}
+	if got := unsent(t, reg); got["queued"] != 1 || got["failed"] != 0 {
+		t.Errorf("a retried message is counted %v, want queued", got)
+	}
 	if err := job.Run(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if got := unsent(t, reg); got["queued"]+got["retrying"]+got["failed"] != 0 {
+		t.Errorf("a sent message is still counted %v", got)
 	}
 	if n := len(in.messages()); n != 1 {
 		t.Errorf("after the retry the inbox holds %d messages, want 1", n)

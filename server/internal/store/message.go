@@ -266,3 +266,24 @@ func (s *Store) DistrictMessage(ctx context.Context, districtID, id, transport s
 	}
 	return row.toMessage(), nil
 }
+
+// UnsentMessageStates counts every district's messages not sent yet: those
+// waiting for an attempt (queued), those whose last attempt failed with
+// attempts left (retrying), and those that used all of maxAttempts
+// (failed).
+func (s *Store) UnsentMessageStates(ctx context.Context, maxAttempts int) (map[string]int64, error) {
+	var rows []struct {
+		State string
+		N     int64
+	}
+	if err := s.read(ctx).db.Raw(`SELECT CASE WHEN last_error = '' THEN 'queued' WHEN attempts >= ? THEN 'failed' ELSE 'retrying' END AS state,
+			COUNT(*) AS n
+		FROM messages WHERE state = 'queued' GROUP BY 1`, maxAttempts).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "message")
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, nil
+}

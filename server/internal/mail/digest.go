@@ -89,7 +89,7 @@ func (s *Service) queueDigests(ctx context.Context, baseURL string, now time.Tim
 			}
 			continue
 		}
-		m, err := s.Digest(ctx, d, u, week, baseURL)
+		m, err := s.digest(ctx, d, u, week, baseURL)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("digest of %s: %w", u.ID, err))
 			continue
@@ -121,7 +121,7 @@ type movedDimension struct {
 	observations                        int64
 }
 
-// Digest is the Monday digest of the week that starts on monday (local
+// digest is the Monday digest of the week that starts on monday (local
 // midnight) for the supervisor u: for each of their schools, the visits of
 // the week before, how many teachers went CoverageDays without a visit,
 // and the dimensions whose mean moved by MovedBy or more against the
@@ -130,9 +130,8 @@ type movedDimension struct {
 // at least the district's minimum where u does not see the teachers), a
 // school's visits only from such periods, teachers counted but never
 // named.
-func (s *Service) Digest(ctx context.Context, d domain.District, u domain.User, monday time.Time, baseURL string) (store.Message, error) {
+func (s *Service) digest(ctx context.Context, d domain.District, u domain.User, monday time.Time, baseURL string) (store.Message, error) {
 	p := auth.Principal{User: u}
-	loc := monday.Location()
 	schools, err := s.store.Schools(ctx, p.ReadScope(), store.Keyset{})
 	if err != nil {
 		return store.Message{}, err
@@ -236,7 +235,7 @@ func (s *Service) Digest(ctx context.Context, d domain.District, u domain.User, 
 		}
 	}
 	b.WriteString("\nOpen the dashboard: " + baseURL + "/dashboard\n")
-	return store.Message{DistrictID: d.ID, Kind: WeeklyDigest, Recipient: u.Email, SubjectID: u.ID, Day: monday.In(loc).Format(time.DateOnly),
+	return store.Message{DistrictID: d.ID, Kind: WeeklyDigest, Recipient: u.Email, SubjectID: u.ID, Day: monday.Format(time.DateOnly),
 		Subject: "Your schools last week: " + lastFrom.Format("January 2") + " to " + last.Format("January 2"), Body: b.String()}, nil
 }
 

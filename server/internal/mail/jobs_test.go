@@ -115,8 +115,14 @@ func TestAFailedMessageIsShownWithItsReasonAndRetried(t *testing.T) {
 			if _, err := srv.mail.RetryJob(ctx, coach, id); domain.ErrorCode(err) != domain.EForbidden {
 				t.Errorf("a coach retries a job: %v", err)
 			}
-			if _, err := srv.mail.RetryJob(ctx, auth.SystemPrincipal(domain.NewID()), id); domain.ErrorCode(err) != domain.ENotFound {
+			_, err = srv.mail.RetryJob(ctx, auth.SystemPrincipal(domain.NewID()), id)
+			if domain.ErrorCode(err) != domain.ENotFound {
 				t.Errorf("another district's administrator retries the job: %v", err)
+			}
+			for _, secret := range []string{"principal@example.org", "Follow-up", "refused", id} {
+				if err != nil && strings.Contains(err.Error(), secret) {
+					t.Errorf("the refusal %q tells %q of the job", err, secret)
+				}
 			}
 
 			sender.set(good)

@@ -7,6 +7,7 @@ import { useOnline } from '../components/useOnline';
 import { api, failure } from './api';
 import { Audit } from './Audit';
 import { Builder } from './Builder';
+import { Jobs } from './Jobs';
 import { Mailbox } from './Mailbox';
 import { People } from './People';
 import { Records } from './Records';
@@ -23,6 +24,7 @@ const sections = [
   { path: 'sign-in', label: 'Sign-in' },
   { path: 'audit', label: 'Audit log' },
   { path: 'mailbox', label: 'Mailbox' },
+  { path: 'jobs', label: 'Jobs' },
 ] as const;
 
 /** /admin and /admin/{section}. */
@@ -68,6 +70,9 @@ export default function Admin({ section = 'frameworks' }: { section?: string }) 
         break;
       case 'mailbox':
         body = <Mailbox />;
+        break;
+      case 'jobs':
+        body = <Jobs />;
         break;
       default:
         body = <Builder />;

@@ -1050,6 +1050,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The district's jobs: its messages to send
+         * @description District administrators only. The district's background work is its messages: each is sent by a job (`send_message`), tried up to `max_attempts` times with a growing wait. Those that failed and are not sent come first, then the newest; the newest 200 at most. The server's own periodic work (folding rollups, compacting the change log, deciding reminders) belongs to no district and is not listed: operators follow it in `/metrics` (`walkthrough_jobs`, `walkthrough_job_failures_total`).
+         */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a failed message again
+         * @description District administrators only. A message whose attempts failed (`retrying` or `failed`) is made due at once with all its attempts again; the answer shows it `queued`. A message of another district is not found; one that has not failed, or is sent, is a conflict.
+         */
+        post: operations["retryJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit.csv": {
         parameters: {
             query?: never;
@@ -3419,6 +3459,51 @@ export interface components {
             /**
              * Format: date-time
              * @description When it was delivered to the mailbox.
+             */
+            sent_at?: string;
+        };
+        JobList: {
+            items: components["schemas"]["Job"][];
+            /** @description Send it back as `cursor` to read the next page; empty when `more` is false. Opaque. */
+            cursor: string;
+            /** @description True when another page follows. */
+            more: boolean;
+        };
+        Job: {
+            id: components["schemas"]["Id"];
+            /**
+             * @description What the job does: sends one message.
+             * @enum {string}
+             */
+            kind: "send_message";
+            /** @description The message's kind, as in the mailbox: `password_reset`, `weekly_digest`, `next_step_due`… */
+            message_kind: string;
+            /** @description The recipient's e-mail address. */
+            to: string;
+            subject: string;
+            /**
+             * @description `queued`: waiting for an attempt; `retrying`: an attempt failed and another follows later; `failed`: every attempt failed, only a retry sends it; `sent`.
+             * @enum {string}
+             */
+            state: "queued" | "retrying" | "failed" | "sent";
+            /** @description Attempts made since it was recorded or last retried. */
+            attempts: number;
+            max_attempts: number;
+            /** @description Why the last attempt failed, in plain words; absent once sent or retried. */
+            last_error?: string;
+            /**
+             * Format: date-time
+             * @description When the message was recorded.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the last attempt failed.
+             */
+            failed_at?: string;
+            /**
+             * Format: date-time
+             * @description When it was sent.
              */
             sent_at?: string;
         };
@@ -5865,6 +5950,63 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                /** @description The `cursor` of the previous page, sent back as it came; the first page when left out. Opaque: it belongs to this list and to no other. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description How many items the page holds at most: 1 to 500. */
+                limit?: components["parameters"]["limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    retryJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, queued. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
         };

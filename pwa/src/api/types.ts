@@ -51,6 +51,8 @@ export type AuditEntry = Schemas['AuditEntry'];
 export type AuditList = Schemas['AuditList'];
 export type MailboxMessage = Schemas['MailboxMessage'];
 export type MailboxMessageList = Schemas['MailboxMessageList'];
+export type Job = Schemas['Job'];
+export type JobList = Schemas['JobList'];
 export type MessagePreferences = Schemas['MessagePreferences'];
 export type Unsubscribed = Schemas['Unsubscribed'];
 

@@ -88,6 +88,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	mails := mail.NewService(s, sender, log)
 	mails.SetBaseURL(c.BaseURL)
+	if err := metrics.Registry().Register(mails.Collector()); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	authService.SetMailer(mails, c.BaseURL)
 	handler, _, err := httpapi.New(httpapi.Deps{
 		Logger:         log,

@@ -73,6 +73,7 @@ func matrix(w *world) map[string][]probe {
 	k2Assignment := w.assigned(k2)
 	mailA, mailB := w.mailboxMessage(coach), w.mailboxMessage(otherAdmin)
 	unsubscribe := w.unsubscribeToken(coach)
+	failedA, failedB := w.failedMessage(coach), w.failedMessage(otherAdmin)
 	rows := map[string][]probe{
 		"GET /healthz": {{name: "alive", method: "GET", path: "/healthz", want: public}},
 		"GET /readyz":  {{name: "ready", method: "GET", path: "/readyz", want: public}},
@@ -471,6 +472,34 @@ func matrix(w *world) map[string][]probe {
 					}
 				}},
 			{name: "a made-up id", method: "GET", path: "/api/v1/mailbox/" + domain.NewID(), want: adminOnly(notFound, notFound)},
+		},
+		"GET /api/v1/jobs": {{name: "own district's jobs", method: "GET", path: "/api/v1/jobs", want: adminOnly(ok, ok),
+			check: func(t *testing.T, w *world, a actor, r response) {
+				var l listResponse[jobResponse]
+				r.decode(t, &l)
+				mine, theirs := failedA, failedB
+				if a == otherAdmin {
+					mine, theirs = failedB, failedA
+				}
+				got := ids(l.Items, func(j jobResponse) string { return j.ID })
+				if !got[mine] || got[theirs] || got[mailB] && a == admin || got[mailA] && a == otherAdmin {
+					t.Errorf("%s lists the jobs %v: want its own district's only", a, got)
+				}
+				if len(l.Items) == 0 || l.Items[0].ID != mine || l.Items[0].State != "retrying" || l.Items[0].LastError == "" {
+					t.Errorf("%s: the failed message does not come first with its reason: %+v", a, l.Items)
+				}
+			}}},
+		"POST /api/v1/jobs/:id/retry": {
+			{name: "own district's failed message", method: "POST", path: "/api/v1/jobs/" + failedA + "/retry", want: adminOnly(ok, notFound),
+				check: func(t *testing.T, w *world, a actor, r response) {
+					var j jobResponse
+					r.decode(t, &j)
+					if j.ID != failedA || j.State != "queued" || j.Attempts != 0 || j.LastError != "" {
+						t.Errorf("%s retried and got %+v, want it queued again", a, j)
+					}
+				}},
+			{name: "a sent message", method: "POST", path: "/api/v1/jobs/" + mailA + "/retry", want: adminOnly(http.StatusConflict, notFound)},
+			{name: "a made-up id", method: "POST", path: "/api/v1/jobs/" + domain.NewID() + "/retry", want: adminOnly(notFound, notFound)},
 		},
 		"GET /api/v1/audit": {{name: "list", method: "GET", path: "/api/v1/audit", want: adminOnly(ok, ok),
 			check: func(t *testing.T, w *world, a actor, r response) {

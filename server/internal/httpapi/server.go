@@ -193,6 +193,8 @@ func (s *Server) Routes() []Route {
 		{Method: http.MethodDelete, Path: "/api/v1/district/identity-provider", handle: s.deleteIdentityProvider},
 		{Method: http.MethodGet, Path: "/api/v1/mailbox", handle: s.listMailbox},
 		{Method: http.MethodGet, Path: "/api/v1/mailbox/:id", handle: s.getMailboxMessage},
+		{Method: http.MethodGet, Path: "/api/v1/jobs", handle: s.listJobs},
+		{Method: http.MethodPost, Path: "/api/v1/jobs/:id/retry", handle: s.retryJob},
 		{Method: http.MethodGet, Path: "/api/v1/users/:id/devices", handle: s.listDevices},
 		{Method: http.MethodPost, Path: "/api/v1/users/:id/devices/:device/sign-out", handle: s.signOutDevice},
 	}

@@ -339,6 +339,26 @@ func (w *world) mailboxMessage(a actor) string {
 	return id
 }
 
+// failedMessage records a message to the user a whose send failed, as the
+// sending job leaves it, and answers its id.
+func (w *world) failedMessage(a actor) string {
+	w.t.Helper()
+	ctx := context.Background()
+	u := w.users[a]
+	id, _, err := w.store.QueueMessage(ctx, store.Message{DistrictID: u.DistrictID, Kind: "password_reset", Recipient: u.Email,
+		SubjectID: domain.NewID(), Day: "2026-12-07", Subject: "Choose a new password", Body: "Open this link to choose a new password."})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if _, mine, err := w.store.ClaimMessage(ctx, id, time.Minute); err != nil || !mine {
+		w.t.Fatalf("claiming the message: %v %v", mine, err)
+	}
+	if err := w.store.ReleaseMessage(ctx, id, "The mail server refused the connection."); err != nil {
+		w.t.Fatal(err)
+	}
+	return id
+}
+
 // unsubscribeToken records a next-step message to the user a and answers
 // the token of its one-click unsubscribe link.
 func (w *world) unsubscribeToken(a actor) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -56,6 +57,7 @@ type client interface {
 	StopAndCancel(ctx context.Context) error
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
 }
 
@@ -308,6 +310,64 @@ func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.Inse
 		return fmt.Errorf("jobs: insert %s: %w", args.Kind(), err)
 	}
 	return nil
+}
+
+// Retry makes the unfinished jobs of args' kind with the same args due at
+// once, however many attempts they had (River's JobRetry), and enqueues
+// args when there is none. A job still marked running (an attempt that
+// just ended is recorded a moment later) is waited for, a few seconds at
+// most.
+func (q *Queue) Retry(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	want, err := json.Marshal(args)
+	if err != nil {
+		return fmt.Errorf("jobs: retry %s: %w", args.Kind(), err)
+	}
+	params := river.NewJobListParams().Kinds(args.Kind()).First(10000).
+		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+			rivertype.JobStateDiscarded, rivertype.JobStateCancelled)
+	for wait := 0; ; wait++ {
+		res, err := q.client.JobList(ctx, params)
+		if err != nil {
+			return fmt.Errorf("jobs: retry %s: %w", args.Kind(), err)
+		}
+		var mine []*rivertype.JobRow
+		running := false
+		for _, j := range res.Jobs {
+			if sameJSON(j.EncodedArgs, want) {
+				mine = append(mine, j)
+				running = running || j.State == rivertype.JobStateRunning
+			}
+		}
+		if running && wait < 50 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		if len(mine) == 0 {
+			return q.Insert(ctx, args, opts)
+		}
+		for _, j := range mine {
+			if j.State == rivertype.JobStateAvailable || j.State == rivertype.JobStateRunning {
+				continue
+			}
+			if _, err := q.client.JobRetry(ctx, j.ID); err != nil {
+				return fmt.Errorf("jobs: retry %s: %w", args.Kind(), err)
+			}
+		}
+		return nil
+	}
+}
+
+// sameJSON reports whether two JSON objects hold the same values.
+func sameJSON(a, b []byte) bool {
+	var x, y map[string]any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 // Job is one job as administrators see it.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/jobs"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
+	"github.com/walkthrough-edu/walkthrough/server/internal/trends"
 )
 
 // Transports.
@@ -136,6 +137,7 @@ type Service struct {
 	store  *store.Store
 	queue  Inserter
 	sender Sender
+	trends *trends.Service
 	log    *slog.Logger
 	// baseURL is the app's public address, which links point into.
 	baseURL string
@@ -149,7 +151,7 @@ func NewService(s *store.Store, sender Sender, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: s, sender: sender, log: log}
+	return &Service{store: s, sender: sender, trends: trends.NewService(s), log: log}
 }
 
 // SetQueue names the queue the service's send jobs go to (the queue is
@@ -185,10 +187,13 @@ func (s *Service) enqueue(ctx context.Context, id, district string) error {
 	if s.queue == nil {
 		return errors.New("mail: no queue")
 	}
-	return s.queue.Insert(ctx, SendArgs{MessageID: id, DistrictID: district}, &river.InsertOpts{
-		MaxAttempts: 12,
-		UniqueOpts:  river.UniqueOpts{ByArgs: true},
-	})
+	return s.queue.Insert(ctx, SendArgs{MessageID: id, DistrictID: district}, sendOpts())
+}
+
+// sendOpts are a send job's: as many attempts as the sending job makes,
+// one job per message.
+func sendOpts() *river.InsertOpts {
+	return &river.InsertOpts{MaxAttempts: sendAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
 // claimStale is how long a claim stands: a sender that died mid-send
@@ -229,7 +234,7 @@ func (s *Service) send(ctx context.Context, id string) error {
 	}
 	transport, err := s.sender.Send(ctx, m)
 	if err != nil {
-		if rerr := s.store.ReleaseMessage(context.WithoutCancel(ctx), m.ID); rerr != nil {
+		if rerr := s.store.ReleaseMessage(context.WithoutCancel(ctx), m.ID, reason(err)); rerr != nil {
 			s.log.Error("giving back a message that was not sent", "message", m.ID, "err", rerr)
 		}
 		return fmt.Errorf("send %s message: %w", m.Kind, err)

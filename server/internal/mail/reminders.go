@@ -70,7 +70,8 @@ func (s *Service) QueueReminders(ctx context.Context, baseURL string, now time.T
 		}
 	}
 	m, more := s.queueWorkReminders(ctx, baseURL, now)
-	return n + m, errors.Join(append(errs, more...)...)
+	g, digests := s.queueDigests(ctx, baseURL, now)
+	return n + m + g, errors.Join(append(append(errs, more...), digests...)...)
 }
 
 // dueReminder is the reminder of a follow-up starting at start that is

@@ -28,6 +28,10 @@ type Message struct {
 	Attempts   int
 	CreatedAt  time.Time
 	SentAt     *time.Time
+	// LastError says in plain words why the last attempt did not send it,
+	// at FailedAt; empty once it is sent or retried.
+	LastError string
+	FailedAt  *time.Time
 }
 
 type messageRow struct {
@@ -46,13 +50,16 @@ type messageRow struct {
 	ClaimedAt  *time.Time
 	CreatedAt  time.Time
 	SentAt     *time.Time
+	LastError  string
+	FailedAt   *time.Time
 }
 
 func (messageRow) TableName() string { return "messages" }
 
 func (r messageRow) toMessage() Message {
 	m := Message{ID: r.ID, DistrictID: r.DistrictID, Kind: r.Kind, Recipient: r.Recipient, SubjectID: r.SubjectID, Day: r.Day,
-		Subject: r.Subject, Body: r.Body, State: r.State, Transport: r.Transport, Attempts: r.Attempts, CreatedAt: r.CreatedAt, SentAt: r.SentAt}
+		Subject: r.Subject, Body: r.Body, State: r.State, Transport: r.Transport, Attempts: r.Attempts, CreatedAt: r.CreatedAt, SentAt: r.SentAt,
+		LastError: r.LastError, FailedAt: r.FailedAt}
 	_ = json.Unmarshal([]byte(r.Headers), &m.Headers) // written by QueueMessage only
 	return m
 }
@@ -115,19 +122,59 @@ func (s *Store) ClaimMessage(ctx context.Context, id string, stale time.Duration
 }
 
 // ReleaseMessage gives a claimed message back after a send that failed,
-// so that a retry may claim it at once.
-func (s *Store) ReleaseMessage(ctx context.Context, id string) error {
+// so that a retry may claim it at once, and records why it failed.
+func (s *Store) ReleaseMessage(ctx context.Context, id, reason string) error {
 	return s.InTx(ctx, func(tx *Tx) error {
 		return translate(tx.db.Model(&messageRow{}).Where("id = ? AND state = 'queued'", id).
-			Update("claimed_at", nil).Error, "message")
+			Updates(map[string]any{"claimed_at": nil, "last_error": reason, "failed_at": tx.now}).Error, "message")
 	})
+}
+
+// FailedMessagesFirst lists a district's messages, those that failed and
+// are not sent first, then the newest; at most limit.
+func (s *Store) FailedMessagesFirst(ctx context.Context, districtID string, limit int) ([]Message, error) {
+	var rows []messageRow
+	if err := s.read(ctx).db.Where("district_id = ?", districtID).
+		Order("CASE WHEN state = 'queued' AND last_error <> '' THEN 0 ELSE 1 END, created_at DESC, id DESC").
+		Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate(err, "message")
+	}
+	out := make([]Message, len(rows))
+	for i, r := range rows {
+		out[i] = r.toMessage()
+	}
+	return out, nil
+}
+
+// RetryMessage makes a district's message that failed and is not sent due
+// again at once, with all its attempts: not found in another district,
+// a conflict when it has not failed or is sent.
+func (s *Store) RetryMessage(ctx context.Context, districtID, id string) (Message, error) {
+	var m Message
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var row messageRow
+		if err := tx.db.Where("district_id = ? AND id = ?", districtID, id).Take(&row).Error; err != nil {
+			return translate(err, "message")
+		}
+		if row.State != "queued" || row.LastError == "" {
+			return domain.Errorf(domain.EConflict, "only a message that failed and is not sent can be retried")
+		}
+		if err := tx.db.Model(&messageRow{}).Where("id = ? AND state = 'queued'", id).
+			Updates(map[string]any{"attempts": 0, "last_error": "", "failed_at": nil, "claimed_at": nil}).Error; err != nil {
+			return translate(err, "message")
+		}
+		row.Attempts, row.LastError, row.FailedAt, row.ClaimedAt = 0, "", nil, nil
+		m = row.toMessage()
+		return nil
+	})
+	return m, err
 }
 
 // MessageSent records that a claimed message went out through transport.
 func (s *Store) MessageSent(ctx context.Context, id, transport string) error {
 	return s.InTx(ctx, func(tx *Tx) error {
 		return translate(tx.db.Model(&messageRow{}).Where("id = ?", id).
-			Updates(map[string]any{"state": "sent", "transport": transport, "sent_at": tx.now, "claimed_at": nil}).Error, "message")
+			Updates(map[string]any{"state": "sent", "transport": transport, "sent_at": tx.now, "claimed_at": nil, "last_error": "", "failed_at": nil}).Error, "message")
 	})
 }
 
@@ -218,4 +265,25 @@ func (s *Store) DistrictMessage(ctx context.Context, districtID, id, transport s
 		return Message{}, translate(err, "message")
 	}
 	return row.toMessage(), nil
+}
+
+// UnsentMessageStates counts every district's messages not sent yet: those
+// waiting for an attempt (queued), those whose last attempt failed with
+// attempts left (retrying), and those that used all of maxAttempts
+// (failed).
+func (s *Store) UnsentMessageStates(ctx context.Context, maxAttempts int) (map[string]int64, error) {
+	var rows []struct {
+		State string
+		N     int64
+	}
+	if err := s.read(ctx).db.Raw(`SELECT CASE WHEN last_error = '' THEN 'queued' WHEN attempts >= ? THEN 'failed' ELSE 'retrying' END AS state,
+			COUNT(*) AS n
+		FROM messages WHERE state = 'queued' GROUP BY 1`, maxAttempts).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "message")
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, nil
 }

@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
@@ -20,11 +19,11 @@ import (
 // that names photos or a follow-up, or edits an observation that has photos,
 // since those write other records one by one. If the step fails, nothing of
 // it stays and the caller applies the run change by change.
-func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, clock deviceClock, cs []Change) ([]Result, error) {
+func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, clock deviceClock, cs []Change, pre []prepared) ([]Result, error) {
 	ids := make([]string, len(cs))
 	changeIDs := make([]string, len(cs))
 	for i, c := range cs {
-		ids[i], changeIDs[i] = strings.ToLower(c.ID), c.ChangeID
+		ids[i], changeIDs[i] = pre[i].id, c.ChangeID
 	}
 	var results []Result
 	err := b.Step(ctx, func(tx *store.Tx) error {
@@ -45,9 +44,8 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 				continue
 			}
 			fresh = append(fresh, ids[i])
-			var d ObservationData
-			if c.Op == OpUpsert && decodeData(c.Data, &d) == nil {
-				decoded[i] = &d
+			if d := pre[i].observation; d != nil {
+				decoded[i] = d
 				teacherIDs = append(teacherIDs, d.TeacherID)
 			}
 		}
@@ -93,7 +91,7 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 				c.Op == OpUpsert && len(cur.AttachmentIDs) > 0 {
 				break
 			}
-			hash := c.payloadHash()
+			hash := pre[i].hash
 			if prev, ok := applied[c.ChangeID]; ok {
 				res, err := answerAgain(prev, hash, p.DistrictID())
 				if err != nil {

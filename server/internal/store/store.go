@@ -49,6 +49,8 @@ type Store struct {
 	// of contexts OnStandby marked (standby.go).
 	standby      *sql.DB
 	standbyReads atomic.Int64
+	// published remembers published rubric versions, which never change.
+	published *publishedVersions
 }
 
 // Options open a store.
@@ -73,7 +75,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         false,
 	}
-	s := &Store{now: o.Now}
+	s := &Store{now: o.Now, published: &publishedVersions{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -252,6 +254,8 @@ type Tx struct {
 	dialect string
 	now     time.Time
 	cache   txCache
+	// published is the store's memory of published rubric versions.
+	published *publishedVersions
 	// pending, in a batch, holds the rollup deltas and change-log entries
 	// written once when the batch ends; nil writes them at once.
 	pending *pending
@@ -267,13 +271,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		defer s.writeMu.Unlock()
 	}
 	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		return fn(&Tx{db: db, dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond)})
+		return fn(&Tx{db: db, dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond), published: s.published})
 	})
 }
 
 // read returns a Tx over the pool for single reads that need no transaction.
 func (s *Store) read(ctx context.Context) *Tx {
-	return &Tx{db: s.db.WithContext(ctx), dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond)}
+	return &Tx{db: s.db.WithContext(ctx), dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond), published: s.published}
 }
 
 // Now is the store's clock reading, in UTC.

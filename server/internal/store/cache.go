@@ -36,10 +36,10 @@ func (c *txCache) setLocation(id string, loc *time.Location) {
 	c.locations[id] = loc
 }
 
-// publishedVersions remembers published rubric versions across
-// transactions: a published version never changes, so every push of a
-// district need not read its levels, dimensions, indicators and descriptors
-// again. It holds at most maxPublishedVersions, and starts afresh when full.
+// publishedVersions remembers published rubric versions across pushes: a
+// published version never changes, so a push need not read its levels,
+// dimensions, indicators and descriptors again. It holds at most
+// maxPublishedVersions, and starts afresh when full.
 type publishedVersions struct {
 	mu       gosync.Mutex
 	versions map[string]domain.RubricVersion

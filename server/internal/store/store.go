@@ -254,7 +254,10 @@ type Tx struct {
 	dialect string
 	now     time.Time
 	cache   txCache
-	// published is the store's memory of published rubric versions.
+	// published, in a batch, is the store's memory of published rubric
+	// versions. Only batches (pushes) read and fill it: they never write a
+	// rubric version, so every version they read was committed before, and
+	// a version remembered from a transaction that rolls back cannot be.
 	published *publishedVersions
 	// pending, in a batch, holds the rollup deltas and change-log entries
 	// written once when the batch ends; nil writes them at once.
@@ -271,13 +274,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		defer s.writeMu.Unlock()
 	}
 	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		return fn(&Tx{db: db, dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond), published: s.published})
+		return fn(&Tx{db: db, dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond)})
 	})
 }
 
 // read returns a Tx over the pool for single reads that need no transaction.
 func (s *Store) read(ctx context.Context) *Tx {
-	return &Tx{db: s.db.WithContext(ctx), dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond), published: s.published}
+	return &Tx{db: s.db.WithContext(ctx), dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond)}
 }
 
 // Now is the store's clock reading, in UTC.

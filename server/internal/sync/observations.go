@@ -49,9 +49,12 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 				teacherIDs = append(teacherIDs, d.TeacherID)
 			}
 		}
+		// District first: an id found only in another district is that
+		// district's record, which is refused unread.
 		var stored []domain.Observation
+		var foreign map[string]bool
 		if len(fresh) > 0 {
-			if stored, err = tx.Observations(ctx, p.DistrictID(), fresh); err != nil {
+			if stored, foreign, err = tx.ObservationsAndForeignIDs(ctx, p.DistrictID(), fresh); err != nil {
 				return err
 			}
 		}
@@ -66,20 +69,6 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 		old := make(map[string]domain.Observation, len(stored))
 		for _, o := range stored {
 			current[o.ID], old[o.ID] = o, o
-		}
-		// District first: an id not found in the caller's district may be
-		// another district's record, which is refused unread.
-		var foreign map[string]bool
-		if len(stored) < len(fresh) {
-			missing := make([]string, 0, len(fresh)-len(stored))
-			for _, id := range fresh {
-				if _, ok := current[id]; !ok {
-					missing = append(missing, id)
-				}
-			}
-			if foreign, err = tx.ForeignIDs(ctx, EntityObservation, p.DistrictID(), validIDs(missing)); err != nil {
-				return err
-			}
 		}
 		var written []string // record ids in the order first written
 		wrote := map[string]bool{}

@@ -55,8 +55,8 @@ func (s *Store) InBatch(ctx context.Context, fn func(b *Batch) error) error {
 	run := func(conn *sql.Conn) func(db *gorm.DB) error {
 		return func(db *gorm.DB) error {
 			tx := &Tx{db: db, dialect: s.dialect, now: s.now().UTC().Truncate(time.Microsecond),
-				cache:   txCache{rubrics: map[string]rollup.Rubric{}, locations: map[string]*time.Location{}, versions: map[string]domain.RubricVersion{}},
-				pending: &pending{}, conn: conn}
+				cache:     txCache{rubrics: map[string]rollup.Rubric{}, locations: map[string]*time.Location{}, versions: map[string]domain.RubricVersion{}},
+				published: s.published, pending: &pending{}, conn: conn}
 			if err := fn(&Batch{tx: tx}); err != nil {
 				return err
 			}
@@ -84,7 +84,8 @@ func (b *Batch) Step(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := b.tx.db.WithContext(ctx).SavePoint(name).Error; err != nil {
 		return fmt.Errorf("%w: savepoint: %w", ErrBatchFailed, err)
 	}
-	step := &Tx{db: b.tx.db.WithContext(ctx), dialect: b.tx.dialect, now: b.tx.now, cache: b.tx.cache, pending: &pending{}, conn: b.tx.conn}
+	step := &Tx{db: b.tx.db.WithContext(ctx), dialect: b.tx.dialect, now: b.tx.now, cache: b.tx.cache, published: b.tx.published,
+		pending: &pending{}, conn: b.tx.conn}
 	err := fn(step)
 	if err == nil {
 		b.tx.pending.merge(step.pending)

@@ -264,6 +264,11 @@ func (tx *Tx) rollupRubric(versionID string) (rollup.Rubric, error) {
 	if sh, ok := tx.cache.rubrics[versionID]; ok {
 		return sh, nil
 	}
+	if v, ok := tx.publishedVersion(versionID); ok {
+		sh := rollupRubricOf(v)
+		tx.cache.setRubric(versionID, sh)
+		return sh, nil
+	}
 	var v rubricVersionRow
 	if err := tx.db.Select("id, rubric_id").Where("id = ?", versionID).Take(&v).Error; err != nil {
 		return rollup.Rubric{}, translate(err, "rubric version")

@@ -59,28 +59,43 @@ func (tx *Tx) Walkthrough(ctx context.Context, districtID, id string) (domain.Wa
 // ids. Scores and attachments are read only for the observations found, so
 // a push of new observations reads nothing more.
 func (tx *Tx) Observations(ctx context.Context, districtID string, ids []string) ([]domain.Observation, error) {
+	obs, _, err := tx.ObservationsAndForeignIDs(ctx, districtID, ids)
+	return obs, err
+}
+
+// ObservationsAndForeignIDs is Observations, and which of ids are other
+// districts' observations (as ForeignIDs tells), from the same read: a run
+// of new observations costs one statement for both. Nothing of another
+// district's observation but its id leaves the store.
+func (tx *Tx) ObservationsAndForeignIDs(ctx context.Context, districtID string, ids []string) ([]domain.Observation, map[string]bool, error) {
 	var all []observationRow
 	if err := tx.db.Where("id IN ?", ids).Order("id").Find(&all).Error; err != nil {
-		return nil, translate(err, "observation")
+		return nil, nil, translate(err, "observation")
 	}
 	rows := all[:0]
 	found := make([]string, 0, len(all))
+	var foreign map[string]bool
 	for _, r := range all {
 		if r.DistrictID == districtID {
 			rows = append(rows, r)
 			found = append(found, r.ID)
+		} else {
+			if foreign == nil {
+				foreign = map[string]bool{}
+			}
+			foreign[r.ID] = true
 		}
 	}
 	if len(rows) == 0 {
-		return []domain.Observation{}, nil
+		return []domain.Observation{}, foreign, nil
 	}
 	var scores []scoreRow
 	if err := tx.db.Where("observation_id IN ?", found).Order("observation_id, indicator_key").Find(&scores).Error; err != nil {
-		return nil, translate(err, "score")
+		return nil, nil, translate(err, "score")
 	}
 	var atts []struct{ ID, ObservationID string }
 	if err := tx.db.Table("attachments").Select("id, observation_id").Where("observation_id IN ?", found).Order("id").Scan(&atts).Error; err != nil {
-		return nil, translate(err, "attachment")
+		return nil, nil, translate(err, "attachment")
 	}
 	byObs := map[string][]scoreRow{}
 	for _, s := range scores {
@@ -95,7 +110,7 @@ func (tx *Tx) Observations(ctx context.Context, districtID string, ids []string)
 		out[i] = r.toDomain(byObs[r.ID])
 		out[i].AttachmentIDs = attByObs[r.ID]
 	}
-	return out, nil
+	return out, foreign, nil
 }
 
 func (r nextStepRow) toDomain() domain.NextStep {

@@ -135,11 +135,26 @@ func (tx *Tx) RubricVersion(ctx context.Context, districtID, id string) (domain.
 	if v, ok := tx.cache.versions[id]; ok && v.DistrictID == districtID {
 		return v, nil
 	}
+	if v, ok := tx.publishedVersion(id); ok && v.DistrictID == districtID {
+		tx.cache.setVersion(v)
+		return v, nil
+	}
 	v, err := tx.rubricVersion(districtID, id)
 	if err == nil && v.Status == domain.RubricPublished {
 		tx.cache.setVersion(v)
+		if tx.published != nil {
+			tx.published.put(v)
+		}
 	}
 	return v, err
+}
+
+// publishedVersion is the published version id as the store remembers it.
+func (tx *Tx) publishedVersion(id string) (domain.RubricVersion, bool) {
+	if tx.published == nil {
+		return domain.RubricVersion{}, false
+	}
+	return tx.published.get(id)
 }
 
 func (tx *Tx) rubricVersion(districtID, id string) (domain.RubricVersion, error) {

@@ -49,6 +49,8 @@ type Store struct {
 	// of contexts OnStandby marked (standby.go).
 	standby      *sql.DB
 	standbyReads atomic.Int64
+	// published remembers published rubric versions, which never change.
+	published *publishedVersions
 }
 
 // Options open a store.
@@ -73,7 +75,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         false,
 	}
-	s := &Store{now: o.Now}
+	s := &Store{now: o.Now, published: &publishedVersions{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -252,6 +254,11 @@ type Tx struct {
 	dialect string
 	now     time.Time
 	cache   txCache
+	// published, in a batch, is the store's memory of published rubric
+	// versions. Only batches (pushes) read and fill it: they never write a
+	// rubric version, so every version they read was committed before, and
+	// a version remembered from a transaction that rolls back cannot be.
+	published *publishedVersions
 	// pending, in a batch, holds the rollup deltas and change-log entries
 	// written once when the batch ends; nil writes them at once.
 	pending *pending

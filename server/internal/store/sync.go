@@ -61,6 +61,22 @@ func (tx *Tx) AppliedChanges(ctx context.Context, ids []string) (map[string]Appl
 	return out, nil
 }
 
+// AppliedChangeIDs tells which of ids were applied, as committed now, in
+// one read outside any transaction: a hint for work that can be spared,
+// never the check itself, which AppliedChanges makes under the records'
+// locks.
+func (s *Store) AppliedChangeIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	var found []string
+	if err := s.db.WithContext(ctx).Model(&appliedChangeRow{}).Where("change_id IN ?", ids).Pluck("change_id", &found).Error; err != nil {
+		return nil, translate(err, "applied change")
+	}
+	out := make(map[string]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // RecordAppliedChanges stores that changes were applied, in one statement
 // (a COPY in a batch on PostgreSQL), in the transaction that applied them.
 func (tx *Tx) RecordAppliedChanges(ctx context.Context, as []AppliedChange) error {

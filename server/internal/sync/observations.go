@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
@@ -20,11 +19,11 @@ import (
 // that names photos or a follow-up, or edits an observation that has photos,
 // since those write other records one by one. If the step fails, nothing of
 // it stays and the caller applies the run change by change.
-func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, clock deviceClock, cs []Change) ([]Result, error) {
+func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, clock deviceClock, cs []Change, pre []prepared) ([]Result, error) {
 	ids := make([]string, len(cs))
 	changeIDs := make([]string, len(cs))
 	for i, c := range cs {
-		ids[i], changeIDs[i] = strings.ToLower(c.ID), c.ChangeID
+		ids[i], changeIDs[i] = pre[i].id, c.ChangeID
 	}
 	var results []Result
 	err := b.Step(ctx, func(tx *store.Tx) error {
@@ -45,15 +44,17 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 				continue
 			}
 			fresh = append(fresh, ids[i])
-			var d ObservationData
-			if c.Op == OpUpsert && decodeData(c.Data, &d) == nil {
-				decoded[i] = &d
+			if d := pre[i].observation; d != nil {
+				decoded[i] = d
 				teacherIDs = append(teacherIDs, d.TeacherID)
 			}
 		}
+		// District first: an id found only in another district is that
+		// district's record, which is refused unread.
 		var stored []domain.Observation
+		var foreign map[string]bool
 		if len(fresh) > 0 {
-			if stored, err = tx.Observations(ctx, p.DistrictID(), fresh); err != nil {
+			if stored, foreign, err = tx.ObservationsAndForeignIDs(ctx, p.DistrictID(), fresh); err != nil {
 				return err
 			}
 		}
@@ -69,20 +70,6 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 		for _, o := range stored {
 			current[o.ID], old[o.ID] = o, o
 		}
-		// District first: an id not found in the caller's district may be
-		// another district's record, which is refused unread.
-		var foreign map[string]bool
-		if len(stored) < len(fresh) {
-			missing := make([]string, 0, len(fresh)-len(stored))
-			for _, id := range fresh {
-				if _, ok := current[id]; !ok {
-					missing = append(missing, id)
-				}
-			}
-			if foreign, err = tx.ForeignIDs(ctx, EntityObservation, p.DistrictID(), validIDs(missing)); err != nil {
-				return err
-			}
-		}
 		var written []string // record ids in the order first written
 		wrote := map[string]bool{}
 		var records []store.AppliedChange
@@ -93,7 +80,7 @@ func (s *Service) applyObservations(ctx context.Context, b *store.Batch, p auth.
 				c.Op == OpUpsert && len(cur.AttachmentIDs) > 0 {
 				break
 			}
-			hash := c.payloadHash()
+			hash := pre[i].hash
 			if prev, ok := applied[c.ChangeID]; ok {
 				res, err := answerAgain(prev, hash, p.DistrictID())
 				if err != nil {

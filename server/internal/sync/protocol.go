@@ -186,11 +186,43 @@ func (c Change) payloadHash() string {
 // json.Compact writes it; text that is not JSON, which a decoded push
 // never holds, is answered as it is.
 func compact(data []byte) []byte {
+	if isCompact(data) {
+		return data // as a device's encoder writes it: nothing to take out
+	}
 	v := jsontext.Value(bytes.Clone(data)) // Compact works in place
 	if v.Compact() != nil {
 		return data
 	}
 	return v
+}
+
+// isCompact tells text with no white space outside its strings, which
+// compacting leaves as it is (strings are kept as written). It jumps
+// through strings from quote to quote, since evidence text is most of a
+// push.
+func isCompact(data []byte) bool {
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			return false
+		case '"':
+			for {
+				j := bytes.IndexByte(data[i+1:], '"')
+				if j < 0 {
+					return true // not JSON: compact answers it as it is
+				}
+				i += 1 + j
+				backslashes := 0
+				for k := i - 1; k >= 0 && data[k] == '\\'; k-- {
+					backslashes++
+				}
+				if backslashes%2 == 0 {
+					break // the closing quote
+				}
+			}
+		}
+	}
+	return true
 }
 
 // Date is a calendar day written as YYYY-MM-DD.

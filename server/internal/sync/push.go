@@ -81,6 +81,7 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 	if err := req.Validate(); err != nil {
 		return PushResponse{}, err
 	}
+	pre := s.prepare(ctx, req.Changes)
 	select {
 	case s.writers <- struct{}{}:
 		defer func() { <-s.writers }()
@@ -106,7 +107,7 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 				run++
 			}
 			if run-i > 1 && i >= oneByOne {
-				rs, err := s.applyObservations(ctx, b, p, req.DeviceID, clock, req.Changes[i:run])
+				rs, err := s.applyObservations(ctx, b, p, req.DeviceID, clock, req.Changes[i:run], pre[i:run])
 				if errors.Is(err, store.ErrBatchFailed) {
 					s.log.ErrorContext(ctx, "sync: the push failed applying a run of observations", "err", err)
 					return err
@@ -123,7 +124,7 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 					continue
 				}
 			}
-			r, err := s.apply(ctx, b, p, req.DeviceID, clock, req.Changes[i])
+			r, err := s.apply(ctx, b, p, req.DeviceID, clock, req.Changes[i], pre[i])
 			if err != nil {
 				return err
 			}
@@ -143,6 +144,51 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 	return out, nil
 }
 
+// prepared is what applying a change needs of its content, worked out
+// before the push waits for its turn, so that no transaction waits on it:
+// the record id in lower case and the payload's hash (both empty when the
+// envelope is refused), and an observation upsert's data when it decodes
+// (else nil, and it is decoded again where its refusal is answered).
+type prepared struct {
+	id, hash    string
+	observation *ObservationData
+}
+
+// prepare works out each change's prepared content. The data of changes
+// applied before (a device sending again what it sent, as far as one read
+// of the applied changes tells) is not decoded: their answers need only
+// the hash. Whatever that read says, the transaction checks again.
+func (s *Service) prepare(ctx context.Context, cs []Change) []prepared {
+	out := make([]prepared, len(cs))
+	var upserts []string
+	for i, c := range cs {
+		if c.envelopeProblem() != nil {
+			continue
+		}
+		out[i].id, out[i].hash = strings.ToLower(c.ID), c.payloadHash()
+		if c.Entity == EntityObservation && c.Op == OpUpsert {
+			upserts = append(upserts, c.ChangeID)
+		}
+	}
+	if len(upserts) == 0 {
+		return out
+	}
+	seen, err := s.store.AppliedChangeIDs(ctx, upserts)
+	if err != nil {
+		s.log.DebugContext(ctx, "sync: the applied changes could not be read before the push's turn", "err", err)
+	}
+	for i, c := range cs {
+		if out[i].hash == "" || c.Entity != EntityObservation || c.Op != OpUpsert || seen[c.ChangeID] {
+			continue
+		}
+		var d ObservationData
+		if decodeData(c.Data, &d) == nil {
+			out[i].observation = &d
+		}
+	}
+	return out
+}
+
 // setWise tells a change applyObservations can take.
 func setWise(c Change) bool {
 	return c.Entity == EntityObservation && c.envelopeProblem() == nil
@@ -152,12 +198,12 @@ func setWise(c Change) bool {
 // (the database down, the context ended: store.ErrBatchFailed) are errors;
 // everything about the change itself is a result, an unexpected error
 // confined to its step included (rejected with CodeServerError).
-func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, clock deviceClock, c Change) (Result, error) {
+func (s *Service) apply(ctx context.Context, b *store.Batch, p auth.Principal, deviceID string, clock deviceClock, c Change, pre prepared) (Result, error) {
 	if prob := c.envelopeProblem(); prob != nil {
 		return Result{Status: StatusRejected, Error: prob}, nil
 	}
-	c.ID = strings.ToLower(c.ID)
-	hash := c.payloadHash()
+	c.ID = pre.id
+	hash := pre.hash
 	var res Result
 	for attempt := 0; ; attempt++ {
 		err := b.Step(ctx, func(tx *store.Tx) error {

@@ -337,7 +337,12 @@ func (q *Query) validate() error {
 // cells computes the cells of a store query, unsuppressed.
 func (s *Service) cells(ctx context.Context, q rollup.Query) ([]Cell, error) {
 	if q.DimensionTrendable() {
-		return s.dimensionCells(ctx, q)
+		dcs, err := s.store.TrendDimensions(ctx, q)
+		return scopedCells(dcs, q.Group), err
+	}
+	if q.IndicatorTrendable() {
+		dcs, err := s.store.TrendIndicators(ctx, q)
+		return scopedCells(dcs, q.Group), err
 	}
 	rows, err := s.store.TrendLevels(ctx, q)
 	if err != nil {
@@ -371,14 +376,10 @@ func (s *Service) cells(ctx context.Context, q rollup.Query) ([]Cell, error) {
 	return cs.list(), nil
 }
 
-// dimensionCells computes the cells of a dimension trend from the dimension
-// rollups, which also count the observations behind each cell exactly; the
-// store gives them in bucket and group order.
-func (s *Service) dimensionCells(ctx context.Context, q rollup.Query) ([]Cell, error) {
-	dcs, err := s.store.TrendDimensions(ctx, q)
-	if err != nil {
-		return nil, err
-	}
+// scopedCells are the cells of a trend read from the dimension or the
+// indicator rollups, which also count the observations behind each cell
+// exactly; the store gives them in bucket and group order.
+func scopedCells(dcs []rollup.DimensionCell, group []string) []Cell {
 	out := make([]Cell, len(dcs))
 	// The cells' observation counts and means are allocated at once, and
 	// the cells of one group share its map.
@@ -390,7 +391,7 @@ func (s *Service) dimensionCells(ctx context.Context, q rollup.Query) ([]Cell, e
 		copy(k[:], dc.Group)
 		g, ok := groups[k]
 		if !ok || len(dc.Group) > len(k) {
-			g = groupMap(q.Group, dc.Group)
+			g = groupMap(group, dc.Group)
 			groups[k] = g
 		}
 		obs[i] = dc.Observations
@@ -406,7 +407,7 @@ func (s *Service) dimensionCells(ctx context.Context, q rollup.Query) ([]Cell, e
 			c.Mean = &means[i]
 		}
 	}
-	return out, nil
+	return out
 }
 
 // cellSet gathers rollup rows into cells.

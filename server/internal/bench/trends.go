@@ -140,6 +140,7 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		`DELETE FROM rollup_deltas WHERE district_id = $1`,
 		`DELETE FROM rollup_observation_deltas WHERE district_id = $1`,
 		`DELETE FROM dimension_rollup_deltas WHERE district_id = $1`,
+		`DELETE FROM indicator_rollup_deltas WHERE district_id = $1`,
 		`DELETE FROM rollups WHERE district_id = $1`,
 		`DELETE FROM rollup_observations WHERE district_id = $1`,
 		`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start, grade_band, subject, kind, ` + levels + `)
@@ -169,6 +170,13 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		       WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL AND s.level IS NOT NULL
 		       GROUP BY GROUPING SETS ((o.school_id, i.dimension_key, ` + period + `), (i.dimension_key, ` + period + `))) c
 		 WHERE d.district_id = $1 AND d.rubric_id = $2 AND d.scope = c.scope AND d.dimension_key = c.dimension_key AND d.period_start = c.period_start`,
+		`DELETE FROM indicator_rollups WHERE district_id = $1`,
+		`INSERT INTO indicator_rollups (district_id, rubric_id, scope, dimension_key, indicator_key, period_start, week_start, month_start, ` + levels + `)
+		 SELECT district_id, rubric_id, COALESCE(school_id::text, 'district'), dimension_key, indicator_key, period_start, week_start, month_start,
+		        ` + byLevel("SUM(l%d)") + `
+		 FROM rollups WHERE district_id = $1
+		 GROUP BY GROUPING SETS ((district_id, rubric_id, school_id, dimension_key, indicator_key, period_start, week_start, month_start),
+		                         (district_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start))`,
 		// The small school periods, as folding keeps them.
 		`DELETE FROM ` + rollup.SmallPeriods + ` WHERE district_id = $1`,
 		`INSERT INTO ` + rollup.SmallPeriods + ` (district_id, rubric_id, dimension_key, period_start, week_start, month_start, observations, periods, ` + levels + `)
@@ -184,6 +192,7 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		`VACUUM ANALYZE rollups`,
 		`VACUUM ANALYZE rollup_observations`,
 		`VACUUM ANALYZE dimension_rollups`,
+		`VACUUM ANALYZE indicator_rollups`,
 	}
 	for _, q := range stmts {
 		var args []any

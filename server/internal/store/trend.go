@@ -410,3 +410,21 @@ func scopedPeriods(q rollup.Query, t rollup.Table, group []string, lo, hi int, p
 	}
 	return b.String(), a.args
 }
+
+// RollupState names the state of a district's figures: the last entry of
+// its change log and its compaction horizon. Every write that moves the
+// rollups (a push or a REST write of observations) appends to the change
+// log in the same transaction, numbered in commit order within the
+// district, and compaction never removes the last entry except with a
+// tombstone below a horizon it moves, so the state changes whenever a
+// figure may have changed and never comes back. Folding the deltas changes
+// no figure and leaves the state as it is.
+func (s *Store) RollupState(ctx context.Context, districtID string) (string, error) {
+	var st struct{ Last, Horizon int64 }
+	err := s.read(ctx).db.Raw(`SELECT COALESCE((SELECT MAX(seq) FROM change_log WHERE district_id = ?), 0) AS last,
+		COALESCE((SELECT seq FROM change_log_horizon WHERE district_id = ?), 0) AS horizon`, districtID, districtID).Scan(&st).Error
+	if err != nil {
+		return "", translate(err, "rollup state")
+	}
+	return strconv.FormatInt(st.Last, 10) + "." + strconv.FormatInt(st.Horizon, 10), nil
+}

@@ -6,8 +6,11 @@ package trends
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -177,25 +180,67 @@ func NewService(s *store.Store) *Service { return &Service{store: s} }
 // only from the school periods with at least the district's minimum of
 // observations (see unitTrend).
 func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result, error) {
+	res, _, _, err := s.TrendIfChanged(ctx, p, q, nil)
+	return res, err
+}
+
+// TrendIfChanged answers q as Trend does, with a tag that names the
+// answer: the caller and their grants, the question, the district's
+// settings, the framework and the state of the district's rollups
+// (store.RollupState). When known holds that tag, the figures cannot have
+// changed since it was given, and it answers unchanged without computing
+// them. The caller is authorized and the question checked first, so a
+// refusal is the same either way.
+func (s *Service) TrendIfChanged(ctx context.Context, p auth.Principal, q Query, known []string) (res Result, tag string, unchanged bool, err error) {
 	scope := p.ReadScope()
 	if !p.IsAdmin() && len(scope.SchoolIDs) == 0 {
-		return Result{}, domain.Errorf(domain.EForbidden, "trends are for district administrators, supervisors, principals and coaches")
+		return Result{}, "", false, domain.Errorf(domain.EForbidden, "trends are for district administrators, supervisors, principals and coaches")
 	}
 	if err := q.validate(); err != nil {
-		return Result{}, err
+		return Result{}, "", false, err
+	}
+	// The state is read before the figures, so that the figures answered
+	// under a tag are never older than the state it names.
+	state, err := s.store.RollupState(ctx, p.DistrictID())
+	if err != nil {
+		return Result{}, "", false, err
 	}
 	d, err := s.store.District(ctx, p.DistrictID())
 	if err != nil {
-		return Result{}, err
+		return Result{}, "", false, err
 	}
 	if q.RubricID == "" {
 		if q.RubricID, err = s.store.MainRubric(ctx, p.DistrictID()); domain.ErrorCode(err) == domain.ENotFound {
-			from, to := rollup.PeriodBounds(q.From, q.To)
-			return Result{Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
-				Cells: []Cell{}, District: []Cell{}}, nil
+			q.RubricID = ""
 		} else if err != nil {
-			return Result{}, err
+			return Result{}, "", false, err
 		}
+	}
+	tag = answerTag(p, q, d.Rev, state)
+	if slices.Contains(known, tag) {
+		return Result{}, tag, true, nil
+	}
+	res, err = s.trend(ctx, p, q, d)
+	return res, tag, false, err
+}
+
+// answerTag is a digest of what a trend's answer depends on.
+func answerTag(p auth.Principal, q Query, districtRev int64, state string) string {
+	question, _ := json.Marshal(q) // a struct of strings, times and slices: it always encodes
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%d\n%s\n", p.ScopeFingerprint(), question, districtRev, state)
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// trend answers a checked question on the district d's framework
+// q.RubricID (none: the district has no framework yet).
+func (s *Service) trend(ctx context.Context, p auth.Principal, q Query, d domain.District) (Result, error) {
+	scope := p.ReadScope()
+	var err error
+	if q.RubricID == "" {
+		from, to := rollup.PeriodBounds(q.From, q.To)
+		return Result{Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
+			Cells: []Cell{}, District: []Cell{}}, nil
 	}
 	schools := q.SchoolIDs
 	if !scope.AllSchools {

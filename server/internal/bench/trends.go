@@ -239,32 +239,43 @@ func (d *District) Reader(supervisedSchools int) auth.Principal {
 	return auth.Principal{User: u}
 }
 
-// TrendLatencies times the two dashboard queries for the reader: a school
-// year by week grouped by school and dimension (with the district's line),
-// and the school × dimension heat map over the same range.
-func (d *District) TrendLatencies(ctx context.Context, s *store.Store, p auth.Principal, from, to time.Time, runs int) (byWeek, heatMap Latency, cells int, err error) {
+// View is a trend as the dashboard asks it, timed two ways: cold, as
+// the first request after a push finds it (computed from the rollups and
+// encoded as the JSON the server answers), and revalidated, as a returning
+// browser asks it again with the answer's ETag and nothing has been
+// written since (the service answers unchanged without the figures).
+type View struct {
+	Cold, Revalidated Latency
+	Cells             int     // the cells of the answer, the district's line included
+	MiB               float64 // the answer's JSON
+}
+
+// ViewLatency times q for the reader, runs times each way.
+func (d *District) ViewLatency(ctx context.Context, s *store.Store, p auth.Principal, q trends.Query, runs int) (View, error) {
 	svc := trends.NewService(s)
-	q := trends.Query{From: from, To: to, Bucket: "week", Group: []string{"school", "dimension"}}
-	byWeek, err = measure(runs, func() error {
-		r, err := svc.Trend(ctx, p, q)
-		cells = len(r.Cells)
+	var v View
+	var tag string
+	var err error
+	v.Cold, err = measure(runs, func() error {
+		r, t, _, err := svc.TrendIfChanged(ctx, p, q, nil)
+		if err != nil {
+			return err
+		}
+		b, err := r.MarshalJSON() // as the server writes it
+		v.Cells, v.MiB, tag = len(r.Cells)+len(r.District), float64(len(b))/(1<<20), t
 		return err
 	})
 	if err != nil {
-		return
+		return v, err
 	}
-	q.Bucket = "range"
-	heatMap, err = measure(runs, func() error { _, err := svc.Trend(ctx, p, q); return err })
-	return
-}
-
-// IndicatorLatency times a school year by week grouped by school and
-// indicator: a view below the dimension, read from the finely keyed
-// rollups, whose district line sums every school's rows.
-func (d *District) IndicatorLatency(ctx context.Context, s *store.Store, p auth.Principal, from, to time.Time, runs int) (Latency, error) {
-	svc := trends.NewService(s)
-	q := trends.Query{From: from, To: to, Bucket: "week", Group: []string{"school", "indicator"}}
-	return measure(runs, func() error { _, err := svc.Trend(ctx, p, q); return err })
+	v.Revalidated, err = measure(runs, func() error {
+		_, _, unchanged, err := svc.TrendIfChanged(ctx, p, q, []string{tag})
+		if err == nil && !unchanged {
+			err = fmt.Errorf("the trend changed with nothing written")
+		}
+		return err
+	})
+	return v, err
 }
 
 // DrillLatency times opening one cell of the supervisor's weekly trend, as

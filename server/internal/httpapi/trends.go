@@ -61,7 +61,14 @@ func (s *Server) getTrends(c *gin.Context) {
 		c.Status(http.StatusNotModified)
 		return
 	}
-	c.JSON(http.StatusOK, res)
+	// The trend writes its own JSON (trends.Result.MarshalJSON), which
+	// encoding/json would only check and copy again.
+	body, err := res.MarshalJSON()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
 // entityTags are the tags of an If-None-Match header, weak or strong, with

@@ -65,17 +65,8 @@ type Cell struct {
 	Partial bool `json:"partial,omitempty"`
 }
 
-// cellJSON is a cell as the API writes it.
+// cellJSON is a cell's fields as the API writes them, for reading.
 type cellJSON Cell
-
-// MarshalJSON writes the cell with its bucket as a date (YYYY-MM-DD), the
-// first day of the week, month or range, as the CSV export writes it.
-func (c Cell) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Bucket string `json:"bucket"`
-		cellJSON
-	}{c.Bucket.Format(time.DateOnly), cellJSON(c)})
-}
 
 // UnmarshalJSON reads a cell written by MarshalJSON.
 func (c *Cell) UnmarshalJSON(b []byte) error {
@@ -112,21 +103,26 @@ var levelKeys = func() []int {
 
 // MarshalJSON writes the levels that have scores.
 func (ls Levels) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 16*len(ls))
+	return ls.appendJSON(make([]byte, 0, 16*len(ls))), nil
+}
+
+func (ls Levels) appendJSON(b []byte) []byte {
 	b = append(b, '{')
+	first := true
 	for _, l := range levelKeys {
 		if ls[l] == 0 {
 			continue
 		}
-		if len(b) > 1 {
+		if !first {
 			b = append(b, ',')
 		}
+		first = false
 		b = append(b, '"')
 		b = strconv.AppendInt(b, int64(l), 10)
 		b = append(b, '"', ':')
 		b = strconv.AppendInt(b, ls[l], 10)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
 // UnmarshalJSON reads levels written by MarshalJSON.

@@ -644,7 +644,7 @@ export interface paths {
         };
         /**
          * Trends of scores over time
-         * @description For a caller who may not see a school's teachers (a supervisor; a principal or coach for other schools, in the district line), that school's figures are sums of whole school periods (one dimension, one week or the part of a week in one month) of at least min_cell_size observations; smaller ones are left out of every figure and counted in left_out. Such a caller asks by school and dimension: filters and groupings by indicator, grade band, subject or kind, or a question without a dimension, are refused unless every school asked is one whose teachers the caller sees, and are then answered without the district line.
+         * @description For a caller who may not see a school's teachers (a supervisor; a principal or coach for other schools, in the district line), that school's figures are sums of whole school periods (one dimension, one week or the part of a week in one month) of at least min_cell_size observations; smaller ones are left out of every figure and counted in left_out. Such a caller asks by school and dimension: filters and groupings by indicator, grade band, subject or kind, or a question without a dimension, are refused unless every school asked is one whose teachers the caller sees, and are then answered without the district line. The answer carries a weak ETag naming the caller, the question, the district's settings and the state of its rollups; a request whose If-None-Match holds it is answered 304 without the figures being computed again, until a write changes the district's records.
          */
         get: operations["getTrends"];
         put?: never;
@@ -5151,11 +5151,22 @@ export interface operations {
             /** @description The cells. */
             200: {
                 headers: {
+                    /** @description Names this answer; send it back in If-None-Match to revalidate it. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Trend"];
                 };
+            };
+            /** @description The answer named by If-None-Match still holds: nothing in the district has changed it. */
+            304: {
+                headers: {
+                    /** @description The same tag. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];

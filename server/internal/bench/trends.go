@@ -140,6 +140,7 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		`DELETE FROM rollup_deltas WHERE district_id = $1`,
 		`DELETE FROM rollup_observation_deltas WHERE district_id = $1`,
 		`DELETE FROM dimension_rollup_deltas WHERE district_id = $1`,
+		`DELETE FROM indicator_rollup_deltas WHERE district_id = $1`,
 		`DELETE FROM rollups WHERE district_id = $1`,
 		`DELETE FROM rollup_observations WHERE district_id = $1`,
 		`INSERT INTO rollups (district_id, school_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start, grade_band, subject, kind, ` + levels + `)
@@ -169,6 +170,13 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		       WHERE o.district_id = $1 AND o.status = 'submitted' AND o.deleted_at IS NULL AND s.level IS NOT NULL
 		       GROUP BY GROUPING SETS ((o.school_id, i.dimension_key, ` + period + `), (i.dimension_key, ` + period + `))) c
 		 WHERE d.district_id = $1 AND d.rubric_id = $2 AND d.scope = c.scope AND d.dimension_key = c.dimension_key AND d.period_start = c.period_start`,
+		`DELETE FROM indicator_rollups WHERE district_id = $1`,
+		`INSERT INTO indicator_rollups (district_id, rubric_id, scope, dimension_key, indicator_key, period_start, week_start, month_start, ` + levels + `)
+		 SELECT district_id, rubric_id, COALESCE(school_id::text, 'district'), dimension_key, indicator_key, period_start, week_start, month_start,
+		        ` + byLevel("SUM(l%d)") + `
+		 FROM rollups WHERE district_id = $1
+		 GROUP BY GROUPING SETS ((district_id, rubric_id, school_id, dimension_key, indicator_key, period_start, week_start, month_start),
+		                         (district_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start))`,
 		// The small school periods, as folding keeps them.
 		`DELETE FROM ` + rollup.SmallPeriods + ` WHERE district_id = $1`,
 		`INSERT INTO ` + rollup.SmallPeriods + ` (district_id, rubric_id, dimension_key, period_start, week_start, month_start, observations, periods, ` + levels + `)
@@ -184,6 +192,7 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		`VACUUM ANALYZE rollups`,
 		`VACUUM ANALYZE rollup_observations`,
 		`VACUUM ANALYZE dimension_rollups`,
+		`VACUUM ANALYZE indicator_rollups`,
 	}
 	for _, q := range stmts {
 		var args []any
@@ -230,32 +239,43 @@ func (d *District) Reader(supervisedSchools int) auth.Principal {
 	return auth.Principal{User: u}
 }
 
-// TrendLatencies times the two dashboard queries for the reader: a school
-// year by week grouped by school and dimension (with the district's line),
-// and the school × dimension heat map over the same range.
-func (d *District) TrendLatencies(ctx context.Context, s *store.Store, p auth.Principal, from, to time.Time, runs int) (byWeek, heatMap Latency, cells int, err error) {
+// View is a trend as the dashboard asks it, timed two ways: cold, as
+// the first request after a push finds it (computed from the rollups and
+// encoded as the JSON the server answers), and revalidated, as a returning
+// browser asks it again with the answer's ETag and nothing has been
+// written since (the service answers unchanged without the figures).
+type View struct {
+	Cold, Revalidated Latency
+	Cells             int     // the cells of the answer, the district's line included
+	MiB               float64 // the answer's JSON
+}
+
+// ViewLatency times q for the reader, runs times each way.
+func (d *District) ViewLatency(ctx context.Context, s *store.Store, p auth.Principal, q trends.Query, runs int) (View, error) {
 	svc := trends.NewService(s)
-	q := trends.Query{From: from, To: to, Bucket: "week", Group: []string{"school", "dimension"}}
-	byWeek, err = measure(runs, func() error {
-		r, err := svc.Trend(ctx, p, q)
-		cells = len(r.Cells)
+	var v View
+	var tag string
+	var err error
+	v.Cold, err = measure(runs, func() error {
+		r, t, _, err := svc.TrendIfChanged(ctx, p, q, nil)
+		if err != nil {
+			return err
+		}
+		b, err := r.MarshalJSON() // as the server writes it
+		v.Cells, v.MiB, tag = len(r.Cells)+len(r.District), float64(len(b))/(1<<20), t
 		return err
 	})
 	if err != nil {
-		return
+		return v, err
 	}
-	q.Bucket = "range"
-	heatMap, err = measure(runs, func() error { _, err := svc.Trend(ctx, p, q); return err })
-	return
-}
-
-// IndicatorLatency times a school year by week grouped by school and
-// indicator: a view below the dimension, read from the finely keyed
-// rollups, whose district line sums every school's rows.
-func (d *District) IndicatorLatency(ctx context.Context, s *store.Store, p auth.Principal, from, to time.Time, runs int) (Latency, error) {
-	svc := trends.NewService(s)
-	q := trends.Query{From: from, To: to, Bucket: "week", Group: []string{"school", "indicator"}}
-	return measure(runs, func() error { _, err := svc.Trend(ctx, p, q); return err })
+	v.Revalidated, err = measure(runs, func() error {
+		_, _, unchanged, err := svc.TrendIfChanged(ctx, p, q, []string{tag})
+		if err == nil && !unchanged {
+			err = fmt.Errorf("the trend changed with nothing written")
+		}
+		return err
+	})
+	return v, err
 }
 
 // DrillLatency times opening one cell of the supervisor's weekly trend, as

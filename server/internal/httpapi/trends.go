@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -38,10 +39,51 @@ func (s *Server) trend(c *gin.Context) (trends.Result, bool) {
 	return trends.Result{}, false
 }
 
+// getTrends answers the trend with its tag as a weak ETag, or 304 without
+// computing the figures when If-None-Match holds the tag: a dashboard
+// opened again, or asked again by the browser's cache, costs a few small
+// reads until a write changes the district's records. The answer must be
+// revalidated every time (no-cache), and only the caller's browser keeps it.
 func (s *Server) getTrends(c *gin.Context) {
-	if res, ok := s.trend(c); ok {
-		c.JSON(http.StatusOK, res)
+	q, err := trendQuery(c)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
+	res, tag, unchanged, err := s.trends.TrendIfChanged(c.Request.Context(), principal(c), q, entityTags(c.GetHeader("If-None-Match")))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("ETag", `W/"`+tag+`"`)
+	c.Header("Cache-Control", "private, no-cache")
+	if unchanged {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	// The trend writes its own JSON (trends.Result.MarshalJSON), which
+	// encoding/json would only check and copy again.
+	body, err := res.MarshalJSON()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+// entityTags are the tags of an If-None-Match header, weak or strong, with
+// the suffix that compression adds to a compressed answer's tag taken off.
+func entityTags(header string) []string {
+	var tags []string
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		t = strings.TrimSuffix(strings.TrimPrefix(t, `"`), `"`)
+		t = strings.TrimSuffix(strings.TrimSuffix(t, "-gzip"), "-zstd")
+		if t != "" {
+			tags = append(tags, t)
+		}
+	}
+	return tags
 }
 
 // getTrendsCSV answers the same cells as a CSV file: a header row, then one

@@ -15,7 +15,8 @@ import (
 // MaxLevel is the highest level a rubric's scale may have.
 const MaxLevel = 10
 
-// DistrictScope is the dimension rollups' scope for the whole district.
+// DistrictScope is the dimension and indicator rollups' scope for the
+// whole district.
 const DistrictScope = "district"
 
 // cellKey is one rollup cell.
@@ -39,6 +40,13 @@ type dimCell struct {
 	period                                    time.Time
 }
 
+// indCell is one indicator-rollup cell: scope is a school's id or
+// DistrictScope.
+type indCell struct {
+	districtID, rubricID, scope, dimensionKey, indicatorKey string
+	period                                                  time.Time
+}
+
 // cellCounts are a rollup cell's scores at each level.
 type cellCounts [MaxLevel + 1]int64
 
@@ -52,6 +60,7 @@ type Deltas struct {
 	cells map[cellKey]*cellCounts
 	obs   map[obsKey]int64
 	dims  map[dimCell]*dimCounts
+	inds  map[indCell]*cellCounts
 }
 
 // Rubric is what the rollups need of an observation's rubric version: the
@@ -65,6 +74,7 @@ type Rubric struct {
 func (d *Deltas) init(n int) {
 	if d.cells == nil {
 		d.cells, d.obs, d.dims = make(map[cellKey]*cellCounts, n), make(map[obsKey]int64, n/8), make(map[dimCell]*dimCounts, n/4)
+		d.inds = make(map[indCell]*cellCounts, n/4)
 	}
 }
 
@@ -74,6 +84,16 @@ func (d *Deltas) cell(k cellKey) *cellCounts {
 	if c == nil {
 		c = new(cellCounts)
 		d.cells[k] = c
+	}
+	return c
+}
+
+// ind is k's counts, made on first use.
+func (d *Deltas) ind(k indCell) *cellCounts {
+	c := d.inds[k]
+	if c == nil {
+		c = new(cellCounts)
+		d.inds[k] = c
 	}
 	return c
 }
@@ -109,6 +129,7 @@ func (d *Deltas) Add(o domain.Observation, r Rubric, loc *time.Location, sign in
 		d.cell(cellKey{o.DistrictID, o.SchoolID, r.ID, dim, s.IndicatorKey, period, band, o.Subject, string(o.Kind)})[*s.Level] += sign
 		first := !slices.Contains(scored, dim)
 		for _, scope := range []string{o.SchoolID, DistrictScope} {
+			d.ind(indCell{o.DistrictID, r.ID, scope, dim, s.IndicatorKey, period})[*s.Level] += sign
 			c := d.dim(dimCell{o.DistrictID, r.ID, scope, dim, period})
 			c[*s.Level+1] += sign
 			if first {
@@ -142,6 +163,12 @@ func (d *Deltas) Merge(e Deltas) {
 			sum[i] += n
 		}
 	}
+	for k, c := range e.inds {
+		sum := d.ind(k)
+		for l, n := range c {
+			sum[l] += n
+		}
+	}
 }
 
 // Table is a rollup table: rows of key columns and counts, and the table
@@ -154,9 +181,10 @@ type Table struct {
 	Counts  []string // the count columns, added to on conflict
 }
 
-// The three rollup tables: scores per indicator cell and level,
-// observations per cell, and a dimension's observations and scores per
-// school and for the district.
+// The four rollup tables: scores per indicator cell and level,
+// observations per cell, a dimension's observations and scores per school
+// and for the district, and an indicator's scores per school and for the
+// district.
 var (
 	Levels = Table{"rollups", "rollup_deltas",
 		append([]string{"district_id", "school_id", "rubric_id", "dimension_key", "indicator_key", "period_start", "week_start", "month_start", "grade_band", "subject", "kind"}, LevelCounts...),
@@ -170,7 +198,11 @@ var (
 		append([]string{"district_id", "rubric_id", "scope", "dimension_key", "period_start", "week_start", "month_start"}, DimensionCounts...),
 		[]string{"district_id", "rubric_id", "scope", "period_start", "dimension_key"},
 		DimensionCounts}
-	Tables = []Table{Levels, Observations, Dimensions}
+	Indicators = Table{"indicator_rollups", "indicator_rollup_deltas",
+		append([]string{"district_id", "rubric_id", "scope", "dimension_key", "indicator_key", "period_start", "week_start", "month_start"}, LevelCounts...),
+		[]string{"district_id", "rubric_id", "scope", "period_start", "dimension_key", "indicator_key"},
+		LevelCounts}
+	Tables = []Table{Levels, Observations, Dimensions, Indicators}
 )
 
 // SmallPeriods is the table that counts and sums the folded dimension
@@ -231,5 +263,17 @@ func (d Deltas) Rows() [][][]any {
 		}
 		dimRows = append(dimRows, row)
 	}
-	return [][][]any{levelRows, obsRows, dimRows}
+	indRows := make([][]any, 0, len(d.inds))
+	for k, c := range d.inds {
+		if !slices.ContainsFunc(c[:], nonzero) {
+			continue
+		}
+		row := make([]any, 0, 8+len(c))
+		row = append(row, k.districtID, k.rubricID, k.scope, k.dimensionKey, k.indicatorKey, k.period, week(k.period), domain.MonthStart(k.period))
+		for _, n := range c {
+			row = append(row, n)
+		}
+		indRows = append(indRows, row)
+	}
+	return [][][]any{levelRows, obsRows, dimRows, indRows}
 }

@@ -96,6 +96,27 @@ func (q Query) DimensionTrendable() bool {
 	return byDimension
 }
 
+// IndicatorTrendable reports whether q can be answered from the indicator
+// rollups: an indicator's figures by school or for the district, without
+// grade band, subject or kind, grouped by at most two of school, dimension
+// and indicator, one of them the indicator unless the query names one.
+func (q Query) IndicatorTrendable() bool {
+	if q.GradeBand != "" || q.Subject != "" || q.Kind != "" || len(q.Group) > 2 {
+		return false
+	}
+	byIndicator := q.Indicator != ""
+	for _, g := range q.Group {
+		switch g {
+		case "indicator":
+			byIndicator = true
+		case "school", "dimension":
+		default:
+			return false
+		}
+	}
+	return byIndicator
+}
+
 // KeptCell is one bucket × group of a dimension trend summed from whole
 // school periods (one school's figures for one dimension in one rollup
 // period: a week, or the part of a week in one month), the grain at which

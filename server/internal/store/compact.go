@@ -68,7 +68,11 @@ func (s *Store) CompactRollups(ctx context.Context) (int, error) {
 	}
 	// Deleted rows stay in a table until it is vacuumed; the delta tables
 	// are emptied every second, faster than autovacuum may come.
-	err = s.db.WithContext(ctx).Exec("VACUUM " + rollup.Levels.Deltas + ", " + rollup.Observations.Deltas + ", " + rollup.Dimensions.Deltas).Error
+	var deltas []string
+	for _, t := range rollup.Tables {
+		deltas = append(deltas, t.Deltas)
+	}
+	err = s.db.WithContext(ctx).Exec("VACUUM " + strings.Join(deltas, ", ")).Error
 	return folded, translate(err, "rollup deltas")
 }
 

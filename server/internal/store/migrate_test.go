@@ -199,3 +199,62 @@ func TestRollupCellsKeepTheirCountsAcrossMigrations(t *testing.T) {
 		}
 	})
 }
+
+// TestIndicatorRollupsAreFilledByTheirMigration takes the indicator rollups
+// away with their migration's Down, on scores partly folded into the
+// rollups and partly still in their deltas, and brings them back with its
+// Up: they equal a recomputation from the raw scores, and an indicator's
+// trend is what it was.
+func TestIndicatorRollupsAreFilledByTheirMigration(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		put(t, s, f.observation(domain.ObservationSubmitted, 2, 3, 4))
+		put(t, s, f.observation(domain.ObservationSubmitted, 1, 3))
+		if _, err := s.CompactRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		amended := f.observation(domain.ObservationSubmitted, 4, 4, 1)
+		put(t, s, amended)
+		amended.Scores, amended.Rev = amended.Scores[:1], 2
+		put(t, s, amended) // its removal and its new figures in the deltas
+		q := rollup.Query{DistrictID: f.district.ID, RubricID: f.rubric.RubricID, From: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC),
+			To: time.Date(2027, 8, 1, 0, 0, 0, 0, time.UTC), Group: []string{"school", "indicator"}}
+		before, err := s.TrendIndicators(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var scores int64
+		for _, c := range before {
+			scores += c.Observations
+		}
+		if len(before) != 3 || scores != 6 {
+			t.Fatalf("trend by indicator before the migrations: %+v", before)
+		}
+		if err := s.MigrateDownTo(ctx, 42); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Count(ctx, "indicator_rollups", f.district.ID); err == nil {
+			t.Fatal("the indicator rollups outlived their migration's Down")
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := testdb.CheckRollups(ctx, s, f.district.ID); err != nil {
+			t.Fatal(err)
+		}
+		after, err := s.TrendIndicators(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(before, after) {
+			t.Fatalf("trend before the migrations %+v, after %+v", before, after)
+		}
+		if _, err := s.CompactRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := testdb.CheckRollups(ctx, s, f.district.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

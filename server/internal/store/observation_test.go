@@ -91,7 +91,7 @@ func TestObservationRollupsFollowSubmitAmendDelete(t *testing.T) {
 			if err := testdb.CheckRollups(ctx, s, f.district.ID); err != nil {
 				t.Fatal(err)
 			}
-			if c["rollup_deltas"]+c["rollup_observation_deltas"]+c["dimension_rollup_deltas"] != 0 {
+			if c["rollup_deltas"]+c["rollup_observation_deltas"]+c["dimension_rollup_deltas"]+c["indicator_rollup_deltas"] != 0 {
 				t.Fatalf("deltas left after compaction: %v", c)
 			}
 			return c

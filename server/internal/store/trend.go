@@ -189,12 +189,36 @@ func (s *Store) TrendDimensions(ctx context.Context, q rollup.Query) ([]rollup.D
 	if !q.DimensionTrendable() {
 		return nil, domain.Errorf(domain.EInvalid, "the query has filters the dimension rollups do not keep")
 	}
+	return s.trendScoped(ctx, q, rollup.Dimensions)
+}
+
+// TrendIndicators sums the indicator rollups per bucket and group as
+// TrendDimensions sums the dimension rollups; the query must be
+// IndicatorTrendable. A cell's observations are its scores: an observation
+// scores an indicator at most once.
+func (s *Store) TrendIndicators(ctx context.Context, q rollup.Query) ([]rollup.DimensionCell, error) {
+	if !q.IndicatorTrendable() {
+		return nil, domain.Errorf(domain.EInvalid, "the query has filters the indicator rollups do not keep")
+	}
+	cells, err := s.trendScoped(ctx, q, rollup.Indicators)
+	for i := range cells {
+		c := &cells[i]
+		for _, n := range c.Levels {
+			c.Observations += n
+		}
+	}
+	return cells, err
+}
+
+// trendScoped reads the periods of t, a rollup kept per school and for the
+// district (scope), and sums them into cells.
+func (s *Store) trendScoped(ctx context.Context, q rollup.Query, t rollup.Table) ([]rollup.DimensionCell, error) {
 	_, group, err := q.Columns()
 	if err != nil {
 		return nil, err
 	}
 	if len(group) > 2 {
-		return nil, domain.Errorf(domain.EInvalid, "a dimension trend is grouped by school and dimension at most")
+		return nil, domain.Errorf(domain.EInvalid, "a trend of %s is grouped by two columns at most", t.Name)
 	}
 	for i, c := range group {
 		if c == "school_id" {
@@ -206,9 +230,9 @@ func (s *Store) TrendDimensions(ctx context.Context, q rollup.Query) ([]rollup.D
 	}
 	sums := rollup.NewSums(q, len(group))
 	if s.dialect == Postgres {
-		err = s.readDimensionsPostgres(ctx, q, group, sums)
+		err = s.readScopedPostgres(ctx, q, t, group, sums)
 	} else {
-		err = s.readDimensionsSQLite(ctx, q, group, sums)
+		err = s.readScopedSQLite(ctx, q, t, group, sums)
 	}
 	if err != nil {
 		return nil, err
@@ -216,15 +240,15 @@ func (s *Store) TrendDimensions(ctx context.Context, q rollup.Query) ([]rollup.D
 	return sums.Cells(), nil
 }
 
-// readDimensionsPostgres reads the rubric's level range and the periods in
-// one read-only snapshot, through the pgx connection under database/sql.
-func (s *Store) readDimensionsPostgres(ctx context.Context, q rollup.Query, group []string, sums *rollup.Sums) error {
+// readScopedPostgres reads the rubric's level range and t's periods in one
+// read-only snapshot, through the pgx connection under database/sql.
+func (s *Store) readScopedPostgres(ctx context.Context, q rollup.Query, t rollup.Table, group []string, sums *rollup.Sums) error {
 	return s.pgxSnapshot(ctx, func(tx pgx.Tx) error {
 		lo, hi, err := rubricLevelRange(ctx, tx, q.DistrictID, q.RubricID)
 		if err != nil {
 			return err
 		}
-		query, args := dimensionPeriods(q, group, lo, hi, true)
+		query, args := scopedPeriods(q, t, group, lo, hi, true)
 		// Every query is planned for its own bounds and schools: a generic plan
 		// of the prepared statement cannot tell a week from the whole table.
 		rows, err := tx.Query(ctx, query, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
@@ -232,7 +256,7 @@ func (s *Store) readDimensionsPostgres(ctx context.Context, q rollup.Query, grou
 			return translate(err, "trend")
 		}
 		defer rows.Close()
-		return addPeriods(rows, q, len(group), lo, hi, sums)
+		return addPeriods(rows, q, t, len(group), lo, hi, sums)
 	})
 }
 
@@ -282,15 +306,15 @@ func rubricLevelRange(ctx context.Context, tx pgx.Tx, districtID, rubricID strin
 	return lo, hi, nil
 }
 
-// readDimensionsSQLite reads the periods through GORM, every level column.
-func (s *Store) readDimensionsSQLite(ctx context.Context, q rollup.Query, group []string, sums *rollup.Sums) error {
-	query, args := dimensionPeriods(q, group, 0, rollup.MaxLevel, false)
+// readScopedSQLite reads t's periods through GORM, every level column.
+func (s *Store) readScopedSQLite(ctx context.Context, q rollup.Query, t rollup.Table, group []string, sums *rollup.Sums) error {
+	query, args := scopedPeriods(q, t, group, 0, rollup.MaxLevel, false)
 	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return translate(err, "trend")
 	}
 	defer rows.Close()
-	return addPeriods(rows, q, len(group), 0, rollup.MaxLevel, sums)
+	return addPeriods(rows, q, t, len(group), 0, rollup.MaxLevel, sums)
 }
 
 // periodRows are rows of dimension rollup periods, from pgx or database/sql.
@@ -300,10 +324,10 @@ type periodRows interface {
 	Err() error
 }
 
-// addPeriods adds each period's observations and levels lo to hi into its
-// cell. A bucket comes as a date from PostgreSQL and as text from SQLite;
-// anyTime reads either.
-func addPeriods(rows periodRows, q rollup.Query, ngroup, lo, hi int, sums *rollup.Sums) error {
+// addPeriods adds each period's observations (when t counts them) and
+// levels lo to hi into its cell. A bucket comes as a date from PostgreSQL
+// and as text from SQLite; anyTime reads either.
+func addPeriods(rows periodRows, q rollup.Query, t rollup.Table, ngroup, lo, hi int, sums *rollup.Sums) error {
 	var bucket any
 	groups := make([][]byte, ngroup)
 	var obs int64
@@ -315,7 +339,9 @@ func addPeriods(rows periodRows, q rollup.Query, ngroup, lo, hi int, sums *rollu
 	for i := range groups {
 		dest = append(dest, &groups[i])
 	}
-	dest = append(dest, &obs)
+	if countsObservations(t) {
+		dest = append(dest, &obs)
+	}
 	for i := range levels {
 		dest = append(dest, &levels[i])
 	}
@@ -335,12 +361,16 @@ func addPeriods(rows periodRows, q rollup.Query, ngroup, lo, hi int, sums *rollu
 	return translate(rows.Err(), "trend")
 }
 
-// dimensionPeriods is the query for the dimension rollups' periods of a
-// trend: the bucket's column (unless the bucket is the whole range), the
-// group's columns, the observations and the level columns from lo to hi.
-// The range is whole periods (rollup.Query), filtered on period_start,
-// which the primary key orders after the scope, so that the key serves it.
-func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool) (string, []any) {
+// countsObservations reports whether t has a column of observations.
+func countsObservations(t rollup.Table) bool { return slices.Contains(t.Counts, "observations") }
+
+// scopedPeriods is the query for the periods of a trend from t, the
+// dimension or the indicator rollups: the bucket's column (unless the
+// bucket is the whole range), the group's columns, the observations (where
+// t counts them) and the level columns from lo to hi. The range is whole
+// periods (rollup.Query), filtered on period_start, which the primary key
+// orders after the scope, so that the key serves it.
+func scopedPeriods(q rollup.Query, t rollup.Table, group []string, lo, hi int, postgres bool) (string, []any) {
 	a := &sqlArgs{postgres: postgres}
 	arg := a.add
 	var cols []string
@@ -352,12 +382,14 @@ func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool)
 		cols = append(cols, "week_start")
 	}
 	cols = append(cols, group...)
-	cols = append(cols, "observations")
+	if countsObservations(t) {
+		cols = append(cols, "observations")
+	}
 	for l := lo; l <= hi; l++ {
 		cols = append(cols, "l"+strconv.Itoa(l))
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM " + readTable(rollup.Dimensions) + " WHERE district_id = " + arg(q.DistrictID, "::uuid") +
+	b.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM " + readTable(t) + " WHERE district_id = " + arg(q.DistrictID, "::uuid") +
 		" AND rubric_id = " + arg(q.RubricID, "::uuid"))
 	b.WriteString(" AND period_start >= " + arg(q.From, "::date") + " AND period_start < " + arg(q.To, "::date"))
 	switch {
@@ -373,5 +405,26 @@ func dimensionPeriods(q rollup.Query, group []string, lo, hi int, postgres bool)
 	if q.Dimension != "" {
 		b.WriteString(" AND dimension_key = " + arg(q.Dimension, "::text"))
 	}
+	if q.Indicator != "" && t.Name == rollup.Indicators.Name {
+		b.WriteString(" AND indicator_key = " + arg(q.Indicator, "::text"))
+	}
 	return b.String(), a.args
+}
+
+// RollupState names the state of a district's figures: the last entry of
+// its change log and its compaction horizon. Every write that moves the
+// rollups (a push or a REST write of observations) appends to the change
+// log in the same transaction, numbered in commit order within the
+// district, and compaction never removes the last entry except with a
+// tombstone below a horizon it moves, so the state changes whenever a
+// figure may have changed and never comes back. Folding the deltas changes
+// no figure and leaves the state as it is.
+func (s *Store) RollupState(ctx context.Context, districtID string) (string, error) {
+	var st struct{ Last, Horizon int64 }
+	err := s.read(ctx).db.Raw(`SELECT COALESCE((SELECT MAX(seq) FROM change_log WHERE district_id = ?), 0) AS last,
+		COALESCE((SELECT seq FROM change_log_horizon WHERE district_id = ?), 0) AS horizon`, districtID, districtID).Scan(&st).Error
+	if err != nil {
+		return "", translate(err, "rollup state")
+	}
+	return strconv.FormatInt(st.Last, 10) + "." + strconv.FormatInt(st.Horizon, 10), nil
 }

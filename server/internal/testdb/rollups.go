@@ -15,7 +15,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
-// CheckRollups recomputes a district's three rollups from its raw rows and
+// CheckRollups recomputes a district's four rollups from its raw rows and
 // reports how they differ from the maintained ones (the tables and the
 // deltas not folded into them yet), or nil when they are equal.
 //
@@ -412,7 +412,7 @@ const scored = `
 	JOIN scores s ON s.observation_id = o.id AND s.level IS NOT NULL
 	JOIN rubric_indicators i ON i.rubric_version_id = o.rubric_version_id AND i.key = s.indicator_key`
 
-// checkedRollups are the three rollups and their recomputations.
+// checkedRollups are the four rollups and their recomputations.
 var checkedRollups = []checkedRollup{
 	{
 		name: "rollups", deltas: "rollup_deltas",
@@ -448,5 +448,19 @@ var checkedRollups = []checkedRollup{
 			SELECT rubric_id, '` + districtScope + `', dimension_key, period_start, week_start, month_start,
 				CAST(SUM(observations) AS bigint), ` + sumLevels + ` FROM schools
 			GROUP BY rubric_id, dimension_key, period_start, week_start, month_start`, 6, 1 + len(levelColumns)},
+	},
+	{
+		// An indicator's scores at each school and in the district.
+		name: "indicator_rollups", deltas: "indicator_rollup_deltas",
+		keys:   []string{"rubric_id", "scope", "dimension_key", "indicator_key", "period_start", "week_start", "month_start"},
+		counts: levelColumns,
+		recompute: countQuery{`, schools AS (
+				SELECT CAST(v.rubric_id AS text) AS rubric_id, CAST(o.school_id AS text) AS scope, i.dimension_key, s.indicator_key,
+					p.period_start, p.week_start, p.month_start, ` + countLevels + counting + scored + countingWhere + `
+				GROUP BY v.rubric_id, o.school_id, i.dimension_key, s.indicator_key, p.period_start, p.week_start, p.month_start)
+			SELECT * FROM schools
+			UNION ALL
+			SELECT rubric_id, '` + districtScope + `', dimension_key, indicator_key, period_start, week_start, month_start, ` + sumLevels + ` FROM schools
+			GROUP BY rubric_id, dimension_key, indicator_key, period_start, week_start, month_start`, 7, len(levelColumns)},
 	},
 }

@@ -6,8 +6,11 @@ package trends
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,17 +65,8 @@ type Cell struct {
 	Partial bool `json:"partial,omitempty"`
 }
 
-// cellJSON is a cell as the API writes it.
+// cellJSON is a cell's fields as the API writes them, for reading.
 type cellJSON Cell
-
-// MarshalJSON writes the cell with its bucket as a date (YYYY-MM-DD), the
-// first day of the week, month or range, as the CSV export writes it.
-func (c Cell) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Bucket string `json:"bucket"`
-		cellJSON
-	}{c.Bucket.Format(time.DateOnly), cellJSON(c)})
-}
 
 // UnmarshalJSON reads a cell written by MarshalJSON.
 func (c *Cell) UnmarshalJSON(b []byte) error {
@@ -109,21 +103,26 @@ var levelKeys = func() []int {
 
 // MarshalJSON writes the levels that have scores.
 func (ls Levels) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 16*len(ls))
+	return ls.appendJSON(make([]byte, 0, 16*len(ls))), nil
+}
+
+func (ls Levels) appendJSON(b []byte) []byte {
 	b = append(b, '{')
+	first := true
 	for _, l := range levelKeys {
 		if ls[l] == 0 {
 			continue
 		}
-		if len(b) > 1 {
+		if !first {
 			b = append(b, ',')
 		}
+		first = false
 		b = append(b, '"')
 		b = strconv.AppendInt(b, int64(l), 10)
 		b = append(b, '"', ':')
 		b = strconv.AppendInt(b, ls[l], 10)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
 // UnmarshalJSON reads levels written by MarshalJSON.
@@ -177,25 +176,67 @@ func NewService(s *store.Store) *Service { return &Service{store: s} }
 // only from the school periods with at least the district's minimum of
 // observations (see unitTrend).
 func (s *Service) Trend(ctx context.Context, p auth.Principal, q Query) (Result, error) {
+	res, _, _, err := s.TrendIfChanged(ctx, p, q, nil)
+	return res, err
+}
+
+// TrendIfChanged answers q as Trend does, with a tag that names the
+// answer: the caller and their grants, the question, the district's
+// settings, the framework and the state of the district's rollups
+// (store.RollupState). When known holds that tag, the figures cannot have
+// changed since it was given, and it answers unchanged without computing
+// them. The caller is authorized and the question checked first, so a
+// refusal is the same either way.
+func (s *Service) TrendIfChanged(ctx context.Context, p auth.Principal, q Query, known []string) (res Result, tag string, unchanged bool, err error) {
 	scope := p.ReadScope()
 	if !p.IsAdmin() && len(scope.SchoolIDs) == 0 {
-		return Result{}, domain.Errorf(domain.EForbidden, "trends are for district administrators, supervisors, principals and coaches")
+		return Result{}, "", false, domain.Errorf(domain.EForbidden, "trends are for district administrators, supervisors, principals and coaches")
 	}
 	if err := q.validate(); err != nil {
-		return Result{}, err
+		return Result{}, "", false, err
+	}
+	// The state is read before the figures, so that the figures answered
+	// under a tag are never older than the state it names.
+	state, err := s.store.RollupState(ctx, p.DistrictID())
+	if err != nil {
+		return Result{}, "", false, err
 	}
 	d, err := s.store.District(ctx, p.DistrictID())
 	if err != nil {
-		return Result{}, err
+		return Result{}, "", false, err
 	}
 	if q.RubricID == "" {
 		if q.RubricID, err = s.store.MainRubric(ctx, p.DistrictID()); domain.ErrorCode(err) == domain.ENotFound {
-			from, to := rollup.PeriodBounds(q.From, q.To)
-			return Result{Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
-				Cells: []Cell{}, District: []Cell{}}, nil
+			q.RubricID = ""
 		} else if err != nil {
-			return Result{}, err
+			return Result{}, "", false, err
 		}
+	}
+	tag = answerTag(p, q, d.Rev, state)
+	if slices.Contains(known, tag) {
+		return Result{}, tag, true, nil
+	}
+	res, err = s.trend(ctx, p, q, d)
+	return res, tag, false, err
+}
+
+// answerTag is a digest of what a trend's answer depends on.
+func answerTag(p auth.Principal, q Query, districtRev int64, state string) string {
+	question, _ := json.Marshal(q) // a struct of strings, times and slices: it always encodes
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%d\n%s\n", p.ScopeFingerprint(), question, districtRev, state)
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// trend answers a checked question on the district d's framework
+// q.RubricID (none: the district has no framework yet).
+func (s *Service) trend(ctx context.Context, p auth.Principal, q Query, d domain.District) (Result, error) {
+	scope := p.ReadScope()
+	var err error
+	if q.RubricID == "" {
+		from, to := rollup.PeriodBounds(q.From, q.To)
+		return Result{Bucket: q.Bucket, Group: q.Group, MinCellSize: d.Settings.MinCellSize, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
+			Cells: []Cell{}, District: []Cell{}}, nil
 	}
 	schools := q.SchoolIDs
 	if !scope.AllSchools {
@@ -337,7 +378,12 @@ func (q *Query) validate() error {
 // cells computes the cells of a store query, unsuppressed.
 func (s *Service) cells(ctx context.Context, q rollup.Query) ([]Cell, error) {
 	if q.DimensionTrendable() {
-		return s.dimensionCells(ctx, q)
+		dcs, err := s.store.TrendDimensions(ctx, q)
+		return scopedCells(dcs, q.Group), err
+	}
+	if q.IndicatorTrendable() {
+		dcs, err := s.store.TrendIndicators(ctx, q)
+		return scopedCells(dcs, q.Group), err
 	}
 	rows, err := s.store.TrendLevels(ctx, q)
 	if err != nil {
@@ -371,14 +417,10 @@ func (s *Service) cells(ctx context.Context, q rollup.Query) ([]Cell, error) {
 	return cs.list(), nil
 }
 
-// dimensionCells computes the cells of a dimension trend from the dimension
-// rollups, which also count the observations behind each cell exactly; the
-// store gives them in bucket and group order.
-func (s *Service) dimensionCells(ctx context.Context, q rollup.Query) ([]Cell, error) {
-	dcs, err := s.store.TrendDimensions(ctx, q)
-	if err != nil {
-		return nil, err
-	}
+// scopedCells are the cells of a trend read from the dimension or the
+// indicator rollups, which also count the observations behind each cell
+// exactly; the store gives them in bucket and group order.
+func scopedCells(dcs []rollup.DimensionCell, group []string) []Cell {
 	out := make([]Cell, len(dcs))
 	// The cells' observation counts and means are allocated at once, and
 	// the cells of one group share its map.
@@ -390,7 +432,7 @@ func (s *Service) dimensionCells(ctx context.Context, q rollup.Query) ([]Cell, e
 		copy(k[:], dc.Group)
 		g, ok := groups[k]
 		if !ok || len(dc.Group) > len(k) {
-			g = groupMap(q.Group, dc.Group)
+			g = groupMap(group, dc.Group)
 			groups[k] = g
 		}
 		obs[i] = dc.Observations
@@ -406,7 +448,7 @@ func (s *Service) dimensionCells(ctx context.Context, q rollup.Query) ([]Cell, e
 			c.Mean = &means[i]
 		}
 	}
-	return out, nil
+	return out
 }
 
 // cellSet gathers rollup rows into cells.

@@ -32,6 +32,7 @@ func allObservations(t *testing.T, s *store.Store, districtID string) []domain.O
 	}
 }
 
+// key is a cell: its bucket, school and dimension or indicator.
 type key struct{ bucket, school, dimension string }
 
 type agg struct {
@@ -55,8 +56,11 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 			t.Fatal(err)
 		}
 		from, to := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-		for _, bucket := range []string{"week", "month"} {
-			got, err := trends.NewService(s).Trend(ctx, admin, trends.Query{From: from, To: to, Bucket: bucket, Group: []string{"school", "dimension"}})
+		// By dimension the cells come from the dimension rollups, by
+		// indicator from the indicator rollups; both against the raw scores.
+		for _, shape := range [][2]string{{"week", "dimension"}, {"month", "dimension"}, {"week", "indicator"}, {"month", "indicator"}} {
+			bucket, by := shape[0], shape[1]
+			got, err := trends.NewService(s).Trend(ctx, admin, trends.Query{From: from, To: to, Bucket: bucket, Group: []string{"school", by}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,6 +86,9 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 						continue
 					}
 					_, dim, _ := v.Indicator(sc.IndicatorKey)
+					if by == "indicator" {
+						dim = sc.IndicatorKey
+					}
 					k := key{b.Format(time.DateOnly), o.SchoolID, dim}
 					a := want[k]
 					if a == nil {
@@ -95,10 +102,10 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 				}
 			}
 			if len(got.Cells) != len(want) {
-				t.Fatalf("%s: %d cells, recomputation has %d", bucket, len(got.Cells), len(want))
+				t.Fatalf("%s by %s: %d cells, recomputation has %d", bucket, by, len(got.Cells), len(want))
 			}
 			for _, c := range got.Cells {
-				a := want[key{c.Bucket.Format(time.DateOnly), c.Group["school"], c.Group["dimension"]}]
+				a := want[key{c.Bucket.Format(time.DateOnly), c.Group["school"], c.Group[by]}]
 				if a == nil {
 					t.Fatalf("%s: cell %v not in the recomputation", bucket, c.Group)
 				}
@@ -136,7 +143,7 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 				t.Fatalf("%s: %d district cells, recomputation has %d", bucket, len(got.District), len(district))
 			}
 			for _, c := range got.District {
-				a := district[key{c.Bucket.Format(time.DateOnly), "", c.Group["dimension"]}]
+				a := district[key{c.Bucket.Format(time.DateOnly), "", c.Group[by]}]
 				if a == nil || c.Scores != a.scores || c.Mean == nil || math.Abs(*c.Mean-float64(a.sum)/float64(a.scores)) > 1e-9 ||
 					c.Observations == nil || *c.Observations != int64(len(a.obs)) {
 					t.Fatalf("%s district cell %v %s: %+v, recomputed %+v", bucket, c.Group, c.Bucket, c, a)

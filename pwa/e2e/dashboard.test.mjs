@@ -60,6 +60,7 @@ function heatFigures(page) {
       scores: e.dataset.scores === undefined ? undefined : Number(e.dataset.scores),
       suppressed: e.dataset.suppressed === 'true',
       text: e.textContent,
+      notObserved: e.querySelector('[data-testid=not-observed]')?.textContent ?? null,
     })),
   );
 }
@@ -92,6 +93,13 @@ async function assertHeatMap(page, server, token) {
   for (const g of got) {
     if (g.suppressed) assert.match(g.text, new RegExp(`Suppressed.*fewer than ${want.min_cell_size} observations`));
     else assert.ok(g.text.includes(g.mean.toFixed(2)), `the cell prints its mean: ${g.text}`);
+  }
+  // The share not observed, with its n, where the API gives it, and only there.
+  const byCell = new Map([...want.cells.map((c) => [`${c.group.school}/${c.group.dimension}`, c]), ...want.district.map((c) => [`district/${c.group.dimension}`, c])]);
+  for (const g of got) {
+    const c = byCell.get(`${g.school}/${g.dimension}`);
+    const words = c?.not_observed === undefined ? null : `not observed ${Math.round(c.not_observed * 100)}% of n = ${c.submitted}`;
+    assert.equal(g.notObserved, words, `${g.school} ${g.dimension}`);
   }
   return want;
 }
@@ -157,6 +165,8 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     const chart = await assertChart(page, server, supToken);
     assert.ok(chart.cells.length > 0, 'the demo district has scores this year');
     const heat = await assertHeatMap(page, server, supToken);
+    // A supervisor, whose figures are whole school periods, is given no share not observed.
+    assert.ok([...heat.cells, ...heat.district].every((c) => c.not_observed === undefined && c.submitted === undefined));
     // Only the supervisor's schools, never another.
     for (const c of heat.cells) assert.ok(me.school_ids.includes(c.group.school));
     await page.evaluate(() => document.getElementById('chart-h').scrollIntoView());
@@ -353,6 +363,8 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     await page.locator('[data-testid=chart], [data-testid=chart-empty]').first().waitFor();
     await page.goto(`${server.base}/dashboard${u.search}`);
     const heat = await assertHeatMap(page, server, token);
+    // Her school's cells say how often each dimension was not observed.
+    assert.ok(heat.cells.some((c) => c.not_observed !== undefined && c.submitted > 0), 'the principal is shown the share not observed');
     for (const c of heat.cells) {
       assert.ok(me.school_ids.includes(c.group.school), 'only her school');
       assert.equal(c.suppressed ?? false, false, 'a principal sees her own school’s small cells');

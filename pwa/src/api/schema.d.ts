@@ -2329,6 +2329,10 @@ export interface components {
             };
             /** @description True when every school period of the cell was left out (left_out). */
             suppressed?: boolean;
+            /** @description For a dimension or indicator cell that counts its observations: the submitted observations of the framework in the cell's schools, days and filters, whether or not they scored it. Left out where not_observed is. */
+            submitted?: number;
+            /** @description The share "not observed": of the submitted observations in the cell's schools, days and filters (submitted), the share that gave no level to any indicator of the cell's dimension (or to its indicator): (submitted - observations) / submitted. Left out of cells with no observation count (a dimension filtered by grade band, subject or kind), of suppressed cells, and, for a caller who may not see the teachers of a school in the answer, of every cell and of the district line, since its base would be counted outside the whole school periods that caller's figures are built from. */
+            not_observed?: number;
             /** @description True for a week or month only part of which lies in the trend's from and to: its figures count only the days within them. */
             partial?: boolean;
             /** @description For a caller who may not see a school's teachers: how many school periods (one school, one dimension, one week or the part of a week in one month) with fewer observations than min_cell_size were left out of this cell. Every figure such a caller sees is a sum of whole school periods kept. */

@@ -10,6 +10,7 @@ import {
   heatMatrix,
   levelShares,
   mayDrill,
+  notObservedText,
   parseView,
   proficientLevel,
   proficientShare,
@@ -216,5 +217,12 @@ describe('drill-down', () => {
     expect(mayDrill([{ role: 'observer', school_id: A }], [A], false)).toBe(false);
     expect(mayDrill([{ role: 'district_admin' }], [A, B], false)).toBe(true);
     expect(mayDrill(sup, [], false)).toBe(false);
+  });
+});
+
+describe('the share not observed', () => {
+  test('is said as a percentage of the observations submitted', () => {
+    expect(notObservedText(2 / 6, 6)).toBe('not observed 33% of n = 6');
+    expect(notObservedText(0, 12)).toBe('not observed 0% of n = 12');
   });
 });

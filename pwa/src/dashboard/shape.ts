@@ -364,6 +364,11 @@ export function mayDrill(grants: Grant[], schools: string[], suppressed: boolean
 }
 
 /** A mean as the dashboard prints it. */
+/** The share not observed in words: "not observed 33% of n = 6". */
+export function notObservedText(share: number, submitted: number): string {
+  return `not observed ${Math.round(share * 100)}% of n = ${submitted}`;
+}
+
 export function fmtMean(m: number | undefined): string {
   return m === undefined ? '–' : m.toFixed(2);
 }

@@ -493,9 +493,16 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 	for i, c := range cs {
 		schools[i] = c.SchoolID
 	}
-	pool, err := s.store.SchoolFocusScores(ctx, p.DistrictID(), sortedUnique(schools), sortedUnique(keys))
-	if err != nil {
-		return Effectiveness{}, err
+	pool := map[[2]string][]store.FocusScore{}
+	for _, school := range sortedUnique(schools) {
+		scores, err := s.store.SchoolFocusScores(ctx, p.DistrictID(), []string{school}, sortedUnique(keys))
+		if err != nil {
+			return Effectiveness{}, err
+		}
+		for _, sc := range scores {
+			k := [2]string{school, sc.IndicatorKey}
+			pool[k] = append(pool[k], sc)
+		}
 	}
 	change := func(kinds []domain.ActivityKind) GroupChange {
 		g := groupChange(kept, kinds, evs, cs, pool, spans, loc)

@@ -36,8 +36,10 @@ type keptScore struct {
 // judged with MinToJudge of each, pooled as the evidence pools them; and
 // per cycle with a judged teacher, its comparison group (comparisonOf)
 // over the days from support to the day after its last follow-up counted
-// here, each member's change pooled likewise.
-func groupChange(kept []keptScore, kinds []domain.ActivityKind, evs map[string]Evidence, cs []domain.Cycle, pool []store.FocusScore, spans []cycleSpan, loc *time.Location) GroupChange {
+// here, each member's change pooled likewise. pool holds the focus scores
+// at each school by school and indicator key: a cycle's comparison group
+// is drawn from its own school's scores of its focus.
+func groupChange(kept []keptScore, kinds []domain.ActivityKind, evs map[string]Evidence, cs []domain.Cycle, pool map[[2]string][]store.FocusScore, spans []cycleSpan, loc *time.Location) GroupChange {
 	follow := map[string][]Point{}
 	for _, k := range kept {
 		if kinds == nil || slices.Contains(kinds, k.kind) {
@@ -72,7 +74,7 @@ func groupChange(kept []keptScore, kinds []domain.ActivityKind, evs map[string]E
 			changes, single = append(changes, d), []float64{iv.Low, iv.High}
 			group.Teachers = append(group.Teachers, TeacherChange{TeacherID: id, BeforeMean: mean(before), Change: &d})
 		}
-		cmp, members := comparisonOf(group, pool, spans, loc)
+		cmp, members := comparisonOf(group, pool[[2]string{c.SchoolID, c.FocusIndicatorKey}], spans, loc)
 		ids := make([]string, 0, len(members))
 		for id := range members {
 			ids = append(ids, id)

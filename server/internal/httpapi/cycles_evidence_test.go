@@ -152,21 +152,21 @@ func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScor
 // comparisonFixture writes teachers of the same school with no cycle,
 // scored on the first indicators from January to June, some of them
 // drafts: the pool a cycle's comparison group is drawn from.
-func comparisonFixture(t *testing.T, w *world, seed uint64) []rawScore {
+func comparisonFixture(t *testing.T, w *world, seed uint64, school string) []rawScore {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 11))
 	chicago, _ := time.LoadLocation("America/Chicago")
 	keys := domain.BuiltinFramework().IndicatorKeys()
 	var raws []rawScore
 	for range 8 {
-		teacher := w.addTeacher(w.schoolA1, "Comparison")
+		teacher := w.addTeacher(school, "Comparison")
 		centre := 1 + rng.IntN(4)
 		err := w.store.InTx(context.Background(), func(tx *store.Tx) error {
 			for range 18 {
 				l := min(4, max(1, centre+rng.IntN(3)-1))
 				r := rawScore{teacher: teacher, key: keys[rng.IntN(3)], level: &l, submitted: rng.IntN(10) != 0,
 					at: time.Date(2026, 1, 5, 8+rng.IntN(8), 0, 0, 0, chicago).AddDate(0, 0, rng.IntN(170))}
-				o := domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: w.schoolA1, TeacherID: teacher,
+				o := domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: school, TeacherID: teacher,
 					ObserverID: w.users[principalA].ID, RubricVersionID: w.rubricA, Kind: domain.KindClassroom, Status: domain.ObservationDraft,
 					StartedAt: r.at, Rev: 1, Scores: []domain.Score{{IndicatorKey: r.key, Level: r.level}}, ReceivedAt: r.at}
 				if r.submitted {
@@ -184,6 +184,36 @@ func comparisonFixture(t *testing.T, w *world, seed uint64) []rawScore {
 		}
 	}
 	return raws
+}
+
+// twinAt writes, for each teacher of raws, a teacher at school with the
+// same scores at the same times.
+func twinAt(t *testing.T, w *world, school string, raws []rawScore) {
+	t.Helper()
+	twins := map[string]string{}
+	err := w.store.InTx(context.Background(), func(tx *store.Tx) error {
+		for _, r := range raws {
+			if twins[r.teacher] == "" {
+				twins[r.teacher] = domain.NewID()
+				if err := tx.CreateTeachers(context.Background(), []domain.Teacher{{ID: twins[r.teacher], DistrictID: w.districtA, SchoolID: school, FamilyName: "Twin", Active: true}}); err != nil {
+					return err
+				}
+			}
+			status := domain.ObservationDraft
+			if r.submitted {
+				status = domain.ObservationSubmitted
+			}
+			if err := tx.PutObservation(context.Background(), domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: school, TeacherID: twins[r.teacher],
+				ObserverID: w.users[principalA].ID, RubricVersionID: w.rubricA, Kind: domain.KindClassroom, Status: status,
+				StartedAt: r.at, Rev: 1, Scores: []domain.Score{{IndicatorKey: r.key, Level: r.level}}, ReceivedAt: r.at}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // welch is the change from a to b with Welch's 95% interval, worked here
@@ -387,7 +417,11 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 		for _, seed := range []uint64{1, 2, 3, 4} {
 			cycles, raws := evidenceFixture(t, w, seed)
 			allCycles, allRaws = append(allCycles, cycles...), append(allRaws, raws...)
-			allRaws = append(allRaws, comparisonFixture(t, w, seed)...)
+			pool := comparisonFixture(t, w, seed, w.schoolA1)
+			allRaws = append(allRaws, pool...)
+			// A twin at another school of each teacher written, in no cycle
+			// and scored alike: no comparison of a cycle at A1 may draw on them.
+			twinAt(t, w, w.schoolA2, append(slices.Clone(raws), pool...))
 			for _, c := range cycles {
 				before, follow := expectEvidence(c, raws)
 				var e evidenceResponse

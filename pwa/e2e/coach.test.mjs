@@ -184,6 +184,28 @@ describe('the coach opens, completes and reopens a cycle in the app', { timeout:
       }
       // Each follow-up score counts once: the kinds add up to the total.
       assert.equal(r.kinds.reduce((a, k) => a + k.follow_ups, 0) <= r.follow_ups, true);
+      // The change against each teacher's own start and the comparison of
+      // similar teachers with no cycle, with n and the likely range, in words.
+      const sign = (v) => {
+        const x = Math.round(v * 100) / 100;
+        return x === 0 ? '0.00' : `${x > 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+      };
+      const changeWords = (f, none) => {
+        const n = `n = ${f.teachers} ${f.teachers === 1 ? 'teacher' : 'teachers'}`;
+        if (f.teachers === 0) return `${none} (n = 0)`;
+        if (f.change === null) return `hidden: too few teachers to show without identifying them (${n})`;
+        if (f.low === null) return `${sign(f.change)} (no likely range from so few) (${n})`;
+        const said = f.low > 0 ? 'likely a rise' : f.high < 0 ? 'likely a fall' : 'could be no change';
+        return `${sign(f.change)}, likely range ${sign(f.low)} to ${sign(f.high)} (${said}) (${n})`;
+      };
+      for (const [i, k] of r.kinds.entries()) {
+        assert.equal(await rows.nth(i).getByTestId('change').textContent(), k.suppressed ? 'hidden: too few scores' : changeWords(k.change, 'Too few to judge'));
+        assert.equal(await rows.nth(i).getByTestId('comparison').textContent(), k.suppressed ? 'hidden: too few scores' : changeWords(k.comparison, 'None to compare with'));
+      }
+      const all = page.getByTestId('effectiveness-all');
+      assert.equal(await all.getByTestId('change').textContent(), changeWords(r.change, 'Too few to judge'));
+      assert.equal(await all.getByTestId('comparison').textContent(), changeWords(r.comparison, 'None to compare with'));
+      await page.getByTestId('effectiveness-comparison-note').waitFor();
     }
     await accessible(page, 'what support worked');
     await shot(page, 'coach-effectiveness.png');

@@ -60,6 +60,7 @@ function heatFigures(page) {
       scores: e.dataset.scores === undefined ? undefined : Number(e.dataset.scores),
       suppressed: e.dataset.suppressed === 'true',
       text: e.textContent,
+      notObserved: e.querySelector('[data-testid=not-observed]')?.textContent ?? null,
     })),
   );
 }
@@ -92,6 +93,13 @@ async function assertHeatMap(page, server, token) {
   for (const g of got) {
     if (g.suppressed) assert.match(g.text, new RegExp(`Suppressed.*fewer than ${want.min_cell_size} observations`));
     else assert.ok(g.text.includes(g.mean.toFixed(2)), `the cell prints its mean: ${g.text}`);
+  }
+  // The share not observed, with its n, where the API gives it, and only there.
+  const byCell = new Map([...want.cells.map((c) => [`${c.group.school}/${c.group.dimension}`, c]), ...want.district.map((c) => [`district/${c.group.dimension}`, c])]);
+  for (const g of got) {
+    const c = byCell.get(`${g.school}/${g.dimension}`);
+    const words = c?.not_observed === undefined ? null : `not observed ${Math.round(c.not_observed * 100)}% of n = ${c.submitted}`;
+    assert.equal(g.notObserved, words, `${g.school} ${g.dimension}`);
   }
   return want;
 }
@@ -157,6 +165,8 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     const chart = await assertChart(page, server, supToken);
     assert.ok(chart.cells.length > 0, 'the demo district has scores this year');
     const heat = await assertHeatMap(page, server, supToken);
+    // A supervisor, whose figures are whole school periods, is given no share not observed.
+    assert.ok([...heat.cells, ...heat.district].every((c) => c.not_observed === undefined && c.submitted === undefined));
     // Only the supervisor's schools, never another.
     for (const c of heat.cells) assert.ok(me.school_ids.includes(c.group.school));
     await page.evaluate(() => document.getElementById('chart-h').scrollIntoView());
@@ -353,6 +363,8 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     await page.locator('[data-testid=chart], [data-testid=chart-empty]').first().waitFor();
     await page.goto(`${server.base}/dashboard${u.search}`);
     const heat = await assertHeatMap(page, server, token);
+    // Her school's cells say how often each dimension was not observed.
+    assert.ok(heat.cells.some((c) => c.not_observed !== undefined && c.submitted > 0), 'the principal is shown the share not observed');
     for (const c of heat.cells) {
       assert.ok(me.school_ids.includes(c.group.school), 'only her school');
       assert.equal(c.suppressed ?? false, false, 'a principal sees her own school’s small cells');
@@ -380,6 +392,66 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     assert.equal(Number(await fig.getAttribute('data-scores')), target.scores);
     assert.equal(await page.getByText('teacher not shown to your role').count(), 0);
     await snap(page, 'dashboard-drilldown-principal.png');
+  });
+
+  test('6b: the principal asks from a Thursday by month; a clipped month and the heat map\'s range cell are labelled by the whole range of days behind them', T, async () => {
+    const pri = await open(principal);
+    const { page } = pri;
+    const token = await server.token(principal);
+    await page.getByRole('link', { name: 'Trends', exact: true }).click();
+    await page.locator('[data-testid=chart], [data-testid=chart-empty]').first().waitFor();
+    // From a Thursday past the 10th, two weeks or more into the default range: mid-week, mid-month.
+    const start = new URL(page.url()).searchParams.get('from') ?? (await page.locator('#f-from').inputValue());
+    let from = new Date(start + 'T00:00:00Z');
+    from.setUTCDate(from.getUTCDate() + 14);
+    while (from.getUTCDay() !== 4 || from.getUTCDate() < 10) from.setUTCDate(from.getUTCDate() + 1);
+    from = from.toISOString().slice(0, 10);
+    const fold = page.getByTestId('filters-fold');
+    if ((await fold.getAttribute('open')) === null) await fold.locator('summary').click();
+    await page.locator('#f-from').fill(from);
+    await page.locator('#f-from').dispatchEvent('change');
+    await page.waitForURL((u) => u.searchParams.get('from') === from);
+    await page.locator('#f-bucket').selectOption('month');
+    await page.waitForURL((u) => u.searchParams.get('bucket') === 'month');
+    const trend = await assertChart(page, server, token);
+    // The server widened the Thursday to the start of its rollup period.
+    assert.ok(trend.from <= from && trend.from > start, `the trend covers from ${trend.from}`);
+    const nextDay = (d, n = 1) => {
+      const x = new Date(d + 'T00:00:00Z');
+      x.setUTCDate(x.getUTCDate() + n);
+      return x.toISOString().slice(0, 10);
+    };
+    const monthEnd = (d) => {
+      const x = new Date(d.slice(0, 7) + '-01T00:00:00Z');
+      x.setUTCMonth(x.getUTCMonth() + 1);
+      return nextDay(x.toISOString().slice(0, 10), -1);
+    };
+    const first = trend.cells.filter((c) => !c.suppressed && c.mean !== undefined).map((c) => day(c.bucket)).sort()[0];
+    assert.ok(first && first < trend.from, `the first month ${first} begins before the days asked: a clipped cell`);
+    // Open that month's cell from the chart's table, as the user does.
+    await page.getByText("The chart's figures as a table").click();
+    await page.getByRole('row', { name: new RegExp(`^${first}`) }).getByRole('button').first().click();
+    await page.waitForURL(/cell_span=month/);
+    await page.locator('[data-testid=drill-observation], [data-testid=drill-figures]').first().waitFor();
+    const clipped = `${trend.from} to ${monthEnd(first)}`;
+    await page.getByTestId('drill-title').filter({ hasText: clipped }).waitFor();
+    assert.ok((await page.getByTestId('drill-title').textContent()).endsWith(`· ${clipped}`), await page.getByTestId('drill-title').textContent());
+    await snap(page, 'dashboard-drilldown-clipped-month.png');
+    // Back on the dashboard, the heat map's cell covers the whole range.
+    await page.getByRole('button', { name: '← Back to the dashboard' }).click();
+    const heat = await assertHeatMap(page, server, token);
+    const target = heat.cells.find((c) => !c.suppressed);
+    assert.ok(target);
+    await page.locator(`[data-testid=heat-cell][data-school="${target.group.school}"][data-dimension="${target.group.dimension}"] button`).click();
+    await page.waitForURL(/cell_span=range/);
+    const whole = `${heat.from} to ${nextDay(heat.to, -1)}`;
+    await page.getByTestId('drill-title').filter({ hasText: whole }).waitFor();
+    assert.ok((await page.getByTestId('drill-title').textContent()).endsWith(`· ${whole}`));
+    // The observations listed are those of exactly those days.
+    const fig = page.getByTestId('drill-figures');
+    await fig.waitFor();
+    assert.equal(Number(await fig.getAttribute('data-scores')), target.scores);
+    await snap(page, 'dashboard-drilldown-range.png');
   });
 
   test('7: offline, the dashboard says it needs the network', T, async () => {

@@ -2369,6 +2369,10 @@ export interface components {
             };
             /** @description True when every school period of the cell was left out (left_out). */
             suppressed?: boolean;
+            /** @description For a dimension or indicator cell that counts its observations: the submitted observations of the framework in the cell's schools, days and filters, whether or not they scored it. Left out where not_observed is. */
+            submitted?: number;
+            /** @description The share "not observed": of the submitted observations in the cell's schools, days and filters (submitted), the share that gave no level to any indicator of the cell's dimension (or to its indicator): (submitted - observations) / submitted. Left out of cells with no observation count (a dimension filtered by grade band, subject or kind), of suppressed cells, and, for a caller who may not see the teachers of a school in the answer, of every cell and of the district line, since its base would be counted outside the whole school periods that caller's figures are built from. */
+            not_observed?: number;
             /** @description True for a week or month only part of which lies in the trend's from and to: its figures count only the days within them. */
             partial?: boolean;
             /** @description For a caller who may not see a school's teachers: how many school periods (one school, one dimension, one week or the part of a week in one month) with fewer observations than min_cell_size were left out of this cell. Every figure such a caller sees is a sum of whole school periods kept. */
@@ -2691,6 +2695,12 @@ export interface components {
         };
         /** @description How often the focus indicator rose in follow-ups after one kind of support. */
         KindEffect: {
+            /** @description The change of this kind's follow-up scores against each teacher's own baseline (their focus scores before the cycle's support began): for each teacher of each cycle with at least 2 scores before and 2 follow-up scores counted here, the mean of the follow-ups less the mean before; pooled over those teachers with a t-interval, n in teachers. Null change: no teacher can be judged, or withheld. */
+            change: components["schemas"]["ChangeFigure"];
+            /** @description Teachers of similar baseline who had no cycle, measured the same way over the same days: for each cycle with a judged teacher here, the teachers at its school in no cycle at work from the day support began to the day after its last follow-up counted here, with at least 2 focus scores before and 2 in that window, whose baseline is within 0.5 of the mean baseline of the cycle's teachers judged here; each such teacher beside each cycle counted once. Their change beside the cycles' shows how much of a rise is regression to the mean. */
+            comparison: components["schemas"]["ChangeFigure"];
+            /** @description For a caller who may not see the teachers of some cycle's school: a change or comparison drawn from fewer teachers than the district's minimum cell size is left out (its change, low and high null, its n kept). */
+            withheld?: boolean;
             /** @enum {string} */
             kind: "pl_session" | "plc_meeting" | "one_on_one" | "co_teaching" | "modeling" | "other";
             cycles: number;
@@ -2707,8 +2717,14 @@ export interface components {
             /** @description The likely range's upper end. */
             rose_high: number | null;
         };
-        /** @description How often the focus indicator rose in follow-ups, by kind of support activity. A follow-up score rose when it is above the mean of the same teacher's focus scores before the cycle's support began; it counts once, for the kind of the cycle's latest support activity on or before the day of the follow-up. For a caller who may not see the teachers of a cycle's school, from and to are widened to whole months and that school's follow-up scores count only by whole school months of at least the district's minimum cell size, in the kinds and the totals alike. */
+        /** @description How often the focus indicator rose in follow-ups, and how far it moved against each teacher's own baseline beside teachers of similar baseline with no cycle, by kind of support activity. A follow-up score rose when it is above the mean of the same teacher's focus scores before the cycle's support began; it counts once, for the kind of the cycle's latest support activity on or before the day of the follow-up. For a caller who may not see the teachers of a cycle's school, from and to are widened to whole months and that school's follow-up scores count only by whole school months of at least the district's minimum cell size, in the kinds and the totals alike. */
         CycleEffectiveness: {
+            /** @description The change of every follow-up score counted, each once, against each teacher's own baseline (their focus scores before the cycle's support began): for each teacher of each cycle with at least 2 scores before and 2 follow-up scores counted, the mean of the follow-ups less the mean before; pooled over those teachers with a t-interval, n in teachers. Null change: no teacher can be judged, or withheld. */
+            change: components["schemas"]["ChangeFigure"];
+            /** @description Teachers of similar baseline who had no cycle, measured the same way over the same days: for each cycle with a judged teacher here, the teachers at its school in no cycle at work from the day support began to the day after its last follow-up counted, with at least 2 focus scores before and 2 in that window, whose baseline is within 0.5 of the mean baseline of the cycle's teachers judged here; each such teacher beside each cycle counted once. Their change beside the cycles' shows how much of a rise is regression to the mean. */
+            comparison: components["schemas"]["ChangeFigure"];
+            /** @description For a caller who may not see the teachers of some cycle's school: a change or comparison drawn from fewer teachers than the district's minimum cell size is left out (its change, low and high null, its n kept). */
+            withheld?: boolean;
             kinds: components["schemas"]["KindEffect"][];
             cycles: number;
             follow_ups: number;

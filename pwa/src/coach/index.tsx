@@ -13,7 +13,7 @@ import { addDays, dateIn } from '../time/zone';
 import { useOnline } from '../components/useOnline';
 import { activityKinds } from '../screens/cycles';
 import { ReadState, percent, useServerRead } from './read';
-import { roseText } from '../cycles/change';
+import { roseText, teachersChangeText } from '../cycles/change';
 
 type Workload = components['schemas']['CoachWorkload'];
 type Effectiveness = components['schemas']['CycleEffectiveness'];
@@ -176,8 +176,8 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
               </p>
               <table class="scores" data-testid="effectiveness">
                 <caption>
-                  By kind of support. Each follow-up score counts once. The likely range is where the true share probably lies; below {r.min_to_judge} scores a share is too
-                  few to judge.
+                  By kind of support. Each follow-up score counts once. The likely range is where the true share or change probably lies; below {r.min_to_judge} scores a
+                  share is too few to judge, and a teacher’s change needs 2 scores before the support and 2 follow-up scores.
                 </caption>
                 <thead>
                   <tr>
@@ -185,6 +185,8 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
                     <th scope="col">Cycles</th>
                     <th scope="col">Follow-up scores (n)</th>
                     <th scope="col">Rose</th>
+                    <th scope="col">Change against each teacher’s own start</th>
+                    <th scope="col">Similar teachers with no cycle, same weeks</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -194,10 +196,27 @@ export function Effectiveness({ user }: { user: SignedInUser }) {
                       <td>{k.cycles}</td>
                       <td>{k.follow_ups}</td>
                       <td data-testid="rose">{k.suppressed || k.rose === null ? 'hidden: too few scores' : roseText(k.rose, k.follow_ups, k.rose_low, k.rose_high, r.min_to_judge)}</td>
+                      <td data-testid="change">{k.suppressed ? 'hidden: too few scores' : teachersChangeText(k.change, 'Too few to judge')}</td>
+                      <td data-testid="comparison">{k.suppressed ? 'hidden: too few scores' : teachersChangeText(k.comparison, 'None to compare with')}</td>
                     </tr>
                   ))}
                 </tbody>
+                <tfoot>
+                  <tr data-testid="effectiveness-all">
+                    <th scope="row">All kinds</th>
+                    <td>{r.cycles}</td>
+                    <td>{r.follow_ups}</td>
+                    <td>{roseText(r.rose, r.follow_ups, r.rose_low, r.rose_high, r.min_to_judge)}</td>
+                    <td data-testid="change">{teachersChangeText(r.change, 'Too few to judge')}</td>
+                    <td data-testid="comparison">{teachersChangeText(r.comparison, 'None to compare with')}</td>
+                  </tr>
+                </tfoot>
               </table>
+              <p class="muted" data-testid="effectiveness-comparison-note">
+                A change is a teacher’s follow-up scores less their own scores before the support, each teacher of each cycle counted once. Teachers who start low often
+                score higher next time without any support: read each change beside the change of teachers at the same schools who started at a similar level and had no
+                cycle over the same weeks. Only the difference between them suggests what the support did.
+              </p>
               {(r.left_out ?? 0) > 0 && (
                 <p class="muted">
                   {r.left_out} school months with too few follow-up scores to show without identifying teachers are left out of every figure.

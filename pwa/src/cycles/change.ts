@@ -39,3 +39,23 @@ export function roseText(rose: number, n: number, low: number | null, high: numb
   if (low === null || high === null) return count;
   return `${count} (${pc(rose / n)}, likely range ${pc(low)} to ${pc(high)})`;
 }
+
+/** A change drawn from n teachers, as the effectiveness report says it. */
+export interface TeacherFigure {
+  teachers: number;
+  change: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+/**
+ * A change from n teachers in words: "+0.50, likely range … (n = 3 teachers)";
+ * "n = 0: no teacher to judge yet"; a figure withheld from too few teachers
+ * says so with its n.
+ */
+export function teachersChangeText(f: TeacherFigure, none: string): string {
+  const n = `n = ${f.teachers} ${f.teachers === 1 ? 'teacher' : 'teachers'}`;
+  if (f.teachers === 0) return `${none} (n = 0)`;
+  if (f.change === null) return `hidden: too few teachers to show without identifying them (${n})`;
+  return `${changeText(f.change, f.low, f.high)} (${n})`;
+}

@@ -16,24 +16,26 @@ interface Behind {
   rubricID: string;
   observations: Observation[];
   more: boolean;
+  /** The days behind the cell, from the days the trend covers. */
+  days: { from: string; to: string };
 }
 
 export function DrillDown({ ctx, view, drill, go }: { ctx: Context; view: View; drill: Drill; go: (v: View) => void }) {
   const f = view.filters;
   const schools = drill.school !== '' ? [drill.school] : f.schools.length > 0 ? f.schools : ctx.me.all_schools ? ctx.schools.map((s) => s.id) : ctx.me.school_ids;
-  const days = cellDays(drill, f);
   const back = () => go({ ...view, drill: undefined, observation: undefined });
 
   const key = JSON.stringify([f, drill]);
   const [data, retry] = useLoad(key, async (): Promise<Behind> => {
     const t = await getJSON<Trend>('/trends' + trendSearch({ ...f, schools: drill.school !== '' ? [drill.school] : f.schools, dimension: drill.dimension }, drill.span, []));
     const cell = t.cells.find((c) => c.bucket.slice(0, 10) === drill.bucket);
+    const days = cellDays(drill, { from: t.from ?? f.from, to: t.to ?? f.to });
     // from and to are days in the district's time zone, as the trend's.
     const q = new URLSearchParams({ status: 'submitted', from: days.from, to: days.to });
     if (drill.school !== '' || f.schools.length > 0) for (const id of schools) q.append('school_id', id);
     for (const k of ['kind', 'grade_band', 'subject'] as const) if (f[k] !== '') q.set(k, f[k]);
     const { items, more } = await getAll<Observation>('/observations?' + q.toString(), most);
-    return { cell, rubricID: t.rubric_id, observations: items, more };
+    return { cell, rubricID: t.rubric_id, observations: items, more, days };
   });
 
   const rubric = rubricOf(ctx, data.state === 'ok' ? data.data.rubricID : undefined);
@@ -41,7 +43,7 @@ export function DrillDown({ ctx, view, drill, go }: { ctx: Context; view: View; 
   const indicators = new Set((dim?.indicators ?? []).map((i) => i.key).filter((k) => f.indicator === '' || k === f.indicator));
   const schoolName = (id: string) => ctx.schools.find((s) => s.id === id)?.name ?? 'School';
   const where = drill.school !== '' ? schoolName(drill.school) : f.schools.length > 0 ? f.schools.map(schoolName).join(', ') : 'All your schools';
-  const period = cellLabel(drill, days);
+  const period = data.state === 'ok' ? cellLabel(drill, data.data.days) : '…';
 
   return (
     <main class="screen dashboard">

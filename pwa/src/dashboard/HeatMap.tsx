@@ -5,7 +5,7 @@ import { getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
 import type { Trend, TrendCell } from '../api/types';
 import { askHref, asksAt } from '../support/askLink';
-import { band, fmtMean, heatMatrix, mayDrill, trendSearch, type Drill, type Filters } from './shape';
+import { band, fmtMean, heatMatrix, mayDrill, notObservedText, trendSearch, type Drill, type Filters } from './shape';
 import { Status } from './status';
 
 const bandWords = ['', 'lowest quarter', 'second quarter', 'third quarter', 'top quarter'];
@@ -63,12 +63,17 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
         <span class="n">
           {c.scores} scores<span class="sr-only">, {bandWords[b]}</span>
         </span>
+        {c.not_observed !== undefined && c.submitted !== undefined && (
+          <span class="n" data-testid="not-observed">
+            {notObservedText(c.not_observed, c.submitted)}
+          </span>
+        )}
         {leftOut(c)}
       </>
     );
     const drill = school !== undefined && mayDrill(ctx.me.user.grants, [school], false);
     return (
-      <td class={`heat band-${b}`} data-testid="heat-cell" data-school={school ?? 'district'} data-dimension={dim} data-mean={c.mean} data-scores={c.scores} data-left-out={c.left_out ?? 0}>
+      <td class={`heat band-${b}`} data-testid="heat-cell" data-school={school ?? 'district'} data-dimension={dim} data-mean={c.mean} data-scores={c.scores} data-left-out={c.left_out ?? 0} data-not-observed={c.not_observed} data-submitted={c.submitted}>
         {drill ? (
           <button type="button" class="cell-open" onClick={() => onOpen({ span: 'range', bucket: filters.from, school: school!, dimension: dim })} title="Open the observations">
             <span class="sr-only">{name}: mean </span>
@@ -125,7 +130,8 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
         Each cell covers {t.from} to the day before {t.to}, the dates asked widened to whole weeks.
       </p>
       <p class="muted small">
-        Each cell: the mean on the {levels.length > 0 ? `${levels[0]!.value}–${levels[levels.length - 1]!.value}` : ''} scale, a bar of its length, steps filled for its quarter of the scale (one step: the lowest quarter, four: the top) and the number of scores. Open a school's cell for the observations behind it.
+        Each cell: the mean on the {levels.length > 0 ? `${levels[0]!.value}–${levels[levels.length - 1]!.value}` : ''} scale, a bar of its length, steps filled for its quarter of the scale (one step: the lowest quarter, four: the top) and the number of scores. Open a school's cell for the observations behind it. “Not observed” is the share of the observations submitted there that scored none of the dimension’s
+        look-fors, with their number (n); it is shown where you see the school’s teachers.
         Where you may not see a school’s teachers, its figures count only weeks (of one dimension, split at a month’s end) with at least {t.min_cell_size} observations; smaller weeks are left out of every figure, the district’s included, and each cell says how many. A suppressed cell had no week that large.
       </p>
     </>

@@ -10,8 +10,8 @@ import {
   heatMatrix,
   levelShares,
   mayDrill,
+  notObservedText,
   parseView,
-  periodCeil,
   proficientLevel,
   proficientShare,
   schoolYearStart,
@@ -165,25 +165,24 @@ describe('level shares', () => {
 });
 
 describe('drill-down', () => {
-  test('the days behind a week, a month and a whole range', () => {
-    expect(cellDays({ span: 'week', bucket: '2026-09-28' }, { from: '', to: '' })).toEqual({ from: '2026-09-28', to: '2026-10-05' });
-    expect(cellDays({ span: 'month', bucket: '2026-12-01' }, { from: '', to: '' })).toEqual({ from: '2026-12-01', to: '2027-01-01' });
-    // 2026-08-15 is a Saturday: its week started on Monday the 10th, a
-    // period before the range; the first period in it starts Monday the 17th.
-    expect(cellDays({ span: 'range', bucket: '2026-08-15' }, { from: '2026-08-15', to: '2026-11-24' })).toEqual({ from: '2026-08-17', to: '2026-11-30' });
-    expect(periodCeil('2026-10-29')).toBe('2026-11-01'); // a Thursday: the month starts before the next Monday
+  test('the days behind a week, a month and a whole range, clipped to the days the trend covers', () => {
+    const year = { from: '2026-08-01', to: '2027-08-01' };
+    expect(cellDays({ span: 'week', bucket: '2026-09-28' }, year)).toEqual({ from: '2026-09-28', to: '2026-10-05' });
+    expect(cellDays({ span: 'month', bucket: '2026-12-01' }, year)).toEqual({ from: '2026-12-01', to: '2027-01-01' });
+    // The server widened 2026-08-15 (a Saturday) to the start of its week, Monday the 10th.
+    expect(cellDays({ span: 'range', bucket: '2026-08-10' }, { from: '2026-08-10', to: '2026-11-30' })).toEqual({ from: '2026-08-10', to: '2026-11-30' });
+    expect(cellDays({ span: 'month', bucket: '2026-08-01' }, { from: '2026-08-10', to: '2026-11-30' })).toEqual({ from: '2026-08-10', to: '2026-09-01' });
+    expect(cellDays({ span: 'month', bucket: '2026-11-01' }, { from: '2026-08-10', to: '2026-11-23' })).toEqual({ from: '2026-11-01', to: '2026-11-23' });
   });
-  test('a cell is labelled by its week, its month, or the whole range behind it', () => {
-    expect(cellLabel({ span: 'week', bucket: '2026-09-28' }, cellDays({ span: 'week', bucket: '2026-09-28' }, { from: '', to: '' }))).toBe('the week of 2026-09-28');
-    expect(cellLabel({ span: 'month', bucket: '2026-12-01' }, cellDays({ span: 'month', bucket: '2026-12-01' }, { from: '', to: '' }))).toBe('the month of 2026-12');
-    // A range cell names its first and last day, both included: the rollup
-    // periods from Monday 17 August up to the one starting 30 November.
-    const range = { span: 'range' as const, bucket: '2026-08-15' };
-    expect(cellLabel(range, cellDays(range, { from: '2026-08-15', to: '2026-11-24' }))).toBe('2026-08-17 to 2026-11-29');
-    // A range that starts on a period start keeps its first day.
-    expect(cellLabel(range, cellDays(range, { from: '2026-08-01', to: '2026-12-01' }))).toBe('2026-08-01 to 2026-11-30');
+  test('a cell is labelled by its whole week, or else by the whole range of days behind it', () => {
+    const covered = { from: '2026-08-10', to: '2026-11-30' };
+    const label = (d: { span: 'week' | 'month' | 'range'; bucket: string }) => cellLabel(d, cellDays(d, covered));
+    expect(label({ span: 'week', bucket: '2026-09-28' })).toBe('the week of 2026-09-28');
+    expect(label({ span: 'month', bucket: '2026-10-01' })).toBe('2026-10-01 to 2026-10-31');
+    // A month clipped at the start of the trend names the days it counts.
+    expect(label({ span: 'month', bucket: '2026-08-01' })).toBe('2026-08-10 to 2026-08-31');
+    expect(label({ span: 'range', bucket: '2026-08-10' })).toBe('2026-08-10 to 2026-11-29');
   });
-
 
   test('only submitted observations at the cell schools, on its rubric, scoring its indicators are behind it', () => {
     const base = { id: '1', school_id: A, rubric_version_id: 'v1', status: 'submitted', scores: [{ indicator_key: 'academic_discourse', level: 3 }] };
@@ -218,5 +217,12 @@ describe('drill-down', () => {
     expect(mayDrill([{ role: 'observer', school_id: A }], [A], false)).toBe(false);
     expect(mayDrill([{ role: 'district_admin' }], [A, B], false)).toBe(true);
     expect(mayDrill(sup, [], false)).toBe(false);
+  });
+});
+
+describe('the share not observed', () => {
+  test('is said as a percentage of the observations submitted', () => {
+    expect(notObservedText(2 / 6, 6)).toBe('not observed 33% of n = 6');
+    expect(notObservedText(0, 12)).toBe('not observed 0% of n = 12');
   });
 });

@@ -296,33 +296,27 @@ export function proficientShare(c: TrendCell, levels: { value: number; label: st
 
 // ---- drill-down ----------------------------------------------------------
 
-/** The days (from inclusive, to exclusive) of the observations behind a cell. */
-export function cellDays(d: Pick<Drill, 'span' | 'bucket'>, f: Pick<Filters, 'from' | 'to'>): { from: string; to: string } {
-  if (d.span === 'week') return { from: d.bucket, to: addDays(d.bucket, 7) };
-  if (d.span === 'month') return { from: d.bucket, to: addMonths(d.bucket, 1) };
-  // One bucket over the range holds the rollup periods (a week's part in
-  // one month) that start in it: from the first period start on or after
-  // from, up to the first on or after to.
-  return { from: periodCeil(f.from), to: periodCeil(f.to) };
+/**
+ * The days behind a cell, first included, last excluded: a week or a month
+ * clipped to the days the trend covers (`from` and `to` as the server
+ * answered them, the range asked widened to whole rollup periods), and a
+ * range cell all of them.
+ */
+export function cellDays(d: Pick<Drill, 'span' | 'bucket'>, covered: { from: string; to: string }): { from: string; to: string } {
+  if (d.span === 'range') return { from: covered.from, to: covered.to };
+  const end = d.span === 'week' ? addDays(d.bucket, 7) : addMonths(d.bucket, 1);
+  return { from: d.bucket < covered.from ? covered.from : d.bucket, to: end > covered.to ? covered.to : end };
 }
 
 /**
- * The words a cell's period is shown by: a week or a month by its start, a
- * range cell by the whole range its observations come from, first and last
- * day both included.
+ * The words a cell's period is shown by: a whole week by its start, and
+ * anything else (a month, a week or month clipped at either end of the
+ * trend, a range cell) by the whole range of days behind it, first and last
+ * both included.
  */
 export function cellLabel(d: Pick<Drill, 'span' | 'bucket'>, days: { from: string; to: string }): string {
-  if (d.span === 'week') return `the week of ${d.bucket}`;
-  if (d.span === 'month') return `the month of ${d.bucket.slice(0, 7)}`;
+  if (d.span === 'week' && days.from === d.bucket && days.to === addDays(d.bucket, 7)) return `the week of ${d.bucket}`;
   return `${days.from} to ${addDays(days.to, -1)}`;
-}
-
-/** The first rollup period start on or after d: a Monday or the first of a month. */
-export function periodCeil(d: string): string {
-  for (let x = d; ; x = addDays(x, 1)) {
-    const t = new Date(x + 'T00:00:00Z');
-    if (t.getUTCDay() === 1 || t.getUTCDate() === 1) return x;
-  }
 }
 
 export interface ObservationLike {
@@ -370,6 +364,11 @@ export function mayDrill(grants: Grant[], schools: string[], suppressed: boolean
 }
 
 /** A mean as the dashboard prints it. */
+/** The share not observed in words: "not observed 33% of n = 6". */
+export function notObservedText(share: number, submitted: number): string {
+  return `not observed ${Math.round(share * 100)}% of n = ${submitted}`;
+}
+
 export function fmtMean(m: number | undefined): string {
   return m === undefined ? '–' : m.toFixed(2);
 }

@@ -178,6 +178,9 @@ func comparisonOf(e Evidence, pool []store.FocusScore, spans []cycleSpan, loc *t
 			after[i] = float64(sc.Level)
 		}
 		d, iv, ok := estimate.Difference(before[t], after)
+		m := members[t]
+		m.change = d
+		members[t] = m
 		changes = append(changes, d)
 		if ok {
 			single = []float64{iv.Low, iv.High}
@@ -187,9 +190,10 @@ func comparisonOf(e Evidence, pool []store.FocusScore, spans []cycleSpan, loc *t
 	return cmp, members
 }
 
-// member is one comparison teacher: their baseline and their scores in
-// the window.
+// member is one comparison teacher: their baseline, their scores in the
+// window and their change.
 type member struct {
 	baseline float64
 	scores   []store.FocusScore
+	change   float64
 }

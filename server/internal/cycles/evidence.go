@@ -247,6 +247,9 @@ type KindEffect struct {
 	LeftOut int
 	// Suppressed marks a kind every school month of which was left out.
 	Suppressed bool
+	// GroupChange is this kind's change against own baselines and its
+	// comparison, from the follow-up scores counted here.
+	GroupChange
 }
 
 // oneFramework keeps the scores of one framework, never pooling two: the
@@ -312,6 +315,9 @@ type Effectiveness struct {
 	// cycles' teachers.
 	RubricID   string
 	Frameworks []FrameworkRef
+	// GroupChange is the change of every follow-up score counted, each
+	// once, against own baselines, and its comparison.
+	GroupChange
 }
 
 // ReportQuery bounds the report by the days the follow-up scores were
@@ -404,16 +410,20 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 	}
 	// Each compared follow-up score, with its school month.
 	type counted struct {
-		cycle string
-		kind  domain.ActivityKind
-		rose  bool
-		unit  schoolMonth
-		sees  bool
+		keptScore
+		rose bool
+		unit schoolMonth
+		sees bool
 	}
 	var all []counted
 	perUnit := map[schoolMonth]int{}
+	evs := map[string]Evidence{}
+	hidesSome := false
 	for _, c := range cs {
 		e := evidenceOf(c, actsBy[c.ID], fsBy[c.ID], scores, loc)
+		e.RubricID = rubricID
+		evs[c.ID] = e
+		hidesSome = hidesSome || !p.SeesCycleTeachers(c)
 		base := map[string][]Point{}
 		for _, pt := range e.Before {
 			base[pt.TeacherID] = append(base[pt.TeacherID], pt)
@@ -430,7 +440,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 			kind := latestSupport(actsBy[c.ID], day)
 			u := schoolMonth{c.SchoolID, kind, time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)}
 			perUnit[u]++
-			all = append(all, counted{cycle: c.ID, kind: kind, rose: float64(pt.Level) > *b, unit: u, sees: p.SeesCycleTeachers(c)})
+			all = append(all, counted{keptScore: keptScore{cycle: c.ID, teacher: pt.TeacherID, kind: kind, point: pt}, rose: float64(pt.Level) > *b, unit: u, sees: p.SeesCycleTeachers(c)})
 		}
 	}
 	out := Effectiveness{From: q.From, To: q.To, RubricID: rubricID, Frameworks: frames}
@@ -438,6 +448,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 	cyclesOf := map[domain.ActivityKind]map[string]bool{}
 	allCycles := map[string]bool{}
 	leftOut := map[schoolMonth]bool{}
+	var kept []keptScore
 	for _, r := range all {
 		k := kinds[r.kind]
 		if k == nil && r.kind != "" {
@@ -456,6 +467,7 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 			continue
 		}
 		out.FollowUps++
+		kept = append(kept, r.keptScore)
 		allCycles[r.cycle] = true
 		if r.sees {
 			out.FromRequests.add(requested[r.cycle], r.cycle, r.rose)
@@ -473,10 +485,40 @@ func (s *Service) Effectiveness(ctx context.Context, p auth.Principal, q ReportQ
 	}
 	out.Cycles = len(allCycles)
 	out.FromRequests.Cycles = len(out.FromRequests.cycles)
+	spans, err := s.spans(ctx, p.DistrictID(), loc)
+	if err != nil {
+		return Effectiveness{}, err
+	}
+	schools := make([]string, len(cs))
+	for i, c := range cs {
+		schools[i] = c.SchoolID
+	}
+	pool := map[[2]string][]store.FocusScore{}
+	for _, school := range sortedUnique(schools) {
+		scores, err := s.store.SchoolFocusScores(ctx, p.DistrictID(), []string{school}, sortedUnique(keys))
+		if err != nil {
+			return Effectiveness{}, err
+		}
+		for _, sc := range scores {
+			k := [2]string{school, sc.IndicatorKey}
+			pool[k] = append(pool[k], sc)
+		}
+	}
+	change := func(kinds []domain.ActivityKind) GroupChange {
+		g := groupChange(kept, kinds, evs, cs, pool, spans, loc)
+		if hidesSome {
+			g = g.withhold(d.Settings.MinCellSize)
+		}
+		return g
+	}
+	out.GroupChange = change(nil)
 	out.Kinds = []KindEffect{}
 	for kind, k := range kinds {
 		k.Cycles = len(cyclesOf[kind])
 		k.Suppressed = k.FollowUps == 0
+		if !k.Suppressed {
+			k.GroupChange = change([]domain.ActivityKind{kind})
+		}
 		out.Kinds = append(out.Kinds, *k)
 	}
 	sort.Slice(out.Kinds, func(i, j int) bool { return out.Kinds[i].Kind < out.Kinds[j].Kind })

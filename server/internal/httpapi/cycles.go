@@ -400,6 +400,20 @@ type kindEffectResponse struct {
 	RoseHigh   *float64 `json:"rose_high"`
 	Suppressed bool     `json:"suppressed"`
 	LeftOut    int      `json:"left_out,omitempty"`
+	groupChangeResponse
+}
+
+// groupChangeResponse is the change of teachers against their own
+// baseline and the comparison of teachers of similar baseline with no
+// cycle (cycles.GroupChange).
+type groupChangeResponse struct {
+	Change     figureResponse `json:"change"`
+	Comparison figureResponse `json:"comparison"`
+	Withheld   bool           `json:"withheld,omitempty"`
+}
+
+func groupChangeOut(g cycles.GroupChange) groupChangeResponse {
+	return groupChangeResponse{Change: figureResponse(g.Change), Comparison: figureResponse(g.Comparison), Withheld: g.Withheld}
 }
 
 type effectivenessResponse struct {
@@ -421,6 +435,7 @@ type effectivenessResponse struct {
 	FromRequests requestEffectResponse `json:"from_requests"`
 	From         *sync.Date            `json:"from,omitempty"`
 	To           *sync.Date            `json:"to,omitempty"`
+	groupChangeResponse
 }
 
 type requestEffectResponse struct {
@@ -468,6 +483,7 @@ func (s *Server) cycleEffectiveness(c *gin.Context) {
 		RoseShare: share(r.Rose, r.FollowUps), LeftOut: r.LeftOut, FromRequests: requestEffectResponse{Cycles: r.FromRequests.Cycles,
 			FollowUps: r.FromRequests.FollowUps, Rose: r.FromRequests.Rose, RoseShare: share(r.FromRequests.Rose, r.FromRequests.FollowUps)}}
 	out.MinToJudge = cycles.MinShareToJudge
+	out.groupChangeResponse = groupChangeOut(r.GroupChange)
 	out.RubricID, out.Frameworks = r.RubricID, []frameworkRefBrief{}
 	for _, f := range r.Frameworks {
 		out.Frameworks = append(out.Frameworks, frameworkRefBrief(f))
@@ -487,6 +503,7 @@ func (s *Server) cycleEffectiveness(c *gin.Context) {
 			out.Kinds[i].Rose, out.Kinds[i].RoseShare = &rose, share(k.Rose, k.FollowUps)
 			// A suppressed kind has no range either: its ends would give its count back.
 			out.Kinds[i].RoseLow, out.Kinds[i].RoseHigh = shareRange(k.Rose, k.FollowUps)
+			out.Kinds[i].groupChangeResponse = groupChangeOut(k.GroupChange)
 		}
 	}
 	c.JSON(http.StatusOK, out)

@@ -152,21 +152,21 @@ func evidenceFixture(t *testing.T, w *world, seed uint64) ([]rawCycle, []rawScor
 // comparisonFixture writes teachers of the same school with no cycle,
 // scored on the first indicators from January to June, some of them
 // drafts: the pool a cycle's comparison group is drawn from.
-func comparisonFixture(t *testing.T, w *world, seed uint64) []rawScore {
+func comparisonFixture(t *testing.T, w *world, seed uint64, school string) []rawScore {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 11))
 	chicago, _ := time.LoadLocation("America/Chicago")
 	keys := domain.BuiltinFramework().IndicatorKeys()
 	var raws []rawScore
 	for range 8 {
-		teacher := w.addTeacher(w.schoolA1, "Comparison")
+		teacher := w.addTeacher(school, "Comparison")
 		centre := 1 + rng.IntN(4)
 		err := w.store.InTx(context.Background(), func(tx *store.Tx) error {
 			for range 18 {
 				l := min(4, max(1, centre+rng.IntN(3)-1))
 				r := rawScore{teacher: teacher, key: keys[rng.IntN(3)], level: &l, submitted: rng.IntN(10) != 0,
 					at: time.Date(2026, 1, 5, 8+rng.IntN(8), 0, 0, 0, chicago).AddDate(0, 0, rng.IntN(170))}
-				o := domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: w.schoolA1, TeacherID: teacher,
+				o := domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: school, TeacherID: teacher,
 					ObserverID: w.users[principalA].ID, RubricVersionID: w.rubricA, Kind: domain.KindClassroom, Status: domain.ObservationDraft,
 					StartedAt: r.at, Rev: 1, Scores: []domain.Score{{IndicatorKey: r.key, Level: r.level}}, ReceivedAt: r.at}
 				if r.submitted {
@@ -267,9 +267,17 @@ func sameFigure(t *testing.T, what string, got figureResponse, n int, d, lo, hi 
 // two scores before and two in it, baseline within the band of the
 // cycle's judged teachers' mean baseline.
 func expectComparison(c rawCycle, cycles []rawCycle, raws []rawScore, judgedBases []float64, follow []rawScore) (n int, d, lo, hi, base *float64) {
+	changes, base := comparisonChanges(c, cycles, raws, judgedBases, follow)
+	n, d, lo, hi = pooledOf(changes)
+	return n, d, lo, hi, base
+}
+
+// comparisonChanges is each comparison teacher's change with its Welch
+// interval, and the cycle's baseline.
+func comparisonChanges(c rawCycle, cycles []rawCycle, raws []rawScore, judgedBases []float64, follow []rawScore) ([][3]float64, *float64) {
 	chicago, _ := time.LoadLocation("America/Chicago")
 	if len(judgedBases) == 0 || len(follow) == 0 {
-		return 0, nil, nil, nil, nil
+		return nil, nil
 	}
 	b := avgOf(judgedBases)
 	last := follow[0].at
@@ -321,8 +329,7 @@ func expectComparison(c rawCycle, cycles []rawCycle, raws []rawScore, judgedBase
 		x, y, z := welch(levelsOf(bs), levelsOf(during[t]))
 		changes = append(changes, [3]float64{x, y, z})
 	}
-	n, d, lo, hi = pooledOf(changes)
-	return n, d, lo, hi, &b
+	return changes, &b
 }
 
 func observerOf(w *world, r rawScore) string {
@@ -380,7 +387,7 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 		for _, seed := range []uint64{1, 2, 3, 4} {
 			cycles, raws := evidenceFixture(t, w, seed)
 			allCycles, allRaws = append(allCycles, cycles...), append(allRaws, raws...)
-			allRaws = append(allRaws, comparisonFixture(t, w, seed)...)
+			allRaws = append(allRaws, comparisonFixture(t, w, seed, w.schoolA1)...)
 			for _, c := range cycles {
 				before, follow := expectEvidence(c, raws)
 				var e evidenceResponse
@@ -488,6 +495,7 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 				cycle string
 				u     unit
 				rose  bool
+				raw   rawScore
 			}
 			var all []scored
 			perUnit := map[unit]int{}
@@ -517,7 +525,7 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 						u.kind = latest.Kind
 					}
 					perUnit[u]++
-					all = append(all, scored{c.id, u, float64(*f.level) > meanOf(base)})
+					all = append(all, scored{c.id, u, float64(*f.level) > meanOf(base), f})
 				}
 			}
 			type tally struct {
@@ -699,7 +707,91 @@ func TestEvidenceAndEffectivenessEqualARecomputationFromRawScores(t *testing.T) 
 						t.Errorf("the supervisor's totals less the kinds give away %d rose", restRose)
 					}
 				}
-				t.Logf("%s: %d of %d kinds hidden, %d school months left out; %d cycles, %d follow-up scores, %d rose", who.a, hidden, len(rep.Kinds), rep.LeftOut, total.cycles, total.followUps, total.rose)
+				// Each teacher against their own baseline, and teachers of
+				// similar baseline with no cycle, for the framework and
+				// each kind, from the follow-up scores kept.
+				groupOf := func(kind *domain.ActivityKind) (figureResponse, figureResponse) {
+					var changes, cmpChanges [][3]float64
+					for _, c := range cycles {
+						before, _ := expectEvidence(c, raws)
+						var follow []rawScore
+						for _, r := range all {
+							if r.cycle == c.id && who.keep(r.u) && (kind == nil || r.u.kind == *kind) {
+								follow = append(follow, r.raw)
+							}
+						}
+						if len(follow) == 0 {
+							continue
+						}
+						var bases []float64
+						for _, teacher := range c.teachers {
+							var b, f []rawScore
+							for _, r := range before {
+								if r.teacher == teacher {
+									b = append(b, r)
+								}
+							}
+							for _, r := range follow {
+								if r.teacher == teacher {
+									f = append(f, r)
+								}
+							}
+							if len(b) < cyc.MinToJudge || len(f) < cyc.MinToJudge {
+								continue
+							}
+							x, y, z := welch(levelsOf(b), levelsOf(f))
+							changes, bases = append(changes, [3]float64{x, y, z}), append(bases, meanOf(b))
+						}
+						more, _ := comparisonChanges(c, cycles, raws, bases, follow)
+						cmpChanges = append(cmpChanges, more...)
+					}
+					var out [2]figureResponse
+					for i, cs := range [][][3]float64{changes, cmpChanges} {
+						n, d, lo, hi := pooledOf(cs)
+						out[i] = figureResponse{Teachers: n}
+						// The supervisor sees no teacher of the school: a
+						// figure from fewer teachers than the minimum is withheld.
+						if who.a != supervisor || n == 0 || n >= min {
+							out[i] = figureResponse{Teachers: n, Change: d, Low: lo, High: hi}
+						}
+					}
+					return out[0], out[1]
+				}
+				withheld := func(f ...figureResponse) bool {
+					for _, x := range f {
+						if x.Teachers > 0 && x.Change == nil {
+							return true
+						}
+					}
+					return false
+				}
+				judgedGroups := 0
+				ch, cm := groupOf(nil)
+				sameFigure(t, string(who.a)+" the framework's change", rep.Change, ch.Teachers, ch.Change, ch.Low, ch.High)
+				sameFigure(t, string(who.a)+" the framework's comparison", rep.Comparison, cm.Teachers, cm.Change, cm.Low, cm.High)
+				if rep.Withheld != withheld(ch, cm) {
+					t.Errorf("%s: the framework's figures withheld %v, want %v", who.a, rep.Withheld, withheld(ch, cm))
+				}
+				for _, k := range rep.Kinds {
+					kind := domain.ActivityKind(k.Kind)
+					ch, cm := figureResponse{}, figureResponse{}
+					if !k.Suppressed {
+						ch, cm = groupOf(&kind)
+					}
+					sameFigure(t, string(who.a)+" "+k.Kind+"'s change", k.Change, ch.Teachers, ch.Change, ch.Low, ch.High)
+					sameFigure(t, string(who.a)+" "+k.Kind+"'s comparison", k.Comparison, cm.Teachers, cm.Change, cm.Low, cm.High)
+					if k.Withheld != withheld(ch, cm) {
+						t.Errorf("%s: %s's figures withheld %v, want %v", who.a, k.Kind, k.Withheld, withheld(ch, cm))
+					}
+					if ch.Change != nil && cm.Change != nil {
+						judgedGroups++
+					}
+				}
+				if who.a == admin && judgedGroups == 0 {
+					t.Errorf("no kind has both a change and a comparison: the fixture tests nothing of them")
+				}
+				t.Logf("%s: %d of %d kinds hidden, %d school months left out; %d cycles, %d follow-up scores, %d rose; change from %d teachers, comparison from %d, %d kinds with both",
+					who.a, hidden, len(rep.Kinds), rep.LeftOut, total.cycles, total.followUps, total.rose, rep.Change.Teachers, rep.Comparison.Teachers, judgedGroups)
 			}
 		}
 	})

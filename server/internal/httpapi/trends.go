@@ -131,7 +131,7 @@ func (s *Server) getTrendsCSV(c *gin.Context) {
 	for _, l := range levels {
 		header = append(header, "level_"+strconv.Itoa(l))
 	}
-	header = append(header, "suppressed", "left_out")
+	header = append(header, "suppressed", "left_out", "submitted", "not_observed")
 	for _, g := range coded {
 		if g == "school" {
 			header = append(header, "school_id")
@@ -168,7 +168,11 @@ func (s *Server) getTrendsCSV(c *gin.Context) {
 			}
 			r = append(r, v)
 		}
-		r = append(r, strconv.FormatBool(cell.Suppressed), strconv.Itoa(cell.LeftOut))
+		submitted, notObserved := "", ""
+		if cell.Submitted != nil && cell.NotObserved != nil {
+			submitted, notObserved = strconv.FormatInt(*cell.Submitted, 10), strconv.FormatFloat(*cell.NotObserved, 'f', 3, 64)
+		}
+		r = append(r, strconv.FormatBool(cell.Suppressed), strconv.Itoa(cell.LeftOut), submitted, notObserved)
 		for _, g := range coded {
 			r = append(r, cell.Group[g])
 		}

@@ -63,6 +63,11 @@ type Cell struct {
 	// Partial marks a week or month only part of which lies in the range:
 	// its figures count only the days within it.
 	Partial bool `json:"partial,omitempty"`
+	// Submitted and NotObserved: for a dimension or indicator cell, the
+	// submitted observations in its schools, days and filters, and the
+	// share of them that did not score it (addNotObserved).
+	Submitted   *int64   `json:"submitted,omitempty"`
+	NotObserved *float64 `json:"not_observed,omitempty"`
 }
 
 // cellJSON is a cell's fields as the API writes them, for reading.
@@ -256,11 +261,24 @@ func (s *Service) trend(ctx context.Context, p auth.Principal, q Query, d domain
 		}
 		dq := sq
 		dq.SchoolIDs, dq.Group = nil, without(q.Group, "school")
-		res.District, err = s.cells(ctx, dq)
-		return res, err
+		if res.District, err = s.cells(ctx, dq); err != nil {
+			return Result{}, err
+		}
+		if err = s.addNotObserved(ctx, sq, res.Cells); err != nil {
+			return Result{}, err
+		}
+		return res, s.addNotObserved(ctx, dq, res.District)
 	}
 	if sq.DimensionTrendable() {
-		res.Cells, res.District, err = s.unitTrend(ctx, p, sq, int64(d.Settings.MinCellSize))
+		if res.Cells, res.District, err = s.unitTrend(ctx, p, sq, int64(d.Settings.MinCellSize)); err != nil {
+			return Result{}, err
+		}
+		// "Not observed" only where every school of the cells is one whose
+		// teachers the caller sees, so every period is kept whole; see
+		// docs/decisions.md.
+		if sq.SchoolIDs != nil && p.SeesTeachersOf(schools) {
+			err = s.addNotObserved(ctx, sq, res.Cells)
+		}
 		return res, err
 	}
 	// Finer questions (an indicator, a grade band, a subject, a kind, or
@@ -273,7 +291,7 @@ func (s *Service) trend(ctx context.Context, p auth.Principal, q Query, d domain
 		return Result{}, err
 	}
 	res.District, res.DistrictLeftOut = []Cell{}, true
-	return res, nil
+	return res, s.addNotObserved(ctx, sq, res.Cells)
 }
 
 // markPartial marks the week and month cells that begin before from or end

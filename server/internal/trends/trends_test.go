@@ -41,6 +41,17 @@ type agg struct {
 	obs         map[string]bool
 }
 
+// checkNotObserved compares a cell's submitted observations and share not
+// observed with the recomputation (of submitted, obs scored the cell), and
+// says whether some were not observed.
+func checkNotObserved(t *testing.T, what string, c trends.Cell, submitted, obs int64) bool {
+	t.Helper()
+	if c.Submitted == nil || *c.Submitted != submitted || c.NotObserved == nil || math.Abs(*c.NotObserved-float64(submitted-obs)/float64(submitted)) > 1e-9 {
+		t.Fatalf("%s cell %v %s: submitted %v not observed %v, want %d and %d of them", what, c.Group, c.Bucket.Format(time.DateOnly), c.Submitted, c.NotObserved, submitted, submitted-obs)
+	}
+	return submitted > obs
+}
+
 func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 	ctx := context.Background()
 	today := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
@@ -68,6 +79,10 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 				t.Fatalf("trend: %+v", got)
 			}
 			want := map[key]*agg{}
+			notObservedSeen := 0
+			// Submitted observations of the framework per bucket and school,
+			// and per bucket over the district: the "not observed" share's base.
+			submitted := map[key]int64{}
 			for _, o := range allObservations(t, s, res.DistrictID) {
 				if o.Status != domain.ObservationSubmitted {
 					continue
@@ -80,6 +95,16 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 				if bucket == "month" {
 					local := o.CountedAt.In(d.Location())
 					b = time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, time.UTC)
+				}
+				if b.Before(from) || !b.Before(to) {
+					// A week that begins before the range counts only its days within.
+					if local := o.CountedAt.In(d.Location()); time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC).Before(from) {
+						continue
+					}
+				}
+				if v.RubricID == rubricID {
+					submitted[key{b.Format(time.DateOnly), o.SchoolID, ""}]++
+					submitted[key{b.Format(time.DateOnly), "", ""}]++
 				}
 				for _, sc := range o.Scores {
 					if sc.Level == nil {
@@ -120,6 +145,9 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 				if c.Observations == nil || *c.Observations != int64(len(a.obs)) {
 					t.Fatalf("%s cell %v: observations %v, want %d", bucket, c.Group, c.Observations, len(a.obs))
 				}
+				if checkNotObserved(t, bucket, c, submitted[key{c.Bucket.Format(time.DateOnly), c.Group["school"], ""}], int64(len(a.obs))) {
+					notObservedSeen++
+				}
 			}
 			// The district's line is the same recomputation over every school.
 			district := map[key]*agg{}
@@ -153,6 +181,12 @@ func TestTrendsEqualARecomputationFromRawScores(t *testing.T) {
 						t.Fatalf("%s district cell %v level %d: %d, want %d", bucket, c.Group, l, c.Levels[l], n)
 					}
 				}
+				if checkNotObserved(t, bucket+" district", c, submitted[key{c.Bucket.Format(time.DateOnly), "", ""}], int64(len(a.obs))) {
+					notObservedSeen++
+				}
+			}
+			if notObservedSeen == 0 {
+				t.Errorf("%s: no cell has a share not observed: the demo tests nothing of it", bucket)
 			}
 		}
 		// Without a dimension, observation counts are exact.

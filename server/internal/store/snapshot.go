@@ -60,7 +60,8 @@ func (s *Store) SnapshotRecords(ctx context.Context, q SnapshotQuery, after Snap
 	parts[len(parts)-1] += in("school_id")
 	add("rubric_version", "id", "FROM rubric_versions WHERE district_id = ? AND status = 'published'", d)
 	add("framework", "id", "FROM rubrics WHERE district_id = ?", d)
-	add("walkthrough", "id", "FROM walkthroughs WHERE district_id = ? AND deleted_at IS NULL AND visit_date >= ?", d, day)
+	add("walkthrough", "id", "FROM walkthroughs WHERE district_id = ? AND deleted_at IS NULL AND (visit_date >= ? OR id IN ("+
+		"SELECT walkthrough_id FROM observations WHERE district_id = ? AND observer_id = ? AND status = 'draft' AND deleted_at IS NULL))", d, day, d, q.ObserverID)
 	parts[len(parts)-1] += in("school_id")
 	add("observation", "id", "FROM observations WHERE district_id = ? AND observer_id = ? AND deleted_at IS NULL AND (status = 'draft' OR counted_at >= ?)",
 		d, q.ObserverID, q.Since)
@@ -109,4 +110,20 @@ func (s *Store) ChangeLogHead(ctx context.Context, districtID string) (int64, st
 		return 0, "", translate(err, "change log")
 	}
 	return row.Seq, row.RecordID, nil
+}
+
+// WalkthroughsWithDrafts answers which of the walkthroughs hold a draft
+// observation of the observer.
+func (tx *Tx) WalkthroughsWithDrafts(ctx context.Context, districtID, observerID string, ids []string) (map[string]bool, error) {
+	var found []string
+	err := tx.db.WithContext(ctx).Raw("SELECT DISTINCT CAST(walkthrough_id AS text) FROM observations WHERE district_id = ? AND observer_id = ? AND status = 'draft' "+
+		"AND deleted_at IS NULL AND walkthrough_id IN ?", districtID, observerID, ids).Scan(&found).Error
+	if err != nil {
+		return nil, translate(err, "observation")
+	}
+	out := make(map[string]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
 }

@@ -186,8 +186,22 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 		if err != nil {
 			return err
 		}
+		// A walkthrough before the window still goes with a draft of the
+		// user's that it holds: the draft is open work.
+		var older []string
 		for _, w := range ws {
-			if (slices.Contains(w.Team, p.User.ID) || lead.HasSchool(w.SchoolID)) && win.walkthrough(w) {
+			if !win.walkthrough(w) {
+				older = append(older, w.ID)
+			}
+		}
+		drafts := map[string]bool{}
+		if len(older) > 0 {
+			if drafts, err = tx.WalkthroughsWithDrafts(ctx, d, p.User.ID, older); err != nil {
+				return err
+			}
+		}
+		for _, w := range ws {
+			if (slices.Contains(w.Team, p.User.ID) || lead.HasSchool(w.SchoolID)) && (win.walkthrough(w) || drafts[w.ID]) {
 				put(EntityWalkthrough, w.ID, w.Rev, w.Deleted, walkthroughData(w))
 			}
 		}

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 // TestSnapshotReadsTheRuleNotTheLog takes a coach's first snapshot in a
 // district where a colleague has written much more than the coach: the
 // snapshot holds exactly the coach's schools, their teachers, the rubric
-// versions and the coach's own observations of the school year and drafts,
-// nothing of the colleague's or of a school outside the coach's scope, and
+// versions, the coach's own observations of the school year and drafts and
+// the walkthrough of a draft from last year (not that of last year's
+// submitted observation), nothing of the colleague's or of a school outside the coach's scope, and
 // its pages follow the records it hands out, not the length of the change
 // log. Changes made while the snapshot is read arrive by its end at their
 // latest revision; after it, a change inside the rule arrives, one outside
@@ -77,12 +79,30 @@ func TestSnapshotReadsTheRuleNotTheLog(t *testing.T) {
 			}
 
 			// The coach's own work: one observation of this school year,
-			// one of last year, a draft of last year.
+			// one of last year, a draft of last year, each of the two in a
+			// walkthrough of its own.
 			recent, lastYear, oldDraft := domain.NewID(), domain.NewID(), domain.NewID()
+			draftWalk, lastYearWalk := domain.NewID(), domain.NewID()
 			school, teacher := f.schools[0], f.teachers[f.schools[0]][0]
 			clk.now = start.Add(-200 * 24 * time.Hour)
 			f.serverNow = clk.now
-			applied(f.coach, f.upsert(lastYear, 0, obs(school, teacher, clk.now, "submitted")), f.upsert(oldDraft, 0, obs(school, teacher, clk.now, "draft")))
+			walk := func(id string) sync.Change {
+				raw, _ := json.Marshal(sync.WalkthroughData{SchoolID: school, RubricVersionID: rubric.id, Kind: "classroom",
+					Date: sync.Date{Time: time.Date(clk.now.Year(), clk.now.Month(), clk.now.Day(), 0, 0, 0, 0, time.UTC)}, Team: []string{f.coach.User.ID}, Focus: []string{}})
+				return sync.Change{ChangeID: domain.NewID(), Entity: sync.EntityWalkthrough, Op: sync.OpUpsert, ID: id, Data: raw}
+			}
+			in := func(c sync.Change, walkthrough string) sync.Change {
+				var d sync.ObservationData
+				if err := json.Unmarshal(c.Data, &d); err != nil {
+					t.Fatal(err)
+				}
+				d.WalkthroughID = walkthrough
+				c.Data, _ = json.Marshal(d)
+				return c
+			}
+			applied(f.coach, walk(draftWalk), walk(lastYearWalk))
+			applied(f.coach, in(f.upsert(lastYear, 0, obs(school, teacher, clk.now, "submitted")), lastYearWalk),
+				in(f.upsert(oldDraft, 0, obs(school, teacher, clk.now, "draft")), draftWalk))
 			clk.now = start.Add(40 * 24 * time.Hour)
 			f.serverNow = clk.now
 			applied(f.coach, f.upsert(recent, 0, obs(school, teacher, clk.now.Add(-time.Hour), "submitted")))
@@ -126,7 +146,7 @@ func TestSnapshotReadsTheRuleNotTheLog(t *testing.T) {
 					// and the recent observation, and writes a new one.
 					amended = true
 					applied(f.coach, f.upsert(added, 0, obs(school, teacher, clk.now.Add(-30*time.Minute), "draft")),
-						f.upsert(oldDraft, 1, obs(school, teacher, start.Add(-200*24*time.Hour), "draft")),
+						in(f.upsert(oldDraft, 1, obs(school, teacher, start.Add(-200*24*time.Hour), "draft")), draftWalk),
 						f.upsert(recent, 1, obs(school, teacher, clk.now.Add(-time.Hour), "submitted")))
 				}
 				if !page.More {
@@ -137,7 +157,7 @@ func TestSnapshotReadsTheRuleNotTheLog(t *testing.T) {
 				}
 			}
 
-			want := map[string]string{recent: "observation", oldDraft: "observation", added: "observation"}
+			want := map[string]string{recent: "observation", oldDraft: "observation", added: "observation", draftWalk: "walkthrough"}
 			for _, id := range f.schools {
 				want[id] = sync.EntitySchool
 				for _, te := range f.teachers[id] {
@@ -163,8 +183,9 @@ func TestSnapshotReadsTheRuleNotTheLog(t *testing.T) {
 			if got[recent].Rev != 2 || got[oldDraft].Rev != 2 {
 				t.Errorf("the observations amended during the snapshot are at revs %d and %d, want 2", got[recent].Rev, got[oldDraft].Rev)
 			}
-			// 13 records in the rule (2 schools, 4 teachers, 3 rubric
-			// versions, the district's 2 frameworks, 2 observations) make 5
+			// 14 records in the rule (2 schools, 4 teachers, 3 rubric
+			// versions, the district's 2 frameworks, 2 observations, the
+			// draft's walkthrough) make 5
 			// pages of 3, and one more reads the log after its head (where
 			// the two changes made meanwhile are). Read from the log, the 80
 			// entries of the colleague alone would have made 27 pages.

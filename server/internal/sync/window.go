@@ -34,7 +34,8 @@ func (w window) observation(o domain.Observation) bool {
 	return w.all() || o.Status == domain.ObservationDraft || !o.CountedAt.Before(w.since)
 }
 
-// walkthrough: one on a day of the school year.
+// walkthrough: one on a day of the school year (Pull also keeps an older
+// one that holds a draft of the user's).
 func (w window) walkthrough(wt domain.Walkthrough) bool {
 	return w.all() || !wt.Date.Before(w.day)
 }

@@ -51,6 +51,7 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit 
 	// position it is read with the position once the page is read, and a
 	// compaction that removed tombstones after the cursor in between has
 	// moved it by then.
+	//
 	// A cursor with a window but no key was given by a server that read a
 	// snapshot from the change log: its pages go on filtering by the window.
 	next := cursor{version: 2, database: database, scope: p.ScopeFingerprint(), seq: c.seq, record: c.record, window: c.window}

@@ -7,6 +7,7 @@ import { db, teacherName, useDistrictZone, useLive, useSyncStatus } from '../sta
 import { dayAndTime } from '../time/format';
 import { ShareFeedback } from '../feedback/Share';
 import type { SignedInUser } from '../db/types';
+import { ServerObservation } from './Earlier';
 import { AlwaysSharedNote, useAlwaysShared } from '../feedback/AlwaysShared';
 
 export function Review({ id, user }: { id: string; user: SignedInUser }) {
@@ -24,7 +25,8 @@ export function Review({ id, user }: { id: string; user: SignedInUser }) {
   const always = useAlwaysShared(ctx?.o.data.kind ?? 'classroom');
 
   if (ctx === undefined) return <main class="screen" aria-busy="true">Loading…</main>;
-  if (ctx === null) return <main class="screen"><h1>Observation not found</h1></main>;
+  // Not on this device: older than what it keeps, or another's; the server has it.
+  if (ctx === null) return <ServerObservation id={id} />;
   const { o, rubric } = ctx;
   const all = rubric?.data.dimensions.flatMap((d) => d.indicators.map((i) => ({ dim: d.name, ...i }))) ?? [];
   const levelLabel = (v: number | null) => (v === null ? 'Not observed' : `${v} · ${rubric?.data.levels.find((l) => l.value === v)?.label ?? ''}`);

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
+import { EarlierObservations } from './Earlier';
 import { ClockNote } from '../components/ClockNote';
 import { getMeta } from '../db/schema';
 import type { Colleague, SignedInUser } from '../db/types';
@@ -244,6 +245,7 @@ function ObserverHome({ user, title = 'Today', lead }: { user: SignedInUser; tit
           )}
         </>
       )}
+      <EarlierObservations user={user} />
       <Account user={user} />
     </main>
   );

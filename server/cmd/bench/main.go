@@ -217,7 +217,7 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 				Ratio:  fmt.Sprintf("%.1f× faster than the first pass (bar 3×)", in.First.Elapsed.Seconds()/in.Second.Elapsed.Seconds())},
 			bench.Figure{What: "server's peak resident memory (VmHWM) after ingest and replay", Data: data,
 				Figure: fmt.Sprintf("%.0f MiB", float64(peak)/(1<<20)), Ratio: ""},
-			bench.Figure{What: "pull: a new device's full snapshot for a coach", Data: fmt.Sprintf("coach at %d of %d schools, %d records in %d pages", coachSchools, len(d.Schools), snap.Records, snap.Pages),
+			bench.Figure{What: "pull: a new device's slim first snapshot for a coach", Data: fmt.Sprintf("coach at %d of %d schools, %d records in %d pages", coachSchools, len(d.Schools), snap.Records, snap.Pages),
 				Figure: fmt.Sprintf("%s, %.1f MiB on the wire (zstd) for %.1f MiB of JSON", snap.Elapsed.Round(time.Millisecond), float64(snap.Wire)/(1<<20), float64(snap.Bytes)/(1<<20)),
 				Ratio:  fmt.Sprintf("wire / JSON = %.2f", float64(snap.Wire)/float64(snap.Bytes))},
 		)

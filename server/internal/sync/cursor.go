@@ -9,6 +9,7 @@ import (
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
 // cursor is a position in the change log as a device holds it between
@@ -33,6 +34,11 @@ type cursor struct {
 	// current school year began when the snapshot started, which every page
 	// of it filters by (see window.go). Zero once the snapshot is complete.
 	window time.Time
+	// key is set while a snapshot reads the records themselves (see
+	// snapshot.go): the last record handed out, in the order of entity then
+	// id. seq and record are then the log's head when the snapshot began,
+	// where the pulls after it go on.
+	key store.SnapshotKey
 }
 
 // encode makes the opaque text of a version 2 cursor.
@@ -41,12 +47,17 @@ func (c cursor) encode() string {
 		strconv.FormatInt(c.seq, 10) + ":" + strconv.FormatInt(c.horizon, 10) + ":" + c.record + c.windowPart()))
 }
 
-// windowPart is the cursor's optional last field, the snapshot's window.
+// windowPart is the cursor's optional last fields: the snapshot's window,
+// and while the snapshot reads the records themselves, its key.
 func (c cursor) windowPart() string {
 	if c.window.IsZero() {
 		return ""
 	}
-	return ":" + strconv.FormatInt(c.window.Unix(), 10)
+	w := ":" + strconv.FormatInt(c.window.Unix(), 10)
+	if c.key.Entity != "" {
+		w += ":" + c.key.Entity + "/" + c.key.RecordID
+	}
+	return w
 }
 
 // decodeCursor reads a cursor; the empty cursor is the start (a snapshot).
@@ -73,11 +84,19 @@ func decodeCursor(s string) (cursor, error) {
 		return cursor{version: 1, seq: seq}, nil
 	case version == "v2":
 		parts := strings.Split(rest, ":")
-		if len(parts) != 5 && len(parts) != 6 || parts[0] == "" || parts[1] == "" {
+		if len(parts) < 5 || len(parts) > 7 || parts[0] == "" || parts[1] == "" {
 			return cursor{}, bad
 		}
 		var window time.Time
-		if len(parts) == 6 {
+		var key store.SnapshotKey
+		if len(parts) == 7 {
+			entity, id, ok := strings.Cut(parts[6], "/")
+			if !ok || entity == "" || id == "" {
+				return cursor{}, bad
+			}
+			key = store.SnapshotKey{Entity: entity, RecordID: id}
+		}
+		if len(parts) >= 6 {
 			secs, err := strconv.ParseInt(parts[5], 10, 64)
 			if err != nil || secs <= 0 {
 				return cursor{}, bad
@@ -92,7 +111,7 @@ func decodeCursor(s string) (cursor, error) {
 		if err != nil || horizon < 0 {
 			return cursor{}, bad
 		}
-		return cursor{version: 2, database: parts[0], scope: parts[1], seq: seq, horizon: horizon, record: parts[4], window: window}, nil
+		return cursor{version: 2, database: parts[0], scope: parts[1], seq: seq, horizon: horizon, record: parts[4], window: window, key: key}, nil
 	}
 	return cursor{}, bad
 }

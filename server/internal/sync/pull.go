@@ -20,8 +20,8 @@ const (
 // commit order: the caller's schools and their teachers, published rubric
 // versions, the walkthroughs, follow-ups, cycles and next steps that are
 // theirs, and their own observations, tombstones included. An empty cursor
-// replays the compacted log: a full snapshot. A cursor this database cannot
-// vouch for (see cursor) is answered with an EGone error.
+// starts a new device's snapshot (see snapshot). A cursor this database
+// cannot vouch for (see cursor) is answered with an EGone error.
 func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit int) (PullResponse, error) {
 	c, err := decodeCursor(raw)
 	if err != nil {
@@ -42,18 +42,19 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit 
 			return PullResponse{}, err
 		}
 	}
+	if raw == "" || c.key.Entity != "" {
+		return s.snapshot(ctx, p, c, raw == "", database, limit)
+	}
 	// The next cursor names the horizon as it was before the page was read,
 	// so that a compaction while the page is read is never taken for one
 	// the page already reflects. From the start it is read first; after a
 	// position it is read with the position once the page is read, and a
 	// compaction that removed tombstones after the cursor in between has
 	// moved it by then.
+	//
+	// A cursor with a window but no key was given by a server that read a
+	// snapshot from the change log: its pages go on filtering by the window.
 	next := cursor{version: 2, database: database, scope: p.ScopeFingerprint(), seq: c.seq, record: c.record, window: c.window}
-	if raw == "" {
-		if next.window, err = s.snapshotWindow(ctx, p.DistrictID()); err != nil {
-			return PullResponse{}, err
-		}
-	}
 	if c.seq == 0 {
 		if next.horizon, err = s.store.ChangeHorizon(ctx, p.DistrictID()); err != nil {
 			return PullResponse{}, err
@@ -186,8 +187,22 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 		if err != nil {
 			return err
 		}
+		// A walkthrough before the window still goes with a draft of the
+		// user's that it holds: the draft is open work.
+		var older []string
 		for _, w := range ws {
-			if (slices.Contains(w.Team, p.User.ID) || lead.HasSchool(w.SchoolID)) && win.walkthrough(w) {
+			if !win.walkthrough(w) {
+				older = append(older, w.ID)
+			}
+		}
+		drafts := map[string]bool{}
+		if len(older) > 0 {
+			if drafts, err = tx.WalkthroughsWithDrafts(ctx, d, p.User.ID, older); err != nil {
+				return err
+			}
+		}
+		for _, w := range ws {
+			if (slices.Contains(w.Team, p.User.ID) || lead.HasSchool(w.SchoolID)) && (win.walkthrough(w) || drafts[w.ID]) {
 				put(EntityWalkthrough, w.ID, w.Rev, w.Deleted, walkthroughData(w))
 			}
 		}

@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"context"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
@@ -17,16 +16,6 @@ import (
 type window struct {
 	since time.Time
 	day   time.Time
-}
-
-// snapshotWindow is the window of a snapshot that starts now: the current
-// school year of the district.
-func (s *Service) snapshotWindow(ctx context.Context, districtID string) (time.Time, error) {
-	d, err := s.store.District(ctx, districtID)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return d.SchoolYearStart(s.now()), nil
 }
 
 // windowFor completes a cursor's window with its day in the district's zone.
@@ -45,7 +34,8 @@ func (w window) observation(o domain.Observation) bool {
 	return w.all() || o.Status == domain.ObservationDraft || !o.CountedAt.Before(w.since)
 }
 
-// walkthrough: one on a day of the school year.
+// walkthrough: one on a day of the school year (Pull also keeps an older
+// one that holds a draft of the user's).
 func (w window) walkthrough(wt domain.Walkthrough) bool {
 	return w.all() || !wt.Date.Before(w.day)
 }

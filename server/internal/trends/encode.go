@@ -108,6 +108,14 @@ func (c Cell) appendJSON(b []byte) []byte {
 	if c.Partial {
 		b = append(b, `,"partial":true`...)
 	}
+	if c.Submitted != nil {
+		b = append(b, `,"submitted":`...)
+		b = strconv.AppendInt(b, *c.Submitted, 10)
+	}
+	if c.NotObserved != nil {
+		b = append(b, `,"not_observed":`...)
+		b = appendFloat(b, *c.NotObserved)
+	}
 	return append(b, '}')
 }
 

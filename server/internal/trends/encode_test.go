@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -24,6 +25,8 @@ type refCell struct {
 	Suppressed   bool              `json:"suppressed,omitempty"`
 	LeftOut      int               `json:"left_out,omitempty"`
 	Partial      bool              `json:"partial,omitempty"`
+	Submitted    *int64            `json:"submitted,omitempty"`
+	NotObserved  *float64          `json:"not_observed,omitempty"`
 }
 
 type refResult struct {
@@ -39,6 +42,14 @@ type refResult struct {
 }
 
 func TestATrendEncodesAsEncodingJSONWouldWriteIt(t *testing.T) {
+	// A field added to a cell or a trend must be added to the encoder and
+	// to the reference here, or this test would not see it.
+	if c, r := reflect.TypeFor[trends.Cell]().NumField(), reflect.TypeFor[refCell]().NumField(); c != r {
+		t.Fatalf("a cell has %d fields, the reference %d", c, r)
+	}
+	if c, r := reflect.TypeFor[trends.Result]().NumField(), reflect.TypeFor[refResult]().NumField(); c != r {
+		t.Fatalf("a trend has %d fields, the reference %d", c, r)
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	values := []string{"0193a7c2-5d1e-7b3a-9c4f-2e8d6a1b3c5d", "classroom_culture", "Social Studies", `say "why"`, "<b>&</b>", "café", "tab\there", "\x01", ""}
 	means := []float64{0, 1, 2.5, 3.3333333333333335, 1e-7, 4e21, 9.999999e-7, 1.0000000000000002}
@@ -79,6 +90,10 @@ func TestATrendEncodesAsEncodingJSONWouldWriteIt(t *testing.T) {
 						r.Levels[strconv.Itoa(l)] = n
 					}
 				}
+			}
+			if rng.IntN(2) == 0 {
+				n, share := rng.Int64N(500), means[rng.IntN(len(means))]
+				c.Submitted, r.Submitted, c.NotObserved, r.NotObserved = &n, &n, &share, &share
 			}
 			c.Suppressed, c.Partial, c.LeftOut = rng.IntN(5) == 0, rng.IntN(5) == 0, rng.IntN(3)
 			r.Suppressed, r.Partial, r.LeftOut = c.Suppressed, c.Partial, c.LeftOut

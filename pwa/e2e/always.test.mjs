@@ -120,8 +120,8 @@ describe('feedback always shared: scored offline, submitted, synced by itself, r
     assert.match(await item.textContent(), /^New: Classroom walkthrough/);
     await item.click();
     await page.waitForURL(new RegExp(`/feedback/${fb.id}$`));
-    assert.equal(await page.getByTestId('shared-indicator').count(), 3);
     await page.getByText(evidence).waitFor();
+    assert.equal(await page.getByTestId('shared-indicator').count(), 3);
     await page.getByRole('button', { name: 'I have read this' }).click();
     await page.getByTestId('read-state').waitFor();
     await serverHas(server, observer, (r) => r.id === fb.id && r.data?.read === true, 'the read');

@@ -35,6 +35,17 @@ func TestStandbyReadsFollowTheUsersOwnWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer standby.Close()
+	// The standby replays the migrations a moment after the primary ran
+	// them; a reader with no writes of their own may be sent to it at once.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var table sql.NullString
+		if err := standby.QueryRowContext(ctx, `SELECT to_regclass('districts')::text`).Scan(&table); err == nil && table.Valid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the standby never replayed the migrations")
+		}
+	}
 
 	const writer, reader = "0190a1b2-c3d4-7e5f-8a9b-000000000001", "0190a1b2-c3d4-7e5f-8a9b-000000000002"
 	// waitOnStandby waits until the user's reads may go to the standby.

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,8 +49,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	soak := fs.Duration("soak", 0, "also run the soak: 50 devices syncing for this long (e.g. 10m); 0 skips it")
 	servers := fs.Int("servers", 1, "with -soak and more than 1: also push throughput with one server and with this many behind a load balancer, and the soak against them with one killed halfway")
 	out := fs.String("out", "docs/benchmarks.md", "file the table is written to (empty: none)")
+	keep := fs.Bool("keep", false, "keep the benchmark database afterwards, for inspection (its name is printed)")
+	cpuProfile := fs.String("cpuprofile", "", "also write a CPU profile of the benchmark's own process (the trend views are measured in it) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	u, err := url.Parse(*admin)
 	if err != nil || !strings.HasPrefix(u.Host, "127.0.0.1") && !strings.HasPrefix(u.Host, "localhost") {
@@ -66,7 +80,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer func() {
-		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		if *keep {
+			fmt.Fprintln(stdout, "kept the benchmark database", name)
+		} else {
+			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		}
 		conn.Close(context.Background())
 	}()
 	u.Path = "/" + name
@@ -301,6 +319,8 @@ func trendFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *s
 		year := trends.Query{From: from, To: to, Bucket: "week", Group: []string{"school", "dimension"}}
 		heat := year
 		heat.Bucket = "range"
+		chart := year
+		chart.Group = []string{"dimension"}
 		byIndicator := year
 		byIndicator.Group = []string{"school", "indicator"}
 		indicatorHeat := byIndicator
@@ -317,6 +337,7 @@ func trendFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *s
 		}{
 			{"trend for " + supervisor + ": school year by week, by school × dimension, with the district's line", supervised, year, runs},
 			{"heat map for " + supervisor + ": school × dimension over the year", supervised, heat, runs},
+			{"trend for " + admin + ": school year by week, by dimension (the dashboard's chart)", 0, chart, runs},
 			{"trend for " + admin + ": school year by week, by school × dimension, with the district's line", 0, year, runs},
 			{"heat map for " + admin + ": school × dimension over the year", 0, heat, runs},
 			{"trend for " + admin + ": school year by week, by school × indicator, with the district's line", 0, byIndicator, max(5, runs/3)},

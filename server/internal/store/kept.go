@@ -213,11 +213,17 @@ func (k *keptSums) districtGroup() []string {
 type sqlArgs struct {
 	args     []any
 	postgres bool
+	// marks: question marks, cast on PostgreSQL (for GORM, which numbers
+	// them itself).
+	marks bool
 }
 
 func (a *sqlArgs) add(v any, cast string) string {
 	a.args = append(a.args, v)
-	if a.postgres {
+	switch {
+	case a.marks && a.postgres:
+		return "?" + cast
+	case a.postgres:
 		return "$" + strconv.Itoa(len(a.args)) + cast
 	}
 	return "?"

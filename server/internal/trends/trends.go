@@ -259,12 +259,17 @@ func (s *Service) trend(ctx context.Context, p auth.Principal, q Query, d domain
 		if res.Cells, err = s.cells(ctx, sq); err != nil {
 			return Result{}, err
 		}
+		if err = s.addNotObserved(ctx, sq, res.Cells); err != nil {
+			return Result{}, err
+		}
+		if sq.SchoolIDs == nil && !slices.Contains(q.Group, "school") {
+			// The question is the district's already.
+			res.District = slices.Clone(res.Cells)
+			return res, nil
+		}
 		dq := sq
 		dq.SchoolIDs, dq.Group = nil, without(q.Group, "school")
 		if res.District, err = s.cells(ctx, dq); err != nil {
-			return Result{}, err
-		}
-		if err = s.addNotObserved(ctx, sq, res.Cells); err != nil {
 			return Result{}, err
 		}
 		return res, s.addNotObserved(ctx, dq, res.District)

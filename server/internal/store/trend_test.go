@@ -65,34 +65,9 @@ func TestTrendDimensionsEqualTheFineRollups(t *testing.T) {
 							if err != nil {
 								t.Fatalf("%s: %v", name, err)
 							}
-							rows, err := s.TrendLevels(ctx, q)
-							if err != nil {
-								t.Fatalf("%s: %v", name, err)
-							}
-							want := map[string]*[rollup.MaxLevel + 1]int64{}
-							for _, row := range rows {
-								k := row.Bucket.Format(time.DateOnly) + " " + strings.Join(row.Group, " ")
-								if want[k] == nil {
-									want[k] = &[rollup.MaxLevel + 1]int64{}
-								}
-								want[k][row.Level] += row.N
-							}
-							if len(got) != len(want) {
-								t.Fatalf("%s: %d cells, the fine rollups have %d", name, len(got), len(want))
-							}
-							for i, c := range got {
-								k := c.Bucket.Format(time.DateOnly) + " " + strings.Join(c.Group, " ")
-								if w := want[k]; w == nil || *w != c.Levels {
-									t.Fatalf("%s: cell %s has %v, the fine rollups %v", name, k, c.Levels, w)
-								}
+							for _, c := range mustEqualTheFineRollups(t, s, name, q, got) {
 								if c.Observations <= 0 {
-									t.Fatalf("%s: cell %s counts %d observations", name, k, c.Observations)
-								}
-								if i > 0 {
-									prev := got[i-1]
-									if c.Bucket.Before(prev.Bucket) || c.Bucket.Equal(prev.Bucket) && slices.Compare(c.Group, prev.Group) <= 0 {
-										t.Fatalf("%s: cell %s comes after %s %v", name, k, prev.Bucket.Format(time.DateOnly), prev.Group)
-									}
+									t.Fatalf("%s: cell %s %v counts %d observations", name, c.Bucket.Format(time.DateOnly), c.Group, c.Observations)
 								}
 							}
 							cells += len(got)
@@ -160,39 +135,13 @@ func TestTrendIndicatorsEqualTheFineRollups(t *testing.T) {
 							if err != nil {
 								t.Fatalf("%s: %v", name, err)
 							}
-							rows, err := s.TrendLevels(ctx, q)
-							if err != nil {
-								t.Fatalf("%s: %v", name, err)
-							}
-							want := map[string]*[rollup.MaxLevel + 1]int64{}
-							for _, row := range rows {
-								k := row.Bucket.Format(time.DateOnly) + " " + strings.Join(row.Group, " ")
-								if want[k] == nil {
-									want[k] = &[rollup.MaxLevel + 1]int64{}
-								}
-								want[k][row.Level] += row.N
-							}
-							if len(got) != len(want) {
-								t.Fatalf("%s: %d cells, the fine rollups have %d", name, len(got), len(want))
-							}
-							for i, c := range got {
-								k := c.Bucket.Format(time.DateOnly) + " " + strings.Join(c.Group, " ")
-								w := want[k]
-								if w == nil || *w != c.Levels {
-									t.Fatalf("%s: cell %s has %v, the fine rollups %v", name, k, c.Levels, w)
-								}
+							for _, c := range mustEqualTheFineRollups(t, s, name, q, got) {
 								var scores int64
-								for _, n := range w {
+								for _, n := range c.Levels {
 									scores += n
 								}
 								if c.Observations != scores {
-									t.Fatalf("%s: cell %s counts %d observations for %d scores", name, k, c.Observations, scores)
-								}
-								if i > 0 {
-									prev := got[i-1]
-									if c.Bucket.Before(prev.Bucket) || c.Bucket.Equal(prev.Bucket) && slices.Compare(c.Group, prev.Group) <= 0 {
-										t.Fatalf("%s: cell %s comes after %s %v", name, k, prev.Bucket.Format(time.DateOnly), prev.Group)
-									}
+									t.Fatalf("%s: cell %s %v counts %d observations for %d scores", name, c.Bucket.Format(time.DateOnly), c.Group, c.Observations, scores)
 								}
 							}
 							cells += len(got)
@@ -205,4 +154,40 @@ func TestTrendIndicatorsEqualTheFineRollups(t *testing.T) {
 			}
 		}
 	})
+}
+
+// mustEqualTheFineRollups checks that cells, read from the dimension or
+// the indicator rollups for q, have the levels of the same query summed
+// from the finely keyed rollups, in bucket and group order, and answers
+// them.
+func mustEqualTheFineRollups(t *testing.T, s *store.Store, name string, q rollup.Query, cells []rollup.DimensionCell) []rollup.DimensionCell {
+	t.Helper()
+	rows, err := s.TrendLevels(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	want := map[string]*[rollup.MaxLevel + 1]int64{}
+	for _, row := range rows {
+		k := row.Bucket.Format(time.DateOnly) + " " + strings.Join(row.Group, " ")
+		if want[k] == nil {
+			want[k] = &[rollup.MaxLevel + 1]int64{}
+		}
+		want[k][row.Level] += row.N
+	}
+	if len(cells) != len(want) {
+		t.Fatalf("%s: %d cells, the fine rollups have %d", name, len(cells), len(want))
+	}
+	for i, c := range cells {
+		k := c.Bucket.Format(time.DateOnly) + " " + strings.Join(c.Group, " ")
+		if w := want[k]; w == nil || *w != c.Levels {
+			t.Fatalf("%s: cell %s has %v, the fine rollups %v", name, k, c.Levels, w)
+		}
+		if i > 0 {
+			prev := cells[i-1]
+			if c.Bucket.Before(prev.Bucket) || c.Bucket.Equal(prev.Bucket) && slices.Compare(c.Group, prev.Group) <= 0 {
+				t.Fatalf("%s: cell %s comes after %s %v", name, k, prev.Bucket.Format(time.DateOnly), prev.Group)
+			}
+		}
+	}
+	return cells
 }

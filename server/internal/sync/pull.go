@@ -19,7 +19,9 @@ const (
 // Pull answers what changed after the cursor that the caller may see, in
 // commit order: the caller's schools and their teachers, published rubric
 // versions, the walkthroughs, follow-ups, cycles and next steps that are
-// theirs, and their own observations, tombstones included. An empty cursor
+// theirs, their own observations and others' submitted observations of
+// the teachers of the open cycles they run and whose teachers they see
+// (auth.KeepsCycleObservations), tombstones included. An empty cursor
 // starts a new device's snapshot (see snapshot). A cursor this database
 // cannot vouch for (see cursor) is answered with an EGone error.
 func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit int) (PullResponse, error) {

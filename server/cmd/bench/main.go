@@ -268,7 +268,8 @@ func snapshotRow(snap bench.Snapshot, coachSchools, schools int) bench.Figure {
 // snapshotFigure times only a coach's first snapshot: the coach pushes one
 // round of observations (untimed), as the first round of ingest does, and a
 // new device then pulls the snapshot the times asked; the median is
-// reported, each pull printed.
+// reported, each pull printed with the processor time the server spent on
+// it.
 func snapshotFigure(ctx context.Context, stdout io.Writer, d *bench.District, s *store.Store, dbURL string, observations, devices, coachSchools, times int) (bench.Figure, error) {
 	dir, err := os.MkdirTemp("", "walkthrough-bench-")
 	if err != nil {
@@ -295,11 +296,19 @@ func snapshotFigure(ctx context.Context, stdout io.Writer, d *bench.District, s 
 	}
 	var snaps []bench.Snapshot
 	for i := range times {
+		cpu, err := srv.CPUTime()
+		if err != nil {
+			return bench.Figure{}, err
+		}
 		snap, err := bench.PullSnapshot(ctx, srv.BaseURL, coach)
 		if err != nil {
 			return bench.Figure{}, err
 		}
-		fmt.Fprintf(stdout, "snapshot %d: %s, %d records in %d pages, %d bytes on the wire\n", i+1, snap.Elapsed.Round(time.Millisecond), snap.Records, snap.Pages, snap.Wire)
+		after, err := srv.CPUTime()
+		if err != nil {
+			return bench.Figure{}, err
+		}
+		fmt.Fprintf(stdout, "snapshot %d: %s, %d records in %d pages, %d bytes on the wire, server CPU %s\n", i+1, snap.Elapsed.Round(time.Millisecond), snap.Records, snap.Pages, snap.Wire, after-cpu)
 		snaps = append(snaps, snap)
 	}
 	slices.SortFunc(snaps, func(a, b bench.Snapshot) int { return cmp.Compare(a.Elapsed, b.Elapsed) })

@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	var figures []bench.Figure
 	if *snapshotOnly > 0 {
-		f, err := snapshotFigure(ctx, stdout, d, s, u.String(), *ingest, *devices, *coachSchools, *snapshotOnly)
+		f, err := snapshotFigure(ctx, stdout, d, s, db, u.String(), *ingest, *devices, *coachSchools, *snapshotOnly)
 		if err != nil {
 			return err
 		}
@@ -268,9 +268,9 @@ func snapshotRow(snap bench.Snapshot, coachSchools, schools int) bench.Figure {
 // snapshotFigure times only a coach's first snapshot: the coach pushes one
 // round of observations (untimed), as the first round of ingest does, and a
 // new device then pulls the snapshot the times asked; the median is
-// reported, each pull printed with the processor time the server spent on
-// it.
-func snapshotFigure(ctx context.Context, stdout io.Writer, d *bench.District, s *store.Store, dbURL string, observations, devices, coachSchools, times int) (bench.Figure, error) {
+// reported, each pull printed with the processor time the server, the
+// database and the device (this process) spent on it.
+func snapshotFigure(ctx context.Context, stdout io.Writer, d *bench.District, s *store.Store, db *pgx.Conn, dbURL string, observations, devices, coachSchools, times int) (bench.Figure, error) {
 	dir, err := os.MkdirTemp("", "walkthrough-bench-")
 	if err != nil {
 		return bench.Figure{}, err
@@ -296,7 +296,19 @@ func snapshotFigure(ctx context.Context, stdout io.Writer, d *bench.District, s 
 	}
 	var snaps []bench.Snapshot
 	for i := range times {
-		cpu, err := srv.CPUTime()
+		// Processor time of the server, of the database's backends and of
+		// this process (the device), before and after.
+		cpu := func() (srvCPU time.Duration, dbCPU map[int32]time.Duration, self time.Duration, err error) {
+			if srvCPU, err = srv.CPUTime(); err != nil {
+				return
+			}
+			if dbCPU, err = bench.DatabaseCPU(ctx, db); err != nil {
+				return
+			}
+			self, err = bench.ProcessCPU(os.Getpid())
+			return
+		}
+		s0, d0, c0, err := cpu()
 		if err != nil {
 			return bench.Figure{}, err
 		}
@@ -304,11 +316,12 @@ func snapshotFigure(ctx context.Context, stdout io.Writer, d *bench.District, s 
 		if err != nil {
 			return bench.Figure{}, err
 		}
-		after, err := srv.CPUTime()
+		s1, d1, c1, err := cpu()
 		if err != nil {
 			return bench.Figure{}, err
 		}
-		fmt.Fprintf(stdout, "snapshot %d: %s, %d records in %d pages, %d bytes on the wire, server CPU %s\n", i+1, snap.Elapsed.Round(time.Millisecond), snap.Records, snap.Pages, snap.Wire, after-cpu)
+		fmt.Fprintf(stdout, "snapshot %d: %s, %d records in %d pages, %d bytes on the wire; CPU: server %s, database %s, device %s\n",
+			i+1, snap.Elapsed.Round(time.Millisecond), snap.Records, snap.Pages, snap.Wire, s1-s0, bench.DatabaseCPUSince(d0, d1), c1-c0)
 		snaps = append(snaps, snap)
 	}
 	slices.SortFunc(snaps, func(a, b bench.Snapshot) int { return cmp.Compare(a.Elapsed, b.Elapsed) })

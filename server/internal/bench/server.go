@@ -103,29 +103,9 @@ func (s *Server) Memory() (rss, peak int64, err error) {
 }
 
 // CPUTime reads the processor time the server has used so far, user and
-// system, from /proc: a figure that other work on the machine slows less
-// than the wall clock.
-func (s *Server) CPUTime() (time.Duration, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	// The fields after the command's name, which ends with ") ".
-	_, rest, ok := strings.Cut(string(raw), ") ")
-	fields := strings.Fields(rest)
-	if !ok || len(fields) < 13 {
-		return 0, errors.New("no processor times in /proc")
-	}
-	var ticks int64
-	for _, f := range fields[11:13] { // utime and stime, fields 14 and 15 of stat
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, err
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * time.Second / 100, nil // USER_HZ
-}
+// system: a figure that other work on the machine slows less than the
+// wall clock.
+func (s *Server) CPUTime() (time.Duration, error) { return ProcessCPU(s.cmd.Process.Pid) }
 
 // Stop ends the server with SIGTERM, as an orchestrator would.
 func (s *Server) Stop() error {

@@ -38,9 +38,10 @@ func ProcessCPU(pid int) (time.Duration, error) {
 }
 
 // DatabaseCPU reads the processor time used so far by each PostgreSQL
-// backend connected to db's database, other than db's own, by process id.
+// backend serving a client of db's database (and their parallel workers),
+// other than db's own, by process id; autovacuum is left out.
 func DatabaseCPU(ctx context.Context, db *pgx.Conn) (map[int32]time.Duration, error) {
-	rows, err := db.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+	rows, err := db.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type IN ('client backend', 'parallel worker')")
 	if err != nil {
 		return nil, err
 	}

@@ -74,12 +74,10 @@ func (s *Store) SnapshotRecords(ctx context.Context, q SnapshotQuery, after Snap
 		d, q.ObserverID, q.Since)
 	parts[len(parts)-1] += in("school_id")
 	// Others' submitted observations of the teachers of the open cycles the
-	// observer runs: the cycle's own school restricted as the other
-	// records are, the observation's school to where the observer sees
-	// teachers.
-	add("observation", "o.id", "FROM observations o WHERE o.district_id = ? AND o.observer_id <> ? AND o.status = 'submitted' AND o.deleted_at IS NULL AND o.counted_at >= ?",
-		d, q.ObserverID, q.Since)
-	parts[len(parts)-1] += within(q.Scope, "o.school_id") + within(q.TeacherSchools, "o.school_id")
+	// observer runs, read from those teachers (through the index on an
+	// observation's teacher), so that a user without such cycles costs
+	// nothing: the cycle's own school restricted as the other records are,
+	// the observation's school to where the observer sees teachers.
 	runs, runArgs := "c.coach_id = ?", []any{q.ObserverID}
 	switch {
 	case q.LeadSchools.AllSchools:
@@ -87,9 +85,12 @@ func (s *Store) SnapshotRecords(ctx context.Context, q SnapshotQuery, after Snap
 	case len(q.LeadSchools.SchoolIDs) > 0:
 		runs, runArgs = runs+" OR c.school_id IN ?", append(runArgs, q.LeadSchools.SchoolIDs)
 	}
-	args = append(append(args, d), runArgs...)
-	parts[len(parts)-1] += " AND o.teacher_id IN (SELECT ct.teacher_id FROM cycle_teachers ct JOIN cycles c ON c.id = ct.cycle_id WHERE c.district_id = ? " +
-		"AND c.deleted_at IS NULL AND c.status IN ('planned', 'active') AND (" + runs + ")" + in("c.school_id") + ")"
+	add("observation", "o.id", "FROM (SELECT DISTINCT ct.teacher_id FROM cycle_teachers ct JOIN cycles c ON c.id = ct.cycle_id WHERE c.district_id = ? "+
+		"AND c.deleted_at IS NULL AND c.status IN ('planned', 'active') AND ("+runs+")", append([]any{d}, runArgs...)...)
+	parts[len(parts)-1] += in("c.school_id")
+	args = append(args, d, q.ObserverID, q.Since)
+	parts[len(parts)-1] += ") t JOIN observations o ON o.teacher_id = t.teacher_id WHERE o.district_id = ? AND o.observer_id <> ? AND o.status = 'submitted' " +
+		"AND o.deleted_at IS NULL AND o.counted_at >= ?" + within(q.Scope, "o.school_id") + within(q.TeacherSchools, "o.school_id")
 	add("cycle", "c.id", "FROM cycles c WHERE c.district_id = ? AND c.deleted_at IS NULL AND "+cycleOpen, d, day)
 	parts[len(parts)-1] += in("c.school_id")
 	add("cycle_activity", "a.id", "FROM cycle_activities a JOIN cycles c ON c.id = a.cycle_id WHERE a.district_id = ? AND a.deleted_at IS NULL AND "+cycleOpen, d, day)

@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	out := fs.String("out", "docs/benchmarks.md", "file the table is written to (empty: none)")
 	keep := fs.Bool("keep", false, "keep the benchmark database afterwards, for inspection (its name is printed)")
 	cpuProfile := fs.String("cpuprofile", "", "also write a CPU profile of the benchmark's own process (the trend views are measured in it) to this file")
+	snapshotOnly := fs.Int("snapshot-only", 0, "with more than 0: of the server's figures only a coach's first snapshot, pulled this many times after one untimed round of ingest (the median pull is reported)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,7 +108,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	var figures []bench.Figure
-	if *ingest > 0 || *soak > 0 {
+	if *snapshotOnly > 0 {
+		f, err := snapshotFigure(ctx, stdout, d, s, db, u.String(), *ingest, *devices, *coachSchools, *snapshotOnly)
+		if err != nil {
+			return err
+		}
+		figures = append(figures, f)
+	} else if *ingest > 0 || *soak > 0 {
 		fs, err := serverFigures(ctx, stdout, d, s, db, u.String(), *ingest, *devices, *coachSchools, *soak, *servers)
 		if err != nil {
 			return err
@@ -235,9 +242,7 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 				Ratio:  fmt.Sprintf("%.1f× faster than the first pass (bar 3×)", in.First.Elapsed.Seconds()/in.Second.Elapsed.Seconds())},
 			bench.Figure{What: "server's peak resident memory (VmHWM) after ingest and replay", Data: data,
 				Figure: fmt.Sprintf("%.0f MiB", float64(peak)/(1<<20)), Ratio: ""},
-			bench.Figure{What: "pull: a new device's slim first snapshot for a coach", Data: fmt.Sprintf("coach at %d of %d schools, %d records in %d pages", coachSchools, len(d.Schools), snap.Records, snap.Pages),
-				Figure: fmt.Sprintf("%s, %.1f MiB on the wire (zstd) for %.1f MiB of JSON", snap.Elapsed.Round(time.Millisecond), float64(snap.Wire)/(1<<20), float64(snap.Bytes)/(1<<20)),
-				Ratio:  fmt.Sprintf("wire / JSON = %.2f", float64(snap.Wire)/float64(snap.Bytes))},
+			snapshotRow(snap, coachSchools, len(d.Schools)),
 		)
 		fmt.Fprintf(stdout, "replay: %s\n", in.Second)
 	}
@@ -270,6 +275,76 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 // ingestRounds is how many rounds of ingest are measured, each with its own
 // COPY reference.
 const ingestRounds = 5
+
+// snapshotRow is the figure of a coach's first snapshot.
+func snapshotRow(snap bench.Snapshot, coachSchools, schools int) bench.Figure {
+	return bench.Figure{What: "pull: a new device's slim first snapshot for a coach", Data: fmt.Sprintf("coach at %d of %d schools, %d records in %d pages", coachSchools, schools, snap.Records, snap.Pages),
+		Figure: fmt.Sprintf("%s, %.1f MiB on the wire (zstd) for %.1f MiB of JSON", snap.Elapsed.Round(time.Millisecond), float64(snap.Wire)/(1<<20), float64(snap.Bytes)/(1<<20)),
+		Ratio:  fmt.Sprintf("wire / JSON = %.2f", float64(snap.Wire)/float64(snap.Bytes))}
+}
+
+// snapshotFigure times only a coach's first snapshot: the coach pushes one
+// round of observations (untimed), as the first round of ingest does, and a
+// new device then pulls the snapshot the times asked; the median is
+// reported, each pull printed with the processor time the server, the
+// database and the device (this process) spent on it.
+func snapshotFigure(ctx context.Context, stdout io.Writer, d *bench.District, s *store.Store, db *pgx.Conn, dbURL string, observations, devices, coachSchools, times int) (bench.Figure, error) {
+	dir, err := os.MkdirTemp("", "walkthrough-bench-")
+	if err != nil {
+		return bench.Figure{}, err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintln(stdout, "building the server…")
+	bin, err := bench.BuildBinary(ctx, dir)
+	if err != nil {
+		return bench.Figure{}, err
+	}
+	coach, err := d.AddCoach(ctx, s, 0, coachSchools)
+	if err != nil {
+		return bench.Figure{}, err
+	}
+	srv, err := bench.StartServer(ctx, bin, dbURL, dir)
+	if err != nil {
+		return bench.Figure{}, err
+	}
+	defer srv.Stop()
+	fmt.Fprintf(stdout, "pushing %d observations from %d devices…\n", observations, devices)
+	if _, err := bench.RunIngestOnce(ctx, srv.BaseURL, coach, observations, devices, 11); err != nil {
+		return bench.Figure{}, err
+	}
+	var snaps []bench.Snapshot
+	for i := range times {
+		// Processor time of the server, of the database's backends and of
+		// this process (the device), before and after.
+		cpu := func() (srvCPU time.Duration, dbCPU map[int32]time.Duration, self time.Duration, err error) {
+			if srvCPU, err = srv.CPUTime(); err != nil {
+				return
+			}
+			if dbCPU, err = bench.DatabaseCPU(ctx, db); err != nil {
+				return
+			}
+			self, err = bench.ProcessCPU(os.Getpid())
+			return
+		}
+		s0, d0, c0, err := cpu()
+		if err != nil {
+			return bench.Figure{}, err
+		}
+		snap, err := bench.PullSnapshot(ctx, srv.BaseURL, coach)
+		if err != nil {
+			return bench.Figure{}, err
+		}
+		s1, d1, c1, err := cpu()
+		if err != nil {
+			return bench.Figure{}, err
+		}
+		fmt.Fprintf(stdout, "snapshot %d: %s, %d records in %d pages, %d bytes on the wire; CPU: server %s, database %s, device %s\n",
+			i+1, snap.Elapsed.Round(time.Millisecond), snap.Records, snap.Pages, snap.Wire, s1-s0, bench.DatabaseCPUSince(d0, d1), c1-c0)
+		snaps = append(snaps, snap)
+	}
+	slices.SortFunc(snaps, func(a, b bench.Snapshot) int { return cmp.Compare(a.Elapsed, b.Elapsed) })
+	return snapshotRow(snaps[len(snaps)/2], coachSchools, len(d.Schools)), nil
+}
 
 // ingestRound is one round of ingest and the raw COPY of its score rows.
 type ingestRound struct {

@@ -2,11 +2,72 @@ package bench
 
 import (
 	"bufio"
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
+
+// ProcessCPU reads the processor time a process of this machine has used
+// so far, user and system, from /proc.
+func ProcessCPU(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command's name, which ends with ") ".
+	_, rest, ok := strings.Cut(string(raw), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return 0, errors.New("no processor times in /proc")
+	}
+	var ticks int64
+	for _, f := range fields[11:13] { // utime and stime, fields 14 and 15 of stat
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / 100, nil // USER_HZ
+}
+
+// DatabaseCPU reads the processor time used so far by each PostgreSQL
+// backend serving a client of db's database (and their parallel workers),
+// other than db's own, by process id; autovacuum is left out.
+func DatabaseCPU(ctx context.Context, db *pgx.Conn) (map[int32]time.Duration, error) {
+	rows, err := db.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type IN ('client backend', 'parallel worker')")
+	if err != nil {
+		return nil, err
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int32]time.Duration, len(pids))
+	for _, pid := range pids {
+		if t, err := ProcessCPU(int(pid)); err == nil { // else the backend ended meanwhile
+			out[pid] = t
+		}
+	}
+	return out, nil
+}
+
+// DatabaseCPUSince is the processor time the backends of after used since
+// before: all of it for a backend that started in between, none for one
+// that ended.
+func DatabaseCPUSince(before, after map[int32]time.Duration) time.Duration {
+	var sum time.Duration
+	for pid, t := range after {
+		sum += t - before[pid]
+	}
+	return sum
+}
 
 // CPUTimes are the machine's CPU times since boot, in clock ticks, from
 // /proc/stat: all of them and the part the host took for other guests

@@ -102,6 +102,11 @@ func (s *Server) Memory() (rss, peak int64, err error) {
 	return rss, peak, sc.Err()
 }
 
+// CPUTime reads the processor time the server has used so far, user and
+// system: a figure that other work on the machine slows less than the
+// wall clock.
+func (s *Server) CPUTime() (time.Duration, error) { return ProcessCPU(s.cmd.Process.Pid) }
+
 // Stop ends the server with SIGTERM, as an orchestrator would.
 func (s *Server) Stop() error {
 	defer s.log.Close()

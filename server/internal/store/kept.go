@@ -568,48 +568,55 @@ func (k *keptSums) submittedPeriods(read keptReader) error {
 			return err
 		}
 	}
-	// The kept periods of the other schools: by school for the cells, and
-	// added up in the database for the district.
-	if !k.cellsAreDistrict {
-		var schools []string
-		if k.q.SchoolIDs != nil {
-			schools = slices.DeleteFunc(slices.Clone(k.q.SchoolIDs), func(id string) bool { return k.seen[id] })
-		}
-		if k.q.SchoolIDs == nil || len(schools) > 0 {
-			if err := k.keptSubmitted(read, true, schools, seen, k.cellSubmitted, k.q.Group); err != nil {
-				return err
-			}
+	// The kept periods of the other schools, in one pass over the
+	// district's periods: by school for the schools of the cells, added up
+	// in the database for every other school; the district's line is the
+	// sum of both. The pass joins two sums whose sizes PostgreSQL cannot
+	// foresee (a HAVING on a sum): it guesses them small and sorts both for
+	// a merge join, spilling to disk, several times slower than hashing.
+	// This is the snapshot's last read, so the settings hold for it alone.
+	if k.postgres {
+		var a, b, c string
+		if err := read("SELECT set_config('work_mem', '64MB', true), set_config('enable_mergejoin', 'off', true), set_config('enable_nestloop', 'off', true)",
+			nil, []any{&a, &b, &c}, func() {}); err != nil {
+			return err
 		}
 	}
-	return k.keptSubmitted(read, false, nil, seen, k.districtSubmitted, k.districtGroup())
-}
-
-// keptSubmitted adds the submitted observations of the kept periods of
-// the schools not in seen (of only, when it is not nil) into into, keyed
-// by group, by school when bySchool.
-func (k *keptSums) keptSubmitted(read keptReader, bySchool bool, only, seen []string, into map[keptKey]int64, group []string) error {
+	var cellSchools []string // nil: every school
+	if k.cellsAreDistrict {
+		cellSchools = []string{}
+	} else if k.q.SchoolIDs != nil {
+		cellSchools = slices.DeleteFunc(slices.Clone(k.q.SchoolIDs), func(id string) bool { return k.seen[id] })
+	}
 	a := &sqlArgs{postgres: k.postgres}
-	school := "''"
-	if bySchool {
-		school = "o.school"
+	school := "o.school"
+	if cellSchools != nil {
+		school = "''"
+		if len(cellSchools) > 0 {
+			school = "CASE WHEN o.school" + a.in(cellSchools) + " THEN o.school ELSE '' END"
+		}
 	}
 	visits := "SELECT CAST(school_id AS text) AS school, period_start, week_start, month_start, SUM(CAST(n AS integer)) AS n FROM " +
 		readTable(rollup.Observations) + k.obsWhere(a) + " GROUP BY school_id, period_start, week_start, month_start"
 	kept := "SELECT scope, period_start, dimension_key FROM " + readTable(rollup.Dimensions) + k.where(a, "") +
 		" AND scope <> '" + rollup.DistrictScope + "' GROUP BY scope, period_start, dimension_key HAVING SUM(CAST(observations AS integer)) >= " + a.add(k.min, "::bigint")
-	query := "SELECT " + school + ", d.dimension_key, o.week_start, o.month_start, CAST(SUM(o.n) AS bigint) FROM (" + visits + ") AS o JOIN (" + kept +
-		") AS d ON d.scope = o.school AND d.period_start = o.period_start WHERE 1 = 1"
-	if only != nil {
-		query += " AND o.school" + a.in(only)
-	}
+	query := "SELECT " + school + " AS cell_school, d.dimension_key, o.week_start, o.month_start, CAST(SUM(o.n) AS bigint) FROM (" + visits + ") AS o JOIN (" + kept +
+		") AS d ON d.scope = o.school AND d.period_start = o.period_start"
 	if len(seen) > 0 {
-		query += " AND NOT (o.school" + a.in(seen) + ")"
+		query += " WHERE NOT (o.school" + a.in(seen) + ")"
 	}
-	query += " GROUP BY " + strings.TrimPrefix(school+", ", "'', ") + "d.dimension_key, o.week_start, o.month_start"
+	query += " GROUP BY d.dimension_key, o.week_start, o.month_start"
+	if school != "''" {
+		query += ", cell_school"
+	}
 	var id, dimension string
 	var week, month any
 	var n int64
 	return read(query, a.args, []any{&id, &dimension, &week, &month, &n}, func() {
-		into[k.key(k.bucket(week, month), group, id, dimension)] += n
+		b := k.bucket(week, month)
+		k.districtSubmitted[k.key(b, k.districtGroup(), "", dimension)] += n
+		if id != "" && !k.cellsAreDistrict {
+			k.cellSubmitted[k.key(b, k.q.Group, id, dimension)] += n
+		}
 	})
 }

@@ -156,18 +156,18 @@ type keptSums struct {
 	// cellsAreDistrict: q asks for every school without grouping by
 	// school, so its cells are the district's.
 	cellsAreDistrict bool
-	// cellSubmitted and districtSubmitted are the submitted observations
-	// of the kept periods of schools not in seen, by cell; seenSubmitted
+	// cellSubmitted is the submitted observations of the kept periods of
+	// the cells' schools not in seen, by cell; seenSubmitted
 	// those of every period of the schools in seen (of every school when
 	// min is 0), by school and bucket.
-	cellSubmitted, districtSubmitted map[keptKey]int64
-	seenSubmitted                    map[string]map[time.Time]int64
+	cellSubmitted map[keptKey]int64
+	seenSubmitted map[string]map[time.Time]int64
 }
 
 func newKeptSums(q rollup.Query, seen []string, min int64, lo, hi int) *keptSums {
 	k := &keptSums{q: q, seen: map[string]bool{}, min: min, lo: lo, hi: hi, cells: map[keptKey]*keptFigure{},
 		district: map[keptKey]*keptFigure{}, leftOut: map[keptKey]*keptFigure{},
-		cellSubmitted: map[keptKey]int64{}, districtSubmitted: map[keptKey]int64{}, seenSubmitted: map[string]map[time.Time]int64{},
+		cellSubmitted: map[keptKey]int64{}, seenSubmitted: map[string]map[time.Time]int64{},
 		cellsAreDistrict: q.SchoolIDs == nil && !slices.Contains(q.Group, "school")}
 	for _, id := range seen {
 		k.seen[id] = true
@@ -475,7 +475,9 @@ func (k *keptSums) result() (cells, district []rollup.KeptCell) {
 		}
 		kept.add(out.periodCounts, -1)
 		c := keptCell(key, n, kept.periodCounts, out.leftOut)
-		c.Submitted = k.districtSubmitted[key] + k.seenIn(key.bucket, nil)
+		if k.everySchoolSeen() {
+			c.Submitted = k.seenIn(key.bucket, nil)
+		}
 		district = append(district, c)
 	}
 	n = len(k.q.Group)
@@ -544,8 +546,8 @@ func (k *keptSums) obsWhere(a *sqlArgs) string {
 // period left out, or in which no visit scored the dimension, adds
 // nothing. So a cell's submitted observations, like its other figures,
 // are a sum of whole kept periods (each of at least min visits) and of
-// seen schools' periods, and the district's are the district's visits
-// less those of the school periods not kept.
+// seen schools' periods. The district's line has a base only when every
+// period is kept (no minimum), and the passes read only the cells' schools.
 func (k *keptSums) submittedPeriods(read keptReader) error {
 	var seen []string
 	if !k.everySchoolSeen() {
@@ -574,55 +576,29 @@ func (k *keptSums) submittedPeriods(read keptReader) error {
 			return err
 		}
 	}
-	// The kept periods of the other schools, in one pass over the
-	// district's periods: by school for the schools of the cells, added up
-	// in the database for every other school; the district's line is the
-	// sum of both. The pass joins two sums whose sizes PostgreSQL cannot
-	// foresee (a HAVING on a sum): it guesses them small and sorts both for
-	// a merge join, spilling to disk, several times slower than hashing.
-	// This is the snapshot's last read, so the settings hold for it alone.
-	if k.postgres {
-		var a, b, c string
-		if err := read("SELECT set_config('work_mem', '64MB', true), set_config('enable_mergejoin', 'off', true), set_config('enable_nestloop', 'off', true)",
-			nil, []any{&a, &b, &c}, func() {}); err != nil {
-			return err
-		}
-	}
-	var cellSchools []string // nil: every school
-	if k.cellsAreDistrict {
-		cellSchools = []string{}
-	} else if k.q.SchoolIDs != nil {
+	// The kept periods of the other schools of the cells, by school. The
+	// district's line gets no base: it would be the district's visits less
+	// those of every school period not kept, which only a read of every
+	// school's periods gives (see docs/decisions.md).
+	var cellSchools []string
+	if !k.cellsAreDistrict {
 		cellSchools = slices.DeleteFunc(slices.Clone(k.q.SchoolIDs), func(id string) bool { return k.seen[id] })
 	}
+	if len(cellSchools) == 0 {
+		return nil
+	}
 	a := &sqlArgs{postgres: k.postgres}
-	school := "o.school"
-	if cellSchools != nil {
-		school = "''"
-		if len(cellSchools) > 0 {
-			school = "CASE WHEN o.school" + a.in(cellSchools) + " THEN o.school ELSE '' END"
-		}
-	}
 	visits := "SELECT CAST(school_id AS text) AS school, period_start, week_start, month_start, SUM(CAST(n AS integer)) AS n FROM " +
-		readTable(rollup.Observations) + k.obsWhere(a) + " GROUP BY school_id, period_start, week_start, month_start"
-	kept := "SELECT scope, period_start, dimension_key FROM " + readTable(rollup.Dimensions) + k.where(a, "") +
-		" AND scope <> '" + rollup.DistrictScope + "' GROUP BY scope, period_start, dimension_key HAVING SUM(CAST(observations AS integer)) >= " + a.add(k.min, "::bigint")
-	query := "SELECT " + school + " AS cell_school, d.dimension_key, o.week_start, o.month_start, CAST(SUM(o.n) AS bigint) FROM (" + visits + ") AS o JOIN (" + kept +
-		") AS d ON d.scope = o.school AND d.period_start = o.period_start"
-	if len(seen) > 0 {
-		query += " WHERE NOT (o.school" + a.in(seen) + ")"
-	}
-	query += " GROUP BY d.dimension_key, o.week_start, o.month_start"
-	if school != "''" {
-		query += ", cell_school"
-	}
+		readTable(rollup.Observations) + k.obsWhere(a) + " AND CAST(school_id AS text)" + a.in(cellSchools) +
+		" GROUP BY school_id, period_start, week_start, month_start"
+	kept := "SELECT scope, period_start, dimension_key FROM " + readTable(rollup.Dimensions) + k.where(a, "") + " AND scope" + a.in(cellSchools) +
+		" GROUP BY scope, period_start, dimension_key HAVING SUM(CAST(observations AS integer)) >= " + a.add(k.min, "::bigint")
+	query := "SELECT o.school, d.dimension_key, o.week_start, o.month_start, CAST(SUM(o.n) AS bigint) FROM (" + visits + ") AS o JOIN (" + kept +
+		") AS d ON d.scope = o.school AND d.period_start = o.period_start GROUP BY o.school, d.dimension_key, o.week_start, o.month_start"
 	var id, dimension string
 	var week, month any
 	var n int64
 	return read(query, a.args, []any{&id, &dimension, &week, &month, &n}, func() {
-		b := k.bucket(week, month)
-		k.districtSubmitted[k.key(b, k.districtGroup(), "", dimension)] += n
-		if id != "" && !k.cellsAreDistrict {
-			k.cellSubmitted[k.key(b, k.q.Group, id, dimension)] += n
-		}
+		k.cellSubmitted[k.key(k.bucket(week, month), k.q.Group, id, dimension)] += n
 	})
 }

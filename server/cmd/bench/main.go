@@ -133,6 +133,7 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 		}
 	}
 	coach := coaches[0]
+	database := db.Config().Database
 	throughputCoaches := [2]bench.Coach{coaches[ingestRounds], coaches[ingestRounds+1]}
 	coaches = coaches[:ingestRounds]
 	srv, err := bench.StartServer(ctx, bin, dbURL, dir)
@@ -157,6 +158,10 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 				return nil, err
 			}
 			since := time.Now()
+			cpu0, err := srv.CPU(database)
+			if err != nil {
+				return nil, err
+			}
 			var r loadgen.Report
 			if i == 0 {
 				in, err = bench.RunIngest(ctx, srv.BaseURL, c, observations, devices)
@@ -167,12 +172,19 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 			if err != nil {
 				return nil, err
 			}
+			cpu1, err := srv.CPU(database)
+			if err != nil {
+				return nil, err
+			}
+			used := cpu1.Since(cpu0)
 			rows, secs, err := bench.CopyReference(ctx, db, c, since)
 			if err != nil {
 				return nil, err
 			}
 			rounds = append(rounds, ingestRound{report: r, copyRows: rows, copySeconds: secs})
 			fmt.Fprintf(stdout, "round %d: %s; raw COPY %.0f rows/s\n", i+1, r, float64(rows)/secs)
+			fmt.Fprintf(stdout, "round %d: CPU seconds in the round (sign-in and snapshot included): server %.2f, PostgreSQL %.2f, load generator %.2f\n",
+				i+1, used.Server, used.Postgres, used.Bench)
 		}
 		cpuAfter, err := bench.ReadCPUTimes()
 		if err != nil {

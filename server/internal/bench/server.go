@@ -102,6 +102,10 @@ func (s *Server) Memory() (rss, peak int64, err error) {
 	return rss, peak, sc.Err()
 }
 
+// CPU reads the CPU seconds used so far by the server, by PostgreSQL's
+// backends serving database and by this process.
+func (s *Server) CPU(database string) (Shares, error) { return ReadShares(s.cmd.Process.Pid, database) }
+
 // Stop ends the server with SIGTERM, as an orchestrator would.
 func (s *Server) Stop() error {
 	defer s.log.Close()

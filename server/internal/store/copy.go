@@ -1,8 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -52,4 +56,63 @@ func (m uuids) orNull(id *string) (pgtype.UUID, error) {
 		return pgtype.UUID{}, nil
 	}
 	return m.of(*id)
+}
+
+// binaryCopy is rows in PostgreSQL's binary COPY format, appended value by
+// value: for the score rows of a push, the bulk of what it writes, which
+// pgx's CopyFrom would encode through a plan looked up per value.
+type binaryCopy struct{ buf []byte }
+
+// newBinaryCopy starts the data with the format's header; size is a guess
+// of the bytes to come.
+func newBinaryCopy(size int) *binaryCopy {
+	b := &binaryCopy{buf: make([]byte, 0, size+21)}
+	b.buf = append(b.buf, "PGCOPY\n\xff\r\n\x00"...)
+	b.buf = binary.BigEndian.AppendUint32(b.buf, 0) // flags: no OIDs
+	b.buf = binary.BigEndian.AppendUint32(b.buf, 0) // no header extension
+	return b
+}
+
+// row starts a row of n values.
+func (b *binaryCopy) row(n int) { b.buf = binary.BigEndian.AppendUint16(b.buf, uint16(n)) }
+
+func (b *binaryCopy) uuid(u pgtype.UUID) {
+	b.buf = binary.BigEndian.AppendUint32(b.buf, 16)
+	b.buf = append(b.buf, u.Bytes[:]...)
+}
+
+func (b *binaryCopy) text(s string) {
+	b.buf = binary.BigEndian.AppendUint32(b.buf, uint32(len(s)))
+	b.buf = append(b.buf, s...)
+}
+
+// int2 is a smallint, NULL for nil.
+func (b *binaryCopy) int2(v *int) {
+	if v == nil {
+		b.buf = binary.BigEndian.AppendUint32(b.buf, math.MaxUint32) // -1: NULL
+		return
+	}
+	b.buf = binary.BigEndian.AppendUint32(b.buf, 2)
+	b.buf = binary.BigEndian.AppendUint16(b.buf, uint16(int16(*v)))
+}
+
+// data ends the rows with the format's trailer and answers them.
+func (b *binaryCopy) data() []byte { return binary.BigEndian.AppendUint16(b.buf, math.MaxUint16) }
+
+// copyBinary copies data in binaryCopy's format into columns of table on
+// the transaction's connection; canCopy must hold.
+func (tx *Tx) copyBinary(ctx context.Context, table string, columns []string, data []byte) error {
+	cols := make([]string, len(columns))
+	for i, c := range columns {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+	}
+	q := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN (FORMAT binary)"
+	return tx.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: the connection is a %T, not pgx's", dc)
+		}
+		_, err := c.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), q)
+		return err
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -95,6 +96,22 @@ func (b *binaryCopy) int2(v *int) {
 	b.buf = binary.BigEndian.AppendUint32(b.buf, 2)
 	b.buf = binary.BigEndian.AppendUint16(b.buf, uint16(int16(*v)))
 }
+
+func (b *binaryCopy) int8(v int64) {
+	b.buf = binary.BigEndian.AppendUint32(b.buf, 8)
+	b.buf = binary.BigEndian.AppendUint64(b.buf, uint64(v))
+}
+
+// date is t's day (its year, month and day where it is) as a date.
+func (b *binaryCopy) date(t time.Time) {
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	b.buf = binary.BigEndian.AppendUint32(b.buf, 4)
+	b.buf = binary.BigEndian.AppendUint32(b.buf, uint32(int32((day.Unix()-dateEpoch)/(24*60*60))))
+}
+
+// dateEpoch is the day PostgreSQL counts dates from, 2000-01-01, in Unix
+// seconds.
+const dateEpoch = 946684800
 
 // data ends the rows with the format's trailer and answers them.
 func (b *binaryCopy) data() []byte { return binary.BigEndian.AppendUint16(b.buf, math.MaxUint16) }

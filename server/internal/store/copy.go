@@ -113,8 +113,70 @@ func (b *binaryCopy) date(t time.Time) {
 // seconds.
 const dateEpoch = 946684800
 
+func (b *binaryCopy) bool(v bool) {
+	b.buf = binary.BigEndian.AppendUint32(b.buf, 1)
+	if v {
+		b.buf = append(b.buf, 1)
+	} else {
+		b.buf = append(b.buf, 0)
+	}
+}
+
+// timestamptz is t as a timestamp with time zone, to the microsecond.
+func (b *binaryCopy) timestamptz(t time.Time) {
+	b.buf = binary.BigEndian.AppendUint32(b.buf, 8)
+	b.buf = binary.BigEndian.AppendUint64(b.buf, uint64(t.UnixMicro()-dateEpoch*1_000_000))
+}
+
+func (b *binaryCopy) null() { b.buf = binary.BigEndian.AppendUint32(b.buf, math.MaxUint32) } // -1
+
 // data ends the rows with the format's trailer and answers them.
 func (b *binaryCopy) data() []byte { return binary.BigEndian.AppendUint16(b.buf, math.MaxUint16) }
+
+// copyTyped copies rows (values of columns) into table as copyIn does,
+// encoding them itself in the binary COPY format: UUIDs (pgtype.UUID, NULL
+// when not valid), strings as text, int64s as bigints, bools, and times
+// (time.Time, or *time.Time with nil for NULL) as timestamps with time
+// zone. Rows holding a value of another type go through copyIn.
+func (tx *Tx) copyTyped(ctx context.Context, table string, columns []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	b := newBinaryCopy(len(rows) * (2 + len(columns)*16))
+	for _, r := range rows {
+		if len(r) != len(columns) {
+			return tx.copyIn(ctx, table, columns, rows)
+		}
+		b.row(len(columns))
+		for _, v := range r {
+			switch v := v.(type) {
+			case pgtype.UUID:
+				if v.Valid {
+					b.uuid(v)
+				} else {
+					b.null()
+				}
+			case string:
+				b.text(v)
+			case int64:
+				b.int8(v)
+			case bool:
+				b.bool(v)
+			case time.Time:
+				b.timestamptz(v)
+			case *time.Time:
+				if v == nil {
+					b.null()
+				} else {
+					b.timestamptz(*v)
+				}
+			default:
+				return tx.copyIn(ctx, table, columns, rows)
+			}
+		}
+	}
+	return tx.copyBinary(ctx, table, columns, b.data())
+}
 
 // copyBinary copies data in binaryCopy's format into columns of table on
 // the transaction's connection; canCopy must hold.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
@@ -12,10 +13,11 @@ import (
 )
 
 // TestScoresWrittenInABatchReadBackAsWritten writes observations in a
-// batch, as a push does (on PostgreSQL their scores go in by a binary
-// COPY), with evidence that holds what text encodings trip on and a score
-// not observed, and reads every score back as it was written, through the
-// store and in SQL.
+// batch, as a push does (on PostgreSQL they and their scores go in by a
+// binary COPY), with evidence that holds what text encodings trip on, a
+// score not observed, times to the microsecond and missing, tags and a
+// skewed clock, and reads every observation and score back as it was
+// written, through the store and in SQL.
 func TestScoresWrittenInABatchReadBackAsWritten(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -33,6 +35,17 @@ func TestScoresWrittenInABatchReadBackAsWritten(t *testing.T) {
 				}
 				o.Scores = append(o.Scores, sc)
 			}
+			o.StartedAt = o.StartedAt.Add(time.Duration(i)*time.Hour + 123456*time.Microsecond)
+			o.CountedAt = o.StartedAt.Add(-24 * time.Hour)
+			o.ClockSkewed = i == 1
+			o.Evidence = evidence[i]
+			o.Tags = []string{"math talk", "é\t\"quoted\"", strings.Repeat("t", i+1)}
+			o.DeviceID = domain.NewID()
+			o.ReceivedAt = o.StartedAt.Add(time.Hour)
+			if i != 2 {
+				ended := o.StartedAt.Add(20*time.Minute + time.Microsecond)
+				o.EndedAt, o.SubmittedAt = &ended, &ended
+			}
 			obs = append(obs, o)
 		}
 		err := s.InBatch(ctx, func(b *store.Batch) error {
@@ -46,6 +59,12 @@ func TestScoresWrittenInABatchReadBackAsWritten(t *testing.T) {
 			got, err := s.Observation(ctx, f.district.ID, o.ID)
 			if err != nil {
 				t.Fatal(err)
+			}
+			same := func(a, b *time.Time) bool { return a == nil && b == nil || a != nil && b != nil && a.Equal(*b) }
+			if !got.StartedAt.Equal(o.StartedAt) || !got.CountedAt.Equal(o.CountedAt) || !got.ReceivedAt.Equal(o.ReceivedAt) ||
+				!same(got.EndedAt, o.EndedAt) || !same(got.SubmittedAt, o.SubmittedAt) || got.ClockSkewed != o.ClockSkewed ||
+				got.Evidence != o.Evidence || !slices.Equal(got.Tags, o.Tags) || got.DeviceID != o.DeviceID || got.Rev != o.Rev || got.Deleted {
+				t.Errorf("observation read back as %+v, written as %+v", got, o)
 			}
 			want := slices.Clone(o.Scores)
 			byKey := func(a, b domain.Score) int { return strings.Compare(a.IndicatorKey, b.IndicatorKey) }

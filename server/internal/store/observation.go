@@ -229,7 +229,7 @@ func (tx *Tx) copyObservations(ctx context.Context, rows []observationRow) error
 		values[i] = append(v, r.Kind, r.Grade, r.GradeBand, r.Subject, r.StartedAt, r.CountedAt, r.EndedAt, r.Status, r.Evidence, r.Tags,
 			r.Rev, r.SubmittedAt, r.ReceivedAt, r.ClockSkewed, r.DeletedAt, r.CreatedAt, r.UpdatedAt)
 	}
-	err := translate(tx.copyIn(ctx, "observations", observationCopyColumns, values), "observation")
+	err := translate(tx.copyTyped(ctx, "observations", observationCopyColumns, values), "observation")
 	if domain.ErrorCode(err) == domain.EConflict {
 		return conflict("an observation id is taken in another district")
 	}

@@ -10,6 +10,7 @@ import { accessible, closeContext, freePort, launch, removeDir, requirePrerequis
 const T = { timeout: 180_000 };
 const supervisor = { email: 'supervisor@demo.walkthrough.test', password: 'walkthrough-supervisor' };
 const principal = { email: 'principal@demo.walkthrough.test', password: 'walkthrough-principal' };
+const admin = { email: 'admin@demo.walkthrough.test', password: 'walkthrough-admin' };
 const laptop = { width: 1366, height: 900 };
 
 /** GET /api/v1/<path> as the user. */
@@ -50,6 +51,21 @@ function chartFigures(page) {
   }));
 }
 
+/** The chart's table as the page shows it: per dimension and bucket, the share not observed beside the selection's mean and the district's words. */
+function chartTableFigures(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid=chart-table-cell]')].map((e) => ({
+      dimension: e.dataset.dimension,
+      bucket: e.dataset.bucket,
+      own: e.querySelector('[data-testid=chart-not-observed]')?.textContent ?? null,
+      district: e.querySelector('[data-testid=chart-district]')?.textContent ?? '',
+    })),
+  );
+}
+
+/** The share not observed in the page's words, or null where the API gives none. */
+const notObservedWords = (c) => (c === undefined || c.suppressed || c.not_observed === undefined || c.submitted === undefined ? null : `not observed ${Math.round(c.not_observed * 100)}% of n = ${c.submitted}`);
+
 /** The heat map's cells as the page shows them. */
 function heatFigures(page) {
   return page.evaluate(() =>
@@ -76,7 +92,21 @@ async function assertChart(page, server, token) {
   assert.deepEqual(sortRows(got.points), sortRows(visible.map((c) => [c.group.dimension, day(c.bucket), c.mean])), 'chart points equal the API');
   assert.deepEqual(sortRows(got.suppressed), sortRows(want.cells.filter((c) => c.suppressed).map((c) => [c.group.dimension, day(c.bucket)])), 'suppressed points are marked');
   assert.deepEqual(sortRows(got.district), sortRows(want.district.filter((c) => c.mean !== undefined).map((c) => [c.group.dimension, day(c.bucket), c.mean])), 'district line equals the API');
-  return want;
+  // The chart's table says the share not observed with its n in each cell
+  // where the API gives it, for the selection and the district, and only there.
+  const table = await chartTableFigures(page);
+  assert.ok(table.length > 0 || want.cells.length === 0, 'the chart has its table');
+  const at = (cells) => new Map(cells.map((c) => [`${c.group.dimension}/${day(c.bucket)}`, c]));
+  const own = at(want.cells);
+  const district = at(want.district);
+  for (const g of table) {
+    const mine = notObservedWords(own.get(`${g.dimension}/${g.bucket}`));
+    assert.equal(g.own, mine, `table ${g.dimension} ${g.bucket}`);
+    const theirs = notObservedWords(district.get(`${g.dimension}/${g.bucket}`));
+    if (theirs === null) assert.ok(!g.district.includes('not observed'), `table ${g.dimension} ${g.bucket} district: ${g.district}`);
+    else assert.ok(g.district.endsWith(`, ${theirs})`), `table ${g.dimension} ${g.bucket} district: ${g.district}, want ${theirs}`);
+  }
+  return { ...want, table };
 }
 
 /** The heat map equals the API's cells for the page's filters. */
@@ -98,8 +128,7 @@ async function assertHeatMap(page, server, token) {
   const byCell = new Map([...want.cells.map((c) => [`${c.group.school}/${c.group.dimension}`, c]), ...want.district.map((c) => [`district/${c.group.dimension}`, c])]);
   for (const g of got) {
     const c = byCell.get(`${g.school}/${g.dimension}`);
-    const words = c?.not_observed === undefined ? null : `not observed ${Math.round(c.not_observed * 100)}% of n = ${c.submitted}`;
-    assert.equal(g.notObserved, words, `${g.school} ${g.dimension}`);
+    assert.equal(g.notObserved, notObservedWords(c), `${g.school} ${g.dimension}`);
   }
   return want;
 }
@@ -165,8 +194,10 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
     const chart = await assertChart(page, server, supToken);
     assert.ok(chart.cells.length > 0, 'the demo district has scores this year');
     const heat = await assertHeatMap(page, server, supToken);
-    // A supervisor, whose figures are whole school periods, is given no share not observed.
-    assert.ok([...heat.cells, ...heat.district].every((c) => c.not_observed === undefined && c.submitted === undefined));
+    // A supervisor, whose figures are whole school periods, is given the
+    // share not observed of those periods, in the heat map and the chart's table.
+    assert.ok([...heat.cells, ...heat.district].some((c) => c.not_observed !== undefined && c.submitted > 0), 'the supervisor is shown the share not observed in the heat map');
+    assert.ok(chart.table.some((g) => g.own !== null), 'the supervisor is shown the share not observed in the chart’s table');
     // Only the supervisor's schools, never another.
     for (const c of heat.cells) assert.ok(me.school_ids.includes(c.group.school));
     await page.evaluate(() => document.getElementById('chart-h').scrollIntoView());
@@ -193,6 +224,22 @@ describe('the trends dashboard on the demo district', { timeout: 900_000 }, () =
       const shown = await page.locator(`[data-testid=level-row][data-dimension="${c.group.dimension}"] [data-testid=proficient-share]`).textContent();
       assert.equal(shown, `${Math.round((at / total) * 100)}%`);
     }
+  });
+
+  test('1b: an administrator reads the share not observed in the chart’s table, each cell as the API gives it', T, async () => {
+    const { page } = await open(admin);
+    const token = await server.token(admin);
+    await page.getByRole('link', { name: 'Trends', exact: true }).click();
+    await page.getByRole('heading', { name: 'Trends', level: 1 }).waitFor();
+    await page.locator('[data-testid=chart]').first().waitFor();
+    const chart = await assertChart(page, server, token);
+    const shown = chart.table.filter((g) => g.own !== null);
+    assert.ok(shown.length > 0, 'the administrator is shown the share not observed in the chart’s table');
+    assert.ok(chart.table.some((g) => g.district.includes('not observed')), 'and the district’s beside it');
+    await page.getByText("The chart's figures as a table").click();
+    await page.locator('[data-testid=chart-not-observed]').first().waitFor();
+    await page.locator('details.figures').evaluate((e) => e.scrollIntoView());
+    await snap(page, 'dashboard-chart-table.png');
   });
 
   test('2: changing a filter changes the URL and the figures; a reload shows the same view', T, async () => {

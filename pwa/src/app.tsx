@@ -131,7 +131,7 @@ function Routes({ user }: { user: SignedInUser }) {
       <Router onLoadStart={() => setOpening(true)} onLoadEnd={() => setOpening(false)} onRouteChange={toTop}>
         <Route path="/" component={Today} user={user} />
         <Route path="/start" component={Start} />
-        <Route path="/observe/:id?" component={Observe} />
+        <Route path="/observe/:id?" component={Observe} user={user} />
         <Route path="/review/:id" component={Review} user={user} />
         <Route path="/outbox" component={Outbox} />
         <Route path="/walkthroughs/:id" component={WalkthroughView} user={user} />

@@ -2369,9 +2369,9 @@ export interface components {
             };
             /** @description True when every school period of the cell was left out (left_out). */
             suppressed?: boolean;
-            /** @description For a dimension or indicator cell that counts its observations: the submitted observations of the framework in the cell's schools, days and filters, whether or not they scored it. Left out where not_observed is. */
+            /** @description For a dimension or indicator cell that counts its observations: the submitted observations of the framework in the cell's schools, days and filters, whether or not they scored it. For a caller who may not see a school's teachers, that school's visits count only in the school periods the cell counts (those kept; a period left out, or where the dimension was not scored, adds none), as every other figure of the cell. Left out where not_observed is. */
             submitted?: number;
-            /** @description The share "not observed": of the submitted observations in the cell's schools, days and filters (submitted), the share that gave no level to any indicator of the cell's dimension (or to its indicator): (submitted - observations) / submitted. Left out of cells with no observation count (a dimension filtered by grade band, subject or kind), of suppressed cells, and, for a caller who may not see the teachers of a school in the answer, of every cell and of the district line, since its base would be counted outside the whole school periods that caller's figures are built from. */
+            /** @description The share "not observed": of the submitted observations in the cell's schools, days and filters (submitted), the share that gave no level to any indicator of the cell's dimension (or to its indicator): (submitted - observations) / submitted. Left out of cells with no observation count (a dimension filtered by grade band, subject or kind) and of suppressed cells. For a caller who may not see a school's teachers, the base is counted by the rule of the figures (see submitted). */
             not_observed?: number;
             /** @description True for a week or month only part of which lies in the trend's from and to: its figures count only the days within them. */
             partial?: boolean;

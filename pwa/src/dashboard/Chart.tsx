@@ -5,7 +5,7 @@ import { getJSON, useLoad } from './api';
 import { rubricOf, type Context } from './context';
 import { Status } from './status';
 import type { Trend } from '../api/types';
-import { bucketsOf, fmtMean, mayDrill, seriesOf, trendSearch, type Drill, type Filters, type Point, type Series } from './shape';
+import { bucketsOf, fmtMean, mayDrill, pointNotObserved, seriesOf, trendSearch, type Drill, type Filters, type Point, type Series } from './shape';
 
 const W = 320;
 const H = 190;
@@ -113,6 +113,9 @@ function ChartBody({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filter
       </div>
       <details class="figures">
         <summary>The chart's figures as a table</summary>
+        <p class="muted small">
+          “Not observed” is the share of the observations submitted in that week or month that scored none of the dimension’s look-fors, with their number (n). Where you may not see a school’s teachers, it counts only that school’s weeks kept in the figure.
+        </p>
         <div class="scroll">
           <table class="data">
             <thead>
@@ -132,16 +135,26 @@ function ChartBody({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filter
                   {series.map((s) => {
                     const p = s.selection.find((q) => q.bucket === b);
                     const d = s.district.find((q) => q.bucket === b);
+                    const pn = pointNotObserved(p);
+                    const dn = pointNotObserved(d);
                     return (
-                      <td key={s.key}>
+                      <td key={s.key} data-testid="chart-table-cell" data-dimension={s.key} data-bucket={b}>
                         {p === undefined ? '–' : p.suppressed ? 'suppressed' : drillable(p) ? (
                           <button type="button" class="link" onClick={() => open(s, p)} aria-label={`${s.name}, ${b}: mean ${fmtMean(p.mean)}; open the observations`}>
                             {fmtMean(p.mean)}
                           </button>
                         ) : (
                           fmtMean(p.mean)
-                        )}{' '}
-                        <span class="muted">(district {d?.suppressed ? 'suppressed' : fmtMean(d?.mean)})</span>
+                        )}
+                        {pn !== '' && (
+                          <span class="muted small cell-note" data-testid="chart-not-observed">
+                            {pn}
+                          </span>
+                        )}
+                        <span class="muted small cell-note" data-testid="chart-district">
+                          (district {d?.suppressed ? 'suppressed' : fmtMean(d?.mean)}
+                          {dn !== '' ? `, ${dn}` : ''})
+                        </span>
                       </td>
                     );
                   })}

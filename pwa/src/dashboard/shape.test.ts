@@ -12,6 +12,7 @@ import {
   mayDrill,
   notObservedText,
   parseView,
+  pointNotObserved,
   proficientLevel,
   proficientShare,
   schoolYearStart,
@@ -224,5 +225,27 @@ describe('the share not observed', () => {
   test('is said as a percentage of the observations submitted', () => {
     expect(notObservedText(2 / 6, 6)).toBe('not observed 33% of n = 6');
     expect(notObservedText(0, 12)).toBe('not observed 0% of n = 12');
+  });
+  test("goes with a chart's point where the server gives it, and never with a suppressed one", () => {
+    const t: Trend = {
+      rubric_id: 'r',
+      bucket: 'week',
+      group: ['dimension'],
+      min_cell_size: 5,
+      from: '2026-09-07',
+      to: '2026-09-21',
+      cells: [
+        { bucket: '2026-09-07T00:00:00Z', group: { dimension: 'classroom_culture' }, observations: 4, scores: 6, mean: 2.5, submitted: 6, not_observed: 2 / 6 },
+        { bucket: '2026-09-14T00:00:00Z', group: { dimension: 'classroom_culture' }, scores: 0, suppressed: true, left_out: 1 },
+        { bucket: '2026-09-07T00:00:00Z', group: { dimension: 'student_engagement' }, scores: 4, mean: 3 },
+      ],
+      district: [{ bucket: '2026-09-07T00:00:00Z', group: { dimension: 'classroom_culture' }, observations: 20, scores: 30, mean: 2.4, submitted: 25, not_observed: 0.2 }],
+    };
+    const [culture, engagement] = seriesOf(t, dims);
+    expect(culture!.selection.map(pointNotObserved)).toEqual(['not observed 33% of n = 6', '']);
+    expect(pointNotObserved(culture!.district[0])).toBe('not observed 20% of n = 25');
+    expect(pointNotObserved(engagement!.selection[0])).toBe('');
+    expect(pointNotObserved(undefined)).toBe('');
+    expect(pointNotObserved({ bucket: '2026-09-14', scores: 0, suppressed: true, submitted: 6, notObserved: 0.5 })).toBe('');
   });
 });

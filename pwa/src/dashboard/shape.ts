@@ -159,6 +159,9 @@ export interface Point {
   scores: number;
   observations?: number | undefined;
   suppressed: boolean;
+  /** The submitted observations behind the point and the share of them not scoring its dimension, where the server gives them. */
+  submitted?: number | undefined;
+  notObserved?: number | undefined;
 }
 
 export interface Series {
@@ -169,7 +172,21 @@ export interface Series {
 }
 
 function point(c: TrendCell): Point {
-  return { bucket: c.bucket.slice(0, 10), mean: c.mean, scores: c.scores, observations: c.observations, suppressed: c.suppressed === true };
+  return {
+    bucket: c.bucket.slice(0, 10),
+    mean: c.mean,
+    scores: c.scores,
+    observations: c.observations,
+    suppressed: c.suppressed === true,
+    submitted: c.submitted,
+    notObserved: c.not_observed,
+  };
+}
+
+/** A point's share not observed in words, or '' where the server gives none (a suppressed point never has one). */
+export function pointNotObserved(p: Point | undefined): string {
+  if (p === undefined || p.suppressed || p.notObserved === undefined || p.submitted === undefined) return '';
+  return notObservedText(p.notObserved, p.submitted);
 }
 
 /**

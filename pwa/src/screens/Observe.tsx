@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import type { ObservationRow } from '../db/schema';
-import type { Indicator, ObservationData, RubricVersionData, Score } from '../db/types';
+import type { Indicator, ObservationData, RubricVersionData, Score, SignedInUser } from '../db/types';
+import { isMine } from '../db/observer';
 import { uuidv7 } from '../db/uuid';
 import { addAttachment, saveObservation, updateObservation } from '../db/writes';
 import { frameworksFor } from '../db/frameworks';
@@ -12,8 +13,8 @@ import { AlwaysSharedNote } from '../feedback/AlwaysShared';
 const grades = ['PK', 'K', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
 
 /** /observe/new?walkthrough=…|follow_up=… picks a teacher; /observe/{id} scores. */
-export function Observe({ id = 'new' }: { id?: string }) {
-  return id === 'new' ? <PickTeacher /> : <Scoring id={id} />;
+export function Observe({ id = 'new', user }: { id?: string; user: SignedInUser }) {
+  return id === 'new' ? <PickTeacher /> : <Scoring id={id} user={user} />;
 }
 
 /** Step one: whom are we observing? The observation is saved the moment a teacher is picked. */
@@ -131,7 +132,7 @@ function setScore(d: ObservationData, key: string, change: (s: Score) => Score |
   return d;
 }
 
-function Scoring({ id }: { id: string }) {
+function Scoring({ id, user }: { id: string; user: SignedInUser }) {
   const { route } = useLocation();
   const ctx = useLive(async () => {
     const o = await db.observations.get(id);
@@ -154,6 +155,17 @@ function Scoring({ id }: { id: string }) {
       <main class="screen">
         <h1>Observation not found</h1>
         <p>This observation is not on this device.</p>
+      </main>
+    );
+  }
+  if (!isMine(ctx.o, user.id)) {
+    return (
+      <main class="screen">
+        <h1>A colleague's observation</h1>
+        <p data-testid="not-yours">Only the observer who made it changes an observation. You can read it.</p>
+        <a class="button" href={`/review/${id}`}>
+          Read it
+        </a>
       </main>
     );
   }

@@ -6,7 +6,9 @@ import { useOnline } from '../components/useOnline';
 import { db, teacherName, useDistrictZone, useLive, useSyncStatus } from '../state';
 import { dayAndTime } from '../time/format';
 import { ShareFeedback } from '../feedback/Share';
-import type { SignedInUser } from '../db/types';
+import type { Colleague, SignedInUser } from '../db/types';
+import { getMeta } from '../db/schema';
+import { isMine } from '../db/observer';
 import { ServerObservation } from './Earlier';
 import { AlwaysSharedNote, useAlwaysShared } from '../feedback/AlwaysShared';
 
@@ -19,7 +21,9 @@ export function Review({ id, user }: { id: string; user: SignedInUser }) {
     const o = await db.observations.get(id);
     if (o === undefined) return null;
     const entries = await db.outbox.where('id').equals(id).toArray();
-    return { o, rubric: await db.rubricVersions.get(o.data.rubric_version_id), teacher: await db.teachers.get(o.data.teacher_id), entries };
+    const directory = (await getMeta<Colleague[]>(db, 'directory')) ?? [];
+    const observer = directory.find((c) => c.id === o.data.observer_id)?.name;
+    return { o, rubric: await db.rubricVersions.get(o.data.rubric_version_id), teacher: await db.teachers.get(o.data.teacher_id), entries, observer };
   }, [id]);
   const [error, setError] = useState<string | null>(null);
   const always = useAlwaysShared(ctx?.o.data.kind ?? 'classroom');
@@ -32,6 +36,8 @@ export function Review({ id, user }: { id: string; user: SignedInUser }) {
   const levelLabel = (v: number | null) => (v === null ? 'Not observed' : `${v} · ${rubric?.data.levels.find((l) => l.value === v)?.label ?? ''}`);
   const unscored = all.filter((i) => !o.data.scores.some((s) => s.indicator_key === i.key));
   const submitted = o.data.status === 'submitted';
+  // A colleague's observation of a teacher in the user's cycle: read, not changed.
+  const mine = isMine(o, user.id);
   const state = ctx.entries[0]?.state;
   // A coach of the school opens a cycle from here, on the lowest level seen.
   const coaches = (user.grants ?? []).some((g) => g.role === 'coach' && (g.school_id === o.data.school_id || g.school_id === undefined));
@@ -67,6 +73,11 @@ export function Review({ id, user }: { id: string; user: SignedInUser }) {
         {o.data.ended_at ? `, ended ${dayAndTime(Date.parse(o.data.ended_at), tz)}` : ''}
         <ClockNote o={o.data} />
       </p>
+      {!mine && (
+        <p data-testid="observed-by">
+          Observed by {ctx.observer ?? 'a colleague'}: you read it because {teacherName(ctx.teacher)} is in your cycle of support.
+        </p>
+      )}
       <p data-testid="sync-state">
         {submitted ? 'Submitted' : 'Draft'} ·{' '}
         {state === undefined ? (o.rev > 0 ? 'on the server' : 'not synced') : state === 'pending' ? 'waiting to sync' : `sync ${state}: ${ctx.entries[0]?.error?.message ?? ''}`}
@@ -108,10 +119,12 @@ export function Review({ id, user }: { id: string; user: SignedInUser }) {
       )}
       {(o.data.tags ?? []).length > 0 && <p>Tags: {o.data.tags!.join(', ')}</p>}
       <div class="actions">
-        <button type="button" onClick={() => route(`/observe/${id}`)}>
-          {submitted ? 'Amend' : 'Back to scoring'}
-        </button>
-        {!submitted && (
+        {mine && (
+          <button type="button" onClick={() => route(`/observe/${id}`)}>
+            {submitted ? 'Amend' : 'Back to scoring'}
+          </button>
+        )}
+        {mine && !submitted && (
           <button type="button" class="primary" onClick={() => void submit()}>
             Submit observation
           </button>
@@ -122,7 +135,7 @@ export function Review({ id, user }: { id: string; user: SignedInUser }) {
           </a>
         )}
       </div>
-      {submitted && <ShareFeedback observationId={id} observation={o.data} onServer={state === undefined && o.rev > 0} rubric={rubric?.data} teacher={teacherName(ctx.teacher)} />}
+      {submitted && (mine || coaches) && <ShareFeedback observationId={id} observation={o.data} onServer={state === undefined && o.rev > 0} rubric={rubric?.data} teacher={teacherName(ctx.teacher)} />}
     </main>
   );
 }

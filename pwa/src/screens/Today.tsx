@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { EarlierObservations } from './Earlier';
 import { ClockNote } from '../components/ClockNote';
+import { isMine } from '../db/observer';
 import { getMeta } from '../db/schema';
 import type { Colleague, SignedInUser } from '../db/types';
 import type { ObservationData } from '../db/types';
@@ -128,11 +129,14 @@ function ObserverHome({ user, title = 'Today', lead }: { user: SignedInUser; tit
       .filter((w) => w.data.team.includes(user.id) || w.data.lead_id === user.id || w.local)
       .sort((a, b) => b.data.date.localeCompare(a.data.date) || b.id.localeCompare(a.id))
       .slice(0, 8);
-    const mine = (await db.observations.toArray()).sort((a, b) => b.updated_at - a.updated_at);
+    // The device also keeps colleagues' observations of the user's cycle
+    // teachers: Today lists the user's own.
+    const all = await db.observations.toArray();
+    const mine = all.filter((o) => isMine(o, user.id)).sort((a, b) => b.updated_at - a.updated_at);
     // Today's follow-ups the user is invited to (and any overdue), less those
     // already observed on this device and waiting to sync. Today is the
     // district's, as on the server (GET /followups?due=today).
-    const observed = new Set(mine.filter((o) => o.data.status === 'submitted' && o.data.follow_up_id).map((o) => o.data.follow_up_id));
+    const observed = new Set(all.filter((o) => o.data.status === 'submitted' && o.data.follow_up_id).map((o) => o.data.follow_up_id));
     const tz = await districtZone();
     const tomorrow = dueBy('today', Date.now(), tz);
     const followUps = (await db.followUps.toArray())

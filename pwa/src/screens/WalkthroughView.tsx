@@ -3,6 +3,7 @@
 // another observation to it.
 import { useLocation } from 'preact-iso';
 import { ClockNote } from '../components/ClockNote';
+import { isMine } from '../db/observer';
 import { getMeta } from '../db/schema';
 import type { Colleague, SignedInUser } from '../db/types';
 import { db, teacherName, useDistrictZone, useLive } from '../state';
@@ -17,7 +18,7 @@ export function WalkthroughView({ id, user }: { id: string; user: SignedInUser }
     if (w === undefined) return null;
     const rubric = await db.rubricVersions.get(w.data.rubric_version_id);
     const indicators = new Map(rubric?.data.dimensions.flatMap((d) => d.indicators.map((i) => [i.key, i.name] as const)) ?? []);
-    const mine = (await db.observations.where('data.walkthrough_id').equals(id).toArray()).sort((a, b) => a.data.started_at.localeCompare(b.data.started_at));
+    const mine = (await db.observations.where('data.walkthrough_id').equals(id).toArray()).filter((o) => isMine(o, user.id)).sort((a, b) => a.data.started_at.localeCompare(b.data.started_at));
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
     const pending = new Set((await db.outbox.toArray()).map((e) => e.id));
     const directory = (await getMeta<Colleague[]>(db, 'directory')) ?? [];

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,8 +49,22 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	soak := fs.Duration("soak", 0, "also run the soak: 50 devices syncing for this long (e.g. 10m); 0 skips it")
 	servers := fs.Int("servers", 1, "with -soak and more than 1: also push throughput with one server and with this many behind a load balancer, and the soak against them with one killed halfway")
 	out := fs.String("out", "docs/benchmarks.md", "file the table is written to (empty: none)")
+	keep := fs.Bool("keep", false, "keep the benchmark database afterwards, for inspection (its name is printed)")
+	cpuProfile := fs.String("cpuprofile", "", "also write a CPU profile of the benchmark's own process (the trend views are measured in it) to this file")
+	snapshotOnly := fs.Int("snapshot-only", 0, "with more than 0: of the server's figures only a coach's first snapshot, pulled this many times after one untimed round of ingest (the median pull is reported)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	u, err := url.Parse(*admin)
 	if err != nil || !strings.HasPrefix(u.Host, "127.0.0.1") && !strings.HasPrefix(u.Host, "localhost") {
@@ -66,7 +81,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer func() {
-		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		if *keep {
+			fmt.Fprintln(stdout, "kept the benchmark database", name)
+		} else {
+			_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		}
 		conn.Close(context.Background())
 	}()
 	u.Path = "/" + name
@@ -89,7 +108,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	var figures []bench.Figure
-	if *ingest > 0 || *soak > 0 {
+	if *snapshotOnly > 0 {
+		f, err := snapshotFigure(ctx, stdout, d, s, db, u.String(), *ingest, *devices, *coachSchools, *snapshotOnly)
+		if err != nil {
+			return err
+		}
+		figures = append(figures, f)
+	} else if *ingest > 0 || *soak > 0 {
 		fs, err := serverFigures(ctx, stdout, d, s, db, u.String(), *ingest, *devices, *coachSchools, *soak, *servers)
 		if err != nil {
 			return err
@@ -133,7 +158,6 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 		}
 	}
 	coach := coaches[0]
-	database := db.Config().Database
 	throughputCoaches := [2]bench.Coach{coaches[ingestRounds], coaches[ingestRounds+1]}
 	coaches = coaches[:ingestRounds]
 	srv, err := bench.StartServer(ctx, bin, dbURL, dir)
@@ -158,7 +182,7 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 				return nil, err
 			}
 			since := time.Now()
-			cpu0, err := srv.CPU(database)
+			cpu0, err := bench.ReadShares(ctx, srv, db)
 			if err != nil {
 				return nil, err
 			}
@@ -172,11 +196,11 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 			if err != nil {
 				return nil, err
 			}
-			cpu1, err := srv.CPU(database)
+			cpu1, err := bench.ReadShares(ctx, srv, db)
 			if err != nil {
 				return nil, err
 			}
-			used := cpu1.Since(cpu0)
+			usedServer, usedDatabase, usedSelf := cpu1.Since(cpu0)
 			// The server folds the round's rollup deltas once its pushes
 			// pause; the reference COPY waits for that fold.
 			folded, err := bench.WaitFolded(ctx, db, 2*time.Minute)
@@ -190,7 +214,7 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 			rounds = append(rounds, ingestRound{report: r, copyRows: rows, copySeconds: secs})
 			fmt.Fprintf(stdout, "round %d: %s; raw COPY %.0f rows/s\n", i+1, r, float64(rows)/secs)
 			fmt.Fprintf(stdout, "round %d: CPU seconds in the round (sign-in and snapshot included): server %.2f, PostgreSQL %.2f, load generator %.2f; its deltas were folded %s after it\n",
-				i+1, used.Server, used.Postgres, used.Bench, folded.Round(10*time.Millisecond))
+				i+1, usedServer.Seconds(), usedDatabase.Seconds(), usedSelf.Seconds(), folded.Round(10*time.Millisecond))
 		}
 		cpuAfter, err := bench.ReadCPUTimes()
 		if err != nil {
@@ -235,9 +259,7 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 				Ratio:  fmt.Sprintf("%.1f× faster than the first pass (bar 3×)", in.First.Elapsed.Seconds()/in.Second.Elapsed.Seconds())},
 			bench.Figure{What: "server's peak resident memory (VmHWM) after ingest and replay", Data: data,
 				Figure: fmt.Sprintf("%.0f MiB", float64(peak)/(1<<20)), Ratio: ""},
-			bench.Figure{What: "pull: a new device's slim first snapshot for a coach", Data: fmt.Sprintf("coach at %d of %d schools, %d records in %d pages", coachSchools, len(d.Schools), snap.Records, snap.Pages),
-				Figure: fmt.Sprintf("%s, %.1f MiB on the wire (zstd) for %.1f MiB of JSON", snap.Elapsed.Round(time.Millisecond), float64(snap.Wire)/(1<<20), float64(snap.Bytes)/(1<<20)),
-				Ratio:  fmt.Sprintf("wire / JSON = %.2f", float64(snap.Wire)/float64(snap.Bytes))},
+			snapshotRow(snap, coachSchools, len(d.Schools)),
 		)
 		fmt.Fprintf(stdout, "replay: %s\n", in.Second)
 	}
@@ -270,6 +292,76 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 // ingestRounds is how many rounds of ingest are measured, each with its own
 // COPY reference.
 const ingestRounds = 5
+
+// snapshotRow is the figure of a coach's first snapshot.
+func snapshotRow(snap bench.Snapshot, coachSchools, schools int) bench.Figure {
+	return bench.Figure{What: "pull: a new device's slim first snapshot for a coach", Data: fmt.Sprintf("coach at %d of %d schools, %d records in %d pages", coachSchools, schools, snap.Records, snap.Pages),
+		Figure: fmt.Sprintf("%s, %.1f MiB on the wire (zstd) for %.1f MiB of JSON", snap.Elapsed.Round(time.Millisecond), float64(snap.Wire)/(1<<20), float64(snap.Bytes)/(1<<20)),
+		Ratio:  fmt.Sprintf("wire / JSON = %.2f", float64(snap.Wire)/float64(snap.Bytes))}
+}
+
+// snapshotFigure times only a coach's first snapshot: the coach pushes one
+// round of observations (untimed), as the first round of ingest does, and a
+// new device then pulls the snapshot the times asked; the median is
+// reported, each pull printed with the processor time the server, the
+// database and the device (this process) spent on it.
+func snapshotFigure(ctx context.Context, stdout io.Writer, d *bench.District, s *store.Store, db *pgx.Conn, dbURL string, observations, devices, coachSchools, times int) (bench.Figure, error) {
+	dir, err := os.MkdirTemp("", "walkthrough-bench-")
+	if err != nil {
+		return bench.Figure{}, err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintln(stdout, "building the server…")
+	bin, err := bench.BuildBinary(ctx, dir)
+	if err != nil {
+		return bench.Figure{}, err
+	}
+	coach, err := d.AddCoach(ctx, s, 0, coachSchools)
+	if err != nil {
+		return bench.Figure{}, err
+	}
+	srv, err := bench.StartServer(ctx, bin, dbURL, dir)
+	if err != nil {
+		return bench.Figure{}, err
+	}
+	defer srv.Stop()
+	fmt.Fprintf(stdout, "pushing %d observations from %d devices…\n", observations, devices)
+	if _, err := bench.RunIngestOnce(ctx, srv.BaseURL, coach, observations, devices, 11); err != nil {
+		return bench.Figure{}, err
+	}
+	var snaps []bench.Snapshot
+	for i := range times {
+		// Processor time of the server, of the database's backends and of
+		// this process (the device), before and after.
+		cpu := func() (srvCPU time.Duration, dbCPU map[int32]time.Duration, self time.Duration, err error) {
+			if srvCPU, err = srv.CPUTime(); err != nil {
+				return
+			}
+			if dbCPU, err = bench.DatabaseCPU(ctx, db); err != nil {
+				return
+			}
+			self, err = bench.ProcessCPU(os.Getpid())
+			return
+		}
+		s0, d0, c0, err := cpu()
+		if err != nil {
+			return bench.Figure{}, err
+		}
+		snap, err := bench.PullSnapshot(ctx, srv.BaseURL, coach)
+		if err != nil {
+			return bench.Figure{}, err
+		}
+		s1, d1, c1, err := cpu()
+		if err != nil {
+			return bench.Figure{}, err
+		}
+		fmt.Fprintf(stdout, "snapshot %d: %s, %d records in %d pages, %d bytes on the wire; CPU: server %s, database %s, device %s\n",
+			i+1, snap.Elapsed.Round(time.Millisecond), snap.Records, snap.Pages, snap.Wire, s1-s0, bench.DatabaseCPUSince(d0, d1), c1-c0)
+		snaps = append(snaps, snap)
+	}
+	slices.SortFunc(snaps, func(a, b bench.Snapshot) int { return cmp.Compare(a.Elapsed, b.Elapsed) })
+	return snapshotRow(snaps[len(snaps)/2], coachSchools, len(d.Schools)), nil
+}
 
 // ingestRound is one round of ingest and the raw COPY of its score rows.
 type ingestRound struct {
@@ -319,6 +411,8 @@ func trendFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *s
 		year := trends.Query{From: from, To: to, Bucket: "week", Group: []string{"school", "dimension"}}
 		heat := year
 		heat.Bucket = "range"
+		chart := year
+		chart.Group = []string{"dimension"}
 		byIndicator := year
 		byIndicator.Group = []string{"school", "indicator"}
 		indicatorHeat := byIndicator
@@ -335,6 +429,7 @@ func trendFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *s
 		}{
 			{"trend for " + supervisor + ": school year by week, by school × dimension, with the district's line", supervised, year, runs},
 			{"heat map for " + supervisor + ": school × dimension over the year", supervised, heat, runs},
+			{"trend for " + admin + ": school year by week, by dimension (the dashboard's chart)", 0, chart, runs},
 			{"trend for " + admin + ": school year by week, by school × dimension, with the district's line", 0, year, runs},
 			{"heat map for " + admin + ": school × dimension over the year", 0, heat, runs},
 			{"trend for " + admin + ": school year by week, by school × indicator, with the district's line", 0, byIndicator, max(5, runs/3)},

@@ -75,6 +75,18 @@ func (p Principal) SeesCycleTeachers(c domain.Cycle) bool {
 	return c.CoachID == p.User.ID || p.TeacherScope().HasSchool(c.SchoolID)
 }
 
+// KeepsCycleObservations reports whether the caller's device keeps the
+// submitted observations of the cycle's teachers by other observers, the
+// recent observations a cycle's work needs offline: while the cycle is
+// planned or active, for whoever runs it and sees its teachers (its coach,
+// a principal of its school). A supervisor, who runs cycles without seeing
+// their teachers, keeps none. Each observation must also be at a school
+// whose teachers the caller sees (TeacherScope), which package sync asks.
+func (p Principal) KeepsCycleObservations(c domain.Cycle) bool {
+	open := c.Status == domain.CyclePlanned || c.Status == domain.CycleActive
+	return open && !c.Deleted && p.RunsCycle(c) && p.SeesCycleTeachers(c)
+}
+
 // SeesFollowUpObservation reports whether the caller may know which
 // observation a follow-up of the cycle became: whoever sees the cycle's
 // teachers, and an observer invited to the follow-up. Anyone else (a

@@ -2,11 +2,72 @@ package bench
 
 import (
 	"bufio"
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
+
+// ProcessCPU reads the processor time a process of this machine has used
+// so far, user and system, from /proc.
+func ProcessCPU(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command's name, which ends with ") ".
+	_, rest, ok := strings.Cut(string(raw), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return 0, errors.New("no processor times in /proc")
+	}
+	var ticks int64
+	for _, f := range fields[11:13] { // utime and stime, fields 14 and 15 of stat
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / 100, nil // USER_HZ
+}
+
+// DatabaseCPU reads the processor time used so far by each PostgreSQL
+// backend serving a client of db's database (and their parallel workers),
+// other than db's own, by process id; autovacuum is left out.
+func DatabaseCPU(ctx context.Context, db *pgx.Conn) (map[int32]time.Duration, error) {
+	rows, err := db.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type IN ('client backend', 'parallel worker')")
+	if err != nil {
+		return nil, err
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int32]time.Duration, len(pids))
+	for _, pid := range pids {
+		if t, err := ProcessCPU(int(pid)); err == nil { // else the backend ended meanwhile
+			out[pid] = t
+		}
+	}
+	return out, nil
+}
+
+// DatabaseCPUSince is the processor time the backends of after used since
+// before: all of it for a backend that started in between, none for one
+// that ended.
+func DatabaseCPUSince(before, after map[int32]time.Duration) time.Duration {
+	var sum time.Duration
+	for pid, t := range after {
+		sum += t - before[pid]
+	}
+	return sum
+}
 
 // CPUTimes are the machine's CPU times since boot, in clock ticks, from
 // /proc/stat: all of them and the part the host took for other guests
@@ -54,78 +115,34 @@ func (t CPUTimes) StolenSince(before CPUTimes) float64 {
 	return float64(t.Steal-before.Steal) / float64(t.Total-before.Total)
 }
 
-// Shares are the CPU seconds the server, PostgreSQL's backends serving the
-// benchmark's database and the benchmark itself (the load generator) have
-// used since their start, from /proc. PostgreSQL's own processes (the WAL
-// writer, the checkpointer) are not counted, nor the work of other
-// databases on the same server.
+// Shares are the processor time used so far by the server, by PostgreSQL's
+// backends serving the benchmark's database (by process id) and by this
+// process (the load generator).
 type Shares struct {
-	Server, Postgres, Bench float64
+	Server   time.Duration
+	Database map[int32]time.Duration
+	Self     time.Duration
 }
 
-// ReadShares reads the CPU seconds of the server with process id server,
-// of the PostgreSQL backends connected to database, and of this process.
-func ReadShares(server int, database string) (Shares, error) {
+// ReadShares reads the processor time used so far by srv, by the backends
+// serving db's database and by this process.
+func ReadShares(ctx context.Context, srv *Server, db *pgx.Conn) (Shares, error) {
 	var s Shares
 	var err error
-	if s.Server, err = processCPU(server); err != nil {
+	if s.Server, err = srv.CPUTime(); err != nil {
 		return Shares{}, err
 	}
-	if s.Bench, err = processCPU(os.Getpid()); err != nil {
+	if s.Database, err = DatabaseCPU(ctx, db); err != nil {
 		return Shares{}, err
 	}
-	dirs, err := os.ReadDir("/proc")
-	if err != nil {
+	if s.Self, err = ProcessCPU(os.Getpid()); err != nil {
 		return Shares{}, err
-	}
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		// A backend's title is "postgres: user database client state".
-		cmd, err := os.ReadFile("/proc/" + d.Name() + "/cmdline")
-		if err != nil || !strings.HasPrefix(string(cmd), "postgres: ") || !strings.Contains(string(cmd), " "+database+" ") {
-			continue
-		}
-		if t, err := processCPU(pid); err == nil { // a backend may end meanwhile
-			s.Postgres += t
-		}
 	}
 	return s, nil
 }
 
-// Since is the CPU seconds each used since before (PostgreSQL's backends
-// that ended meanwhile are not counted).
-func (s Shares) Since(before Shares) Shares {
-	return Shares{Server: s.Server - before.Server, Postgres: s.Postgres - before.Postgres, Bench: s.Bench - before.Bench}
+// Since is the processor time the server, the database's backends and this
+// process used since before.
+func (s Shares) Since(before Shares) (server, database, self time.Duration) {
+	return s.Server - before.Server, DatabaseCPUSince(before.Database, s.Database), s.Self - before.Self
 }
-
-// processCPU is the user and system CPU seconds of process pid.
-func processCPU(pid int) (float64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// The command name is in parentheses and may hold spaces.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, errors.New("bench: no command name in /proc/pid/stat")
-	}
-	fields := strings.Fields(string(b[i+1:]))
-	if len(fields) < 13 {
-		return 0, errors.New("bench: too few fields in /proc/pid/stat")
-	}
-	utime, err := strconv.ParseInt(fields[11], 10, 64)
-	if err != nil {
-		return 0, err
-	}
-	stime, err := strconv.ParseInt(fields[12], 10, 64)
-	if err != nil {
-		return 0, err
-	}
-	return float64(utime+stime) / ticksPerSecond, nil
-}
-
-// ticksPerSecond is Linux's USER_HZ, the unit of /proc's CPU times.
-const ticksPerSecond = 100

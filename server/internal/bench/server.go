@@ -102,9 +102,10 @@ func (s *Server) Memory() (rss, peak int64, err error) {
 	return rss, peak, sc.Err()
 }
 
-// CPU reads the CPU seconds used so far by the server, by PostgreSQL's
-// backends serving database and by this process.
-func (s *Server) CPU(database string) (Shares, error) { return ReadShares(s.cmd.Process.Pid, database) }
+// CPUTime reads the processor time the server has used so far, user and
+// system: a figure that other work on the machine slows less than the
+// wall clock.
+func (s *Server) CPUTime() (time.Duration, error) { return ProcessCPU(s.cmd.Process.Pid) }
 
 // Stop ends the server with SIGTERM, as an orchestrator would.
 func (s *Server) Stop() error {

@@ -177,6 +177,23 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		 FROM rollups WHERE district_id = $1
 		 GROUP BY GROUPING SETS ((district_id, rubric_id, school_id, dimension_key, indicator_key, period_start, week_start, month_start),
 		                         (district_id, rubric_id, dimension_key, indicator_key, period_start, week_start, month_start))`,
+		// The coarser rollups, as folding keeps them.
+		`DELETE FROM dimension_month_rollups WHERE district_id = $1`,
+		`INSERT INTO dimension_month_rollups (district_id, rubric_id, scope, dimension_key, month_start, observations, ` + levels + `)
+		 SELECT district_id, rubric_id, scope, dimension_key, month_start, SUM(observations), ` + byLevel("SUM(l%d)") + `
+		 FROM dimension_rollups WHERE district_id = $1 GROUP BY district_id, rubric_id, scope, dimension_key, month_start`,
+		`DELETE FROM indicator_month_rollups WHERE district_id = $1`,
+		`INSERT INTO indicator_month_rollups (district_id, rubric_id, scope, dimension_key, indicator_key, month_start, ` + levels + `)
+		 SELECT district_id, rubric_id, scope, dimension_key, indicator_key, month_start, ` + byLevel("SUM(l%d)") + `
+		 FROM indicator_rollups WHERE district_id = $1 GROUP BY district_id, rubric_id, scope, dimension_key, indicator_key, month_start`,
+		`DELETE FROM rollup_observation_months WHERE district_id = $1`,
+		`INSERT INTO rollup_observation_months (district_id, school_id, rubric_id, month_start, grade_band, subject, kind, n)
+		 SELECT district_id, school_id, rubric_id, month_start, grade_band, subject, kind, SUM(n)
+		 FROM rollup_observations WHERE district_id = $1 GROUP BY district_id, school_id, rubric_id, month_start, grade_band, subject, kind`,
+		`DELETE FROM rollup_district_observations WHERE district_id = $1`,
+		`INSERT INTO rollup_district_observations (district_id, rubric_id, period_start, week_start, month_start, n)
+		 SELECT district_id, rubric_id, period_start, week_start, month_start, SUM(n)
+		 FROM rollup_observations WHERE district_id = $1 GROUP BY district_id, rubric_id, period_start, week_start, month_start`,
 		// The small school periods, as folding keeps them.
 		`DELETE FROM ` + rollup.SmallPeriods + ` WHERE district_id = $1`,
 		`INSERT INTO ` + rollup.SmallPeriods + ` (district_id, rubric_id, dimension_key, period_start, week_start, month_start, observations, periods, ` + levels + `)
@@ -193,6 +210,10 @@ func (d *District) BuildRollups(ctx context.Context, conn *pgx.Conn) error {
 		`VACUUM ANALYZE rollup_observations`,
 		`VACUUM ANALYZE dimension_rollups`,
 		`VACUUM ANALYZE indicator_rollups`,
+		`VACUUM ANALYZE dimension_month_rollups`,
+		`VACUUM ANALYZE indicator_month_rollups`,
+		`VACUUM ANALYZE rollup_observation_months`,
+		`VACUUM ANALYZE rollup_district_observations`,
 	}
 	for _, q := range stmts {
 		var args []any

@@ -17,7 +17,9 @@ import (
 
 // figure is what a caller learned from trend answers about the schools
 // whose teachers they may not see: the observations of one dimension at a
-// set of such schools over the days [from, to).
+// set of such schools over the days [from, to), or (dim prefixed
+// "submitted ") the submitted observations behind them, the base of the
+// share not observed.
 type figure struct {
 	schools  string // sorted ids, joined
 	dim      string
@@ -45,8 +47,11 @@ func subsetOf(a, b string) bool {
 // September 2026, many of them school periods (one school, dimension and
 // week, or the part of a week in a month) below the minimum of 5: the week
 // of Monday 31 August splits into 31 August and 1 to 6 September. Every
-// observation scores classroom culture; every other one also lesson
-// content. It returns how many school periods below the minimum each
+// observation of the plan scores classroom culture; every other one also
+// lesson content. Then visits that score only lesson content: a period
+// kept for content and left out for culture, one where culture is not
+// scored at all, one kept for both, half of whose visits did not score
+// culture. It returns how many school periods below the minimum each
 // school has.
 func plantSmallPeriods(t *testing.T, w *world) map[string]int {
 	t.Helper()
@@ -63,12 +68,21 @@ func plantSmallPeriods(t *testing.T, w *world) map[string]int {
 		{w.schoolA2, day(8, 26), 5}, {w.schoolA2, day(8, 31), 1}, {w.schoolA2, day(9, 3), 6}, {w.schoolA2, day(9, 9), 2},
 		{w.schoolA2, day(9, 16), 5}, {w.schoolA2, day(9, 23), 4},
 	}
+	contentOnly := map[int]bool{}
+	for _, p := range []struct {
+		school string
+		day    time.Time
+		n      int
+	}{{w.schoolA1, day(9, 9), 6}, {w.schoolA2, day(9, 24), 2}, {w.schoolA1, day(9, 29), 2}, {w.schoolA2, day(9, 17), 5}} {
+		contentOnly[len(plan)] = true
+		plan = append(plan, p)
+	}
 	small := map[string]int{}
 	ctx := context.Background()
 	kinds := []domain.WalkthroughKind{domain.KindClassroom, domain.KindInformal}
 	err := w.store.InTx(ctx, func(tx *store.Tx) error {
 		k := 0
-		for _, p := range plan {
+		for j, p := range plan {
 			teacher := w.teacherA1
 			if p.school == w.schoolA2 {
 				teacher = w.teacherA2
@@ -82,6 +96,9 @@ func plantSmallPeriods(t *testing.T, w *world) map[string]int {
 					scores = append(scores, domain.Score{IndicatorKey: second, Level: &l2})
 					both++
 				}
+				if contentOnly[j] {
+					scores = []domain.Score{{IndicatorKey: second, Level: &l2}}
+				}
 				o := domain.Observation{ID: domain.NewID(), DistrictID: w.districtA, SchoolID: p.school, TeacherID: teacher,
 					ObserverID: w.users[coach].ID, RubricVersionID: w.rubricA, Kind: kinds[k%2], Status: domain.ObservationSubmitted,
 					StartedAt: p.day.Add(time.Duration(i) * 20 * time.Minute), Rev: 1, Scores: scores}
@@ -90,7 +107,7 @@ func plantSmallPeriods(t *testing.T, w *world) map[string]int {
 				}
 			}
 			for _, n := range []int{p.n, both} {
-				if n > 0 && n < 5 {
+				if n > 0 && n < 5 && !contentOnly[j] {
 					small[p.school]++
 				}
 			}
@@ -138,7 +155,7 @@ func TestSubtractingAnswersRecoversNoSmallPeriod(t *testing.T) {
 			}
 			sort.Strings(unseenAll)
 			var figs []figure
-			kept := int64(0)
+			kept, keptSubmitted, notScoring := int64(0), int64(0), int64(0)
 			answer := 0
 			ask := func(params url.Values) (trends.Result, int) {
 				t.Helper()
@@ -184,42 +201,60 @@ func TestSubtractingAnswersRecoversNoSmallPeriod(t *testing.T) {
 						for _, c := range res.Cells {
 							school := c.Group["school"]
 							from, to := span(res, c)
-							n := int64(0)
+							n, sub := int64(0), int64(0)
 							if c.Observations != nil {
 								n = *c.Observations
 							}
+							if c.Submitted != nil {
+								sub = *c.Submitted
+							}
 							if seen[school] {
 								seenCells[from+to+c.Group["dimension"]] += n
+								seenCells[from+to+"submitted "+c.Group["dimension"]] += sub
 								continue
 							}
 							kept += n
-							figs = append(figs, figure{schools: school, dim: c.Group["dimension"], from: from, to: to, obs: n, source: "school " + source, answer: answer, bucket: bucket})
+							keptSubmitted += sub
+							if c.Observations != nil && c.Submitted != nil {
+								notScoring += sub - n
+							}
+							figs = append(figs, figure{schools: school, dim: c.Group["dimension"], from: from, to: to, obs: n, source: "school " + source, answer: answer, bucket: bucket},
+								figure{schools: school, dim: "submitted " + c.Group["dimension"], from: from, to: to, obs: sub, source: "school " + source, answer: answer, bucket: bucket})
 						}
 						if filter != "" && (!seen[filter] || len(seen) > 1) {
 							continue // the answer does not hold every seen school's cells to take from the district's line
 						}
 						for _, c := range res.District {
 							from, to := span(res, c)
-							n := int64(0)
+							n, sub := int64(0), int64(0)
 							if c.Observations != nil {
 								n = *c.Observations
 							}
+							if c.Submitted != nil {
+								sub = *c.Submitted
+							}
 							kept += n - seenCells[from+to+c.Group["dimension"]]
+							keptSubmitted += sub - seenCells[from+to+"submitted "+c.Group["dimension"]]
+							if c.Observations != nil && c.Submitted != nil {
+								notScoring += sub - seenCells[from+to+"submitted "+c.Group["dimension"]] - (n - seenCells[from+to+c.Group["dimension"]])
+							}
 							// The district's line less every seen school: the seen schools are
 							// the caller's only schools, so a school-grouped answer holds them all.
 							figs = append(figs, figure{schools: strings.Join(unseenAll, ","), dim: c.Group["dimension"], from: from, to: to,
-								obs: n - seenCells[from+to+c.Group["dimension"]], source: "district less own " + source, answer: answer, bucket: bucket})
+								obs: n - seenCells[from+to+c.Group["dimension"]], source: "district less own " + source, answer: answer, bucket: bucket},
+								figure{schools: strings.Join(unseenAll, ","), dim: "submitted " + c.Group["dimension"], from: from, to: to,
+									obs: sub - seenCells[from+to+"submitted "+c.Group["dimension"]], source: "district less own " + source, answer: answer, bucket: bucket})
 						}
 					}
 				}
 			}
-			if kept == 0 {
-				t.Fatalf("%s: every figure was suppressed; the test proves nothing", role)
+			if kept == 0 || keptSubmitted == 0 || notScoring == 0 {
+				t.Fatalf("%s: %d observations, %d submitted, %d not scoring their dimension in the figures; the test proves nothing", role, kept, keptSubmitted, notScoring)
 			}
 			leak := func(n int64) bool { return n != 0 && n > -minimum && n < minimum }
 			for _, f := range figs {
 				if leak(f.obs) {
-					t.Fatalf("%s: %s gives %d observations of %s %s..%s", role, f.source, f.obs, f.dim, f.from, f.to)
+					t.Fatalf("%s: %s gives %d (observations of) %s %s..%s", role, f.source, f.obs, f.dim, f.from, f.to)
 				}
 			}
 			// Every figure less every figure inside it.

@@ -205,6 +205,53 @@ var (
 	Tables = []Table{Levels, Observations, Dimensions, Indicators}
 )
 
+// Coarser tables hold the folded rows of a rollup summed more coarsely:
+// by month, for the views by month and over a range, and the district's
+// observations without school, grade band, subject or kind, for the
+// district's line. Their Deltas are their rollup's, which folding adds to
+// both; pushes write only the rollup's deltas, and reads add the deltas
+// not yet folded as the rollup's rows.
+var (
+	DimensionMonths = Table{"dimension_month_rollups", Dimensions.Deltas,
+		append([]string{"district_id", "rubric_id", "scope", "dimension_key", "month_start"}, DimensionCounts...),
+		[]string{"district_id", "rubric_id", "scope", "month_start", "dimension_key"},
+		DimensionCounts}
+	IndicatorMonths = Table{"indicator_month_rollups", Indicators.Deltas,
+		append([]string{"district_id", "rubric_id", "scope", "dimension_key", "indicator_key", "month_start"}, LevelCounts...),
+		[]string{"district_id", "rubric_id", "scope", "month_start", "dimension_key", "indicator_key"},
+		LevelCounts}
+	ObservationMonths = Table{"rollup_observation_months", Observations.Deltas,
+		[]string{"district_id", "school_id", "rubric_id", "month_start", "grade_band", "subject", "kind", "n"},
+		[]string{"district_id", "rubric_id", "month_start", "school_id", "grade_band", "subject", "kind"},
+		[]string{"n"}}
+	DistrictObservations = Table{"rollup_district_observations", Observations.Deltas,
+		[]string{"district_id", "rubric_id", "period_start", "week_start", "month_start", "n"},
+		[]string{"district_id", "rubric_id", "period_start"},
+		[]string{"n"}}
+	coarser = []Table{DimensionMonths, IndicatorMonths, ObservationMonths, DistrictObservations}
+)
+
+// Coarser are the coarser tables of the rollup t, which folding keeps.
+func Coarser(t Table) []Table {
+	var out []Table
+	for _, c := range coarser {
+		if c.Deltas == t.Deltas {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// MonthsOf is the month table of the rollup t, if it has one.
+func MonthsOf(t Table) (Table, bool) {
+	for _, c := range Coarser(t) {
+		if slices.Contains(c.Key, "month_start") {
+			return c, true
+		}
+	}
+	return Table{}, false
+}
+
 // SmallPeriods is the table that counts and sums the folded dimension
 // rollups' school periods of fewer than domain.MaxMinCellSize
 // observations by district period, dimension and number of observations,

@@ -126,6 +126,11 @@ func (q Query) IndicatorTrendable() bool {
 type KeptCell struct {
 	DimensionCell
 	LeftOut int64 // school periods left out
+	// Submitted is the submitted observations of the school periods the
+	// cell counts: every period of a school whose teachers are seen, and
+	// for another school the periods kept (each such period's visits
+	// counted whole, whether or not they scored the dimension).
+	Submitted int64
 }
 
 // PeriodBounds widens the days from (inclusive) and to (exclusive) to whole

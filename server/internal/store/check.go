@@ -13,7 +13,8 @@ func (s *Store) TableCounts(ctx context.Context, districtID string) (map[string]
 	db := s.db.WithContext(ctx)
 	for _, t := range []string{"schools", "teachers", "users", "role_grants", "rubric_versions", "walkthroughs", "walkthrough_members",
 		"observations", "scores", "cycles", "cycle_activities", "follow_ups", "next_steps", "support_requests", "feedback", "change_log", "rollups", "rollup_observations", "dimension_rollups",
-		"rollup_deltas", "rollup_observation_deltas", "dimension_rollup_deltas", "indicator_rollups", "indicator_rollup_deltas", "audit_log"} {
+		"rollup_deltas", "rollup_observation_deltas", "dimension_rollup_deltas", "indicator_rollups", "indicator_rollup_deltas",
+		"dimension_month_rollups", "indicator_month_rollups", "rollup_observation_months", "rollup_district_observations", "audit_log"} {
 		var n int64
 		if err := db.Table(t).Where("district_id = ?", districtID).Count(&n).Error; err != nil {
 			return nil, translate(err, t)

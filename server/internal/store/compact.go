@@ -52,6 +52,11 @@ func (s *Store) CompactRollups(ctx context.Context) (int, error) {
 				return translate(err, "rollup deltas")
 			}
 			folded += n
+			for _, c := range rollup.Coarser(t) {
+				if _, err := fold(db, c); err != nil {
+					return translate(err, c.Name)
+				}
+			}
 			if t.Name == rollup.Dimensions.Name {
 				if err := countSmallPeriods(db, 1); err != nil {
 					return translate(err, "small school periods")

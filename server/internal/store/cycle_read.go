@@ -373,3 +373,40 @@ func (s *Store) NextStepsPage(ctx context.Context, f NextStepFilter) ([]domain.N
 	}
 	return out, nil
 }
+
+// OpenCyclesOfTeachers lists the live cycles, planned or active, that hold
+// any of the teachers.
+func (tx *Tx) OpenCyclesOfTeachers(ctx context.Context, districtID string, teacherIDs []string) ([]domain.Cycle, error) {
+	if len(teacherIDs) == 0 {
+		return nil, nil
+	}
+	var ids []string
+	err := tx.db.WithContext(ctx).Raw("SELECT DISTINCT CAST(c.id AS text) FROM cycles c JOIN cycle_teachers ct ON ct.cycle_id = c.id "+
+		"WHERE c.district_id = ? AND c.deleted_at IS NULL AND c.status IN ('planned', 'active') AND ct.teacher_id IN ?", districtID, teacherIDs).Scan(&ids).Error
+	if err != nil {
+		return nil, translate(err, "cycle")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return tx.Cycles(ctx, districtID, ids)
+}
+
+// SubmittedObservationIDsOfTeachers lists the live submitted observations
+// of the teachers by observers other than the one given, counted from
+// since on, at the schools of the scope.
+func (tx *Tx) SubmittedObservationIDsOfTeachers(ctx context.Context, sc domain.Scope, teacherIDs []string, notObserver string, since time.Time) ([]string, error) {
+	if len(teacherIDs) == 0 || sc.Empty() {
+		return nil, nil
+	}
+	q := tx.db.WithContext(ctx).Model(&observationRow{}).Where("district_id = ? AND teacher_id IN ? AND observer_id <> ? AND status = 'submitted' AND deleted_at IS NULL AND counted_at >= ?",
+		sc.DistrictID, teacherIDs, notObserver, since)
+	if !sc.AllSchools {
+		q = q.Where("school_id IN ?", sc.SchoolIDs)
+	}
+	var ids []string
+	if err := q.Order("id").Pluck("CAST(id AS text)", &ids).Error; err != nil {
+		return nil, translate(err, "observation")
+	}
+	return ids, nil
+}

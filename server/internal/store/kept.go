@@ -31,6 +31,10 @@ import (
 // deltas not yet folded touch, less the small periods of the schools in
 // seen. So a district line reads the district's rollups and the small
 // periods, not every school's periods. All reads share one snapshot.
+//
+// Each cell also carries the submitted observations of the periods it
+// counts (KeptCell.Submitted, see submittedPeriods), the base of its share
+// not observed, counted by the same rule as its figures.
 func (s *Store) KeptDimensions(ctx context.Context, q rollup.Query, seen []string, min int64) (cells, district []rollup.KeptCell, err error) {
 	if !q.DimensionTrendable() {
 		return nil, nil, domain.Errorf(domain.EInvalid, "the query has filters the dimension rollups do not keep")
@@ -54,6 +58,9 @@ func (s *Store) KeptDimensions(ctx context.Context, q rollup.Query, seen []strin
 			if err := k.unfolded(read); err != nil {
 				return err
 			}
+		}
+		if err := k.submittedPeriods(read); err != nil {
+			return err
 		}
 		cells, district = k.result()
 		return nil
@@ -149,11 +156,18 @@ type keptSums struct {
 	// cellsAreDistrict: q asks for every school without grouping by
 	// school, so its cells are the district's.
 	cellsAreDistrict bool
+	// cellSubmitted and districtSubmitted are the submitted observations
+	// of the kept periods of schools not in seen, by cell; seenSubmitted
+	// those of every period of the schools in seen (of every school when
+	// min is 0), by school and bucket.
+	cellSubmitted, districtSubmitted map[keptKey]int64
+	seenSubmitted                    map[string]map[time.Time]int64
 }
 
 func newKeptSums(q rollup.Query, seen []string, min int64, lo, hi int) *keptSums {
 	k := &keptSums{q: q, seen: map[string]bool{}, min: min, lo: lo, hi: hi, cells: map[keptKey]*keptFigure{},
 		district: map[keptKey]*keptFigure{}, leftOut: map[keptKey]*keptFigure{},
+		cellSubmitted: map[keptKey]int64{}, districtSubmitted: map[keptKey]int64{}, seenSubmitted: map[string]map[time.Time]int64{},
 		cellsAreDistrict: q.SchoolIDs == nil && !slices.Contains(q.Group, "school")}
 	for _, id := range seen {
 		k.seen[id] = true
@@ -213,11 +227,17 @@ func (k *keptSums) districtGroup() []string {
 type sqlArgs struct {
 	args     []any
 	postgres bool
+	// marks: question marks, cast on PostgreSQL (for GORM, which numbers
+	// them itself).
+	marks bool
 }
 
 func (a *sqlArgs) add(v any, cast string) string {
 	a.args = append(a.args, v)
-	if a.postgres {
+	switch {
+	case a.marks && a.postgres:
+		return "?" + cast
+	case a.postgres:
 		return "$" + strconv.Itoa(len(a.args)) + cast
 	}
 	return "?"
@@ -454,11 +474,20 @@ func (k *keptSums) result() (cells, district []rollup.KeptCell) {
 			out = *f
 		}
 		kept.add(out.periodCounts, -1)
-		district = append(district, keptCell(key, n, kept.periodCounts, out.leftOut))
+		c := keptCell(key, n, kept.periodCounts, out.leftOut)
+		c.Submitted = k.districtSubmitted[key] + k.seenIn(key.bucket, nil)
+		district = append(district, c)
 	}
 	n = len(k.q.Group)
+	school := slices.Index(k.q.Group, "school")
 	for key, f := range k.cells {
-		cells = append(cells, keptCell(key, n, f.periodCounts, f.leftOut))
+		c := keptCell(key, n, f.periodCounts, f.leftOut)
+		schools := k.q.SchoolIDs
+		if school >= 0 {
+			schools = []string{key.g[school]}
+		}
+		c.Submitted = k.cellSubmitted[key] + k.seenIn(key.bucket, schools)
+		cells = append(cells, c)
 	}
 	for _, cs := range [][]rollup.KeptCell{cells, district} {
 		slices.SortFunc(cs, func(a, b rollup.KeptCell) int {
@@ -480,4 +509,120 @@ func (k *keptSums) result() (cells, district []rollup.KeptCell) {
 func keptCell(key keptKey, ngroup int, c periodCounts, leftOut int64) rollup.KeptCell {
 	return rollup.KeptCell{DimensionCell: rollup.DimensionCell{Bucket: key.bucket, Group: slices.Clone(key.g[:ngroup]), Observations: c.obs, Levels: c.levels},
 		LeftOut: leftOut}
+}
+
+// everySchoolSeen: with no minimum every period is kept, so every school's
+// visits count as a seen school's do.
+func (k *keptSums) everySchoolSeen() bool { return k.min == 0 }
+
+// seenIn is the submitted observations in bucket of the seen schools among
+// schools (nil: every school).
+func (k *keptSums) seenIn(bucket time.Time, schools []string) int64 {
+	var n int64
+	for school, byBucket := range k.seenSubmitted {
+		if schools == nil || slices.Contains(schools, school) {
+			n += byBucket[bucket]
+		}
+	}
+	return n
+}
+
+// obsWhere narrows a read of the observation rollups to q's district,
+// rubric and range.
+func (k *keptSums) obsWhere(a *sqlArgs) string {
+	return " WHERE district_id = " + a.add(k.q.DistrictID, "::uuid") + " AND rubric_id = " + a.add(k.q.RubricID, "::uuid") +
+		" AND period_start >= " + a.add(k.q.From, "::date") + " AND period_start < " + a.add(k.q.To, "::date")
+}
+
+// submittedPeriods reads the submitted observations behind the kept
+// periods, the base of a cell's share not observed, by the rule of the
+// figures: a school period's visits count in a dimension's figure exactly
+// when that school period is counted in it. For a school in seen that is
+// every period, whether or not its visits scored the dimension. For
+// another school it is the periods kept, those in which at least min
+// observations scored the dimension, each counted with all its visits; a
+// period left out, or in which no visit scored the dimension, adds
+// nothing. So a cell's submitted observations, like its other figures,
+// are a sum of whole kept periods (each of at least min visits) and of
+// seen schools' periods, and the district's are the district's visits
+// less those of the school periods not kept.
+func (k *keptSums) submittedPeriods(read keptReader) error {
+	var seen []string
+	if !k.everySchoolSeen() {
+		seen = slices.Sorted(maps.Keys(k.seen))
+	}
+	// Every period of the seen schools, by school and bucket.
+	if k.everySchoolSeen() || len(seen) > 0 {
+		a := &sqlArgs{postgres: k.postgres}
+		query := "SELECT CAST(school_id AS text), week_start, month_start, SUM(CAST(n AS integer)) FROM " + readTable(rollup.Observations) + k.obsWhere(a)
+		if !k.everySchoolSeen() {
+			query += " AND CAST(school_id AS text)" + a.in(seen)
+		}
+		query += " GROUP BY school_id, week_start, month_start"
+		var school string
+		var week, month any
+		var n int64
+		err := read(query, a.args, []any{&school, &week, &month, &n}, func() {
+			byBucket := k.seenSubmitted[school]
+			if byBucket == nil {
+				byBucket = map[time.Time]int64{}
+				k.seenSubmitted[school] = byBucket
+			}
+			byBucket[k.bucket(week, month)] += n
+		})
+		if err != nil || k.everySchoolSeen() {
+			return err
+		}
+	}
+	// The kept periods of the other schools, in one pass over the
+	// district's periods: by school for the schools of the cells, added up
+	// in the database for every other school; the district's line is the
+	// sum of both. The pass joins two sums whose sizes PostgreSQL cannot
+	// foresee (a HAVING on a sum): it guesses them small and sorts both for
+	// a merge join, spilling to disk, several times slower than hashing.
+	// This is the snapshot's last read, so the settings hold for it alone.
+	if k.postgres {
+		var a, b, c string
+		if err := read("SELECT set_config('work_mem', '64MB', true), set_config('enable_mergejoin', 'off', true), set_config('enable_nestloop', 'off', true)",
+			nil, []any{&a, &b, &c}, func() {}); err != nil {
+			return err
+		}
+	}
+	var cellSchools []string // nil: every school
+	if k.cellsAreDistrict {
+		cellSchools = []string{}
+	} else if k.q.SchoolIDs != nil {
+		cellSchools = slices.DeleteFunc(slices.Clone(k.q.SchoolIDs), func(id string) bool { return k.seen[id] })
+	}
+	a := &sqlArgs{postgres: k.postgres}
+	school := "o.school"
+	if cellSchools != nil {
+		school = "''"
+		if len(cellSchools) > 0 {
+			school = "CASE WHEN o.school" + a.in(cellSchools) + " THEN o.school ELSE '' END"
+		}
+	}
+	visits := "SELECT CAST(school_id AS text) AS school, period_start, week_start, month_start, SUM(CAST(n AS integer)) AS n FROM " +
+		readTable(rollup.Observations) + k.obsWhere(a) + " GROUP BY school_id, period_start, week_start, month_start"
+	kept := "SELECT scope, period_start, dimension_key FROM " + readTable(rollup.Dimensions) + k.where(a, "") +
+		" AND scope <> '" + rollup.DistrictScope + "' GROUP BY scope, period_start, dimension_key HAVING SUM(CAST(observations AS integer)) >= " + a.add(k.min, "::bigint")
+	query := "SELECT " + school + " AS cell_school, d.dimension_key, o.week_start, o.month_start, CAST(SUM(o.n) AS bigint) FROM (" + visits + ") AS o JOIN (" + kept +
+		") AS d ON d.scope = o.school AND d.period_start = o.period_start"
+	if len(seen) > 0 {
+		query += " WHERE NOT (o.school" + a.in(seen) + ")"
+	}
+	query += " GROUP BY d.dimension_key, o.week_start, o.month_start"
+	if school != "''" {
+		query += ", cell_school"
+	}
+	var id, dimension string
+	var week, month any
+	var n int64
+	return read(query, a.args, []any{&id, &dimension, &week, &month, &n}, func() {
+		b := k.bucket(week, month)
+		k.districtSubmitted[k.key(b, k.districtGroup(), "", dimension)] += n
+		if id != "" && !k.cellsAreDistrict {
+			k.cellSubmitted[k.key(b, k.q.Group, id, dimension)] += n
+		}
+	})
 }

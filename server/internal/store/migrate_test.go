@@ -258,3 +258,75 @@ func TestIndicatorRollupsAreFilledByTheirMigration(t *testing.T) {
 		}
 	})
 }
+
+// TestMonthRollupsAreFilledByTheirMigration takes the month rollups away
+// with their migration's Down, on scores partly folded and partly still in
+// the deltas, and brings them back with its Up: they equal a recomputation
+// from the raw scores, and the heat map and the views by month, which read
+// them, are what they were.
+func TestMonthRollupsAreFilledByTheirMigration(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := mustFixture(t, s)
+		put(t, s, f.observation(domain.ObservationSubmitted, 2, 3, 4))
+		put(t, s, f.observation(domain.ObservationSubmitted, 1, 3))
+		if _, err := s.CompactRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		put(t, s, f.observation(domain.ObservationSubmitted, 4, 4, 1)) // in the deltas
+		year := rollup.Query{DistrictID: f.district.ID, RubricID: f.rubric.RubricID, From: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC),
+			To: time.Date(2027, 8, 1, 0, 0, 0, 0, time.UTC)}
+		heat, months := year, year
+		heat.Whole, heat.Group = true, []string{"school", "dimension"}
+		months.Month, months.Group = true, []string{"indicator"}
+		read := func() ([]rollup.DimensionCell, []rollup.DimensionCell, []rollup.Row) {
+			t.Helper()
+			h, err := s.TrendDimensions(ctx, heat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := s.TrendIndicators(ctx, months)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := s.TrendObservations(ctx, rollup.Query{DistrictID: year.DistrictID, RubricID: year.RubricID, From: year.From, To: year.To, Whole: true, Group: []string{"school"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The district's line of "not observed": the district's table.
+			d, err := s.TrendObservations(ctx, year)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return h, m, append(o, d...)
+		}
+		h0, m0, o0 := read()
+		if len(h0) == 0 || len(m0) == 0 || len(o0) != 2 || o0[0].N != 3 || o0[1].N != 3 {
+			t.Fatalf("before the migrations: heat map %+v, by month %+v, observations %+v", h0, m0, o0)
+		}
+		if err := s.MigrateDownTo(ctx, 46); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Count(ctx, "dimension_month_rollups", f.district.ID); err == nil {
+			t.Fatal("the month rollups outlived their migration's Down")
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := testdb.CheckRollups(ctx, s, f.district.ID); err != nil {
+			t.Fatal(err)
+		}
+		if h, m, o := read(); !reflect.DeepEqual(h0, h) || !reflect.DeepEqual(m0, m) || !reflect.DeepEqual(o0, o) {
+			t.Fatalf("before the migrations %+v %+v %+v, after %+v %+v %+v", h0, m0, o0, h, m, o)
+		}
+		if _, err := s.CompactRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := testdb.CheckRollups(ctx, s, f.district.ID); err != nil {
+			t.Fatal(err)
+		}
+		if h, m, o := read(); !reflect.DeepEqual(h0, h) || !reflect.DeepEqual(m0, m) || !reflect.DeepEqual(o0, o) {
+			t.Fatalf("before folding %+v %+v %+v, after %+v %+v %+v", h0, m0, o0, h, m, o)
+		}
+	})
+}

@@ -10,13 +10,18 @@ import (
 
 // SnapshotQuery names what a new device's snapshot may hold: the records of
 // the scope's schools (and the district's rubrics), the observer's own
-// observations, and of the rest what falls in the window that starts at
-// Since (the instant) and Day (that instant's date in the district).
+// observations, the submitted observations by others of the teachers in the
+// planned or active cycles the observer coaches or whose school is in
+// LeadSchools, at schools of TeacherSchools, and of the rest what falls in
+// the window that starts at Since (the instant) and Day (that instant's
+// date in the district).
 type SnapshotQuery struct {
-	Scope      domain.Scope
-	ObserverID string
-	Since      time.Time
-	Day        time.Time
+	Scope          domain.Scope
+	ObserverID     string
+	TeacherSchools domain.Scope
+	LeadSchools    domain.Scope
+	Since          time.Time
+	Day            time.Time
 }
 
 // SnapshotKey is a position in a snapshot's records, which are read in the
@@ -36,17 +41,19 @@ func (s *Store) SnapshotRecords(ctx context.Context, q SnapshotQuery, after Snap
 	d := q.Scope.DistrictID
 	var parts []string
 	var args []any
-	// in restricts a school column to the scope, as ChangesAfter does.
-	in := func(col string) string {
+	// within restricts a school column to a scope.
+	within := func(sc domain.Scope, col string) string {
 		switch {
-		case q.Scope.AllSchools:
+		case sc.AllSchools:
 			return ""
-		case len(q.Scope.SchoolIDs) == 0:
+		case len(sc.SchoolIDs) == 0:
 			return " AND 1 = 0"
 		}
-		args = append(args, q.Scope.SchoolIDs)
+		args = append(args, sc.SchoolIDs)
 		return " AND " + col + " IN ?"
 	}
+	// in restricts a school column to the scope, as ChangesAfter does.
+	in := func(col string) string { return within(q.Scope, col) }
 	add := func(entity, from, where string, a ...any) {
 		args = append(args, a...)
 		parts = append(parts, "SELECT '"+entity+"' AS entity, CAST("+from+" AS text) AS id "+where)
@@ -66,6 +73,24 @@ func (s *Store) SnapshotRecords(ctx context.Context, q SnapshotQuery, after Snap
 	add("observation", "id", "FROM observations WHERE district_id = ? AND observer_id = ? AND deleted_at IS NULL AND (status = 'draft' OR counted_at >= ?)",
 		d, q.ObserverID, q.Since)
 	parts[len(parts)-1] += in("school_id")
+	// Others' submitted observations of the teachers of the open cycles the
+	// observer runs, read from those teachers (through the index on an
+	// observation's teacher), so that a user without such cycles costs
+	// nothing: the cycle's own school restricted as the other records are,
+	// the observation's school to where the observer sees teachers.
+	runs, runArgs := "c.coach_id = ?", []any{q.ObserverID}
+	switch {
+	case q.LeadSchools.AllSchools:
+		runs, runArgs = "1 = 1", nil
+	case len(q.LeadSchools.SchoolIDs) > 0:
+		runs, runArgs = runs+" OR c.school_id IN ?", append(runArgs, q.LeadSchools.SchoolIDs)
+	}
+	add("observation", "o.id", "FROM (SELECT DISTINCT ct.teacher_id FROM cycle_teachers ct JOIN cycles c ON c.id = ct.cycle_id WHERE c.district_id = ? "+
+		"AND c.deleted_at IS NULL AND c.status IN ('planned', 'active') AND ("+runs+")", append([]any{d}, runArgs...)...)
+	parts[len(parts)-1] += in("c.school_id")
+	args = append(args, d, q.ObserverID, q.Since)
+	parts[len(parts)-1] += ") t JOIN observations o ON o.teacher_id = t.teacher_id WHERE o.district_id = ? AND o.observer_id <> ? AND o.status = 'submitted' " +
+		"AND o.deleted_at IS NULL AND o.counted_at >= ?" + within(q.Scope, "o.school_id") + within(q.TeacherSchools, "o.school_id")
 	add("cycle", "c.id", "FROM cycles c WHERE c.district_id = ? AND c.deleted_at IS NULL AND "+cycleOpen, d, day)
 	parts[len(parts)-1] += in("c.school_id")
 	add("cycle_activity", "a.id", "FROM cycle_activities a JOIN cycles c ON c.id = a.cycle_id WHERE a.district_id = ? AND a.deleted_at IS NULL AND "+cycleOpen, d, day)

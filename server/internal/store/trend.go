@@ -167,7 +167,8 @@ func (s *Store) TrendObservations(ctx context.Context, q rollup.Query) ([]rollup
 	}
 	var out []rollup.Row
 	err = s.trendRead(ctx, func(db *gorm.DB) error {
-		db = trendWhere(db.Table(readTable(rollup.Observations)), q, false)
+		a := &sqlArgs{postgres: s.dialect == Postgres, marks: true}
+		db = trendWhere(db.Table(readTableFor(rollup.Observations, q, a), a.args...), q, false)
 		rows, err := trendRows(db, q, bucket, group, false)
 		out = rows
 		return err
@@ -389,7 +390,7 @@ func scopedPeriods(q rollup.Query, t rollup.Table, group []string, lo, hi int, p
 		cols = append(cols, "l"+strconv.Itoa(l))
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM " + readTable(t) + " WHERE district_id = " + arg(q.DistrictID, "::uuid") +
+	b.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM " + readTableFor(t, q, a) + " WHERE district_id = " + arg(q.DistrictID, "::uuid") +
 		" AND rubric_id = " + arg(q.RubricID, "::uuid"))
 	b.WriteString(" AND period_start >= " + arg(q.From, "::date") + " AND period_start < " + arg(q.To, "::date"))
 	switch {

@@ -19,7 +19,9 @@ const (
 // Pull answers what changed after the cursor that the caller may see, in
 // commit order: the caller's schools and their teachers, published rubric
 // versions, the walkthroughs, follow-ups, cycles and next steps that are
-// theirs, and their own observations, tombstones included. An empty cursor
+// theirs, their own observations and others' submitted observations of
+// the teachers of the open cycles they run and whose teachers they see
+// (auth.KeepsCycleObservations), tombstones included. An empty cursor
 // starts a new device's snapshot (see snapshot). A cursor this database
 // cannot vouch for (see cursor) is answered with an EGone error.
 func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit int) (PullResponse, error) {
@@ -97,16 +99,28 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit 
 		}
 	}
 	records := map[string]Record{}
+	var brought []Record
 	err = s.store.ReadTx(ctx, func(tx *store.Tx) error {
-		w := window{}
-		if !win.IsZero() {
-			d, err := tx.District(ctx, p.DistrictID())
-			if err != nil {
+		var d domain.District
+		if !win.IsZero() || len(ids[EntityCycle]) > 0 {
+			var err error
+			if d, err = tx.District(ctx, p.DistrictID()); err != nil {
 				return err
 			}
+		}
+		w := window{}
+		if !win.IsZero() {
 			w = windowFor(win, d)
 		}
-		return s.load(ctx, tx, p, ids, w, records)
+		if err := s.load(ctx, tx, p, ids, w, records); err != nil {
+			return err
+		}
+		if len(ids[EntityCycle]) == 0 {
+			return nil
+		}
+		var err error
+		brought, err = cycleBrings(ctx, tx, p, ids[EntityCycle], records, d.SchoolYearStart(s.now()))
+		return err
 	})
 	if err != nil {
 		return PullResponse{}, err
@@ -117,6 +131,55 @@ func (s *Service) Pull(ctx context.Context, p auth.Principal, raw string, limit 
 		}
 		if r, ok := records[c.RecordID]; ok {
 			out.Changes = append(out.Changes, r)
+		}
+	}
+	out.Changes = append(out.Changes, brought...)
+	return out, nil
+}
+
+// cycleBrings answers, for the cycles of a page after the snapshot, the
+// observations a device keeps because of them that the page does not
+// already hold: a cycle opened, or given another teacher, brings the
+// teachers' submitted observations by others since the school year began
+// (since), as a snapshot would have held them. A cycle changed again
+// brings them again, at their current revisions.
+func cycleBrings(ctx context.Context, tx *store.Tx, p auth.Principal, cycleIDs []string, page map[string]Record, since time.Time) ([]Record, error) {
+	var live []string
+	for _, id := range cycleIDs {
+		if r, ok := page[id]; ok && !r.Deleted {
+			live = append(live, id)
+		}
+	}
+	if len(live) == 0 {
+		return nil, nil
+	}
+	cs, err := tx.Cycles(ctx, p.DistrictID(), live)
+	if err != nil {
+		return nil, err
+	}
+	var teachers []string
+	for _, c := range cs {
+		if p.KeepsCycleObservations(c) {
+			teachers = append(teachers, c.TeacherIDs...)
+		}
+	}
+	ids, err := tx.SubmittedObservationIDsOfTeachers(ctx, p.TeacherScope(), teachers, p.User.ID, since)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { _, ok := page[id]; return ok })
+	os, err := tx.Observations(ctx, p.DistrictID(), ids)
+	if err != nil {
+		return nil, err
+	}
+	kept, err := cycleTeachersKept(ctx, tx, p, os)
+	if err != nil {
+		return nil, err
+	}
+	var out []Record
+	for _, o := range os {
+		if kept(o) && !o.Deleted {
+			out = append(out, Record{Entity: EntityObservation, ID: o.ID, Rev: o.Rev, Data: observationData(o)})
 		}
 	}
 	return out, nil
@@ -212,8 +275,12 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 		if err != nil {
 			return err
 		}
+		kept, err := cycleTeachersKept(ctx, tx, p, os)
+		if err != nil {
+			return err
+		}
 		for _, o := range os {
-			if o.ObserverID == p.User.ID && win.observation(o) {
+			if (o.ObserverID == p.User.ID || kept(o)) && win.observation(o) {
 				put(EntityObservation, o.ID, o.Rev, o.Deleted, observationData(o))
 			}
 		}
@@ -302,6 +369,35 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, p auth.Principal, ids 
 		}
 	}
 	return nil
+}
+
+// cycleTeachersKept answers which of the observations by others the
+// caller's device keeps: submitted ones (or their tombstones) of a teacher
+// of a cycle whose teachers' observations the caller keeps
+// (auth.KeepsCycleObservations), at a school whose teachers the caller sees.
+func cycleTeachersKept(ctx context.Context, tx *store.Tx, p auth.Principal, os []domain.Observation) (func(domain.Observation) bool, error) {
+	sees := p.TeacherScope()
+	var teachers []string
+	for _, o := range os {
+		if o.ObserverID != p.User.ID && o.Status == domain.ObservationSubmitted && sees.HasSchool(o.SchoolID) && !slices.Contains(teachers, o.TeacherID) {
+			teachers = append(teachers, o.TeacherID)
+		}
+	}
+	cs, err := tx.OpenCyclesOfTeachers(ctx, p.DistrictID(), teachers)
+	if err != nil {
+		return nil, err
+	}
+	keeps := map[string]bool{}
+	for _, c := range cs {
+		if p.KeepsCycleObservations(c) {
+			for _, t := range c.TeacherIDs {
+				keeps[t] = true
+			}
+		}
+	}
+	return func(o domain.Observation) bool {
+		return o.ObserverID != p.User.ID && o.Status == domain.ObservationSubmitted && sees.HasSchool(o.SchoolID) && keeps[o.TeacherID]
+	}, nil
 }
 
 // SchoolData is a school as devices receive it.

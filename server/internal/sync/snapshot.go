@@ -34,7 +34,8 @@ func (s *Service) snapshot(ctx context.Context, p auth.Principal, c cursor, firs
 		}
 	}
 	w := windowFor(next.window, district)
-	keys, err := s.store.SnapshotRecords(ctx, store.SnapshotQuery{Scope: p.Scope(), ObserverID: p.User.ID, Since: w.since, Day: w.day}, c.key, limit)
+	keys, err := s.store.SnapshotRecords(ctx, store.SnapshotQuery{Scope: p.Scope(), ObserverID: p.User.ID, TeacherSchools: p.TeacherScope(), LeadSchools: p.LeadScope(),
+		Since: w.since, Day: w.day}, c.key, limit)
 	if err != nil {
 		return PullResponse{}, err
 	}

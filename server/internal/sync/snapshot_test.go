@@ -225,3 +225,210 @@ func TestSnapshotReadsTheRuleNotTheLog(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotHoldsTheCycleTeachersObservationsByOthers checks the
+// observations of others that a device keeps: a colleague's submitted
+// observation of a teacher in the coach's active cycle is in the coach's
+// snapshot and in a principal's of that school, and in neither is the
+// colleague's observation of a teacher in no cycle, of a teacher of a
+// completed cycle, of another school's cycle, a draft or one of last year;
+// a supervisor of the school and a coach of another school get none. After
+// the snapshot the log follows the same rule: an amend, a new observation
+// and a delete of a kept teacher arrive, a new observation of another
+// teacher does not, and a teacher added to the cycle brings their earlier
+// observations with the cycle.
+func TestSnapshotHoldsTheCycleTeachersObservationsByOthers(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			chicago, err := time.LoadLocation("America/Chicago")
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Date(2026, 8, 15, 0, 0, 0, 0, chicago)
+			clk := &clock{now: start.Add(40 * 24 * time.Hour)}
+			s := testdb.OpenAt(t, dialect, clk.Now)
+			f, err := newFixture(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.serverNow = clk.now
+			school, other := f.schools[0], f.schools[1]
+			inCycle, noCycle, closedTeacher := f.teachers[school][0], f.teachers[school][1], f.teachers[other][0]
+			outside := domain.School{ID: domain.NewID(), DistrictID: f.district, Name: "Outside", Active: true}
+			outsideTeacher := domain.Teacher{ID: domain.NewID(), DistrictID: f.district, SchoolID: outside.ID, GivenName: "Far", FamilyName: "Away", Active: true}
+			user := func(name string, grants ...domain.RoleGrant) auth.Principal {
+				return auth.Principal{User: domain.User{ID: domain.NewID(), DistrictID: f.district, Name: name, Active: true,
+					Email: name + "." + f.district[len(f.district)-12:] + "@example.org", Grants: grants}}
+			}
+			peer := user("peer", domain.RoleGrant{Role: domain.RoleCoach, SchoolID: school}, domain.RoleGrant{Role: domain.RoleCoach, SchoolID: other},
+				domain.RoleGrant{Role: domain.RoleCoach, SchoolID: outside.ID})
+			principal := user("principal", domain.RoleGrant{Role: domain.RolePrincipal, SchoolID: school})
+			supervisor := user("supervisor", domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: school}, domain.RoleGrant{Role: domain.RoleSupervisor, SchoolID: other})
+			outsider := user("outsider", domain.RoleGrant{Role: domain.RoleCoach, SchoolID: outside.ID})
+			rubric := f.rubrics[0]
+			today := time.Date(2026, 9, 20, 0, 0, 0, 0, time.UTC)
+			cycle := func(schoolID, coachID string, status domain.CycleStatus, teachers ...string) domain.Cycle {
+				c := domain.Cycle{ID: domain.NewID(), DistrictID: f.district, SchoolID: schoolID, CoachID: coachID, TeacherIDs: teachers,
+					FocusIndicatorKey: rubric.keys[0], FocusShift: "Students explain their thinking", Status: status, StartedOn: &today, Rev: 1}
+				if status == domain.CycleCompleted {
+					c.Outcome, c.EndedOn = domain.CycleOutcome("seen"), &today
+				}
+				return c
+			}
+			active := cycle(school, f.coach.User.ID, domain.CycleActive, inCycle)
+			err = s.InTx(ctx, func(tx *store.Tx) error {
+				if err := tx.CreateSchool(ctx, outside); err != nil {
+					return err
+				}
+				if err := tx.CreateTeachers(ctx, []domain.Teacher{outsideTeacher}); err != nil {
+					return err
+				}
+				for _, u := range []auth.Principal{peer, principal, supervisor, outsider} {
+					if err := tx.CreateUser(ctx, u.User); err != nil {
+						return err
+					}
+				}
+				for _, c := range []domain.Cycle{active, cycle(other, f.coach.User.ID, domain.CycleCompleted, closedTeacher),
+					cycle(outside.ID, peer.User.ID, domain.CycleActive, outsideTeacher.ID)} {
+					if err := tx.PutCycle(ctx, c); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			obs := func(schoolID, teacher string, at time.Time, status string) observation {
+				return observation{School: schoolID, Teacher: teacher, Rubric: rubric.id, Kind: "classroom", Status: status, StartedAt: at,
+					Scores: []domain.Score{{IndicatorKey: rubric.keys[0], Level: &rubric.levels[1]}}}
+			}
+			applied := func(p auth.Principal, changes ...sync.Change) {
+				t.Helper()
+				res, err := f.svc.Push(ctx, p, sync.PushRequest{DeviceID: domain.NewID(), Changes: changes})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, r := range res.Results {
+					if r.Status != sync.StatusApplied {
+						t.Fatalf("change %d: %s %+v", i, r.Status, r.Error)
+					}
+				}
+			}
+			// Last year's observation of the cycle's teacher, then this
+			// year's: kept, of a teacher in no cycle, of a completed
+			// cycle's teacher, of another school's cycle, and a draft.
+			lastYear, kept, notInCycle, ofClosed, ofOutside, draft := domain.NewID(), domain.NewID(), domain.NewID(), domain.NewID(), domain.NewID(), domain.NewID()
+			clk.now = start.Add(-100 * 24 * time.Hour)
+			f.serverNow = clk.now
+			applied(peer, f.upsert(lastYear, 0, obs(school, inCycle, clk.now, "submitted")))
+			clk.now = start.Add(40 * 24 * time.Hour)
+			f.serverNow = clk.now
+			at := clk.now.Add(-3 * time.Hour)
+			applied(peer, f.upsert(kept, 0, obs(school, inCycle, at, "submitted")), f.upsert(notInCycle, 0, obs(school, noCycle, at, "submitted")),
+				f.upsert(ofClosed, 0, obs(other, closedTeacher, at, "submitted")), f.upsert(ofOutside, 0, obs(outside.ID, outsideTeacher.ID, at, "submitted")),
+				f.upsert(draft, 0, obs(school, inCycle, at, "draft")))
+			peers := map[string]string{lastYear: "last year's", kept: "the cycle teacher's", notInCycle: "a teacher's in no cycle",
+				ofClosed: "the completed cycle's teacher's", ofOutside: "another school's cycle teacher's", draft: "a draft"}
+
+			// others lists the peer's observations a pull's records hold.
+			others := func(rs []sync.Record) map[string]sync.Record {
+				out := map[string]sync.Record{}
+				for _, r := range rs {
+					if r.Entity != sync.EntityObservation {
+						continue
+					}
+					if _, ok := peers[r.ID]; ok {
+						out[r.ID] = r
+					}
+				}
+				return out
+			}
+			snapshot := func(p auth.Principal) ([]sync.Record, string) {
+				t.Helper()
+				var all []sync.Record
+				cursor := ""
+				for range 50 {
+					page, err := f.svc.Pull(ctx, p, cursor, 4)
+					if err != nil {
+						t.Fatal(err)
+					}
+					all, cursor = append(all, page.Changes...), page.Cursor
+					if !page.More {
+						return all, cursor
+					}
+				}
+				t.Fatal("the snapshot never ended")
+				return nil, ""
+			}
+			check := func(who string, rs []sync.Record, want ...string) {
+				t.Helper()
+				got := others(rs)
+				for _, id := range want {
+					if _, ok := got[id]; !ok {
+						t.Errorf("%s lacks %s observation", who, peers[id])
+					}
+					delete(got, id)
+				}
+				for id := range got {
+					t.Errorf("%s holds %s observation", who, peers[id])
+				}
+			}
+			coachSnap, coachCursor := snapshot(f.coach)
+			check("the coach's snapshot", coachSnap, kept)
+			principalSnap, _ := snapshot(principal)
+			check("the principal's snapshot", principalSnap, kept)
+			supervisorSnap, supervisorCursor := snapshot(supervisor)
+			check("the supervisor's snapshot", supervisorSnap)
+			outsiderSnap, _ := snapshot(outsider)
+			check("the other school's coach's snapshot", outsiderSnap)
+
+			pull := func(p auth.Principal, cursor string) ([]sync.Record, string) {
+				t.Helper()
+				page, err := f.svc.Pull(ctx, p, cursor, 100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page.More {
+					t.Fatal("the pull has more than a page")
+				}
+				return page.Changes, page.Cursor
+			}
+			// After the snapshot: an amend and a new observation of the
+			// cycle's teacher arrive; one of the teacher in no cycle does
+			// not.
+			added, later := domain.NewID(), domain.NewID()
+			peers[added], peers[later] = "the new one of the cycle teacher", "the new one of a teacher in no cycle"
+			applied(peer, f.upsert(kept, 1, obs(school, inCycle, at, "submitted")), f.upsert(added, 0, obs(school, inCycle, clk.now, "submitted")),
+				f.upsert(later, 0, obs(school, noCycle, clk.now, "submitted")))
+			rs, coachCursor := pull(f.coach, coachCursor)
+			check("the coach's pull", rs, kept, added)
+			if got := others(rs)[kept]; got.Rev != 2 {
+				t.Errorf("the amended observation came at rev %d, want 2", got.Rev)
+			}
+			// The teacher in no cycle joins the cycle: the cycle brings
+			// its teachers' observations of the school year by others,
+			// the new teacher's and again the others' at their revisions.
+			active.TeacherIDs, active.Rev = []string{inCycle, noCycle}, 2
+			if err := s.InTx(ctx, func(tx *store.Tx) error { return tx.PutCycle(ctx, active) }); err != nil {
+				t.Fatal(err)
+			}
+			rs, coachCursor = pull(f.coach, coachCursor)
+			check("the coach's pull after the cycle gained a teacher", rs, notInCycle, later, kept, added)
+			if got := others(rs)[kept]; got.Rev != 2 {
+				t.Errorf("the cycle brought the amended observation at rev %d, want 2", got.Rev)
+			}
+			// A delete of a kept observation arrives as a tombstone.
+			applied(peer, f.remove(added, 1))
+			rs, _ = pull(f.coach, coachCursor)
+			check("the coach's pull after a delete", rs, added)
+			if r := others(rs)[added]; !r.Deleted {
+				t.Errorf("the deleted observation arrived as %+v, want a tombstone", r)
+			}
+			// The supervisor's device got none of it.
+			rs, _ = pull(supervisor, supervisorCursor)
+			check("the supervisor's pull", rs)
+		})
+	}
+}

@@ -412,7 +412,11 @@ const scored = `
 	JOIN scores s ON s.observation_id = o.id AND s.level IS NOT NULL
 	JOIN rubric_indicators i ON i.rubric_version_id = o.rubric_version_id AND i.key = s.indicator_key`
 
-// checkedRollups are the four rollups and their recomputations.
+// checkedRollups are the four rollups, their coarser tables, and their
+// recomputations. A coarser table holds its rollup's folded rows summed
+// more coarsely (by month; the district's observations), and the deltas
+// not yet folded are its rollup's: read together they are its counts,
+// recomputed here so.
 var checkedRollups = []checkedRollup{
 	{
 		name: "rollups", deltas: "rollup_deltas",
@@ -462,5 +466,46 @@ var checkedRollups = []checkedRollup{
 			UNION ALL
 			SELECT rubric_id, '` + districtScope + `', dimension_key, indicator_key, period_start, week_start, month_start, ` + sumLevels + ` FROM schools
 			GROUP BY rubric_id, dimension_key, indicator_key, period_start, week_start, month_start`, 7, len(levelColumns)},
+	},
+	{
+		name: "rollup_observation_months", deltas: "rollup_observation_deltas",
+		keys:   []string{"school_id", "rubric_id", "month_start", "grade_band", "subject", "kind"},
+		counts: []string{"n"},
+		recompute: countQuery{` SELECT CAST(o.school_id AS text), CAST(v.rubric_id AS text), p.month_start, p.grade_band, o.subject, o.kind, COUNT(*)` +
+			counting + countingWhere + `
+			GROUP BY o.school_id, v.rubric_id, p.month_start, p.grade_band, o.subject, o.kind`, 6, 1},
+	},
+	{
+		name: "rollup_district_observations", deltas: "rollup_observation_deltas",
+		keys:   []string{"rubric_id", "period_start", "week_start", "month_start"},
+		counts: []string{"n"},
+		recompute: countQuery{` SELECT CAST(v.rubric_id AS text), p.period_start, p.week_start, p.month_start, COUNT(*)` + counting + countingWhere + `
+			GROUP BY v.rubric_id, p.period_start, p.week_start, p.month_start`, 4, 1},
+	},
+	{
+		name: "dimension_month_rollups", deltas: "dimension_rollup_deltas",
+		keys:   []string{"rubric_id", "scope", "dimension_key", "month_start"},
+		counts: append([]string{"observations"}, levelColumns...),
+		recompute: countQuery{`, schools AS (
+				SELECT CAST(v.rubric_id AS text) AS rubric_id, CAST(o.school_id AS text) AS scope, i.dimension_key,
+					p.month_start, COUNT(DISTINCT o.id) AS observations, ` + countLevels + counting + scored + countingWhere + `
+				GROUP BY v.rubric_id, o.school_id, i.dimension_key, p.month_start)
+			SELECT * FROM schools
+			UNION ALL
+			SELECT rubric_id, '` + districtScope + `', dimension_key, month_start, CAST(SUM(observations) AS bigint), ` + sumLevels + ` FROM schools
+			GROUP BY rubric_id, dimension_key, month_start`, 4, 1 + len(levelColumns)},
+	},
+	{
+		name: "indicator_month_rollups", deltas: "indicator_rollup_deltas",
+		keys:   []string{"rubric_id", "scope", "dimension_key", "indicator_key", "month_start"},
+		counts: levelColumns,
+		recompute: countQuery{`, schools AS (
+				SELECT CAST(v.rubric_id AS text) AS rubric_id, CAST(o.school_id AS text) AS scope, i.dimension_key, s.indicator_key,
+					p.month_start, ` + countLevels + counting + scored + countingWhere + `
+				GROUP BY v.rubric_id, o.school_id, i.dimension_key, s.indicator_key, p.month_start)
+			SELECT * FROM schools
+			UNION ALL
+			SELECT rubric_id, '` + districtScope + `', dimension_key, indicator_key, month_start, ` + sumLevels + ` FROM schools
+			GROUP BY rubric_id, dimension_key, indicator_key, month_start`, 5, len(levelColumns)},
 	},
 }

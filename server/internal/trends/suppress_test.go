@@ -3,6 +3,8 @@ package trends_test
 import (
 	"context"
 	"fmt"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +98,13 @@ func newAttackWorld(t *testing.T, s *store.Store) attackWorld {
 
 // plant adds a plan's observations, one teacher per line of it.
 func (w *attackWorld) plant(ctx context.Context, tx *store.Tx, plan []planted) error {
+	return w.plantScoring(ctx, tx, plan, false)
+}
+
+// plantScoring adds a plan's observations as plant does; with
+// contentOnly, each scores one indicator of lesson content and nothing of
+// classroom culture.
+func (w *attackWorld) plantScoring(ctx context.Context, tx *store.Tx, plan []planted, contentOnly bool) error {
 	v := w.version
 	first, second := v.Dimensions[0].Indicators[0].Key, v.Dimensions[1].Indicators[0].Key
 	kinds := []domain.WalkthroughKind{domain.KindClassroom, domain.KindInformal}
@@ -110,6 +119,9 @@ func (w *attackWorld) plant(ctx context.Context, tx *store.Tx, plan []planted) e
 			scores := []domain.Score{{IndicatorKey: first, Level: &l1}}
 			if w.planted%2 == 0 {
 				scores = append(scores, domain.Score{IndicatorKey: second, Level: &l2})
+			}
+			if contentOnly {
+				scores = []domain.Score{{IndicatorKey: second, Level: &l2}}
 			}
 			o := domain.Observation{ID: domain.NewID(), DistrictID: w.district, SchoolID: w.schools[p.school], TeacherID: teacher.ID, ObserverID: w.coach.User.ID,
 				RubricVersionID: v.ID, Kind: kinds[w.planted%2], Status: domain.ObservationSubmitted, StartedAt: p.day.Add(time.Duration(8+i) * time.Minute * 20),
@@ -140,15 +152,37 @@ func weekStart(t time.Time) time.Time {
 	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 }
 
+// periodOf is the rollup period of a time, its week and its month.
+func periodOf(t time.Time) (period, week, month time.Time) {
+	week = weekStart(t)
+	month = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	period = week
+	if month.After(week) {
+		period = month
+	}
+	return period, week, month
+}
+
+// visits are the submitted observations of each school period (a school
+// in a rollup period, every dimension), recomputed from the observations:
+// the share not observed's base.
+func (w attackWorld) visits() map[unit]*unitFigure {
+	out := map[unit]*unitFigure{}
+	for _, o := range w.obs {
+		period, ws, ms := periodOf(o.StartedAt)
+		u := unit{school: o.SchoolID, period: period.Format(time.DateOnly)}
+		if out[u] == nil {
+			out[u] = &unitFigure{week: ws.Format(time.DateOnly), month: ms.Format(time.DateOnly)}
+		}
+		out[u].obs++
+	}
+	return out
+}
+
 func (w attackWorld) units() map[unit]*unitFigure {
 	out := map[unit]*unitFigure{}
 	for _, o := range w.obs {
-		ws := weekStart(o.StartedAt)
-		ms := time.Date(o.StartedAt.Year(), o.StartedAt.Month(), 1, 0, 0, 0, 0, time.UTC)
-		period := ws
-		if ms.After(ws) {
-			period = ms
-		}
+		period, ws, ms := periodOf(o.StartedAt)
 		seen := map[string]bool{}
 		for _, sc := range o.Scores {
 			u := unit{o.SchoolID, w.dimensionOf[sc.IndicatorKey], period.Format(time.DateOnly)}
@@ -197,6 +231,8 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 		// taking a small period to the minimum, one adding to a small
 		// period, one to a large one, one making a new small period.
 		later := []planted{{1, day(9, 15), 4}, {2, day(9, 9), 1}, {0, day(9, 3), 1}, {2, day(9, 29), 2}, {3, day(8, 31), 1}}
+		contentOnly := []planted{{0, day(9, 8), 6}, {1, day(9, 29), 3}, {1, day(9, 22), 5}, {3, day(9, 16), 2}, {2, day(9, 15), 2}}
+		notObservedSeen := map[string]int64{} // visits not scoring a cell's dimension, by role
 		for _, stage := range []struct {
 			name   string
 			before func() error
@@ -206,11 +242,18 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 			{"with pushes on folded periods to fold", func() error {
 				return s.InTx(ctx, func(tx *store.Tx) error { return w.plant(ctx, tx, later) })
 			}},
+			// Visits that score no indicator of classroom culture: a school
+			// period kept for lesson content and left out for culture, one
+			// where culture was not scored at all, and a kept culture period
+			// half of whose visits did not score it.
+			{"with visits that score only lesson content", func() error {
+				return s.InTx(ctx, func(tx *store.Tx) error { return w.plantScoring(ctx, tx, contentOnly, true) })
+			}},
 		} {
 			if err := stage.before(); err != nil {
 				t.Fatal(err)
 			}
-			units := w.units()
+			units, visits := w.units(), w.visits()
 			t.Logf("%s", stage.name)
 			ranges := [][2]time.Time{{day(8, 1), day(10, 1)}, {day(8, 31), day(9, 14)}, {day(9, 1), day(10, 1)}, {day(9, 7), day(9, 21)}, {day(9, 8), day(9, 9)}, {day(8, 31), day(9, 1)}}
 			for _, role := range []struct {
@@ -228,8 +271,32 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 							if err != nil {
 								t.Fatalf("%s %v: %v", role.name, q, err)
 							}
+							inBucket := func(f *unitFigure, c trends.Cell) bool {
+								switch bucket {
+								case "week":
+									return f.week == c.Bucket.Format(time.DateOnly)
+								case "month":
+									return f.month == c.Bucket.Format(time.DateOnly)
+								}
+								return true
+							}
 							check := func(scope string, cells []trends.Cell, schools func(string) bool) {
 								for _, c := range cells {
+									// The share's base: every visit of the caller's own
+									// teachers' schools' periods, and of a kept period
+									// (of at least the minimum that scored the
+									// dimension) elsewhere; nothing of a period left
+									// out or where the dimension was not scored.
+									var submitted int64
+									for u, f := range visits {
+										if !schools(u.school) || (c.Group["school"] != "" && c.Group["school"] != u.school) || u.period < res.From || u.period >= res.To || !inBucket(f, c) {
+											continue
+										}
+										d := units[unit{u.school, c.Group["dimension"], u.period}]
+										if sees.HasSchool(u.school) || d != nil && d.obs >= min {
+											submitted += f.obs
+										}
+									}
 									var want trends.Levels
 									var obs int64
 									leftOut := 0
@@ -237,19 +304,7 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 										if !schools(u.school) || u.dimension != c.Group["dimension"] || (c.Group["school"] != "" && c.Group["school"] != u.school) {
 											continue
 										}
-										in := false
-										if u.period < res.From || u.period >= res.To {
-											continue
-										}
-										switch bucket {
-										case "week":
-											in = f.week == c.Bucket.Format(time.DateOnly)
-										case "month":
-											in = f.month == c.Bucket.Format(time.DateOnly)
-										default:
-											in = true
-										}
-										if !in {
+										if u.period < res.From || u.period >= res.To || !inBucket(f, c) {
 											continue
 										}
 										if !kept(u, f) {
@@ -269,6 +324,17 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 										t.Fatalf("%s %s %s %v %s: cell %s %v: got %d observations %v left out %d, want the kept periods' %d %v left out %d",
 											stage.name+": "+role.name, scope, bucket, r, group, c.Bucket.Format(time.DateOnly), c.Group, got, c.Levels, c.LeftOut, obs, want, leftOut)
 									}
+									if obs == 0 {
+										if c.Submitted != nil || c.NotObserved != nil {
+											t.Fatalf("%s %s: suppressed cell %s %v has a share not observed: %v %v", stage.name+": "+role.name, scope, c.Bucket.Format(time.DateOnly), c.Group, orNil(c.Submitted), orNil(c.NotObserved))
+										}
+										continue
+									}
+									if c.Submitted == nil || *c.Submitted != submitted || c.NotObserved == nil || math.Abs(*c.NotObserved-float64(submitted-obs)/float64(submitted)) > 1e-9 {
+										t.Fatalf("%s %s %s %v %s: cell %s %v: submitted %v not observed %v, want the counted periods' %d visits, %d of them not scoring it",
+											stage.name+": "+role.name, scope, bucket, r, group, c.Bucket.Format(time.DateOnly), c.Group, orNil(c.Submitted), orNil(c.NotObserved), submitted, submitted-obs)
+									}
+									notObservedSeen[role.name] += submitted - obs
 								}
 							}
 							check("cells", res.Cells, func(id string) bool { return inScope.HasSchool(id) })
@@ -279,8 +345,10 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 
 				// A range less the weeks shown, overlapping ranges, a month
 				// less its weeks, and the district line less the caller's own
-				// school: each difference is nothing or at least the minimum.
-				obsOf := func(q trends.Query, school string, district bool) int64 {
+				// school: each difference of observations, and of submitted
+				// observations (the share not observed's base), of either
+				// dimension, is nothing or at least the minimum.
+				figureOf := func(q trends.Query, school string, district, submitted bool) int64 {
 					res, err := svc.Trend(ctx, role.p, q)
 					if err != nil {
 						t.Fatal(err)
@@ -291,35 +359,57 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 					}
 					var n int64
 					for _, c := range cells {
-						if c.Group["dimension"] == "classroom_culture" && (school == "" || c.Group["school"] == school) && c.Observations != nil {
+						if c.Group["dimension"] != q.Dimension || (school != "" && c.Group["school"] != school) {
+							continue
+						}
+						if !submitted && c.Observations != nil {
 							n += *c.Observations
+						}
+						if submitted && c.Submitted != nil {
+							n += *c.Submitted
 						}
 					}
 					return n
 				}
-				culture := "classroom_culture"
-				by := func(from, to time.Time, bucket string, group ...string) trends.Query {
-					return trends.Query{From: from, To: to, Bucket: bucket, Dimension: culture, Group: append([]string{"dimension"}, group...)}
-				}
 				diffs := map[string]int64{}
-				for i, id := range w.schools {
-					if !inScope.HasSchool(id) || sees.HasSchool(id) {
-						continue // the caller sees this school's teachers anyway
+				for _, dim := range []string{"classroom_culture", "lesson_content"} {
+					for _, submitted := range []bool{false, true} {
+						what := dim + " observations"
+						if submitted {
+							what = dim + " submitted"
+						}
+						of := func(q trends.Query, school string, district bool) int64 {
+							return figureOf(q, school, district, submitted)
+						}
+						by := func(from, to time.Time, bucket string, group ...string) trends.Query {
+							return trends.Query{From: from, To: to, Bucket: bucket, Dimension: dim, Group: append([]string{"dimension"}, group...)}
+						}
+						for i, id := range w.schools {
+							if !inScope.HasSchool(id) || sees.HasSchool(id) {
+								continue // the caller sees this school's teachers anyway
+							}
+							diffs[fmt.Sprintf("school %d %s: range less weeks", i, what)] = of(by(day(8, 1), day(10, 1), "range", "school"), id, false) - of(by(day(8, 1), day(10, 1), "week", "school"), id, false)
+							diffs[fmt.Sprintf("school %d %s: overlapping ranges", i, what)] = of(by(day(8, 31), day(9, 21), "range", "school"), id, false) - of(by(day(9, 7), day(9, 21), "range", "school"), id, false)
+							diffs[fmt.Sprintf("school %d %s: September less its weeks", i, what)] = of(by(day(9, 1), day(10, 1), "month", "school"), id, false) - of(by(day(9, 1), day(10, 1), "range", "school"), id, false)
+							diffs[fmt.Sprintf("school %d %s: the week across August less September's part", i, what)] = of(by(day(8, 31), day(9, 7), "week", "school"), id, false) - of(by(day(9, 1), day(9, 7), "range", "school"), id, false)
+							diffs[fmt.Sprintf("school %d %s: with the school filter less without", i, what)] = of(trends.Query{From: day(8, 1), To: day(10, 1), Bucket: "range", Dimension: dim, SchoolIDs: []string{id}, Group: []string{"dimension"}}, "", false) -
+								of(by(day(8, 1), day(10, 1), "range", "school"), id, false)
+							for _, wk := range []time.Time{day(9, 7), day(9, 14), day(9, 21), day(9, 28)} {
+								diffs[fmt.Sprintf("school %d %s: from %s less the week after", i, what, wk.Format(time.DateOnly))] = of(by(wk, day(10, 12), "range", "school"), id, false) - of(by(wk.AddDate(0, 0, 7), day(10, 12), "range", "school"), id, false)
+							}
+						}
+						whole := by(day(8, 1), day(10, 1), "range", "school")
+						var mine int64
+						for _, id := range w.schools {
+							if sees.HasSchool(id) {
+								mine += of(whole, id, false)
+							}
+						}
+						diffs["district less own schools: "+what] = of(whole, "", true) - mine
+						diffs["district less the schools shown: "+what] = of(whole, "", true) - of(whole, "", false)
+						diffs["district by school less by dimension alone: "+what] = of(whole, "", true) - of(by(day(8, 1), day(10, 1), "range"), "", true)
 					}
-					diffs[fmt.Sprintf("school %d: range less weeks", i)] = obsOf(by(day(8, 1), day(10, 1), "range", "school"), id, false) - obsOf(by(day(8, 1), day(10, 1), "week", "school"), id, false)
-					diffs[fmt.Sprintf("school %d: overlapping ranges", i)] = obsOf(by(day(8, 31), day(9, 21), "range", "school"), id, false) - obsOf(by(day(9, 7), day(9, 21), "range", "school"), id, false)
-					diffs[fmt.Sprintf("school %d: September less its weeks", i)] = obsOf(by(day(9, 1), day(10, 1), "month", "school"), id, false) - obsOf(by(day(9, 1), day(10, 1), "range", "school"), id, false)
-					diffs[fmt.Sprintf("school %d: the week across August less September's part", i)] = obsOf(by(day(8, 31), day(9, 7), "week", "school"), id, false) - obsOf(by(day(9, 1), day(9, 7), "range", "school"), id, false)
 				}
-				whole := by(day(8, 1), day(10, 1), "range", "school")
-				var mine int64
-				for _, id := range w.schools {
-					if sees.HasSchool(id) {
-						mine += obsOf(whole, id, false)
-					}
-				}
-				diffs["district less own schools"] = obsOf(whole, "", true) - mine
-				diffs["district less the schools shown"] = obsOf(whole, "", true) - obsOf(whole, "", false)
 				for name, d := range diffs {
 					if d != 0 && (d < min && d > -min) {
 						t.Errorf("%s: %s gives away %d observations", role.name, name, d)
@@ -331,7 +421,7 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 				// caller sees teachers, without the district line.
 				for _, q := range []trends.Query{
 					{From: day(8, 1), To: day(10, 1), Bucket: "range", Group: []string{"school", "kind"}},
-					{From: day(8, 1), To: day(10, 1), Bucket: "range", Dimension: culture, Kind: string(domain.KindClassroom), Group: []string{"school"}},
+					{From: day(8, 1), To: day(10, 1), Bucket: "range", Dimension: "classroom_culture", Kind: string(domain.KindClassroom), Group: []string{"school"}},
 					{From: day(8, 1), To: day(10, 1), Bucket: "range", Group: []string{"school"}},
 				} {
 					_, err := svc.Trend(ctx, role.p, q)
@@ -352,6 +442,12 @@ func TestNoCombinationOfAnswersRecoversASmallPeriod(t *testing.T) {
 				}
 			}
 
+		}
+
+		for _, role := range []string{"supervisor", "principal"} {
+			if notObservedSeen[role] == 0 {
+				t.Errorf("the %s's cells never had a visit not scoring their dimension: the share's test proves nothing", role)
+			}
 		}
 
 		// The coach sees their schools' teachers; only school 3's periods
@@ -424,6 +520,123 @@ func TestARangeCoversWholePeriodsAndMarksPartialBuckets(t *testing.T) {
 		res, err = svc.Trend(ctx, admin, q)
 		if err != nil || res.From != "2026-09-07" || res.To != "2026-09-14" || len(res.District) != 1 || res.District[0].Bucket.Format(time.DateOnly) != "2026-09-07" {
 			t.Fatalf("range: %+v %v", res, err)
+		}
+	})
+}
+
+// orNil is what p points to, or nil, for a message.
+func orNil[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// TestASupervisorsSubmittedEqualsARecountInSQL recounts, in SQL over the
+// observations, their scores and the framework's indicators, the
+// submitted observations behind each of a supervisor's cells and the
+// district line: per school, dimension and rollup period, every visit of
+// the period when at least the minimum of them scored the dimension, and
+// nothing otherwise.
+func TestASupervisorsSubmittedEqualsARecountInSQL(t *testing.T) {
+	ctx := context.Background()
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		w := newAttackWorld(t, s)
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			return w.plantScoring(ctx, tx, []planted{{0, day(9, 8), 6}, {1, day(9, 29), 3}, {1, day(9, 22), 5}, {3, day(9, 16), 2}, {2, day(9, 15), 2}}, true)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const min = 5
+		period := "max(date(o.counted_at, 'weekday 0', '-6 days'), date(o.counted_at, 'start of month'))"
+		week := "date(o.counted_at, 'weekday 0', '-6 days')"
+		if s.Dialect() == store.Postgres {
+			period = "to_char(GREATEST(date_trunc('week', o.counted_at AT TIME ZONE 'UTC'), date_trunc('month', o.counted_at AT TIME ZONE 'UTC')), 'YYYY-MM-DD')"
+			week = "to_char(date_trunc('week', o.counted_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+		}
+		recount := func(from, to string, byWeek bool) map[[3]string]int64 {
+			bucket := "'" + from + "'"
+			if byWeek {
+				bucket = "u.week"
+			}
+			q := `WITH obs AS (
+					SELECT o.id, CAST(o.school_id AS text) AS school, ` + period + ` AS period, ` + week + ` AS week
+					FROM observations o JOIN rubric_versions v ON v.id = o.rubric_version_id
+					WHERE o.district_id = ? AND v.rubric_id = ? AND o.status = 'submitted' AND o.deleted_at IS NULL),
+				inrange AS (SELECT * FROM obs WHERE period >= ? AND period < ?),
+				scored AS (SELECT DISTINCT s.observation_id, i.dimension_key FROM scores s
+					JOIN rubric_indicators i ON i.rubric_version_id = s.rubric_version_id AND i.key = s.indicator_key
+					WHERE s.level IS NOT NULL),
+				units AS (SELECT r.school, r.period, r.week, d.dimension_key, COUNT(*) AS n FROM inrange r
+					JOIN scored d ON d.observation_id = r.id GROUP BY r.school, r.period, r.week, d.dimension_key),
+				visits AS (SELECT school, period, COUNT(*) AS n FROM inrange GROUP BY school, period)
+				SELECT u.school, u.dimension_key, ` + bucket + `, CAST(SUM(vi.n) AS bigint) FROM units u
+				JOIN visits vi ON vi.school = u.school AND vi.period = u.period
+				WHERE u.n >= ? GROUP BY u.school, u.dimension_key` + strings.TrimPrefix(", "+bucket, ", '"+from+"'")
+			args := []any{w.district, w.version.RubricID, from, to, min}
+			if s.Dialect() == store.Postgres {
+				for i := range args {
+					q = strings.Replace(q, "?", fmt.Sprintf("$%d", i+1), 1)
+				}
+			}
+			rows, err := s.SQL().QueryContext(ctx, q, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			out := map[[3]string]int64{}
+			for rows.Next() {
+				var school, dim, b string
+				var n int64
+				if err := rows.Scan(&school, &dim, &b, &n); err != nil {
+					t.Fatal(err)
+				}
+				out[[3]string{school, dim, b}] += n
+				out[[3]string{"", dim, b}] += n // the district line
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		svc := trends.NewService(s)
+		inScope := w.supervisor.ReadScope()
+		for _, bucket := range []string{"week", "range"} {
+			for _, r := range [][2]time.Time{{day(8, 1), day(10, 1)}, {day(9, 7), day(10, 5)}, {day(8, 31), day(9, 14)}} {
+				res, err := svc.Trend(ctx, w.supervisor, trends.Query{From: r[0], To: r[1], Bucket: bucket, Group: []string{"school", "dimension"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := recount(res.From, res.To, bucket == "week")
+				checked, notScoring := 0, int64(0)
+				for _, cells := range [][]trends.Cell{res.Cells, res.District} {
+					for _, c := range cells {
+						k := [3]string{c.Group["school"], c.Group["dimension"], c.Bucket.Format(time.DateOnly)}
+						n := want[k]
+						if c.Suppressed || n == 0 {
+							if c.Submitted != nil || c.NotObserved != nil || n != 0 {
+								t.Fatalf("%s %v: cell %v is suppressed %v with submitted %v, the recount has %d", bucket, r, k, c.Suppressed, orNil(c.Submitted), n)
+							}
+							continue
+						}
+						if c.Submitted == nil || *c.Submitted != n || c.NotObserved == nil || math.Abs(*c.NotObserved-float64(n-*c.Observations)/float64(n)) > 1e-9 {
+							t.Fatalf("%s %v: cell %v: submitted %v not observed %v, the recount has %d submitted and %d scoring it", bucket, r, k, orNil(c.Submitted), orNil(c.NotObserved), n, *c.Observations)
+						}
+						checked++
+						notScoring += n - *c.Observations
+						delete(want, k)
+					}
+				}
+				for k, n := range want {
+					if k[0] == "" || inScope.HasSchool(k[0]) {
+						t.Fatalf("%s %v: the recount has %d submitted in %v, the answer no cell", bucket, r, n, k)
+					}
+				}
+				if checked == 0 || notScoring == 0 {
+					t.Fatalf("%s %v: %d cells checked, %d visits not scoring their dimension: the test proves nothing", bucket, r, checked, notScoring)
+				}
+			}
 		}
 	})
 }

@@ -259,26 +259,23 @@ func (s *Service) trend(ctx context.Context, p auth.Principal, q Query, d domain
 		if res.Cells, err = s.cells(ctx, sq); err != nil {
 			return Result{}, err
 		}
+		if err = s.addNotObserved(ctx, sq, res.Cells); err != nil {
+			return Result{}, err
+		}
+		if sq.SchoolIDs == nil && !slices.Contains(q.Group, "school") {
+			// The question is the district's already.
+			res.District = slices.Clone(res.Cells)
+			return res, nil
+		}
 		dq := sq
 		dq.SchoolIDs, dq.Group = nil, without(q.Group, "school")
 		if res.District, err = s.cells(ctx, dq); err != nil {
 			return Result{}, err
 		}
-		if err = s.addNotObserved(ctx, sq, res.Cells); err != nil {
-			return Result{}, err
-		}
 		return res, s.addNotObserved(ctx, dq, res.District)
 	}
 	if sq.DimensionTrendable() {
-		if res.Cells, res.District, err = s.unitTrend(ctx, p, sq, int64(d.Settings.MinCellSize)); err != nil {
-			return Result{}, err
-		}
-		// "Not observed" only where every school of the cells is one whose
-		// teachers the caller sees, so every period is kept whole; see
-		// docs/decisions.md.
-		if sq.SchoolIDs != nil && p.SeesTeachersOf(schools) {
-			err = s.addNotObserved(ctx, sq, res.Cells)
-		}
+		res.Cells, res.District, err = s.unitTrend(ctx, p, sq, int64(d.Settings.MinCellSize))
 		return res, err
 	}
 	// Finer questions (an indicator, a grade band, a subject, a kind, or
@@ -334,7 +331,10 @@ func (s *Service) unitTrend(ctx context.Context, p auth.Principal, q rollup.Quer
 }
 
 // keptCells are the cells of a grouping from whole school periods: a cell
-// all of whose periods were left out is marked suppressed.
+// all of whose periods were left out is marked suppressed. A cell's share
+// not observed is of the submitted observations of the periods it counts
+// (rollup.KeptCell.Submitted), so it is counted by the same rule as its
+// figures; see docs/decisions.md.
 func keptCells(kept []rollup.KeptCell, group []string) []Cell {
 	out := make([]Cell, len(kept))
 	for i, k := range kept {
@@ -355,6 +355,10 @@ func keptCells(kept []rollup.KeptCell, group []string) []Cell {
 		if c.Scores > 0 {
 			m := float64(sum) / float64(c.Scores)
 			c.Mean = &m
+		}
+		if n := k.Submitted; n > 0 && n >= obs {
+			share := float64(n-obs) / float64(n)
+			c.Submitted, c.NotObserved = &n, &share
 		}
 		out[i] = c
 	}

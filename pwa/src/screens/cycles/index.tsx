@@ -11,6 +11,7 @@ import { useLocation } from 'preact-iso';
 import { findClash, nextFreeSlot, type Window } from '../../cycles/slots';
 import { dueThisWeek } from '../../cycles/due';
 import { byCoachText, changeText } from '../../cycles/change';
+import { isMine } from '../../db/observer';
 import { getMeta, setMeta, type RefRow } from '../../db/schema';
 import type { ActivityData, ActivityKind, Colleague, CycleData, CycleEvidence, FollowUpData, SignedInUser } from '../../db/types';
 import { uuidv7 } from '../../db/uuid';
@@ -131,7 +132,13 @@ export function Cycle({ id: cycleId, user }: { id: string; user: SignedInUser })
     const teachers = new Map((await db.teachers.toArray()).map((t) => [t.id, t]));
     const outbox = await db.outbox.toArray();
     const directory = (await getMeta<Colleague[]>(db, 'directory')) ?? [];
-    return { cycle, activities, followUps, teachers, outbox, directory, names: await indicatorNames(), tz: await districtZone() };
+    // The cycle's teachers' submitted observations on the device: the
+    // user's own and, kept for the cycle, colleagues'.
+    const cycleTeachers = new Set(cycle?.data.teacher_ids ?? []);
+    const visits = (await db.observations.filter((o) => o.data.status === 'submitted' && cycleTeachers.has(o.data.teacher_id)).toArray()).sort((a, b) =>
+      b.data.started_at.localeCompare(a.data.started_at),
+    );
+    return { cycle, activities, followUps, teachers, outbox, directory, visits, names: await indicatorNames(), tz: await districtZone() };
   }, [cycleId]);
   if (data === undefined) return <main class="screen" aria-busy="true"><p>Loading…</p></main>;
   if (data.cycle === undefined) {
@@ -251,6 +258,45 @@ export function Cycle({ id: cycleId, user }: { id: string; user: SignedInUser })
       </section>
       <Activities cycleId={c.id} activities={data.activities} state={state} tz={data.tz} />
       <Evidence cycleId={c.id} teachers={data.teachers} tz={data.tz} />
+      <section aria-labelledby="visits-h">
+        <h2 id="visits-h">Visits on this device</h2>
+        {data.visits.length === 0 ? (
+          <p class="muted">No submitted observation of these teachers is on this device.</p>
+        ) : (
+          <>
+            <p class="muted">
+              Submitted observations of the cycle&apos;s teachers this school year, yours and your colleagues&apos;, with the focus indicator&apos;s level. They are on this
+              device, offline too.
+            </p>
+            <table class="scores" data-testid="cycle-visits">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Teacher</th>
+                  <th scope="col">Observer</th>
+                  <th scope="col">Focus level</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.visits.map((o) => {
+                  const focus = o.data.scores.find((s) => s.indicator_key === c.data.focus_indicator_key);
+                  const mine = isMine(o, user.id);
+                  return (
+                    <tr key={o.id} data-testid="cycle-visit" data-mine={String(mine)}>
+                      <td>
+                        <a href={`/review/${o.id}`}>{when(o.data.started_at, data.tz)}</a>
+                      </td>
+                      <td>{teacherName(data.teachers.get(o.data.teacher_id))}</td>
+                      <td>{mine ? 'you' : (people.get(o.data.observer_id ?? '') ?? 'a colleague')}</td>
+                      <td>{focus === undefined ? 'not scored' : focus.level === null ? 'not observed' : focus.level}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </>
+        )}
+      </section>
     </main>
   );
 }

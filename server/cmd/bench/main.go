@@ -182,6 +182,10 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 				return nil, err
 			}
 			since := time.Now()
+			cpu0, err := bench.ReadShares(ctx, srv, db)
+			if err != nil {
+				return nil, err
+			}
 			var r loadgen.Report
 			if i == 0 {
 				in, err = bench.RunIngest(ctx, srv.BaseURL, c, observations, devices)
@@ -192,12 +196,25 @@ func serverFigures(ctx context.Context, stdout io.Writer, d *bench.District, s *
 			if err != nil {
 				return nil, err
 			}
+			cpu1, err := bench.ReadShares(ctx, srv, db)
+			if err != nil {
+				return nil, err
+			}
+			usedServer, usedDatabase, usedSelf := cpu1.Since(cpu0)
+			// The server folds the round's rollup deltas once its pushes
+			// pause; the reference COPY waits for that fold.
+			folded, err := bench.WaitFolded(ctx, db, 2*time.Minute)
+			if err != nil {
+				return nil, err
+			}
 			rows, secs, err := bench.CopyReference(ctx, db, c, since)
 			if err != nil {
 				return nil, err
 			}
 			rounds = append(rounds, ingestRound{report: r, copyRows: rows, copySeconds: secs})
 			fmt.Fprintf(stdout, "round %d: %s; raw COPY %.0f rows/s\n", i+1, r, float64(rows)/secs)
+			fmt.Fprintf(stdout, "round %d: CPU seconds in the round (sign-in and snapshot included): server %.2f, PostgreSQL %.2f, load generator %.2f; its deltas were folded %s after it\n",
+				i+1, usedServer.Seconds(), usedDatabase.Seconds(), usedSelf.Seconds(), folded.Round(10*time.Millisecond))
 		}
 		cpuAfter, err := bench.ReadCPUTimes()
 		if err != nil {

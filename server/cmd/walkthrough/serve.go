@@ -134,10 +134,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// the job queue in the database: once across servers, retried with
 	// backoff (see docs/decisions.md, "Background work on River").
 	periodic := []jobs.Periodic{
-		{Name: "rollup-folding", Every: rollupCompactEvery, Timeout: time.Minute, Run: func(ctx context.Context) error {
-			_, err := s.CompactRollups(ctx)
-			return err
-		}},
+		syncs.FoldRollupsJob(sync.FoldEvery),
 		syncs.CompactChangeLogJob(sync.CompactEvery, c.ChangeLogHorizon),
 		mails.RemindersJob(c.BaseURL, time.Now),
 	}
@@ -211,11 +208,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("stopped")
 	return nil
 }
-
-// rollupCompactEvery is how often the rollup deltas that pushes append
-// are folded into the rollups. Reads add the deltas not folded yet, so a
-// slow or failed fold costs reads time, never a wrong answer.
-const rollupCompactEvery = time.Second
 
 // bootstrap fills an empty database: the demo district when asked for, and
 // the first district administrator when configured (in the demo district

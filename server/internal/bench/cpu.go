@@ -114,3 +114,35 @@ func (t CPUTimes) StolenSince(before CPUTimes) float64 {
 	}
 	return float64(t.Steal-before.Steal) / float64(t.Total-before.Total)
 }
+
+// Shares are the processor time used so far by the server, by PostgreSQL's
+// backends serving the benchmark's database (by process id) and by this
+// process (the load generator).
+type Shares struct {
+	Server   time.Duration
+	Database map[int32]time.Duration
+	Self     time.Duration
+}
+
+// ReadShares reads the processor time used so far by srv, by the backends
+// serving db's database and by this process.
+func ReadShares(ctx context.Context, srv *Server, db *pgx.Conn) (Shares, error) {
+	var s Shares
+	var err error
+	if s.Server, err = srv.CPUTime(); err != nil {
+		return Shares{}, err
+	}
+	if s.Database, err = DatabaseCPU(ctx, db); err != nil {
+		return Shares{}, err
+	}
+	if s.Self, err = ProcessCPU(os.Getpid()); err != nil {
+		return Shares{}, err
+	}
+	return s, nil
+}
+
+// Since is the processor time the server, the database's backends and this
+// process used since before.
+func (s Shares) Since(before Shares) (server, database, self time.Duration) {
+	return s.Server - before.Server, DatabaseCPUSince(before.Database, s.Database), s.Self - before.Self
+}

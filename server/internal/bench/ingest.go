@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,6 +12,7 @@ import (
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/loadgen"
+	"github.com/walkthrough-edu/walkthrough/server/internal/rollup"
 	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 )
 
@@ -119,4 +121,32 @@ func Checkpoint(ctx context.Context, conn *pgx.Conn) error {
 		return fmt.Errorf("checkpoint (the benchmark's role needs pg_checkpoint): %w", err)
 	}
 	return nil
+}
+
+// WaitFolded waits until the server has folded every rollup delta into the
+// rollups (no delta table holds a row), so that a measurement that follows
+// does not share the machine with a fold, and answers how long it waited.
+func WaitFolded(ctx context.Context, conn *pgx.Conn, limit time.Duration) (time.Duration, error) {
+	var q []string
+	for _, t := range rollup.Tables {
+		q = append(q, "EXISTS (SELECT 1 FROM "+t.Deltas+")")
+	}
+	began := time.Now()
+	for {
+		var pending bool
+		if err := conn.QueryRow(ctx, "SELECT "+strings.Join(q, " OR ")).Scan(&pending); err != nil {
+			return 0, fmt.Errorf("wait for folding: %w", err)
+		}
+		if !pending {
+			return time.Since(began), nil
+		}
+		if time.Since(began) > limit {
+			return 0, fmt.Errorf("wait for folding: deltas are still there after %s", limit)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

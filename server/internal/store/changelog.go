@@ -73,7 +73,7 @@ func (tx *Tx) AppendChanges(ctx context.Context, cs []Change) error {
 			}
 			rows[i] = []any{district, c.Entity, record, school, c.Rev, c.Deleted, tx.now}
 		}
-		return translate(tx.copyIn(ctx, "change_log", []string{"district_id", "entity", "record_id", "school_id", "rev", "deleted", "changed_at"}, rows),
+		return translate(tx.copyTyped(ctx, "change_log", []string{"district_id", "entity", "record_id", "school_id", "rev", "deleted", "changed_at"}, rows),
 			"change log entry")
 	}
 	rows := make([]changeRow, len(cs))

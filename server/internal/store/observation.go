@@ -229,7 +229,7 @@ func (tx *Tx) copyObservations(ctx context.Context, rows []observationRow) error
 		values[i] = append(v, r.Kind, r.Grade, r.GradeBand, r.Subject, r.StartedAt, r.CountedAt, r.EndedAt, r.Status, r.Evidence, r.Tags,
 			r.Rev, r.SubmittedAt, r.ReceivedAt, r.ClockSkewed, r.DeletedAt, r.CreatedAt, r.UpdatedAt)
 	}
-	err := translate(tx.copyIn(ctx, "observations", observationCopyColumns, values), "observation")
+	err := translate(tx.copyTyped(ctx, "observations", observationCopyColumns, values), "observation")
 	if domain.ErrorCode(err) == domain.EConflict {
 		return conflict("an observation id is taken in another district")
 	}
@@ -307,11 +307,11 @@ func (tx *Tx) insertScores(ctx context.Context, scores []scoreRow) error {
 		return tx.db.CreateInBatches(scores, scoresPerStatement).Error
 	}
 	if tx.canCopy() {
-		rows, err := copyRows(scores)
+		data, err := scoresCopy(scores)
 		if err != nil {
 			return err
 		}
-		return tx.copyIn(ctx, "scores", []string{"observation_id", "indicator_key", "district_id", "rubric_version_id", "level", "evidence"}, rows)
+		return tx.copyBinary(ctx, "scores", scoreCopyColumns, data)
 	}
 	n := len(scores)
 	obs, keys, districts, versions, evidence := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -329,11 +329,17 @@ func (tx *Tx) insertScores(ctx context.Context, scores []scoreRow) error {
 	return err
 }
 
-// copyRows are the scores as COPY takes them: ids as UUIDs and levels as
-// smallints, which pgx encodes directly; strings and ints would each first
-// fail a plan and then go through text.
-func copyRows(scores []scoreRow) ([][]any, error) {
-	rows := make([][]any, len(scores))
+// scoreCopyColumns are the score columns scoresCopy writes, in order.
+var scoreCopyColumns = []string{"observation_id", "indicator_key", "district_id", "rubric_version_id", "level", "evidence"}
+
+// scoresCopy is the scores in the binary COPY format, their ids as UUIDs
+// and their levels as smallints.
+func scoresCopy(scores []scoreRow) ([]byte, error) {
+	size := 0
+	for _, s := range scores {
+		size += 2 + 3*(4+16) + 4 + len(s.IndicatorKey) + 6 + 4 + len(s.Evidence)
+	}
+	b := newBinaryCopy(size)
 	ids := uuids{}
 	// An observation's scores come together, and a push's are of one
 	// district and mostly one rubric version: each id is parsed when it
@@ -341,7 +347,7 @@ func copyRows(scores []scoreRow) ([][]any, error) {
 	var prev [3]string
 	var id [3]pgtype.UUID
 	for i, s := range scores {
-		for j, v := range []string{s.ObservationID, s.DistrictID, s.RubricVersionID} {
+		for j, v := range [3]string{s.ObservationID, s.DistrictID, s.RubricVersionID} {
 			if i > 0 && v == prev[j] {
 				continue
 			}
@@ -351,11 +357,13 @@ func copyRows(scores []scoreRow) ([][]any, error) {
 			}
 			id[j], prev[j] = u, v
 		}
-		level := pgtype.Int2{}
-		if s.Level != nil {
-			level = pgtype.Int2{Int16: int16(*s.Level), Valid: true}
-		}
-		rows[i] = []any{id[0], s.IndicatorKey, id[1], id[2], level, s.Evidence}
+		b.row(len(scoreCopyColumns))
+		b.uuid(id[0])
+		b.text(s.IndicatorKey)
+		b.uuid(id[1])
+		b.uuid(id[2])
+		b.int2(s.Level)
+		b.text(s.Evidence)
 	}
-	return rows, nil
+	return b.data(), nil
 }

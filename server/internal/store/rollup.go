@@ -191,6 +191,12 @@ func (tx *Tx) appendDeltas(ctx context.Context, t rollup.Table, rows [][]any) er
 		return nil
 	}
 	if tx.canCopy() {
+		if data, ok, err := deltasCopy(t.Columns, rows); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			return tx.copyBinary(ctx, t.Deltas, t.Columns, data)
+		}
 		typed, err := copyValues(t.Columns, rows)
 		if err != nil {
 			return err
@@ -211,6 +217,46 @@ func (tx *Tx) appendDeltas(ctx context.Context, t rollup.Table, rows [][]any) er
 		}
 	}
 	return nil
+}
+
+// deltasCopy is rows (the values of columns) in the binary COPY format:
+// ids (the columns named *_id) as UUIDs, other strings as text, times as
+// dates and int64s as bigints. ok is false when a value is of another
+// type; then nothing is answered.
+func deltasCopy(columns []string, rows [][]any) (data []byte, ok bool, err error) {
+	isID := make([]bool, len(columns))
+	for c, col := range columns {
+		isID[c] = strings.HasSuffix(col, "_id")
+	}
+	b := newBinaryCopy(len(rows) * (2 + len(columns)*12))
+	ids := uuids{}
+	for _, r := range rows {
+		if len(r) != len(columns) {
+			return nil, false, nil
+		}
+		b.row(len(columns))
+		for c, v := range r {
+			switch v := v.(type) {
+			case string:
+				if !isID[c] {
+					b.text(v)
+					continue
+				}
+				u, err := ids.of(v)
+				if err != nil {
+					return nil, false, err
+				}
+				b.uuid(u)
+			case time.Time:
+				b.date(v)
+			case int64:
+				b.int8(v)
+			default:
+				return nil, false, nil
+			}
+		}
+	}
+	return b.data(), true, nil
 }
 
 // copyValues are rows as COPY takes them: ids (the columns named *_id) as

@@ -97,7 +97,7 @@ func (tx *Tx) RecordAppliedChanges(ctx context.Context, as []AppliedChange) erro
 			}
 			rows[i] = append(row, a.Entity, a.PayloadHash, a.Result, tx.now)
 		}
-		return translate(tx.copyIn(ctx, "applied_changes", []string{"change_id", "district_id", "device_id", "user_id", "record_id",
+		return translate(tx.copyTyped(ctx, "applied_changes", []string{"change_id", "district_id", "device_id", "user_id", "record_id",
 			"entity", "payload_hash", "result", "applied_at"}, rows), "applied change")
 	}
 	rows := make([]appliedChangeRow, len(as))

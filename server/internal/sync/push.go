@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/walkthrough-edu/walkthrough/server/internal/auth"
@@ -28,6 +29,12 @@ type Service struct {
 	// idMu guards dbID, the database's identity, read at the first pull.
 	idMu gosync.Mutex
 	dbID string
+	// pushing counts the pushes in the database now, lastPush is when the
+	// last one ended and lastFold when this server last folded the rollup
+	// deltas (Unix nanoseconds), for FoldRollups.
+	pushing  atomic.Int64
+	lastPush atomic.Int64
+	lastFold atomic.Int64
 }
 
 // pushesAtOnce is how many pushes are applied at once: one more than the
@@ -85,6 +92,7 @@ func (s *Service) Push(ctx context.Context, p auth.Principal, req PushRequest) (
 	select {
 	case s.writers <- struct{}{}:
 		defer func() { <-s.writers }()
+		defer s.pushed()()
 	case <-ctx.Done():
 		// The device gave up waiting; nothing was applied, and its retry is safe.
 		return PushResponse{}, domain.Errorf(domain.EUnavailable, "the server was busy applying other pushes; nothing of this push was applied")

@@ -131,7 +131,7 @@ function Body({ ctx, t, filters, onOpen }: { ctx: Context; t: Trend; filters: Fi
       </p>
       <p class="muted small">
         Each cell: the mean on the {levels.length > 0 ? `${levels[0]!.value}–${levels[levels.length - 1]!.value}` : ''} scale, a bar of its length, steps filled for its quarter of the scale (one step: the lowest quarter, four: the top) and the number of scores. Open a school's cell for the observations behind it. “Not observed” is the share of the observations submitted there that scored none of the dimension’s
-        look-fors, with their number (n); where you may not see a school’s teachers, it counts only the weeks kept in the figure.
+        look-fors, with their number (n); where you may not see a school’s teachers, it counts only the weeks kept in the figure, and the district’s row has none.
         Where you may not see a school’s teachers, its figures count only weeks (of one dimension, split at a month’s end) with at least {t.min_cell_size} observations; smaller weeks are left out of every figure, the district’s included, and each cell says how many. A suppressed cell had no week that large.
       </p>
     </>

@@ -131,6 +131,13 @@ func (c periodCounts) empty() bool {
 	return c.obs == 0 && c.levels == [rollup.MaxLevel + 1]int64{}
 }
 
+// keptPeriod is one school's period kept in a cell.
+type keptPeriod struct {
+	school string
+	start  time.Time
+	cell   keptKey
+}
+
 type keptKey struct {
 	bucket time.Time
 	g      [2]string
@@ -161,6 +168,9 @@ type keptSums struct {
 	// those of every period of the schools in seen (of every school when
 	// min is 0), by school and bucket.
 	cellSubmitted map[keptKey]int64
+	// keptPeriods are the kept periods of the cells' schools not in seen
+	// (schoolPeriods), whose visits submittedPeriods adds to their cells.
+	keptPeriods   []keptPeriod
 	seenSubmitted map[string]map[time.Time]int64
 }
 
@@ -243,6 +253,15 @@ func (a *sqlArgs) add(v any, cast string) string {
 	return "?"
 }
 
+// inIDs is in for a column of ids, which PostgreSQL keeps as uuid: compared
+// as such, an index on the column serves it.
+func (a *sqlArgs) inIDs(ids []string) string {
+	if a.postgres {
+		return " = ANY(" + a.add(ids, "::uuid[]") + ")"
+	}
+	return a.in(ids)
+}
+
 func (a *sqlArgs) in(ids []string) string {
 	if a.postgres {
 		return " = ANY(" + a.add(ids, "::text[]") + ")"
@@ -293,7 +312,7 @@ const periodColumns = "dimension_key, period_start, week_start, month_start"
 // database's SUM of a bigint costs far more than the addition.
 func (k *keptSums) schoolPeriods(read keptReader) error {
 	a := &sqlArgs{postgres: k.postgres}
-	cols := []string{"scope", "dimension_key", "week_start", "month_start", "observations"}
+	cols := []string{"scope", "dimension_key", "period_start", "week_start", "month_start", "observations"}
 	for l := k.lo; l <= k.hi; l++ {
 		cols = append(cols, "l"+strconv.Itoa(l))
 	}
@@ -308,16 +327,19 @@ func (k *keptSums) schoolPeriods(read keptReader) error {
 	// deltas wait) come one after another and add up without a map.
 	query += " ORDER BY scope, period_start, dimension_key"
 	type period struct {
-		scope, dimension string
-		week, month      time.Time
+		scope, dimension   string
+		start, week, month time.Time
 		periodCounts
 	}
 	var periods []period
 	var p period
-	var week, month any
+	var start, week, month any
 	var c periodCounts
-	dest := append([]any{&p.scope, &p.dimension, &week, &month}, k.countsDest(&c)...)
+	dest := append([]any{&p.scope, &p.dimension, &start, &week, &month}, k.countsDest(&c)...)
 	err := read(query, a.args, dest, func() {
+		if t := anyTime(start); t != nil {
+			p.start = dateOnly(*t)
+		}
 		if t := anyTime(week); t != nil {
 			p.week = *t
 		}
@@ -325,7 +347,7 @@ func (k *keptSums) schoolPeriods(read keptReader) error {
 			p.month = *t
 		}
 		if n := len(periods); n > 0 {
-			if last := &periods[n-1]; last.scope == p.scope && last.dimension == p.dimension && last.week.Equal(p.week) && last.month.Equal(p.month) {
+			if last := &periods[n-1]; last.scope == p.scope && last.dimension == p.dimension && last.start.Equal(p.start) {
 				last.add(c, 1)
 				return
 			}
@@ -348,9 +370,13 @@ func (k *keptSums) schoolPeriods(read keptReader) error {
 		b := k.bucket(p.week, p.month)
 		seen := k.seen[p.scope]
 		if !k.cellsAreDistrict && (k.q.SchoolIDs == nil || inCells[p.scope]) {
-			f := figure(k.cells, k.key(b, k.q.Group, p.scope, p.dimension))
+			key := k.key(b, k.q.Group, p.scope, p.dimension)
+			f := figure(k.cells, key)
 			if seen || c.obs >= k.min {
 				f.add(*c, 1)
+				if !seen {
+					k.keptPeriods = append(k.keptPeriods, keptPeriod{school: p.scope, start: p.start, cell: key})
+				}
 			} else {
 				f.leftOut++
 			}
@@ -558,7 +584,7 @@ func (k *keptSums) submittedPeriods(read keptReader) error {
 		a := &sqlArgs{postgres: k.postgres}
 		query := "SELECT CAST(school_id AS text), week_start, month_start, SUM(CAST(n AS integer)) FROM " + readTable(rollup.Observations) + k.obsWhere(a)
 		if !k.everySchoolSeen() {
-			query += " AND CAST(school_id AS text)" + a.in(seen)
+			query += " AND school_id" + a.inIDs(seen)
 		}
 		query += " GROUP BY school_id, week_start, month_start"
 		var school string
@@ -576,29 +602,38 @@ func (k *keptSums) submittedPeriods(read keptReader) error {
 			return err
 		}
 	}
-	// The kept periods of the other schools of the cells, by school. The
-	// district's line gets no base: it would be the district's visits less
-	// those of every school period not kept, which only a read of every
-	// school's periods gives (see docs/decisions.md).
-	var cellSchools []string
-	if !k.cellsAreDistrict {
-		cellSchools = slices.DeleteFunc(slices.Clone(k.q.SchoolIDs), func(id string) bool { return k.seen[id] })
-	}
-	if len(cellSchools) == 0 {
+	// The kept periods of the other schools of the cells (schoolPeriods),
+	// each with the visits of its school and period. The district's line
+	// gets no base: it would be the district's visits less those of every
+	// school period not kept, which only a read of every school's periods
+	// gives (see docs/decisions.md).
+	if len(k.keptPeriods) == 0 {
 		return nil
 	}
+	var schools []string
+	for _, p := range k.keptPeriods {
+		if !slices.Contains(schools, p.school) {
+			schools = append(schools, p.school)
+		}
+	}
+	type schoolPeriod struct {
+		school string
+		start  time.Time
+	}
+	visits := map[schoolPeriod]int64{}
 	a := &sqlArgs{postgres: k.postgres}
-	visits := "SELECT CAST(school_id AS text) AS school, period_start, week_start, month_start, SUM(CAST(n AS integer)) AS n FROM " +
-		readTable(rollup.Observations) + k.obsWhere(a) + " AND CAST(school_id AS text)" + a.in(cellSchools) +
-		" GROUP BY school_id, period_start, week_start, month_start"
-	kept := "SELECT scope, period_start, dimension_key FROM " + readTable(rollup.Dimensions) + k.where(a, "") + " AND scope" + a.in(cellSchools) +
-		" GROUP BY scope, period_start, dimension_key HAVING SUM(CAST(observations AS integer)) >= " + a.add(k.min, "::bigint")
-	query := "SELECT o.school, d.dimension_key, o.week_start, o.month_start, CAST(SUM(o.n) AS bigint) FROM (" + visits + ") AS o JOIN (" + kept +
-		") AS d ON d.scope = o.school AND d.period_start = o.period_start GROUP BY o.school, d.dimension_key, o.week_start, o.month_start"
-	var id, dimension string
-	var week, month any
+	query := "SELECT CAST(school_id AS text), period_start, SUM(CAST(n AS integer)) FROM " + readTable(rollup.Observations) + k.obsWhere(a) +
+		" AND school_id" + a.inIDs(schools) + " GROUP BY school_id, period_start"
+	var school string
+	var start any
 	var n int64
-	return read(query, a.args, []any{&id, &dimension, &week, &month, &n}, func() {
-		k.cellSubmitted[k.key(k.bucket(week, month), k.q.Group, id, dimension)] += n
+	err := read(query, a.args, []any{&school, &start, &n}, func() {
+		if t := anyTime(start); t != nil {
+			visits[schoolPeriod{school, dateOnly(*t)}] += n
+		}
 	})
+	for _, p := range k.keptPeriods {
+		k.cellSubmitted[p.cell] += visits[schoolPeriod{p.school, p.start}]
+	}
+	return err
 }

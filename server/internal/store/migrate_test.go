@@ -231,18 +231,7 @@ func TestIndicatorRollupsAreFilledByTheirMigration(t *testing.T) {
 		if len(before) != 3 || scores != 6 {
 			t.Fatalf("trend by indicator before the migrations: %+v", before)
 		}
-		if err := s.MigrateDownTo(ctx, 42); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Count(ctx, "indicator_rollups", f.district.ID); err == nil {
-			t.Fatal("the indicator rollups outlived their migration's Down")
-		}
-		if err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := testdb.CheckRollups(ctx, s, f.district.ID); err != nil {
-			t.Fatal(err)
-		}
+		mustRedoMigration(t, s, 42, "indicator_rollups", f.district.ID)
 		after, err := s.TrendIndicators(ctx, q)
 		if err != nil {
 			t.Fatal(err)
@@ -304,18 +293,7 @@ func TestMonthRollupsAreFilledByTheirMigration(t *testing.T) {
 		if len(h0) == 0 || len(m0) == 0 || len(o0) != 2 || o0[0].N != 3 || o0[1].N != 3 {
 			t.Fatalf("before the migrations: heat map %+v, by month %+v, observations %+v", h0, m0, o0)
 		}
-		if err := s.MigrateDownTo(ctx, 46); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Count(ctx, "dimension_month_rollups", f.district.ID); err == nil {
-			t.Fatal("the month rollups outlived their migration's Down")
-		}
-		if err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := testdb.CheckRollups(ctx, s, f.district.ID); err != nil {
-			t.Fatal(err)
-		}
+		mustRedoMigration(t, s, 46, "dimension_month_rollups", f.district.ID)
 		if h, m, o := read(); !reflect.DeepEqual(h0, h) || !reflect.DeepEqual(m0, m) || !reflect.DeepEqual(o0, o) {
 			t.Fatalf("before the migrations %+v %+v %+v, after %+v %+v %+v", h0, m0, o0, h, m, o)
 		}
@@ -329,4 +307,24 @@ func TestMonthRollupsAreFilledByTheirMigration(t *testing.T) {
 			t.Fatalf("before folding %+v %+v %+v, after %+v %+v %+v", h0, m0, o0, h, m, o)
 		}
 	})
+}
+
+// mustRedoMigration migrates down to version, checks that table went with
+// the migration after it, migrates up again and checks the district's
+// rollups against their recomputation from raw rows.
+func mustRedoMigration(t *testing.T, s *store.Store, version int64, table, districtID string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.MigrateDownTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Count(ctx, table, districtID); err == nil {
+		t.Fatalf("%s outlived its migration's Down", table)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := testdb.CheckRollups(ctx, s, districtID); err != nil {
+		t.Fatal(err)
+	}
 }

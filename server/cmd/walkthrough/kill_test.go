@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/walkthrough-edu/walkthrough/server/internal/domain"
 	"github.com/walkthrough-edu/walkthrough/server/internal/loadgen"
+	"github.com/walkthrough-edu/walkthrough/server/internal/store"
 	"github.com/walkthrough-edu/walkthrough/server/internal/sync"
 	"github.com/walkthrough-edu/walkthrough/server/internal/testdb"
 )
@@ -58,6 +61,21 @@ func TestKillMidBatchLeavesEachChangeWholeOrAbsent(t *testing.T) {
 			}
 			batch := plan.Batches[0]
 
+			// On PostgreSQL the district's change-log lock is held here, as
+			// another push writing its entries would hold it: the push
+			// applies its changes and then waits for the lock to write its
+			// own, uncommitted, where it is killed. (Without it, a fast
+			// machine commits the push between two reads of the metrics.)
+			var held *pgx.Conn
+			if dialect == store.Postgres {
+				if held, err = pgx.Connect(ctx, dbURL); err != nil {
+					t.Fatal(err)
+				}
+				defer held.Close(context.Background())
+				if _, err := held.Exec(ctx, "SELECT pg_advisory_lock(7001, hashtext($1))", district); err != nil {
+					t.Fatal(err)
+				}
+			}
 			pushed := make(chan error, 1)
 			go func() {
 				_, err := sess.Push(ctx, batch.Request)
@@ -71,6 +89,11 @@ func TestKillMidBatchLeavesEachChangeWholeOrAbsent(t *testing.T) {
 				}
 			}
 			srv.kill(t)
+			if held != nil {
+				if _, err := held.Exec(ctx, "SELECT pg_advisory_unlock(7001, hashtext($1))", district); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if err := <-pushed; err == nil {
 				t.Fatal("the push was answered before the kill: the batch was not cut mid-way")
 			}
